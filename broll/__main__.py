@@ -1,0 +1,3 @@
+from broll.cli import run
+
+run()

@@ -1,0 +1,1 @@
+"""Data, not code: export presets for social formats and starter edit lists."""

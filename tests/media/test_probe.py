@@ -1,0 +1,92 @@
+from fractions import Fraction
+
+import pytest
+
+from broll.errors import MediaError
+from broll.media import synth
+from broll.media.ffmpeg import run_ffmpeg
+from broll.media.frames import iter_frames, sample_frames
+from broll.media.probe import probe
+
+
+def test_probe_basic_clip(media):
+    info = probe(media.clip(duration=1.0, fps=30))
+    assert (info.kind, info.width, info.height) == ("video", 320, 180)
+    assert info.fps == 30 and info.frame_count == 30
+    assert info.duration == 1
+    assert info.has_audio and info.audio_rate == 48000
+    assert not info.vfr and info.rotation == 0
+
+
+def test_probe_no_audio_and_odd_rate(media):
+    info = probe(media.clip("ai8.mp4", fps=8, duration=2.0, audio=None))
+    assert info.fps == 8 and info.frame_count == 16 and not info.has_audio
+    ntsc = probe(media.clip("ntsc.mp4", fps="30000/1001", duration=1.0, audio=None))
+    assert ntsc.fps == Fraction(30000, 1001)
+
+
+def test_probe_rotation_swaps_display_size(media, tmp_path):
+    src = media.clip("landscape.mp4", size=(320, 180), audio=None)
+    rotated = tmp_path / "portrait.mp4"
+    run_ffmpeg(["-y", "-display_rotation", "90", "-i", str(src), "-c", "copy", str(rotated)])
+    info = probe(rotated)
+    assert info.rotation == 90
+    assert (info.width, info.height) == (180, 320)
+    frame = next(iter_frames(rotated))
+    assert frame.image.shape[:2] == (320, 180)
+
+
+def test_probe_sar_gives_square_pixel_width(media):
+    info = probe(media.clip("anamorphic.mp4", size=(240, 180), vfilters=["setsar=4/3"], audio=None))
+    assert info.sar == Fraction(4, 3) and (info.width, info.height) == (320, 180)
+
+
+def test_probe_vfr(tmp_path):
+    path = synth.make_clip(tmp_path / "vfr.mp4", fps=30, duration=2, audio=None,
+                           vfilters=["setpts='if(lt(N,30),N/30,1+(N-30)/15)/TB'"],
+                           extra_args=["-fps_mode", "vfr"])
+    info = probe(path)
+    assert info.vfr
+
+
+def test_probe_ten_bit(tmp_path):
+    path = synth.make_clip(tmp_path / "10bit.mp4", audio=None,
+                           codec_args=["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p10le"])
+    info = probe(path)
+    assert info.bit_depth == 10
+
+
+def test_probe_still_and_gif(media, tmp_path):
+    still = probe(media.image("odd.png", vfilters=["scale=641:359", "setsar=1"]))
+    assert still.is_still and (still.width, still.height) == (641, 359)
+    gif = tmp_path / "anim.gif"
+    synth.make_clip(gif, size=(160, 90), fps=10, duration=1, audio=None, codec_args=[])
+    info = probe(gif)
+    assert info.animated and info.frame_count == 10
+
+
+def test_probe_errors_name_the_file(tmp_path):
+    with pytest.raises(MediaError, match="missing.mp4: file not found"):
+        probe(tmp_path / "missing.mp4")
+    junk = tmp_path / "junk.mp4"
+    junk.write_bytes(b"not a video at all" * 10)
+    with pytest.raises(MediaError, match="junk.mp4"):
+        probe(junk)
+    empty = tmp_path / "empty.mp4"
+    empty.write_bytes(b"")
+    with pytest.raises(MediaError, match="empty"):
+        probe(empty)
+
+
+def test_numbered_clip_frames_reveal_their_index(media):
+    path = media.numbered(frames=40, fps=20)
+    for fr in iter_frames(path):
+        assert synth.read_frame_number(fr.image) == fr.index
+
+
+def test_sample_frames_spread(media):
+    frames = sample_frames(media.clip("long.mp4", duration=2.0, audio=None), count=8, width=160)
+    assert len(frames) == 8
+    assert frames[0].image.shape == (90, 160, 3)
+    idx = [f.index for f in frames]
+    assert idx == sorted(idx) and idx[-1] - idx[0] > 40
