@@ -85,11 +85,23 @@ def _bit_depth(pix_fmt: str) -> int:
     return 8
 
 
-def _name(value) -> str:
+# FFmpeg's AVColor* enum values (libavutil/pixfmt.h); 2 means "unspecified" in each.
+_TRC = {1: "bt709", 4: "gamma22", 5: "gamma28", 6: "smpte170m", 7: "smpte240m", 8: "linear",
+        13: "iec61966-2-1", 14: "bt2020-10", 15: "bt2020-12", 16: "smpte2084", 17: "smpte428",
+        18: "arib-std-b67"}
+_PRIMARIES = {1: "bt709", 4: "bt470m", 5: "bt470bg", 6: "smpte170m", 7: "smpte240m", 9: "bt2020",
+              11: "smpte431", 12: "smpte432"}
+_MATRIX = {0: "rgb", 1: "bt709", 5: "bt470bg", 6: "smpte170m", 7: "smpte240m", 9: "bt2020nc", 10: "bt2020c"}
+_RANGE = {1: "tv", 2: "pc"}
+
+
+def _name(value, table: dict[int, str]) -> str:
+    """A colour tag as FFmpeg names it, or "" when unspecified."""
     if value is None:
         return ""
-    name = getattr(value, "name", value)
-    return str(name).lower() if name not in (None, 0) else ""
+    if isinstance(value, int):
+        return table.get(value, "")
+    return str(getattr(value, "name", value)).lower()
 
 
 def probe(path: str | os.PathLike) -> MediaInfo:
@@ -142,34 +154,35 @@ def _probe_container(container, path: str) -> MediaInfo:
     is_image_format = fmt in {"image2", "png_pipe", "jpeg_pipe", "webp_pipe", "bmp_pipe", "tiff_pipe"} or (
         suffix in IMAGE_SUFFIXES and fmt != "gif")
 
-    # Demux all video packets: exact count and the pts spread (VFR) without decoding.
+    # One demux pass: exact packet count and pts spread (VFR) without decoding everything;
+    # the first packets are decoded on the way for rotation, pixel format and colour tags.
     pts: list[int] = []
     durations: list[int] = []
+    first = None
+    cc.thread_type = "NONE"
     try:
         for packet in container.demux(vs):
+            if first is None and packet.size:
+                for frame in cc.decode(packet):
+                    first = frame
+                    break
             if packet.size == 0 or packet.pts is None:
                 continue
             pts.append(packet.pts)
             durations.append(packet.duration or 0)
+        if first is None:
+            for frame in cc.decode(None):
+                first = frame
+                break
     except Exception as exc:
-        raise MediaError(f"{path}: damaged video stream ({_short(exc)})") from None
+        raise MediaError(f"{path}: damaged or undecodable video stream ({_short(exc)})") from None
     frame_count = len(pts)
     if frame_count == 0 and not is_image_format:
         raise MediaError(f"{path}: video stream has no frames")
-
-    # First decoded frame: rotation, pixel format, colour tags.
-    rotation, pix_fmt, first = 0, cc.pix_fmt or "", None
-    try:
-        container.seek(0)
-        for frame in container.decode(vs):
-            first = frame
-            break
-    except Exception as exc:
-        raise MediaError(f"{path}: cannot decode video ({_short(exc)})") from None
     if first is None:
-        raise MediaError(f"{path}: cannot decode any video frame")
+        raise MediaError(f"{path}: cannot decode any video frame", "the file may be truncated or use an unsupported codec")
     rotation = int(round(getattr(first, "rotation", 0) or 0)) % 360
-    pix_fmt = first.format.name or pix_fmt
+    pix_fmt = first.format.name or cc.pix_fmt or ""
 
     tb = vs.time_base or Fraction(1, 1000)
     fps = Fraction(vs.average_rate) if vs.average_rate else (Fraction(vs.guessed_rate) if vs.guessed_rate else Fraction(0))
@@ -208,10 +221,11 @@ def _probe_container(container, path: str) -> MediaInfo:
         rotation=rotation, sar=sar, fps=fps if kind != "image" or animated else Fraction(0),
         frame_count=frame_count, duration=duration if kind == "video" or animated else Fraction(0),
         vfr=vfr, pix_fmt=pix_fmt, bit_depth=_bit_depth(pix_fmt), codec=cc.name or "",
-        color_transfer=_name(getattr(first, "color_trc", None)) or _name(getattr(cc, "color_trc", None)),
-        color_primaries=_name(getattr(first, "color_primaries", None)) or _name(getattr(cc, "color_primaries", None)),
-        color_space=_name(getattr(first, "colorspace", None)),
-        color_range=_name(getattr(first, "color_range", None)),
+        color_transfer=_name(getattr(first, "color_trc", None), _TRC) or _name(getattr(cc, "color_trc", None), _TRC),
+        color_primaries=_name(getattr(first, "color_primaries", None), _PRIMARIES)
+        or _name(getattr(cc, "color_primaries", None), _PRIMARIES),
+        color_space=_name(getattr(first, "colorspace", None), _MATRIX) or _name(getattr(cc, "colorspace", None), _MATRIX),
+        color_range=_name(getattr(first, "color_range", None), _RANGE) or _name(getattr(cc, "color_range", None), _RANGE),
         animated=animated, format_name=fmt, **audio,
     )
 

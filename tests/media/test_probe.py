@@ -90,3 +90,23 @@ def test_sample_frames_spread(media):
     assert frames[0].image.shape == (90, 160, 3)
     idx = [f.index for f in frames]
     assert idx == sorted(idx) and idx[-1] - idx[0] > 40
+
+
+def test_probe_colour_tags_and_hdr(tmp_path):
+    sdr = synth.make_clip(tmp_path / "709.mp4", audio=None, codec_args=[
+        "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
+        "-x264-params", "transfer=bt709:colorprim=bt709:colormatrix=bt709"])
+    info = probe(sdr)
+    assert (info.color_transfer, info.color_primaries, info.color_space, info.color_range) == ("bt709", "bt709", "bt709", "tv")
+    assert not info.is_hdr
+    pq = synth.make_clip(tmp_path / "pq.mp4", audio=None,
+                         codec_args=["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p10le"],
+                         extra_args=["-color_primaries", "bt2020", "-color_trc", "smpte2084", "-colorspace", "bt2020nc"])
+    assert probe(pq).is_hdr
+
+
+def test_probe_jpeg_still_and_longer_audio(tmp_path):
+    still = probe(synth.make_image(tmp_path / "big.jpg", size=(4000, 3000)))
+    assert still.is_still and (still.width, still.height) == (4000, 3000)
+    clip = probe(synth.make_clip(tmp_path / "longaudio.mp4", duration=1, audio_duration=2.5))
+    assert clip.duration == 1 and clip.audio_duration > 2
