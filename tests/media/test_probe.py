@@ -100,8 +100,8 @@ def test_probe_colour_tags_and_hdr(tmp_path):
     assert (info.color_transfer, info.color_primaries, info.color_space, info.color_range) == ("bt709", "bt709", "bt709", "tv")
     assert not info.is_hdr
     pq = synth.make_clip(tmp_path / "pq.mp4", audio=None,
-                         codec_args=["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p10le"],
-                         extra_args=["-color_primaries", "bt2020", "-color_trc", "smpte2084", "-colorspace", "bt2020nc"])
+                         codec_args=["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p10le",
+                                     "-x264-params", "transfer=smpte2084:colorprim=bt2020:colormatrix=bt2020nc"])
     assert probe(pq).is_hdr
 
 
