@@ -1,4 +1,4 @@
-"""Clips made from still images: a slow pan over a picture (image-to-video stand-in), and
+"""Clips made from still images: a slow zoom into a picture (image-to-video stand-in), and
 concatenation of clips into one multi-shot clip. For tests, benchmarks and demos of grading,
 where the content of every frame must be a known photograph."""
 
@@ -12,29 +12,31 @@ from broll.media.ffmpeg import run_ffmpeg
 
 
 def clip_from_image(image: str | os.PathLike, path: str | os.PathLike, *, size: tuple[int, int] = (320, 180),
-                    fps: int = 30, duration: float = 1.0, pan: float = 0.15, pad: tuple[int, int] = (0, 0),
+                    fps: int = 30, duration: float = 1.0, zoom: float = 0.15, pad: tuple[int, int] = (0, 0),
                     pix_fmt: str = "yuv420p", audio: float | None = None,
                     extra_args: Sequence[str] = ()) -> Path:
-    """Encode a clip that pans across ``image`` (``pan``: fraction of the width travelled).
+    """Encode a clip that slowly zooms into ``image`` (``zoom``: extra magnification at the end).
 
-    The first frame shows the whole picture scaled to ``size`` minus ``pad`` (letterbox bars
-    of ``pad`` = (pillar px, letterbox px) on each side, in black).
+    Frame 0 shows the whole picture scaled to ``size`` minus ``pad`` (as an image-to-video
+    clip starts from its conditioning image); ``pad`` = (pillar px, letterbox px) of black
+    bars on each side.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     w, h = size
     inner_w, inner_h = w - 2 * pad[0], h - 2 * pad[1]
-    big_w = int(round(inner_w * (1 + pan) / 2)) * 2
-    travel = big_w - inner_w
-    vf = (f"scale={big_w}:{inner_h}:flags=area,crop={inner_w}:{inner_h}:x='min({travel},{travel}*t/{duration})':y=0,"
+    frames = max(1, int(round(duration * fps)))
+    # upscale first so zoompan's integer crop positions do not wobble visibly
+    vf = (f"scale={inner_w * 4}:{inner_h * 4}:flags=bicubic,"
+          f"zoompan=z='1+{zoom}*on/{frames}':x='iw/2-iw/zoom/2':y='ih/2-ih/zoom/2':d={frames}:s={inner_w}x{inner_h}:fps={fps},"
           f"pad={w}:{h}:{pad[0]}:{pad[1]}:black,setsar=1,format={pix_fmt}")
-    args = ["-y", "-loop", "1", "-framerate", str(fps), "-i", str(image)]
+    args = ["-y", "-i", str(image)]
     if audio is not None:
         args += ["-f", "lavfi", "-i", f"sine=frequency={audio}:sample_rate=48000:duration={duration}"]
-    args += ["-vf", vf, "-t", str(duration), "-r", str(fps), "-c:v", "libx264", "-preset", "ultrafast",
+    args += ["-vf", vf, "-frames:v", str(frames), "-c:v", "libx264", "-preset", "ultrafast",
              "-crf", "16", "-pix_fmt", pix_fmt]
     if audio is not None:
-        args += ["-c:a", "aac", "-b:a", "96k", "-shortest"]
+        args += ["-c:a", "aac", "-b:a", "96k", "-t", str(duration)]
     run_ffmpeg([*args, *extra_args, str(path)], what=f"making {path.name}")
     return path
 
