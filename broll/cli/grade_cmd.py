@@ -118,19 +118,21 @@ def _report(results, ref, out: Path) -> dict:
 
 def _print_table(results, written, lut_only: bool) -> None:
     from rich.table import Table
-    table = Table(title="broll grade", show_lines=False)
-    for col, just in (("clip", "left"), ("shots", "right"), ("method", "left"), ("dE00 before", "right"),
-                      ("dE00 after", "right"), ("change", "right"), ("safeguard", "left")):
-        table.add_column(col, justify=just, overflow="fold")
+    table = Table(title="broll grade: palette CIEDE2000 to the reference", title_justify="left")
+    table.add_column("clip", no_wrap=True)
+    table.add_column("shots", justify="right")
+    table.add_column("method")
+    table.add_column("dE00 before -> after", justify="right", no_wrap=True)
+    table.add_column("change", justify="right")
+    table.add_column("safeguard", overflow="fold")
     for r in results:
         table.add_row(Path(r.clip).name, str(len(r.shots)), ",".join(r.methods_used) + (" (cached)" if r.cached else ""),
-                      f"{r.de_before:.2f}", f"{r.de_after:.2f}", f"{r.change:.2f}",
-                      ", ".join(r.safeguards) or "-")
+                      f"{r.de_before:.2f} -> {r.de_after:.2f}", f"{r.change:.2f}", ", ".join(r.safeguards) or "-")
     out = console()
     out.print(table)
     kind = "LUT" if lut_only else "graded copy"
     for w in written:
-        out.print(f"wrote {kind}: {w}")
+        out.print(f"wrote {kind}: {w}", soft_wrap=True)
 
 
 def _print_report(data: dict) -> None:
@@ -143,4 +145,5 @@ def _print_report(data: dict) -> None:
     table.add_row("clip mean to reference mean (dE00)", f"{data['to_reference_before']:.2f}", f"{data['to_reference_after']:.2f}")
     out = console()
     out.print(table)
-    out.print(f"spread reduced by {100 * data['spread_reduction']:.0f}%; contact sheet: {data['contact_sheet']}")
+    out.print(f"spread reduced by {100 * data['spread_reduction']:.0f}%; contact sheet: {data['contact_sheet']}",
+              soft_wrap=True)
