@@ -120,16 +120,20 @@ def _print_table(results, written, lut_only: bool) -> None:
     from rich.table import Table
     table = Table(title="broll grade: palette CIEDE2000 to the reference", title_justify="left")
     table.add_column("clip", no_wrap=True)
-    table.add_column("shots", justify="right")
-    table.add_column("method")
-    table.add_column("dE00 before -> after", justify="right", no_wrap=True)
+    table.add_column("method", no_wrap=True)
+    table.add_column("before", justify="right")
+    table.add_column("after", justify="right")
     table.add_column("change", justify="right")
-    table.add_column("safeguard", overflow="fold")
+    table.add_column("safeguard", no_wrap=True, min_width=15)
     for r in results:
-        table.add_row(Path(r.clip).name, str(len(r.shots)), ",".join(r.methods_used) + (" (cached)" if r.cached else ""),
-                      f"{r.de_before:.2f} -> {r.de_after:.2f}", f"{r.change:.2f}", ", ".join(r.safeguards) or "-")
+        shots = f"\n({len(r.shots)} shots)" if len(r.shots) > 1 else ""
+        table.add_row(Path(r.clip).name + shots, "\n".join(r.methods_used), f"{r.de_before:.2f}", f"{r.de_after:.2f}",
+                      f"{r.change:.2f}", "\n".join(r.safeguards) or "-")
     out = console()
     out.print(table)
+    cached = sum(r.cached for r in results)
+    if cached:
+        out.print(f"{cached} of {len(results)} clip(s) reused cached LUTs from .broll/ (--no-cache refits)")
     kind = "LUT" if lut_only else "graded copy"
     for w in written:
         out.print(f"wrote {kind}: {w}", soft_wrap=True)

@@ -24,7 +24,7 @@ def test_grade_writes_copies_under_their_names_and_prints_a_table(grade_media, t
         assert clip.name in proc.stdout
         assert probe(tmp_path / "out" / clip.name).frame_count == probe(clip).frame_count
     assert probe(tmp_path / "out" / a.name).has_audio
-    assert "dE00 before -> after" in proc.stdout and "safeguard" in proc.stdout
+    assert "CIEDE2000" in proc.stdout and "before" in proc.stdout and "safeguard" in proc.stdout and "safeguard" in proc.stdout
     assert (tmp_path / ".broll" / "project.db").is_file()
     # a rebuild uses the cached LUTs
     again = broll("grade", a, "--reference", ref, "-o", tmp_path / "out", "--json", cwd=tmp_path)
