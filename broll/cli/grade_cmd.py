@@ -45,19 +45,30 @@ def grade_command(clips, reference, strength, method, out_dir, lut_only, report,
     """
     quiet_library_warnings()
     from broll.errors import lookup
-    from broll.grading import load_reference, match
+    from broll.grading import load_reference
     from broll.grading.fit import GRADE_METHODS
-    from broll.grading.render import write_graded_copy
 
     lookup(GRADE_METHODS, "grade method", method)
     out = Path(out_dir)
-    names = [Path(c).name for c in clips]
+    names = [Path(c).stem if lut_only else Path(c).name for c in clips]
     dupes = sorted({n for n in names if names.count(n) > 1})
-    if dupes and not lut_only:
-        raise InputError(f"two clips share the file name {dupes[0]}; graded copies would overwrite each other",
+    if dupes:
+        raise InputError(f"two clips share the file name {dupes[0]}; outputs would overwrite each other",
                          "rename one, or grade them in separate runs with different -o folders")
     ref = load_reference(reference)
-    cache_root = None if no_cache else Path.cwd()
+    import tempfile
+    with tempfile.TemporaryDirectory(prefix="broll-grade-") as scratch:
+        # --no-cache fits afresh into a scratch project that disappears afterwards
+        cache_root = Path(scratch) if no_cache else Path.cwd()
+        results, written, report_data = _grade_all(clips, ref, method, strength, out, lut_only, report, as_json,
+                                                   cache_root)
+    _emit(results, written, report_data, reference, method, strength, lut_only, as_json)
+
+
+def _grade_all(clips, ref, method, strength, out: Path, lut_only: bool, report: bool, as_json: bool, cache_root):
+    from broll.grading import match
+    from broll.grading.render import write_graded_copy
+
     results, written = [], []
     with progress_bar("grading", len(clips) * (1 if lut_only else 2), enabled=not as_json) as update:
         done = 0
@@ -77,10 +88,11 @@ def grade_command(clips, reference, strength, method, out_dir, lut_only, report,
                 done += 1
                 update(done)
 
-    report_data = None
-    if report:
-        report_data = _report(results, ref, out)
+    report_data = _report(results, ref, out) if report else None
+    return results, written, report_data
 
+
+def _emit(results, written, report_data, reference, method, strength, lut_only: bool, as_json: bool) -> None:
     if as_json:
         payload = {"reference": str(reference), "method": method, "strength": strength,
                    "clips": [dict(r.to_dict(), output=w) for r, w in zip(results, written)] if not lut_only

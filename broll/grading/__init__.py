@@ -9,6 +9,9 @@ Public API (used by ``broll grade`` and by the build's ``style:`` block)::
     result.de_before, result.de_after, result.change, result.safeguards
     result.ffmpeg_filter()  # "format=gbrp16le,lut3d=file=...:interp=tetrahedral[,lut3d=...:enable='...']"
 
+Edit lists: ``style: {reference, strength, method}`` at the top level, ``style: off`` or a partial
+override per item; :func:`resolve_style` merges and validates them (located EditListErrors).
+
 ``ffmpeg_filter(start, end)`` is the chain to insert after the clip's trim (timestamps reset to 0
 at ``start``); it leaves frames in ``gbrp16le``, so the caller appends its output format. A
 multi-shot clip gets one LUT per shot switched by the timeline ``enable=`` option: the grade is
@@ -33,6 +36,7 @@ HDR (PQ/HLG) and log footage is refused with a clear message; 8- and 10-bit SDR 
 
 from broll.grading.fit import DEFAULT_METHOD, DEFAULT_STRENGTH, GRADE_METHODS
 from broll.grading.match import GradeResult, Reference, ShotGrade, load_reference, match
+from broll.grading.style import Style, parse_style, resolve_style
 
 __all__ = ["match", "load_reference", "GradeResult", "ShotGrade", "Reference", "GRADE_METHODS",
-           "DEFAULT_METHOD", "DEFAULT_STRENGTH"]
+           "DEFAULT_METHOD", "DEFAULT_STRENGTH", "Style", "parse_style", "resolve_style"]
