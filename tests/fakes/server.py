@@ -78,6 +78,7 @@ class FakeProvider:
         self.faults: dict[str, deque[Fault]] = {k: deque() for k in ("create", "poll", "download", "list")}
         self.slow_creates = 0           # next N creates: do the work, then answer too late
         self.slow_seconds = 1.5
+        self.on_slow_create = None      # called (with the request) once the task exists, before the late answer
         self.expire_first_url = False   # the first result URL of each task answers 403
         self.corrupt_downloads = 0      # next N downloads serve garbled bytes
         self.fail_prompts: dict[str, str] = {}   # prompt substring -> failure outcome
@@ -183,6 +184,8 @@ class FakeProvider:
                 if req.kind == "create" and fake.slow_creates > 0 and status < 300:
                     with fake.lock:
                         fake.slow_creates -= 1
+                    if fake.on_slow_create:
+                        fake.on_slow_create(req)
                     time.sleep(fake.slow_seconds)      # the task exists; the answer comes too late
                 data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
                 try:
