@@ -79,6 +79,7 @@ def run_command(batch: str, dry_run: bool, concurrency: int | None, poll_interva
         reporter = _Reporter(err, enabled=not as_json)
         runner = BatchRunner(spec, provider, client, manifest, settings=settings, checker=checker,
                              on_event=reporter)
+        reporter.budget = runner.budget
         rows = runner.run(jobs)
     summaries = [row_summary(r) for r in rows]
     total = sum((Decimal(r.cost or "0") for r in rows), Decimal("0"))
@@ -167,8 +168,9 @@ def _table(summaries: list[dict], title: str) -> None:
     table = Table(title=title, title_justify="left")
     for col in ("shot", "state", "file", "task id", "seed", "QC", "cost", "note"):
         table.add_column(col, overflow="fold")
+    multi = {s["shot"] for s in summaries if s["variant"] > 1}
     for s in summaries:
-        shot = s["shot"] if s["variant"] == 1 and not s.get("multi") else f"{s['shot']} v{s['variant']}"
+        shot = f"{s['shot']} v{s['variant']}" if s["shot"] in multi else s["shot"]
         note = s["message"] or ""
         if s["placeholder"]:
             note = ("placeholder; " + note).rstrip("; ")
@@ -195,6 +197,7 @@ class _Reporter:
     def __init__(self, out, enabled: bool):
         self.out, self.enabled = out, enabled
         self.last: dict[str, str] = {}
+        self.budget = None
 
     def __call__(self, job, what: str, **info) -> None:
         if not self.enabled:
@@ -207,7 +210,9 @@ class _Reporter:
                 detail += f" {float(info['progress']) * (100 if float(info['progress']) <= 1 else 1):.0f}%"
         elif what == "done" or what == "failed":
             row = info["row"]
-            detail = f"{row.state} qc={row.qc_verdict or '-'} cost=${Decimal(row.cost or '0'):.2f}"
+            detail = f"{row.state} qc={row.qc_verdict or '-'} attempt={row.attempt} cost=${Decimal(row.cost or '0'):.2f}"
+            if self.budget is not None:
+                detail += f" (batch so far ${self.budget.spent:.2f})"
             if what == "failed":
                 detail = f"failed [{row.fail_kind}] {row.message or ''}"
         elif what == "skipped":

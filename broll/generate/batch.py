@@ -22,7 +22,7 @@ from typing import Any, Callable
 
 import httpx
 
-from broll.errors import AuthError, BrollError, BudgetExceeded, ProviderError
+from broll.errors import AuthError, BrollError, BudgetExceeded, Interrupted, ProviderError
 from broll.generate import manifest as M
 from broll.generate.budget import Budget, merged_prices
 from broll.generate.download import Artifact, CorruptDownload, fetch, keep_rejected
@@ -39,6 +39,10 @@ FINAL_KINDS = {FailKind.CONTENT_INPUT, FailKind.INVALID, FailKind.AUTH}
 STOP_KINDS = {FailKind.NO_CREDIT, FailKind.QUOTA_DAILY}
 
 Event = Callable[..., None]
+
+
+class _Halted(Exception):
+    """Ctrl-C: leave every row as it is (the manifest already allows a resume)."""
 
 
 @dataclass
@@ -79,7 +83,8 @@ def derive_seed(base: int | None, key: str, attempt: int) -> int:
 
 
 def batch_id(spec: BatchSpec) -> str:
-    return str(spec.path) if spec.path else "batch"
+    """The spec's file name: the manifest lives beside it, so the project folder can move."""
+    return spec.path.name if spec.path else "batch"
 
 
 def plan_jobs(spec: BatchSpec, provider) -> list[Job]:
@@ -118,11 +123,14 @@ def expected_duration(provider, spec: ClipSpec) -> float:
 class BatchRunner:
     def __init__(self, spec: BatchSpec, provider, client: httpx.Client | None, manifest: M.Manifest, *,
                  settings: RunSettings, checker: Checker | None, on_event: Event | None = None,
-                 sleep: Callable[[float], None] = time.sleep, rng: random.Random | None = None):
+                 sleep: Callable[[float], None] | None = None, rng: random.Random | None = None):
         self.spec, self.provider, self.client, self.manifest = spec, provider, client, manifest
         self.settings, self.checker = settings, checker
         self.on_event = on_event or (lambda *a, **k: None)
-        self.sleep, self.rng = sleep, rng or random.Random()
+        self._halt = threading.Event()
+        # the default sleep wakes at once on Ctrl-C
+        self._sleep = sleep if sleep is not None else (lambda seconds: self._halt.wait(seconds))
+        self.rng = rng or random.Random()
         self.batch = batch_id(spec)
         cap = Decimal(str(spec.budget)) if spec.budget is not None else None
         self.budget = Budget(cap, manifest.committed_cost(self.batch))
@@ -140,15 +148,36 @@ class BatchRunner:
             row = self.manifest.get(job.key)
             if row.state in (M.SUBMITTING, M.IN_FLIGHT, M.DOWNLOADING, M.AMBIGUOUS) and not self._task_charged(row):
                 self.budget.hold(Decimal(row.cost_est))   # in flight from an earlier run: still reserved
-        with ThreadPoolExecutor(max_workers=self.settings.concurrency, thread_name_prefix="gen") as pool:
-            list(pool.map(self._run_job_safely, jobs))
+        pool = ThreadPoolExecutor(max_workers=self.settings.concurrency, thread_name_prefix="gen")
+        try:
+            futures = [pool.submit(self._run_job_safely, job) for job in jobs]
+            for future in futures:
+                while not future.done():
+                    time.sleep(0.05)      # short waits keep Ctrl-C responsive in the main thread
+        except KeyboardInterrupt:
+            self._halt.set()
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise Interrupted("interrupted; every submitted task is recorded: re-run the same command to resume "
+                              "(nothing is resubmitted)") from None
+        pool.shutdown(wait=True)
         if self.fatal:
             raise self.fatal
         return [self.manifest.get(j.key) for j in jobs]
 
+    def sleep(self, seconds: float) -> None:
+        if self._halt.is_set():
+            raise _Halted
+        self._sleep(seconds)
+        if self._halt.is_set():
+            raise _Halted
+
     def _run_job_safely(self, job: Job) -> None:
+        if self._halt.is_set():
+            return
         try:
             self.run_job(job)
+        except _Halted:
+            return
         except AuthError as exc:
             self.fatal = exc
             self._stop.set()

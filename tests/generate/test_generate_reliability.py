@@ -192,7 +192,7 @@ def test_poll_deadline_cancels_the_task(fake_env, tmp_path):
     fake.steps_for = lambda outcome: ["PENDING"]          # stuck in the queue forever
     spec = write_batch(tmp_path, "runway", [{"id": "a", "prompt": "x"}], defaults={"duration": 2})
     runner, jobs = make_runner(spec, queued_timeout=0.2, running_timeout=0.2)
-    runner.sleep = lambda s: __import__("time").sleep(0.02)
+    runner._sleep = lambda s: __import__("time").sleep(0.02)
     rows = runner.run(jobs)
     assert states(rows) == ["failed"] and rows[0].fail_code == "DEADLINE"
     assert fake.count("cancel") == 1
