@@ -22,7 +22,7 @@ from typing import Any, Callable
 
 import httpx
 
-from broll.errors import AuthError, BrollError, BudgetExceeded, Interrupted, ProviderError
+from broll.errors import AuthError, BrollError, BudgetExceeded, InputError, Interrupted, ProviderError
 from broll.generate import manifest as M
 from broll.generate.budget import Budget, merged_prices
 from broll.generate.download import Artifact, CorruptDownload, fetch, keep_rejected
@@ -96,6 +96,10 @@ def plan_jobs(spec: BatchSpec, provider) -> list[Job]:
     for shot in spec.shots:
         ref = spec.reference_for(shot)
         ref_hash = None if ref is None else (ref if ref.startswith("http") else file_sha256(ref))
+        if ref and not ref.startswith("http") and Path(ref).stat().st_size > caps.max_ref_bytes:
+            raise InputError(f"{ref}: {Path(ref).stat().st_size >> 20} MB is over {provider.name}'s "
+                             f"{caps.max_ref_bytes >> 20} MB limit for reference images",
+                             "save a smaller JPEG/PNG (e.g. 1280 px wide) and point style_reference at it")
         duration = shot.duration or spec.defaults.duration
         aspect = shot.aspect or spec.defaults.aspect
         base_seed = shot.seed if shot.seed is not None else spec.seed
