@@ -52,12 +52,14 @@ def test_kill_9_mid_batch_then_resume_loses_nothing_and_pays_once(fake_env, tmp_
     proc.wait(10)
     assert proc.returncode == -signal.SIGKILL
     creates_before = fake.count("create")
+    print(f"after kill: creates={creates_before} tasks={len(fake.tasks)} downloads={fake.count('download')}")
     tasks_before = len(fake.tasks)
     assert 4 <= creates_before <= 5 and tasks_before == creates_before
 
     fake.on_slow_create = None
     resumed = subprocess.run(cmd, env=_env(fake), capture_output=True, text=True, cwd=tmp_path, timeout=120)
     assert resumed.returncode == 0, resumed.stderr
+    print(f"after resume: creates={fake.count('create')} tasks={len(fake.tasks)} lists={fake.count('list')} downloads={fake.count('download')}")
     clips = json.loads(resumed.stdout)["clips"]
     assert [c["state"] for c in clips] == ["done"] * 6
     # no clip lost: every file is there and decodes at the requested length
