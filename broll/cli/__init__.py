@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "probe": "broll.cli.probe_cmd:probe_command",
     "presets": "broll.cli.presets_cmd:presets_command",
     "grade": "broll.cli.grade_cmd:grade_command",
+    "generate": "broll.cli.generate_cmd:generate_command",
 }
 
 

@@ -1,0 +1,226 @@
+"""`broll generate BATCH.yaml` (run or resume a batch) and `broll generate status BATCH.yaml`."""
+
+from __future__ import annotations
+
+import os
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import click
+
+from broll.cli.output import console, emit_json
+from broll.errors import ExitCode
+
+
+class DefaultRunGroup(click.Group):
+    """`broll generate FILE` means `broll generate run FILE`; `status` is the only other verb."""
+
+    def parse_args(self, ctx, args):
+        if args and args[0] not in self.commands and args[0] not in ("-h", "--help"):
+            args = ["run", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group("generate", cls=DefaultRunGroup, context_settings={"help_option_names": ["-h", "--help"]})
+def generate_command() -> None:
+    """Generate clips from a batch spec over a provider API (or offline placeholders).
+
+    \b
+      broll generate batch.yaml --dry-run    every request and the estimated cost; spends nothing
+      broll generate batch.yaml              run; re-running resumes (nothing is paid twice)
+      broll generate status batch.yaml       what the manifest says about each clip
+    """
+
+
+@generate_command.command("run")
+@click.argument("batch", type=click.Path(dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Print every request and the estimated cost; send nothing.")
+@click.option("--concurrency", type=click.IntRange(1, 32), default=None, help="Tasks in flight at once.")
+@click.option("--poll-interval", type=float, default=None, envvar="BROLL_POLL_INTERVAL",
+              help="Seconds between status polls (default from the spec, 6 s).")
+@click.option("--qc/--no-qc", default=True, help="Run the QC gate on every downloaded clip.")
+@click.option("--resubmit-ambiguous", is_flag=True,
+              help="Resend creates whose outcome is unknown (you checked the provider dashboard).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable result on stdout.")
+def run_command(batch: str, dry_run: bool, concurrency: int | None, poll_interval: float | None, qc: bool,
+                resubmit_ambiguous: bool, as_json: bool) -> int:
+    """Run or resume BATCH (a batch spec YAML)."""
+    from broll.generate.spec import load_spec
+    spec = load_spec(batch)
+    if dry_run:
+        return _dry_run(spec, as_json)
+
+    import httpx
+
+    from broll.generate import manifest as M
+    from broll.generate.batch import BatchRunner, RunSettings, plan_jobs, row_summary
+    from broll.generate.gate import default_checker
+    from broll.generate.providers import build
+    err = console(stderr=True)
+    manifest = M.Manifest(spec.root)
+    timeout = httpx.Timeout(spec.poll.request_timeout, connect=min(10.0, spec.poll.request_timeout))
+    with httpx.Client(timeout=timeout, headers={"User-Agent": "broll-generate"}) as client:
+        provider = build(spec.provider, client, workdir=spec.root / ".broll" / "offline")
+        checker = None
+        if qc:
+            checker, why = default_checker()
+            if why:
+                err.print(f"[yellow]warning:[/yellow] {why}")
+        settings = RunSettings(
+            concurrency=concurrency or spec.concurrency,
+            poll_interval=poll_interval if poll_interval is not None else spec.poll.interval,
+            queued_timeout=spec.poll.queued_timeout, running_timeout=spec.poll.running_timeout,
+            submit_retries=spec.retries.submit, poll_retries=spec.retries.poll,
+            download_retries=spec.retries.download,
+            backoff_base=float(os.environ.get("BROLL_BACKOFF_BASE", "0.5")),
+            resubmit_ambiguous=resubmit_ambiguous)
+        jobs = plan_jobs(spec, provider)
+        reporter = _Reporter(err, enabled=not as_json)
+        runner = BatchRunner(spec, provider, client, manifest, settings=settings, checker=checker,
+                             on_event=reporter)
+        reporter.budget = runner.budget
+        rows = runner.run(jobs)
+    summaries = [row_summary(r) for r in rows]
+    total = sum((Decimal(r.cost or "0") for r in rows), Decimal("0"))
+    if as_json:
+        emit_json({"batch": str(spec.path), "provider": spec.provider, "model": spec.model_name,
+                   "spent": float(runner.budget.spent), "cost_this_batch": float(total),
+                   "budget": spec.budget, "stopped": runner.budget.stopped, "clips": summaries})
+    else:
+        _table(summaries, f"{spec.provider} / {spec.model_name}: ${total:.2f} charged for these clips"
+               + (f" (budget ${spec.budget:.2f})" if spec.budget is not None else ""))
+        if runner.budget.stopped:
+            err.print(f"[red]stopped:[/red] {runner.budget.stopped}")
+    return _exit_code(summaries)
+
+
+def _exit_code(summaries: list[dict]) -> int:
+    states = {s["state"] for s in summaries}
+    if states & {"failed", "ambiguous", "in_flight", "downloading", "submitting"}:
+        return ExitCode.PROVIDER
+    if "skipped" in states:
+        return ExitCode.BUDGET
+    return ExitCode.OK
+
+
+@generate_command.command("status")
+@click.argument("batch", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def status_command(batch: str, as_json: bool) -> None:
+    """Show the manifest for BATCH: state, file, task id, seed, QC verdict, cost per clip."""
+    from broll.generate import manifest as M
+    from broll.generate.batch import batch_id, row_summary
+    from broll.generate.spec import load_spec
+    spec = load_spec(batch)
+    manifest = M.Manifest(spec.root)
+    rows = manifest.rows(batch_id(spec))
+    known = {(r.shot_id, r.variant) for r in rows}
+    summaries = [row_summary(r) for r in rows]
+    for shot in spec.shots:
+        for v in range(1, shot.variants + 1):
+            if (shot.id, v) not in known:
+                summaries.append({"shot": shot.id, "variant": v, "state": "not started", "file": None,
+                                  "task_id": None, "seed": None, "attempt": 0, "qc": None, "cost": 0.0,
+                                  "cost_est": 0.0, "fail_kind": None, "fail_code": None, "message": None,
+                                  "placeholder": spec.provider == "offline", "sha256": None})
+    if as_json:
+        emit_json({"batch": str(spec.path), "clips": summaries,
+                   "spent": float(manifest.committed_cost(batch_id(spec)))})
+        return
+    _table(summaries, f"{spec.path.name}: ${manifest.committed_cost(batch_id(spec)):.2f} charged so far")
+
+
+def _dry_run(spec, as_json: bool) -> int:
+    from broll.generate.batch import plan_jobs
+    from broll.generate.providers import build
+    provider = build(spec.provider, None, workdir=spec.root / ".broll" / "offline", require_keys=False)
+    missing = [v for v in getattr(provider, "key_vars", ()) if not os.environ.get(v)]
+    jobs = plan_jobs(spec, provider)
+    total = sum((j.cost_est for j in jobs), Decimal("0"))
+    requests = []
+    for job in jobs:
+        plan = provider.plan_submit(job.spec, f"{job.key[:16]}-1")
+        requests.append({"shot": job.shot.id, "variant": job.variant, "clip_key": job.key, "file": str(job.dest),
+                         "seed": job.spec.seed, "estimate": float(job.cost_est), "request": plan.redacted()})
+    over = spec.budget is not None and total > Decimal(str(spec.budget))
+    if as_json:
+        emit_json({"dry_run": True, "provider": spec.provider, "model": spec.model_name, "clips": len(jobs),
+                   "estimated_cost": float(total), "budget": spec.budget, "over_budget": over,
+                   "missing_keys": missing, "requests": requests})
+        return ExitCode.OK
+    import json
+    out = console()
+    for r in requests:
+        out.print(f"[bold]{r['shot']}[/bold] v{r['variant']}  -> {r['file']}  seed={r['seed']}  est ${r['estimate']:.2f}")
+        out.print(json.dumps(r["request"], indent=2), markup=False)
+    out.print(f"\n{len(jobs)} clips, estimated ${total:.2f}"
+              + (f" of a ${spec.budget:.2f} budget" if spec.budget is not None else "")
+              + (" [red](over budget: the run would stop early)[/red]" if over else "")
+              + "; nothing was sent.")
+    if missing:
+        out.print(f"[yellow]note:[/yellow] set {', '.join(missing)} before a live run.")
+    return ExitCode.OK
+
+
+def _table(summaries: list[dict], title: str) -> None:
+    from rich.table import Table
+    table = Table(title=title, title_justify="left")
+    for col in ("shot", "state", "file", "task id", "seed", "QC", "cost", "note"):
+        table.add_column(col, overflow="fold")
+    multi = {s["shot"] for s in summaries if s["variant"] > 1}
+    for s in summaries:
+        shot = f"{s['shot']} v{s['variant']}" if s["shot"] in multi else s["shot"]
+        note = s["message"] or ""
+        if s["placeholder"]:
+            note = ("placeholder; " + note).rstrip("; ")
+        table.add_row(shot, s["state"], _short_path(s["file"]), s["task_id"] or "", str(s["seed"] or ""),
+                      s["qc"] or "", f"${s['cost']:.2f}", note[:120])
+    out = console()
+    if not sys.stdout.isatty():
+        out.width = 220    # piped or captured: do not wrap the table at 80 columns
+    out.print(table)
+
+
+def _short_path(path: str | None) -> str:
+    if not path:
+        return ""
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return path
+
+
+class _Reporter:
+    """Per-shot progress lines on stderr: state changes, queue position, attempts, cost so far."""
+
+    def __init__(self, out, enabled: bool):
+        self.out, self.enabled = out, enabled
+        self.last: dict[str, str] = {}
+        self.budget = None
+
+    def __call__(self, job, what: str, **info) -> None:
+        if not self.enabled:
+            return
+        if what == "poll":
+            detail = info.get("state", "")
+            if info.get("queue_pos") is not None:
+                detail += f" (queue position {info['queue_pos']})"
+            if info.get("progress") is not None:
+                detail += f" {float(info['progress']) * (100 if float(info['progress']) <= 1 else 1):.0f}%"
+        elif what == "done" or what == "failed":
+            row = info["row"]
+            detail = f"{row.state} qc={row.qc_verdict or '-'} attempt={row.attempt} cost=${Decimal(row.cost or '0'):.2f}"
+            if self.budget is not None:
+                detail += f" (batch so far ${self.budget.spent:.2f})"
+            if what == "failed":
+                detail = f"failed [{row.fail_kind}] {row.message or ''}"
+        elif what == "skipped":
+            detail = "already done (verified), skipped"
+        else:
+            extras = " ".join(f"{k}={v}" for k, v in info.items() if k != "row" and v is not None)
+            detail = f"{what} {extras}".strip()
+        if self.last.get(job.key) == detail:
+            return
+        self.last[job.key] = detail
+        self.out.print(f"  {job.label:<24} {detail}", markup=False, highlight=False)

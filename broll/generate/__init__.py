@@ -1,0 +1,1 @@
+"""Text/image -> video over provider APIs, with a write-ahead manifest so nothing is paid twice."""

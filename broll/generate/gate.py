@@ -1,0 +1,52 @@
+"""The QC gate between download and "done": ``broll.qc.check(path) -> report.verdict``.
+
+Injectable so tests (and other stages) can pass their own checker. When ``broll.qc`` is
+not installed the gate is skipped with one clear warning instead of failing the batch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+VERDICTS = ("pass", "review", "regenerate")
+
+Checker = Callable[[Path], Any]
+
+
+@dataclass(frozen=True)
+class GateResult:
+    verdict: str            # pass | review | regenerate | skipped
+    detail: str = ""
+
+
+def default_checker() -> tuple[Checker | None, str | None]:
+    """``broll.qc.check`` if available, else (None, reason)."""
+    try:
+        from broll.qc import check  # type: ignore[attr-defined]
+    except ImportError as exc:
+        return None, f"QC gate skipped: broll.qc is not available ({exc}); clips are not checked"
+    return check, None
+
+
+def run_gate(checker: Checker | None, path: Path) -> GateResult:
+    if checker is None:
+        return GateResult("skipped", "QC gate off")
+    try:
+        report = checker(path)
+    except Exception as exc:  # a checker crash must not lose a paid clip: a person looks at it
+        return GateResult("review", f"QC could not check the clip: {exc}")
+    verdict = str(getattr(report, "verdict", report))
+    if verdict not in VERDICTS:
+        return GateResult("review", f"QC returned an unknown verdict {verdict!r}")
+    detail = ""
+    summary = getattr(report, "summary", None)
+    if callable(summary):
+        try:
+            detail = str(summary())
+        except Exception:
+            detail = ""
+    elif summary:
+        detail = str(summary)
+    return GateResult(verdict, detail[:300])

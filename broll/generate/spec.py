@@ -1,0 +1,213 @@
+"""Batch spec YAML -> validated model; every error names file:line, the field and a fix."""
+
+from __future__ import annotations
+
+import re
+from difflib import get_close_matches
+from pathlib import Path
+from typing import Any, Optional
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from broll.errors import EditListError, EditListErrors, InputError
+from broll.generate.providers import DEFAULT_MODELS, PROVIDERS
+
+ASPECT = re.compile(r"^\d+:\d+$")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Defaults(Strict):
+    duration: int = Field(5, ge=1, le=60)
+    aspect: str = "16:9"
+    resolution: Optional[str] = None
+    negative: Optional[str] = None
+
+    @field_validator("aspect")
+    @classmethod
+    def _aspect(cls, v: str) -> str:
+        if not ASPECT.match(v):
+            raise ValueError(f"aspect must look like \"16:9\", got {v!r}")
+        return v
+
+
+class Shot(Strict):
+    id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    prompt: str = Field(min_length=1)
+    variants: int = Field(1, ge=1, le=20)
+    duration: Optional[int] = Field(None, ge=1, le=60)
+    aspect: Optional[str] = None
+    resolution: Optional[str] = None
+    negative: Optional[str] = None
+    seed: Optional[int] = None
+    style_reference: Optional[str] = None
+
+    @field_validator("aspect")
+    @classmethod
+    def _aspect(cls, v):
+        if v is not None and not ASPECT.match(v):
+            raise ValueError(f"aspect must look like \"16:9\", got {v!r}")
+        return v
+
+
+class PollSettings(Strict):
+    interval: float = Field(6.0, gt=0)           # seconds between polls (jittered +-25%)
+    queued_timeout: float = Field(1800, gt=0)     # wall-clock limit while queued / throttled
+    running_timeout: float = Field(900, gt=0)     # wall-clock limit while running
+    request_timeout: float = Field(30, gt=0)      # one HTTP request
+
+
+class RetrySettings(Strict):
+    submit: int = Field(5, ge=0)
+    poll: int = Field(20, ge=0)
+    download: int = Field(4, ge=0)
+
+
+class BatchSpec(Strict):
+    provider: str
+    model: Optional[str] = None
+    style_reference: Optional[str] = None
+    seed: Optional[int] = None
+    defaults: Defaults = Defaults()
+    budget: Optional[float] = Field(None, ge=0)
+    attempts: int = Field(3, ge=1, le=10)
+    concurrency: int = Field(2, ge=1, le=32)
+    out: str = "clips"
+    poll: PollSettings = PollSettings()
+    retries: RetrySettings = RetrySettings()
+    prices: dict[str, dict[str, float]] = {}
+    shots: list[Shot] = Field(min_length=1)
+
+    @field_validator("provider")
+    @classmethod
+    def _provider(cls, v: str) -> str:
+        if v not in PROVIDERS:
+            close = get_close_matches(v, list(PROVIDERS), n=1)
+            raise ValueError(f"unknown provider {v!r}" + (f"; did you mean {close[0]!r}?" if close else "")
+                             + " valid: " + ", ".join(sorted(PROVIDERS)))
+        return v
+
+    # resolved after loading
+    path: Optional[Path] = None
+
+    @property
+    def model_name(self) -> str:
+        return self.model or DEFAULT_MODELS[self.provider]
+
+    @property
+    def root(self) -> Path:
+        return self.path.parent if self.path else Path.cwd()
+
+    def out_dir(self) -> Path:
+        out = Path(self.out)
+        return out if out.is_absolute() else self.root / out
+
+    def reference_for(self, shot: Shot) -> str | None:
+        if "style_reference" in shot.model_fields_set and shot.style_reference is None:
+            return None    # `style_reference: null` on a shot opts out of the batch's reference
+        ref = shot.style_reference or self.style_reference
+        if not ref or ref.startswith(("http://", "https://")):
+            return ref
+        p = Path(ref)
+        return str(p if p.is_absolute() else self.root / p)
+
+
+def _line_index(node: yaml.Node, path: tuple = (), out: dict | None = None) -> dict:
+    """Map a field path such as ("shots", 1, "prompt") to (line, column), 1-based."""
+    out = {} if out is None else out
+    out[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            k = key.value
+            out[path + (k,)] = (key.start_mark.line + 1, key.start_mark.column + 1)
+            _line_index(value, path + (k,), out)
+            out[path + (k,)] = (key.start_mark.line + 1, key.start_mark.column + 1)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _line_index(item, path + (i,), out)
+    return out
+
+
+def _field_name(loc: tuple) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _allowed(model: type[BaseModel], loc: tuple) -> list[str]:
+    current: Any = model
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        field = current.model_fields.get(part) if hasattr(current, "model_fields") else None
+        if field is None:
+            return []
+        ann = field.annotation
+        args = getattr(ann, "__args__", ())
+        current = next((a for a in (ann, *args) if isinstance(a, type) and issubclass(a, BaseModel)), None)
+        if current is None:
+            return []
+    return [f for f in current.model_fields if f != "path"] if current else []
+
+
+def load_spec(path: str | Path) -> BatchSpec:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read batch spec ({exc.strerror})", "check the path") from None
+    try:
+        node = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise EditListError(f"not valid YAML: {getattr(exc, 'problem', exc)}", file=str(path),
+                            line=mark.line + 1 if mark else None,
+                            column=mark.column + 1 if mark else None) from None
+    if not isinstance(data, dict):
+        raise EditListError("a batch spec is a mapping with provider, shots, ...", file=str(path), line=1)
+    lines = _line_index(node) if node is not None else {}
+    try:
+        spec = BatchSpec.model_validate(data)
+    except ValidationError as exc:
+        errors = []
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            where = next((lines[loc[:n]] for n in range(len(loc), -1, -1) if loc[:n] in lines), (None, None))
+            msg, hint = err["msg"], None
+            if err["type"] == "extra_forbidden":
+                allowed = _allowed(BatchSpec, loc)
+                close = get_close_matches(str(loc[-1]), allowed, n=1)
+                msg = f"unknown field '{loc[-1]}'"
+                hint = (f"did you mean '{close[0]}'? " if close else "") + "valid: " + ", ".join(allowed)
+            elif err["type"] == "missing":
+                msg = "required field is missing"
+            msg = msg.removeprefix("Value error, ")
+            errors.append(EditListError(msg, file=str(path), line=where[0], column=where[1],
+                                        field=_field_name(loc), hint=hint))
+        raise EditListErrors(errors) from None
+    seen: dict[str, int] = {}
+    dupes = []
+    for i, shot in enumerate(spec.shots):
+        if shot.id in seen:
+            line = lines.get(("shots", i, "id"), (None, None))
+            dupes.append(EditListError(f"duplicate shot id '{shot.id}' (first at shots[{seen[shot.id]}])",
+                                       file=str(path), line=line[0], column=line[1], field=f"shots[{i}].id",
+                                       hint="give every shot a unique id"))
+        seen.setdefault(shot.id, i)
+    if dupes:
+        raise EditListErrors(dupes)
+    spec.path = path.resolve()
+    for i, shot in enumerate(spec.shots):
+        ref = spec.reference_for(shot)
+        if ref and not ref.startswith(("http://", "https://")) and not Path(ref).is_file():
+            key = ("shots", i, "style_reference") if shot.style_reference else ("style_reference",)
+            line = lines.get(key, (None, None))
+            raise EditListError(f"style reference {ref} does not exist", file=str(path), line=line[0],
+                                column=line[1], field=_field_name(key),
+                                hint="paths are relative to the batch spec's folder")
+    return spec

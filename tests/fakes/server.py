@@ -1,0 +1,205 @@
+"""A loopback HTTP server base for provider fakes: random port on 127.0.0.1, a request log,
+scripted faults (status storms, Retry-After, slow answers after the work is done), real
+MP4 results served from expiring URLs."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import tempfile
+import threading
+import time
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+from broll.media import synth
+
+_VIDEO_DIR = Path(tempfile.mkdtemp(prefix="broll-fake-videos-"))
+_VIDEO_LOCK = threading.Lock()
+
+
+def video_bytes(duration: float) -> bytes:
+    """A real small MP4 of ``duration`` seconds (cached per duration)."""
+    path = _VIDEO_DIR / f"{duration:g}s.mp4"
+    with _VIDEO_LOCK:
+        if not path.exists():
+            synth.make_clip(path, size=(160, 90), fps=10, duration=duration, audio=None)
+    return path.read_bytes()
+
+
+@dataclass
+class Fault:
+    status: int
+    body: Any = None
+    headers: dict = field(default_factory=dict)
+
+
+@dataclass
+class Task:
+    id: str
+    body: dict
+    duration: float
+    outcome: str                    # "ok" or a failure name the provider fake understands
+    steps: list[str]
+    external_id: str | None = None
+    polls: int = 0
+    created_at: float = field(default_factory=time.time)
+    url_serial: int = 0
+
+    @property
+    def status(self) -> str:
+        return self.steps[min(self.polls, len(self.steps) - 1)]
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    query: dict
+    headers: dict
+    json: Any
+    kind: str = ""                  # create | poll | download | list | cancel | other
+
+
+class FakeProvider:
+    """Subclasses implement ``handle(req) -> (status, body, headers)``."""
+
+    name = "fake"
+    poll_steps = 2                  # polls before a task finishes
+
+    def __init__(self):
+        self.log: list[Request] = []
+        self.tasks: dict[str, Task] = {}
+        self.faults: dict[str, deque[Fault]] = {k: deque() for k in ("create", "poll", "download", "list")}
+        self.slow_creates = 0           # next N creates: do the work, then answer too late
+        self.slow_seconds = 1.5
+        self.on_slow_create = None      # called (with the request) once the task exists, before the late answer
+        self.expire_first_url = False   # the first result URL of each task answers 403
+        self.corrupt_downloads = 0      # next N downloads serve garbled bytes
+        self.fail_prompts: dict[str, str] = {}   # prompt substring -> failure outcome
+        self.fail_once: set[str] = set()          # outcomes that succeed when retried
+        self.lock = threading.Lock()
+        self._ids = itertools.count(1)
+        self._urls: dict[str, tuple[str, bool]] = {}   # token -> (task id, valid)
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    # -- lifecycle --------------------------------------------------------------------------------
+    @property
+    def base_url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    # -- helpers for tests ------------------------------------------------------------------------
+    def count(self, kind: str) -> int:
+        return sum(1 for r in self.log if r.kind == kind)
+
+    def inject(self, kind: str, *faults: Fault) -> None:
+        self.faults[kind].extend(faults)
+
+    # -- helpers for subclasses -------------------------------------------------------------------
+    def new_task(self, body: dict, duration: float, prompt: str, external_id: str | None = None) -> Task:
+        outcome = "ok"
+        for needle, fail in self.fail_prompts.items():
+            if needle in prompt:
+                outcome = fail
+        if outcome in self.fail_once and any(t.outcome == outcome for t in self.tasks.values()):
+            outcome = "ok"
+        task = Task(id=self.make_id(), body=body, duration=duration, outcome=outcome,
+                    steps=self.steps_for(outcome), external_id=external_id)
+        self.tasks[task.id] = task
+        return task
+
+    def make_id(self) -> str:
+        return f"{next(self._ids):04d}-{uuid.uuid4().hex[:8]}"
+
+    def steps_for(self, outcome: str) -> list[str]:
+        raise NotImplementedError
+
+    def result_url(self, task: Task) -> str:
+        """A fresh signed URL; with ``expire_first_url`` the first one is already dead."""
+        task.url_serial += 1
+        token = uuid.uuid4().hex
+        valid = not (self.expire_first_url and task.url_serial == 1)
+        self._urls[token] = (task.id, valid)
+        return f"{self.base_url}/files/{token}.mp4?_jwt=sig"
+
+    def serve_file(self, token: str):
+        entry = self._urls.get(token)
+        if entry is None or not entry[1]:
+            return 403, {"error": "URL expired"}, {}
+        fault = self.take("download")
+        if fault:
+            return fault.status, fault.body, fault.headers
+        data = video_bytes(self.tasks[entry[0]].duration)
+        if self.corrupt_downloads > 0:
+            self.corrupt_downloads -= 1
+            data = data[:64] + bytes(len(data) - 64)    # same length, garbled after the header
+        return 200, data, {"Content-Type": "video/mp4"}
+
+    def take(self, kind: str) -> Fault | None:
+        with self.lock:
+            return self.faults[kind].popleft() if self.faults[kind] else None
+
+    def handle(self, req: Request) -> tuple[int, Any, dict]:
+        raise NotImplementedError
+
+    # -- HTTP plumbing ----------------------------------------------------------------------------
+    def _handler_class(self):
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def _do(self):
+                url = urlparse(self.path)
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                try:
+                    body = json.loads(raw) if raw else None
+                except ValueError:
+                    body = raw
+                req = Request(self.command, url.path, parse_qs(url.query), {k.lower(): v for k, v in self.headers.items()},
+                              body)
+                with fake.lock:
+                    fake.log.append(req)
+                status, payload, headers = fake.handle(req)
+                if req.kind == "create" and fake.slow_creates > 0 and status < 300:
+                    with fake.lock:
+                        fake.slow_creates -= 1
+                    if fake.on_slow_create:
+                        fake.on_slow_create(req)
+                    time.sleep(fake.slow_seconds)      # the task exists; the answer comes too late
+                data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+                try:
+                    self.send_response(status)
+                    if not isinstance(payload, bytes):
+                        self.send_header("Content-Type", "application/json")
+                    for k, v in headers.items():
+                        self.send_header(k, str(v))
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+            do_GET = do_POST = do_PUT = do_DELETE = _do
+
+        return Handler

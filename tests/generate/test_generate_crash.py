@@ -1,0 +1,75 @@
+"""`kill -9` of a real `broll generate` process mid-batch, then a resume: no clip lost, no
+extra task created (asserted on the fake server's request log)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+from fakes.providers import KEYS
+from gen_helpers import write_batch
+
+from broll.media.verify import decode_check
+
+
+def _env(fake) -> dict:
+    env = dict(os.environ)
+    env.update(KEYS)
+    env[f"BROLL_{fake.name.upper()}_BASE_URL"] = fake.base_url
+    env["BROLL_BACKOFF_BASE"] = "0.01"
+    return env
+
+
+@pytest.mark.slow
+def test_kill_9_mid_batch_then_resume_loses_nothing_and_pays_once(fake_env, tmp_path):
+    fake = fake_env("kling")
+    shots = [{"id": f"shot{i}", "prompt": f"scene number {i}"} for i in range(6)]
+    spec = write_batch(tmp_path, "kling", shots, budget=10.0, concurrency=2,
+                       poll={"interval": 0.05, "request_timeout": 10})
+    # The 4th create is processed by the server, but its answer is held back: the kill lands
+    # in the worst window, after the provider started a paid task and before broll knew its id.
+    in_window = threading.Event()
+    fake.slow_creates, fake.slow_seconds = 0, 3.0
+
+    def arm(req):
+        in_window.set()
+
+    fake.on_slow_create = arm
+    cmd = [sys.executable, "-m", "broll", "generate", str(spec), "--no-qc", "--json"]
+    proc = subprocess.Popen(cmd, env=_env(fake), stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path)
+    deadline = time.time() + 60
+    while fake.count("create") < 3 and time.time() < deadline:
+        time.sleep(0.01)
+    fake.slow_creates = 1
+    assert in_window.wait(30), "the batch never reached a 4th create"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(10)
+    assert proc.returncode == -signal.SIGKILL
+    creates_before = fake.count("create")
+    print(f"after kill: creates={creates_before} tasks={len(fake.tasks)} downloads={fake.count('download')}")
+    tasks_before = len(fake.tasks)
+    assert 4 <= creates_before <= 5 and tasks_before == creates_before
+
+    fake.on_slow_create = None
+    resumed = subprocess.run(cmd, env=_env(fake), capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert resumed.returncode == 0, resumed.stderr
+    print(f"after resume: creates={fake.count('create')} tasks={len(fake.tasks)} lists={fake.count('list')} downloads={fake.count('download')}")
+    clips = json.loads(resumed.stdout)["clips"]
+    assert [c["state"] for c in clips] == ["done"] * 6
+    # no clip lost: every file is there and decodes at the requested length
+    for c in clips:
+        assert decode_check(c["file"], expected_duration=5.0).frames > 0
+    # no extra task: one create per clip in total, one task per external id
+    externals = [r.json["external_task_id"] for r in fake.log if r.kind == "create"]
+    assert len(externals) == len(set(externals)) == 6
+    assert len(fake.tasks) == 6
+    assert {c["task_id"].split("/")[1] for c in clips} == set(fake.tasks)
+    assert fake.count("list") >= 1             # the in-window create was found again, not resent
+    # paid once per clip: 6 x kling-v2-1 5 s at $0.056/s
+    assert json.loads(resumed.stdout)["spent"] == pytest.approx(6 * 0.28)

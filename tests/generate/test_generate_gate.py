@@ -1,0 +1,97 @@
+"""The QC gate: regenerate with a new recorded seed up to `attempts`, review for a person."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from gen_helpers import make_runner, run_cli, write_batch
+
+from broll.generate.gate import default_checker, run_gate
+
+
+@dataclass
+class Report:
+    verdict: str
+
+    def summary(self) -> str:
+        return f"checker said {self.verdict}"
+
+
+class ScriptedChecker:
+    def __init__(self, *verdicts: str):
+        self.verdicts = list(verdicts)
+        self.seen = []
+
+    def __call__(self, path):
+        self.seen.append(path)
+        return Report(self.verdicts.pop(0) if len(self.verdicts) > 1 else self.verdicts[0])
+
+
+def test_regenerate_verdict_resubmits_with_a_new_recorded_seed(fake_env, tmp_path):
+    fake = fake_env("runway")
+    spec = write_batch(tmp_path, "runway", [{"id": "a", "prompt": "x"}], defaults={"duration": 2}, seed=4242,
+                       attempts=3)
+    checker = ScriptedChecker("regenerate", "pass")
+    runner, jobs = make_runner(spec, checker=checker)
+    rows = runner.run(jobs)
+    assert rows[0].state == "done" and rows[0].qc_verdict == "pass" and rows[0].attempt == 1
+    seeds = [r.json["seed"] for r in fake.log if r.kind == "create"]
+    assert seeds[0] == 4242 and len(seeds) == 2 and seeds[1] != 4242
+    assert rows[0].seed == seeds[1]
+    tasks = runner.manifest.tasks(jobs[0].key)
+    assert [t["seed"] for t in tasks] == seeds
+    assert (tmp_path / "clips" / ".rejected" / "a-a0.mp4").is_file()      # the rejected take is kept
+    assert float(rows[0].cost) == 0.2                                      # both takes were paid for
+
+
+def test_regenerate_stops_after_attempts_and_asks_a_person(fake_env, tmp_path):
+    fake = fake_env("runway")
+    spec = write_batch(tmp_path, "runway", [{"id": "a", "prompt": "x"}], defaults={"duration": 2}, seed=1,
+                       attempts=2)
+    runner, jobs = make_runner(spec, checker=ScriptedChecker("regenerate"))
+    rows = runner.run(jobs)
+    assert fake.count("create") == 3          # original + 2 regenerations
+    assert rows[0].state == "review" and "a person should decide" in rows[0].message
+
+
+def test_review_verdict_marks_for_a_person(fake_env, tmp_path):
+    fake_env("runway")
+    spec = write_batch(tmp_path, "runway", [{"id": "a", "prompt": "x"}], defaults={"duration": 2})
+    runner, jobs = make_runner(spec, checker=ScriptedChecker("review"))
+    rows = runner.run(jobs)
+    assert rows[0].state == "review" and rows[0].qc_verdict == "review"
+
+
+def test_offline_regenerate_renders_a_different_take(tmp_path, style_ref):
+    spec = write_batch(tmp_path, "offline", [{"id": "a", "prompt": "x"}], defaults={"duration": 1},
+                       style_reference=str(style_ref), seed=5)
+    runner, jobs = make_runner(spec, checker=ScriptedChecker("regenerate", "pass"))
+    rows = runner.run(jobs)
+    from broll.hashing import file_sha256
+    assert rows[0].state == "done" and rows[0].attempt == 1
+    assert file_sha256(tmp_path / "clips" / ".rejected" / "a-a0.mp4") != rows[0].sha256
+
+
+def test_checker_crash_goes_to_review_not_lost(fake_env, tmp_path):
+    fake_env("runway")
+    spec = write_batch(tmp_path, "runway", [{"id": "a", "prompt": "x"}], defaults={"duration": 2})
+
+    def broken(path):
+        raise RuntimeError("boom")
+
+    runner, jobs = make_runner(spec, checker=broken)
+    rows = runner.run(jobs)
+    assert rows[0].state == "review" and "boom" in rows[0].message
+
+
+def test_gate_without_broll_qc_warns_and_skips(tmp_path, capsys, monkeypatch):
+    import sys
+    monkeypatch.setitem(sys.modules, "broll.qc", None)       # as on a branch without the qc stage
+    checker, why = default_checker()
+    assert checker is None and "QC gate skipped" in why
+    assert run_gate(None, tmp_path).verdict == "skipped"
+    spec = write_batch(tmp_path, "offline", [{"id": "a", "prompt": "x"}], defaults={"duration": 1})
+    code, out, err = run_cli(["generate", str(spec), "--json"], capsys)
+    assert code == 0 and "QC gate skipped" in err
+    assert json.loads(out)["clips"][0]["qc"] == "skipped"
