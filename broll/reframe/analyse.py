@@ -10,6 +10,7 @@ import os
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.ndimage import median_filter
 
 from broll.errors import MediaError, lookup
 from broll.media.frames import iter_frames
@@ -22,6 +23,8 @@ ANALYSIS_WIDTH = 192      # enough to find a subject; decoding dominates the cos
 ANALYSIS_RATE = 10.0      # subject estimates per second
 CUT_THRESHOLD = 0.12      # mean luma change of a 16x9 thumbnail that counts as a hard cut
 MIN_CONFIDENCE = 0.15     # below this an estimate does not constrain the window
+MEDIAN_SAMPLES = 3        # a running median against one-sample detector hops
+MIN_RUN_SECONDS = 0.8     # a subject must hold this long before the window goes to it
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,7 @@ def track_subject(path: str | os.PathLike, *, estimator: str = "fused", start: f
     prev_img = prev_est_img = None
     shot = 0
     since = every
+    last = None
     for fr in iter_frames(path, width=ANALYSIS_WIDTH, start=start, end=end):
         t = fr.time - origin
         cut = prev_img is not None and frame_change(prev_img, fr.image) > CUT_THRESHOLD
@@ -60,6 +64,10 @@ def track_subject(path: str | os.PathLike, *, estimator: str = "fused", start: f
             since = 0
         since += 1
         prev_img = fr.image
+        last = (t, fr.image, shot)
+    if samples and last[0] > samples[-1].time:
+        # the final frame too, so the path does not coast past the last estimate
+        samples.append(Sample(last[0], estimate(last[1], prev_est_img), last[2]))
     if not samples:
         raise MediaError(f"{path}: no frames could be decoded for reframing")
     return samples, cuts
@@ -67,6 +75,27 @@ def track_subject(path: str | os.PathLike, *, estimator: str = "fused", start: f
 
 def _axis_values(est: SubjectEstimate, axis: str) -> tuple[float, float]:
     return (est.cy, est.half_h) if axis == "y" else (est.cx, est.half_w)
+
+
+def _persistent(centre: np.ndarray, shots: np.ndarray, times: np.ndarray, *, jump: float,
+                min_run: float) -> np.ndarray:
+    """1 for samples in a run the detector held for ``min_run`` seconds, else 0.
+
+    A run ends where the estimate leaps by more than ``jump`` between samples: a real
+    subject does not teleport within a shot, a detector flipping between two things does.
+    A shot that is one run is always kept.
+    """
+    keep = np.ones_like(centre)
+    for shot in np.unique(shots):
+        idx = np.flatnonzero(shots == shot)
+        breaks = np.flatnonzero(np.abs(np.diff(centre[idx])) > jump) + 1
+        if breaks.size == 0:
+            continue
+        step = float(np.median(np.diff(times[idx]))) if idx.size > 1 else 0.1
+        for run in np.split(idx, breaks):
+            if times[run[-1]] - times[run[0]] + step < min_run:
+                keep[run] = 0.0
+    return keep
 
 
 def path_from_samples(samples: list[Sample], cuts: list[float], geometry: CropGeometry,
@@ -81,12 +110,21 @@ def path_from_samples(samples: list[Sample], cuts: list[float], geometry: CropGe
     centre = np.array([_axis_values(s.estimate, g.axis)[0] for s in samples])
     extent = np.array([min(_axis_values(s.estimate, g.axis)[1], half * 0.8) for s in samples])
     conf = np.array([s.estimate.confidence for s in samples])
+    shots = np.array([s.shot for s in samples])
+    # a detector that hops between two things is not to be followed: a running median per shot
+    # removes short hops, and samples that disagree with it lose their say
+    steady = np.empty_like(centre)
+    for shot in np.unique(shots):
+        idx = np.flatnonzero(shots == shot)
+        steady[idx] = median_filter(centre[idx], size=min(MEDIAN_SAMPLES, idx.size), mode="nearest")
+    conf = conf * np.exp(-((centre - steady) / half) ** 2 * 4)
+    centre = np.where(np.abs(centre - steady) < half / 2, centre, steady)   # the median clips peaks
+    conf = conf * _persistent(centre, shots, times, jump=half, min_run=MIN_RUN_SECONDS)
     trusted = conf >= MIN_CONFIDENCE
     lo = np.where(trusted, centre + extent - half, 0.0)
     hi = np.where(trusted, centre - extent + half, 1.0)
     weight = np.where(trusted, conf, 0.0)
     smoothed = np.empty_like(centre)
-    shots = np.array([s.shot for s in samples])
     starts: list[int] = []
     for shot in np.unique(shots):
         idx = np.flatnonzero(shots == shot)

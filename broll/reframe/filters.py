@@ -38,6 +38,8 @@ def _center(src: tuple[int, int], dst: tuple[int, int], path: CropPath | None) -
 
 
 def _subject(src: tuple[int, int], dst: tuple[int, int], path: CropPath | None) -> list[str]:
+    if path is None and not crop_geometry(*src, *dst).axis:
+        return [_scale(*dst)]
     if path is None:
         raise InputError("reframe 'subject' needs a crop path", "analyse the clip with broll.reframe.subject_path")
     g = path.geometry

@@ -54,7 +54,8 @@ def smooth_path(target: np.ndarray, confidence: np.ndarray, lo: np.ndarray, hi: 
     y = np.clip(y, *limits)
     if n < 4:
         return np.full(n, float(np.clip(np.average(y, weights=np.asarray(confidence) + 1e-3), *limits)))
-    a = weights.follow * (np.asarray(confidence, float) + 0.05)
+    conf = np.clip(np.asarray(confidence, float), 0.0, 1.0)
+    a = weights.follow * (conf + 0.05)
     d1, d2, d3 = _diff(n, 1), _diff(n, 2), _diff(n, 3)
     jerk = weights.jerk_l2 * (d3.T @ d3)
     eps = 1e-4
@@ -65,7 +66,7 @@ def smooth_path(target: np.ndarray, confidence: np.ndarray, lo: np.ndarray, hi: 
         bound = np.clip(c, lo, hi)
         outside = (np.abs(c - bound) > 1e-9).astype(float)
         # a point already inside the band stays anchored to it lightly so it cannot drift out
-        band_w = weights.band * np.maximum(outside, 0.02)
+        band_w = weights.band * conf * np.maximum(outside, 0.02)
         diag = sparse.diags(a + band_w)
         system = (diag + d1.T @ sparse.diags(w1) @ d1 + d2.T @ sparse.diags(w2) @ d2 + jerk).tocsc()
         rhs = a * y + band_w * bound

@@ -8,7 +8,7 @@ import pytest
 from broll.reframe import subject_path
 from broll.reframe.smooth import jerk
 
-from conftest import MOTIONS, RADIUS
+from disc_clips import MOTIONS, RADIUS
 
 VERTICAL = (1080, 1920)
 
