@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "probe": "broll.cli.probe_cmd:probe_command",
     "presets": "broll.cli.presets_cmd:presets_command",
     "export": "broll.cli.export_cmd:export_command",
+    "init": "broll.cli.init_cmd:init_command",
 }
 
 
