@@ -23,6 +23,8 @@ COMMANDS: dict[str, str] = {
     "presets": "broll.cli.presets_cmd:presets_command",
     "grade": "broll.cli.grade_cmd:grade_command",
     "generate": "broll.cli.generate_cmd:generate_command",
+    "export": "broll.cli.export_cmd:export_command",
+    "init": "broll.cli.init_cmd:init_command",
 }
 
 
