@@ -29,10 +29,21 @@ def atomic_path(target: str | os.PathLike, *, suffix: str | None = None) -> Iter
         yield tmp_path
         if not tmp_path.exists() or tmp_path.stat().st_size == 0:
             raise OSError(f"nothing was written to {tmp_path}")
+        os.chmod(tmp_path, _mode_for(target))
         os.replace(tmp_path, target)
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp_path.unlink()
+
+
+def _mode_for(target: Path) -> int:
+    """Keep an existing file's mode; new files get the usual 0666 less the umask (mkstemp uses 0600)."""
+    try:
+        return target.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def write_text(target: str | os.PathLike, text: str) -> Path:
