@@ -107,9 +107,9 @@ def detect_black(ctx: Context, cfg: dict) -> list[Finding]:
     return out
 
 
-def _static_by_flow(ctx: Context) -> tuple[bool, float]:
+def _static_by_flow(ctx: Context, keep: np.ndarray) -> tuple[bool, float]:
     """VBench's static filter with DIS flow: few frame pairs whose top flow exceeds 3*min(H,W)/256."""
-    top = np.nan_to_num(ctx.signals["motion_top"], nan=0.0)[1:]
+    top = np.nan_to_num(ctx.signals["motion_top"], nan=0.0)[1:][keep[1:]]
     thres = 3.0 * min(ctx.signals.size) / 256.0
     moving = int((top > thres).sum())
     return moving <= round(2 * len(top) / 16), float(np.median(top)) if len(top) else 0.0
@@ -120,18 +120,25 @@ def detect_freeze(ctx: Context, cfg: dict) -> list[Finding]:
         return []
     sig = ctx.signals
     mae = sig["mae"]
-    motion = np.nan_to_num(sig["motion"], nan=0.0)
     typical = float(np.nanmedian(mae)) if ctx.n > 1 else 0.0
     limit = min(cfg["max_mae"], cfg["max_relative"] * typical) if typical > 0 else cfg["max_mae"]
     frozen = (_nan_false(-mae) >= -limit) & ~ctx.uniform
-    frac = float(frozen[1:].mean())
-    static, top = _static_by_flow(ctx)
+    # frames of a strobe or a black insert say nothing about whether the shot moves
+    keep = ~ctx.uniform.copy()
+    for s, e in ctx.spans("flash"):
+        keep[max(0, s - 1):e + 2] = False
+    if keep[1:].sum() < 3:
+        keep[:] = True
+    frac = float(frozen[1:][keep[1:]].mean())
+    static, top = _static_by_flow(ctx, keep)
+    motion = np.where(keep, np.nan_to_num(sig["motion_top"], nan=0.0), np.nan)
     ctx.metrics["static"] = bool(static)
     out = []
     if frac < cfg["static_fraction"]:
         ctx_len = max(3, int(round(0.5 * ctx.fps)))
         for s, e in runs(frozen, min_len=int(cfg["min_frames"])):
             around = np.concatenate([motion[max(1, s - ctx_len):s], motion[e + 1:e + 1 + ctx_len]])
+            around = around[np.isfinite(around)]
             moving = float(np.median(around)) if around.size else 0.0
             if moving < cfg["min_motion"]:
                 continue  # the shot around it hardly moves: stillness, not a stalled generation
@@ -259,8 +266,10 @@ def detect_flicker(ctx: Context, cfg: dict) -> list[Finding]:
     shifts = np.nan_to_num(sig.region_shift.astype(np.float64)) / np.maximum(prev_luma, 16.0)
     shifts[0] = 0
     # a frame the flow cannot explain (cut, glitch) says nothing about brightness
-    broken = sig["occluded"] > 0.5
-    shifts[np.nan_to_num(broken, nan=False).astype(bool)] = 0
+    broken = np.nan_to_num(sig["occluded"], nan=0.0) > 0.5
+    for s, e in ctx.spans("black"):
+        broken[max(0, s):min(ctx.n, e + 2)] = True   # into and out of a black insert
+    shifts[broken] = 0
     tracks = np.cumsum(shifts, axis=0)
     win = max(2, int(round(cfg["window"] * ctx.fps)))
     spans: list[tuple[int, int, float, str]] = []
@@ -526,8 +535,8 @@ Detector = Callable[[Context, dict], list[Finding]]
 DETECTORS: dict[str, Detector] = {
     "blank": detect_blank,
     "black": detect_black,
-    "freeze": detect_freeze,
     "flash": detect_flash,
+    "freeze": detect_freeze,
     "flicker": detect_flicker,
     "glitch": detect_glitch,
     "cut": detect_cut,
@@ -548,5 +557,10 @@ def run_detectors(signals: Signals, profile, info: MediaInfo | None = None) -> t
     for name, fn in DETECTORS.items():
         cfg = profile.section(name)
         ctx.findings.extend(fn(ctx, cfg))
+        if name == "flash":
+            # a strobe explains its own uniform frames: report the flash, not each white frame
+            strobes = ctx.spans("flash")
+            ctx.findings = [f for f in ctx.findings if not (
+                f.kind == "black" and any(s <= f.start_frame and f.end_frame <= e for s, e in strobes))]
     ctx.findings.sort(key=lambda f: (f.start_frame, f.end_frame, f.kind))
     return ctx.findings, ctx.metrics
