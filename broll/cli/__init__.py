@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "generate": "broll.cli.generate_cmd:generate_command",
     "export": "broll.cli.export_cmd:export_command",
     "init": "broll.cli.init_cmd:init_command",
+    "check": "broll.cli.check_cmd:check_command",
 }
 
 

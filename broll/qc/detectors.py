@@ -107,9 +107,9 @@ def detect_black(ctx: Context, cfg: dict) -> list[Finding]:
     return out
 
 
-def _static_by_flow(ctx: Context) -> tuple[bool, float]:
+def _static_by_flow(ctx: Context, keep: np.ndarray) -> tuple[bool, float]:
     """VBench's static filter with DIS flow: few frame pairs whose top flow exceeds 3*min(H,W)/256."""
-    top = np.nan_to_num(ctx.signals["motion_top"], nan=0.0)[1:]
+    top = np.nan_to_num(ctx.signals["motion_top"], nan=0.0)[1:][keep[1:]]
     thres = 3.0 * min(ctx.signals.size) / 256.0
     moving = int((top > thres).sum())
     return moving <= round(2 * len(top) / 16), float(np.median(top)) if len(top) else 0.0
@@ -120,16 +120,25 @@ def detect_freeze(ctx: Context, cfg: dict) -> list[Finding]:
         return []
     sig = ctx.signals
     mae = sig["mae"]
-    motion = np.nan_to_num(sig["motion"], nan=0.0)
-    frozen = (_nan_false(-mae) >= -cfg["max_mae"]) & ~ctx.uniform
-    frac = float(frozen[1:].mean())
-    static, top = _static_by_flow(ctx)
+    typical = float(np.nanmedian(mae)) if ctx.n > 1 else 0.0
+    limit = min(cfg["max_mae"], cfg["max_relative"] * typical) if typical > 0 else cfg["max_mae"]
+    frozen = (_nan_false(-mae) >= -limit) & ~ctx.uniform
+    # frames of a strobe or a black insert say nothing about whether the shot moves
+    keep = ~ctx.uniform.copy()
+    for s, e in ctx.spans("flash"):
+        keep[max(0, s - 1):e + 2] = False
+    if keep[1:].sum() < 3:
+        keep[:] = True
+    frac = float(frozen[1:][keep[1:]].mean())
+    static, top = _static_by_flow(ctx, keep)
+    motion = np.where(keep, np.nan_to_num(sig["motion_top"], nan=0.0), np.nan)
     ctx.metrics["static"] = bool(static)
     out = []
     if frac < cfg["static_fraction"]:
         ctx_len = max(3, int(round(0.5 * ctx.fps)))
         for s, e in runs(frozen, min_len=int(cfg["min_frames"])):
             around = np.concatenate([motion[max(1, s - ctx_len):s], motion[e + 1:e + 1 + ctx_len]])
+            around = around[np.isfinite(around)]
             moving = float(np.median(around)) if around.size else 0.0
             if moving < cfg["min_motion"]:
                 continue  # the shot around it hardly moves: stillness, not a stalled generation
@@ -230,7 +239,12 @@ def _oscillation_spans(track: np.ndarray, theta: float, min_swings: int, win: in
     for i in range(len(ends) - min_swings + 1):
         j = i + min_swings - 1
         if ends[j] - starts[i] <= win:
-            mark[starts[i]:ends[j] + 1] = True
+            # the legs at either end may include drift before or after the oscillation: clip
+            # them to the typical leg length inside the window
+            typical = int(np.median(ends[i:j + 1] - starts[i:j + 1]))
+            a = max(int(starts[i]), int(ends[i]) - typical)
+            b = min(int(ends[j]), int(starts[j]) + typical) if j > i else int(ends[j])
+            mark[a:b + 1] = True
             hit = True
     if not hit:
         return []
@@ -247,15 +261,21 @@ def detect_flicker(ctx: Context, cfg: dict) -> list[Finding]:
     ctx.metrics["temporal_flicker"] = round(score, 4)
     if ctx.blank or ctx.n < 4:
         return []
-    shifts = np.nan_to_num(sig.region_shift.astype(np.float64))
+    # relative brightness change per region (Weber: a swing of 3 code values matters in the dark)
+    prev_luma = np.vstack([sig.region_luma[:1], sig.region_luma[:-1]]).astype(np.float64)
+    shifts = np.nan_to_num(sig.region_shift.astype(np.float64)) / np.maximum(prev_luma, 16.0)
     shifts[0] = 0
     # a frame the flow cannot explain (cut, glitch) says nothing about brightness
-    broken = sig["occluded"] > 0.5
-    shifts[np.nan_to_num(broken, nan=False).astype(bool)] = 0
+    broken = np.nan_to_num(sig["occluded"], nan=0.0) > 0.5
+    for s, e in ctx.spans("black"):
+        broken[max(0, s):min(ctx.n, e + 2)] = True   # into and out of a black insert
+    shifts[broken] = 0
     tracks = np.cumsum(shifts, axis=0)
     win = max(2, int(round(cfg["window"] * ctx.fps)))
     spans: list[tuple[int, int, float, str]] = []
-    for s, e, amp in _oscillation_spans(tracks.mean(axis=1), cfg["min_swing"], int(cfg["min_swings"]), win):
+    weights = np.maximum(prev_luma, 16.0)
+    global_track = np.cumsum(np.nan_to_num((shifts * weights).sum(axis=1) / weights.sum(axis=1)))
+    for s, e, amp in _oscillation_spans(global_track, cfg["min_swing"], int(cfg["min_swings"]), win):
         spans.append((s, e, amp, "global"))
     for r in range(tracks.shape[1]):
         for s, e, amp in _oscillation_spans(tracks[:, r], cfg["region_swing"], int(cfg["min_swings"]), win):
@@ -275,7 +295,7 @@ def detect_flicker(ctx: Context, cfg: dict) -> list[Finding]:
         local = (255.0 - float(np.nanmean(sig["bgr_mae"][max(1, s):e + 1]))) / 255.0
         severity = "regenerate" if amp >= cfg["regenerate_swing"] else cfg["severity"]
         out.append(ctx.finding("flicker", s, e, severity, amp, cfg["min_swing"] if scope == "global" else cfg["region_swing"],
-                               f"{scope} brightness oscillation, median swing {amp:.1f} code values; "
+                               f"{scope} brightness oscillation, median swing {amp:.1%}; "
                                f"temporal-flicker score {local:.3f} here"))
     return out
 
@@ -315,8 +335,14 @@ def detect_cut(ctx: Context, cfg: dict) -> list[Finding]:
     mae2 = np.nan_to_num(sig["mae2"], nan=np.inf)
     mae3 = np.nan_to_num(sig["mae3"], nan=np.inf)
     occ = np.nan_to_num(sig["occluded"], nan=0.0)
+    changed = np.nan_to_num(sig["cells_changed"], nan=0.0)
+    # PySceneDetect's adaptive ratio is low when the whole shot moves fast; a frame that optical
+    # flow cannot follow at all, between frames it follows, is a candidate too
+    left = np.concatenate([[1.0], occ[:-1]])
+    right = np.concatenate([occ[1:], [1.0]])
+    own = np.flatnonzero((occ >= 0.9) & (occ >= np.maximum(left, right) + 0.2) & (changed >= cfg["min_changed"]))
     out = []
-    for c in sig.scene_cuts:
+    for c in sorted(set(sig.scene_cuts) | set(int(t) for t in own)):
         if c <= 0 or c >= ctx.n:
             continue
         if ctx.near(c, ("glitch", "black", "flash", "freeze"), margin=2):
@@ -328,6 +354,8 @@ def detect_cut(ctx: Context, cfg: dict) -> list[Finding]:
             continue
         if occ[c] < cfg["min_occluded"]:
             continue  # optical flow explains the change: fast motion, not a cut
+        if changed[c] < cfg["min_changed"] and occ[c] < 0.9:
+            continue  # part of the picture stays: a jump inside the shot, reported by the jump detector
         out.append(ctx.finding("cut", c, c, cfg["severity"], occ[c], cfg["min_occluded"],
                                f"hard cut: a new shot starts at frame {c} (flow explains only {1 - occ[c]:.0%} of it)"))
     return out
@@ -345,11 +373,16 @@ def detect_jump(ctx: Context, cfg: dict) -> list[Finding]:
         excluded[max(0, s - 2):e + 3] = True
     med, mad = _robust(err[~excluded])
     smed, smad = _robust(ssim[~excluded])
+    occ = sig["occluded"]
+    omed, omad = _robust(occ[~excluded])
     drop = smed - ssim
+    std = sig["luma_std"]
     out = []
     for t in range(1, ctx.n):
         if excluded[t] or not np.isfinite(err[t]):
             continue
+        if min(std[t - 1], std[t]) < cfg["min_contrast"]:
+            continue  # nearly flat frames (the dark end of a fade): flow and SSIM mean little
         left = err[t - 1] if t - 1 >= 1 and np.isfinite(err[t - 1]) else 0.0
         right = err[t + 1] if t + 1 < ctx.n and np.isfinite(err[t + 1]) else 0.0
         by_warp = (err[t] >= max(cfg["ratio"] * med, med + cfg["mad_z"] * mad, cfg["min_error"])
@@ -358,11 +391,16 @@ def detect_jump(ctx: Context, cfg: dict) -> list[Finding]:
         dr = drop[t + 1] if t + 1 < ctx.n and np.isfinite(drop[t + 1]) else 0.0
         by_ssim = (np.isfinite(drop[t]) and drop[t] >= max(cfg["ssim_drop"], cfg["mad_z"] * smad)
                    and drop[t] >= cfg["spike_ratio"] * max(dl, dr, 0.01))
-        if by_warp or by_ssim:
+        ol = occ[t - 1] if t - 1 >= 1 and np.isfinite(occ[t - 1]) else 0.0
+        orr = occ[t + 1] if t + 1 < ctx.n and np.isfinite(occ[t + 1]) else 0.0
+        by_occlusion = (np.isfinite(occ[t]) and occ[t] >= max(cfg["min_occluded"], cfg["ratio"] * omed, omed + cfg["mad_z"] * omad)
+                        and occ[t] >= cfg["spike_ratio"] * max(ol, orr, 0.01))
+        if by_warp or by_ssim or by_occlusion:
             ratio = err[t] / max(med, 1e-3)
             out.append(ctx.finding("jump", t, t, cfg["severity"], ratio, cfg["ratio"],
                                    f"structural jump without a cut: warping error {err[t]:.1f} vs clip median "
-                                   f"{med:.1f}, SSIM {ssim[t]:.2f} vs {smed:.2f}"))
+                                   f"{med:.1f}, SSIM {ssim[t]:.2f} vs {smed:.2f}, flow fails on {occ[t]:.0%} "
+                                   f"vs {omed:.0%}"))
     return out
 
 
@@ -387,7 +425,9 @@ def detect_boil(ctx: Context, cfg: dict) -> list[Finding]:
     import cv2
 
     sig = ctx.signals
-    res = sig.cell_resid.astype(np.float64).copy()
+    # residual relative to the cell's own texture: detailed texture leaves more residual when clean
+    res = sig.cell_resid.astype(np.float64) / (sig.cell_texture.astype(np.float64) + cfg["texture_floor"])
+    res[0] = np.nan
     excluded = np.zeros(ctx.n, bool)
     for s, e in ctx.spans("cut", "glitch", "black", "flash", "jump"):
         excluded[max(0, s - 1):e + 2] = True
@@ -395,7 +435,7 @@ def detect_boil(ctx: Context, cfg: dict) -> list[Finding]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         base = np.nanmedian(res, axis=0)          # each cell's usual residual: clean texture is normal
-    base = np.maximum(np.nan_to_num(base, nan=np.inf), 1.0)
+    base = np.maximum(np.nan_to_num(base, nan=np.inf), 0.05)
     # sustained, not a spike: the cell's residual over a window of min_frames
     sustained = _rolling_median(np.nan_to_num(res, nan=0.0), width)
     cols, rows = 16, 9
@@ -406,8 +446,18 @@ def detect_boil(ctx: Context, cfg: dict) -> list[Finding]:
     hot[excluded] = False
     active = hot.mean(axis=1) >= cfg["min_area"]
     out = []
-    for s, e in runs(active, min_len=width, max_gap=2):
+    raw = np.nan_to_num(res, nan=0.0)
+    raw_hot = (raw >= cfg["ratio"] * base) & (raw >= base + cfg["min_delta"])
+    for s, e in runs(active, min_len=width // 2, max_gap=2):
         cells = hot[s:e + 1].any(axis=0)
+        # the window median trims the ends of an episode: extend to where those cells are still hot
+        frac = raw_hot[:, cells].mean(axis=1)
+        while s > 1 and frac[s - 1] >= 0.5:
+            s -= 1
+        while e < ctx.n - 1 and frac[e + 1] >= 0.5:
+            e += 1
+        if e - s + 1 < width:
+            continue
         excess = float(np.median(sustained[s:e + 1][:, cells] / base[cells])) if cells.any() else 0.0
         out.append(ctx.finding("boil", s, e, cfg["severity"], excess, cfg["ratio"],
                                f"texture shimmer over {cells.mean():.0%} of the frame where motion is low "
@@ -485,8 +535,8 @@ Detector = Callable[[Context, dict], list[Finding]]
 DETECTORS: dict[str, Detector] = {
     "blank": detect_blank,
     "black": detect_black,
-    "freeze": detect_freeze,
     "flash": detect_flash,
+    "freeze": detect_freeze,
     "flicker": detect_flicker,
     "glitch": detect_glitch,
     "cut": detect_cut,
@@ -507,5 +557,10 @@ def run_detectors(signals: Signals, profile, info: MediaInfo | None = None) -> t
     for name, fn in DETECTORS.items():
         cfg = profile.section(name)
         ctx.findings.extend(fn(ctx, cfg))
+        if name == "flash":
+            # a strobe explains its own uniform frames: report the flash, not each white frame
+            strobes = ctx.spans("flash")
+            ctx.findings = [f for f in ctx.findings if not (
+                f.kind == "black" and any(s <= f.start_frame and f.end_frame <= e for s, e in strobes))]
     ctx.findings.sort(key=lambda f: (f.start_frame, f.end_frame, f.kind))
     return ctx.findings, ctx.metrics

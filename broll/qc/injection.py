@@ -193,7 +193,7 @@ def inject_cut(frames: Frames, rng, severity: str = "moderate", *, other: Frames
 def inject_jump(frames: Frames, rng, severity: str = "moderate") -> tuple[Frames, Truth]:
     """A mid-shot discontinuity: part of the picture teleports (a patch swaps with another place)."""
     s = _pick(rng, len(frames), 10, margin=12)
-    frac = {"low": 0.15, "moderate": 0.3, "high": 0.5}[severity]
+    frac = {"low": 0.06, "moderate": 0.12, "high": 0.2}[severity]   # area of each of the two patches
     h, w = frames[0].shape[:2]
     ph, pw = int(h * np.sqrt(frac)), int(w * np.sqrt(frac))
     y0, x0 = int(rng.integers(0, h - ph)), int(rng.integers(0, w - pw))

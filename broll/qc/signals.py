@@ -8,6 +8,7 @@ finished :class:`Signals` arrays without touching media again.
 Signals at frame ``t`` compare it with frame ``t-1`` unless named otherwise (index 0 holds NaN
 for those). Units are 8-bit code values unless noted.
 
+- ``cells_changed``: share of the 16x9 grid whose mean luma moved more than 6 code values (a cut moves most).
 - ``luma``, ``luma_std``: mean and spatial standard deviation of Y (black / blank frames).
 - ``mae``, ``mae2``, ``mae3``: mean |Y_t - Y_{t-k}| for k = 1, 2, 3 (freeze, glitch gating).
 - ``bgr_mae``: VBench's temporal-flicker term, mean |BGR_t - BGR_{t-1}| over pixels and channels.
@@ -16,9 +17,11 @@ for those). Units are 8-bit code values unless noted.
 - ``motion``, ``motion_top``: mean and top-5% DIS optical-flow magnitude in pixels at analysis size.
 - ``occluded``: fraction failing the forward-backward flow consistency check (Ruder et al. 2016).
 - ``warp_mae``: mean |Y_{t-1} - warp(Y_t)| over non-occluded pixels (Lai et al. warping error, L1).
-- ``region_shift``: 4x4 grid of signed mean warp residual (brightness change that motion does not explain).
+  Flow and the signals derived from it (motion, occlusion, warp residuals) run at half the analysis size.
+- ``region_shift``, ``region_luma``: 4x4 grid of signed mean warp residual (brightness change that
+  motion does not explain) and of mean luma.
 - ``cell_resid``, ``cell_motion``, ``cell_luma``: 16x9 grid of the warped frame's standard deviation
-  that no per-cell gain + offset of the previous frame explains (texture shimmer, brightness-normalised), largest flow magnitude, and mean luma.
+  that no per-cell gain + offset of the previous frame explains (texture shimmer, brightness-normalised), mean flow magnitude, and mean luma.
 - ``flash_lum``, ``flash_red``: +1/-1 when a luminance (or saturated-red) transition over at least
   25% of the screen completes at this frame (BT.1702 / Harding counting), else 0.
 - ``brng``, ``r103``: fraction of luma outside 16-235 and outside 5-246.
@@ -37,7 +40,7 @@ import numpy as np
 from broll.media.analysis_frames import AnalysisFrame, iter_analysis_frames
 from broll.media.probe import MediaInfo, probe
 
-SCALAR_SIGNALS = ("luma", "luma_std", "mae", "mae2", "mae3", "bgr_mae", "ssim", "lap_var", "motion",
+SCALAR_SIGNALS = ("cells_changed", "luma", "luma_std", "mae", "mae2", "mae3", "bgr_mae", "ssim", "lap_var", "motion",
                   "motion_top", "occluded", "warp_mae", "flash_lum", "flash_red", "brng", "r103")
 REGION_GRID = (4, 4)      # cols x rows for flicker tracks
 CELL_GRID = (16, 9)       # cols x rows for boil and local motion
@@ -60,9 +63,11 @@ class Signals:
     size: tuple[int, int]                 # analysis size (w, h)
     series: dict[str, np.ndarray]
     region_shift: np.ndarray              # frames x 16
+    region_luma: np.ndarray               # frames x 16: mean luma per region
     cell_resid: np.ndarray                # frames x 144
     cell_motion: np.ndarray               # frames x 144
     cell_luma: np.ndarray                 # frames x 144
+    cell_texture: np.ndarray              # frames x 144: spatial std of the previous frame per cell
     scene_cuts: list[int]
     times: np.ndarray
     interlaced_frames: int = 0
@@ -133,6 +138,8 @@ class SignalMeter:
         self.cell_resid: list[np.ndarray] = []
         self.cell_motion: list[np.ndarray] = []
         self.cell_luma: list[np.ndarray] = []
+        self.cell_texture: list[np.ndarray] = []
+        self.region_luma: list[np.ndarray] = []
         self.times: list[float] = []
         self.history: list[np.ndarray] = []     # last three luma planes, newest last
         self.prev_bgr: np.ndarray | None = None
@@ -189,7 +196,7 @@ class SignalMeter:
         h, w = y.shape
         if self.grid_xy is None:
             self.size = (w, h)
-            gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+            gx, gy = np.meshgrid(np.arange(w // 2, dtype=np.float32), np.arange(h // 2, dtype=np.float32))
             self.grid_xy = np.dstack([gx, gy])
             self.row_max = np.zeros(h, np.uint8)
             self.col_max = np.zeros(w, np.uint8)
@@ -215,12 +222,15 @@ class SignalMeter:
             self.scene_cuts.append(cut.frame_num)
         small = cv2.resize(y, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
         cl = cv2.resize(y, CELL_GRID, interpolation=cv2.INTER_AREA).astype(np.float32).ravel()
+        v["cells_changed"].append(float(np.mean(np.abs(cl - self.cell_luma[-1]) > 6.0)) if self.cell_luma else math.nan)
         self.cell_luma.append(cl)
+        self.region_luma.append(cv2.resize(y, REGION_GRID, interpolation=cv2.INTER_AREA).astype(np.float32).ravel())
         if not self.history:
             for key in ("mae", "mae2", "mae3", "bgr_mae", "ssim", "motion", "motion_top", "occluded", "warp_mae"):
                 v[key].append(math.nan)
             self.region_shift.append(np.zeros(REGION_GRID[0] * REGION_GRID[1], np.float32))
             self.cell_resid.append(np.full(CELL_GRID[0] * CELL_GRID[1], np.nan, np.float32))
+            self.cell_texture.append(np.zeros(CELL_GRID[0] * CELL_GRID[1], np.float32))
             self.cell_motion.append(np.zeros(CELL_GRID[0] * CELL_GRID[1], np.float32))
         else:
             prev = self.history[-1]
@@ -237,12 +247,14 @@ class SignalMeter:
         self.prev_small = small
 
     def _flow_signals(self, prev: np.ndarray, cur: np.ndarray, prev_small: np.ndarray, cur_small: np.ndarray) -> None:
-        # flow is estimated at half the analysis size (4x cheaper) and scaled up for warping
+        # flow and everything derived from it run at half the analysis size (about 160x90): four
+        # times less arithmetic per frame; motion is reported in analysis-size pixels (x2)
         cv2 = self.cv2
         v = self.values
+        prev, cur = prev_small, cur_small
         h, w = prev.shape
-        fwd = cv2.resize(self.dis.calc(prev_small, cur_small, None), (w, h), interpolation=cv2.INTER_LINEAR) * 2.0
-        bwd = cv2.resize(self.dis.calc(cur_small, prev_small, None), (w, h), interpolation=cv2.INTER_LINEAR) * 2.0
+        fwd = self.dis.calc(prev, cur, None)
+        bwd = self.dis.calc(cur, prev, None)
         mapping = self.grid_xy + fwd
         warped = cv2.remap(cur, mapping, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         bwd_at = cv2.remap(bwd, mapping, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
@@ -253,9 +265,9 @@ class SignalMeter:
         occluded |= outside
         valid = (~occluded).astype(np.float32)
         resid = (warped.astype(np.float32) - prev.astype(np.float32)) * valid
-        mag = np.sqrt(mag2)
+        mag = np.sqrt(mag2) * 2.0
         v["motion"].append(float(mag.mean()))
-        small_mag = cv2.resize(mag, (w // 4, h // 4), interpolation=cv2.INTER_AREA).ravel()
+        small_mag = cv2.resize(mag, (w // 2, h // 2), interpolation=cv2.INTER_AREA).ravel()
         k = max(1, small_mag.size // 20)
         v["motion_top"].append(float(np.partition(small_mag, -k)[-k:].mean()))
         frac_valid = float(valid.mean())
@@ -282,7 +294,8 @@ class SignalMeter:
         sd = np.sqrt(np.maximum(unexplained, 0.0))
         sd[cw < 0.5] = np.nan
         self.cell_resid.append(sd.ravel().astype(np.float32))
-        self.cell_motion.append(_max_pool(mag, CELL_GRID))
+        self.cell_texture.append(np.sqrt(vp).ravel().astype(np.float32))
+        self.cell_motion.append(cv2.resize(mag, CELL_GRID, interpolation=cv2.INTER_AREA).ravel())
 
     def finish(self) -> Signals:
         n = len(self.times)
@@ -296,22 +309,14 @@ class SignalMeter:
             frames=n, fps=self.fps, size=self.size,
             series={k: np.asarray(vals, dtype=np.float64) for k, vals in self.values.items()},
             region_shift=stack(self.region_shift, REGION_GRID[0] * REGION_GRID[1]),
+            region_luma=stack(self.region_luma, REGION_GRID[0] * REGION_GRID[1]),
             cell_resid=stack(self.cell_resid, cells), cell_motion=stack(self.cell_motion, cells),
-            cell_luma=stack(self.cell_luma, cells),
+            cell_luma=stack(self.cell_luma, cells), cell_texture=stack(self.cell_texture, cells),
             scene_cuts=sorted(set(c for c in self.scene_cuts if 0 < c < n)),
             times=np.asarray(self.times, dtype=np.float64), interlaced_frames=self.interlaced,
             row_max=self.row_max if self.row_max is not None else np.zeros(0),
             col_max=self.col_max if self.col_max is not None else np.zeros(0),
         )
-
-
-def _max_pool(img: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
-    """Largest value in each cell of a cols x rows grid (edges beyond a whole cell are dropped)."""
-    cols, rows = grid
-    h, w = img.shape
-    ch, cw = max(1, h // rows), max(1, w // cols)
-    cropped = img[:ch * rows, :cw * cols]
-    return cropped.reshape(rows, ch, cols, cw).max(axis=(1, 3)).ravel().astype(np.float32)
 
 
 def measure(path: str | os.PathLike, *, on_frame: Callable[[int], None] | None = None,

@@ -1,0 +1,181 @@
+"""Injection suite for `broll check`: precision and recall per defect class and severity.
+
+Every defect class of ``broll.qc.injection.DEFECTS`` is injected at three strengths (low,
+moderate, high) into clean bases (lavfi testsrc2 and mandelbrot; camera moves over scikit-image
+photographs: slow pans, zooms, a static shot, a dark scene, a fast pan), re-encoded with x264
+(CRF 20) at 320x180, and checked with the given profile. Clean versions (as is and with fades)
+measure how often good material is sent to review or regenerate.
+
+Matching: point events (glitch, black, freeze, cut, jump) count as found when a finding of the
+class starts and ends within +-2 frames of the injected range; span events (flicker, flash, boil,
+blur) when a finding overlaps the range. A strong flicker is also a BT.1702 flash, so flicker
+accepts either kind; a pure white flash frame is a near-uniform frame, so glitch accepts black. Precision of a kind = its findings that match an injected event / all its
+findings (over injected and clean clips). Boil is not injected into the fast pan (boil is
+defined on low-motion regions) and freeze not into the static shot (nothing moves to stall).
+
+    .venv/bin/python benchmarks/qc_accuracy.py [--profile default] [--frames 90] [--jobs 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+BASES = ("testsrc2", "mandelbrot", "pan:astronaut", "pan:coffee", "zoom:hubble_deep_field",
+         "zoom:astronaut", "static:coffee", "dark:chelsea", "fastpan:rocket")
+POINT = {"glitch", "black", "freeze", "cut", "jump"}
+ACCEPTED = {"flicker": {"flicker", "flash"}, "glitch": {"glitch", "black"}}
+# findings that truly describe an injection though it belongs to another class: a strobe's white
+# frames are near-uniform frames; a pure white flash frame is a near-uniform ("black/white") frame
+ALSO_TRUE = {"flash": {"black", "glitch", "flicker"}, "glitch": {"black"}, "flicker": {"flash"}}
+SKIP = {("boil", "fastpan:rocket"), ("freeze", "static:coffee")}
+SIGNAL_LEVEL = ("black", "freeze", "flash", "cut", "glitch", "flicker")
+AI_LIKE = ("jump", "boil")
+TOL = 2
+
+
+def _job(args):
+    base_name, kind, severity, seed, frames, profile, workdir = args
+    from broll.qc import check, injection as inj
+
+    base = inj.base(base_name, frames)
+    rng = np.random.default_rng(seed)
+    if kind == "clean":
+        out, truth = base, None
+    elif kind == "fade":
+        out, truth = inj.fade(base), None
+    else:
+        out, truth = inj.DEFECTS[kind](base, rng, severity)
+    path = Path(workdir) / f"{base_name.replace(':', '_')}-{kind}-{severity}-{seed}.mp4"
+    inj.encode(path, out)
+    report = check(path, profile)
+    path.unlink()
+    findings = [(f.kind, f.start_frame, f.end_frame, f.severity) for f in report.findings if f.severity != "note"]
+    return base_name, kind, severity, truth and (truth.kind, truth.start, truth.end), report.verdict, findings
+
+
+def _matches(truth, finding) -> bool:
+    kind, s, e = truth
+    fk, fs, fe, _ = finding
+    if fk not in ACCEPTED.get(kind, {kind}):
+        return False
+    if kind in POINT:
+        return abs(fs - s) <= TOL and abs(fe - e) <= TOL
+    return fs <= e + TOL and s - TOL <= fe
+
+
+def _describes(truth, finding) -> bool:
+    """For precision: the finding reports something that is really there."""
+    if _matches(truth, finding):
+        return True
+    kind, s, e = truth
+    fk, fs, fe, _ = finding
+    return fk in ALSO_TRUE.get(kind, set()) and fs <= e + TOL and s - TOL <= fe
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--profile", default="default")
+    ap.add_argument("--frames", type=int, default=90)
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--seeds", type=int, default=1, help="injections per base, class and severity")
+    ap.add_argument("--verbose", action="store_true", help="list every miss and false finding")
+    args = ap.parse_args()
+    from broll.qc.injection import DEFECTS, SEVERITY_LEVELS
+
+    jobs = []
+    with tempfile.TemporaryDirectory() as work:
+        for bi, base in enumerate(BASES):
+            for clean in ("clean", "fade"):
+                jobs.append((base, clean, "-", 0, args.frames, args.profile, work))
+            for ki, kind in enumerate(DEFECTS):
+                if (kind, base) in SKIP:
+                    continue
+                for si, sev in enumerate(SEVERITY_LEVELS):
+                    for seed in range(args.seeds):
+                        jobs.append((base, kind, sev, 1000 * bi + 100 * ki + 10 * si + seed, args.frames, args.profile, work))
+        t0 = time.perf_counter()
+        with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+            results = list(pool.map(_job, jobs, chunksize=2))
+        elapsed = time.perf_counter() - t0
+
+    found = defaultdict(lambda: [0, 0])           # (kind, severity) -> [found, total]
+    confusion = defaultdict(lambda: defaultdict(int))
+    tp = defaultdict(int)
+    total = defaultdict(int)
+    tp_mod = defaultdict(int)
+    total_mod = defaultdict(int)
+    clean_verdicts = []
+    for base, kind, sev, truth, verdict, findings in results:
+        if truth is None:
+            clean_verdicts.append((base, kind, verdict, findings))
+        else:
+            hit = any(_matches(truth, f) for f in findings)
+            if args.verbose and not hit:
+                print(f"MISS {kind:8s} {sev:8s} {base:24s} truth {truth[1]}-{truth[2]}: {findings}")
+            found[(kind, sev)][0] += hit
+            found[(kind, sev)][1] += 1
+            near = {f[0] for f in findings if f[1] <= truth[2] + TOL and truth[1] - TOL <= f[2]}
+            for k in near or {"(nothing)"}:
+                confusion[kind][k] += 1
+        for f in findings:
+            ok = truth is not None and _describes(truth, f)
+            if args.verbose and not ok:
+                print(f"FALSE {f[0]:8s} in {base} ({kind} {sev}, truth {truth and truth[1:]}): {f}")
+            total[f[0]] += 1
+            tp[f[0]] += ok
+            if sev in ("moderate", "-"):
+                total_mod[f[0]] += 1
+                tp_mod[f[0]] += ok
+
+    print(f"profile {args.profile}; {len(results)} clips of {args.frames} frames at 320x180, x264 CRF 20; "
+          f"{elapsed:.0f} s on {args.jobs} worker(s); load average {os.getloadavg()[0]:.1f}")
+    print()
+    print(f"{'class':9s} {'recall low':>11s} {'moderate':>9s} {'high':>6s} {'precision':>10s} {'(moderate+clean)':>17s}  reported near the injection")
+    kinds = list(DEFECTS)
+    for kind in kinds:
+        rec = []
+        for sev in SEVERITY_LEVELS:
+            f, n = found[(kind, sev)]
+            rec.append(f"{f}/{n}")
+        prec = f"{tp[kind] / total[kind]:.2f}" if total[kind] else "-"
+        prec_m = f"{tp_mod[kind] / total_mod[kind]:.2f}" if total_mod[kind] else "-"
+        conf = ", ".join(f"{k} {v}" for k, v in sorted(confusion[kind].items(), key=lambda kv: -kv[1]))
+        print(f"{kind:9s} {rec[0]:>11s} {rec[1]:>9s} {rec[2]:>6s} {prec:>10s} {prec_m:>17s}  {conf}")
+    extra = sorted(k for k in total if k not in DEFECTS)
+    for k in extra:
+        print(f"{k:9s} {'':>11s} {'':>9s} {'':>6s} {tp[k] / total[k]:10.2f} {'':>17s}  ({total[k]} findings of a kind not injected)")
+    print()
+    n_clean = len(clean_verdicts)
+    regen = [c for c in clean_verdicts if c[2] == "regenerate"]
+    review = [c for c in clean_verdicts if c[2] == "review"]
+    print(f"clean clips: {n_clean}; regenerate {len(regen)} ({len(regen) / n_clean:.0%}, target <= 5%), "
+          f"review {len(review)} ({len(review) / n_clean:.0%}, target <= 10%)")
+    for base, kind, verdict, findings in regen + review:
+        print(f"  {verdict:10s} {base} ({kind}): {findings}")
+    print()
+
+    def rate(kind_list):
+        f = sum(found[(k, "moderate")][0] for k in kind_list)
+        n = sum(found[(k, "moderate")][1] for k in kind_list)
+        return f / n if n else float("nan")
+    print("targets at moderate severity:")
+    for k in SIGNAL_LEVEL:
+        f, n = found[(k, "moderate")]
+        p = tp_mod[k] / total_mod[k] if total_mod[k] else float("nan")
+        print(f"  {k:8s} recall {f / n:.2f}  precision {p:.2f}  (target >= 0.95 both)")
+    for k in AI_LIKE:
+        f, n = found[(k, "moderate")]
+        print(f"  {k:8s} recall {f / n:.2f}  (target >= 0.8)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,84 @@
+"""How fast is `broll check` next to the decode floor, measured in the same run?
+
+For 1080p30 H.264 clips (x264 medium, CRF 20) of light (testsrc2) and dense (mandelbrot) content,
+time a plain ``ffmpeg -i clip -f null -`` decode and the whole ``broll check clip --no-cache --json``
+command (Python start-up included), interleaved, median of ``--repeat`` runs. Prints the ratio
+(target <= 2x), times real time (target >= 5x on light content) and the check's peak resident
+memory; a clip three times longer shows whether memory stays flat in clip length.
+
+    .venv/bin/python benchmarks/qc_speed.py [--repeat 3] [--seconds 10]
+
+Figures depend on the machine's load: on a shared VM, run it when nothing else is busy and
+read the ratio, which is measured against a peer in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from broll.media import synth
+from broll.media.ffmpeg import ffmpeg_path
+
+X264_MEDIUM = ("-c:v", "libx264", "-preset", "medium", "-crf", "20", "-pix_fmt", "yuv420p")
+
+
+def _timed(cmd: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MiB) of one child process."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    err = proc.stderr.read().decode() if proc.stderr else ""
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"{cmd[0]} failed ({proc.returncode}): {err[-400:]}")
+    return wall, usage.ru_maxrss / 1024.0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--seconds", type=float, default=10.0)
+    ap.add_argument("--workdir", default=os.path.join(tempfile.gettempdir(), "broll-qc-bench"))
+    args = ap.parse_args()
+    work = Path(args.workdir)
+    work.mkdir(parents=True, exist_ok=True)
+    broll = str(Path(sys.executable).with_name("broll"))
+    clips = {
+        "light testsrc2": ("testsrc2", args.seconds),
+        "dense mandelbrot": ("mandelbrot", args.seconds),
+        f"light testsrc2 x3 ({args.seconds * 3:.0f} s)": ("testsrc2", args.seconds * 3),
+    }
+    paths = {}
+    for label, (source, seconds) in clips.items():
+        path = work / f"{source}-{seconds:.0f}s-1080p30.mp4"
+        if not path.exists():
+            print(f"making {path.name} ...", file=sys.stderr)
+            synth.make_clip(path, source=source, size=(1920, 1080), fps=30, duration=seconds, audio=None,
+                            codec_args=X264_MEDIUM)
+        paths[label] = path
+    print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+    print(f"{'clip':34s} {'ffmpeg -f null':>14s} {'broll check':>12s} {'ratio':>7s} {'x realtime':>11s} {'peak MiB':>9s}")
+    for label, path in paths.items():
+        seconds = clips[label][1]
+        null_t, check_t, peaks = [], [], []
+        for _ in range(args.repeat):
+            null_t.append(_timed([ffmpeg_path(), "-hide_banner", "-nostdin", "-loglevel", "error",
+                                  "-i", str(path), "-f", "null", "-"])[0])
+            wall, peak = _timed([broll, "check", str(path), "--no-cache", "--json"])
+            check_t.append(wall)
+            peaks.append(peak)
+        n, c = statistics.median(null_t), statistics.median(check_t)
+        print(f"{label:34s} {n:13.2f}s {c:11.2f}s {c / n:6.2f}x {seconds / c:10.1f}x {max(peaks):9.0f}")
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,114 @@
+"""`broll check CLIP...`: QC verdicts (pass / review / regenerate) with evidence.
+
+Exit status: 0 when no clip is ``regenerate``, 1 (``ExitCode.CHECK_FAILED``) when any is, and the
+error's own code (2 for unreadable input) when a clip could not be checked at all; the other clips
+are still checked and reported.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from broll.cli.output import console, emit_json, progress_bar
+from broll.errors import BrollError, ExitCode
+
+_STYLE = {"pass": "bold green", "review": "bold yellow", "regenerate": "bold red", "error": "bold red",
+          "note": "dim", }
+
+
+def _cache_root(project: str | None, no_cache: bool) -> Path | None:
+    if no_cache:
+        return None
+    if project:
+        return Path(project)
+    here = Path.cwd()
+    return here if (here / ".broll").is_dir() else None
+
+
+def _print_report(out, report) -> None:
+    from rich.table import Table
+
+    facts = report.facts
+    cached = " (cached)" if report.cached else ""
+    out.print(f"[bold]{report.path}[/bold]  [{_STYLE[report.verdict]}]{report.verdict.upper()}[/]{cached}  "
+              f"[dim]{facts.get('width')}x{facts.get('height')} {facts.get('fps')} fps {facts.get('duration')} s "
+              f"{facts.get('frames')} frames, {'audio ' + facts['audio'] if facts.get('audio') else 'no audio'}[/dim]")
+    if not report.findings:
+        out.print("  no findings")
+        return
+    table = Table(show_edge=False, pad_edge=False, box=None, padding=(0, 1))
+    for col in ("kind", "frames", "time (s)", "severity", "value", "threshold", "detail"):
+        table.add_column(col, overflow="fold")
+    for f in report.findings:
+        frames = f"{f.start_frame}" if f.start_frame == f.end_frame else f"{f.start_frame}-{f.end_frame}"
+        table.add_row(f.kind, frames, f"{f.start:.2f}-{f.end:.2f}", f"[{_STYLE.get(f.severity, '')}]{f.severity}[/]",
+                      f"{f.value:.3g}", f"{f.threshold:.3g}", f.message)
+    out.print(table)
+
+
+@click.command("check")
+@click.argument("clips", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--profile", default="default", show_default=True,
+              help="Thresholds: default, strict, lenient, or a PATH.yaml profile.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document with a report per clip.")
+@click.option("--sheet", "sheet_dir", type=click.Path(file_okay=False),
+              help="Write a contact sheet PNG per clip into DIR.")
+@click.option("--project", type=click.Path(file_okay=False),
+              help="Cache results in DIR/.broll/project.db (default: the current folder when it has .broll/).")
+@click.option("--no-cache", is_flag=True, help="Analyse again even when a cached result exists.")
+@click.pass_context
+def check_command(ctx: click.Context, clips: tuple[str, ...], profile: str, as_json: bool,
+                  sheet_dir: str | None, project: str | None, no_cache: bool) -> None:
+    """Find flicker, flashes, freezes, black frames, cuts, jumps, boil and blur in clips.
+
+    Each clip gets a verdict: pass, review or regenerate. Exit status 1 when any clip should be
+    regenerated, so scripts and CI can gate on it.
+    """
+    from broll.media.probe import probe
+    from broll.qc import analyse, check, load_profile
+
+    prof = load_profile(profile)  # a bad profile fails before any decoding
+    root = _cache_root(project, no_cache)
+    out = console()
+    err = console(stderr=True)
+    docs: list[dict] = []
+    error_code = 0
+    any_regenerate = False
+    for clip in clips:
+        try:
+            info = probe(clip)
+            with progress_bar(f"checking {Path(clip).name}", info.frame_count or None, enabled=not as_json) as update:
+                if sheet_dir:
+                    from broll.qc.sheet import write_sheet
+                    report, signals = analyse(clip, prof, on_frame=update, keep_signals=True)
+                    if root is not None:
+                        check(clip, prof, root)  # stores the result for next time (cache hit or cheap)
+                    sheet = write_sheet(report, signals, clip, sheet_dir)
+                else:
+                    report = check(clip, prof, root, on_frame=update)
+                    sheet = None
+        except BrollError as exc:
+            error_code = error_code or exc.exit_code
+            docs.append({"path": clip, "verdict": "error", "error": exc.message, "findings": []})
+            if not as_json:
+                err.print(f"[bold red]Error:[/] {exc.message}" + (f"\n  hint: {exc.hint}" if exc.hint else ""))
+            continue
+        doc = report.to_dict()
+        if sheet is not None:
+            doc["sheet"] = str(sheet)
+        docs.append(doc)
+        if report.verdict == "regenerate":
+            any_regenerate = True
+        if not as_json:
+            _print_report(out, report)
+            if sheet is not None:
+                out.print(f"  sheet: {sheet}")
+    if as_json:
+        emit_json({"profile": prof.name, "clips": docs})
+    elif len(clips) > 1:
+        counts = {v: sum(d["verdict"] == v for d in docs) for v in ("pass", "review", "regenerate", "error")}
+        out.print(", ".join(f"{k}: {v}" for k, v in counts.items() if v))
+    # an unreadable clip outranks a verdict: the run could not vouch for every clip
+    ctx.exit(int(error_code or (ExitCode.CHECK_FAILED if any_regenerate else ExitCode.OK)))
