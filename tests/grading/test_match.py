@@ -107,3 +107,11 @@ def test_animated_gif_stays_a_gif(tmp_path, grade_media):
     result = match(gif, grade_media.still("coffee"), cache_root=tmp_path)
     out = write_graded_copy(result, tmp_path / "o" / "anim.gif")
     assert probe(out).animated and probe(out).frame_count == probe(gif).frame_count
+
+
+def test_near_grey_clip_is_only_balanced(grade_media, tmp_path):
+    from broll.grading.casts import Cast
+    grey = Cast(saturation=0.03, gains=(1.1, 1.0, 0.9))
+    clip = grade_media.clip("chelsea", grey, duration=0.5)
+    result = match(clip, grade_media.still("coffee"), cache_root=tmp_path)
+    assert result.methods_used == ["balance"] and "near-grey" in result.safeguards
