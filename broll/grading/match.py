@@ -20,7 +20,7 @@ from broll.grading.fit import (DEFAULT_METHOD, DEFAULT_STRENGTH, MAX_CHANGE, Sho
                                get_method, is_paired)
 from broll.grading.lut import bake, shot_filter, write_cube
 from broll.grading.pixels import PixelPool, pool
-from broll.grading.shots import Shot, split_shots
+from broll.grading.shots import Shot, scan, shots_from_cuts, split_shots
 from broll.hashing import file_sha256
 from broll.media.frames import iter_frames, read_image, sample_frames
 from broll.media.probe import MediaInfo, probe
@@ -28,6 +28,7 @@ from broll.media.probe import MediaInfo, probe
 FIT_WIDTH = 384
 FRAMES_PER_SHOT = 12      # 8-16 frames across each shot
 MIN_FRAMES, MAX_FRAMES = 8, 16
+SINGLE_PASS_FRAMES = 360  # clips up to this many frames are decoded once (about 90 MB at 384 px)
 LOG_TRANSFERS = {"log", "log100", "log316", "log_sqrt"}
 
 
@@ -177,6 +178,17 @@ def _shot_images(path, info: MediaInfo, shot: Shot, fmt: str) -> list[np.ndarray
     return [f.image for f in frames]
 
 
+def _kept_images(kept: list, shot: Shot) -> list[np.ndarray]:
+    """8-16 frames spread across the shot, picked from the single decode pass."""
+    inside = [f for f in kept if shot.start_frame <= f.index < shot.end_frame]
+    if not inside:
+        return [min(kept, key=lambda f: abs(f.index - shot.start_frame)).image]
+    count = int(np.clip(min(FRAMES_PER_SHOT, len(inside)), 1, MAX_FRAMES))
+    margin = 0.04 * (len(inside) - 1)
+    picks = np.unique(np.round(np.linspace(margin, len(inside) - 1 - margin, count)).astype(int))
+    return [inside[i].image for i in picks]
+
+
 def match(clip: str | os.PathLike, reference: str | os.PathLike | Reference, *, method: str = DEFAULT_METHOD,
           strength: float = DEFAULT_STRENGTH, cache_root: str | os.PathLike | None = None,
           max_change: float = MAX_CHANGE, paired: bool | None = None, detect_cuts: bool = True) -> GradeResult:
@@ -207,17 +219,26 @@ def match(clip: str | os.PathLike, reference: str | os.PathLike | Reference, *, 
         out_dir = Path(tempfile.mkdtemp(prefix="broll-grade-"))
 
     fmt = _frame_format(info)
-    shots = split_shots(clip, info, detect=detect_cuts)
+    kept: list = []
+    if detect_cuts and not info.is_still and info.frame_count <= SINGLE_PASS_FRAMES:
+        # one decode pass at fit width serves cut detection and sampling
+        cuts, decoded, kept = scan(clip, info, width=FIT_WIDTH, fmt=fmt, keep=SINGLE_PASS_FRAMES)
+        shots = shots_from_cuts(cuts, max(decoded, info.frame_count, 1), float(info.fps or 25))
+    else:
+        shots = split_shots(clip, info, detect=detect_cuts)
     fit_time = 0.0
     graded: list[ShotGrade] = []
     labs_before, labs_after = [], []
     for shot in shots:
-        images = _shot_images(clip, info, shot, fmt)
+        images = _kept_images(kept, shot) if kept else _shot_images(clip, info, shot, fmt)
         t1 = time.perf_counter()
         src = pool(images)
         core = None
         if shot.index == 0 and paired is not False:
-            first = images[0] if info.is_still else next(iter_frames(clip, width=FIT_WIDTH, fmt=fmt)).image
+            if info.is_still or (kept and kept[0].index == 0):
+                first = images[0] if info.is_still else kept[0].image
+            else:
+                first = next(iter_frames(clip, width=FIT_WIDTH, fmt=fmt)).image
             if paired or is_paired(first, ref.image):
                 core = fit_paired(first, ref.image)
         fitted: ShotFit = fit_shot(src, ref.pool, method=method, strength=strength, max_change=max_change, core=core)

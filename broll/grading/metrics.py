@@ -28,6 +28,12 @@ def palette_distance(lab_a: np.ndarray, lab_b: np.ndarray) -> float:
     return float(np.mean(delta_e00(tonal_palette(lab_a), tonal_palette(lab_b))))
 
 
+def distance_to_truth(rgb: np.ndarray, truth_rgb: np.ndarray) -> tuple[float, float]:
+    """Mean and 95th-percentile CIEDE2000 between aligned images (when ground truth exists)."""
+    d = delta_e00(rgb_to_lab(np.clip(rgb, 0, 1)), rgb_to_lab(np.clip(truth_rgb, 0, 1)))
+    return float(np.mean(d)), float(np.percentile(d, 95))
+
+
 def chroma_overlap(lab_a: np.ndarray, lab_b: np.ndarray, bins: int = 16, extent: float = 60.0) -> float:
     """Histogram intersection of the a*b* distributions, 0 (disjoint) .. 1 (identical)."""
     rng = [[-extent, extent], [-extent, extent]]

@@ -11,6 +11,8 @@ from broll.grading.match import GradeResult
 from broll.media.ffmpeg import FFmpegProgress, run_ffmpeg
 from broll.media.probe import probe
 
+VIDEO_CONTAINERS = {".mp4", ".mov", ".m4v", ".mkv", ".avi", ".ts", ".mts"}
+
 
 def graded_copy_args(result: GradeResult, output: str | os.PathLike, *, crf: int = 18,
                      preset: str = "medium") -> list[str]:
@@ -18,8 +20,11 @@ def graded_copy_args(result: GradeResult, output: str | os.PathLike, *, crf: int
     info = probe(result.clip)
     pix_fmt = "yuv420p10le" if info.bit_depth > 8 else "yuv420p"
     vf = f"{result.ffmpeg_filter()},format={pix_fmt}"
-    args = ["-y", "-i", str(result.clip), "-map", "0:v:0", "-map", "0:a?", "-vf", vf,
-            "-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-pix_fmt", pix_fmt]
+    args = ["-y", "-i", str(result.clip), "-map", "0:v:0", "-map", "0:a?", "-vf", vf]
+    if Path(output).suffix.lower() in VIDEO_CONTAINERS:
+        args += ["-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-pix_fmt", pix_fmt]
+    else:  # e.g. an animated GIF stays a GIF: FFmpeg picks the container's own encoder
+        args[-1] = f"{result.ffmpeg_filter()},format=rgb24"
     tags = {"-color_primaries": info.color_primaries, "-color_trc": info.color_transfer,
             "-colorspace": info.color_space, "-color_range": info.color_range}
     for flag, value in tags.items():
@@ -30,7 +35,7 @@ def graded_copy_args(result: GradeResult, output: str | os.PathLike, *, crf: int
     if info.is_still:
         args = ["-y", "-i", str(result.clip), "-vf", f"{result.ffmpeg_filter()},format=rgb24", "-frames:v", "1",
                 "-update", "1"]
-    else:
+    elif Path(output).suffix.lower() in (".mp4", ".mov", ".m4v"):
         args += ["-movflags", "+faststart"]
     return args + [str(output)]
 

@@ -91,3 +91,27 @@ def test_letterboxed_clip_keeps_black_bars(grade_media, tmp_path):
     out = write_graded_copy(result, tmp_path / "lb" / clip.name)
     frame = next(iter_frames(out)).image
     assert frame[:20].max() <= 24 and frame[-20:].max() <= 24
+
+
+def test_black_clip_is_left_alone(tmp_path, grade_media):
+    black = synth.make_clip(tmp_path / "black.mp4", source="color=c=black", duration=0.5, audio=None)
+    result = match(black, grade_media.still("coffee"), cache_root=tmp_path)
+    assert result.safeguards == ["no-usable-pixels"] and result.methods_used == ["identity"]
+    out = write_graded_copy(result, tmp_path / "o" / "black.mp4")
+    assert next(iter_frames(out)).image.max() <= 20
+
+
+def test_animated_gif_stays_a_gif(tmp_path, grade_media):
+    gif = synth.make_clip(tmp_path / "anim.gif", duration=0.4, fps=10, audio=None, codec_args=[])
+    assert probe(gif).animated
+    result = match(gif, grade_media.still("coffee"), cache_root=tmp_path)
+    out = write_graded_copy(result, tmp_path / "o" / "anim.gif")
+    assert probe(out).animated and probe(out).frame_count == probe(gif).frame_count
+
+
+def test_near_grey_clip_is_only_balanced(grade_media, tmp_path):
+    from broll.grading.casts import Cast
+    grey = Cast(saturation=0.03, gains=(1.1, 1.0, 0.9))
+    clip = grade_media.clip("chelsea", grey, duration=0.5)
+    result = match(clip, grade_media.still("coffee"), cache_root=tmp_path)
+    assert result.methods_used == ["balance"] and "near-grey" in result.safeguards
