@@ -32,6 +32,14 @@ def video_bytes(duration: float) -> bytes:
     return path.read_bytes()
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        """A client killed mid-request (the crash tests do that on purpose) is not an error."""
+        import sys
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            super().handle_error(request, client_address)
+
+
 @dataclass
 class Fault:
     status: int
@@ -78,7 +86,8 @@ class FakeProvider:
         self.faults: dict[str, deque[Fault]] = {k: deque() for k in ("create", "poll", "download", "list")}
         self.slow_creates = 0           # next N creates: do the work, then answer too late
         self.slow_seconds = 1.5
-        self.on_slow_create = None      # called (with the request) once the task exists, before the late answer
+        self.on_slow_create = None
+        self.on_request = None          # called with every handled request before it is answered      # called (with the request) once the task exists, before the late answer
         self.expire_first_url = False   # the first result URL of each task answers 403
         self.corrupt_downloads = 0      # next N downloads serve garbled bytes
         self.fail_prompts: dict[str, str] = {}   # prompt substring -> failure outcome
@@ -86,7 +95,7 @@ class FakeProvider:
         self.lock = threading.Lock()
         self._ids = itertools.count(1)
         self._urls: dict[str, tuple[str, bool]] = {}   # token -> (task id, valid)
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self.httpd = _QuietServer(("127.0.0.1", 0), self._handler_class())
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
@@ -181,6 +190,8 @@ class FakeProvider:
                 with fake.lock:
                     fake.log.append(req)
                 status, payload, headers = fake.handle(req)
+                if fake.on_request:
+                    fake.on_request(req)
                 if req.kind == "create" and fake.slow_creates > 0 and status < 300:
                     with fake.lock:
                         fake.slow_creates -= 1
