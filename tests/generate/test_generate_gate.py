@@ -45,6 +45,16 @@ def test_regenerate_verdict_resubmits_with_a_new_recorded_seed(fake_env, tmp_pat
     assert float(rows[0].cost) == 0.2                                      # both takes were paid for
 
 
+def test_status_lists_every_take_with_its_seed(fake_env, tmp_path, capsys):
+    fake_env("runway")
+    spec = write_batch(tmp_path, "runway", [{"id": "a", "prompt": "x"}], defaults={"duration": 2}, seed=9)
+    runner, jobs = make_runner(spec, checker=ScriptedChecker("regenerate", "pass"))
+    runner.run(jobs)
+    code, out, _ = run_cli(["generate", "status", str(spec), "--json"], capsys)
+    tasks = json.loads(out)["clips"][0]["tasks"]
+    assert [t["attempt"] for t in tasks] == [0, 1] and tasks[0]["seed"] == 9 and tasks[1]["seed"] != 9
+
+
 def test_regenerate_stops_after_attempts_and_asks_a_person(fake_env, tmp_path):
     fake = fake_env("runway")
     spec = write_batch(tmp_path, "runway", [{"id": "a", "prompt": "x"}], defaults={"duration": 2}, seed=1,
