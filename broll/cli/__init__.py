@@ -21,7 +21,10 @@ from broll.errors import BrollError, EditListErrors, ExitCode
 COMMANDS: dict[str, str] = {
     "probe": "broll.cli.probe_cmd:probe_command",
     "presets": "broll.cli.presets_cmd:presets_command",
+    "grade": "broll.cli.grade_cmd:grade_command",
     "generate": "broll.cli.generate_cmd:generate_command",
+    "export": "broll.cli.export_cmd:export_command",
+    "init": "broll.cli.init_cmd:init_command",
 }
 
 

@@ -18,14 +18,26 @@ def presets_command(user_file: str | None, as_json: bool) -> None:
     if as_json:
         emit_json({name: p.model_dump(mode="json") for name, p in presets.items()})
         return
+    from rich import box
     from rich.table import Table
-    table = Table(title="Export presets")
-    for col in ("name", "size", "fps", "codec", "rate cap", "loudness", "max", "safe zone t/b/l/r"):
-        table.add_column(col)
+    table = Table(title="Export presets (broll export -p NAME)", box=box.SIMPLE_HEAD, pad_edge=False,
+                  padding=(0, 1, 0, 0), show_edge=False)
+    for col in ("name", "size", "fps", "H.264", "cap", "LUFS", "max", "safe t/b/l/r %"):
+        table.add_column(col, no_wrap=True)
     for name, p in presets.items():
         sz = p.safe_zone
-        table.add_row(name, f"{p.width}x{p.height}", p.fps,
-                      f"H.264 {p.video.profile} {p.video.level}", p.video.maxrate or f"CRF {p.video.crf}",
-                      f"{p.loudness.integrated:g} LUFS", f"{p.max_duration:g}s" if p.max_duration else "-",
-                      f"{sz.top:.0%}/{sz.bottom:.0%}/{sz.left:.0%}/{sz.right:.0%}")
+        table.add_row(name, f"{p.width}x{p.height}", p.fps, f"{p.video.profile}@{p.video.level}",
+                      p.video.maxrate or f"crf{p.video.crf}", f"{p.loudness.integrated:g}",
+                      _duration(p.max_duration),
+                      "/".join(f"{v * 100:.0f}" for v in (sz.top, sz.bottom, sz.left, sz.right)))
     console().print(table)
+    from broll.export.aliases import ALIASES
+    console().print("aliases: " + ", ".join(f"{a}={t}" for a, t in ALIASES.items()), soft_wrap=True)
+
+
+def _duration(seconds: float | None) -> str:
+    if not seconds:
+        return "-"
+    if seconds >= 3600:
+        return f"{seconds / 3600:g}h"
+    return f"{seconds / 60:g}m" if seconds >= 60 and seconds % 60 == 0 else f"{seconds:g}s"

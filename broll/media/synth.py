@@ -21,6 +21,8 @@ def lavfi_video(source: str, size: tuple[int, int], fps: float | str, duration: 
         return f"{source}:size={w}x{h}:rate={fps}:duration={duration}"
     if source == "life":
         return f"life=size={w}x{h}:rate={fps}:mold=10:ratio=0.5:death_color=#202040:life_color=#e0c060,trim=duration={duration}"
+    if source == "mandelbrot":  # has no duration option
+        return f"mandelbrot=size={w}x{h}:rate={fps},trim=duration={duration}"
     if source == "gradients":
         return f"gradients=size={w}x{h}:rate={fps}:duration={duration}:speed=0.02"
     if source == "cellauto":

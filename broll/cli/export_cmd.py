@@ -1,0 +1,62 @@
+"""`broll export`: re-target a finished video to one or more platform presets."""
+
+from __future__ import annotations
+
+import click
+
+from broll.cli.output import console, emit_json, progress_bar
+
+
+@click.command("export")
+@click.argument("video", type=click.Path(dir_okay=False))
+@click.option("--preset", "-p", "presets", multiple=True, required=True,
+              help="Preset names or aliases, comma-separated (e.g. reels,square,youtube-1080p).")
+@click.option("-o", "--out-dir", type=click.Path(file_okay=False), help="Folder for the outputs (default: beside the input).")
+@click.option("--reframe", type=click.Choice(["subject", "center", "blur", "contain"]), default="subject",
+              show_default=True, help="How a different aspect ratio is filled.")
+@click.option("--strategy", type=click.Choice(["split", "separate"]), default=None,
+              help="One FFmpeg process for all outputs (split, the measured faster) or one per output.")
+@click.option("--trim-to-limit", is_flag=True, help="Cut outputs at the platform's maximum duration.")
+@click.option("--file", "user_file", type=click.Path(exists=True, dir_okay=False),
+              help="A YAML file of your own presets (also $BROLL_PRESETS).")
+@click.option("--draft", is_flag=True, help="Encode with x264 superfast: same sizes and loudness, bigger files, much faster.")
+@click.option("--dry-run", is_flag=True, help="Print the FFmpeg command(s) without rendering.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable summary.")
+def export_command(video, presets, out_dir, reframe, strategy, trim_to_limit, user_file, draft, dry_run, as_json):
+    """Write VIDEO once per preset as <name>-<preset>.mp4, sized, encoded and loudness-matched for each."""
+    from pathlib import Path
+
+    from broll.export import DEFAULT_STRATEGY, parse_preset_list, plan_export, run_export
+    from broll.export.plan import commands
+    from broll.media.ffmpeg import ffmpeg_path
+
+    from broll.export.render import draft as draft_preset
+
+    chosen = parse_preset_list(list(presets), user_file)
+    if draft:
+        chosen = [draft_preset(p) for p in chosen]
+    strategy = strategy or DEFAULT_STRATEGY
+    err = console(stderr=True)
+    source, targets = plan_export(video, chosen, out_dir, reframe=reframe, trim_to_limit=trim_to_limit)
+    warnings = [w for t in targets for w in t.warnings]
+    if not as_json:
+        for w in warnings:
+            err.print(f"[yellow]warning:[/] {w}")
+    if dry_run:
+        import shlex
+        cmds = commands(source, [(t, t.output) for t in targets], strategy)
+        if as_json:
+            emit_json({"commands": [[ffmpeg_path(), *c] for c in cmds], "warnings": warnings})
+        else:
+            for c in cmds:
+                click.echo(shlex.join([Path(ffmpeg_path()).name, *c]))
+        return
+    total = source.duration * (len(targets) if strategy == "separate" else 1)
+    with progress_bar(f"exporting {Path(video).name}", total, enabled=not as_json) as update:
+        results = run_export(source, targets, strategy=strategy, on_progress=update)
+    if as_json:
+        emit_json({"input": str(source.path), "strategy": strategy, "outputs": results, "warnings": warnings})
+        return
+    out = console()
+    for r in results:
+        out.print(f"{r.path}  {r.width}x{r.height} {r.fps:g} fps {r.duration:.2f}s ({r.reframe})")

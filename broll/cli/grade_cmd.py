@@ -1,0 +1,165 @@
+"""`broll grade CLIP... --reference style.png`: match clips to a style reference."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import click
+
+from broll.cli.output import console, emit_json, progress_bar, quiet_library_warnings
+from broll.errors import InputError
+
+
+def _method_names() -> list[str]:
+    from broll.grading.fit import GRADE_METHODS
+    return list(GRADE_METHODS)
+
+
+def _lut_names(result, out_dir: Path) -> list[tuple[str, Path]]:
+    stem = Path(result.clip).stem
+    if len(result.shots) == 1:
+        return [(result.shots[0].lut, out_dir / f"{stem}.cube")]
+    return [(s.lut, out_dir / f"{stem}.shot{s.index + 1}.cube") for s in result.shots]
+
+
+@click.command("grade")
+@click.argument("clips", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--reference", "-r", required=True, type=click.Path(dir_okay=False),
+              help="Style reference: an image or a clip.")
+@click.option("--strength", "-s", type=click.FloatRange(0.0, 1.0), default=0.8, show_default=True,
+              help="Blend between the clip (0) and the full match (1).")
+@click.option("--method", "-m", default="mkl", show_default=True,
+              help="Matching method: mkl, mkl-linear, reinhard, balance.")
+@click.option("--output", "-o", "out_dir", type=click.Path(file_okay=False), default="graded", show_default=True,
+              help="Folder for graded copies (each under the clip's own file name) or LUTs.")
+@click.option("--lut-only", is_flag=True, help="Write only each clip's .cube LUT(s), no video.")
+@click.option("--report", is_flag=True, help="Also measure the set's consistency and write a contact sheet PNG.")
+@click.option("--no-cache", is_flag=True, help="Refit even when a cached LUT exists.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def grade_command(clips, reference, strength, method, out_dir, lut_only, report, no_cache, as_json) -> None:
+    """Match each CLIP's colour to a style reference with one LUT per shot.
+
+    Prints, per clip, the palette CIEDE2000 to the reference before and after, the mean change
+    applied and any safeguard that fired. LUTs are cached in .broll/ in the current folder.
+    """
+    quiet_library_warnings()
+    from broll.errors import lookup
+    from broll.grading import load_reference
+    from broll.grading.fit import GRADE_METHODS
+
+    lookup(GRADE_METHODS, "grade method", method)
+    out = Path(out_dir)
+    names = [Path(c).stem if lut_only else Path(c).name for c in clips]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise InputError(f"two clips share the file name {dupes[0]}; outputs would overwrite each other",
+                         "rename one, or grade them in separate runs with different -o folders")
+    ref = load_reference(reference)
+    import tempfile
+    with tempfile.TemporaryDirectory(prefix="broll-grade-") as scratch:
+        # --no-cache fits afresh into a scratch project that disappears afterwards
+        cache_root = Path(scratch) if no_cache else Path.cwd()
+        results, written, report_data = _grade_all(clips, ref, method, strength, out, lut_only, report, as_json,
+                                                   cache_root)
+    _emit(results, written, report_data, reference, method, strength, lut_only, as_json)
+
+
+def _grade_all(clips, ref, method, strength, out: Path, lut_only: bool, report: bool, as_json: bool, cache_root):
+    from broll.grading import match
+    from broll.grading.render import write_graded_copy
+
+    results, written = [], []
+    with progress_bar("grading", len(clips) * (1 if lut_only else 2), enabled=not as_json) as update:
+        done = 0
+        for clip in clips:
+            result = match(clip, ref, method=method, strength=strength, cache_root=cache_root)
+            results.append(result)
+            done += 1
+            update(done)
+            if lut_only:
+                for src, dst in _lut_names(result, out):
+                    from broll.atomic import atomic_path
+                    with atomic_path(dst) as tmp:
+                        shutil.copyfile(src, tmp)
+                    written.append(str(dst))
+            else:
+                written.append(str(write_graded_copy(result, out / Path(clip).name)))
+                done += 1
+                update(done)
+
+    report_data = _report(results, ref, out) if report else None
+    return results, written, report_data
+
+
+def _emit(results, written, report_data, reference, method, strength, lut_only: bool, as_json: bool) -> None:
+    if as_json:
+        payload = {"reference": str(reference), "method": method, "strength": strength,
+                   "clips": [dict(r.to_dict(), output=w) for r, w in zip(results, written)] if not lut_only
+                   else [r.to_dict() for r in results], "written": written}
+        if report_data:
+            payload["report"] = report_data
+        emit_json(payload)
+        return
+    _print_table(results, written, lut_only)
+    if report_data:
+        _print_report(report_data)
+
+
+def _report(results, ref, out: Path) -> dict:
+    from broll.grading.metrics import set_spread
+    from broll.grading.color import delta_e00
+    from broll.grading.sheet import draw_sheet, graded_thumbnails, write_sheet
+    import numpy as np
+
+    before = [np.array(r.mean_lab_before) for r in results]
+    after = [np.array(r.mean_lab_after) for r in results]
+    ref_mean = np.array(results[0].reference_mean_lab)
+    spread_b, spread_a = set_spread(before), set_spread(after)
+    to_ref_b = float(np.mean(delta_e00(np.array(before), ref_mean[None]))) if results else 0.0
+    to_ref_a = float(np.mean(delta_e00(np.array(after), ref_mean[None]))) if results else 0.0
+    rows = [graded_thumbnails(r) for r in results]
+    sheet = write_sheet(draw_sheet(rows, ref.image if ref.image.dtype == np.uint8 else
+                                   (ref.image / 257).astype(np.uint8),
+                                   title=f"broll grade -> {Path(ref.path).name}"), out / "grade-report.png")
+    return {"clips": len(results), "spread_before": round(spread_b, 3), "spread_after": round(spread_a, 3),
+            "spread_reduction": round(1 - spread_a / spread_b, 3) if spread_b > 0 else 0.0,
+            "to_reference_before": round(to_ref_b, 3), "to_reference_after": round(to_ref_a, 3),
+            "contact_sheet": str(sheet)}
+
+
+def _print_table(results, written, lut_only: bool) -> None:
+    from rich.table import Table
+    table = Table(title="broll grade: palette CIEDE2000 to the reference", title_justify="left")
+    table.add_column("clip", no_wrap=True)
+    table.add_column("method", no_wrap=True)
+    table.add_column("before", justify="right")
+    table.add_column("after", justify="right")
+    table.add_column("change", justify="right")
+    table.add_column("safeguard", no_wrap=True, min_width=15)
+    for r in results:
+        shots = f"\n({len(r.shots)} shots)" if len(r.shots) > 1 else ""
+        table.add_row(Path(r.clip).name + shots, "\n".join(r.methods_used), f"{r.de_before:.2f}", f"{r.de_after:.2f}",
+                      f"{r.change:.2f}", "\n".join(r.safeguards) or "-")
+    out = console()
+    out.print(table)
+    cached = sum(r.cached for r in results)
+    if cached:
+        out.print(f"{cached} of {len(results)} clip(s) reused cached LUTs from .broll/ (--no-cache refits)")
+    kind = "LUT" if lut_only else "graded copy"
+    for w in written:
+        out.print(f"wrote {kind}: {w}", soft_wrap=True)
+
+
+def _print_report(data: dict) -> None:
+    from rich.table import Table
+    table = Table(title=f"set consistency ({data['clips']} clips)")
+    table.add_column("measure")
+    table.add_column("before", justify="right")
+    table.add_column("after", justify="right")
+    table.add_row("spread of clip means (mean pairwise dE00)", f"{data['spread_before']:.2f}", f"{data['spread_after']:.2f}")
+    table.add_row("clip mean to reference mean (dE00)", f"{data['to_reference_before']:.2f}", f"{data['to_reference_after']:.2f}")
+    out = console()
+    out.print(table)
+    out.print(f"spread reduced by {100 * data['spread_reduction']:.0f}%; contact sheet: {data['contact_sheet']}",
+              soft_wrap=True)

@@ -1,0 +1,161 @@
+"""Export plan: one source, several presets -> FFmpeg argv (pure; nothing here runs FFmpeg).
+
+Two strategies build from the same pieces:
+
+    split      one FFmpeg process: decode once, ``split``/``asplit`` to every output
+    separate   one FFmpeg process per output (each decodes the source again)
+
+``benchmarks/export_strategies.py`` measures both; ``DEFAULT_STRATEGY`` is the faster.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+from broll.media.loudness_scan import LoudnessScan
+from broll.media.probe import MediaInfo
+from broll.reframe import CropPath, reframe_filter
+from broll.templates.presets import Preset
+
+STRATEGIES = ("split", "separate")
+DEFAULT_STRATEGY = "split"
+
+
+@dataclass(frozen=True)
+class ExportTarget:
+    preset: Preset
+    output: Path
+    reframe: str = "subject"
+    crop_path: CropPath | None = None
+    trim: float | None = None              # seconds: cut at the platform's limit
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ExportSource:
+    path: Path
+    info: MediaInfo
+    loudness: LoudnessScan | None = None   # first-pass figures; None when there is no audio
+
+    @property
+    def duration(self) -> float:
+        return float(self.info.duration)
+
+
+@dataclass
+class Graph:
+    """Filter-graph text under construction, with unique labels."""
+
+    parts: list[str] = field(default_factory=list)
+
+    def add(self, text: str) -> None:
+        self.parts.append(text)
+
+    def text(self) -> str:
+        return ";".join(self.parts)
+
+
+def video_chain(source: ExportSource, target: ExportTarget, graph: Graph, src_label: str, k: int) -> str:
+    """Frame rate, reframe to the preset's size, pixel format; returns the output label."""
+    p = target.preset
+    info = source.info
+    src_rate = info.fps or Fraction(0)
+    fps_first = src_rate > p.rate
+    label = src_label
+    if fps_first:
+        graph.add(f"[{label}]fps={p.fps}[f{k}]")
+        label = f"f{k}"
+    graph.add(reframe_filter(target.reframe, (info.width, info.height), (p.width, p.height),
+                             path=target.crop_path, sar=info.sar, in_label=label, out_label=f"r{k}"))
+    tail = [] if fps_first else [f"fps={p.fps}"]
+    tail.append(f"format={p.video.pix_fmt}")
+    graph.add(f"[r{k}]{','.join(tail)}[v{k}]")
+    return f"v{k}"
+
+
+def audio_chain_text(source: ExportSource, preset: Preset) -> str:
+    """The audio filters for a preset: second loudnorm pass to its target, resample, layout."""
+    a = preset.audio
+    layout = "stereo" if a.channels == 2 else "mono" if a.channels == 1 else f"{a.channels}c"
+    chain = []
+    scan = source.loudness
+    if scan is not None and not scan.silent:
+        L = preset.loudness
+        chain.append(f"loudnorm=I={L.integrated:g}:TP={L.true_peak:g}:LRA={L.lra:g}"
+                     f":measured_I={scan.integrated:.2f}:measured_TP={scan.true_peak:.2f}"
+                     f":measured_LRA={scan.lra:.2f}:measured_thresh={scan.threshold:.2f}"
+                     f":offset={scan.offset:.2f}:linear=true:print_format=none")
+    chain += [f"aresample={a.sample_rate}", f"aformat=sample_fmts=fltp:channel_layouts={layout}"]
+    return ",".join(chain)
+
+
+def _encode_args(target: ExportTarget, v: str, a: str, out: Path) -> list[str]:
+    p, vs, au = target.preset, target.preset.video, target.preset.audio
+    gop = max(1, int(round(vs.gop_seconds * float(p.rate))))
+    args = ["-map", f"[{v}]", "-map", f"[{a}]",
+            "-c:v", vs.codec, "-preset", vs.x264_preset, "-crf", str(vs.crf),
+            "-profile:v", vs.profile, "-level:v", vs.level, "-pix_fmt", vs.pix_fmt,
+            "-g", str(gop), "-keyint_min", str(gop), "-sc_threshold", "0"]
+    if vs.maxrate:
+        rate = vs.maxrate.upper()
+        number, unit = float(rate[:-1]) if rate[-1] in "KM" else float(rate), rate[-1] if rate[-1] in "KM" else ""
+        args += ["-maxrate", rate, "-bufsize", f"{number * 2:g}{unit}"]
+    args += ["-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709",
+             "-c:a", au.codec, "-b:a", au.bitrate, "-ar", str(au.sample_rate), "-ac", str(au.channels)]
+    if target.trim:
+        args += ["-t", f"{target.trim:.3f}"]
+    args += ["-movflags", "+faststart", "-metadata", f"comment=broll export preset {p.name}", "-y", str(out)]
+    return args
+
+
+def build_argv(source: ExportSource, targets: list[tuple[ExportTarget, Path]]) -> list[str]:
+    """FFmpeg arguments rendering every (target, file) pair from one decode of the source."""
+    graph = Graph()
+    n = len(targets)
+    if n > 1:
+        graph.add(f"[0:v:0]split={n}" + "".join(f"[s{k}]" for k in range(n)))
+        v_inputs = [f"s{k}" for k in range(n)]
+    else:
+        v_inputs = ["0:v:0"]
+    v_labels = [video_chain(source, t, graph, v_inputs[k], k) for k, (t, _) in enumerate(targets)]
+
+    # targets that share audio settings share one processed audio stream
+    chains: dict[str, list[int]] = {}
+    for k, (t, _) in enumerate(targets):
+        chains.setdefault(audio_chain_text(source, t.preset), []).append(k)
+    a_labels: dict[int, str] = {}
+    if source.info.has_audio:
+        heads = [f"[0:a:0]asplit={len(chains)}" + "".join(f"[as{j}]" for j in range(len(chains)))] \
+            if len(chains) > 1 else []
+        graph.parts.extend(heads)
+        for j, (chain, ks) in enumerate(chains.items()):
+            src = f"as{j}" if len(chains) > 1 else "0:a:0"
+            _fan_out(graph, f"[{src}]{chain}", ks, a_labels, j)
+    else:
+        duration = f"{source.duration:.6f}"
+        for j, (chain, ks) in enumerate(chains.items()):
+            rate = targets[ks[0]][0].preset.audio.sample_rate
+            _fan_out(graph, f"anullsrc=r={rate}:cl=stereo,atrim=duration={duration},{chain}", ks, a_labels, j)
+
+    argv = ["-i", str(source.path), "-filter_complex", graph.text()]
+    for k, (t, out) in enumerate(targets):
+        argv += _encode_args(t, v_labels[k], a_labels[k], out)
+    return argv
+
+
+def _fan_out(graph: Graph, head: str, ks: list[int], labels: dict[int, str], j: int) -> None:
+    if len(ks) == 1:
+        graph.add(f"{head}[a{ks[0]}]")
+    else:
+        graph.add(f"{head},asplit={len(ks)}" + "".join(f"[a{k}]" for k in ks))
+    for k in ks:
+        labels[k] = f"a{k}"
+
+
+def commands(source: ExportSource, targets: list[tuple[ExportTarget, Path]], strategy: str) -> list[list[str]]:
+    """The FFmpeg argv lists a strategy runs, in order."""
+    if strategy == "split" or len(targets) == 1:
+        return [build_argv(source, targets)]
+    return [build_argv(source, [pair]) for pair in targets]

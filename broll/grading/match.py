@@ -1,0 +1,248 @@
+"""Match a clip to a style reference: shots -> robust pools -> one fit per shot -> baked LUTs.
+
+See :mod:`broll.grading` for the public API this implements.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from broll.errors import InputError, MediaError
+from broll.grading import cache
+from broll.grading.color import rgb_to_lab
+from broll.grading.fit import (DEFAULT_METHOD, DEFAULT_STRENGTH, MAX_CHANGE, ShotFit, fit_paired, fit_shot,
+                               get_method, is_paired)
+from broll.grading.lut import bake, shot_filter, write_cube
+from broll.grading.pixels import PixelPool, pool
+from broll.grading.shots import Shot, split_shots
+from broll.hashing import file_sha256
+from broll.media.frames import iter_frames, read_image, sample_frames
+from broll.media.probe import MediaInfo, probe
+
+FIT_WIDTH = 384
+FRAMES_PER_SHOT = 12      # 8-16 frames across each shot
+MIN_FRAMES, MAX_FRAMES = 8, 16
+LOG_TRANSFERS = {"log", "log100", "log316", "log_sqrt"}
+
+
+@dataclass
+class ShotGrade:
+    index: int
+    start: float          # seconds from the clip's start
+    end: float
+    start_frame: int
+    end_frame: int
+    lut: str              # path of the shot's .cube
+    fit: dict             # ShotFit.summary(): method used, strength, safeguards, dE00 before/after, change
+
+
+@dataclass
+class GradeResult:
+    clip: str
+    reference: str
+    method: str
+    strength: float
+    shots: list[ShotGrade]
+    mean_lab_before: list[float]      # the clip's mean L*a*b* (robust pixels), before and after
+    mean_lab_after: list[float]
+    reference_mean_lab: list[float]
+    bit_depth: int = 8
+    cached: bool = False
+    fit_seconds: float = 0.0          # statistics + fit + bake, all shots
+    analysis_seconds: float = 0.0     # everything, including decoding and cut detection
+    key: str = ""
+
+    # -- summaries weighted by shot length
+    def _weighted(self, name: str) -> float:
+        weights = np.array([max(1, s.end_frame - s.start_frame) for s in self.shots], dtype=float)
+        values = np.array([s.fit[name] for s in self.shots], dtype=float)
+        return float((weights * values).sum() / weights.sum())
+
+    @property
+    def de_before(self) -> float:
+        return self._weighted("de_before")
+
+    @property
+    def de_after(self) -> float:
+        return self._weighted("de_after")
+
+    @property
+    def change(self) -> float:
+        return self._weighted("change")
+
+    @property
+    def safeguards(self) -> list[str]:
+        seen: list[str] = []
+        for s in self.shots:
+            for g in s.fit["safeguards"]:
+                if g not in seen:
+                    seen.append(g)
+        return seen
+
+    @property
+    def methods_used(self) -> list[str]:
+        return sorted({s.fit["method"] for s in self.shots})
+
+    def ffmpeg_filter(self, start: float = 0.0, end: float | None = None) -> str:
+        """The video filter chain that applies this grade, to insert after the clip's trim.
+
+        ``start``/``end`` are the trimmed segment's bounds in the clip's own seconds; the
+        chain assumes timestamps restart at 0 at ``start`` (``setpts=PTS-STARTPTS``). It ends
+        in ``gbrp16le``: the caller converts to its output pixel format.
+        """
+        chosen = [s for s in self.shots if s.end > start and (end is None or s.start < end)] or self.shots[:1]
+        luts = []
+        for i, s in enumerate(chosen):
+            lo = None if i == 0 else s.start - start - 0.5 / self._fps(s)
+            hi = None if i == len(chosen) - 1 else s.end - start - 0.5 / self._fps(s)
+            luts.append((s.lut, lo, hi))
+        return shot_filter(luts)
+
+    @staticmethod
+    def _fps(s: ShotGrade) -> float:
+        return (s.end_frame - s.start_frame) / max(s.end - s.start, 1e-9)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d.update(de_before=round(self.de_before, 3), de_after=round(self.de_after, 3),
+                 change=round(self.change, 3), safeguards=self.safeguards, methods_used=self.methods_used)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "GradeResult":
+        fields = {k: d[k] for k in cls.__dataclass_fields__ if k in d}
+        fields["shots"] = [ShotGrade(**s) for s in d["shots"]]
+        return cls(**fields)
+
+
+@dataclass
+class Reference:
+    """A style reference (image or clip) reduced to what fitting needs."""
+
+    path: str
+    sha256: str
+    pool: PixelPool
+    image: np.ndarray          # first frame at fit width, for paired-mode detection
+    mean_lab: np.ndarray
+
+
+def _frame_format(info: MediaInfo) -> str:
+    return "rgb48le" if info.bit_depth > 8 else "rgb24"
+
+
+def check_sdr(path: str | os.PathLike, info: MediaInfo) -> None:
+    """Refuse HDR and log footage: a display-referred Rec.709 grade would be wrong for it."""
+    if info.kind == "audio":
+        raise MediaError(f"{path}: has no picture to grade", "pass a video clip or an image")
+    if info.is_hdr:
+        curve = {"smpte2084": "PQ (HDR10)", "arib-std-b67": "HLG"}.get(info.color_transfer, info.color_transfer)
+        raise MediaError(f"{path}: is HDR ({curve} transfer); broll grade matches SDR Rec.709 only",
+                         "convert it to SDR Rec.709 first (tone-map), or leave it ungraded")
+    if info.color_transfer in LOG_TRANSFERS:
+        raise MediaError(f"{path}: is tagged as log footage ({info.color_transfer}); broll grade matches SDR Rec.709 only",
+                         "apply the camera's log-to-Rec.709 LUT first")
+
+
+def load_reference(path: str | os.PathLike) -> Reference:
+    """Pool a reference: a still image, or frames sampled across a reference clip."""
+    info = probe(path)
+    check_sdr(path, info)
+    fmt = _frame_format(info)
+    if info.is_still:
+        images = [read_image(path, width=FIT_WIDTH, fmt=fmt)]
+    else:
+        images = [f.image for f in sample_frames(path, FRAMES_PER_SHOT, width=FIT_WIDTH, fmt=fmt)]
+    if not images:
+        raise MediaError(f"{path}: no frame could be decoded from the reference")
+    p = pool(images)
+    if len(p.rgb) < 500:
+        raise MediaError(f"{path}: the reference is almost entirely black or blown out",
+                         "pick a reference image with visible colour")
+    return Reference(str(path), file_sha256(path), p, images[0], rgb_to_lab(p.rgb[:: max(1, len(p.rgb) // 40000)]).mean(axis=0))
+
+
+def _shot_images(path, info: MediaInfo, shot: Shot, fmt: str) -> list[np.ndarray]:
+    if info.is_still:
+        return [read_image(path, width=FIT_WIDTH, fmt=fmt)]
+    count = int(np.clip(min(FRAMES_PER_SHOT, shot.frames), 1, MAX_FRAMES))
+    frames = sample_frames(path, count, width=FIT_WIDTH, fmt=fmt, start=shot.start, end=shot.end)
+    if not frames:
+        frames = sample_frames(path, count, width=FIT_WIDTH, fmt=fmt)
+    return [f.image for f in frames]
+
+
+def match(clip: str | os.PathLike, reference: str | os.PathLike | Reference, *, method: str = DEFAULT_METHOD,
+          strength: float = DEFAULT_STRENGTH, cache_root: str | os.PathLike | None = None,
+          max_change: float = MAX_CHANGE, paired: bool | None = None, detect_cuts: bool = True) -> GradeResult:
+    """Grade ``clip`` towards ``reference``: one LUT per shot, cached under ``cache_root``.
+
+    ``paired``: None detects image-to-video clips whose first frame is the reference;
+    True/False forces paired mode on/off.
+    """
+    t0 = time.perf_counter()
+    get_method(method)
+    if not 0.0 <= strength <= 1.0:
+        raise InputError(f"strength {strength} is out of range", "use a value from 0 (no change) to 1 (full match)")
+    info = probe(clip)
+    check_sdr(clip, info)
+    ref = reference if isinstance(reference, Reference) else load_reference(reference)
+    clip_sha = file_sha256(clip)
+    options = {"max_change": max_change, "paired": paired, "cuts": detect_cuts}
+    key = cache.cache_key(clip_sha, ref.sha256, method, strength, options)
+    if cache_root is not None:
+        hit = cache.load(cache_root, key)
+        if hit is not None:
+            result = GradeResult.from_dict(hit)
+            result.clip, result.reference, result.cached = str(clip), str(ref.path), True
+            result.analysis_seconds = time.perf_counter() - t0
+            return result
+        out_dir = cache.lut_dir(cache_root)
+    else:
+        out_dir = Path(tempfile.mkdtemp(prefix="broll-grade-"))
+
+    fmt = _frame_format(info)
+    shots = split_shots(clip, info, detect=detect_cuts)
+    fit_time = 0.0
+    graded: list[ShotGrade] = []
+    labs_before, labs_after = [], []
+    for shot in shots:
+        images = _shot_images(clip, info, shot, fmt)
+        t1 = time.perf_counter()
+        src = pool(images)
+        core = None
+        if shot.index == 0 and paired is not False:
+            first = images[0] if info.is_still else next(iter_frames(clip, width=FIT_WIDTH, fmt=fmt)).image
+            if paired or is_paired(first, ref.image):
+                core = fit_paired(first, ref.image)
+        fitted: ShotFit = fit_shot(src, ref.pool, method=method, strength=strength, max_change=max_change, core=core)
+        lut = bake(fitted.transform, comments=[f"broll grade: {Path(clip).name} shot {shot.index} -> {Path(ref.path).name}",
+                                               f"method {fitted.method} strength {fitted.strength:.3f}"])
+        lut_path = write_cube(lut, out_dir / f"{key[:20]}-shot{shot.index}.cube")
+        fit_time += time.perf_counter() - t1
+        sample = src.rgb[:: max(1, len(src.rgb) // 20000)]
+        if len(sample):
+            weight = shot.frames
+            labs_before.append((weight, rgb_to_lab(sample).mean(axis=0)))
+            labs_after.append((weight, rgb_to_lab(fitted.transform(sample)).mean(axis=0)))
+        graded.append(ShotGrade(shot.index, shot.start, shot.end if not info.is_still else 0.0,
+                                shot.start_frame, shot.end_frame, str(lut_path), fitted.summary()))
+
+    def weighted(pairs) -> list[float]:
+        if not pairs:
+            return [0.0, 0.0, 0.0]
+        w = np.array([p[0] for p in pairs], dtype=float)
+        return [float(v) for v in (np.array([p[1] for p in pairs]) * w[:, None]).sum(axis=0) / w.sum()]
+
+    result = GradeResult(clip=str(clip), reference=str(ref.path), method=method, strength=strength, shots=graded,
+                         mean_lab_before=weighted(labs_before), mean_lab_after=weighted(labs_after),
+                         reference_mean_lab=[float(v) for v in ref.mean_lab], bit_depth=info.bit_depth,
+                         fit_seconds=fit_time, analysis_seconds=time.perf_counter() - t0, key=key)
+    if cache_root is not None:
+        cache.store(cache_root, key, clip_sha, ref.sha256, method, strength, result.to_dict())
+    return result

@@ -1,0 +1,147 @@
+"""Global colour transforms as small frozen objects: ``t(rgb) -> rgb`` on (N, 3) encoded RGB in [0, 1].
+
+Every transform is fitted once per shot and then baked into a 3D LUT, so it must be a pure
+function of the pixel colour (no spatial or temporal terms): that is what guarantees a
+grade adds no flicker. Nothing here fits anything; :mod:`broll.grading.fit` does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+import numpy as np
+
+from broll.grading.color import colour, decode, encode, lab_to_rgb, rgb_to_lab
+
+
+class Transform:
+    name = "transform"
+
+    def __call__(self, rgb: np.ndarray) -> np.ndarray:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Identity(Transform):
+    name = "identity"
+
+    def __call__(self, rgb: np.ndarray) -> np.ndarray:
+        return np.asarray(rgb, dtype=np.float64)
+
+
+@dataclass(frozen=True, eq=False)
+class Affine(Transform):
+    """``(x - mean_src) @ matrix + mean_ref``: MKL and per-channel scalings are of this form."""
+
+    matrix: np.ndarray
+    mean_src: np.ndarray
+    mean_ref: np.ndarray
+    name: str = "affine"
+
+    def __call__(self, rgb: np.ndarray) -> np.ndarray:
+        return (np.asarray(rgb, dtype=np.float64) - self.mean_src) @ self.matrix + self.mean_ref
+
+
+@dataclass(frozen=True, eq=False)
+class Curves(Transform):
+    """Per-channel monotone piecewise-linear curves through (x_knots[:, c], y_knots[:, c]).
+
+    Beyond the outer knots the curve continues with slope 1, so the extremes are shifted,
+    never stretched (no clipping is invented there).
+    """
+
+    x_knots: np.ndarray
+    y_knots: np.ndarray
+    name: str = "curves"
+
+    def __call__(self, rgb: np.ndarray) -> np.ndarray:
+        rgb = np.asarray(rgb, dtype=np.float64)
+        out = np.empty_like(rgb)
+        for c in range(3):
+            xk, yk, x = self.x_knots[:, c], self.y_knots[:, c], rgb[:, c]
+            y = np.interp(x, xk, yk)
+            lo, hi = x < xk[0], x > xk[-1]
+            y[lo] = yk[0] + (x[lo] - xk[0])
+            y[hi] = yk[-1] + (x[hi] - xk[-1])
+            out[:, c] = y
+        return out
+
+
+@dataclass(frozen=True, eq=False)
+class LinearGains(Transform):
+    """White balance and exposure: per-channel gains applied in linear light (von Kries on RGB)."""
+
+    gains: np.ndarray
+    name: str = "gains"
+
+    def __call__(self, rgb: np.ndarray) -> np.ndarray:
+        return encode(decode(rgb) * self.gains)
+
+
+@dataclass(frozen=True, eq=False)
+class InLab(Transform):
+    """An affine map applied in CIELAB (Reinhard et al. 2001, with CIELAB for lalphabeta)."""
+
+    inner: Affine
+    name: str = "lab"
+
+    def __call__(self, rgb: np.ndarray) -> np.ndarray:
+        return lab_to_rgb(self.inner(rgb_to_lab(rgb)))
+
+
+@dataclass(frozen=True, eq=False)
+class PolynomialCorrection(Transform):
+    """A colour-correction matrix over polynomial terms (Cheung et al. 2004) from paired samples."""
+
+    matrix: np.ndarray
+    terms: int
+    name: str = "paired"
+
+    def __call__(self, rgb: np.ndarray) -> np.ndarray:
+        return colour().apply_matrix_colour_correction(np.asarray(rgb, dtype=np.float64), self.matrix,
+                                                       method="Cheung 2004", terms=self.terms)
+
+
+@dataclass(frozen=True, eq=False)
+class Chain(Transform):
+    steps: tuple[Transform, ...]
+    name: str = "chain"
+
+    def __call__(self, rgb: np.ndarray) -> np.ndarray:
+        out = np.asarray(rgb, dtype=np.float64)
+        for step in self.steps:
+            out = step(out)
+        return out
+
+
+def black_weight(rgb: np.ndarray, lo: float = 0.02, hi: float = 0.08) -> np.ndarray:
+    """0 at black rising smoothly to 1: pure black (letterbox bars, fades) stays black."""
+    m = np.clip((np.max(rgb, axis=-1) - lo) / (hi - lo), 0.0, 1.0)
+    return m * m * (3 - 2 * m)
+
+
+@dataclass(frozen=True, eq=False)
+class Graded(Transform):
+    """What is baked: ``src + s * w(src) * (T(src) - src)``, clipped to [0, 1].
+
+    ``s`` is the user's strength (possibly lowered by the change cap); ``w`` protects black.
+    """
+
+    core: Transform
+    strength: float
+    name: str = "graded"
+
+    def __call__(self, rgb: np.ndarray) -> np.ndarray:
+        rgb = np.clip(np.asarray(rgb, dtype=np.float64), 0.0, 1.0)
+        if self.strength == 0:
+            return rgb
+        moved = np.clip(self.core(rgb), 0.0, 1.0)
+        w = self.strength * black_weight(rgb)[:, None]
+        return np.clip(rgb + w * (moved - rgb), 0.0, 1.0)
+
+
+def apply_image(t: Callable[[np.ndarray], np.ndarray], image: np.ndarray) -> np.ndarray:
+    """Apply a transform to an HxWx3 float image."""
+    shape = image.shape
+    return t(np.asarray(image, dtype=np.float64).reshape(-1, 3)).reshape(shape)

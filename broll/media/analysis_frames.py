@@ -1,0 +1,102 @@
+"""Decode a clip once at analysis size: luma plane and BGR image per frame, nothing kept.
+
+QC analyses every frame at about 320x180. libswscale scales the decoded picture to a small
+planar YUV 4:2:0 image (cheap: the full-size picture never reaches Python); the luma plane
+is used as is (its code values show out-of-range levels) and OpenCV converts the whole small
+picture to BGR for colour signals and PySceneDetect.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Iterator
+
+import numpy as np
+
+from broll.errors import MediaError
+from broll.media.probe import probe
+
+
+@dataclass
+class AnalysisFrame:
+    index: int            # 0-based decode order
+    time: float           # seconds from stream start
+    luma: np.ndarray      # HxW uint8, the source's Y code values (limited or full range as coded)
+    bgr: np.ndarray       # HxWx3 uint8
+    interlaced: bool      # the decoder flagged this picture as interlaced
+
+
+def analysis_size(width: int, height: int, longest: int = 320) -> tuple[int, int]:
+    """Display size scaled so the longer side is ``longest``; both sides multiples of 4 (4:2:0 planes)."""
+    if width <= 0 or height <= 0:
+        return longest, longest * 9 // 16
+    scale = min(1.0, longest / max(width, height))
+    w = max(16, int(round(width * scale / 4)) * 4)
+    h = max(16, int(round(height * scale / 4)) * 4)
+    return w, h
+
+
+_PLANAR_420 = {"yuv420p", "yuvj420p"}
+
+
+def _plane(frame, i: int, w: int, h: int) -> np.ndarray:
+    p = frame.planes[i]
+    return np.frombuffer(p, np.uint8).reshape(-1, p.line_size)[:h, :w]
+
+
+def _small_i420(frame, sw: int, sh: int, cv2) -> np.ndarray:
+    """The frame as a ``sw`` x ``sh`` I420 buffer (rows: Y, then U, then V).
+
+    8-bit 4:2:0 pictures are read plane by plane and shrunk with OpenCV's area filter, which is
+    several times cheaper than a libswscale reformat; anything else goes through swscale.
+    """
+    if frame.format.name in _PLANAR_420:
+        out = np.empty((sh * 3 // 2, sw), np.uint8)
+        out[:sh] = cv2.resize(_plane(frame, 0, frame.width, frame.height), (sw, sh), interpolation=cv2.INTER_AREA)
+        cw, ch = (frame.width + 1) // 2, (frame.height + 1) // 2
+        q = sh // 4
+        out[sh:sh + q] = cv2.resize(_plane(frame, 1, cw, ch), (sw // 2, sh // 2), interpolation=cv2.INTER_AREA).reshape(q, sw)
+        out[sh + q:] = cv2.resize(_plane(frame, 2, cw, ch), (sw // 2, sh // 2), interpolation=cv2.INTER_AREA).reshape(q, sw)
+        return out
+    return frame.reformat(width=sw, height=sh, format="yuv420p", interpolation="AREA").to_ndarray()
+
+
+def iter_analysis_frames(path: str | os.PathLike, *, longest: int = 320) -> Iterator[AnalysisFrame]:
+    """Yield every frame of the first video stream, scaled to analysis size, in decode order."""
+    import av
+    import cv2
+
+    info = probe(path)
+    if info.kind != "video" and not info.animated:
+        raise MediaError(f"{path}: not a video ({info.kind})", "broll check takes video clips")
+    rot = info.rotation
+    disp_w, disp_h = analysis_size(info.width, info.height, longest)
+    sw, sh = (disp_h, disp_w) if rot in (90, 270) else (disp_w, disp_h)
+    k = (rot // 90) % 4
+    try:
+        container = av.open(str(path))
+    except Exception as exc:
+        raise MediaError(f"{path}: cannot open for decoding ({exc})") from None
+    with container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        tb = stream.time_base or Fraction(1, 1000)
+        start_pts = stream.start_time or 0
+        fps = float(info.fps or 25)
+        index = -1
+        try:
+            for frame in container.decode(stream):
+                index += 1
+                t = float((frame.pts - start_pts) * tb) if frame.pts is not None else index / fps
+                small = _small_i420(frame, sw, sh, cv2)
+                bgr = cv2.cvtColor(small, cv2.COLOR_YUV2BGR_I420)
+                luma = small[:sh]
+                if k:
+                    luma = np.ascontiguousarray(np.rot90(luma, k=k))
+                    bgr = np.ascontiguousarray(np.rot90(bgr, k=k))
+                yield AnalysisFrame(index, t, luma, bgr, bool(getattr(frame, "interlaced_frame", False)))
+        except av.error.InvalidDataError as exc:
+            raise MediaError(f"{path}: damaged video near frame {index + 1} ({exc})",
+                             "re-download or regenerate the clip") from None

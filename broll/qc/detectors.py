@@ -1,0 +1,511 @@
+"""Detectors: pure functions from per-frame :class:`~broll.qc.signals.Signals` to findings.
+
+``DETECTORS`` maps a readable name to a function ``(ctx, cfg) -> list[Finding]`` where ``cfg`` is
+that detector's profile section. They run in table order, and later ones read earlier findings
+from ``ctx`` (a cut on a flash frame is a glitch, not a cut; a jump inside a flicker span is
+flicker). No detector touches media: everything here is numpy on a few series per frame.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from broll.media.probe import MediaInfo
+from broll.qc.report import Finding
+from broll.qc.signals import Signals
+
+
+@dataclass
+class Context:
+    signals: Signals
+    info: MediaInfo | None
+    findings: list[Finding] = field(default_factory=list)
+    uniform: np.ndarray | None = None
+    blank: bool = False
+    metrics: dict = field(default_factory=dict)
+
+    @property
+    def n(self) -> int:
+        return self.signals.frames
+
+    @property
+    def fps(self) -> float:
+        return self.signals.fps
+
+    def finding(self, kind: str, s: int, e: int, severity: str, value: float, threshold: float, message: str) -> Finding:
+        times = self.signals.times
+        start = float(times[s]) if len(times) else s / self.fps
+        end = (float(times[e]) if len(times) else e / self.fps) + 1.0 / self.fps
+        return Finding(kind, int(s), int(e), start, end, severity, float(value), float(threshold), message)
+
+    def spans(self, *kinds: str) -> list[tuple[int, int]]:
+        return [(f.start_frame, f.end_frame) for f in self.findings if f.kind in kinds]
+
+    def near(self, t: int, kinds: tuple[str, ...], margin: int = 1) -> bool:
+        return any(s - margin <= t <= e + margin for s, e in self.spans(*kinds))
+
+
+def runs(mask: np.ndarray, *, min_len: int = 1, max_gap: int = 0) -> list[tuple[int, int]]:
+    """Inclusive (start, end) of True runs, bridging gaps of up to ``max_gap`` False frames."""
+    idx = np.flatnonzero(np.asarray(mask, bool))
+    if idx.size == 0:
+        return []
+    out: list[tuple[int, int]] = []
+    s = p = int(idx[0])
+    for i in idx[1:]:
+        i = int(i)
+        if i - p - 1 > max_gap:
+            out.append((s, p))
+            s = i
+        p = i
+    out.append((s, p))
+    return [(a, b) for a, b in out if b - a + 1 >= min_len]
+
+
+def _nan_false(x: np.ndarray) -> np.ndarray:
+    return np.nan_to_num(x, nan=-np.inf)
+
+
+def _robust(x: np.ndarray) -> tuple[float, float]:
+    x = x[np.isfinite(x)]
+    if x.size == 0:
+        return 0.0, 0.0
+    med = float(np.median(x))
+    return med, float(np.median(np.abs(x - med))) * 1.4826
+
+
+# --- detectors --------------------------------------------------------------------------
+
+def detect_blank(ctx: Context, cfg: dict, black_cfg: dict | None = None) -> list[Finding]:
+    frac = float(ctx.uniform.mean()) if ctx.n else 1.0
+    if ctx.n == 0 or frac >= cfg["min_fraction"]:
+        ctx.blank = True
+        luma = float(np.mean(ctx.signals["luma"])) if ctx.n else 0.0
+        return [ctx.finding("blank", 0, max(0, ctx.n - 1), cfg["severity"], frac, cfg["min_fraction"],
+                            f"{frac:.0%} of frames are near-uniform (mean luma {luma:.0f}): a degenerate generation")]
+    return []
+
+
+def detect_black(ctx: Context, cfg: dict) -> list[Finding]:
+    if ctx.blank:
+        return []
+    luma = ctx.signals["luma"]
+    out = []
+    edge = max(1, int(round(cfg["edge_allowance"] * ctx.fps)))
+    for s, e in runs(ctx.uniform):
+        level = float(np.mean(luma[s:e + 1]))
+        what = "black" if level < cfg["dark_luma"] else "white" if level > cfg["white_luma"] else "uniform"
+        at_edge = (s == 0 or e == ctx.n - 1) and (e - s + 1) <= edge
+        severity = "note" if at_edge else cfg["severity"]
+        where = " at the clip's edge (fade)" if at_edge else ""
+        out.append(ctx.finding("black", s, e, severity, level, cfg["max_std"],
+                               f"{e - s + 1} {what} frame(s){where}, mean luma {level:.0f}"))
+    return out
+
+
+def _static_by_flow(ctx: Context) -> tuple[bool, float]:
+    """VBench's static filter with DIS flow: few frame pairs whose top flow exceeds 3*min(H,W)/256."""
+    top = np.nan_to_num(ctx.signals["motion_top"], nan=0.0)[1:]
+    thres = 3.0 * min(ctx.signals.size) / 256.0
+    moving = int((top > thres).sum())
+    return moving <= round(2 * len(top) / 16), float(np.median(top)) if len(top) else 0.0
+
+
+def detect_freeze(ctx: Context, cfg: dict) -> list[Finding]:
+    if ctx.blank or ctx.n < 3:
+        return []
+    sig = ctx.signals
+    mae = sig["mae"]
+    motion = np.nan_to_num(sig["motion"], nan=0.0)
+    frozen = (_nan_false(-mae) >= -cfg["max_mae"]) & ~ctx.uniform
+    frac = float(frozen[1:].mean())
+    static, top = _static_by_flow(ctx)
+    ctx.metrics["static"] = bool(static)
+    out = []
+    if frac < cfg["static_fraction"]:
+        ctx_len = max(3, int(round(0.5 * ctx.fps)))
+        for s, e in runs(frozen, min_len=int(cfg["min_frames"])):
+            around = np.concatenate([motion[max(1, s - ctx_len):s], motion[e + 1:e + 1 + ctx_len]])
+            moving = float(np.median(around)) if around.size else 0.0
+            if moving < cfg["min_motion"]:
+                continue  # the shot around it hardly moves: stillness, not a stalled generation
+            peak = float(np.nanmax(mae[s:e + 1]))
+            out.append(ctx.finding("freeze", s, e, cfg["severity"], e - s + 1, cfg["min_frames"],
+                                   f"{e - s + 1} repeated frame(s) (mean |dY| <= {peak:.2f}) after frame {s - 1}, "
+                                   f"while the shot moves {moving:.1f} px/frame around them"))
+    if not out and (static or frac >= cfg["static_fraction"]):
+        out.append(ctx.finding("static", 0, ctx.n - 1, "note", top, 3.0 * min(ctx.signals.size) / 256.0,
+                               f"static shot: {frac:.0%} of frames repeat their predecessor, top flow {top:.2f} px/frame"))
+    return out
+
+
+def detect_flash(ctx: Context, cfg: dict) -> list[Finding]:
+    if ctx.blank:
+        return []
+    out = []
+    win = max(1, int(round(ctx.fps)))
+    for series, label in (("flash_lum", "luminance"), ("flash_red", "saturated-red")):
+        events = np.flatnonzero(ctx.signals[series] != 0)
+        if events.size == 0:
+            continue
+        mark = np.zeros(ctx.n, bool)
+        peak = 0
+        # > max_transitions in any 1 s window
+        for i, t in enumerate(events):
+            inside = events[(events >= t) & (events < t + win)]
+            peak = max(peak, inside.size)
+            if inside.size > cfg["max_transitions"]:
+                mark[inside[0]:inside[-1] + 1] = True
+        # sustained: >= extended_transitions per second for extended_seconds of any 5 s (IRIS)
+        counts = np.zeros(ctx.n, int)
+        for t in events:
+            counts[max(0, t - win + 1):t + 1] += 1
+        busy = counts >= cfg["extended_transitions"]
+        need = int(cfg["extended_seconds"] * ctx.fps)
+        span = int(5 * ctx.fps)
+        if busy.sum() >= need:
+            csum = np.concatenate([[0], np.cumsum(busy)])
+            for s in range(0, max(1, ctx.n - span + 1)):
+                if csum[min(ctx.n, s + span)] - csum[s] >= need:
+                    inside = events[(events >= s) & (events < s + span)]
+                    mark[inside[0]:inside[-1] + 1] = True
+        for s, e in runs(mark, max_gap=win // 2):
+            n_ev = int(((events >= s) & (events <= e)).sum())
+            rate = n_ev / max(1.0 / ctx.fps, (e - s + 1) / ctx.fps)
+            out.append(ctx.finding("flash", s, e, cfg["severity"], peak, cfg["max_transitions"],
+                                   f"{n_ev} {label} transitions over >25% of the screen ({rate:.1f}/s; "
+                                   f"BT.1702 allows 3 flashes = {cfg['max_transitions']} transitions per second)"))
+    return out
+
+
+def _zigzag(x: np.ndarray, theta: float) -> list[int]:
+    """Indices of turning points where ``x`` reverses by at least ``theta`` (hysteresis)."""
+    if len(x) == 0:
+        return []
+    lo = hi = 0
+    direction, ext_i = 0, 0
+    pivots: list[int] = []
+    for i in range(1, len(x)):
+        v = x[i]
+        if direction == 0:
+            if v < x[lo]:
+                lo = i
+            if v > x[hi]:
+                hi = i
+            if v - x[lo] >= theta:
+                pivots, direction, ext_i = [lo], 1, i
+            elif x[hi] - v >= theta:
+                pivots, direction, ext_i = [hi], -1, i
+        elif direction > 0:
+            if v > x[ext_i]:
+                ext_i = i
+            elif x[ext_i] - v >= theta:
+                pivots.append(ext_i)
+                direction, ext_i = -1, i
+        else:
+            if v < x[ext_i]:
+                ext_i = i
+            elif v - x[ext_i] >= theta:
+                pivots.append(ext_i)
+                direction, ext_i = 1, i
+    if direction != 0:
+        pivots.append(ext_i)
+    return pivots
+
+
+def _oscillation_spans(track: np.ndarray, theta: float, min_swings: int, win: int) -> list[tuple[int, int, float]]:
+    """Spans where at least ``min_swings`` reversals of >= theta end within ``win`` frames."""
+    piv = _zigzag(track, theta)
+    if len(piv) < min_swings + 1:
+        return []
+    ends = np.asarray(piv[1:])
+    starts = np.asarray(piv[:-1])
+    amps = np.abs(track[ends] - track[starts])
+    mark = np.zeros(len(track), bool)
+    hit = False
+    for i in range(len(ends) - min_swings + 1):
+        j = i + min_swings - 1
+        if ends[j] - starts[i] <= win:
+            mark[starts[i]:ends[j] + 1] = True
+            hit = True
+    if not hit:
+        return []
+    out = []
+    for s, e in runs(mark):
+        inside = (starts >= s) & (ends <= e)
+        out.append((s, e, float(np.median(amps[inside])) if inside.any() else 0.0))
+    return out
+
+
+def detect_flicker(ctx: Context, cfg: dict) -> list[Finding]:
+    sig = ctx.signals
+    score = (255.0 - float(np.nanmean(sig["bgr_mae"]))) / 255.0 if ctx.n > 1 else 1.0
+    ctx.metrics["temporal_flicker"] = round(score, 4)
+    if ctx.blank or ctx.n < 4:
+        return []
+    shifts = np.nan_to_num(sig.region_shift.astype(np.float64))
+    shifts[0] = 0
+    # a frame the flow cannot explain (cut, glitch) says nothing about brightness
+    broken = sig["occluded"] > 0.5
+    shifts[np.nan_to_num(broken, nan=False).astype(bool)] = 0
+    tracks = np.cumsum(shifts, axis=0)
+    win = max(2, int(round(cfg["window"] * ctx.fps)))
+    spans: list[tuple[int, int, float, str]] = []
+    for s, e, amp in _oscillation_spans(tracks.mean(axis=1), cfg["min_swing"], int(cfg["min_swings"]), win):
+        spans.append((s, e, amp, "global"))
+    for r in range(tracks.shape[1]):
+        for s, e, amp in _oscillation_spans(tracks[:, r], cfg["region_swing"], int(cfg["min_swings"]), win):
+            spans.append((s, e, amp, "regional"))
+    if not spans:
+        return []
+    mark = np.zeros(ctx.n, bool)
+    for s, e, _, _ in spans:
+        mark[s:e + 1] = True
+    out = []
+    for s, e in runs(mark):
+        if any(fs <= e and s <= fe for fs, fe in ctx.spans("flash")):
+            continue
+        inside = [sp for sp in spans if sp[0] >= s and sp[1] <= e]
+        amp = max(sp[2] for sp in inside)
+        scope = "global" if any(sp[3] == "global" for sp in inside) else "regional"
+        local = (255.0 - float(np.nanmean(sig["bgr_mae"][max(1, s):e + 1]))) / 255.0
+        severity = "regenerate" if amp >= cfg["regenerate_swing"] else cfg["severity"]
+        out.append(ctx.finding("flicker", s, e, severity, amp, cfg["min_swing"] if scope == "global" else cfg["region_swing"],
+                               f"{scope} brightness oscillation, median swing {amp:.1f} code values; "
+                               f"temporal-flicker score {local:.3f} here"))
+    return out
+
+
+def detect_glitch(ctx: Context, cfg: dict) -> list[Finding]:
+    if ctx.blank or ctx.n < 3:
+        return []
+    sig = ctx.signals
+    mae, mae2, mae3 = (np.nan_to_num(sig[k], nan=0.0) for k in ("mae", "mae2", "mae3"))
+    out = []
+    taken = np.zeros(ctx.n, bool)
+    skip = ("black", "flash", "flicker", "freeze")
+    for length in (1, 2):
+        for t in range(1, ctx.n - length):
+            if taken[t - 1:t + length + 1].any():
+                continue
+            d_in, d_out = mae[t], mae[t + length]
+            d_skip = (mae2 if length == 1 else mae3)[t + length]
+            jump = min(d_in, d_out)
+            ratio = jump / max(d_skip, 1.0)
+            if jump >= cfg["min_mae"] and ratio > cfg["ratio"]:
+                e = t + length - 1
+                if any(fs - 1 <= e and t <= fe + 1 for fs, fe in ctx.spans(*skip)):
+                    continue
+                taken[t:e + 1] = True
+                out.append(ctx.finding("glitch", t, e, cfg["severity"], ratio, cfg["ratio"],
+                                       f"{length} extraneous frame(s): jumps of {d_in:.0f}/{d_out:.0f} while "
+                                       f"frames {t - 1} and {t + length} differ by {d_skip:.1f}"))
+    return out
+
+
+def detect_cut(ctx: Context, cfg: dict) -> list[Finding]:
+    if ctx.blank:
+        return []
+    sig = ctx.signals
+    mae = np.nan_to_num(sig["mae"], nan=0.0)
+    mae2 = np.nan_to_num(sig["mae2"], nan=np.inf)
+    mae3 = np.nan_to_num(sig["mae3"], nan=np.inf)
+    occ = np.nan_to_num(sig["occluded"], nan=0.0)
+    out = []
+    for c in sig.scene_cuts:
+        if c <= 0 or c >= ctx.n:
+            continue
+        if ctx.near(c, ("glitch", "black", "flash", "freeze"), margin=2):
+            continue  # PySceneDetect issue #35: a flash frame or a short black insert is no cut
+        # the picture comes back within two frames: an extraneous frame, not a new shot
+        if c + 1 < ctx.n and mae2[c + 1] < 0.5 * mae[c]:
+            continue
+        if c + 2 < ctx.n and mae3[c + 2] < 0.5 * mae[c]:
+            continue
+        if occ[c] < cfg["min_occluded"]:
+            continue  # optical flow explains the change: fast motion, not a cut
+        out.append(ctx.finding("cut", c, c, cfg["severity"], occ[c], cfg["min_occluded"],
+                               f"hard cut: a new shot starts at frame {c} (flow explains only {1 - occ[c]:.0%} of it)"))
+    return out
+
+
+def detect_jump(ctx: Context, cfg: dict) -> list[Finding]:
+    if ctx.blank or ctx.n < 5:
+        return []
+    sig = ctx.signals
+    err = sig["warp_mae"].copy()
+    ssim = sig["ssim"].copy()
+    skip = ("cut", "glitch", "black", "freeze", "flash", "flicker")
+    excluded = np.zeros(ctx.n, bool)
+    for s, e in ctx.spans(*skip):
+        excluded[max(0, s - 2):e + 3] = True
+    med, mad = _robust(err[~excluded])
+    smed, smad = _robust(ssim[~excluded])
+    drop = smed - ssim
+    out = []
+    for t in range(1, ctx.n):
+        if excluded[t] or not np.isfinite(err[t]):
+            continue
+        left = err[t - 1] if t - 1 >= 1 and np.isfinite(err[t - 1]) else 0.0
+        right = err[t + 1] if t + 1 < ctx.n and np.isfinite(err[t + 1]) else 0.0
+        by_warp = (err[t] >= max(cfg["ratio"] * med, med + cfg["mad_z"] * mad, cfg["min_error"])
+                   and err[t] >= cfg["spike_ratio"] * max(left, right))
+        dl = drop[t - 1] if t - 1 >= 1 and np.isfinite(drop[t - 1]) else 0.0
+        dr = drop[t + 1] if t + 1 < ctx.n and np.isfinite(drop[t + 1]) else 0.0
+        by_ssim = (np.isfinite(drop[t]) and drop[t] >= max(cfg["ssim_drop"], cfg["mad_z"] * smad)
+                   and drop[t] >= cfg["spike_ratio"] * max(dl, dr, 0.01))
+        if by_warp or by_ssim:
+            ratio = err[t] / max(med, 1e-3)
+            out.append(ctx.finding("jump", t, t, cfg["severity"], ratio, cfg["ratio"],
+                                   f"structural jump without a cut: warping error {err[t]:.1f} vs clip median "
+                                   f"{med:.1f}, SSIM {ssim[t]:.2f} vs {smed:.2f}"))
+    return out
+
+
+def _rolling_median(x: np.ndarray, width: int) -> np.ndarray:
+    """Centred rolling median along axis 0 (edges use the nearest full window)."""
+    n = x.shape[0]
+    if n < width:
+        return np.repeat(np.median(x, axis=0, keepdims=True), n, axis=0)
+    view = np.lib.stride_tricks.sliding_window_view(x, width, axis=0)
+    med = np.median(view, axis=-1)
+    pad_l = (width - 1) // 2
+    pad_r = n - med.shape[0] - pad_l
+    return np.concatenate([np.repeat(med[:1], pad_l, axis=0), med, np.repeat(med[-1:], pad_r, axis=0)])
+
+
+def detect_boil(ctx: Context, cfg: dict) -> list[Finding]:
+    width = int(cfg["min_frames"])
+    if ctx.blank or ctx.n < width + 2:
+        return []
+    import warnings
+
+    import cv2
+
+    sig = ctx.signals
+    res = sig.cell_resid.astype(np.float64).copy()
+    excluded = np.zeros(ctx.n, bool)
+    for s, e in ctx.spans("cut", "glitch", "black", "flash", "jump"):
+        excluded[max(0, s - 1):e + 2] = True
+    res[excluded] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        base = np.nanmedian(res, axis=0)          # each cell's usual residual: clean texture is normal
+    base = np.maximum(np.nan_to_num(base, nan=np.inf), 1.0)
+    # sustained, not a spike: the cell's residual over a window of min_frames
+    sustained = _rolling_median(np.nan_to_num(res, nan=0.0), width)
+    cols, rows = 16, 9
+    moving = sig.cell_motion.reshape(-1, rows, cols)
+    near = np.stack([cv2.dilate(m, np.ones((3, 3), np.uint8)) for m in moving])
+    slow = _rolling_median(near.reshape(ctx.n, -1).astype(np.float64), width) < cfg["max_motion"]
+    hot = (sustained >= cfg["ratio"] * base) & (sustained >= base + cfg["min_delta"]) & slow
+    hot[excluded] = False
+    active = hot.mean(axis=1) >= cfg["min_area"]
+    out = []
+    for s, e in runs(active, min_len=width, max_gap=2):
+        cells = hot[s:e + 1].any(axis=0)
+        excess = float(np.median(sustained[s:e + 1][:, cells] / base[cells])) if cells.any() else 0.0
+        out.append(ctx.finding("boil", s, e, cfg["severity"], excess, cfg["ratio"],
+                               f"texture shimmer over {cells.mean():.0%} of the frame where motion is low "
+                               f"(residual {excess:.1f}x the clip's usual level there)"))
+    return out
+
+
+def _sharpness(sig: Signals) -> np.ndarray:
+    return sig["lap_var"] / (sig["luma_std"] ** 2 + 1.0)
+
+
+def detect_blur(ctx: Context, cfg: dict) -> list[Finding]:
+    if ctx.blank or ctx.n < 3:
+        return []
+    sharp = _sharpness(ctx.signals)
+    valid = ~ctx.uniform
+    med = float(np.median(sharp[valid])) if valid.any() else 0.0
+    ctx.metrics["sharpness_median"] = round(med, 4)
+    out = []
+    if med < cfg["floor"]:
+        out.append(ctx.finding("low_detail", 0, ctx.n - 1, cfg["severity"], med, cfg["floor"],
+                               f"the whole clip is soft (contrast-normalised sharpness {med:.3f})"))
+        return out
+    below = (sharp < cfg["ratio"] * med) & valid
+    for s, e in runs(below, min_len=int(cfg["min_frames"]), max_gap=1):
+        worst = float(np.min(sharp[s:e + 1]) / med)
+        out.append(ctx.finding("blur", s, e, cfg["severity"], worst, cfg["ratio"],
+                               f"sharpness falls to {worst:.0%} of the clip's median"))
+    return out
+
+
+def detect_letterbox(ctx: Context, cfg: dict) -> list[Finding]:
+    sig = ctx.signals
+    if ctx.blank or sig.row_max.size == 0:
+        return []
+    out = []
+    for name, profile in (("letterbox", sig.row_max), ("pillarbox", sig.col_max)):
+        dark = profile <= cfg["max_luma"]
+        lead = int(np.argmin(dark)) if not dark.all() else dark.size
+        trail = int(np.argmin(dark[::-1])) if not dark.all() else dark.size
+        frac = (lead + trail) / dark.size
+        if min(lead, trail) / dark.size >= cfg["min_fraction"] / 2 and frac >= cfg["min_fraction"]:
+            out.append(ctx.finding(name, 0, ctx.n - 1, cfg["severity"], frac, cfg["min_fraction"],
+                                   f"{name} bars cover {frac:.0%} of the {'height' if name == 'letterbox' else 'width'}"))
+    return out
+
+
+def detect_interlace(ctx: Context, cfg: dict) -> list[Finding]:
+    if ctx.n == 0:
+        return []
+    frac = ctx.signals.interlaced_frames / ctx.n
+    if frac >= cfg["min_fraction"]:
+        return [ctx.finding("interlace", 0, ctx.n - 1, cfg["severity"], frac, cfg["min_fraction"],
+                            f"{frac:.0%} of pictures are coded interlaced: deinterlace before editing")]
+    return []
+
+
+def detect_levels(ctx: Context, cfg: dict) -> list[Finding]:
+    if ctx.blank or ctx.n == 0:
+        return []
+    info = ctx.info
+    if info is not None and (info.color_range == "pc" or info.pix_fmt.startswith("yuvj")):
+        return []
+    brng = float(np.mean(ctx.signals["brng"]))
+    r103 = float(np.mean(ctx.signals["r103"]))
+    ctx.metrics["out_of_range"] = round(brng, 4)
+    if brng > cfg["max_fraction"]:
+        return [ctx.finding("levels", 0, ctx.n - 1, cfg["severity"], brng, cfg["max_fraction"],
+                            f"{brng:.1%} of luma outside 16-235 ({r103:.1%} outside EBU R103's 5-246)")]
+    return []
+
+
+Detector = Callable[[Context, dict], list[Finding]]
+
+DETECTORS: dict[str, Detector] = {
+    "blank": detect_blank,
+    "black": detect_black,
+    "freeze": detect_freeze,
+    "flash": detect_flash,
+    "flicker": detect_flicker,
+    "glitch": detect_glitch,
+    "cut": detect_cut,
+    "jump": detect_jump,
+    "boil": detect_boil,
+    "blur": detect_blur,
+    "letterbox": detect_letterbox,
+    "interlace": detect_interlace,
+    "levels": detect_levels,
+}
+
+
+def run_detectors(signals: Signals, profile, info: MediaInfo | None = None) -> tuple[list[Finding], dict]:
+    """Run every detector of ``DETECTORS`` with ``profile``'s thresholds; findings sorted by frame."""
+    ctx = Context(signals, info)
+    black = profile.section("black")
+    ctx.uniform = signals["luma_std"] < black["max_std"] if signals.frames else np.zeros(0, bool)
+    for name, fn in DETECTORS.items():
+        cfg = profile.section(name)
+        ctx.findings.extend(fn(ctx, cfg))
+    ctx.findings.sort(key=lambda f: (f.start_frame, f.end_frame, f.kind))
+    return ctx.findings, ctx.metrics

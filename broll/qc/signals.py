@@ -1,0 +1,332 @@
+"""Every per-frame measurement QC needs, computed in one decode pass at about 320x180.
+
+:func:`measure` decodes the clip once (``broll.media.analysis_frames``) and feeds each small
+frame to :class:`SignalMeter`, which keeps only the last three frames plus a few hundred
+numbers per frame, so memory stays flat however long the clip is. Detectors then work on the
+finished :class:`Signals` arrays without touching media again.
+
+Signals at frame ``t`` compare it with frame ``t-1`` unless named otherwise (index 0 holds NaN
+for those). Units are 8-bit code values unless noted.
+
+- ``luma``, ``luma_std``: mean and spatial standard deviation of Y (black / blank frames).
+- ``mae``, ``mae2``, ``mae3``: mean |Y_t - Y_{t-k}| for k = 1, 2, 3 (freeze, glitch gating).
+- ``bgr_mae``: VBench's temporal-flicker term, mean |BGR_t - BGR_{t-1}| over pixels and channels.
+- ``ssim``: structural similarity of t-1 and t (160x90, Gaussian window).
+- ``lap_var``: variance of the Laplacian of Y (sharpness; divide by ``luma_std``^2 for contrast).
+- ``motion``, ``motion_top``: mean and top-5% DIS optical-flow magnitude in pixels at analysis size.
+- ``occluded``: fraction failing the forward-backward flow consistency check (Ruder et al. 2016).
+- ``warp_mae``: mean |Y_{t-1} - warp(Y_t)| over non-occluded pixels (Lai et al. warping error, L1).
+- ``region_shift``: 4x4 grid of signed mean warp residual (brightness change that motion does not explain).
+- ``cell_resid``, ``cell_motion``, ``cell_luma``: 16x9 grid of the warped frame's standard deviation
+  that no per-cell gain + offset of the previous frame explains (texture shimmer, brightness-normalised), largest flow magnitude, and mean luma.
+- ``flash_lum``, ``flash_red``: +1/-1 when a luminance (or saturated-red) transition over at least
+  25% of the screen completes at this frame (BT.1702 / Harding counting), else 0.
+- ``brng``, ``r103``: fraction of luma outside 16-235 and outside 5-246.
+- ``scene_cuts``: frames PySceneDetect's AdaptiveDetector marks as the first of a new shot.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from broll.media.analysis_frames import AnalysisFrame, iter_analysis_frames
+from broll.media.probe import MediaInfo, probe
+
+SCALAR_SIGNALS = ("luma", "luma_std", "mae", "mae2", "mae3", "bgr_mae", "ssim", "lap_var", "motion",
+                  "motion_top", "occluded", "warp_mae", "flash_lum", "flash_red", "brng", "r103")
+REGION_GRID = (4, 4)      # cols x rows for flicker tracks
+CELL_GRID = (16, 9)       # cols x rows for boil and local motion
+FLASH_GRID = (32, 18)
+
+# BT.1702 / Harding in relative luminance (0..1) as WCAG 2.3.1 states it
+FLASH_DELTA = 0.10        # a transition is a swing of at least this much ...
+FLASH_DARKER = 0.80       # ... whose darker state is below this
+FLASH_AREA = 0.25         # over more than this fraction of the screen
+RED_RATIO = 0.80          # saturated red: R/(R+G+B) >= 0.8 ...
+RED_DELTA = 20.0          # ... and a change of (R-G-B)*320 of more than 20
+
+
+@dataclass
+class Signals:
+    """Per-frame series of one clip (numpy arrays of length ``frames``)."""
+
+    frames: int
+    fps: float
+    size: tuple[int, int]                 # analysis size (w, h)
+    series: dict[str, np.ndarray]
+    region_shift: np.ndarray              # frames x 16
+    cell_resid: np.ndarray                # frames x 144
+    cell_motion: np.ndarray               # frames x 144
+    cell_luma: np.ndarray                 # frames x 144
+    scene_cuts: list[int]
+    times: np.ndarray
+    interlaced_frames: int = 0
+    row_max: np.ndarray = field(default_factory=lambda: np.zeros(0))   # max luma per row over the clip
+    col_max: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.series[name]
+
+
+def _srgb_to_linear_lut() -> np.ndarray:
+    v = np.arange(256, dtype=np.float64) / 255.0
+    return np.where(v <= 0.04045, v / 12.92, ((v + 0.055) / 1.055) ** 2.4).astype(np.float32)
+
+
+class _TransitionCounter:
+    """IRIS-style flash counting on a coarse grid.
+
+    Each cell accumulates its change while the change keeps one direction; a cell "has swung"
+    once that run reaches ``delta`` (with the darker end below ``darker``). A transition is
+    counted the frame the swung area first exceeds ``area`` in one direction.
+    """
+
+    def __init__(self, delta: float, darker: float | None, area: float):
+        self.delta, self.darker, self.area = delta, darker, area
+        self.prev: np.ndarray | None = None
+        self.acc: np.ndarray | None = None
+        self.low: np.ndarray | None = None
+        self.state = 0
+
+    def update(self, value: np.ndarray, gate: np.ndarray | None = None) -> int:
+        if self.prev is None:
+            self.prev = value
+            self.acc = np.zeros_like(value)
+            self.low = value.copy()
+            return 0
+        d = value - self.prev
+        same = np.sign(d) == np.sign(self.acc)
+        self.acc = np.where(same | (self.acc == 0), self.acc + d, d)
+        self.low = np.where(same, np.minimum(self.low, np.minimum(value, self.prev)), np.minimum(value, self.prev))
+        self.prev = value
+        swung = np.abs(self.acc) >= self.delta
+        if self.darker is not None:
+            swung &= self.low < self.darker
+        if gate is not None:
+            swung &= gate
+        up = float(np.mean(swung & (self.acc > 0)))
+        down = float(np.mean(swung & (self.acc < 0)))
+        event = 0
+        if up > self.area and self.state != 1:
+            self.state, event = 1, 1
+        elif down > self.area and self.state != -1:
+            self.state, event = -1, -1
+        return event
+
+
+class SignalMeter:
+    """Consumes analysis frames one by one; :meth:`finish` returns the :class:`Signals`."""
+
+    def __init__(self, fps: float, *, adaptive_threshold: float = 3.0, min_content_val: float = 15.0):
+        import cv2
+        from scenedetect import AdaptiveDetector
+
+        self.cv2 = cv2
+        self.fps = fps or 25.0
+        self.values: dict[str, list[float]] = {k: [] for k in SCALAR_SIGNALS}
+        self.region_shift: list[np.ndarray] = []
+        self.cell_resid: list[np.ndarray] = []
+        self.cell_motion: list[np.ndarray] = []
+        self.cell_luma: list[np.ndarray] = []
+        self.times: list[float] = []
+        self.history: list[np.ndarray] = []     # last three luma planes, newest last
+        self.prev_bgr: np.ndarray | None = None
+        self.prev_small: np.ndarray | None = None
+        self.dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST)
+        self.lin = _srgb_to_linear_lut()
+        self.lum_counter = _TransitionCounter(FLASH_DELTA, FLASH_DARKER, FLASH_AREA)
+        self.red_counter = _TransitionCounter(RED_DELTA, None, FLASH_AREA)
+        self.prev_red_sat: np.ndarray | None = None
+        self.detector = AdaptiveDetector(adaptive_threshold=adaptive_threshold, min_scene_len=1,
+                                         min_content_val=min_content_val)
+        self.scene_cuts: list[int] = []
+        self.row_max: np.ndarray | None = None
+        self.col_max: np.ndarray | None = None
+        self.interlaced = 0
+        self.grid_xy: np.ndarray | None = None
+        self.size = (0, 0)
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _mae(self, a: np.ndarray, b: np.ndarray) -> float:
+        return float(self.cv2.mean(self.cv2.absdiff(a, b))[0])
+
+    def _ssim(self, a: np.ndarray, b: np.ndarray) -> float:
+        cv2 = self.cv2
+        x = a.astype(np.float32)
+        y = b.astype(np.float32)
+        blur = lambda img: cv2.GaussianBlur(img, (7, 7), 1.5)  # noqa: E731
+        mx, my = blur(x), blur(y)
+        sxx = blur(x * x) - mx * mx
+        syy = blur(y * y) - my * my
+        sxy = blur(x * y) - mx * my
+        c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
+        num = (2 * mx * my + c1) * (2 * sxy + c2)
+        den = (mx * mx + my * my + c1) * (sxx + syy + c2)
+        return float(cv2.mean(num / den)[0])
+
+    def _flash(self, bgr: np.ndarray) -> tuple[int, int]:
+        cv2 = self.cv2
+        coarse = cv2.resize(bgr, (FLASH_GRID[0] * 2, FLASH_GRID[1] * 2), interpolation=cv2.INTER_AREA)
+        lin = cv2.resize(self.lin[coarse], FLASH_GRID, interpolation=cv2.INTER_AREA)
+        b, g, r = lin[..., 0], lin[..., 1], lin[..., 2]
+        lum = 0.2126 * r + 0.7152 * g + 0.0722 * b
+        total = r + g + b + 1e-6
+        red_sat = (r / total) >= RED_RATIO
+        red_val = np.maximum(r - g - b, 0.0) * 320.0
+        gate = red_sat if self.prev_red_sat is None else (red_sat | self.prev_red_sat)
+        self.prev_red_sat = red_sat
+        return self.lum_counter.update(lum), self.red_counter.update(red_val, gate)
+
+    # -- per frame -------------------------------------------------------------------------
+    def add(self, fr: AnalysisFrame) -> None:
+        cv2 = self.cv2
+        y, bgr = fr.luma, fr.bgr
+        h, w = y.shape
+        if self.grid_xy is None:
+            self.size = (w, h)
+            gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+            self.grid_xy = np.dstack([gx, gy])
+            self.row_max = np.zeros(h, np.uint8)
+            self.col_max = np.zeros(w, np.uint8)
+        v = self.values
+        t = len(self.times)
+        self.times.append(fr.time)
+        self.interlaced += fr.interlaced
+        mean, std = cv2.meanStdDev(y)
+        v["luma"].append(float(mean[0, 0]))
+        v["luma_std"].append(float(std[0, 0]))
+        lap = cv2.Laplacian(y, cv2.CV_16S, ksize=1)
+        v["lap_var"].append(float(cv2.meanStdDev(lap)[1][0, 0] ** 2))
+        n = y.size
+        v["brng"].append(1.0 - cv2.countNonZero(cv2.inRange(y, 16, 235)) / n)
+        v["r103"].append(1.0 - cv2.countNonZero(cv2.inRange(y, 5, 246)) / n)
+        np.maximum(self.row_max, y.max(axis=1), out=self.row_max)
+        np.maximum(self.col_max, y.max(axis=0), out=self.col_max)
+        lum_ev, red_ev = self._flash(bgr)
+        v["flash_lum"].append(float(lum_ev))
+        v["flash_red"].append(float(red_ev))
+        from scenedetect import FrameTimecode
+        for cut in self.detector.process_frame(FrameTimecode(t, self.fps), bgr):
+            self.scene_cuts.append(cut.frame_num)
+        small = cv2.resize(y, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
+        cl = cv2.resize(y, CELL_GRID, interpolation=cv2.INTER_AREA).astype(np.float32).ravel()
+        self.cell_luma.append(cl)
+        if not self.history:
+            for key in ("mae", "mae2", "mae3", "bgr_mae", "ssim", "motion", "motion_top", "occluded", "warp_mae"):
+                v[key].append(math.nan)
+            self.region_shift.append(np.zeros(REGION_GRID[0] * REGION_GRID[1], np.float32))
+            self.cell_resid.append(np.full(CELL_GRID[0] * CELL_GRID[1], np.nan, np.float32))
+            self.cell_motion.append(np.zeros(CELL_GRID[0] * CELL_GRID[1], np.float32))
+        else:
+            prev = self.history[-1]
+            v["mae"].append(self._mae(y, prev))
+            v["mae2"].append(self._mae(y, self.history[-2]) if len(self.history) >= 2 else math.nan)
+            v["mae3"].append(self._mae(y, self.history[-3]) if len(self.history) >= 3 else math.nan)
+            v["bgr_mae"].append(float(np.mean(cv2.mean(cv2.absdiff(bgr, self.prev_bgr))[:3])))
+            v["ssim"].append(self._ssim(self.prev_small, small))
+            self._flow_signals(prev, y, self.prev_small, small)
+        self.history.append(y)
+        if len(self.history) > 3:
+            self.history.pop(0)
+        self.prev_bgr = bgr
+        self.prev_small = small
+
+    def _flow_signals(self, prev: np.ndarray, cur: np.ndarray, prev_small: np.ndarray, cur_small: np.ndarray) -> None:
+        # flow is estimated at half the analysis size (4x cheaper) and scaled up for warping
+        cv2 = self.cv2
+        v = self.values
+        h, w = prev.shape
+        fwd = cv2.resize(self.dis.calc(prev_small, cur_small, None), (w, h), interpolation=cv2.INTER_LINEAR) * 2.0
+        bwd = cv2.resize(self.dis.calc(cur_small, prev_small, None), (w, h), interpolation=cv2.INTER_LINEAR) * 2.0
+        mapping = self.grid_xy + fwd
+        warped = cv2.remap(cur, mapping, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        bwd_at = cv2.remap(bwd, mapping, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        s = fwd + bwd_at
+        mag2 = fwd[..., 0] ** 2 + fwd[..., 1] ** 2
+        occluded = (s[..., 0] ** 2 + s[..., 1] ** 2) > 0.01 * (mag2 + bwd_at[..., 0] ** 2 + bwd_at[..., 1] ** 2) + 0.5
+        outside = (mapping[..., 0] < 0) | (mapping[..., 0] > w - 1) | (mapping[..., 1] < 0) | (mapping[..., 1] > h - 1)
+        occluded |= outside
+        valid = (~occluded).astype(np.float32)
+        resid = (warped.astype(np.float32) - prev.astype(np.float32)) * valid
+        mag = np.sqrt(mag2)
+        v["motion"].append(float(mag.mean()))
+        small_mag = cv2.resize(mag, (w // 4, h // 4), interpolation=cv2.INTER_AREA).ravel()
+        k = max(1, small_mag.size // 20)
+        v["motion_top"].append(float(np.partition(small_mag, -k)[-k:].mean()))
+        frac_valid = float(valid.mean())
+        v["occluded"].append(1.0 - frac_valid)
+        v["warp_mae"].append(float(np.abs(resid).sum() / max(1.0, valid.sum())))
+        # signed brightness change on a coarse grid, weighted by valid pixels
+        area = cv2.resize(valid, REGION_GRID, interpolation=cv2.INTER_AREA) + 1e-6
+        self.region_shift.append((cv2.resize(resid, REGION_GRID, interpolation=cv2.INTER_AREA) / area).ravel())
+        # per cell, what is left after the best gain + offset maps t-1 onto warped t: a fade, an
+        # exposure change or flicker is a gain and vanishes; shimmer is uncorrelated and stays
+        a = cv2.resize
+        cw = a(valid, CELL_GRID, interpolation=cv2.INTER_AREA) + 1e-6
+        p = prev.astype(np.float32) * valid
+        q = warped.astype(np.float32) * valid
+        ep = a(p, CELL_GRID, interpolation=cv2.INTER_AREA) / cw
+        eq = a(q, CELL_GRID, interpolation=cv2.INTER_AREA) / cw
+        epp = a(p * p, CELL_GRID, interpolation=cv2.INTER_AREA) / cw
+        eqq = a(q * q, CELL_GRID, interpolation=cv2.INTER_AREA) / cw
+        epq = a(p * q, CELL_GRID, interpolation=cv2.INTER_AREA) / cw
+        vp = np.maximum(epp - ep * ep, 0.0)
+        vq = np.maximum(eqq - eq * eq, 0.0)
+        cov = epq - ep * eq
+        unexplained = np.where(vp > 4.0, vq - cov * cov / np.maximum(vp, 1e-6), vq)
+        sd = np.sqrt(np.maximum(unexplained, 0.0))
+        sd[cw < 0.5] = np.nan
+        self.cell_resid.append(sd.ravel().astype(np.float32))
+        self.cell_motion.append(_max_pool(mag, CELL_GRID))
+
+    def finish(self) -> Signals:
+        n = len(self.times)
+        cells = CELL_GRID[0] * CELL_GRID[1]
+        stack = lambda rows, width: np.vstack(rows).astype(np.float32) if rows else np.zeros((0, width), np.float32)  # noqa: E731
+        if n:
+            from scenedetect import FrameTimecode
+            for cut in self.detector.post_process(FrameTimecode(n - 1, self.fps)):
+                self.scene_cuts.append(cut.frame_num)
+        return Signals(
+            frames=n, fps=self.fps, size=self.size,
+            series={k: np.asarray(vals, dtype=np.float64) for k, vals in self.values.items()},
+            region_shift=stack(self.region_shift, REGION_GRID[0] * REGION_GRID[1]),
+            cell_resid=stack(self.cell_resid, cells), cell_motion=stack(self.cell_motion, cells),
+            cell_luma=stack(self.cell_luma, cells),
+            scene_cuts=sorted(set(c for c in self.scene_cuts if 0 < c < n)),
+            times=np.asarray(self.times, dtype=np.float64), interlaced_frames=self.interlaced,
+            row_max=self.row_max if self.row_max is not None else np.zeros(0),
+            col_max=self.col_max if self.col_max is not None else np.zeros(0),
+        )
+
+
+def _max_pool(img: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
+    """Largest value in each cell of a cols x rows grid (edges beyond a whole cell are dropped)."""
+    cols, rows = grid
+    h, w = img.shape
+    ch, cw = max(1, h // rows), max(1, w // cols)
+    cropped = img[:ch * rows, :cw * cols]
+    return cropped.reshape(rows, ch, cols, cw).max(axis=(1, 3)).ravel().astype(np.float32)
+
+
+def measure(path: str | os.PathLike, *, on_frame: Callable[[int], None] | None = None,
+            info: MediaInfo | None = None, adaptive_threshold: float = 3.0,
+            min_content_val: float = 15.0) -> Signals:
+    """Decode ``path`` once and return every per-frame signal. ``on_frame(i)`` reports progress.
+
+    ``adaptive_threshold`` and ``min_content_val`` configure PySceneDetect's AdaptiveDetector,
+    which sees the same decoded frames as every other signal.
+    """
+    info = info or probe(path)
+    meter = SignalMeter(float(info.fps or 25), adaptive_threshold=adaptive_threshold,
+                        min_content_val=min_content_val)
+    for fr in iter_analysis_frames(path):
+        meter.add(fr)
+        if on_frame is not None:
+            on_frame(fr.index + 1)
+    return meter.finish()

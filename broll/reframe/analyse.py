@@ -1,0 +1,159 @@
+"""Decode a clip once at analysis size and turn it into a smoothed crop path.
+
+The only I/O here is decoding through ``broll.media.frames``; estimation, smoothing and
+keyframing are pure (``subject``, ``smooth``, ``path``).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.ndimage import median_filter
+
+from broll.errors import MediaError, lookup
+from broll.media.frames import iter_frames
+from broll.media.probe import probe
+from broll.reframe.path import CropGeometry, CropPath, Segment, crop_geometry, segments_from_samples
+from broll.reframe.smooth import SmoothingWeights, jerk, smooth_path
+from broll.reframe.subject import ESTIMATORS, SubjectEstimate, frame_change
+
+ANALYSIS_WIDTH = 192      # enough to find a subject; decoding dominates the cost anyway
+ANALYSIS_RATE = 10.0      # subject estimates per second
+CUT_THRESHOLD = 0.12      # mean luma change of a 16x9 thumbnail that counts as a hard cut
+MIN_CONFIDENCE = 0.15     # below this an estimate does not constrain the window
+MEDIAN_SAMPLES = 3        # a running median against one-sample detector hops
+MIN_RUN_SECONDS = 0.8     # a subject must hold this long before the window goes to it
+
+
+@dataclass(frozen=True)
+class Sample:
+    time: float
+    estimate: SubjectEstimate
+    shot: int
+
+
+def track_subject(path: str | os.PathLike, *, estimator: str = "fused", start: float | None = None,
+                  end: float | None = None, rate: float = ANALYSIS_RATE) -> tuple[list[Sample], list[float]]:
+    """Subject estimates at ~``rate`` per second, and the times of hard cuts (seconds from ``start``)."""
+    estimate = lookup(ESTIMATORS, "subject estimator", estimator)
+    info = probe(path)
+    if info.kind not in ("video", "image"):
+        raise MediaError(f"{path}: has no picture to reframe")
+    fps = float(info.fps or 25)
+    every = max(1, int(round(fps / rate)))
+    origin = start or 0.0
+    samples: list[Sample] = []
+    cuts: list[float] = []
+    prev_img = prev_est_img = None
+    shot = 0
+    since = every
+    last = None
+    for fr in iter_frames(path, width=ANALYSIS_WIDTH, start=start, end=end):
+        t = fr.time - origin
+        cut = prev_img is not None and frame_change(prev_img, fr.image) > CUT_THRESHOLD
+        if cut:
+            shot += 1
+            cuts.append(t)
+            prev_est_img = None       # motion across a cut means nothing
+            since = every
+        if since >= every:
+            samples.append(Sample(t, estimate(fr.image, prev_est_img), shot))
+            prev_est_img = fr.image
+            since = 0
+        since += 1
+        prev_img = fr.image
+        last = (t, fr.image, shot)
+    if samples and last[0] > samples[-1].time:
+        # the final frame too, so the path does not coast past the last estimate
+        samples.append(Sample(last[0], estimate(last[1], prev_est_img), last[2]))
+    if not samples:
+        raise MediaError(f"{path}: no frames could be decoded for reframing")
+    return samples, cuts
+
+
+def _axis_values(est: SubjectEstimate, axis: str) -> tuple[float, float]:
+    return (est.cy, est.half_h) if axis == "y" else (est.cx, est.half_w)
+
+
+def _persistent(centre: np.ndarray, shots: np.ndarray, times: np.ndarray, *, jump: float,
+                min_run: float) -> np.ndarray:
+    """1 for samples in a run the detector held for ``min_run`` seconds, else 0.
+
+    A run ends where the estimate leaps by more than ``jump`` between samples: a real
+    subject does not teleport within a shot, a detector flipping between two things does.
+    A shot that is one run is always kept.
+    """
+    keep = np.ones_like(centre)
+    for shot in np.unique(shots):
+        idx = np.flatnonzero(shots == shot)
+        breaks = np.flatnonzero(np.abs(np.diff(centre[idx])) > jump) + 1
+        if breaks.size == 0:
+            continue
+        step = float(np.median(np.diff(times[idx]))) if idx.size > 1 else 0.1
+        for run in np.split(idx, breaks):
+            if times[run[-1]] - times[run[0]] + step < min_run:
+                keep[run] = 0.0
+    return keep
+
+
+def path_from_samples(samples: list[Sample], cuts: list[float], geometry: CropGeometry,
+                      weights: SmoothingWeights = SmoothingWeights()) -> CropPath:
+    """Smooth each shot's subject track into window offsets, then keyframe it (pure)."""
+    g = geometry
+    if not g.axis or g.travel <= 0:
+        return CropPath(g, (Segment(0.0, 0.0, 0.0, 0.0),), tuple(cuts), "subject", {"static": True})
+    win = g.window / g.span                  # window size as a fraction of the moving axis
+    half = win / 2
+    times = np.array([s.time for s in samples])
+    centre = np.array([_axis_values(s.estimate, g.axis)[0] for s in samples])
+    extent = np.array([min(_axis_values(s.estimate, g.axis)[1], half * 0.8) for s in samples])
+    conf = np.array([s.estimate.confidence for s in samples])
+    shots = np.array([s.shot for s in samples])
+    # a detector that hops between two things is not to be followed: a running median per shot
+    # removes short hops, and samples that disagree with it lose their say
+    steady = np.empty_like(centre)
+    for shot in np.unique(shots):
+        idx = np.flatnonzero(shots == shot)
+        steady[idx] = median_filter(centre[idx], size=min(MEDIAN_SAMPLES, idx.size), mode="nearest")
+    conf = conf * np.exp(-((centre - steady) / half) ** 2 * 4)
+    centre = np.where(np.abs(centre - steady) < half / 2, centre, steady)   # the median clips peaks
+    conf = conf * _persistent(centre, shots, times, jump=half, min_run=MIN_RUN_SECONDS)
+    trusted = conf >= MIN_CONFIDENCE
+    lo = np.where(trusted, centre + extent - half, 0.0)
+    hi = np.where(trusted, centre - extent + half, 1.0)
+    weight = np.where(trusted, conf, 0.0)
+    smoothed = np.empty_like(centre)
+    starts: list[int] = []
+    for shot in np.unique(shots):
+        idx = np.flatnonzero(shots == shot)
+        starts.append(int(idx[0]))
+        target = centre[idx] if weight[idx].sum() > 0 else np.full(idx.size, 0.5)
+        smoothed[idx] = smooth_path(target, weight[idx], lo[idx], hi[idx], limits=(half, 1 - half),
+                                    weights=weights)
+    offsets = (smoothed - half) * g.span
+    segments = segments_from_samples(times, offsets, starts, tolerance=0.5)
+    raw_offsets = (np.clip(centre, half, 1 - half) - half) * g.span
+    stats = {"samples": len(samples), "shots": len(starts), "keyframes": len(segments) + 1,
+             "raw_jerk": jerk(raw_offsets), "path_jerk": jerk(offsets),
+             "mean_confidence": float(conf.mean())}
+    return CropPath(g, segments, tuple(cuts), "subject", stats)
+
+
+def subject_path(path: str | os.PathLike, target_size: tuple[int, int], *, estimator: str = "fused",
+                 start: float | None = None, end: float | None = None,
+                 weights: SmoothingWeights = SmoothingWeights()) -> CropPath:
+    """The crop path that follows the subject of ``path`` for a ``target_size`` output."""
+    info = probe(path)
+    geometry = crop_geometry(info.width, info.height, *target_size)
+    if not geometry.axis:
+        return CropPath(geometry, (), (), "subject")
+    samples, cuts = track_subject(path, estimator=estimator, start=start, end=end)
+    return path_from_samples(samples, cuts, geometry, weights)
+
+
+def center_path(src_size: tuple[int, int], target_size: tuple[int, int]) -> CropPath:
+    g = crop_geometry(*src_size, *target_size)
+    mid = g.travel / 2
+    return CropPath(g, (Segment(0.0, 0.0, mid, mid),), (), "center")

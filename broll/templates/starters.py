@@ -1,0 +1,126 @@
+"""Starter projects: an edit list from ``starters/*.yaml`` (a comment on every key), folders,
+and optionally demo media synthesised to fit it, so ``broll build`` works at once.
+
+The demo media is derived from the edit list itself (every ``clip:``, ``image:`` and
+``music.path``), so a template and its demo can never drift apart.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from fractions import Fraction
+from importlib import resources
+from pathlib import Path
+from typing import Callable
+
+import yaml
+
+from broll.atomic import write_text
+from broll.errors import InputError, lookup
+from broll.timebase import parse_time
+
+FOLDERS = ("clips", "stills", "music", "out")
+EDIT_LIST = "edit.yaml"
+DEFAULT_TEMPLATE = "product-teaser"
+
+# demo clip looks, cycled: (lavfi source, size, fps, audio tone or None)
+_DEMO_LOOKS = (("testsrc2", (1280, 720), 30, 440.0), ("smptebars", (640, 360), 25, None),
+               ("gradients", (960, 540), 24, 330.0), ("rgbtestsrc", (640, 480), 30, None),
+               ("life", (640, 360), 30, None), ("cellauto", (720, 720), 30, None))
+
+
+@dataclass(frozen=True)
+class Starter:
+    name: str
+    description: str
+    text: str
+
+
+def _first_sentence(text: str) -> str:
+    lead = []
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            break
+        lead.append(line.lstrip("# ").strip())
+    joined = " ".join(lead)
+    return joined.split(". ")[0].rstrip(".") + "." if joined else ""
+
+
+def starters() -> dict[str, Starter]:
+    out = {}
+    folder = resources.files("broll.templates") / "starters"
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".yaml"):
+            text = entry.read_text(encoding="utf-8")
+            out[entry.name[:-5]] = Starter(entry.name[:-5], _first_sentence(text), text)
+    return out
+
+
+@dataclass(frozen=True)
+class DemoFile:
+    relpath: str
+    kind: str            # clip | image | music
+    seconds: float       # how long it must last (clips, music)
+
+
+def demo_files(edit_text: str) -> list[DemoFile]:
+    """Media an edit list refers to, with the length each must have."""
+    data = yaml.safe_load(edit_text) or {}
+    files: dict[str, DemoFile] = {}
+    for item in data.get("timeline") or []:
+        if "clip" in item:
+            ends = [parse_time(item[k]).resolve(Fraction(30)) for k in ("in", "out") if k in item]
+            need = float(max(ends, default=Fraction(0))) + 1.0
+            if "out" not in item:
+                need = max(need, float(item.get("duration", 4)) * float(item.get("speed", 1)) + 1.0)
+            prev = files.get(item["clip"])
+            files[item["clip"]] = DemoFile(item["clip"], "clip", max(need, prev.seconds if prev else 0))
+        elif "image" in item:
+            files[item["image"]] = DemoFile(item["image"], "image", 0)
+    music = data.get("music") or {}
+    if music.get("path"):
+        files[music["path"]] = DemoFile(music["path"], "music", 20.0)
+    return list(files.values())
+
+
+def make_demo_media(root: Path, edit_text: str, on_file: Callable[[str], None] | None = None) -> list[Path]:
+    """Synthesise every file the edit list needs (skipping files that already exist)."""
+    from broll.media import synth
+
+    made = []
+    for i, f in enumerate(demo_files(edit_text)):
+        target = root / f.relpath
+        if target.exists():
+            continue
+        if on_file:
+            on_file(f.relpath)
+        if f.kind == "clip":
+            source, size, fps, tone = _DEMO_LOOKS[i % len(_DEMO_LOOKS)]
+            synth.make_clip(target, source=source, size=size, fps=fps, duration=round(f.seconds, 3), audio=tone)
+        elif f.kind == "image":
+            size = (1600, 900) if i % 2 == 0 else (1200, 1200)
+            synth.make_image(target, source="testsrc2" if i % 2 == 0 else "smptebars", size=size)
+        else:
+            synth.make_tone(target, duration=f.seconds)
+        made.append(target)
+    return made
+
+
+def init_project(folder: str | os.PathLike, template: str = DEFAULT_TEMPLATE, *, demo: bool = False,
+                 force: bool = False, on_file: Callable[[str], None] | None = None) -> dict:
+    """Write a starter project into ``folder``; returns what was written."""
+    starter = lookup(starters(), "template", template)
+    root = Path(folder)
+    edit = root / EDIT_LIST
+    if edit.exists() and not force:
+        raise InputError(f"{edit}: already exists", "choose another folder, or pass --force to overwrite it")
+    if root.exists() and not root.is_dir():
+        raise InputError(f"{root}: is a file, not a folder")
+    for name in FOLDERS:
+        (root / name).mkdir(parents=True, exist_ok=True)
+    write_text(edit, starter.text)
+    media = make_demo_media(root, starter.text, on_file) if demo else []
+    missing = [f.relpath for f in demo_files(starter.text) if not (root / f.relpath).exists()]
+    return {"folder": str(root), "template": starter.name, "edit_list": str(edit),
+            "demo_media": [str(p) for p in media], "missing_media": missing}

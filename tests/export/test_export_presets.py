@@ -1,0 +1,127 @@
+"""Every preset renders a valid file: size, fps, codec, profile/level, audio, loudness, limits."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import av
+import pytest
+
+from broll.cli import main
+from broll.export.aliases import ALIASES, parse_preset_list
+from broll.media import synth
+from broll.media.loudness_scan import scan_loudness
+from broll.media.probe import probe
+from broll.templates.presets import builtin_presets
+from click.testing import CliRunner
+
+PROFILES = {"high": "High", "main": "Main", "baseline": "Constrained Baseline"}
+
+
+def _export(*args: str):
+    result = CliRunner().invoke(main, ["export", *args], catch_exceptions=False)
+    return result
+
+
+def _stream_facts(path: Path) -> dict:
+    with av.open(str(path)) as c:
+        v, a = c.streams.video[0], c.streams.audio[0]
+        return {"profile": v.codec_context.profile, "level": v.codec_context.level,
+                "pix_fmt": v.codec_context.pix_fmt, "audio_codec": a.codec_context.name,
+                "rate": a.codec_context.sample_rate, "channels": a.codec_context.channels}
+
+
+def _moov_before_mdat(path: Path) -> bool:
+    head = path.read_bytes()[:200_000]
+    return 0 <= head.find(b"moov") < head.find(b"mdat") or head.find(b"mdat") < 0
+
+
+@pytest.mark.slow
+def test_every_builtin_preset_renders_a_valid_file(tmp_path):
+    clip = synth.make_clip(tmp_path / "short.mp4", size=(640, 360), fps=30, duration=0.5, audio=440.0)
+    presets = builtin_presets()
+    result = _export(str(clip), "--preset", ",".join(presets), "-o", str(tmp_path / "out"), "--draft",
+                     "--reframe", "center", "--json")
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert len(summary["outputs"]) == len(presets) == 13
+    for item in summary["outputs"]:
+        p = presets[item["preset"]]
+        out = Path(item["path"])
+        assert out.name == f"short-{p.name}.mp4"
+        info = probe(out)
+        assert (info.width, info.height) == (p.width, p.height), p.name
+        assert info.fps == p.rate and info.codec == "h264" and info.has_audio
+        assert abs(float(info.duration) - 0.5) < 0.05
+        facts = _stream_facts(out)
+        assert facts["profile"] == PROFILES[p.video.profile], p.name
+        assert facts["level"] == int(round(float(p.video.level) * 10)), p.name
+        assert facts["pix_fmt"] == p.video.pix_fmt
+        assert (facts["audio_codec"], facts["rate"], facts["channels"]) == ("aac", 48000, 2)
+        assert _moov_before_mdat(out), f"{p.name}: not faststart"
+
+
+def test_loudness_lands_on_target(reel, tmp_path):
+    result = _export(str(reel), "-p", "reels,youtube", "-o", str(tmp_path), "--draft")
+    assert result.exit_code == 0, result.output
+    assert scan_loudness(reel).integrated < -18          # the source is quiet, so this proves a change
+    for name in ("reels", "youtube-1080p"):
+        target = builtin_presets()[name].loudness.integrated
+        measured = scan_loudness(tmp_path / f"reel-{name}.mp4").integrated
+        assert abs(measured - target) <= 1.0, f"{name}: {measured} LUFS"
+
+
+def test_no_audio_gets_silence_and_fps_conversion(silent_reel, tmp_path):
+    result = _export(str(silent_reel), "-p", "square", "-o", str(tmp_path), "--draft")
+    assert result.exit_code == 0, result.output
+    out = tmp_path / "silent-instagram-square.mp4"
+    info = probe(out)
+    assert info.has_audio and info.audio_rate == 48000 and info.fps == 30
+    assert abs(float(info.audio_duration) - float(info.duration)) < 0.05
+
+
+def test_duration_limit_warns_and_trims(reel, tmp_path):
+    mine = tmp_path / "mine.yaml"
+    mine.write_text("story:\n  base: reels\n  max_duration: 1\n")
+    result = _export(str(reel), "-p", "story", "--file", str(mine), "-o", str(tmp_path), "--draft", "--json")
+    assert result.exit_code == 0
+    summary = json.loads(result.output)
+    assert "over the platform limit of 1 s" in summary["warnings"][0]
+    assert abs(summary["outputs"][0]["duration"] - 2.0) < 0.05
+    result = _export(str(reel), "-p", "story", "--file", str(mine), "-o", str(tmp_path), "--draft",
+                     "--trim-to-limit", "--json")
+    summary = json.loads(result.output)
+    assert "cut to the platform limit" in summary["warnings"][0]
+    assert abs(probe(tmp_path / "reel-story.mp4").duration - 1) < 0.05
+
+
+def test_aliases_and_did_you_mean():
+    assert [p.name for p in parse_preset_list("square,yt,reels,square")] == \
+        ["instagram-square", "youtube-1080p", "reels"]
+    assert all(target in builtin_presets() for target in ALIASES.values())
+    result = CliRunner().invoke(main, ["export", "x.mp4", "-p", "reel"])
+    assert result.exit_code != 0
+
+
+def test_cli_errors_are_one_line(tmp_path, media, capsys):
+    from broll.cli import run
+    still = media.image("still.png")
+    for args, expected in ((["export", str(tmp_path / "none.mp4"), "-p", "reels"], "no such file"),
+                           (["export", str(still), "-p", "reels"], "still image"),
+                           (["export", str(still), "-p", "reel"], "did you mean 'reels'")):
+        with pytest.raises(SystemExit) as exc:
+            run(args)
+        assert exc.value.code == 2
+        err = capsys.readouterr().err
+        assert expected in err and "Traceback" not in err
+
+
+def test_dry_run_prints_one_command_with_split(reel, tmp_path):
+    result = _export(str(reel), "-p", "reels,square", "-o", str(tmp_path), "--dry-run")
+    assert result.exit_code == 0
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "split=2" in lines[0] and "+faststart" in lines[0]
+    result = _export(str(reel), "-p", "reels,square", "-o", str(tmp_path), "--dry-run", "--strategy", "separate")
+    assert len(result.output.strip().splitlines()) == 2
+    assert not list(tmp_path.glob("*.mp4"))

@@ -1,0 +1,64 @@
+"""`broll init`: every starter writes a commented edit list, folders, and (with --demo) its media."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from broll.cli import main
+from broll.media.probe import probe
+from broll.templates.starters import FOLDERS, demo_files, starters
+
+ISSUE_2_TOP_KEYS = {"version", "output", "preset", "loudness", "defaults", "music", "timeline"}
+ISSUE_2_ITEM_KEYS = {"clip", "in", "out", "speed", "audio", "fit", "transition", "text",
+                     "image", "duration", "motion", "title", "background"}
+
+
+def test_at_least_three_starters():
+    assert {"product-teaser", "social-15s", "montage-60s"} <= set(starters())
+
+
+@pytest.mark.parametrize("name", sorted(starters()))
+def test_every_key_has_a_comment_and_uses_the_issue_2_format(name):
+    text = starters()[name].text
+    for number, line in enumerate(text.splitlines(), 1):
+        if re.match(r"^\s*(- )?[a-z_]+:", line):
+            assert "#" in line, f"{name}.yaml:{number}: key without a comment: {line.strip()}"
+    data = yaml.safe_load(text)
+    assert set(data) == ISSUE_2_TOP_KEYS and data["version"] == 1
+    for item in data["timeline"]:
+        assert set(item) <= ISSUE_2_ITEM_KEYS, item
+        assert sum(k in item for k in ("clip", "image", "title")) == 1
+
+
+@pytest.mark.parametrize("name", ["social-15s", "product-teaser"])
+def test_init_demo_writes_media_that_fits_the_edit_list(name, tmp_path):
+    folder = tmp_path / "proj"
+    result = CliRunner().invoke(main, ["init", "--template", name, "--demo", "--json", str(folder)])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["missing_media"] == []
+    assert all((folder / d).is_dir() for d in FOLDERS)
+    text = (folder / "edit.yaml").read_text()
+    assert text == starters()[name].text
+    for f in demo_files(text):
+        info = probe(folder / f.relpath)
+        if f.kind == "clip":
+            assert float(info.duration) >= f.seconds - 0.05
+        elif f.kind == "image":
+            assert info.is_still
+
+
+def test_init_refuses_to_overwrite_and_suggests(tmp_path):
+    runner = CliRunner()
+    assert runner.invoke(main, ["init", str(tmp_path / "p")]).exit_code == 0
+    result = runner.invoke(main, ["init", str(tmp_path / "p")])
+    assert result.exit_code != 0 and "already exists" in str(result.exception)
+    result = runner.invoke(main, ["init", "-t", "social", str(tmp_path / "q")])
+    assert "did you mean 'social-15s'" in str(result.exception.hint)
+    without = json.loads(runner.invoke(main, ["init", "--json", str(tmp_path / "r")]).output)
+    assert "clips/detail.mp4" in without["missing_media"]

@@ -1,0 +1,153 @@
+"""Fitting on synthetic casts of real photographs: accuracy, safeguards, strength, paired mode."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from broll.errors import UnknownNameError
+from broll.grading.casts import STANDARD_CASTS, Cast
+from broll.grading.color import delta_e00, rgb_to_lab, to_float
+from broll.grading.fit import GRADE_METHODS, fit_paired, fit_shot, get_method, is_paired
+from broll.grading.metrics import jitter
+from broll.grading.pixels import pool
+from broll.grading.transforms import Graded, apply_image
+
+from .conftest import PHOTOS, photo
+
+
+def de_to_truth(out: np.ndarray, truth: np.ndarray) -> np.ndarray:
+    return delta_e00(rgb_to_lab(out), rgb_to_lab(to_float(truth)))
+
+
+def graded(fitted, image):
+    return apply_image(fitted.transform, to_float(image))
+
+
+def test_same_framing_meets_the_accuracy_target():
+    """S1: cast photo matched to its own un-cast original, full strength."""
+    means, p95s, plain = [], [], []
+    for name in PHOTOS:
+        truth = photo(name)
+        for cast in STANDARD_CASTS:
+            src = cast.apply(truth)
+            err = de_to_truth(graded(fit_shot(pool([src]), pool([truth]), strength=1.0), src), truth)
+            means.append(err.mean())
+            p95s.append(np.percentile(err, 95))
+            plain.append(de_to_truth(to_float(src), truth).mean())
+    assert np.mean(plain) > 4.0                      # the casts are real
+    assert np.mean(means) <= 1.0
+    assert np.mean(p95s) <= 2.2
+
+
+def test_mkl_beats_reinhard_and_plain_mkl_on_same_framing():
+    truth = photo("coffee")
+    src = STANDARD_CASTS[0].apply(truth)
+    errs = {m: de_to_truth(graded(fit_shot(pool([src]), pool([truth]), method=m, strength=1.0), src), truth).mean()
+            for m in ("mkl", "mkl-linear", "reinhard")}
+    assert errs["mkl"] < errs["mkl-linear"] < errs["reinhard"]
+
+
+def test_different_content_never_much_worse_than_doing_nothing():
+    """S2: source = right 65% of the cast photo, reference = left 65% of the original."""
+    worse, pairs = 0, 0
+    for name in PHOTOS:
+        truth = photo(name)
+        w = truth.shape[1]
+        k = int(w * 0.65)
+        for cast in STANDARD_CASTS:
+            c = cast.apply(truth)
+            for src, tru, ref in ((c[:, w - k:], truth[:, w - k:], truth[:, :k]), (c[:, :k], truth[:, :k], truth[:, w - k:])):
+                before = de_to_truth(to_float(src), tru).mean()
+                after = de_to_truth(graded(fit_shot(pool([src]), pool([ref]), strength=1.0), src), tru).mean()
+                worse += after > before + 0.5
+                pairs += 1
+    assert worse <= 0.1 * pairs
+
+
+def test_unrelated_reference_falls_back_to_balance():
+    src = STANDARD_CASTS[1].apply(photo("astronaut"))
+    fitted = fit_shot(pool([src]), pool([photo("coffee")]))
+    assert fitted.method == "balance"
+    assert "content-differs" in fitted.safeguards
+    assert fitted.overlap is not None and fitted.overlap < 0.85
+
+
+def test_near_grey_clip_is_only_balanced():
+    grey = Cast(saturation=0.03).apply(photo("chelsea"))
+    fitted = fit_shot(pool([grey]), pool([photo("coffee")]))
+    assert fitted.method == "balance"
+    assert "near-grey" in fitted.safeguards
+    out_lab = rgb_to_lab(graded(fitted, grey).reshape(-1, 3))
+    # a full map would stretch noise into strong colour; balance keeps it near grey
+    assert np.percentile(np.hypot(out_lab[:, 1], out_lab[:, 2]), 95) < 15
+
+
+def test_change_cap_limits_the_mean_change():
+    src = photo("coffee")
+    dark_teal = Cast(gains=(0.5, 1.1, 1.4), exposure=0.5, saturation=1.6).apply(src)
+    fitted = fit_shot(pool([src]), pool([dark_teal]), method="balance", strength=1.0, max_change=3.0)
+    assert "change-capped" in fitted.safeguards
+    assert fitted.strength < 1.0
+    assert fitted.change <= 3.1
+
+
+def test_strength_blends_linearly_and_zero_is_identity():
+    truth = photo("chelsea")
+    src = STANDARD_CASTS[2].apply(truth)
+    full = fit_shot(pool([src]), pool([truth]), strength=1.0)
+    rgb = np.random.default_rng(1).uniform(0.2, 0.9, (500, 3))
+    half = Graded(full.transform.core, 0.5)(rgb)
+    assert np.allclose(half, rgb + 0.5 * (np.clip(full.transform.core(rgb), 0, 1) - rgb), atol=1e-9)
+    none = fit_shot(pool([src]), pool([truth]), strength=0.0)
+    assert np.allclose(none.transform(rgb), rgb)
+
+
+def test_unknown_method_lists_the_valid_ones():
+    with pytest.raises(UnknownNameError) as exc:
+        get_method("mlk")
+    assert "mkl" in str(exc.value) and "balance" in str(exc.value)
+    assert {"mkl", "reinhard", "balance"} <= set(GRADE_METHODS)
+
+
+def test_letterbox_bars_are_ignored_and_stay_black():
+    img = STANDARD_CASTS[0].apply(photo("coffee"))
+    boxed = np.zeros((img.shape[0] + 60, img.shape[1], 3), np.uint8)
+    boxed[30:-30] = img
+    p_boxed, p_plain = pool([boxed]), pool([img])
+    assert p_boxed.box.has_bars and (p_boxed.box.top, p_boxed.box.bottom) == (30, 30 + img.shape[0])
+    assert np.allclose(p_boxed.rgb.mean(axis=0), p_plain.rgb.mean(axis=0), atol=1e-3)
+    ref = photo("coffee")
+    fitted = fit_shot(p_boxed, pool([ref]), strength=1.0)
+    assert fitted.method == "mkl"
+    out = graded(fitted, boxed)
+    assert out[:30].max() < 1e-6 and out[-30:].max() < 1e-6   # bars are not lifted
+
+
+def test_paired_mode_detects_the_reference_frame_and_is_near_oracle():
+    truth = photo("astronaut")
+    src = STANDARD_CASTS[0].apply(truth)
+    assert is_paired(src, truth)
+    assert not is_paired(src, photo("astronaut")[:, ::-1])
+    t = fit_paired(src, truth)
+    fitted = fit_shot(pool([src]), pool([truth]), strength=1.0, core=t)
+    assert fitted.paired and fitted.method == "paired"
+    assert de_to_truth(graded(fitted, src), truth).mean() < 0.6
+
+
+def test_one_transform_per_shot_has_no_jitter_but_per_frame_fits_do():
+    truth = photo("chelsea", 384)
+    cast = STANDARD_CASTS[1].apply(truth)
+    frames = [cast[:, i * 8: i * 8 + 256] for i in range(8)]
+    frames[3] = frames[3].copy()
+    frames[3][40:80, 40:80] = (230, 20, 20)   # a blinking red light
+    ref = pool([truth])
+    shot = fit_shot(pool(frames), ref).transform
+    per_frame = [fit_shot(pool([f]), ref).transform for f in frames]
+    assert jitter([shot] * len(frames)) == 0.0
+    assert jitter(per_frame) > 0.05
+
+
+def test_ciede2000_matches_sharma_pair_1():
+    d = delta_e00(np.array([50.0, 2.6772, -79.7751]), np.array([50.0, 0.0, -82.7485]))
+    assert abs(float(d) - 2.0425) < 1e-4
