@@ -518,6 +518,7 @@ class BatchRunner:
         if result.verdict == "regenerate":
             if row.attempt < self.spec.attempts and not self._stop.is_set():
                 rejected = keep_rejected(art.path, row.attempt)
+                self.manifest.note_task(row.client_key, f"QC regenerate: {result.detail}"[:500])
                 attempt = row.attempt + 1
                 seed = derive_seed(job.base_seed, job.key, attempt)
                 self.manifest.update(job.key, state=M.PENDING, file=None, sha256=None, qc_verdict="regenerate",
