@@ -117,6 +117,9 @@ def status_command(batch: str, as_json: bool) -> None:
     rows = manifest.rows(batch_id(spec))
     known = {(r.shot_id, r.variant) for r in rows}
     summaries = [row_summary(r) for r in rows]
+    for summary, row in zip(summaries, rows):
+        summary["tasks"] = [{k: t[k] for k in ("attempt", "seed", "task_id", "state", "cost", "reason")}
+                            for t in manifest.tasks(row.clip_key)]
     for shot in spec.shots:
         for v in range(1, shot.variants + 1):
             if (shot.id, v) not in known:

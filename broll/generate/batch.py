@@ -230,20 +230,22 @@ class BatchRunner:
         kind = row.fail_kind
         if kind in {k.value for k in FINAL_KINDS}:
             return False
-        if kind == "qc" or kind in {FailKind.CONTENT_OUTPUT.value} and row.output_retries >= 1:
-            return False
-        return True
+        # filtered output already had its one identical retry
+        return not (kind == FailKind.CONTENT_OUTPUT.value and row.output_retries >= 1)
 
     def _task_charged(self, row: M.ClipRow) -> bool:
         tasks = [t for t in self.manifest.tasks(row.clip_key) if t["client_key"] == row.client_key]
         return bool(tasks) and Decimal(tasks[0]["cost"]) > 0
 
     # -- submit ----------------------------------------------------------------------------------
-    def _submit(self, job: Job, attempt: int, seed: int) -> bool:
-        """Send one create, at most once. True when a task id is recorded."""
+    def _submit(self, job: Job, attempt: int, seed: int, client_key: str | None = None) -> bool:
+        """Send one create, at most once. True when a task id is recorded.
+
+        ``client_key`` is reused only where the provider dedupes on it (Kling external_task_id).
+        """
         spec = replace(job.spec, seed=seed if self.caps.seed else None)
-        n = len(self.manifest.tasks(job.key)) + 1
-        client_key = f"{job.key[:16]}-{n}"
+        if client_key is None:
+            client_key = f"{job.key[:16]}-{len(self.manifest.tasks(job.key)) + 1}"
         try:
             plan = self.provider.plan_submit(spec, client_key)
         except ProviderError as exc:
@@ -260,6 +262,7 @@ class BatchRunner:
         self.emit(job, "submitting", attempt=attempt, seed=spec.seed)
         retries = RetryBudget("submit", self.settings.submit_retries)
         since = datetime.now(timezone.utc)
+        maybe_sent = False      # an earlier send of this create may have reached the provider
         while True:
             try:
                 task_id = self.provider.submit(spec, client_key)
@@ -274,6 +277,7 @@ class BatchRunner:
                 if found:
                     task_id = found
                 elif self.caps.reconcile == "external_id" and retries.spend():
+                    maybe_sent = True
                     self._backoff(retries.used - 1, None)   # the server rejects a duplicate id: resend is safe
                     continue
                 else:
@@ -306,6 +310,17 @@ class BatchRunner:
                     self.emit(job, "retry", phase="submit", message=exc.message)
                     self._backoff(retries.used - 1, exc.retry_after)
                     continue
+                if maybe_sent:
+                    # e.g. Kling "external_task_id already exists": the first send did land
+                    found = self._find(job, client_key, since)
+                    if found:
+                        task_id = found
+                        break
+                    self.manifest.update(job.key, state=M.AMBIGUOUS,
+                                         message=f"a resent create was refused ({exc.message}) and the first one "
+                                                 "cannot be found yet; re-run later to reconcile")
+                    self.emit(job, "ambiguous")
+                    return False
                 self.budget.release(job.cost_est)
                 self.manifest.settle_task(client_key, "rejected", Decimal("0"), exc.kind.value)
                 self._fail(job, exc.kind, exc.code, exc.message)
@@ -350,9 +365,10 @@ class BatchRunner:
                                           "ambiguous create resubmitted on request; assumed charged")
             else:
                 self.budget.release(Decimal(row.cost_est))
-            self.manifest.update(job.key, state=M.PENDING, client_key=None)
+            self.manifest.update(job.key, state=M.PENDING)
+            same_key = row.client_key if self.caps.reconcile == "external_id" else None
             return self._submit(job, row.attempt, row.seed if row.seed is not None else
-                                derive_seed(job.base_seed, job.key, row.attempt))
+                                derive_seed(job.base_seed, job.key, row.attempt), client_key=same_key)
         self.manifest.update(job.key, state=M.AMBIGUOUS,
                              message=f"a create was sent at {since:%Y-%m-%d %H:%M:%S}Z but its task id was lost and "
                                      f"{self.provider.name} cannot look it up; check the provider dashboard, then "
@@ -502,6 +518,7 @@ class BatchRunner:
         if result.verdict == "regenerate":
             if row.attempt < self.spec.attempts and not self._stop.is_set():
                 rejected = keep_rejected(art.path, row.attempt)
+                self.manifest.note_task(row.client_key, f"QC regenerate: {result.detail}"[:500])
                 attempt = row.attempt + 1
                 seed = derive_seed(job.base_seed, job.key, attempt)
                 self.manifest.update(job.key, state=M.PENDING, file=None, sha256=None, qc_verdict="regenerate",

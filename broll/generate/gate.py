@@ -40,13 +40,6 @@ def run_gate(checker: Checker | None, path: Path) -> GateResult:
     verdict = str(getattr(report, "verdict", report))
     if verdict not in VERDICTS:
         return GateResult("review", f"QC returned an unknown verdict {verdict!r}")
-    detail = ""
-    summary = getattr(report, "summary", None)
-    if callable(summary):
-        try:
-            detail = str(summary())
-        except Exception:
-            detail = ""
-    elif summary:
-        detail = str(summary)
+    findings = [f for f in getattr(report, "findings", None) or [] if getattr(f, "severity", "") != "note"]
+    detail = "; ".join(f"{getattr(f, 'kind', '?')}: {getattr(f, 'message', '')}" for f in findings[:3])
     return GateResult(verdict, detail[:300])

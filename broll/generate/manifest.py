@@ -192,5 +192,9 @@ class Manifest:
         self._exec("UPDATE gen_tasks SET state = ?, cost = ?, reason = ?, updated_at = ? WHERE client_key = ?",
                    (state, str(cost), reason, time.time(), client_key))
 
+    def note_task(self, client_key: str, reason: str) -> None:
+        self._exec("UPDATE gen_tasks SET reason = ?, updated_at = ? WHERE client_key = ?",
+                   (reason, time.time(), client_key))
+
     def iter_batch(self, batch: str) -> Iterator[ClipRow]:
         yield from self.rows(batch)

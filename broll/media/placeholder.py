@@ -1,8 +1,10 @@
 """Placeholder clips for the offline provider: real motion, made locally, clearly labelled.
 
 With a style reference the clip is a Ken Burns move over it (zoom and drift chosen by the
-seed, so a regenerate really differs); without one it is a procedural lavfi scene picked
-from the prompt. The shot id is burnt in as a caption and the container metadata says
+seed, so a regenerate really differs); without one the move runs over a procedural still
+(lavfi gradients or a Mandelbrot view) picked from the prompt and seed. A light blur
+(0.75 px) before the move keeps hard edges from shimmering as zoompan steps in quarter
+pixels; without it broll's own QC flags test-pattern references as "boil". The shot id is burnt in as a caption and the container metadata says
 "placeholder", so nobody mistakes one for a generated clip.
 """
 
@@ -17,10 +19,9 @@ from broll.atomic import atomic_path
 from broll.errors import FFmpegError
 from broll.hashing import text_sha256
 from broll.media.ffmpeg import run_ffmpeg
-from broll.media.synth import lavfi_video
 
 PLACEHOLDER_TAG = "broll placeholder (offline provider)"
-SCENES = ("gradients", "mandelbrot", "life", "cellauto", "testsrc2")
+GRADIENT_TYPES = ("linear", "radial", "circular", "spiral")
 FONT_CANDIDATES = ("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
                    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
                    "/usr/share/fonts/dejavu/DejaVuSans.ttf",
@@ -52,13 +53,20 @@ def ken_burns_filter(size: tuple[int, int], frames: int, fps: int, seed: int) ->
     z = f"1+{zoom:.4f}*{t}" if zoom_in else f"{1 + zoom:.4f}-{zoom:.4f}*{t}"
     x = f"(iw-iw/zoom)*({x0:.4f}+{x1 - x0:.4f}*{t})"
     y = f"(ih-ih/zoom)*({y0:.4f}+{y1 - y0:.4f}*{t})"
-    return (f"scale={w * 4}:{h * 4}:force_original_aspect_ratio=increase,crop={w * 4}:{h * 4},"
+    return (f"scale={w * 4}:{h * 4}:force_original_aspect_ratio=increase,crop={w * 4}:{h * 4},gblur=sigma=3,"
             f"zoompan=z='{z}':x='{x}':y='{y}':d={frames}:s={w}x{h}:fps={fps}")
 
 
-def scene_source(prompt: str, seed: int, size: tuple[int, int], fps: int, duration: float) -> str:
-    pick = int(text_sha256(prompt)[:8], 16) % len(SCENES)
-    graph = lavfi_video(SCENES[pick], size, fps, duration)
+def scene_still(prompt: str, seed: int, size: tuple[int, int]) -> str:
+    """A lavfi graph for one procedural still, chosen by the prompt and tinted by the seed."""
+    pick = int(text_sha256(prompt)[:8], 16)
+    w, h = size
+    if pick % 5 == 4:
+        x = -0.743643887 + (pick % 97) * 1e-5
+        graph = f"mandelbrot=size={w}x{h}:rate=1:start_x={x}:start_y=0.131825904:start_scale=0.02"
+    else:
+        kind = GRADIENT_TYPES[pick % len(GRADIENT_TYPES)]
+        graph = f"gradients=size={w}x{h}:rate=1:type={kind}:nb_colors=3:seed={(pick + seed) % 2**31}"
     return graph + f",hue=h={seed % 360}"
 
 
@@ -81,13 +89,13 @@ def render_placeholder(out: str | os.PathLike, *, caption: str, prompt: str, see
                        size: tuple[int, int], reference: str | os.PathLike | None = None, fps: int = 24) -> Path:
     """Render a labelled placeholder clip to ``out`` (atomic)."""
     frames = max(1, int(round(duration * fps)))
-    if reference is not None:
+    chain = ken_burns_filter(size, frames, fps, seed)
+    with tempfile.TemporaryDirectory(prefix="broll-placeholder-") as tmp:
+        if reference is None:
+            reference = Path(tmp) / "scene.png"
+            run_ffmpeg(["-y", "-f", "lavfi", "-i", scene_still(prompt, seed, (size[0] * 2, size[1] * 2)),
+                        "-frames:v", "1", "-update", "1", str(reference)], what="rendering a placeholder scene")
         inputs = ["-i", str(reference)]
-        chain = ken_burns_filter(size, frames, fps, seed)
-    else:
-        inputs = ["-f", "lavfi", "-i", scene_source(prompt, seed, size, fps, duration)]
-        chain = "null"
-    with tempfile.TemporaryDirectory(prefix="broll-caption-") as tmp:
         text_file = Path(tmp) / "caption.txt"
         text_file.write_text(f"{caption}  (placeholder)", encoding="utf-8")
         attempts = [f"{chain},{caption_filter(text_file, size)},format=yuv420p", f"{chain},format=yuv420p"]

@@ -310,7 +310,7 @@ class FalFake(FakeProvider):
             req.kind = "result"
             if task.outcome != "ok":
                 return bad(422, {"detail": "content policy violation"}, {"x-fal-error-type": "content_policy_violation"})
-            size = len(video_bytes(task.duration))
+            size = len(video_bytes(task.duration, task.video_kind))
             return 200, {"video": {"url": self.result_url(task), "content_type": "video/mp4",
                                    "file_name": "output.mp4", "file_size": size}}, {}
         return bad(404, {"detail": "Not found"})

@@ -23,13 +23,37 @@ _VIDEO_DIR = Path(tempfile.mkdtemp(prefix="broll-fake-videos-"))
 _VIDEO_LOCK = threading.Lock()
 
 
-def video_bytes(duration: float) -> bytes:
-    """A real small MP4 of ``duration`` seconds (cached per duration)."""
-    path = _VIDEO_DIR / f"{duration:g}s.mp4"
+def video_bytes(duration: float, kind: str = "testsrc") -> bytes:
+    """A real small MP4 of ``duration`` seconds (cached per duration and kind).
+
+    ``testsrc``: a tiny lavfi test pattern (fast); ``placeholder``: a smooth Ken Burns clip
+    that broll's QC passes; ``flash``: the same with a white flash every other frame, which
+    QC sends back for regeneration (photosensitivity).
+    """
+    path = _VIDEO_DIR / f"{kind}-{duration:g}s.mp4"
     with _VIDEO_LOCK:
         if not path.exists():
-            synth.make_clip(path, size=(160, 90), fps=10, duration=duration, audio=None)
+            if kind == "testsrc":
+                synth.make_clip(path, size=(160, 90), fps=10, duration=duration, audio=None)
+            else:
+                from broll.media.placeholder import render_placeholder
+                render_placeholder(path, caption="fake", prompt="fake provider", seed=1, duration=duration,
+                                   size=(320, 180))
+                if kind == "flash":
+                    flashing = path.with_name(f"flash-tmp-{duration:g}.mp4")
+                    synth.run_ffmpeg(["-y", "-i", str(path), "-vf",
+                                      "drawbox=enable='lt(mod(n,4),2)':c=white:t=fill", "-c:v", "libx264",
+                                      "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(flashing)])
+                    flashing.replace(path)
     return path.read_bytes()
+
+
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        """A client killed mid-request (the crash tests do that on purpose) is not an error."""
+        import sys
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            super().handle_error(request, client_address)
 
 
 @dataclass
@@ -47,6 +71,7 @@ class Task:
     outcome: str                    # "ok" or a failure name the provider fake understands
     steps: list[str]
     external_id: str | None = None
+    video_kind: str = "testsrc"
     polls: int = 0
     created_at: float = field(default_factory=time.time)
     url_serial: int = 0
@@ -78,15 +103,18 @@ class FakeProvider:
         self.faults: dict[str, deque[Fault]] = {k: deque() for k in ("create", "poll", "download", "list")}
         self.slow_creates = 0           # next N creates: do the work, then answer too late
         self.slow_seconds = 1.5
-        self.on_slow_create = None      # called (with the request) once the task exists, before the late answer
+        self.on_slow_create = None
+        self.on_request = None          # called with every handled request before it is answered      # called (with the request) once the task exists, before the late answer
         self.expire_first_url = False   # the first result URL of each task answers 403
         self.corrupt_downloads = 0      # next N downloads serve garbled bytes
         self.fail_prompts: dict[str, str] = {}   # prompt substring -> failure outcome
         self.fail_once: set[str] = set()          # outcomes that succeed when retried
+        self.video_kind = "testsrc"               # what finished tasks deliver (see video_bytes)
+        self.flash_first = 0                      # the first N tasks deliver a flashing clip
         self.lock = threading.Lock()
         self._ids = itertools.count(1)
         self._urls: dict[str, tuple[str, bool]] = {}   # token -> (task id, valid)
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self.httpd = _QuietServer(("127.0.0.1", 0), self._handler_class())
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
@@ -119,8 +147,9 @@ class FakeProvider:
                 outcome = fail
         if outcome in self.fail_once and any(t.outcome == outcome for t in self.tasks.values()):
             outcome = "ok"
+        kind = "flash" if len(self.tasks) < self.flash_first else self.video_kind
         task = Task(id=self.make_id(), body=body, duration=duration, outcome=outcome,
-                    steps=self.steps_for(outcome), external_id=external_id)
+                    steps=self.steps_for(outcome), external_id=external_id, video_kind=kind)
         self.tasks[task.id] = task
         return task
 
@@ -145,7 +174,8 @@ class FakeProvider:
         fault = self.take("download")
         if fault:
             return fault.status, fault.body, fault.headers
-        data = video_bytes(self.tasks[entry[0]].duration)
+        task = self.tasks[entry[0]]
+        data = video_bytes(task.duration, task.video_kind)
         if self.corrupt_downloads > 0:
             self.corrupt_downloads -= 1
             data = data[:64] + bytes(len(data) - 64)    # same length, garbled after the header
@@ -181,6 +211,8 @@ class FakeProvider:
                 with fake.lock:
                     fake.log.append(req)
                 status, payload, headers = fake.handle(req)
+                if fake.on_request:
+                    fake.on_request(req)
                 if req.kind == "create" and fake.slow_creates > 0 and status < 300:
                     with fake.lock:
                         fake.slow_creates -= 1

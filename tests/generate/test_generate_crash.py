@@ -73,3 +73,35 @@ def test_kill_9_mid_batch_then_resume_loses_nothing_and_pays_once(fake_env, tmp_
     assert fake.count("list") >= 1             # the in-window create was found again, not resent
     # paid once per clip: 6 x kling-v2-1 5 s at $0.056/s
     assert json.loads(resumed.stdout)["spent"] == pytest.approx(6 * 0.28)
+
+
+@pytest.mark.slow
+def test_kill_9_while_polling_resumes_the_task_without_resubmitting(fake_env, tmp_path):
+    """Runway cannot be searched, so resuming relies entirely on the task id having been
+    written the moment the create answered: the third task is polled, never recreated."""
+    fake = fake_env("runway")
+    shots = [{"id": f"shot{i}", "prompt": f"scene number {i}"} for i in range(4)]
+    spec = write_batch(tmp_path, "runway", shots, concurrency=1, defaults={"duration": 2},
+                       poll={"interval": 0.05, "request_timeout": 10})
+    killed = threading.Event()
+    cmd = [sys.executable, "-m", "broll", "generate", str(spec), "--no-qc", "--json"]
+    proc = subprocess.Popen(cmd, env=_env(fake), stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path)
+
+    def kill_on_second_poll_of_third_task(req):
+        if req.kind == "poll" and len(fake.tasks) == 3 and list(fake.tasks.values())[2].polls == 2 \
+                and not killed.is_set():
+            os.kill(proc.pid, signal.SIGKILL)
+            killed.set()
+
+    fake.on_request = kill_on_second_poll_of_third_task
+    proc.wait(60)
+    assert killed.is_set() and proc.returncode == -signal.SIGKILL
+    assert fake.count("create") == 3
+    fake.on_request = None
+    resumed = subprocess.run(cmd, env=_env(fake), capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert resumed.returncode == 0, resumed.stderr
+    clips = json.loads(resumed.stdout)["clips"]
+    assert [c["state"] for c in clips] == ["done"] * 4
+    assert fake.count("create") == 4 and len(fake.tasks) == 4
+    third = list(fake.tasks.values())[2]
+    assert clips[2]["task_id"] == third.id and third.polls > 2       # picked up where it was

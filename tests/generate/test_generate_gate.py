@@ -11,11 +11,19 @@ from broll.generate.gate import default_checker, run_gate
 
 
 @dataclass
+class Finding:
+    kind: str
+    severity: str
+    message: str
+
+
+@dataclass
 class Report:
     verdict: str
 
-    def summary(self) -> str:
-        return f"checker said {self.verdict}"
+    @property
+    def findings(self):
+        return [Finding("flash", self.verdict, f"checker said {self.verdict}"), Finding("levels", "note", "fine")]
 
 
 class ScriptedChecker:
@@ -45,6 +53,16 @@ def test_regenerate_verdict_resubmits_with_a_new_recorded_seed(fake_env, tmp_pat
     assert float(rows[0].cost) == 0.2                                      # both takes were paid for
 
 
+def test_status_lists_every_take_with_its_seed(fake_env, tmp_path, capsys):
+    fake_env("runway")
+    spec = write_batch(tmp_path, "runway", [{"id": "a", "prompt": "x"}], defaults={"duration": 2}, seed=9)
+    runner, jobs = make_runner(spec, checker=ScriptedChecker("regenerate", "pass"))
+    runner.run(jobs)
+    code, out, _ = run_cli(["generate", "status", str(spec), "--json"], capsys)
+    tasks = json.loads(out)["clips"][0]["tasks"]
+    assert [t["attempt"] for t in tasks] == [0, 1] and tasks[0]["seed"] == 9 and tasks[1]["seed"] != 9
+
+
 def test_regenerate_stops_after_attempts_and_asks_a_person(fake_env, tmp_path):
     fake = fake_env("runway")
     spec = write_batch(tmp_path, "runway", [{"id": "a", "prompt": "x"}], defaults={"duration": 2}, seed=1,
@@ -61,6 +79,7 @@ def test_review_verdict_marks_for_a_person(fake_env, tmp_path):
     runner, jobs = make_runner(spec, checker=ScriptedChecker("review"))
     rows = runner.run(jobs)
     assert rows[0].state == "review" and rows[0].qc_verdict == "review"
+    assert rows[0].message == "flash: checker said review"
 
 
 def test_offline_regenerate_renders_a_different_take(tmp_path, style_ref):
@@ -95,3 +114,23 @@ def test_gate_without_broll_qc_warns_and_skips(tmp_path, capsys, monkeypatch):
     code, out, err = run_cli(["generate", str(spec), "--json"], capsys)
     assert code == 0 and "QC gate skipped" in err
     assert json.loads(out)["clips"][0]["qc"] == "skipped"
+
+
+def test_real_qc_gate_regenerates_a_flashing_clip_end_to_end(fake_env, tmp_path, capsys):
+    """broll.qc (merged from main) rejects the first take (white flashes); the CLI resubmits
+    with a new seed and keeps the clean second take."""
+    import pytest
+    pytest.importorskip("broll.qc")
+    fake = fake_env("runway", video_kind="placeholder", flash_first=1)
+    spec = write_batch(tmp_path, "runway", [{"id": "hero", "prompt": "a watch on a plinth"}],
+                       defaults={"duration": 2}, seed=100, attempts=2)
+    code, out, err = run_cli(["generate", str(spec), "--json"], capsys)
+    assert code == 0, err
+    clip = json.loads(out)["clips"][0]
+    assert clip["state"] == "done" and clip["qc"] == "pass" and clip["attempt"] == 1
+    seeds = [r.json["seed"] for r in fake.log if r.kind == "create"]
+    assert len(seeds) == 2 and seeds[0] == 100 and clip["seed"] == seeds[1] != 100
+    assert (tmp_path / "clips" / ".rejected" / "hero-a0.mp4").is_file()
+    code, out, _ = run_cli(["generate", "status", str(spec), "--json"], capsys)
+    first = json.loads(out)["clips"][0]["tasks"][0]
+    assert first["reason"].startswith("QC regenerate: flash")

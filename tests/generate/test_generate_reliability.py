@@ -222,3 +222,17 @@ def test_manifest_row_is_written_before_the_request(fake_env, tmp_path):
     runner.provider.submit = spy
     runner.run(jobs)
     assert seen == [(M.SUBMITTING, f"{jobs[0].key[:16]}-1", None)]
+
+
+def test_kling_resend_after_lost_answer_reuses_external_id_and_never_duplicates(fake_env, tmp_path):
+    """The list does not show the task yet (eventual consistency): the resend carries the same
+    external_task_id, Kling refuses the duplicate, and the task is then found, not paid twice."""
+    fake = fake_env("kling", slow_creates=1, slow_seconds=0.8)
+    fake.inject("list", Fault(200, {"code": 0, "message": "SUCCEED", "request_id": "r", "data": []}),
+                Fault(200, {"code": 0, "message": "SUCCEED", "request_id": "r", "data": []}))
+    spec = write_batch(tmp_path, "kling", [{"id": "a", "prompt": "x"}], poll={"interval": 0.01, "request_timeout": 0.3})
+    runner, jobs = make_runner(spec)
+    rows = runner.run(jobs)
+    externals = [r.json["external_task_id"] for r in fake.log if r.kind == "create"]
+    assert len(fake.tasks) == 1 and len(set(externals)) == 1 and len(externals) == 2
+    assert states(rows) == ["done"]
