@@ -125,3 +125,23 @@ def test_dry_run_prints_one_command_with_split(reel, tmp_path):
     result = _export(str(reel), "-p", "reels,square", "-o", str(tmp_path), "--dry-run", "--strategy", "separate")
     assert len(result.output.strip().splitlines()) == 2
     assert not list(tmp_path.glob("*.mp4"))
+
+
+def test_real_world_inputs(tmp_path):
+    """Rotation metadata, 8 fps AI output, 10-bit, non-square pixels: all come out square-pixel 1:1 at 30 fps."""
+    from broll.media.ffmpeg import run_ffmpeg
+    base = synth.make_clip(tmp_path / "base.mp4", size=(320, 180), duration=0.5)
+    rotated = tmp_path / "rotated.mp4"
+    run_ffmpeg(["-y", "-display_rotation", "90", "-i", str(base), "-c", "copy", str(rotated)])
+    inputs = [rotated,
+              synth.make_clip(tmp_path / "ai8.mp4", size=(250, 142), fps=8, duration=1.0, audio=None),
+              synth.make_clip(tmp_path / "ten.mp4", size=(320, 180), duration=0.5,
+                              codec_args=("-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p10le")),
+              synth.make_clip(tmp_path / "anamorphic.mp4", size=(240, 180), duration=0.5, vfilters=["setsar=4/3"])]
+    assert probe(rotated).rotation in (90, 270) and probe(inputs[3]).width == 320
+    for clip in inputs:
+        result = _export(str(clip), "-p", "square", "-o", str(tmp_path / "out"), "--draft")
+        assert result.exit_code == 0, result.output
+        info = probe(tmp_path / "out" / f"{clip.stem}-instagram-square.mp4")
+        assert (info.width, info.height, info.fps, info.bit_depth) == (1080, 1080, 30, 8), clip.name
+        assert abs(float(info.duration) - float(probe(clip).duration)) < 0.05
