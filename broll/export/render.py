@@ -16,6 +16,7 @@ from broll.atomic import atomic_path
 from broll.errors import InputError, MediaError, lookup
 from broll.export.plan import DEFAULT_STRATEGY, STRATEGIES, ExportSource, ExportTarget, commands
 from broll.media.ffmpeg import FFmpegProgress, run_ffmpeg
+from broll.media.long_args import spilled
 from broll.media.loudness_scan import scan_loudness
 from broll.media.probe import probe
 from broll.reframe import REFRAME_MODES, crop_geometry
@@ -106,8 +107,9 @@ def run_export(source: ExportSource, targets: list[ExportTarget], *, strategy: s
             def report(p: FFmpegProgress, base=done_before) -> None:
                 if on_progress:
                     on_progress(min(total, base + p.out_seconds))
-            run_ffmpeg(argv, what=f"exporting {source.path.name}", total_seconds=span,
-                       on_progress=report if on_progress else None)
+            with spilled(argv, targets[0].output.parent) as args:
+                run_ffmpeg(args, what=f"exporting {source.path.name}", total_seconds=span,
+                           on_progress=report if on_progress else None)
             done_before += span
     results = []
     for t in targets:
