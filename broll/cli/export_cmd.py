@@ -38,7 +38,7 @@ def export_command(video, presets, out_dir, reframe, strategy, trim_to_limit, us
     strategy = strategy or DEFAULT_STRATEGY
     err = console(stderr=True)
     source, targets = plan_export(video, chosen, out_dir, reframe=reframe, trim_to_limit=trim_to_limit)
-    warnings = [w for t in targets for w in t.warnings]
+    warnings = list(dict.fromkeys(w for t in targets for w in t.warnings))
     if not as_json:
         for w in warnings:
             err.print(f"[yellow]warning:[/] {w}")

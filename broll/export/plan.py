@@ -20,6 +20,10 @@ from broll.reframe import CropPath, reframe_filter
 from broll.templates.presets import Preset
 
 STRATEGIES = ("split", "separate")
+
+# PQ/HLG -> linear light -> BT.709 primaries -> Hable tone curve -> BT.709 SDR (zimg + tonemap)
+TONEMAP_TO_SDR = ("zscale=t=linear:npl=100,format=gbrpf32le,zscale=p=bt709,"
+                  "tonemap=tonemap=hable:desat=0,zscale=t=bt709:m=bt709:r=tv,format=yuv420p10le")
 DEFAULT_STRATEGY = "split"
 
 
@@ -38,6 +42,7 @@ class ExportSource:
     path: Path
     info: MediaInfo
     loudness: LoudnessScan | None = None   # first-pass figures; None when there is no audio
+    tonemap: bool = False                  # HDR (PQ/HLG) source: map to SDR BT.709 once, before the split
 
     @property
     def duration(self) -> float:
@@ -114,11 +119,15 @@ def build_argv(source: ExportSource, targets: list[tuple[ExportTarget, Path]]) -
     """FFmpeg arguments rendering every (target, file) pair from one decode of the source."""
     graph = Graph()
     n = len(targets)
+    video_in = "0:v:0"
+    if source.tonemap:
+        graph.add(f"[0:v:0]{TONEMAP_TO_SDR}[sdr]")
+        video_in = "sdr"
     if n > 1:
-        graph.add(f"[0:v:0]split={n}" + "".join(f"[s{k}]" for k in range(n)))
+        graph.add(f"[{video_in}]split={n}" + "".join(f"[s{k}]" for k in range(n)))
         v_inputs = [f"s{k}" for k in range(n)]
     else:
-        v_inputs = ["0:v:0"]
+        v_inputs = [video_in]
     v_labels = [video_chain(source, t, graph, v_inputs[k], k) for k, (t, _) in enumerate(targets)]
 
     # targets that share audio settings share one processed audio stream

@@ -15,7 +15,7 @@ from typing import Callable
 from broll.atomic import atomic_path
 from broll.errors import InputError, MediaError, lookup
 from broll.export.plan import DEFAULT_STRATEGY, STRATEGIES, ExportSource, ExportTarget, commands
-from broll.media.ffmpeg import FFmpegProgress, run_ffmpeg
+from broll.media.ffmpeg import FFmpegProgress, has_filter, run_ffmpeg
 from broll.media.long_args import spilled
 from broll.media.loudness_scan import scan_loudness
 from broll.media.probe import probe
@@ -70,7 +70,13 @@ def plan_export(source_path: str | os.PathLike, presets: list[Preset], out_dir: 
                          f"export re-targets a finished video", "put stills into an edit list and run broll build")
     folder = Path(out_dir) if out_dir else src.parent
     loudness = scan_loudness(src) if info.has_audio else None
-    source = ExportSource(src, info, loudness)
+    notes: list[str] = []
+    tonemap = info.is_hdr and has_filter("zscale") and has_filter("tonemap")
+    if info.is_hdr:
+        notes.append(f"{src.name} is HDR ({info.color_transfer}): " +
+                     ("tone-mapped to SDR BT.709 for these presets" if tonemap else
+                      "this FFmpeg lacks zscale/tonemap, so colours will look washed out"))
+    source = ExportSource(src, info, loudness, tonemap)
 
     paths = {}
     if reframe == "subject":
@@ -89,7 +95,8 @@ def plan_export(source_path: str | os.PathLike, presets: list[Preset], out_dir: 
         trim = preset.max_duration if trim_to_limit and preset.max_duration and \
             float(info.duration) > preset.max_duration else None
         targets.append(ExportTarget(preset, out, reframe, paths.get((g.crop_w, g.crop_h)), trim,
-                                    tuple(duration_warnings(float(info.duration), preset, trim is not None))))
+                                    tuple(notes + duration_warnings(float(info.duration), preset,
+                                                                    trim is not None))))
     return source, targets
 
 

@@ -145,3 +145,14 @@ def test_real_world_inputs(tmp_path):
         info = probe(tmp_path / "out" / f"{clip.stem}-instagram-square.mp4")
         assert (info.width, info.height, info.fps, info.bit_depth) == (1080, 1080, 30, 8), clip.name
         assert abs(float(info.duration) - float(probe(clip).duration)) < 0.05
+
+
+def test_hdr_source_is_tone_mapped_to_sdr(tmp_path):
+    pq = synth.make_clip(tmp_path / "pq.mp4", size=(320, 180), duration=0.5, audio=None,
+                         codec_args=["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p10le",
+                                     "-x264-params", "transfer=smpte2084:colorprim=bt2020:colormatrix=bt2020nc"])
+    result = _export(str(pq), "-p", "16x9", "-o", str(tmp_path), "--draft", "--json")
+    assert result.exit_code == 0, result.output
+    assert "tone-mapped to SDR" in json.loads(result.output)["warnings"][0]
+    info = probe(tmp_path / "pq-16x9-1080p.mp4")
+    assert not info.is_hdr and info.color_transfer == "bt709" and info.bit_depth == 8
