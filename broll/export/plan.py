@@ -34,6 +34,7 @@ class ExportTarget:
     reframe: str = "subject"
     crop_path: CropPath | None = None
     trim: float | None = None              # seconds: cut at the platform's limit
+    guides: bool = False                   # draw the safe zone (for checking titles in a draft)
     warnings: tuple[str, ...] = ()
 
 
@@ -75,9 +76,19 @@ def video_chain(source: ExportSource, target: ExportTarget, graph: Graph, src_la
     graph.add(reframe_filter(target.reframe, (info.width, info.height), (p.width, p.height),
                              path=target.crop_path, sar=info.sar, in_label=label, out_label=f"r{k}"))
     tail = [] if fps_first else [f"fps={p.fps}"]
+    if target.guides:
+        tail.append(safe_zone_box(p))
     tail.append(f"format={p.video.pix_fmt}")
     graph.add(f"[r{k}]{','.join(tail)}[v{k}]")
     return f"v{k}"
+
+
+def safe_zone_box(preset: Preset) -> str:
+    """A ``drawbox`` outlining where the platform's UI leaves the picture clear."""
+    z, w, h = preset.safe_zone, preset.width, preset.height
+    x, y = int(round(z.left * w)), int(round(z.top * h))
+    bw, bh = w - x - int(round(z.right * w)), h - y - int(round(z.bottom * h))
+    return f"drawbox=x={x}:y={y}:w={bw}:h={bh}:color=yellow@0.8:t={max(2, w // 270)}"
 
 
 def audio_chain_text(source: ExportSource, preset: Preset) -> str:

@@ -58,7 +58,7 @@ def duration_warnings(duration: float, preset: Preset, trimmed: bool) -> list[st
 
 
 def plan_export(source_path: str | os.PathLike, presets: list[Preset], out_dir: str | os.PathLike | None = None,
-                *, reframe: str = "subject", trim_to_limit: bool = False) -> tuple[ExportSource, list[ExportTarget]]:
+                *, reframe: str = "subject", trim_to_limit: bool = False, guides: bool = False) -> tuple[ExportSource, list[ExportTarget]]:
     """Probe and analyse; the result is everything the pure planner needs."""
     lookup({m: m for m in REFRAME_MODES}, "reframe mode", reframe)
     src = Path(source_path)
@@ -94,9 +94,9 @@ def plan_export(source_path: str | os.PathLike, presets: list[Preset], out_dir: 
         g = crop_geometry(info.width, info.height, preset.width, preset.height)
         trim = preset.max_duration if trim_to_limit and preset.max_duration and \
             float(info.duration) > preset.max_duration else None
-        targets.append(ExportTarget(preset, out, reframe, paths.get((g.crop_w, g.crop_h)), trim,
-                                    tuple(notes + duration_warnings(float(info.duration), preset,
-                                                                    trim is not None))))
+        warnings = tuple(notes + duration_warnings(float(info.duration), preset, trim is not None))
+        targets.append(ExportTarget(preset, out, reframe=reframe, crop_path=paths.get((g.crop_w, g.crop_h)),
+                                    trim=trim, guides=guides, warnings=warnings))
     return source, targets
 
 

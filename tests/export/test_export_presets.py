@@ -156,3 +156,16 @@ def test_hdr_source_is_tone_mapped_to_sdr(tmp_path):
     assert "tone-mapped to SDR" in json.loads(result.output)["warnings"][0]
     info = probe(tmp_path / "pq-16x9-1080p.mp4")
     assert not info.is_hdr and info.color_transfer == "bt709" and info.bit_depth == 8
+
+
+def test_guides_outline_the_safe_zone(silent_reel, tmp_path):
+    result = _export(str(silent_reel), "-p", "reels", "-o", str(tmp_path), "--draft", "--guides", "--reframe", "contain")
+    assert result.exit_code == 0, result.output
+    from broll.media.frames import iter_frames
+    frame = next(iter_frames(tmp_path / "silent-reels.mp4")).image.astype(int)
+    zone = builtin_presets()["reels"].safe_zone
+    y_top, x_left = round(zone.top * 1920), round(zone.left * 1080)
+    yellow = (frame[..., 0] > 150) & (frame[..., 1] > 150) & (frame[..., 2] < 110)
+    assert yellow[y_top + 2, 300:700].mean() > 0.9              # the top edge of the box
+    assert yellow[y_top + 200: y_top + 600, x_left + 1].mean() > 0.9   # its left edge
+    assert yellow[50, :].mean() < 0.05                          # nothing outside it
