@@ -83,7 +83,7 @@ def test_no_audio_gets_silence_and_fps_conversion(silent_reel, tmp_path):
 
 def test_duration_limit_warns_and_trims(reel, tmp_path):
     mine = tmp_path / "mine.yaml"
-    mine.write_text("story:\n  base: reels\n  max_duration: 1\n")
+    mine.write_text("story:\n  base: reels\n  max_duration: 1\n  width: 360\n  height: 640\n")
     result = _export(str(reel), "-p", "story", "--file", str(mine), "-o", str(tmp_path), "--draft", "--json")
     assert result.exit_code == 0
     summary = json.loads(result.output)
