@@ -95,6 +95,12 @@ class CropPath:
             return 0, off, g.crop_w, g.crop_h
         return off, 0, g.crop_w, g.crop_h
 
+    def retimed(self, factor: float, offset: float = 0.0) -> "CropPath":
+        """The same path on another clock: ``t' = t * factor + offset`` (e.g. ``1/speed`` after
+        a speed change, or the item's start when the crop runs after items are joined)."""
+        segs = tuple(Segment(s.t0 * factor + offset, s.t1 * factor + offset, s.p0, s.p1) for s in self.segments)
+        return CropPath(self.geometry, segs, tuple(c * factor + offset for c in self.cuts), self.method, self.stats)
+
     @property
     def is_static(self) -> bool:
         return all(abs(s.p1 - s.p0) < 0.5 for s in self.segments) and \

@@ -85,3 +85,12 @@ def test_filters_for_every_mode():
     assert "pad=1080:1920" in reframe_filter("contain", (1920, 1080), (1080, 1920))
     with pytest.raises(UnknownNameError, match="did you mean 'blur'"):
         reframe_filter("blurr", (1920, 1080), (1080, 1920))
+
+
+def test_retimed_path_follows_a_speed_change():
+    g = crop_geometry(320, 180, 1080, 1920)
+    path = CropPath(g, (Segment(0, 1, 10, 110), Segment(1, 2, 110, 110)), cuts=(1.0,))
+    slow = path.retimed(2.0)                 # half speed: everything takes twice as long
+    assert slow.offset_at(1.0) == pytest.approx(path.offset_at(0.5))
+    assert slow.cuts == (2.0,)
+    assert _evaluate(slow.expression(), 3.0) == pytest.approx(110)
