@@ -158,3 +158,44 @@ def write_otio(target: str | os.PathLike, timeline) -> Path:
     with atomic_path(target) as tmp:
         otio.adapters.write_to_file(timeline, str(tmp), adapter_name="otio_json")
     return target
+
+
+def items_from_timeline(timeline) -> tuple[list[OtioItem], OtioMusic | None]:
+    """Adapt a resolved build timeline (``broll.assemble.timeline.Timeline``) to OTIO items.
+
+    Read by attribute, so this module does not depend on the assemble package.
+    """
+    fps = Fraction(timeline.fps)
+    out: list[OtioItem] = []
+    for it in timeline.items:
+        src = it.source
+        duration = Fraction(it.frames) / fps
+        cut = it.transition.is_cut
+        texts = tuple(OtioText(t.value, Fraction(t.start) / fps,
+                               Fraction(t.end if t.end is not None else it.frames) / fps) for t in it.texts)
+        meta = {"fit": it.fit, "audio": it.audio, "motion": it.motion, "label": it.label}
+        if it.kind == "title":
+            meta = {"background": it.background, "color": it.color, "subtitle": it.subtitle, "label": it.label}
+            out.append(OtioItem("title", it.title or "title", duration, texts=texts, metadata=meta,
+                                transition="cut" if cut else it.transition.type,
+                                transition_duration=Fraction(0) if cut else Fraction(it.transition.frames) / fps))
+            continue
+        is_clip = it.kind == "clip"
+        out.append(OtioItem(
+            "clip" if is_clip else "image", Path(src.path).name, duration, Path(src.path),
+            source_in=Fraction(it.src_in) if is_clip else Fraction(0),
+            media_duration=Fraction(src.duration) if is_clip and src.duration else None,
+            media_rate=Fraction(src.fps) if is_clip and src.fps else None,
+            speed=Fraction(it.speed) if is_clip else Fraction(1),
+            transition="cut" if cut else it.transition.type,
+            transition_duration=Fraction(0) if cut else Fraction(it.transition.frames) / fps,
+            texts=texts, metadata=meta))
+    music = None
+    bed = getattr(timeline, "music", None)
+    if bed is not None:
+        from broll.media.probe import probe
+        media = Fraction(bed.duration) if getattr(bed, "duration", 0) else Fraction(probe(bed.path).duration)
+        music = OtioMusic(Path(bed.path), timeline.duration, media,
+                          {"volume_db": bed.volume_db, "fade_in": float(bed.fade_in),
+                           "fade_out": float(bed.fade_out), "duck": bed.duck})
+    return out, music
