@@ -20,9 +20,10 @@ from broll.cli.output import console, emit_json, progress_bar
 @click.option("--file", "user_file", type=click.Path(exists=True, dir_okay=False),
               help="A YAML file of your own presets (also $BROLL_PRESETS).")
 @click.option("--draft", is_flag=True, help="Encode with x264 superfast: same sizes and loudness, bigger files, much faster.")
+@click.option("--guides", is_flag=True, help="Outline each preset's safe zone (where the platform's UI leaves the picture clear).")
 @click.option("--dry-run", is_flag=True, help="Print the FFmpeg command(s) without rendering.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable summary.")
-def export_command(video, presets, out_dir, reframe, strategy, trim_to_limit, user_file, draft, dry_run, as_json):
+def export_command(video, presets, out_dir, reframe, strategy, trim_to_limit, user_file, draft, guides, dry_run, as_json):
     """Write VIDEO once per preset as <name>-<preset>.mp4, sized, encoded and loudness-matched for each."""
     from pathlib import Path
 
@@ -37,8 +38,9 @@ def export_command(video, presets, out_dir, reframe, strategy, trim_to_limit, us
         chosen = [draft_preset(p) for p in chosen]
     strategy = strategy or DEFAULT_STRATEGY
     err = console(stderr=True)
-    source, targets = plan_export(video, chosen, out_dir, reframe=reframe, trim_to_limit=trim_to_limit)
-    warnings = [w for t in targets for w in t.warnings]
+    source, targets = plan_export(video, chosen, out_dir, reframe=reframe, trim_to_limit=trim_to_limit,
+                                  guides=guides)
+    warnings = list(dict.fromkeys(w for t in targets for w in t.warnings))
     if not as_json:
         for w in warnings:
             err.print(f"[yellow]warning:[/] {w}")

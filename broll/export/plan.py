@@ -20,6 +20,10 @@ from broll.reframe import CropPath, reframe_filter
 from broll.templates.presets import Preset
 
 STRATEGIES = ("split", "separate")
+
+# PQ/HLG -> linear light -> BT.709 primaries -> Hable tone curve -> BT.709 SDR (zimg + tonemap)
+TONEMAP_TO_SDR = ("zscale=t=linear:npl=100,format=gbrpf32le,zscale=p=bt709,"
+                  "tonemap=tonemap=hable:desat=0,zscale=t=bt709:m=bt709:r=tv,format=yuv420p10le")
 DEFAULT_STRATEGY = "split"
 
 
@@ -30,6 +34,7 @@ class ExportTarget:
     reframe: str = "subject"
     crop_path: CropPath | None = None
     trim: float | None = None              # seconds: cut at the platform's limit
+    guides: bool = False                   # draw the safe zone (for checking titles in a draft)
     warnings: tuple[str, ...] = ()
 
 
@@ -38,6 +43,7 @@ class ExportSource:
     path: Path
     info: MediaInfo
     loudness: LoudnessScan | None = None   # first-pass figures; None when there is no audio
+    tonemap: bool = False                  # HDR (PQ/HLG) source: map to SDR BT.709 once, before the split
 
     @property
     def duration(self) -> float:
@@ -70,9 +76,19 @@ def video_chain(source: ExportSource, target: ExportTarget, graph: Graph, src_la
     graph.add(reframe_filter(target.reframe, (info.width, info.height), (p.width, p.height),
                              path=target.crop_path, sar=info.sar, in_label=label, out_label=f"r{k}"))
     tail = [] if fps_first else [f"fps={p.fps}"]
+    if target.guides:
+        tail.append(safe_zone_box(p))
     tail.append(f"format={p.video.pix_fmt}")
     graph.add(f"[r{k}]{','.join(tail)}[v{k}]")
     return f"v{k}"
+
+
+def safe_zone_box(preset: Preset) -> str:
+    """A ``drawbox`` outlining where the platform's UI leaves the picture clear."""
+    z, w, h = preset.safe_zone, preset.width, preset.height
+    x, y = int(round(z.left * w)), int(round(z.top * h))
+    bw, bh = w - x - int(round(z.right * w)), h - y - int(round(z.bottom * h))
+    return f"drawbox=x={x}:y={y}:w={bw}:h={bh}:color=yellow@0.8:t={max(2, w // 270)}"
 
 
 def audio_chain_text(source: ExportSource, preset: Preset) -> str:
@@ -114,11 +130,15 @@ def build_argv(source: ExportSource, targets: list[tuple[ExportTarget, Path]]) -
     """FFmpeg arguments rendering every (target, file) pair from one decode of the source."""
     graph = Graph()
     n = len(targets)
+    video_in = "0:v:0"
+    if source.tonemap:
+        graph.add(f"[0:v:0]{TONEMAP_TO_SDR}[sdr]")
+        video_in = "sdr"
     if n > 1:
-        graph.add(f"[0:v:0]split={n}" + "".join(f"[s{k}]" for k in range(n)))
+        graph.add(f"[{video_in}]split={n}" + "".join(f"[s{k}]" for k in range(n)))
         v_inputs = [f"s{k}" for k in range(n)]
     else:
-        v_inputs = ["0:v:0"]
+        v_inputs = [video_in]
     v_labels = [video_chain(source, t, graph, v_inputs[k], k) for k, (t, _) in enumerate(targets)]
 
     # targets that share audio settings share one processed audio stream

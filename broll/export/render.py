@@ -15,7 +15,8 @@ from typing import Callable
 from broll.atomic import atomic_path
 from broll.errors import InputError, MediaError, lookup
 from broll.export.plan import DEFAULT_STRATEGY, STRATEGIES, ExportSource, ExportTarget, commands
-from broll.media.ffmpeg import FFmpegProgress, run_ffmpeg
+from broll.media.ffmpeg import FFmpegProgress, has_filter, run_ffmpeg
+from broll.media.long_args import spilled
 from broll.media.loudness_scan import scan_loudness
 from broll.media.probe import probe
 from broll.reframe import REFRAME_MODES, crop_geometry
@@ -57,7 +58,7 @@ def duration_warnings(duration: float, preset: Preset, trimmed: bool) -> list[st
 
 
 def plan_export(source_path: str | os.PathLike, presets: list[Preset], out_dir: str | os.PathLike | None = None,
-                *, reframe: str = "subject", trim_to_limit: bool = False) -> tuple[ExportSource, list[ExportTarget]]:
+                *, reframe: str = "subject", trim_to_limit: bool = False, guides: bool = False) -> tuple[ExportSource, list[ExportTarget]]:
     """Probe and analyse; the result is everything the pure planner needs."""
     lookup({m: m for m in REFRAME_MODES}, "reframe mode", reframe)
     src = Path(source_path)
@@ -69,7 +70,13 @@ def plan_export(source_path: str | os.PathLike, presets: list[Preset], out_dir: 
                          f"export re-targets a finished video", "put stills into an edit list and run broll build")
     folder = Path(out_dir) if out_dir else src.parent
     loudness = scan_loudness(src) if info.has_audio else None
-    source = ExportSource(src, info, loudness)
+    notes: list[str] = []
+    tonemap = info.is_hdr and has_filter("zscale") and has_filter("tonemap")
+    if info.is_hdr:
+        notes.append(f"{src.name} is HDR ({info.color_transfer}): " +
+                     ("tone-mapped to SDR BT.709 for these presets" if tonemap else
+                      "this FFmpeg lacks zscale/tonemap, so colours will look washed out"))
+    source = ExportSource(src, info, loudness, tonemap)
 
     paths = {}
     if reframe == "subject":
@@ -87,8 +94,9 @@ def plan_export(source_path: str | os.PathLike, presets: list[Preset], out_dir: 
         g = crop_geometry(info.width, info.height, preset.width, preset.height)
         trim = preset.max_duration if trim_to_limit and preset.max_duration and \
             float(info.duration) > preset.max_duration else None
-        targets.append(ExportTarget(preset, out, reframe, paths.get((g.crop_w, g.crop_h)), trim,
-                                    tuple(duration_warnings(float(info.duration), preset, trim is not None))))
+        warnings = tuple(notes + duration_warnings(float(info.duration), preset, trim is not None))
+        targets.append(ExportTarget(preset, out, reframe=reframe, crop_path=paths.get((g.crop_w, g.crop_h)),
+                                    trim=trim, guides=guides, warnings=warnings))
     return source, targets
 
 
@@ -106,8 +114,9 @@ def run_export(source: ExportSource, targets: list[ExportTarget], *, strategy: s
             def report(p: FFmpegProgress, base=done_before) -> None:
                 if on_progress:
                     on_progress(min(total, base + p.out_seconds))
-            run_ffmpeg(argv, what=f"exporting {source.path.name}", total_seconds=span,
-                       on_progress=report if on_progress else None)
+            with spilled(argv, targets[0].output.parent) as args:
+                run_ffmpeg(args, what=f"exporting {source.path.name}", total_seconds=span,
+                           on_progress=report if on_progress else None)
             done_before += span
     results = []
     for t in targets:

@@ -2,8 +2,7 @@
 
 A path is a list of linear segments in source pixels over presentation time. Shots are
 separate segments, so the window jumps at a cut instead of gliding across it. The FFmpeg
-expression is a flat sum of ``gte(t,a)*lt(t,b)*(linear)`` terms, never nested, so a long
-path cannot hit the expression parser's recursion limit.
+expression is a balanced binary search over the segments (see ``CropPath.expression``).
 """
 
 from __future__ import annotations
@@ -96,30 +95,43 @@ class CropPath:
             return 0, off, g.crop_w, g.crop_h
         return off, 0, g.crop_w, g.crop_h
 
+    def retimed(self, factor: float, offset: float = 0.0) -> "CropPath":
+        """The same path on another clock: ``t' = t * factor + offset`` (e.g. ``1/speed`` after
+        a speed change, or the item's start when the crop runs after items are joined)."""
+        segs = tuple(Segment(s.t0 * factor + offset, s.t1 * factor + offset, s.p0, s.p1) for s in self.segments)
+        return CropPath(self.geometry, segs, tuple(c * factor + offset for c in self.cuts), self.method, self.stats)
+
     @property
     def is_static(self) -> bool:
         return all(abs(s.p1 - s.p0) < 0.5 for s in self.segments) and \
             len({round(s.p0) for s in self.segments}) <= 1
 
     def expression(self) -> str:
-        """An FFmpeg expression of ``t`` giving the window offset (for ``crop``'s x or y)."""
+        """An FFmpeg expression of ``t`` giving the window offset (for ``crop``'s x or y).
+
+        Segments form a balanced binary search on ``t`` with ``if(lt(t,..),left,right)``:
+        FFmpeg evaluates only the taken branch, so each frame costs O(log n) and the
+        nesting depth stays ~log2(n) (a flat sum of terms fails past ~60 terms).
+        """
         if not self.segments:
             return str(self.geometry.travel // 2)
         if self.is_static:
             return str(int(round(self.segments[0].p0)))
-        terms = []
-        last = len(self.segments) - 1
-        for i, s in enumerate(self.segments):
-            if s.t1 > s.t0 and abs(s.p1 - s.p0) >= 0.05:
-                slope = (s.p1 - s.p0) / (s.t1 - s.t0)
-                value = f"({s.p0:.2f}{slope:+.4f}*(clip(t,{s.t0:.4f},{s.t1:.4f})-{s.t0:.4f}))"
-            else:
-                value = f"{s.p0:.2f}"
-            lower = "" if i == 0 else f"gte(t,{s.t0:.4f})"
-            upper = "" if i == last else f"lt(t,{self.segments[i + 1].t0:.4f})"
-            gate = "*".join(g for g in (lower, upper) if g)
-            terms.append(f"{gate}*{value}" if gate else value)
-        return "+".join(terms)
+        return _search(list(self.segments))
+
+
+def _leaf(s: Segment) -> str:
+    if s.t1 > s.t0 and abs(s.p1 - s.p0) >= 0.05:
+        slope = (s.p1 - s.p0) / (s.t1 - s.t0)
+        return f"{s.p0:.1f}{slope:+.3f}*(clip(t,{s.t0:.3f},{s.t1:.3f})-{s.t0:.3f})"
+    return f"{s.p0:.1f}"
+
+
+def _search(segs: list[Segment]) -> str:
+    if len(segs) == 1:
+        return _leaf(segs[0])
+    mid = len(segs) // 2
+    return f"if(lt(t,{segs[mid].t0:.3f}),{_search(segs[:mid])},{_search(segs[mid:])})"
 
 
 def simplify(times: np.ndarray, values: np.ndarray, tolerance: float) -> list[int]:

@@ -83,7 +83,7 @@ def test_no_audio_gets_silence_and_fps_conversion(silent_reel, tmp_path):
 
 def test_duration_limit_warns_and_trims(reel, tmp_path):
     mine = tmp_path / "mine.yaml"
-    mine.write_text("story:\n  base: reels\n  max_duration: 1\n")
+    mine.write_text("story:\n  base: reels\n  max_duration: 1\n  width: 360\n  height: 640\n")
     result = _export(str(reel), "-p", "story", "--file", str(mine), "-o", str(tmp_path), "--draft", "--json")
     assert result.exit_code == 0
     summary = json.loads(result.output)
@@ -125,3 +125,47 @@ def test_dry_run_prints_one_command_with_split(reel, tmp_path):
     result = _export(str(reel), "-p", "reels,square", "-o", str(tmp_path), "--dry-run", "--strategy", "separate")
     assert len(result.output.strip().splitlines()) == 2
     assert not list(tmp_path.glob("*.mp4"))
+
+
+def test_real_world_inputs(tmp_path):
+    """Rotation metadata, 8 fps AI output, 10-bit, non-square pixels: all come out square-pixel 1:1 at 30 fps."""
+    from broll.media.ffmpeg import run_ffmpeg
+    base = synth.make_clip(tmp_path / "base.mp4", size=(320, 180), duration=0.5)
+    rotated = tmp_path / "rotated.mp4"
+    run_ffmpeg(["-y", "-display_rotation", "90", "-i", str(base), "-c", "copy", str(rotated)])
+    inputs = [rotated,
+              synth.make_clip(tmp_path / "ai8.mp4", size=(250, 142), fps=8, duration=1.0, audio=None),
+              synth.make_clip(tmp_path / "ten.mp4", size=(320, 180), duration=0.5,
+                              codec_args=("-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p10le")),
+              synth.make_clip(tmp_path / "anamorphic.mp4", size=(240, 180), duration=0.5, vfilters=["setsar=4/3"])]
+    assert probe(rotated).rotation in (90, 270) and probe(inputs[3]).width == 320
+    for clip in inputs:
+        result = _export(str(clip), "-p", "square", "-o", str(tmp_path / "out"), "--draft")
+        assert result.exit_code == 0, result.output
+        info = probe(tmp_path / "out" / f"{clip.stem}-instagram-square.mp4")
+        assert (info.width, info.height, info.fps, info.bit_depth) == (1080, 1080, 30, 8), clip.name
+        assert abs(float(info.duration) - float(probe(clip).duration)) < 0.05
+
+
+def test_hdr_source_is_tone_mapped_to_sdr(tmp_path):
+    pq = synth.make_clip(tmp_path / "pq.mp4", size=(320, 180), duration=0.5, audio=None,
+                         codec_args=["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p10le",
+                                     "-x264-params", "transfer=smpte2084:colorprim=bt2020:colormatrix=bt2020nc"])
+    result = _export(str(pq), "-p", "16x9", "-o", str(tmp_path), "--draft", "--json")
+    assert result.exit_code == 0, result.output
+    assert "tone-mapped to SDR" in json.loads(result.output)["warnings"][0]
+    info = probe(tmp_path / "pq-16x9-1080p.mp4")
+    assert not info.is_hdr and info.color_transfer == "bt709" and info.bit_depth == 8
+
+
+def test_guides_outline_the_safe_zone(silent_reel, tmp_path):
+    result = _export(str(silent_reel), "-p", "reels", "-o", str(tmp_path), "--draft", "--guides", "--reframe", "contain")
+    assert result.exit_code == 0, result.output
+    from broll.media.frames import iter_frames
+    frame = next(iter_frames(tmp_path / "silent-reels.mp4")).image.astype(int)
+    zone = builtin_presets()["reels"].safe_zone
+    y_top, x_left = round(zone.top * 1920), round(zone.left * 1080)
+    yellow = (frame[..., 0] > 150) & (frame[..., 1] > 150) & (frame[..., 2] < 110)
+    assert yellow[y_top + 2, 300:700].mean() > 0.9              # the top edge of the box
+    assert yellow[y_top + 200: y_top + 600, x_left + 1].mean() > 0.9   # its left edge
+    assert yellow[50, :].mean() < 0.05                          # nothing outside it

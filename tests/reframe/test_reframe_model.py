@@ -36,15 +36,44 @@ def test_rdp_keeps_corners_only():
     assert simplify(t, v, 0.5) == [0, 10, 20]
 
 
-def test_expression_is_flat_and_matches_the_path():
+def _evaluate(expr: str, t: float) -> float:
+    env = {"iff": lambda c, a, b: a if c else b, "lt": lambda a, b: float(a < b),
+           "clip": lambda x, lo, hi: min(max(x, lo), hi), "t": t}
+    return eval(expr.replace("if(", "iff("), env)
+
+
+def test_expression_matches_the_path_with_a_jump_at_a_cut():
     g = crop_geometry(320, 180, 1080, 1920)
     path = CropPath(g, (Segment(0, 1, 10, 110), Segment(1, 2, 110, 110), Segment(2.0, 3, 20, 40)))
     expr = path.expression()
-    assert expr.count("gte(") == 2 and "if(" not in expr
-    env = {"gte": lambda a, b: float(a >= b), "lt": lambda a, b: float(a < b),
-           "clip": lambda x, lo, hi: min(max(x, lo), hi)}
-    for t in (0.0, 0.5, 1.5, 2.0, 2.5, 3.5):
-        assert eval(expr, dict(env, t=t)) == pytest.approx(path.offset_at(t), abs=0.02)
+    for t in (0.0, 0.5, 1.5, 1.99, 2.0, 2.5, 3.5):
+        assert _evaluate(expr, t) == pytest.approx(path.offset_at(t), abs=0.02)
+
+
+def test_long_paths_stay_shallow_and_ffmpeg_accepts_them(tmp_path):
+    """2000 segments (over an hour of keyframes): nesting ~log2(n) and FFmpeg's crop takes it."""
+    from broll.media.ffmpeg import run_ffmpeg
+    from broll.media.long_args import spilled
+    g = crop_geometry(320, 180, 1080, 1920)
+    segs = tuple(Segment(i * 0.05, (i + 1) * 0.05, float(i % 200), float((i + 1) % 200)) for i in range(2000))
+    path = CropPath(g, segs)
+    expr = path.expression()
+    assert expr.count("if(") == 1999
+    depth = max_depth = 0
+    for ch in expr:
+        depth += ch == "("
+        depth -= ch == ")"
+        max_depth = max(max_depth, depth)
+    assert max_depth < 40
+    for t in (0.0, 7.33, 99.99):
+        assert _evaluate(expr, t) == pytest.approx(path.offset_at(t), abs=0.02)
+    args = ["-f", "lavfi", "-i", "testsrc2=s=320x180:r=20:d=0.5",
+            "-vf", f"crop=w={g.crop_w}:h=180:x='{expr}':y=0:exact=1", "-f", "null", "-"]
+    assert len(args[5]) > 128 * 1024 / 2            # big enough that it must go through a file
+    with spilled(args, tmp_path) as safe:
+        assert "-/vf" in safe and len(max(safe, key=len)) < 4096
+        run_ffmpeg(safe)
+    assert not list(tmp_path.iterdir())
 
 
 def test_filters_for_every_mode():
@@ -56,3 +85,12 @@ def test_filters_for_every_mode():
     assert "pad=1080:1920" in reframe_filter("contain", (1920, 1080), (1080, 1920))
     with pytest.raises(UnknownNameError, match="did you mean 'blur'"):
         reframe_filter("blurr", (1920, 1080), (1080, 1920))
+
+
+def test_retimed_path_follows_a_speed_change():
+    g = crop_geometry(320, 180, 1080, 1920)
+    path = CropPath(g, (Segment(0, 1, 10, 110), Segment(1, 2, 110, 110)), cuts=(1.0,))
+    slow = path.retimed(2.0)                 # half speed: everything takes twice as long
+    assert slow.offset_at(1.0) == pytest.approx(path.offset_at(0.5))
+    assert slow.cuts == (2.0,)
+    assert _evaluate(slow.expression(), 3.0) == pytest.approx(110)
