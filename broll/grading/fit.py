@@ -34,7 +34,7 @@ from typing import Callable
 
 import numpy as np
 
-from broll.errors import lookup
+from broll.errors import InputError, lookup
 from broll.grading.color import colour, decode, encode, rgb_to_lab, to_float
 from broll.grading.metrics import chroma_overlap, mean_change, palette_distance
 from broll.grading.pixels import PixelPool, robust_mask
@@ -181,7 +181,6 @@ def fit_shot(src: PixelPool | np.ndarray, ref: PixelPool | np.ndarray, *, method
     """
     fitter = get_method(method)
     if not 0.0 <= strength <= 1.0:
-        from broll.errors import InputError
         raise InputError(f"strength {strength} is out of range", "use a value from 0 (no change) to 1 (full match)")
     src_rgb = src.rgb if isinstance(src, PixelPool) else np.asarray(src, dtype=np.float64)
     ref_rgb = ref.rgb if isinstance(ref, PixelPool) else np.asarray(ref, dtype=np.float64)

@@ -61,3 +61,25 @@ def test_per_shot_luts_switch_exactly_at_the_cut(grade_media, tmp_path):
                 "-preset", "ultrafast", str(out)])
     colours = ["red" if f.image[..., 0].mean() > f.image[..., 2].mean() else "blue" for f in iter_frames(out, width=64)]
     assert colours == ["red"] * 30 + ["blue"] * 30
+
+
+def test_result_filter_inside_a_trimmed_filter_complex(grade_media, tmp_path):
+    """The build's contract: trim -> setpts -> GradeResult.ffmpeg_filter(start, end) -> scale,
+    in one filter_complex; the per-shot switch lands on the cut in the trimmed timeline."""
+    from broll.grading.match import GradeResult, ShotGrade
+    clip = grade_media.two_shot()                    # cut at frame 30 (1.0 s), 30 fps
+    red = write_cube(bake(lambda x: np.tile([1.0, 0.0, 0.0], (len(x), 1))), tmp_path / "red.cube")
+    blue = write_cube(bake(lambda x: np.tile([0.0, 0.0, 1.0], (len(x), 1))), tmp_path / "blue.cube")
+    fit = {"method": "mkl", "safeguards": [], "de_before": 0.0, "de_after": 0.0, "change": 0.0}
+    result = GradeResult(str(clip), "ref.png", "mkl", 0.8,
+                         [ShotGrade(0, 0.0, 1.0, 0, 30, str(red), fit), ShotGrade(1, 1.0, 2.0, 30, 60, str(blue), fit)],
+                         [0, 0, 0], [0, 0, 0], [0, 0, 0])
+    graph = (f"[0:v]trim=start=0.5:end=1.5,setpts=PTS-STARTPTS,{result.ffmpeg_filter(start=0.5, end=1.5)},"
+             f"scale=160:90,format=yuv444p[v]")
+    out = tmp_path / "built.mp4"
+    run_ffmpeg(["-y", "-i", str(clip), "-filter_complex", graph, "-map", "[v]", "-c:v", "libx264", "-qp", "0",
+                "-preset", "ultrafast", str(out)])
+    colours = ["red" if f.image[..., 0].mean() > f.image[..., 2].mean() else "blue" for f in iter_frames(out, width=64)]
+    assert colours == ["red"] * 15 + ["blue"] * 15
+    # a segment inside one shot needs no switching
+    assert result.ffmpeg_filter(start=1.2, end=1.8).count("lut3d=") == 1
