@@ -21,6 +21,7 @@ from broll.errors import BrollError, EditListErrors, ExitCode
 COMMANDS: dict[str, str] = {
     "probe": "broll.cli.probe_cmd:probe_command",
     "presets": "broll.cli.presets_cmd:presets_command",
+    "validate": "broll.cli.validate_cmd:validate_command", "plan": "broll.cli.plan_cmd:plan_command", "build": "broll.cli.build_cmd:build_command", "demo": "broll.cli.demo_cmd:demo_command",
 }
 
 
