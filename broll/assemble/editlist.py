@@ -237,8 +237,8 @@ class EditList(Strict):
 
 # ---------------------------------------------------------------- YAML with marks
 
-def _expected_one_of(value: str, valid, what: str) -> str:
-    close = get_close_matches(str(value), list(valid), n=1, cutoff=0.6)
+def _expected_one_of(value: Any, valid, what: str) -> str:
+    close = get_close_matches(str(value), [str(v) for v in valid], n=1, cutoff=0.6)
     msg = f"expected {what}, got {value!r}"
     if close:
         msg += f" (did you mean '{close[0]}'?)"
@@ -397,7 +397,7 @@ def _message(err: dict, path: tuple, data: Any) -> tuple[str, bool]:
     if kind == "literal_error":
         expected = err.get("ctx", {}).get("expected", "")
         valid = re.findall(r"'([^']*)'", expected) or re.findall(r"\b(\w[\w-]*)\b", expected)
-        return _expected_one_of(str(value), valid, "one of " + ", ".join(valid) if valid else expected), False
+        return _expected_one_of(value, valid, "one of " + ", ".join(valid) if valid else expected), False
     if kind == "value_error":
         return str(err.get("ctx", {}).get("error", err["msg"])), False
     if kind in ("model_type", "model_attributes_type", "dict_type"):

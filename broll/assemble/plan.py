@@ -76,7 +76,8 @@ class Graph:
         return output
 
     def text(self) -> str:
-        return ";\n".join(self.chains)
+        # one line: FFmpeg echoes the rest of a multi-line graph into its error messages
+        return ";".join(self.chains)
 
 
 @dataclass(frozen=True)
@@ -156,9 +157,12 @@ def _fit(g: Graph, label: str, pre: list[str], mode: str, w: int, h: int, tag: s
     g.add([label], pre + ["split=2"], f"{tag}s")
     # a split's outputs need distinct names: rewrite the last statement to two outputs
     g.chains[-1] = g.chains[-1][: -len(f"[{tag}s]")] + f"[{tag}bg][{tag}fg]"
-    small_w, small_h = max(2, w // 8 // 2 * 2), max(2, h // 8 // 2 * 2)
+    # blur a small copy (cheap), then scale it up: the fill is soft at any output size
+    small_w, small_h = max(16, w // 8 // 2 * 2), max(16, h // 8 // 2 * 2)
+    radius = max(1, min(6, min(small_w, small_h) // 6))
     g.add([f"{tag}bg"], [f"scale={small_w}:{small_h}:force_original_aspect_ratio=increase",
-                         f"crop={small_w}:{small_h}", "boxblur=6:2", f"scale={w}:{h}", "setsar=1"], f"{tag}bgb")
+                         f"crop={small_w}:{small_h}", f"boxblur={radius}:2", f"scale={w}:{h}", "setsar=1"],
+          f"{tag}bgb")
     g.add([f"{tag}fg"], [f"scale={w}:{h}:force_original_aspect_ratio=decrease:force_divisible_by=2", "setsar=1"],
           f"{tag}fgs")
     g.add([f"{tag}bgb", f"{tag}fgs"], ["overlay=(W-w)/2:(H-h)/2"], f"{tag}fit")
@@ -222,7 +226,7 @@ def _video_item(g: Graph, tl: Timeline, index: int, item: Item, input_index: int
     if item.kind == "image" and not (src.animated or src.kind == "video"):
         if item.motion == "none":
             label, pending = _fit(g, label, head, item.fit, w, h, tag)
-            pending += ["loop=loop=-1:size=1", f"settb={timebase(fps)}", "setpts=N"]
+            pending += ["loop=loop=-1:size=1", f"settb={timebase(fps)}", "setpts=N", f"fps={rate(fps)}"]
             return g.add([label], pending + tail, tag)
         k = KEN_BURNS_OVERSCALE
         label, pending = _fit(g, label, head, item.fit, w * k, h * k, tag)

@@ -67,12 +67,27 @@ def render(job: OutputJob, *, x264_preset: str | None = None,
     loudness = measure_loudness(job)
     plan = plan_for(job, loudness, x264_preset=x264_preset)
     with atomic_path(job.path) as tmp:
-        run_ffmpeg(plan.argv(str(tmp)), what=f"rendering {job.path.name}",
-                   total_seconds=float(plan.duration), on_progress=on_progress or (lambda p: None))
+        try:
+            run_ffmpeg(plan.argv(str(tmp)), what=f"rendering {job.path.name}",
+                       total_seconds=float(plan.duration), on_progress=on_progress or (lambda p: None))
+        except FFmpegError as exc:
+            raise FFmpegError(f"rendering {job.path.name} failed; the previous file (if any) is untouched",
+                              relevant_tail(exc.stderr_tail), "run `broll plan` to see the exact command") from None
     tl = job.timeline
     return RenderResult(path=job.path, preset=job.preset.name, width=tl.width, height=tl.height, fps=tl.fps,
                         frames=tl.frames, duration=tl.duration, loudness=loudness,
                         seconds=time.perf_counter() - started)
+
+
+# FFmpeg's knock-on lines after the real failure: they say nothing about the cause
+_CONSEQUENCES = ("Task finished with error code", "Terminating thread with return code", "Could not open encoder",
+                 "Nothing was written into output file", "Error reinitializing filters", "Conversion failed")
+
+
+def relevant_tail(tail: str, limit: int = 6) -> str:
+    lines = [ln if len(ln) <= 240 else ln[:237] + "..." for ln in tail.splitlines()
+             if ln.strip() and not any(c in ln for c in _CONSEQUENCES)]
+    return "\n".join(lines[-limit:])
 
 
 def preview_preset(preset: Preset) -> Preset:

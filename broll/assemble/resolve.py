@@ -85,7 +85,8 @@ def resolve_timeline(edit: EditList, preset: Preset, errors: _Collector | None =
         where = ("timeline", index)
         label = f"timeline[{index}]"
         tr = entry.transition or defaults.transition
-        tr_frames = 0 if tr.type == "cut" else to_frames(_seconds(tr.duration, fps), fps)
+        # floor, not round: a transition of exactly half an item stays legal at any output rate
+        tr_frames = 0 if tr.type == "cut" else frame_at(_seconds(tr.duration, fps), fps)
         transition = PlacedTransition(tr.type if tr_frames else "cut", tr_frames)
         common = dict(transition=transition, label=label)
         if isinstance(entry, ClipItem):

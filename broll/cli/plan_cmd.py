@@ -73,4 +73,7 @@ def plan_command(edit_list: str, preview: bool, as_json: bool) -> None:
         click.echo("\nFFmpeg command (pass 2; measured values are filled in at build time):")
         import shlex
         click.echo(shlex.join(rep["argv"]))
+        click.echo("\nFilter graph, one statement per line:")
+        for statement in rep["filter_complex"].split(";"):
+            click.echo("  " + statement)
         click.echo("")
