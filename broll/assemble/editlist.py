@@ -1,0 +1,462 @@
+"""The edit list (version 1): YAML -> validated pydantic model, every error located.
+
+The YAML is composed into nodes first so each key and value keeps its line:column;
+pydantic error locations are mapped back to those marks. All schema errors are
+collected in one pass and raised together as ``EditListErrors``, each naming
+``file:line:col: field: what was expected`` plus the nearest valid key or value.
+
+New top-level keys (grading ``style:``, ``qc:``, ``review:``) slot in as fields of
+``EditList``; ``extra="forbid"`` keeps typos loud everywhere else.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from fractions import Fraction
+from difflib import get_close_matches
+from pathlib import Path
+from typing import Annotated, Any, Literal, Optional, Union
+
+import yaml
+from pydantic import (BaseModel, ConfigDict, Discriminator, Field, PlainValidator, Tag,
+                      ValidationError, field_validator)
+
+from broll.errors import EditListError, EditListErrors
+from broll.timebase import TimeParseError, TimeValue, parse_time
+
+# Every named transition of FFmpeg's xfade filter (vf_xfade.c), plus "cut".
+XFADE_TRANSITIONS = (
+    "fade", "wipeleft", "wiperight", "wipeup", "wipedown", "slideleft", "slideright", "slideup",
+    "slidedown", "circlecrop", "rectcrop", "distance", "fadeblack", "fadewhite", "radial", "smoothleft",
+    "smoothright", "smoothup", "smoothdown", "circleopen", "circleclose", "vertopen", "vertclose",
+    "horzopen", "horzclose", "dissolve", "pixelize", "diagtl", "diagtr", "diagbl", "diagbr", "hlslice",
+    "hrslice", "vuslice", "vdslice", "hblur", "fadegrays", "wipetl", "wipetr", "wipebl", "wipebr",
+    "squeezeh", "squeezev", "zoomin", "fadefast", "fadeslow", "hlwind", "hrwind", "vuwind", "vdwind",
+    "coverleft", "coverright", "coverup", "coverdown", "revealleft", "revealright", "revealup", "revealdown",
+)
+TRANSITION_TYPES = ("cut",) + XFADE_TRANSITIONS
+FIT_MODES = ("cover", "contain", "blur")
+MOTIONS = ("zoom-in", "zoom-out", "pan-left", "pan-right", "none")
+TEXT_POSITIONS = ("top", "center", "bottom")
+ITEM_KINDS = ("clip", "image", "title")
+_COLOR = re.compile(r"^(#[0-9a-fA-F]{6}([0-9a-fA-F]{2})?|0x[0-9a-fA-F]{6}|[a-zA-Z]+)(@[0-9.]+)?$")
+
+
+def _time(value: Any) -> TimeValue:
+    if isinstance(value, TimeValue):
+        return value
+    try:
+        return parse_time(value)
+    except TimeParseError as exc:
+        raise ValueError(str(exc)) from None
+
+
+Time = Annotated[TimeValue, PlainValidator(_time)]
+
+
+def _color(value: Any) -> str:
+    text = str(value).strip()
+    if not _COLOR.match(text):
+        raise ValueError(f"expected a colour like \"#101010\" or \"black\", got {value!r}")
+    return text
+
+
+Color = Annotated[str, PlainValidator(_color)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+
+class Transition(Strict):
+    """Into an item from the previous one: an xfade name (video) with a matching audio crossfade."""
+    type: str = "fade"
+    duration: Time = TimeValue(seconds=Fraction(1, 2))
+
+    @field_validator("type")
+    @classmethod
+    def _known(cls, v: str) -> str:
+        if v not in TRANSITION_TYPES:
+            raise ValueError(_expected_one_of(v, TRANSITION_TYPES, "an FFmpeg xfade name or cut"))
+        return v
+
+
+def _transition(value: Any) -> Any:
+    # shorthand: `transition: cut` or `transition: dissolve`
+    if isinstance(value, str):
+        return {"type": value}
+    return value
+
+
+class Text(Strict):
+    """A caption drawn over an item, kept inside the preset's safe zone."""
+    value: str
+    position: Literal["top", "center", "bottom"] = "bottom"
+    start: Optional[Time] = None      # seconds from the item's start; default: whole item
+    end: Optional[Time] = None
+    size: Optional[float] = Field(None, gt=0, le=0.5, description="font size as a fraction of frame height")
+    color: Color = "white"
+
+
+class Defaults(Strict):
+    transition: Transition = Transition(type="cut")
+    fit: Literal["cover", "contain", "blur"] = "cover"
+    motion: Literal["zoom-in", "zoom-out", "pan-left", "pan-right", "none"] = "zoom-in"
+    image_duration: Time = TimeValue(seconds=Fraction(3))
+    title_duration: Time = TimeValue(seconds=Fraction(2))
+
+    @field_validator("transition", mode="before")
+    @classmethod
+    def _short(cls, v):
+        return _transition(v)
+
+
+class Music(Strict):
+    path: str
+    volume: float = Field(-12.0, ge=-60, le=12, description="dB")
+    fade_in: Time = TimeValue(seconds=Fraction(1))
+    fade_out: Time = TimeValue(seconds=Fraction(2))
+    duck: bool = True
+    start: Time = TimeValue(seconds=Fraction(0))  # offset into the music file
+    loop: bool = True
+
+
+class ItemBase(Strict):
+    transition: Optional[Transition] = None
+    text: Optional[Text] = None
+
+    @field_validator("transition", mode="before")
+    @classmethod
+    def _short(cls, v):
+        return _transition(v)
+
+    @field_validator("text", mode="before")
+    @classmethod
+    def _text_short(cls, v):
+        return {"value": v} if isinstance(v, str) else v
+
+
+def _audio(value: Any) -> Union[str, float]:
+    if isinstance(value, bool):
+        raise ValueError("expected keep, mute or a gain in dB")
+    if isinstance(value, (int, float)):
+        if not -60 <= value <= 24:
+            raise ValueError(f"gain {value} dB is out of range -60..24")
+        return float(value)
+    if value in ("keep", "mute"):
+        return value
+    raise ValueError(_expected_one_of(str(value), ("keep", "mute"), "keep, mute or a gain in dB"))
+
+
+class ClipItem(ItemBase):
+    clip: str
+    in_: Optional[Time] = Field(None, alias="in")
+    out: Optional[Time] = None
+    duration: Optional[Time] = None
+    speed: float = Field(1.0, ge=0.1, le=10)
+    audio: Annotated[Union[str, float], PlainValidator(_audio)] = "keep"
+    fit: Optional[Literal["cover", "contain", "blur"]] = None
+
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True, populate_by_name=True)
+
+
+class ImageItem(ItemBase):
+    image: str
+    duration: Optional[Time] = None
+    motion: Optional[Literal["zoom-in", "zoom-out", "pan-left", "pan-right", "none"]] = None
+    fit: Optional[Literal["cover", "contain", "blur"]] = None
+
+
+class TitleItem(ItemBase):
+    title: str
+    duration: Optional[Time] = None
+    background: Color = "#101010"
+    color: Color = "white"
+    size: Optional[float] = Field(None, gt=0, le=0.5)
+    subtitle: Optional[str] = None
+
+
+def _item_kind(value: Any) -> Optional[str]:
+    if isinstance(value, dict):
+        for kind in ITEM_KINDS:
+            if kind in value:
+                return kind
+        return None
+    return getattr(value, "kind", None)
+
+
+Item = Annotated[Union[Annotated[ClipItem, Tag("clip")], Annotated[ImageItem, Tag("image")],
+                       Annotated[TitleItem, Tag("title")]], Discriminator(_item_kind)]
+
+
+class OutputTarget(Strict):
+    path: str
+    preset: Optional[str] = None
+
+
+def _outputs(value: Any) -> Any:
+    if isinstance(value, str):
+        return [{"path": value}]
+    if isinstance(value, dict):
+        return [value]
+    return value
+
+
+class EditList(Strict):
+    version: Literal[1]
+    output: Annotated[list[OutputTarget], Field(min_length=1)]
+    preset: str = "16x9-1080p"
+    loudness: Optional[float] = Field(-14.0, ge=-70, le=-5, description="integrated LUFS; null = off")
+    defaults: Defaults = Defaults()
+    music: Optional[Music] = None
+    timeline: Annotated[list[Item], Field(min_length=1)]
+
+    @field_validator("output", mode="before")
+    @classmethod
+    def _out(cls, v):
+        return _outputs(v)
+
+    # set by load_edit_list: where the YAML lives (paths are relative to it) and its marks
+    _source: Optional[str] = None
+    _marks: Optional[dict] = None
+
+    @property
+    def source(self) -> str:
+        return self._source or "<edit list>"
+
+    @property
+    def base_dir(self) -> Path:
+        return Path(self._source).resolve().parent if self._source else Path.cwd()
+
+    def locate(self, path: tuple, message: str, hint: str | None = None, *, key: bool = False) -> EditListError:
+        """A located error for a field path like ("timeline", 2, "out")."""
+        line, col = _find_mark(self._marks or {}, path, key=key)
+        return EditListError(message, file=self.source, line=line, column=col, field=_dotted(path), hint=hint)
+
+
+# ---------------------------------------------------------------- YAML with marks
+
+def _expected_one_of(value: Any, valid, what: str) -> str:
+    close = get_close_matches(str(value), [str(v) for v in valid], n=1, cutoff=0.6)
+    msg = f"expected {what}, got {value!r}"
+    if close:
+        msg += f" (did you mean '{close[0]}'?)"
+    return msg
+
+
+def _dotted(path: tuple) -> str:
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+class _MarkedLoader(yaml.SafeLoader):
+    pass
+
+
+def _to_python(loader: yaml.SafeLoader, node: yaml.Node, path: tuple, marks: dict) -> Any:
+    marks[("v",) + path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if isinstance(node, yaml.MappingNode):
+        loader.flatten_mapping(node)
+        out: dict = {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            if not isinstance(key, (str, int, float, bool)) or key is None:
+                key = str(key)
+            marks[("k",) + path + (key,)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            out[key] = _to_python(loader, value_node, path + (key,), marks)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_to_python(loader, child, path + (i,), marks) for i, child in enumerate(node.value)]
+    return loader.construct_object(node, deep=True)
+
+
+def _find_mark(marks: dict, path: tuple, *, key: bool = False) -> tuple[int | None, int | None]:
+    """The mark of ``path``'s key (or value), else of the nearest ancestor that has one."""
+    path = tuple(path)
+    while True:
+        if key and ("k",) + path in marks:
+            return marks[("k",) + path]
+        if ("v",) + path in marks:
+            return marks[("v",) + path]
+        if ("k",) + path in marks:
+            return marks[("k",) + path]
+        if not path:
+            return None, None
+        path = path[:-1]
+
+
+def parse_yaml(text: str, source: str) -> tuple[Any, dict]:
+    """YAML text -> (plain data, marks); syntax errors become a located EditListError."""
+    loader = _MarkedLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise EditListError("the edit list is empty", file=source, line=1, column=1,
+                                hint="start from `broll demo DIR`, which writes a commented example")
+        marks: dict = {}
+        data = _to_python(loader, node, (), marks)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise EditListError(f"not valid YAML: {problem}", file=source,
+                            line=mark.line + 1 if mark else None,
+                            column=mark.column + 1 if mark else None) from None
+    finally:
+        loader.dispose()
+    return data, marks
+
+
+# ---------------------------------------------------------------- pydantic errors -> located errors
+
+_MODEL_FOR_KIND = {"clip": ClipItem, "image": ImageItem, "title": TitleItem}
+
+
+def _fields_of(model: type[BaseModel]) -> list[str]:
+    names = []
+    for name, info in model.model_fields.items():
+        names.append(info.alias or name)
+    return names
+
+
+def _model_at(path: tuple, data: Any) -> type[BaseModel] | None:
+    """Which model validates the mapping at ``path`` (for did-you-mean on unknown keys)."""
+    if not path:
+        return EditList
+    head = path[0]
+    if head == "timeline" and len(path) >= 2 and isinstance(path[1], int):
+        item = data.get("timeline", [])[path[1]] if isinstance(data, dict) else None
+        kind = _item_kind(item) if isinstance(item, dict) else None
+        model = _MODEL_FOR_KIND.get(kind)
+        if len(path) == 2:
+            return model
+        if path[2] == "transition":
+            return Transition
+        if path[2] == "text":
+            return Text
+        return None
+    return {"defaults": Defaults, "music": Music, ("defaults", "transition"): Transition}.get(
+        head if len(path) == 1 else tuple(path[:2]), OutputTarget if head == "output" else None)
+
+
+def _clean_loc(loc: tuple, data: Any) -> tuple:
+    """Drop pydantic's union tags (timeline.0.clip.fit -> timeline.0.fit) and function names."""
+    out: list = []
+    parts = list(loc)
+    i = 0
+    while i < len(parts):
+        part = parts[i]
+        if out[-2:-1] == ["timeline"] and isinstance(out[-1], int) and part in ITEM_KINDS and len(out) == 2:
+            # tag injected by the discriminated union: skip it (a real `clip` field follows it)
+            if i + 1 < len(parts) or part != _item_kind((data.get("timeline") or [{}])[out[-1]]):
+                i += 1
+                continue
+        if isinstance(part, str) and part.startswith(("function-", "list[", "literal[", "union[")):
+            i += 1
+            continue
+        out.append(part)
+        i += 1
+    if out and out[-1] == "in_":
+        out[-1] = "in"
+    return tuple(out)
+
+
+def _message(err: dict, path: tuple, data: Any) -> tuple[str, bool]:
+    """Human text for one pydantic error; returns (message, located_on_key)."""
+    kind = err["type"]
+    value = err.get("input")
+    if kind == "extra_forbidden":
+        model = _model_at(path[:-1], data)
+        valid = [f for f in _fields_of(model) if f not in (data_keys(data, path[:-1]))] if model else []
+        close = get_close_matches(str(path[-1]), valid or (_fields_of(model) if model else []), n=1, cutoff=0.6)
+        msg = f"unknown key '{path[-1]}'"
+        if close:
+            msg += f" (did you mean '{close[0]}'?)"
+        elif model:
+            msg += "; valid keys: " + ", ".join(_fields_of(model))
+        return msg, True
+    if kind == "missing":
+        return f"required key '{path[-1]}' is missing", False
+    if kind == "union_tag_not_found" or kind == "union_tag_invalid":
+        keys = list(value.keys()) if isinstance(value, dict) else []
+        guess = None
+        for k in keys:
+            close = get_close_matches(str(k), ITEM_KINDS, n=1, cutoff=0.6)
+            if close:
+                guess = close[0]
+                break
+        msg = "each timeline item needs one of clip, image or title"
+        if guess:
+            msg += f" (did you mean '{guess}'?)"
+        return msg, False
+    if kind == "literal_error":
+        expected = err.get("ctx", {}).get("expected", "")
+        valid = re.findall(r"'([^']*)'", expected) or re.findall(r"\b(\w[\w-]*)\b", expected)
+        return _expected_one_of(value, valid, "one of " + ", ".join(valid) if valid else expected), False
+    if kind == "value_error":
+        return str(err.get("ctx", {}).get("error", err["msg"])), False
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return f"expected a mapping of keys, got {value!r}", False
+    if kind in ("list_type",):
+        return f"expected a list, got {type(value).__name__}", False
+    if kind == "too_short":
+        return "must not be empty", False
+    if kind in ("string_type",):
+        return f"expected text, got {value!r}", False
+    msg = err["msg"]
+    if value is not None and not isinstance(value, (dict, list)):
+        msg += f", got {value!r}"
+    return msg, False
+
+
+def data_keys(data: Any, path: tuple) -> list:
+    node = data
+    for part in path:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return []
+    return list(node.keys()) if isinstance(node, dict) else []
+
+
+def validate_data(data: Any, marks: dict, source: str) -> EditList:
+    """Plain data -> EditList, or every schema error at once as EditListErrors."""
+    if not isinstance(data, dict):
+        raise EditListError("expected a mapping with version, output and timeline", file=source, line=1, column=1)
+    try:
+        model = EditList.model_validate(data)
+    except ValidationError as exc:
+        errors: list[EditListError] = []
+        seen = set()
+        for err in exc.errors(include_url=False):
+            path = _clean_loc(tuple(err["loc"]), data)
+            message, on_key = _message(err, path, data)
+            key = (path, message)
+            if key in seen:
+                continue
+            seen.add(key)
+            line, col = _find_mark(marks, path, key=on_key)
+            errors.append(EditListError(message, file=source, line=line, column=col, field=_dotted(path)))
+        errors.sort(key=lambda e: (e.line or 0, e.column or 0))
+        raise EditListErrors(errors) from None
+    model._source = source
+    model._marks = marks
+    return model
+
+
+def load_edit_list(path: str | os.PathLike) -> EditList:
+    """Read and schema-check an edit list (no media is touched here)."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise EditListError("edit list not found", file=str(path), hint="check the path") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise EditListError(f"cannot read the edit list ({getattr(exc, 'strerror', None) or exc})", file=str(path)) from None
+    data, marks = parse_yaml(text, str(path))
+    return validate_data(data, marks, str(path))

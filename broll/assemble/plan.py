@@ -1,0 +1,466 @@
+"""Timeline + Preset -> one FFmpeg filter graph and argv. Pure: builds strings, runs nothing.
+
+Exactness comes from the graph's shape, not from trusting sources:
+- video: every item ends in ``tpad`` (clone) + ``trim=end_frame=N``, so it is exactly N
+  output frames whatever the source's length, rate or timestamps;
+- audio: every item ends in ``apad=whole_len=S`` + ``atrim=end_sample=S`` with S taken from
+  the same frame positions (``Timeline.sample_at``), crossfades use exact sample counts, so
+  audio equals video to the sample and cannot drift across any number of items;
+- transitions overlap by whole frames (``xfade``) and the matching samples (``acrossfade``).
+Each item's chain starts with its decode/trim, then an optional extra filter (a grade's
+``lut3d``), speed, fit, rate, text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Optional
+
+from broll.assemble.timeline import Item, Timeline
+from broll.templates.presets import Preset
+
+MICRO_FADE_SECONDS = Fraction(1, 100)     # 10 ms at hard cuts: no clicks
+KEN_BURNS_ZOOM = Fraction(115, 100)       # how far zoom-in/out and pans travel
+KEN_BURNS_OVERSCALE = 2                    # work at 2x so zoompan's integer steps don't jitter
+DUCK = "threshold=0.03:ratio=8:attack=15:release=350:makeup=1"
+
+
+def num(value) -> str:
+    """A number as FFmpeg reads it: integers plain, others with 6 decimals trimmed."""
+    value = Fraction(value)
+    if value.denominator == 1:
+        return str(value.numerator)
+    return f"{float(value):.6f}".rstrip("0").rstrip(".")
+
+
+def rate(fps: Fraction) -> str:
+    fps = Fraction(fps)
+    return str(fps.numerator) if fps.denominator == 1 else f"{fps.numerator}/{fps.denominator}"
+
+
+def timebase(fps: Fraction) -> str:
+    """The timebase of one output frame, e.g. ``1/30`` or ``1001/30000``."""
+    fps = Fraction(fps)
+    return f"{fps.denominator}/{fps.numerator}"
+
+
+def escape_option(text: str) -> str:
+    """First level: a filter option value (``\\ ' :`` are special)."""
+    return re.sub(r"([\\':])", r"\\\1", text)
+
+
+def escape_graph(text: str) -> str:
+    """Second level: the filtergraph (``\\ ' [ ] , ;`` are special)."""
+    return re.sub(r"([\\'\[\],;])", r"\\\1", text)
+
+
+def opt(text: str) -> str:
+    return escape_graph(escape_option(text))
+
+
+def ffcolor(color: str) -> str:
+    return "0x" + color[1:] if color.startswith("#") else color
+
+
+@dataclass
+class Graph:
+    """Accumulates ``[in]filters[out]`` statements with deterministic labels."""
+    chains: list[str] = field(default_factory=list)
+
+    def add(self, inputs: list[str], filters: list[str], output: str) -> str:
+        ins = "".join(f"[{x}]" for x in inputs)
+        body = ",".join(f for f in filters if f) or ("null" if not output.startswith("a") else "anull")
+        self.chains.append(f"{ins}{body}[{output}]")
+        return output
+
+    def text(self) -> str:
+        # one line: FFmpeg echoes the rest of a multi-line graph into its error messages
+        return ";".join(self.chains)
+
+
+@dataclass(frozen=True)
+class RenderPlan:
+    """Everything needed to run one output: input args, the graph, output args."""
+    inputs: tuple[tuple[str, ...], ...]
+    filter_complex: str
+    output_args: tuple[str, ...]
+    frames: int
+    samples: int
+    duration: Fraction
+
+    def argv(self, output: str) -> list[str]:
+        args: list[str] = ["-y"]
+        for spec in self.inputs:
+            args += list(spec)
+        args += ["-filter_complex", self.filter_complex]
+        return args + list(self.output_args) + [str(output)]
+
+    def command(self, output: str, ffmpeg: str = "ffmpeg") -> str:
+        import shlex
+        return shlex.join([ffmpeg, "-hide_banner", *self.argv(output)])
+
+
+@dataclass(frozen=True)
+class Loudness:
+    """First-pass loudnorm measurements (EBU R128) fed to the second, linear pass."""
+    input_i: float
+    input_tp: float
+    input_lra: float
+    input_thresh: float
+    target_offset: float
+
+
+# ------------------------------------------------------------------ inputs
+
+def _input_for(item: Item) -> tuple[str, ...]:
+    src = item.source
+    assert src is not None
+    if item.kind == "clip":
+        args: list[str] = []
+        fps = src.fps or Fraction(30)
+        seek = Fraction(0)
+        if item.src_in > 0:
+            # land half a frame before `in`: the first frame kept is exactly the one at `in`
+            seek = max(Fraction(0), item.src_in - Fraction(1, 2) / fps)
+            args += ["-ss", num(seek)]
+        args += ["-t", num(item.src_out - seek + 2 / fps), "-i", src.path]
+        return tuple(args)
+    if src.animated or src.kind == "video":
+        return ("-stream_loop", "-1", "-i", src.path)
+    return ("-i", src.path)
+
+
+def _seek_offset(item: Item) -> Fraction:
+    """Seconds between the input's (seeked) start and the frame at `in` (for the audio trim)."""
+    if item.kind != "clip" or item.src_in <= 0:
+        return Fraction(0)
+    fps = item.source.fps or Fraction(30)
+    return item.src_in - max(Fraction(0), item.src_in - Fraction(1, 2) / fps)
+
+
+# ------------------------------------------------------------------ video
+
+def fit_filters(mode: str, w: int, h: int) -> list[str]:
+    """Scale into a w x h frame: cover (crop), contain (letterbox); blur is built by the caller."""
+    if mode == "cover":
+        return [f"scale={w}:{h}:force_original_aspect_ratio=increase", f"crop={w}:{h}"]
+    return [f"scale={w}:{h}:force_original_aspect_ratio=decrease:force_divisible_by=2",
+            f"pad={w}:{h}:(ow-iw)/2:(oh-ih)/2:color=black"]
+
+
+def _fit(g: Graph, label: str, pre: list[str], mode: str, w: int, h: int, tag: str) -> tuple[str, list[str]]:
+    """Apply ``pre`` then the fit; returns (label, pending filters) so callers keep chaining."""
+    if mode != "blur":
+        return label, pre + fit_filters(mode, w, h)
+    g.add([label], pre + ["split=2"], f"{tag}s")
+    # a split's outputs need distinct names: rewrite the last statement to two outputs
+    g.chains[-1] = g.chains[-1][: -len(f"[{tag}s]")] + f"[{tag}bg][{tag}fg]"
+    # blur a small copy (cheap), then scale it up: the fill is soft at any output size
+    small_w, small_h = max(16, w // 8 // 2 * 2), max(16, h // 8 // 2 * 2)
+    radius = max(1, min(6, min(small_w, small_h) // 6))
+    g.add([f"{tag}bg"], [f"scale={small_w}:{small_h}:force_original_aspect_ratio=increase",
+                         f"crop={small_w}:{small_h}", f"boxblur={radius}:2", f"scale={w}:{h}", "setsar=1"],
+          f"{tag}bgb")
+    g.add([f"{tag}fg"], [f"scale={w}:{h}:force_original_aspect_ratio=decrease:force_divisible_by=2", "setsar=1"],
+          f"{tag}fgs")
+    g.add([f"{tag}bgb", f"{tag}fgs"], ["overlay=(W-w)/2:(H-h)/2"], f"{tag}fit")
+    return f"{tag}fit", []
+
+
+def _font_size(frac: float, text: str, tl: Timeline) -> int:
+    top, right, bottom, left = tl.safe_zone
+    safe_w = tl.width * (1 - left - right)
+    longest = max((len(line) for line in text.splitlines()), default=1) or 1
+    by_height = tl.height * frac
+    by_width = safe_w / (0.62 * longest)       # DejaVu Sans Bold averages ~0.6 em per glyph
+    return max(8, int(min(by_height, by_width)))
+
+
+def drawtext(text: str, tl: Timeline, *, position: str, size: float, color: str,
+             start: int | None = None, end: int | None = None, y_shift: float = 0.0) -> str:
+    """A drawtext filter centred in the safe zone, timed by output frame number ``n``."""
+    top, right, bottom, left = tl.safe_zone
+    x0, x1 = int(tl.width * left), int(tl.width * (1 - right))
+    y0, y1 = int(tl.height * top), int(tl.height * (1 - bottom))
+    fs = _font_size(size, text, tl)
+    shift = int(tl.height * y_shift)
+    y = {"top": f"{y0 + shift}", "bottom": f"{y1 + shift}-th",
+         "center": f"({y0 + y1})/2-th/2+{shift}"}[position]
+    parts = [f"fontfile={opt(tl.font)}" if tl.font else "", f"text={opt(text)}", "expansion=none",
+             f"fontsize={fs}", f"fontcolor={opt(ffcolor(color))}", f"x={x0}+({x1 - x0}-tw)/2", f"y={opt(y)}",
+             "shadowx=2", "shadowy=2", "shadowcolor=black@0.6"]
+    if start is not None and (start > 0 or end is not None):
+        last = f"{end - 1}" if end is not None else "1e9"
+        parts.append(f"enable={opt(f'between(n,{start},{last})')}")
+    return "drawtext=" + ":".join(p for p in parts if p)
+
+
+def _exact_frames(n: int) -> list[str]:
+    return ["tpad=stop=-1:stop_mode=clone", f"trim=end_frame={n}", "setpts=PTS-STARTPTS"]
+
+
+def _video_item(g: Graph, tl: Timeline, index: int, item: Item, input_index: int | None) -> str:
+    w, h, fps = tl.width, tl.height, tl.fps
+    tag = f"v{index}"
+    texts = [drawtext(t.value, tl, position=t.position, size=t.size or 0.055, color=t.color,
+                      start=t.start, end=t.end) for t in item.texts]
+    tail = ["setsar=1", "format=yuv420p", *texts, *_exact_frames(item.frames)]
+    if item.kind == "title":
+        filters = [f"color=c={opt(ffcolor(item.background))}:s={w}x{h}:r={rate(fps)}:d={num(Fraction(item.frames) / fps)}",
+                   "format=yuv420p", *item_extra(item),
+                   drawtext(item.title, tl, position="center", size=item.size or 0.09, color=item.color)]
+        if item.subtitle:
+            filters.append(drawtext(item.subtitle, tl, position="top", size=(item.size or 0.09) * 0.45,
+                                    color=item.color, y_shift=0.5 - tl.safe_zone[0] + 0.03))
+        return g.add([], filters + tail, tag)
+    src = item.source
+    assert src is not None and input_index is not None
+    head = [f"setpts=(PTS-STARTPTS)/{num(item.speed)}" if item.speed != 1 else "setpts=PTS-STARTPTS",
+            *item_extra(item)]
+    if src.sar != 1:
+        head.append("scale=trunc(iw*sar/2)*2:ih")
+    head.append("setsar=1")
+    label = f"{input_index}:v"
+    if item.kind == "image" and not (src.animated or src.kind == "video"):
+        if item.motion == "none":
+            label, pending = _fit(g, label, head, item.fit, w, h, tag)
+            pending += ["loop=loop=-1:size=1", f"settb={timebase(fps)}", "setpts=N", f"fps={rate(fps)}"]
+            return g.add([label], pending + tail, tag)
+        k = KEN_BURNS_OVERSCALE
+        label, pending = _fit(g, label, head, item.fit, w * k, h * k, tag)
+        pending.append(ken_burns(item.motion, item.frames, w, h, fps))
+        return g.add([label], pending + tail, tag)
+    # clips, GIFs and videos used as images: drop/dup to the output rate on the cheaper side
+    rate_filter = f"fps={rate(fps)}"
+    src_rate = (src.fps or fps) * item.speed
+    if src_rate > fps:
+        head.append(rate_filter)
+        label, pending = _fit(g, label, head, item.fit, w, h, tag)
+    else:
+        label, pending = _fit(g, label, head, item.fit, w, h, tag)
+        pending.append(rate_filter)
+    return g.add([label], pending + tail, tag)
+
+
+def item_extra(item: Item) -> list[str]:
+    return [item.video_filter] if item.video_filter else []
+
+
+def ken_burns(motion: str, frames: int, w: int, h: int, fps: Fraction) -> str:
+    """zoompan over a still fitted at 2x: one input frame becomes ``frames`` output frames."""
+    z = num(KEN_BURNS_ZOOM)
+    span = max(1, frames - 1)
+    p = f"on/{span}"
+    centre_x, centre_y = "iw/2-(iw/zoom/2)", "ih/2-(ih/zoom/2)"
+    zoom, x, y = {
+        "zoom-in": (f"1+({z}-1)*{p}", centre_x, centre_y),
+        "zoom-out": (f"{z}-({z}-1)*{p}", centre_x, centre_y),
+        "pan-left": (z, f"(iw-iw/zoom)*(1-{p})", centre_y),
+        "pan-right": (z, f"(iw-iw/zoom)*{p}", centre_y),
+    }[motion]
+    return (f"zoompan=z={opt(zoom)}:x={opt(x)}:y={opt(y)}:d={frames}:s={w}x{h}:fps={rate(fps)}")
+
+
+def _join_video(g: Graph, tl: Timeline, labels: list[str]) -> str:
+    acc = labels[0]
+    for index in range(1, len(labels)):
+        item = tl.items[index]
+        out = f"vj{index}"
+        if item.transition.is_cut:
+            acc = g.add([acc, labels[index]], ["concat=n=2:v=1:a=0"], out)
+        else:
+            offset = Fraction(item.start) / tl.fps
+            dur = Fraction(item.transition.frames) / tl.fps
+            acc = g.add([acc, labels[index]],
+                        [f"xfade=transition={item.transition.type}:duration={num(dur)}:offset={num(offset)}"], out)
+        # keep one timebase so the next xfade accepts it
+        g.chains[-1] = g.chains[-1][: -len(f"[{out}]")] + f",settb={timebase(tl.fps)}[{out}]"
+    return acc
+
+
+# ------------------------------------------------------------------ audio
+
+def atempo_chain(speed: Fraction) -> list[str]:
+    """atempo takes 0.5..100 per instance; chain halves for slower speeds."""
+    out: list[str] = []
+    s = Fraction(speed)
+    while s < Fraction(1, 2):
+        out.append("atempo=0.5")
+        s *= 2
+    if s != 1:
+        out.append(f"atempo={num(s)}")
+    return out
+
+
+def _audio_item(g: Graph, tl: Timeline, index: int, item: Item, input_index: int | None) -> str:
+    sr = tl.sample_rate
+    samples = tl.item_samples(item)
+    fmt = f"aformat=sample_fmts=fltp:sample_rates={sr}:channel_layouts=stereo"
+    tag = f"a{index}"
+    if not item.uses_source_audio:
+        return g.add([], [f"anullsrc=r={sr}:cl=stereo", fmt, f"atrim=end_sample={samples}"], tag)
+    fade = int(MICRO_FADE_SECONDS * sr)
+    filters = ["asetpts=PTS-STARTPTS", f"aresample={sr}", fmt]
+    offset = _seek_offset(item)
+    if offset:
+        filters += [f"atrim=start_sample={int(offset * sr + Fraction(1, 2))}", "asetpts=PTS-STARTPTS"]
+    filters += atempo_chain(item.speed)
+    if isinstance(item.audio, float) and item.audio != 0:
+        filters.append(f"volume={num(Fraction(str(item.audio)))}dB")
+    filters += [f"apad=whole_len={samples}", f"atrim=end_sample={samples}"]
+    nxt = tl.items[index + 1] if index + 1 < len(tl.items) else None
+    if item.transition.is_cut and samples > 2 * fade:
+        filters.append(f"afade=t=in:ss=0:ns={fade}")
+    if (nxt is None or nxt.transition.is_cut) and samples > 2 * fade:
+        filters.append(f"afade=t=out:ss={samples - fade}:ns={fade}")
+    return g.add([f"{input_index}:a"], filters, tag)
+
+
+def _join_audio(g: Graph, tl: Timeline, labels: list[str]) -> str:
+    acc = labels[0]
+    for index in range(1, len(labels)):
+        item = tl.items[index]
+        out = f"aj{index}"
+        if item.transition.is_cut:
+            acc = g.add([acc, labels[index]], ["concat=n=2:v=0:a=1"], out)
+        else:
+            acc = g.add([acc, labels[index]], [f"acrossfade=ns={tl.overlap_samples(index)}:c1=tri:c2=tri"], out)
+    return acc
+
+
+def _music(g: Graph, tl: Timeline, input_index: int) -> str:
+    m = tl.music
+    assert m is not None
+    total = tl.samples
+    dur = Fraction(total, tl.sample_rate)
+    fade_in = min(m.fade_in, dur / 2)
+    fade_out = min(m.fade_out, dur / 2)
+    filters = ["asetpts=PTS-STARTPTS", f"aresample={tl.sample_rate}",
+               f"aformat=sample_fmts=fltp:sample_rates={tl.sample_rate}:channel_layouts=stereo",
+               f"apad=whole_len={total}", f"atrim=end_sample={total}", f"volume={num(Fraction(str(m.volume_db)))}dB"]
+    if fade_in > 0:
+        filters.append(f"afade=t=in:st=0:d={num(fade_in)}")
+    if fade_out > 0:
+        filters.append(f"afade=t=out:st={num(dur - fade_out)}:d={num(fade_out)}")
+    return g.add([f"{input_index}:a"], filters, "music")
+
+
+def loudnorm(tl: Timeline, measured: Optional[Loudness]) -> str:
+    base = f"loudnorm=I={num(Fraction(str(tl.loudness)))}:TP={num(Fraction(str(tl.true_peak)))}:LRA={num(Fraction(str(tl.lra)))}"
+    if measured is None:
+        return base + ":print_format=json"
+    return (base + f":measured_I={measured.input_i:.2f}:measured_TP={measured.input_tp:.2f}"
+            f":measured_LRA={measured.input_lra:.2f}:measured_thresh={measured.input_thresh:.2f}"
+            f":offset={measured.target_offset:.2f}:linear=true:print_format=none")
+
+
+def _audio_graph(g: Graph, tl: Timeline, inputs: dict[int, int], music_input: Optional[int],
+                 measured: Optional[Loudness], *, measuring: bool) -> str:
+    labels = [_audio_item(g, tl, i, item, inputs.get(i)) for i, item in enumerate(tl.items)]
+    mix = _join_audio(g, tl, labels)
+    if music_input is not None and tl.music is not None:
+        bed = _music(g, tl, music_input)
+        if tl.music.duck and any(it.uses_source_audio for it in tl.items):
+            g.chains.append(f"[{mix}]asplit=2[clips][key]")
+            bed = g.add([bed, "key"], [f"sidechaincompress={DUCK}"], "ducked")
+            mix = "clips"
+        mix = g.add([mix, bed], ["amix=inputs=2:duration=first:dropout_transition=0:normalize=0"], "mix")
+    fmt = f"aformat=sample_fmts=fltp:sample_rates={tl.sample_rate}:channel_layouts=stereo"
+    if measuring:
+        return g.add([mix], [loudnorm(tl, None)], "aout")
+    tail = []
+    if tl.loudness is not None and (measured is None or measured.input_i > -70):
+        tail += [loudnorm(tl, measured), f"aresample={tl.sample_rate}", fmt]
+    tail += [f"apad=whole_len={tl.samples}", f"atrim=end_sample={tl.samples}"]
+    return g.add([mix], tail, "aout")
+
+
+# ------------------------------------------------------------------ plans
+
+def _inputs(tl: Timeline, *, audio_only: bool) -> tuple[list[tuple[str, ...]], dict[int, int], Optional[int]]:
+    specs: list[tuple[str, ...]] = []
+    index_of: dict[int, int] = {}
+    for i, item in enumerate(tl.items):
+        if item.source is None or (audio_only and not item.uses_source_audio):
+            continue
+        index_of[i] = len(specs)
+        specs.append(_input_for(item))
+    music_input = None
+    if tl.music is not None:
+        m = tl.music
+        spec: list[str] = ["-stream_loop", "-1"] if m.loop else []
+        if m.start:
+            spec += ["-ss", num(m.start)]
+        music_input = len(specs)
+        specs.append(tuple(spec + ["-vn", "-i", m.path]))
+    return specs, index_of, music_input
+
+
+def encoder_args(preset: Preset, tl: Timeline, *, x264_preset: Optional[str] = None) -> list[str]:
+    v, a = preset.video, preset.audio
+    gop = max(1, int(round(preset.video.gop_seconds * float(tl.fps))))
+    args = ["-map", "[vout]", "-map", "[aout]", "-c:v", v.codec]
+    if v.codec == "libx264":
+        args += ["-preset", x264_preset or v.x264_preset, "-crf", str(v.crf), "-profile:v", v.profile,
+                 "-level:v", v.level]
+    args += ["-pix_fmt", v.pix_fmt, "-g", str(gop), "-frames:v", str(tl.frames),
+             "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709", "-color_range", "tv"]
+    if v.maxrate:
+        args += ["-maxrate", v.maxrate, "-bufsize", _double(v.maxrate)]
+    args += ["-c:a", a.codec, "-b:a", a.bitrate, "-ar", str(tl.sample_rate), "-ac", str(a.channels),
+             "-movflags", "+faststart"]
+    return args
+
+
+def _double(rate_text: str) -> str:
+    m = re.match(r"^(\d+(?:\.\d+)?)([kKmM]?)$", rate_text)
+    if not m:
+        return rate_text
+    return f"{num(Fraction(m.group(1)) * 2)}{m.group(2)}"
+
+
+def build_plan(tl: Timeline, preset: Preset, *, loudness: Optional[Loudness] = None,
+               x264_preset: Optional[str] = None) -> RenderPlan:
+    """The render: one graph with every item, the transitions, the music bed and loudness."""
+    specs, index_of, music_input = _inputs(tl, audio_only=False)
+    g = Graph()
+    vlabels = [_video_item(g, tl, i, item, index_of.get(i)) for i, item in enumerate(tl.items)]
+    vout = _join_video(g, tl, vlabels)
+    g.add([vout], ["setsar=1", "format=yuv420p"], "vout")
+    _audio_graph(g, tl, index_of, music_input, loudness, measuring=False)
+    return RenderPlan(inputs=tuple(specs), filter_complex=g.text(),
+                      output_args=tuple(encoder_args(preset, tl, x264_preset=x264_preset)),
+                      frames=tl.frames, samples=tl.samples, duration=tl.duration)
+
+
+def needs_loudness_pass(tl: Timeline) -> bool:
+    return tl.loudness is not None and (tl.music is not None or any(it.uses_source_audio for it in tl.items))
+
+
+def measure_argv(tl: Timeline) -> list[str]:
+    """First loudnorm pass: the audio half of the graph only (no video is decoded)."""
+    specs, index_of, music_input = _inputs(tl, audio_only=True)
+    g = Graph()
+    _audio_graph(g, tl, index_of, music_input, None, measuring=True)
+    args: list[str] = ["-y"]
+    for spec in specs:
+        args += list(spec)
+    return args + ["-filter_complex", g.text(), "-map", "[aout]", "-f", "null", "-"]
+
+
+def parse_loudnorm(stderr: str) -> Loudness:
+    """The JSON block loudnorm prints at the end of the first pass."""
+    import json
+    start = stderr.rfind("{")
+    end = stderr.rfind("}")
+    if start < 0 or end < start:
+        raise ValueError("loudnorm printed no measurements")
+    data = json.loads(stderr[start:end + 1])
+
+    def f(key: str) -> float:
+        value = str(data[key]).strip()
+        return -99.0 if value in ("-inf", "inf", "nan") else float(value)
+
+    return Loudness(f("input_i"), f("input_tp"), f("input_lra"), f("input_thresh"), f("target_offset"))

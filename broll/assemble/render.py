@@ -1,0 +1,109 @@
+"""Run a plan: measure loudness (pass 1), render (pass 2) into a temp file, rename into place.
+
+A failed or interrupted build never leaves a broken file at the output path and never
+destroys the previous reel: FFmpeg writes ``.reel.XXXX.part.mp4`` beside the target and
+only a successful run is renamed over it (``broll.atomic``).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Callable, Optional
+
+from broll.assemble.plan import (Loudness, RenderPlan, build_plan, measure_argv, needs_loudness_pass,
+                                 parse_loudnorm)
+from broll.assemble.resolve import OutputJob, resolve_timeline
+from broll.assemble.editlist import EditList
+from broll.atomic import atomic_path
+from broll.errors import FFmpegError
+from broll.media.ffmpeg import FFmpegProgress, run_ffmpeg
+from broll.templates.presets import Preset
+
+PREVIEW_HEIGHT = 360
+PREVIEW_FPS = "15"
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    path: Path
+    preset: str
+    width: int
+    height: int
+    fps: Fraction
+    frames: int
+    duration: Fraction
+    loudness: Optional[Loudness]
+    seconds: float
+
+    def to_dict(self) -> dict:
+        return {"path": str(self.path), "preset": self.preset, "width": self.width, "height": self.height,
+                "fps": float(self.fps), "frames": self.frames, "duration": float(self.duration),
+                "measured_lufs": None if self.loudness is None else self.loudness.input_i,
+                "render_seconds": round(self.seconds, 3)}
+
+
+def measure_loudness(job: OutputJob) -> Optional[Loudness]:
+    """EBU R128 pass 1 over the audio half of the graph; None when there is nothing to measure."""
+    tl = job.timeline
+    if not needs_loudness_pass(tl):
+        return None
+    stderr = run_ffmpeg(measure_argv(tl), what="measuring loudness", loglevel="info")
+    try:
+        return parse_loudnorm(stderr)
+    except (ValueError, KeyError) as exc:
+        raise FFmpegError(f"loudness measurement gave no result ({exc})") from None
+
+
+def plan_for(job: OutputJob, loudness: Optional[Loudness] = None, *, x264_preset: str | None = None) -> RenderPlan:
+    return build_plan(job.timeline, job.preset, loudness=loudness, x264_preset=x264_preset)
+
+
+def render(job: OutputJob, *, x264_preset: str | None = None,
+           on_progress: Callable[[FFmpegProgress], None] | None = None) -> RenderResult:
+    started = time.perf_counter()
+    loudness = measure_loudness(job)
+    plan = plan_for(job, loudness, x264_preset=x264_preset)
+    with atomic_path(job.path) as tmp:
+        try:
+            run_ffmpeg(plan.argv(str(tmp)), what=f"rendering {job.path.name}",
+                       total_seconds=float(plan.duration), on_progress=on_progress or (lambda p: None))
+        except FFmpegError as exc:
+            raise FFmpegError(f"rendering {job.path.name} failed; the previous file (if any) is untouched",
+                              relevant_tail(exc.stderr_tail), "run `broll plan` to see the exact command") from None
+    tl = job.timeline
+    return RenderResult(path=job.path, preset=job.preset.name, width=tl.width, height=tl.height, fps=tl.fps,
+                        frames=tl.frames, duration=tl.duration, loudness=loudness,
+                        seconds=time.perf_counter() - started)
+
+
+# FFmpeg's knock-on lines after the real failure: they say nothing about the cause
+_CONSEQUENCES = ("Task finished with error code", "Terminating thread with return code", "Could not open encoder",
+                 "Nothing was written into output file", "Error reinitializing filters", "Conversion failed")
+
+
+def relevant_tail(tail: str, limit: int = 6) -> str:
+    lines = [ln if len(ln) <= 240 else ln[:237] + "..." for ln in tail.splitlines()
+             if ln.strip() and not any(c in ln for c in _CONSEQUENCES)]
+    return "\n".join(lines[-limit:])
+
+
+def preview_preset(preset: Preset) -> Preset:
+    """A fast low-resolution proxy: short side 360 px, 15 fps, x264 ultrafast."""
+    factor = PREVIEW_HEIGHT / min(preset.width, preset.height)
+    return preset.scaled(min(1.0, factor), fps=PREVIEW_FPS, crf=28, x264_preset="ultrafast")
+
+
+def preview_path(path: Path) -> Path:
+    return path.with_name(f"{path.stem}.preview{path.suffix}")
+
+
+def preview_jobs(edit: EditList, jobs: list[OutputJob]) -> list[OutputJob]:
+    """One proxy per distinct output, written beside it as ``NAME.preview.mp4``."""
+    out = []
+    for job in jobs:
+        small = preview_preset(job.preset)
+        out.append(OutputJob(path=preview_path(job.path), preset=small, timeline=resolve_timeline(edit, small)))
+    return out

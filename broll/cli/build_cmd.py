@@ -1,0 +1,39 @@
+"""`broll build edit.yaml [--preview]`: validate exactly like `broll validate`, then render."""
+
+from __future__ import annotations
+
+import click
+
+from broll.cli.output import console, emit_json, progress_bar
+
+
+@click.command("build")
+@click.argument("edit_list", type=click.Path(dir_okay=False))
+@click.option("--preview", is_flag=True, help="Render a fast low-resolution proxy (NAME.preview.mp4).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable summary on stdout.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+def build_command(edit_list: str, preview: bool, as_json: bool, quiet: bool) -> None:
+    """Render the reel(s) an edit list describes: one FFmpeg graph per output."""
+    from broll.assemble.render import preview_jobs, render
+    from broll.assemble.resolve import validate_edit_list
+
+    edit, jobs = validate_edit_list(edit_list)
+    if preview:
+        jobs = preview_jobs(edit, jobs)
+    results = []
+    for job in jobs:
+        total = float(job.timeline.duration)
+        with progress_bar(f"{job.path.name}", total, enabled=not quiet) as update:
+            result = render(job, x264_preset=job.preset.video.x264_preset,
+                            on_progress=lambda p: update(min(p.out_seconds, total)))
+        results.append(result)
+        if not as_json:
+            console(stderr=True).print(
+                f"[green]built[/green] {result.path}  {result.width}x{result.height} "
+                f"{float(result.duration):.3f} s ({result.frames} frames) in {result.seconds:.1f} s")
+    if as_json:
+        emit_json({"ok": True, "edit_list": edit.source, "preview": preview,
+                   "outputs": [r.to_dict() for r in results]})
+    else:
+        for r in results:
+            click.echo(str(r.path))
