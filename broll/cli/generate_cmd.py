@@ -61,7 +61,8 @@ def run_command(batch: str, dry_run: bool, concurrency: int | None, poll_interva
     manifest = M.Manifest(spec.root)
     timeout = httpx.Timeout(spec.poll.request_timeout, connect=min(10.0, spec.poll.request_timeout))
     with httpx.Client(timeout=timeout, headers={"User-Agent": "broll-generate"}) as client:
-        provider = build(spec.provider, client, workdir=spec.root / ".broll" / "offline")
+        provider = build(spec.provider, client, workdir=spec.root / ".broll" / "offline",
+                         burn_caption=spec.caption)
         checker = None
         if qc:
             checker, why = default_checker()
@@ -137,7 +138,8 @@ def status_command(batch: str, as_json: bool) -> None:
 def _dry_run(spec, as_json: bool) -> int:
     from broll.generate.batch import plan_jobs
     from broll.generate.providers import build
-    provider = build(spec.provider, None, workdir=spec.root / ".broll" / "offline", require_keys=False)
+    provider = build(spec.provider, None, workdir=spec.root / ".broll" / "offline", require_keys=False,
+                     burn_caption=spec.caption)
     missing = [v for v in getattr(provider, "key_vars", ()) if not os.environ.get(v)]
     jobs = plan_jobs(spec, provider)
     total = sum((j.cost_est for j in jobs), Decimal("0"))

