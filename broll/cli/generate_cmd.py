@@ -121,6 +121,7 @@ def status_command(batch: str, as_json: bool) -> None:
     for summary, row in zip(summaries, rows):
         summary["tasks"] = [{k: t[k] for k in ("attempt", "seed", "task_id", "state", "cost", "reason")}
                             for t in manifest.tasks(row.clip_key)]
+    order = {(shot.id, v): i for i, shot in enumerate(spec.shots) for v in range(1, shot.variants + 1)}
     for shot in spec.shots:
         for v in range(1, shot.variants + 1):
             if (shot.id, v) not in known:
@@ -128,6 +129,7 @@ def status_command(batch: str, as_json: bool) -> None:
                                   "task_id": None, "seed": None, "attempt": 0, "qc": None, "cost": 0.0,
                                   "cost_est": 0.0, "fail_kind": None, "fail_code": None, "message": None,
                                   "placeholder": spec.provider == "offline", "sha256": None})
+    summaries.sort(key=lambda c: order.get((c["shot"], c["variant"]), len(order)))
     if as_json:
         emit_json({"batch": str(spec.path), "clips": summaries,
                    "spent": float(manifest.committed_cost(batch_id(spec)))})
