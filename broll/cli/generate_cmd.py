@@ -209,6 +209,9 @@ class _Reporter:
     def __call__(self, job, what: str, **info) -> None:
         if not self.enabled:
             return
+        if job is None:      # batch-level notes (pre-flight)
+            self.out.print(f"  note: {info.get('message', what)}", markup=False, highlight=False)
+            return
         if what == "poll":
             detail = info.get("state", "")
             if info.get("queue_pos") is not None:

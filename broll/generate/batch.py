@@ -152,7 +152,8 @@ class BatchRunner:
             row = self.manifest.get(job.key)
             if row.state in (M.SUBMITTING, M.IN_FLIGHT, M.DOWNLOADING, M.AMBIGUOUS) and not self._task_charged(row):
                 self.budget.hold(Decimal(row.cost_est))   # in flight from an earlier run: still reserved
-        pool = ThreadPoolExecutor(max_workers=self.settings.concurrency, thread_name_prefix="gen")
+        workers = self._preflight(jobs)
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="gen")
         try:
             futures = [pool.submit(self._run_job_safely, job) for job in jobs]
             for future in futures:
@@ -167,6 +168,30 @@ class BatchRunner:
         if self.fatal:
             raise self.fatal
         return [self.manifest.get(j.key) for j in jobs]
+
+    def _preflight(self, jobs: list[Job]) -> int:
+        """Ask the provider (where it can tell) for its balance and concurrency limit."""
+        workers = self.settings.concurrency
+        check = getattr(self.provider, "preflight", None)
+        if check is None:
+            return workers
+        try:
+            facts = check(self.spec.model_name)
+        except (httpx.HTTPError, BrollError) as exc:
+            self.on_event(None, "preflight", message=f"pre-flight check skipped ({exc})")
+            return workers
+        todo = [j for j in jobs if self.manifest.get(j.key).state not in M.FINISHED]
+        needed = sum((j.cost_est for j in todo), Decimal("0"))
+        balance = facts.get("balance_usd")
+        if balance is not None and Decimal(str(balance)) < needed:
+            self.on_event(None, "preflight", message=f"account balance ${balance:.2f} is below the ${needed:.2f} "
+                                                     "this batch still needs; it will stop when credit runs out")
+        limit = facts.get("max_concurrency")
+        if isinstance(limit, int) and 0 < limit < workers:
+            self.on_event(None, "preflight", message=f"concurrency {workers} lowered to the account's limit {limit}")
+            workers = limit
+        self.preflight_facts = facts
+        return workers
 
     def sleep(self, seconds: float) -> None:
         if self._halt.is_set():

@@ -236,3 +236,24 @@ def test_kling_resend_after_lost_answer_reuses_external_id_and_never_duplicates(
     externals = [r.json["external_task_id"] for r in fake.log if r.kind == "create"]
     assert len(fake.tasks) == 1 and len(set(externals)) == 1 and len(externals) == 2
     assert states(rows) == ["done"]
+
+
+def test_runway_preflight_caps_concurrency_and_warns_on_low_balance(fake_env, tmp_path):
+    fake = fake_env("runway", credit_balance=15, max_concurrent=1)     # $0.15 of credit
+    shots = [{"id": f"s{i}", "prompt": f"p{i}"} for i in range(3)]
+    spec = write_batch(tmp_path, "runway", shots, defaults={"duration": 2}, concurrency=4)
+    notes = []
+    runner, jobs = make_runner(spec, concurrency=4)
+    runner.on_event = lambda job, what, **info: notes.append(info.get("message")) if job is None else None
+    peak = []
+
+    def track(req):       # tasks started but not finished, seen at every request
+        peak.append(sum(1 for t in fake.tasks.values() if t.status not in ("SUCCEEDED", "FAILED")))
+
+    fake.on_request = track
+    rows = runner.run(jobs)
+    assert states(rows) == ["done"] * 3
+    assert any("below the $0.30" in n for n in notes)
+    assert any("lowered to the account's limit 1" in n for n in notes)
+    assert fake.count("organization") == 1
+    assert max(peak) <= 1

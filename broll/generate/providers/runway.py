@@ -75,6 +75,18 @@ class Runway(HttpProvider):
                 poll.fail_kind = FailKind.UNKNOWN
         return poll
 
+    def preflight(self, model: str) -> dict:
+        """Credit balance (USD) and this model's concurrency limit from ``GET /v1/organization``."""
+        raw = self.get(f"{self.base}/v1/organization")
+        facts: dict = {}
+        credits = raw.get("creditBalance")
+        if isinstance(credits, (int, float)):
+            facts["balance_usd"] = credits / 100          # 1 credit = $0.01
+        limits = ((raw.get("tier") or {}).get("models") or {}).get(model) or {}
+        if isinstance(limits.get("maxConcurrentGenerations"), int):
+            facts["max_concurrency"] = limits["maxConcurrentGenerations"]
+        return facts
+
     def cancel(self, task_id: str) -> None:
         self.send(RequestPlan("DELETE", f"{self.base}/v1/tasks/{task_id}", self.auth_headers()))
 
