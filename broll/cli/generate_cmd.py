@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import sys
 from decimal import Decimal
-from pathlib import Path
 
 import click
 
@@ -51,48 +50,24 @@ def run_command(batch: str, dry_run: bool, concurrency: int | None, poll_interva
     if dry_run:
         return _dry_run(spec, as_json)
 
-    import httpx
-
-    from broll.generate import manifest as M
-    from broll.generate.batch import BatchRunner, RunSettings, plan_jobs, row_summary
-    from broll.generate.gate import default_checker
-    from broll.generate.providers import build
+    from broll.generate.run import run_batch
     err = console(stderr=True)
-    manifest = M.Manifest(spec.root)
-    timeout = httpx.Timeout(spec.poll.request_timeout, connect=min(10.0, spec.poll.request_timeout))
-    with httpx.Client(timeout=timeout, headers={"User-Agent": "broll-generate"}) as client:
-        provider = build(spec.provider, client, workdir=spec.root / ".broll" / "offline",
-                         burn_caption=spec.caption)
-        checker = None
-        if qc:
-            checker, why = default_checker()
-            if why:
-                err.print(f"[yellow]warning:[/yellow] {why}")
-        settings = RunSettings(
-            concurrency=concurrency or spec.concurrency,
-            poll_interval=poll_interval if poll_interval is not None else spec.poll.interval,
-            queued_timeout=spec.poll.queued_timeout, running_timeout=spec.poll.running_timeout,
-            submit_retries=spec.retries.submit, poll_retries=spec.retries.poll,
-            download_retries=spec.retries.download,
-            backoff_base=float(os.environ.get("BROLL_BACKOFF_BASE", "0.5")),
-            resubmit_ambiguous=resubmit_ambiguous)
-        jobs = plan_jobs(spec, provider)
-        reporter = _Reporter(err, enabled=not as_json)
-        runner = BatchRunner(spec, provider, client, manifest, settings=settings, checker=checker,
-                             on_event=reporter)
-        reporter.budget = runner.budget
-        rows = runner.run(jobs)
-    summaries = [row_summary(r) for r in rows]
-    total = sum((Decimal(r.cost or "0") for r in rows), Decimal("0"))
+    reporter = _Reporter(err, enabled=not as_json)
+    result = run_batch(spec, concurrency=concurrency, poll_interval=poll_interval,
+                       qc=qc, resubmit_ambiguous=resubmit_ambiguous, on_event=reporter)
+    if result.gate_warning and as_json:
+        err.print(f"[yellow]warning:[/yellow] {result.gate_warning}")
+    summaries = result.clips
+    total = sum((Decimal(str(c["cost"])) for c in summaries), Decimal("0"))
     if as_json:
         emit_json({"batch": str(spec.path), "provider": spec.provider, "model": spec.model_name,
-                   "spent": float(runner.budget.spent), "cost_this_batch": float(total),
-                   "budget": spec.budget, "stopped": runner.budget.stopped, "clips": summaries})
+                   "spent": float(result.spent), "cost_this_batch": float(total),
+                   "budget": spec.budget, "stopped": result.stopped, "clips": summaries})
     else:
         _table(summaries, f"{spec.provider} / {spec.model_name}: ${total:.2f} charged for these clips"
                + (f" (budget ${spec.budget:.2f})" if spec.budget is not None else ""))
-        if runner.budget.stopped:
-            err.print(f"[red]stopped:[/red] {runner.budget.stopped}")
+        if result.stopped:
+            err.print(f"[red]stopped:[/red] {result.stopped}")
     return _exit_code(summaries)
 
 
@@ -209,8 +184,9 @@ class _Reporter:
     def __call__(self, job, what: str, **info) -> None:
         if not self.enabled:
             return
-        if job is None:      # batch-level notes (pre-flight)
-            self.out.print(f"  note: {info.get('message', what)}", markup=False, highlight=False)
+        if job is None:      # batch-level notes (pre-flight, QC gate missing)
+            label = "warning" if what == "gate" else "note"
+            self.out.print(f"{label}: {info.get('message', what)}", markup=False, highlight=False)
             return
         if what == "poll":
             detail = info.get("state", "")

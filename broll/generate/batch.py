@@ -14,7 +14,7 @@ import random
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -30,7 +30,7 @@ from broll.generate.gate import Checker, run_gate
 from broll.generate.provider import RETRY_ONCE, ClipSpec, FailKind, HTTPFailure, Poll, State, UrlExpired
 from broll.generate.retry import RetryBudget, backoff_delay
 from broll.generate.spec import BatchSpec, Shot
-from broll.hashing import file_sha256, text_sha256
+from broll.hashing import file_sha256
 
 # Errors where the request certainly never reached the server: resending is safe.
 NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)

@@ -41,7 +41,7 @@ def video_bytes(duration: float, kind: str = "testsrc") -> bytes:
                 if not ref.exists():
                     synth.make_image(ref, source="mandelbrot", size=(640, 360))
                 render_placeholder(path, caption="fake", prompt="fake provider", seed=1, duration=duration,
-                                   size=(320, 180), reference=ref)
+                                   size=(640, 360), reference=ref)
                 if kind == "flash":
                     flashing = path.with_name(f"flash-tmp-{duration:g}.mp4")
                     synth.run_ffmpeg(["-y", "-i", str(path), "-vf",
@@ -81,7 +81,7 @@ class Task:
 
     @property
     def status(self) -> str:
-        return self.steps[min(self.polls, len(self.steps) - 1)]
+        return self.steps[max(0, min(self.polls - 1, len(self.steps) - 1))]
 
 
 @dataclass

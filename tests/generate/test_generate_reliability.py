@@ -185,6 +185,7 @@ def test_unknown_state_keeps_polling_and_is_logged(fake_env, tmp_path):
     rows = runner.run(jobs)
     assert states(rows) == ["done"]
     assert ("unknown-state", {"status": "PAUSED_FOR_MAINTENANCE"}) in events
+    assert fake.count("poll") == 5 and fake.count("create") == 1      # polled through it, not aborted
 
 
 def test_poll_deadline_cancels_the_task(fake_env, tmp_path):
@@ -208,7 +209,7 @@ def test_fal_literal_failed_status_ends_polling(fake_env, tmp_path):
 
 
 def test_manifest_row_is_written_before_the_request(fake_env, tmp_path):
-    fake = fake_env("runway")
+    fake_env("runway")
     spec = write_batch(tmp_path, "runway", [{"id": "a", "prompt": "x"}], defaults={"duration": 2})
     runner, jobs = make_runner(spec)
     seen = []
