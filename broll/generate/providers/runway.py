@@ -93,7 +93,8 @@ class Runway(HttpProvider):
     def classify(self, status, body, kind, code, retryable):
         text = str(body).lower()
         code = (body.get("code") if isinstance(body, dict) else None) or code
-        if status in (400, 429) and ("credit" in text and ("insufficient" in text or "not enough" in text)):
+        if status in (400, 402, 429) and "credit" in text and any(
+                w in text for w in ("insufficient", "not enough", "enough credits", "out of", "balance")):
             return FailKind.NO_CREDIT, code, False, None
         if status == 429 and "daily" in text:
             return FailKind.QUOTA_DAILY, code, False, None
