@@ -119,9 +119,11 @@ def plan_jobs(spec: BatchSpec, provider) -> list[Job]:
     return jobs
 
 
-def expected_duration(provider, spec: ClipSpec) -> float:
+def expected_duration(provider, spec: ClipSpec) -> float | None:
+    """Length the download must have (±0.5 s), or None where the model decides (Replicate)."""
     from broll.generate.provider import nearest
-    return float(nearest(spec.duration_s, provider.capabilities(spec.model).durations))
+    caps = provider.capabilities(spec.model)
+    return float(nearest(spec.duration_s, caps.durations)) if caps.duration_known else None
 
 
 class BatchRunner:

@@ -258,3 +258,14 @@ def test_runway_preflight_caps_concurrency_and_warns_on_low_balance(fake_env, tm
     assert any("lowered to the account's limit 1" in n for n in notes)
     assert fake.count("organization") == 1
     assert max(peak) <= 1
+
+
+def test_replicate_models_choose_their_own_length(fake_env, tmp_path):
+    """Replicate inputs are per model; a 6 s clip for a 2 s request is not a corrupt download."""
+    fake = fake_env("replicate")
+    original = fake.new_task
+    fake.new_task = lambda body, duration, prompt, external_id=None: original(body, 6, prompt, external_id)
+    spec = write_batch(tmp_path, "replicate", [{"id": "a", "prompt": "x"}], defaults={"duration": 2})
+    runner, jobs = make_runner(spec)
+    rows = runner.run(jobs)
+    assert states(rows) == ["done"] and fake.count("download") == 1
