@@ -66,8 +66,15 @@ def run_command(batch: str, dry_run: bool, concurrency: int | None, poll_interva
     else:
         _table(summaries, f"{spec.provider} / {spec.model_name}: ${total:.2f} charged for these clips"
                + (f" (budget ${spec.budget:.2f})" if spec.budget is not None else ""))
+        from collections import Counter
+        counts = Counter(c["state"] for c in summaries)
+        err.print(", ".join(f"{n} {state}" for state, n in counts.most_common())
+                  + f"; ${result.spent:.2f} spent on this batch"
+                  + (f" of ${spec.budget:.2f}" if spec.budget is not None else ""), markup=False)
         if result.stopped:
             err.print(f"[red]stopped:[/red] {result.stopped}")
+        if counts.get("ambiguous") or counts.get("in_flight") or counts.get("skipped"):
+            err.print("re-run the same command to resume; see the note column", markup=False)
     return _exit_code(summaries)
 
 
