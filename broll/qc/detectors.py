@@ -134,7 +134,10 @@ def detect_freeze(ctx: Context, cfg: dict) -> list[Finding]:
     motion = np.where(keep, np.nan_to_num(sig["motion_top"], nan=0.0), np.nan)
     ctx.metrics["static"] = bool(static)
     out = []
-    if frac < cfg["static_fraction"]:
+    finite = motion[np.isfinite(motion)]
+    shot_moves = float(np.median(finite)) if finite.size else 0.0
+    # the shot as a whole must move: brightness changes and shimmer fake a little local flow
+    if frac < cfg["static_fraction"] and shot_moves >= cfg["min_motion"]:
         ctx_len = max(3, int(round(0.5 * ctx.fps)))
         for s, e in runs(frozen, min_len=int(cfg["min_frames"])):
             around = np.concatenate([motion[max(1, s - ctx_len):s], motion[e + 1:e + 1 + ctx_len]])
@@ -367,7 +370,7 @@ def detect_jump(ctx: Context, cfg: dict) -> list[Finding]:
     sig = ctx.signals
     err = sig["warp_mae"].copy()
     ssim = sig["ssim"].copy()
-    skip = ("cut", "glitch", "black", "freeze", "flash", "flicker")
+    skip = ("cut", "glitch", "black", "freeze", "flash", "flicker", "boil")
     excluded = np.zeros(ctx.n, bool)
     for s, e in ctx.spans(*skip):
         excluded[max(0, s - 2):e + 3] = True
@@ -377,11 +380,12 @@ def detect_jump(ctx: Context, cfg: dict) -> list[Finding]:
     omed, omad = _robust(occ[~excluded])
     drop = smed - ssim
     std = sig["luma_std"]
+    contrast_floor = cfg["min_contrast"] * float(np.median(std))
     out = []
     for t in range(1, ctx.n):
         if excluded[t] or not np.isfinite(err[t]):
             continue
-        if min(std[t - 1], std[t]) < cfg["min_contrast"]:
+        if min(std[t - 1], std[t]) < contrast_floor:
             continue  # nearly flat frames (the dark end of a fade): flow and SSIM mean little
         left = err[t - 1] if t - 1 >= 1 and np.isfinite(err[t - 1]) else 0.0
         right = err[t + 1] if t + 1 < ctx.n and np.isfinite(err[t + 1]) else 0.0
@@ -429,7 +433,7 @@ def detect_boil(ctx: Context, cfg: dict) -> list[Finding]:
     res = sig.cell_resid.astype(np.float64) / (sig.cell_texture.astype(np.float64) + cfg["texture_floor"])
     res[0] = np.nan
     excluded = np.zeros(ctx.n, bool)
-    for s, e in ctx.spans("cut", "glitch", "black", "flash", "jump"):
+    for s, e in ctx.spans("cut", "glitch", "black", "flash"):
         excluded[max(0, s - 1):e + 2] = True
     res[excluded] = np.nan
     with warnings.catch_warnings():
@@ -540,8 +544,8 @@ DETECTORS: dict[str, Detector] = {
     "flicker": detect_flicker,
     "glitch": detect_glitch,
     "cut": detect_cut,
-    "jump": detect_jump,
     "boil": detect_boil,
+    "jump": detect_jump,
     "blur": detect_blur,
     "letterbox": detect_letterbox,
     "interlace": detect_interlace,

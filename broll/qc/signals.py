@@ -330,8 +330,48 @@ def measure(path: str | os.PathLike, *, on_frame: Callable[[int], None] | None =
     info = info or probe(path)
     meter = SignalMeter(float(info.fps or 25), adaptive_threshold=adaptive_threshold,
                         min_content_val=min_content_val)
-    for fr in iter_analysis_frames(path):
+    for fr in _prefetch(iter_analysis_frames(path)):
         meter.add(fr)
         if on_frame is not None:
             on_frame(fr.index + 1)
     return meter.finish()
+
+
+def _prefetch(frames, depth: int = 6):
+    """Decode in a background thread while the caller measures: libavcodec and OpenCV release the
+    GIL, so decoding the next frames overlaps the measurement of this one. Errors re-raise here."""
+    import queue
+    import threading
+
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    done = object()
+    stop = threading.Event()
+
+    def produce():
+        try:
+            for fr in frames:
+                while not stop.is_set():
+                    try:
+                        q.put(fr, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            q.put(done)
+        except BaseException as exc:  # handed to the consumer
+            q.put(exc)
+
+    worker = threading.Thread(target=produce, name="broll-qc-decode", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = q.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        worker.join(timeout=5)
