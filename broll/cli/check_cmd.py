@@ -67,7 +67,7 @@ def check_command(ctx: click.Context, clips: tuple[str, ...], profile: str, as_j
     regenerated, so scripts and CI can gate on it.
     """
     from broll.media.probe import probe
-    from broll.qc import analyse, check, load_profile
+    from broll.qc import check, load_profile
 
     prof = load_profile(profile)  # a bad profile fails before any decoding
     root = _cache_root(project, no_cache)
@@ -82,9 +82,7 @@ def check_command(ctx: click.Context, clips: tuple[str, ...], profile: str, as_j
             with progress_bar(f"checking {Path(clip).name}", info.frame_count or None, enabled=not as_json) as update:
                 if sheet_dir:
                     from broll.qc.sheet import write_sheet
-                    report, signals = analyse(clip, prof, on_frame=update, keep_signals=True)
-                    if root is not None:
-                        check(clip, prof, root)  # stores the result for next time (cache hit or cheap)
+                    report, signals = check(clip, prof, root, on_frame=update, with_signals=True)
                     sheet = write_sheet(report, signals, clip, sheet_dir)
                 else:
                     report = check(clip, prof, root, on_frame=update)

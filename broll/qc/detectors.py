@@ -370,7 +370,7 @@ def detect_jump(ctx: Context, cfg: dict) -> list[Finding]:
     sig = ctx.signals
     err = sig["warp_mae"].copy()
     ssim = sig["ssim"].copy()
-    skip = ("cut", "glitch", "black", "freeze", "flash", "flicker", "boil")
+    skip = ("cut", "glitch", "black", "freeze", "flash", "flicker")
     excluded = np.zeros(ctx.n, bool)
     for s, e in ctx.spans(*skip):
         excluded[max(0, s - 2):e + 3] = True
@@ -433,7 +433,7 @@ def detect_boil(ctx: Context, cfg: dict) -> list[Finding]:
     res = sig.cell_resid.astype(np.float64) / (sig.cell_texture.astype(np.float64) + cfg["texture_floor"])
     res[0] = np.nan
     excluded = np.zeros(ctx.n, bool)
-    for s, e in ctx.spans("cut", "glitch", "black", "flash"):
+    for s, e in ctx.spans("cut", "glitch", "black", "flash", "jump"):
         excluded[max(0, s - 1):e + 2] = True
     res[excluded] = np.nan
     with warnings.catch_warnings():
@@ -544,8 +544,8 @@ DETECTORS: dict[str, Detector] = {
     "flicker": detect_flicker,
     "glitch": detect_glitch,
     "cut": detect_cut,
-    "boil": detect_boil,
     "jump": detect_jump,
+    "boil": detect_boil,
     "blur": detect_blur,
     "letterbox": detect_letterbox,
     "interlace": detect_interlace,

@@ -129,7 +129,7 @@ class SignalMeter:
 
     def __init__(self, fps: float, *, adaptive_threshold: float = 3.0, min_content_val: float = 15.0):
         import cv2
-        from scenedetect import AdaptiveDetector
+        from scenedetect import AdaptiveDetector, FrameTimecode
 
         self.cv2 = cv2
         self.fps = fps or 25.0
@@ -149,6 +149,7 @@ class SignalMeter:
         self.lum_counter = _TransitionCounter(FLASH_DELTA, FLASH_DARKER, FLASH_AREA)
         self.red_counter = _TransitionCounter(RED_DELTA, None, FLASH_AREA)
         self.prev_red_sat: np.ndarray | None = None
+        self.timecode = FrameTimecode
         self.detector = AdaptiveDetector(adaptive_threshold=adaptive_threshold, min_scene_len=1,
                                          min_content_val=min_content_val)
         self.scene_cuts: list[int] = []
@@ -217,8 +218,7 @@ class SignalMeter:
         lum_ev, red_ev = self._flash(bgr)
         v["flash_lum"].append(float(lum_ev))
         v["flash_red"].append(float(red_ev))
-        from scenedetect import FrameTimecode
-        for cut in self.detector.process_frame(FrameTimecode(t, self.fps), bgr):
+        for cut in self.detector.process_frame(self.timecode(t, self.fps), bgr):
             self.scene_cuts.append(cut.frame_num)
         small = cv2.resize(y, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
         cl = cv2.resize(y, CELL_GRID, interpolation=cv2.INTER_AREA).astype(np.float32).ravel()
