@@ -527,10 +527,11 @@ def detect_levels(ctx: Context, cfg: dict) -> list[Finding]:
         return []
     brng = float(np.mean(ctx.signals["brng"]))
     r103 = float(np.mean(ctx.signals["r103"]))
-    ctx.metrics["out_of_range"] = round(brng, 4)
-    if brng > cfg["max_fraction"]:
-        return [ctx.finding("levels", 0, ctx.n - 1, cfg["severity"], brng, cfg["max_fraction"],
-                            f"{brng:.1%} of luma outside 16-235 ({r103:.1%} outside EBU R103's 5-246)")]
+    ctx.metrics["out_of_range"] = round(r103, 4)
+    if r103 > cfg["max_fraction"]:
+        return [ctx.finding("levels", 0, ctx.n - 1, cfg["severity"], r103, cfg["max_fraction"],
+                            f"{r103:.1%} of luma outside EBU R103's 5-246 ({brng:.1%} outside 16-235): "
+                            "legalise levels before broadcast")]
     return []
 
 
