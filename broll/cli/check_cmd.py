@@ -72,7 +72,6 @@ def check_command(ctx: click.Context, clips: tuple[str, ...], profile: str, as_j
     prof = load_profile(profile)  # a bad profile fails before any decoding
     root = _cache_root(project, no_cache)
     out = console()
-    err = console(stderr=True)
     docs: list[dict] = []
     error_code = 0
     any_regenerate = False
@@ -91,7 +90,9 @@ def check_command(ctx: click.Context, clips: tuple[str, ...], profile: str, as_j
             error_code = error_code or exc.exit_code
             docs.append({"path": clip, "verdict": "error", "error": exc.message, "findings": []})
             if not as_json:
-                err.print(f"[bold red]Error:[/] {exc.message}" + (f"\n  hint: {exc.hint}" if exc.hint else ""))
+                click.echo(f"Error: {exc.message}", err=True)
+                if exc.hint:
+                    click.echo(f"  hint: {exc.hint}", err=True)
             continue
         doc = report.to_dict()
         if sheet is not None:
