@@ -8,7 +8,6 @@ flicker). No detector touches media: everything here is numpy on a few series pe
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -66,10 +65,6 @@ def runs(mask: np.ndarray, *, min_len: int = 1, max_gap: int = 0) -> list[tuple[
     return [(a, b) for a, b in out if b - a + 1 >= min_len]
 
 
-def _nan_false(x: np.ndarray) -> np.ndarray:
-    return np.nan_to_num(x, nan=-np.inf)
-
-
 def _robust(x: np.ndarray) -> tuple[float, float]:
     x = x[np.isfinite(x)]
     if x.size == 0:
@@ -122,7 +117,7 @@ def detect_freeze(ctx: Context, cfg: dict) -> list[Finding]:
     mae = sig["mae"]
     typical = float(np.nanmedian(mae)) if ctx.n > 1 else 0.0
     limit = min(cfg["max_mae"], cfg["max_relative"] * typical) if typical > 0 else cfg["max_mae"]
-    frozen = (_nan_false(-mae) >= -limit) & ~ctx.uniform
+    frozen = (np.nan_to_num(mae, nan=np.inf) <= limit) & ~ctx.uniform
     # frames of a strobe or a black insert say nothing about whether the shot moves
     keep = ~ctx.uniform.copy()
     for s, e in ctx.spans("flash"):
@@ -139,7 +134,11 @@ def detect_freeze(ctx: Context, cfg: dict) -> list[Finding]:
     # the shot as a whole must move: brightness changes and shimmer fake a little local flow
     if frac < cfg["static_fraction"] and shot_moves >= cfg["min_motion"]:
         ctx_len = max(3, int(round(0.5 * ctx.fps)))
+        sharp = _sharpness(sig)
+        sharp_med = float(np.median(sharp[~ctx.uniform])) if (~ctx.uniform).any() else 0.0
         for s, e in runs(frozen, min_len=int(cfg["min_frames"])):
+            if sharp_med > 0 and float(np.median(sharp[s:e + 1])) < 0.5 * sharp_med:
+                continue  # a heavy blur erases slow motion: the blur detector reports it
             around = np.concatenate([motion[max(1, s - ctx_len):s], motion[e + 1:e + 1 + ctx_len]])
             around = around[np.isfinite(around)]
             moving = float(np.median(around)) if around.size else 0.0
