@@ -247,4 +247,9 @@ def output_jobs(edit: EditList) -> list[OutputJob]:
 def validate_edit_list(path) -> tuple[EditList, list[OutputJob]]:
     """Everything `broll validate` checks: schema first, then media. Raises EditListErrors."""
     edit = load_edit_list(path)
-    return edit, output_jobs(edit)
+    jobs = output_jobs(edit)
+    from broll.assemble.stages import check_style_media
+    style_errors = check_style_media(edit)
+    if style_errors:
+        raise EditListErrors(style_errors)
+    return edit, jobs

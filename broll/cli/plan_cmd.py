@@ -40,9 +40,12 @@ def plan_command(edit_list: str, preview: bool, as_json: bool) -> None:
     from broll.assemble.resolve import validate_edit_list
     from broll.media.ffmpeg import ffmpeg_path
 
+    from broll.assemble.stages import apply_style, StageReport
+
     edit, jobs = validate_edit_list(edit_list)
     if preview:
         jobs = preview_jobs(edit, jobs)
+    jobs = apply_style(edit, jobs, StageReport(), lambda _: None)   # LUTs are cached: `build` reuses them
     report = []
     for job in jobs:
         tl = job.timeline
