@@ -21,6 +21,7 @@ from broll.errors import BrollError, EditListErrors, ExitCode
 COMMANDS: dict[str, str] = {
     "probe": "broll.cli.probe_cmd:probe_command",
     "presets": "broll.cli.presets_cmd:presets_command",
+    "review": "broll.cli.review_cmd:review_command",
 }
 
 

@@ -1,0 +1,86 @@
+"""`broll review [PROJECT_DIR|batch.yaml|edit.yaml]`: a local page to approve or reject each clip."""
+
+from __future__ import annotations
+
+import webbrowser
+
+import click
+
+from broll.cli.output import console, emit_json
+
+
+def _list(target: str | None, as_json: bool) -> None:
+    from broll.review.decisions import history, review_states
+    from broll.review.sources import resolve_source
+
+    src = resolve_source(target)
+    states = review_states(src.root, [c.path for c in src.clips])
+    known = {s.clip_path for s in states}
+    # decisions on clips no longer in the project still show: the record is the record
+    from broll.review.decisions import latest_decisions
+    gone = [d for k, d in latest_decisions(src.root).items() if k not in known]
+    if as_json:
+        emit_json({"project": str(src.root), "clips": [s.to_dict() for s in states],
+                   "not_in_project": [d.to_dict() for d in gone], "missing": src.missing,
+                   "history": len(history(src.root))})
+        return
+    from rich.table import Table
+
+    table = Table(title=f"review decisions in {src.root}", title_justify="left")
+    for col in ("clip", "state", "by", "when", "note"):
+        table.add_column(col, overflow="fold")
+    colour = {"approved": "green", "rejected": "red", "changed-since-approval": "yellow"}
+    for s in states:
+        d = s.decision
+        table.add_row(s.clip_path, f"[{colour.get(s.state, 'default')}]{s.state}[/]",
+                      d.reviewer if d else "", d.decided_at if d else "", d.note if d else "")
+    for d in gone:
+        table.add_row(d.clip_path, "[dim]not in project[/]", d.reviewer, d.decided_at, d.note)
+    for m in src.missing:
+        table.add_row(m, "[red]missing[/]", "", "", "")
+    out = console()
+    out.print(table)
+    counts: dict[str, int] = {}
+    for s in states:
+        counts[s.state] = counts.get(s.state, 0) + 1
+    out.print(", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "no clips")
+
+
+@click.command("review")
+@click.argument("target", required=False, type=click.Path())
+@click.option("--port", default=8765, show_default=True, help="Port to listen on (0: any free port).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to bind. Anything but loopback exposes your clips to the network.")
+@click.option("--no-browser", is_flag=True, help="Only print the URL.")
+@click.option("--list", "list_", is_flag=True, help="Print the decisions instead of serving the page.")
+@click.option("--json", "as_json", is_flag=True, help="With --list: machine-readable output.")
+def review_command(target: str | None, port: int, host: str, no_browser: bool, list_: bool, as_json: bool) -> None:
+    """Review every clip in a browser: play, frame-step, see QC findings, approve or reject.
+
+    TARGET is a project folder (default: here), a batch.yaml (its out: folder) or an
+    edit.yaml (its timeline clips). Decisions go into .broll/project.db.
+    """
+    if list_:
+        _list(target, as_json)
+        return
+    if as_json:
+        raise click.UsageError("--json goes with --list")
+    from broll.review.server import ReviewServer
+
+    server = ReviewServer(target, host=host, port=port)
+    n = len(server.app.source.clips)
+    err = console(stderr=True)
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        err.print(f"[yellow]warning:[/] listening on {host}: anyone who can reach it can watch these clips")
+    click.echo(server.url)
+    err.print(f"{n} clip{'s' if n != 1 else ''} in {server.app.root}; reviewing as {server.app.user}. "
+              "Ctrl-C to stop.")
+    if not no_browser:
+        webbrowser.open(server.url)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.httpd.server_close()
+    err.print("review server stopped")
