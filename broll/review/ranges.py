@@ -36,19 +36,21 @@ def parse_range(header: str | None, size: int) -> ByteRange | None:
         return None
     first, last = first.strip(), last.strip()
     try:
-        if first == "":                      # suffix range: the last N bytes
-            n = int(last)
-            if n < 0:
-                return None
-            if n == 0 or size == 0:
-                raise RangeNotSatisfiable(header)
-            return ByteRange(max(0, size - n), size - 1)
-        start = int(first)
-        end = int(last) if last else size - 1
+        suffix = int(last) if first == "" else None
+        start = int(first) if first != "" else 0
+        end = int(last) if first != "" and last else size - 1
     except ValueError:
         return None
-    if start < 0 or end < start:
+    if suffix is not None:                   # suffix range: the last N bytes
+        if suffix < 0:
+            return None
+        if suffix == 0 or size == 0:
+            raise RangeNotSatisfiable(header)
+        return ByteRange(max(0, size - suffix), size - 1)
+    if start < 0:
         return None
     if start >= size:
         raise RangeNotSatisfiable(header)
+    if end < start:
+        return None
     return ByteRange(start, min(end, size - 1))
