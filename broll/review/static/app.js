@@ -170,6 +170,7 @@ function updateTime() {
     $("strip-head").style.left = `${(t / d) * 100}%`;
   }
   $("btn-play").textContent = v.paused ? "\u25B6" : "\u275A\u275A";
+  document.body.dataset.paused = v.paused ? "1" : "0";
 }
 
 // ---- decisions --------------------------------------------------------------------------
@@ -234,6 +235,8 @@ document.addEventListener("keydown", (ev) => {
 async function start() {
   const v = video();
   v.addEventListener("timeupdate", updateTime);
+  v.addEventListener("loadeddata", () => { document.body.dataset.loaded = v.dataset.id; updateTime(); });
+  $("strip-img").addEventListener("load", () => { document.body.dataset.strip = current().id; });
   v.addEventListener("seeked", updateTime);
   v.addEventListener("play", updateTime);
   v.addEventListener("pause", updateTime);
