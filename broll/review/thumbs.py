@@ -14,6 +14,7 @@ import numpy as np
 
 from broll.atomic import write_bytes, write_text
 from broll.errors import MediaError
+from broll.hashing import text_sha256
 from broll.media.frames import sample_frames
 from broll.project import DB_DIR
 
@@ -107,7 +108,8 @@ def grade_preview(root: str | os.PathLike, path: Path, sha: str, lut: str | os.P
     if which not in ("before", "after"):
         raise ValueError(which)
     lut_p = Path(lut)
-    target = cache_dir(root) / f"grade-{sha[:24]}-{which}.jpg"
+    lut_id = text_sha256(str(lut_p.resolve()), lut_p.stat().st_mtime_ns)[:12]   # a new grade, a new preview
+    target = cache_dir(root) / f"grade-{sha[:24]}-{lut_id}-{which}.jpg"
     with _lock(str(target)):
         if target.is_file():
             return target
