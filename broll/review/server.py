@@ -29,13 +29,18 @@ from broll.hashing import file_sha256
 from broll.media.probe import probe
 from broll.review import context, thumbs
 from broll.review.decisions import current_user, latest_decisions, record_decision, state_for
-from broll.review.ranges import RangeNotSatisfiable, parse_range
+from broll.review.ranges import ByteRange, RangeNotSatisfiable, parse_range
 from broll.review.sources import Clip, ReviewSource, resolve_source
 
 STATIC_FILES = {"app.js": "text/javascript; charset=utf-8", "style.css": "text/css; charset=utf-8"}
 TOKEN_HEADER = "X-Broll-Token"
 MAX_BODY = 64 * 1024
 CHUNK = 256 * 1024
+# Longest answer to one range request. A <video> asks for "bytes=0-" and then stops reading
+# once its buffer is full, leaving the connection blocked in the middle of a body; Chromium
+# keeps at most six per host, so a few such stalls starve the next clip. Short 206 answers
+# free the connection at once and the element simply asks for the next range.
+MAX_RANGE = 2 * 1024 * 1024
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; media-src 'self'; "
        "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 
@@ -54,6 +59,10 @@ class ReviewApp:
         self._lock = threading.Lock()
         self._probes: dict[str, dict] = {}
         self.source: ReviewSource = resolve_source(target)
+        self.strips = thumbs.StripWorker(self.source.root)
+        for clip in self.source.clips:          # make every filmstrip ahead of the reviewer, in list order
+            if clip.path.is_file():
+                self.strips.want(clip.path, file_sha256(clip.path))
         self.allowed_hosts: set[str] | None = set()    # None: any Host (a deliberate non-loopback bind)
 
     @property
@@ -224,6 +233,8 @@ class ReviewHandler(BaseHTTPRequestHandler):
         except RangeNotSatisfiable:
             return self._send(HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE, b"", ctype,
                               {"Content-Range": f"bytes */{size}", "Accept-Ranges": "bytes"})
+        if rng and rng.length > MAX_RANGE:
+            rng = ByteRange(rng.start, rng.start + MAX_RANGE - 1)
         start, length = (rng.start, rng.length) if rng else (0, size)
         self.send_response(HTTPStatus.PARTIAL_CONTENT if rng else HTTPStatus.OK)
         self.send_header("Content-Type", ctype)
@@ -250,15 +261,22 @@ class ReviewHandler(BaseHTTPRequestHandler):
         if clip is None:
             return
         sha = file_sha256(clip.path)
-        _, times = thumbs.filmstrip(self.app.root, clip.path, sha)
-        self._json(200, {"url": f"/strip/{clip.id}.jpg?v={sha[:12]}", "times": times})
+        if sha in self.app.strips.failed:
+            return self._error(422, self.app.strips.failed[sha])
+        made = thumbs.cached_filmstrip(self.app.root, sha)
+        if made is None:
+            self.app.strips.want(clip.path, sha, urgent=True)
+            return self._json(HTTPStatus.ACCEPTED, {"pending": True})
+        self._json(200, {"url": f"/strip/{clip.id}.jpg?v={sha[:12]}", "times": made[1]})
 
     def _strip_image(self, clip_id: str) -> None:
         clip = self._clip_or_404(clip_id)
         if clip is None:
             return
-        img, _ = thumbs.filmstrip(self.app.root, clip.path, file_sha256(clip.path))
-        self._send(200, img.read_bytes(), "image/jpeg")
+        made = thumbs.cached_filmstrip(self.app.root, file_sha256(clip.path))
+        if made is None:
+            return self._error(404, "filmstrip not made yet: ask /api/strip first")
+        self._send(200, made[0].read_bytes(), "image/jpeg")
 
     def _grade(self, clip_id: str, which: str) -> None:
         clip = self._clip_or_404(clip_id)
@@ -299,6 +317,18 @@ class ReviewHandler(BaseHTTPRequestHandler):
         self._json(200, {"id": clip.id, "state": dec.decision, "decision": dec.to_dict()})
 
 
+class _QuietThreadingServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        """A browser hanging up mid-request (it does, constantly, while scrubbing) is not an error."""
+        import sys
+
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)
+
+
 class ReviewServer:
     """A running review server; ``url`` is what to open. Use as a context manager in tests."""
 
@@ -307,12 +337,11 @@ class ReviewServer:
         self.app = ReviewApp(target, token=token)
         handler = type("BoundReviewHandler", (ReviewHandler,), {"app": self.app, "quiet": quiet})
         try:
-            self.httpd = ThreadingHTTPServer((host, port), handler)
+            self.httpd = _QuietThreadingServer((host, port), handler)
         except OSError as exc:
             from broll.errors import InputError
             raise InputError(f"cannot listen on {host}:{port} ({exc.strerror})",
                              "another review may be running; pick a port with --port, or --port 0 for any free one") from None
-        self.httpd.daemon_threads = True
         self.host, self.port = host, self.httpd.server_address[1]
         if host in ("127.0.0.1", "localhost"):
             self.app.allowed_hosts = {f"{n}:{self.port}" for n in ("127.0.0.1", "localhost")}
@@ -338,6 +367,7 @@ class ReviewServer:
     def stop(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+        self.app.strips.stop()
 
     def __enter__(self) -> "ReviewServer":
         return self.start()

@@ -23,6 +23,8 @@ STRIP_WIDTH = 160          # per thumbnail
 PREVIEW_WIDTH = 480
 _LOCKS: dict[str, threading.Lock] = {}
 _LOCKS_GUARD = threading.Lock()
+# one decode at a time: thumbnails must never starve the requests that feed the player
+_DECODE = threading.Semaphore(1)
 
 
 def cache_dir(root: str | os.PathLike) -> Path:
@@ -51,7 +53,8 @@ def filmstrip(root: str | os.PathLike, path: Path, sha: str, *, count: int = STR
     with _lock(str(base)):
         if img_path.is_file() and meta_path.is_file():
             return img_path, json.loads(meta_path.read_text())["times"]
-        frames = sample_frames(path, count, width=width)
+        with _DECODE:
+            frames = sample_frames(path, count, width=width)
         if not frames:
             raise MediaError(f"{path}: no frame could be decoded for the filmstrip")
         h = min(f.image.shape[0] for f in frames)
@@ -113,7 +116,8 @@ def grade_preview(root: str | os.PathLike, path: Path, sha: str, lut: str | os.P
     with _lock(str(target)):
         if target.is_file():
             return target
-        frames = sample_frames(path, 1, width=PREVIEW_WIDTH)
+        with _DECODE:
+            frames = sample_frames(path, 1, width=PREVIEW_WIDTH)
         if not frames:
             raise MediaError(f"{path}: no frame could be decoded for the grade preview")
         img = frames[0].image[:, :, :3]
@@ -121,3 +125,50 @@ def grade_preview(root: str | os.PathLike, path: Path, sha: str, lut: str | os.P
             img = apply_cube(img, *read_cube(lut_p))
         write_bytes(target, _jpeg(img, 85))
         return target
+
+
+def cached_filmstrip(root: str | os.PathLike, sha: str, *, count: int = STRIP_FRAMES,
+                     width: int = STRIP_WIDTH) -> tuple[Path, list[float]] | None:
+    """The filmstrip if it was already made, without decoding anything."""
+    base = cache_dir(root) / f"strip-{sha[:24]}-{count}x{width}"
+    img_path, meta_path = base.with_suffix(".jpg"), base.with_suffix(".json")
+    if img_path.is_file() and meta_path.is_file():
+        return img_path, json.loads(meta_path.read_text())["times"]
+    return None
+
+
+class StripWorker:
+    """Makes filmstrips on one background thread, most wanted first.
+
+    Request threads never wait for a decode: a browser holds only six connections per host,
+    and a few requests parked behind thumbnail decodes would stall the clip being played.
+    """
+
+    def __init__(self, root: str | os.PathLike):
+        import itertools
+        import queue
+
+        self.root = root
+        self._queue: "queue.PriorityQueue[tuple[int, int, Path, str]]" = queue.PriorityQueue()
+        self._order = itertools.count()
+        self.failed: dict[str, str] = {}
+        self._thread = threading.Thread(target=self._run, name="broll-review-strips", daemon=True)
+        self._thread.start()
+
+    def want(self, path: Path, sha: str, *, urgent: bool = False) -> None:
+        self._queue.put((0 if urgent else 1, next(self._order), path, sha))
+
+    def stop(self) -> None:
+        self._queue.put((-1, next(self._order), None, None))
+
+    def _run(self) -> None:
+        while True:
+            _, _, path, sha = self._queue.get()
+            if path is None:
+                return
+            if cached_filmstrip(self.root, sha) is not None or sha in self.failed:
+                continue
+            try:
+                filmstrip(self.root, path, sha)
+            except Exception as exc:   # a damaged clip: the page shows why, the worker goes on
+                self.failed[sha] = getattr(exc, "message", str(exc))

@@ -129,12 +129,24 @@ function renderGen(c) {
     ["placeholder", g.placeholder ? "yes" : null]]));
 }
 
+async function fetchStrip(c) {
+  // 202 means the server is still making it: ask again while this clip is near the reviewer
+  for (let attempt = 0; attempt < 240; attempt++) {
+    const r = await fetch(`/api/strip/${c.id}`).catch(() => null);
+    if (!r) return null;
+    if (r.status === 200) return r.json();
+    if (r.status !== 202) return null;
+    if (Math.abs(state.clips.indexOf(c) - state.index) > 1) { delete state.strips[c.id]; return null; }
+    await new Promise((ok) => setTimeout(ok, 250));
+  }
+  return null;
+}
+
 async function loadStrip(c, show = true) {
   if (!c.sha256) return;
-  if (!state.strips[c.id]) {
-    state.strips[c.id] = fetch(`/api/strip/${c.id}`).then((r) => (r.ok ? r.json() : null)).catch(() => null);
-  }
+  if (!state.strips[c.id]) state.strips[c.id] = fetchStrip(c);
   const strip = await state.strips[c.id];
+  if (!strip) delete state.strips[c.id];
   if (!show || current() !== c) return;
   const img = $("strip-img");
   if (strip) { img.src = strip.url; img.dataset.times = JSON.stringify(strip.times); }
