@@ -191,3 +191,21 @@ def test_other_stages_context_is_shown(server, project):
     assert np.abs(a_ - b).mean() > 10
     # clips with no rows stay "nothing known"
     assert clips(server)["clips/b.mp4"]["qc"] is None
+
+
+def test_a_damaged_clip_is_listed_with_its_problem(project):
+    (project / "clips" / "broken.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"garbage" * 100)
+    with ReviewServer(project, port=0) as srv:
+        broken = clips(srv)["clips/broken.mp4"]
+        assert broken["state"] == "unreviewed" and broken["error"] and "broken.mp4" in broken["error"]
+        deadline = time.monotonic() + 60
+        while True:
+            resp, data = request(srv, "GET", f"/api/strip/{broken['id']}")
+            if resp.status != 202 or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        assert resp.status == 422 and json.loads(data)["error"]
+        # the rest of the project is unaffected, and the bad clip can still be rejected
+        status, body = post_decision(srv, {"id": broken["id"], "decision": "rejected", "note": "corrupt"},
+                                     token=srv.app.token)
+        assert status == 200 and body["state"] == "rejected"
