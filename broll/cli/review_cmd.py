@@ -16,13 +16,18 @@ def _list(target: str | None, as_json: bool) -> None:
     src = resolve_source(target)
     states = review_states(src.root, [c.path for c in src.clips])
     known = {s.clip_path for s in states}
-    # decisions on clips no longer in the project still show: the record is the record
+    # decisions on clips this review does not list (removed, or not in this edit list) still
+    # show: the record is the record
     from broll.review.decisions import latest_decisions
     gone = [d for k, d in latest_decisions(src.root).items() if k not in known]
     if as_json:
-        emit_json({"project": str(src.root), "clips": [s.to_dict() for s in states],
-                   "not_in_project": [d.to_dict() for d in gone], "missing": src.missing,
+        emit_json({"project": str(src.root), "source": src.kind, "clips": [s.to_dict() for s in states],
+                   "not_listed": [d.to_dict() for d in gone], "missing": src.missing,
                    "history": len(history(src.root))})
+        return
+    out = console()
+    if not states and not gone and not src.missing:
+        out.print(f"no clips found in {src.spec or src.root}")
         return
     from rich.table import Table
 
@@ -33,17 +38,21 @@ def _list(target: str | None, as_json: bool) -> None:
     for s in states:
         d = s.decision
         table.add_row(s.clip_path, f"[{colour.get(s.state, 'default')}]{s.state}[/]",
-                      d.reviewer if d else "", d.decided_at if d else "", d.note if d else "")
+                      d.reviewer if d else "", _when(d.decided_at) if d else "", d.note if d else "")
     for d in gone:
-        table.add_row(d.clip_path, "[dim]not in project[/]", d.reviewer, d.decided_at, d.note)
+        table.add_row(d.clip_path, f"[dim]not listed ({d.decision})[/]", d.reviewer, _when(d.decided_at), d.note)
     for m in src.missing:
         table.add_row(m, "[red]missing[/]", "", "", "")
-    out = console()
     out.print(table)
-    counts: dict[str, int] = {}
+    counts: dict[str, int] = {"missing": len(src.missing)} if src.missing else {}
     for s in states:
         counts[s.state] = counts.get(s.state, 0) + 1
     out.print(", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "no clips")
+
+
+def _when(iso: str) -> str:
+    """2026-11-23T21:41:02+00:00 -> 2026-11-23 21:41Z (the table is for people; JSON keeps seconds)."""
+    return iso[:16].replace("T", " ") + "Z" if iso.endswith("+00:00") else iso
 
 
 @click.command("review")

@@ -28,11 +28,11 @@ def test_list_table_and_json(project):
     assert data["clips"][1]["decision"]["reviewer"] == "ana" and data["history"] == 2
 
 
-def test_list_keeps_decisions_for_clips_that_left_the_project(project):
+def test_list_keeps_decisions_for_clips_no_longer_listed(project):
     record_decision(project, "clips/a.mp4", "approved")
     (project / "clips" / "a.mp4").unlink()
     data = json.loads(CliRunner().invoke(main, ["review", str(project), "--list", "--json"]).output)
-    assert [d["clip_path"] for d in data["not_in_project"]] == ["clips/a.mp4"]
+    assert [d["clip_path"] for d in data["not_listed"]] == ["clips/a.mp4"]
 
 
 def test_errors_are_one_line(tmp_path):
