@@ -13,6 +13,6 @@ The pieces, each with one job:
 """
 
 from broll.review.decisions import ReviewState, record_decision, review_states
-from broll.review.gate import review_required, unapproved
+from broll.review.gate import require_approved, review_required, unapproved
 
-__all__ = ["ReviewState", "record_decision", "review_states", "review_required", "unapproved"]
+__all__ = ["ReviewState", "record_decision", "require_approved", "review_states", "review_required", "unapproved"]

@@ -43,3 +43,11 @@ def review_required(blocked: list[tuple[str, str]], spec: str | None = None) -> 
     target = f" {spec}" if spec else ""
     return ReviewRequired(review_required_message(blocked),
                           f"run `broll review{target}` and approve them, or drop `review: required`")
+
+
+def require_approved(project_root: str | os.PathLike, clip_paths: Iterable[str | os.PathLike],
+                     spec: str | None = None) -> None:
+    """Raise ReviewRequired unless every clip is approved as it is now (the one call `broll build` makes)."""
+    blocked = unapproved(project_root, clip_paths)
+    if blocked:
+        raise review_required(blocked, spec)

@@ -92,3 +92,13 @@ def test_review_required_error_names_clips_and_the_fix():
     err = review_required([("clips/x.mp4", REJECTED)], "edit.yaml")
     assert isinstance(err, ReviewRequired) and err.exit_code == 6
     assert "clips/x.mp4 (rejected)" in err.message and "broll review edit.yaml" in err.hint
+
+
+def test_require_approved_raises_only_when_something_blocks(project):
+    from broll.review import require_approved
+
+    record_decision(project, "clips/a.mp4", APPROVED)
+    require_approved(project, ["clips/a.mp4"], "edit.yaml")
+    with pytest.raises(ReviewRequired, match=r"clips/b.mp4 \(unreviewed\)") as info:
+        require_approved(project, ["clips/a.mp4", "clips/b.mp4"], "edit.yaml")
+    assert "clips/a.mp4" not in info.value.message

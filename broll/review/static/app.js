@@ -228,6 +228,7 @@ const KEYS = {
   ",": () => step(-1),
   ".": () => step(1),
   n: () => $("note").focus(),
+  m: () => { video().muted = !video().muted; say(video().muted ? "sound off" : "sound on"); },
   u: () => { const i = nextIndex((x) => x.state !== "approved" && x.state !== "rejected", state.index + 1); if (i !== null) select(i); },
 };
 
