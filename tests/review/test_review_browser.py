@@ -174,3 +174,24 @@ def test_a_changed_clip_needs_review_again(page, project):
     assert current_path(page) == "clips/a.mp4"
     assert page.locator("#clip-state").inner_text() == "changed-since-approval"
     assert "earlier version" in page.locator("#last-decision").inner_text()
+
+
+def test_a_gif_shows_as_an_image_and_can_be_approved(browser, project):
+    from broll.media import synth
+
+    synth.make_clip(project / "clips" / "z.gif", size=(160, 90), duration=0.5, audio=None, codec_args=())
+    with ReviewServer(project, port=0) as srv:
+        pg = browser.new_page(viewport={"width": 1280, "height": 760})
+        pg.goto(srv.url)
+        pg.wait_for_selector("body[data-ready='1']")
+        pg.locator("#clips li", has_text="clips/z.gif").click()
+        pg.wait_for_selector("#gif:not([hidden])")
+        assert pg.locator("#video").is_hidden()
+        deadline = time.monotonic() + 10
+        while pg.evaluate("document.getElementById('gif').naturalWidth") != 160 and time.monotonic() < deadline:
+            pg.wait_for_timeout(50)
+        assert pg.evaluate("document.getElementById('gif').naturalWidth") == 160   # decoded, not a broken image
+        pg.keyboard.press("a")
+        wait_saved(pg, 1)
+        pg.close()
+    assert decisions(project)["clips/z.gif"][0] == "approved"

@@ -67,7 +67,11 @@ function select(i) {
   badge.className = "badge " + c.state;
   $("clip-pos").textContent = `${state.index + 1} / ${state.clips.length}`;
   const v = video();
-  if (v.dataset.id !== c.id) {
+  const isGif = /\.gif$/i.test(c.path);   // <video> cannot play GIF: show it as an image (no frame step)
+  $("gif").hidden = !isGif;
+  v.hidden = isGif;
+  if (isGif) { v.pause(); $("gif").src = c.media; }
+  else if (v.dataset.id !== c.id) {
     v.dataset.id = c.id;
     v.src = c.media;
     v.load();
