@@ -50,6 +50,20 @@ def _list(target: str | None, as_json: bool) -> None:
     out.print(", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "no clips")
 
 
+def _open_browser(url: str) -> bool:
+    """Open the page in a graphical browser; never a text browser in this terminal (which the
+    server's output shares), so on a Linux box with no display we only print the URL."""
+    import os
+    import sys
+
+    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        return False
+    try:
+        return bool(webbrowser.open(url, new=2))
+    except Exception:
+        return False
+
+
 def _when(iso: str) -> str:
     """2026-11-23T21:41:02+00:00 -> 2026-11-23 21:41Z (the table is for people; JSON keeps seconds)."""
     return iso[:16].replace("T", " ") + "Z" if iso.endswith("+00:00") else iso
@@ -84,8 +98,9 @@ def review_command(target: str | None, port: int, host: str, no_browser: bool, l
     click.echo(server.url)
     err.print(f"{n} clip{'s' if n != 1 else ''} in {server.app.root}; reviewing as {server.app.user}. "
               "Ctrl-C to stop.")
-    if not no_browser:
-        webbrowser.open(server.url)
+    if not no_browser and not _open_browser(server.url):
+        click.echo(f"no display here: open the URL in your browser "
+                   f"(over SSH: ssh -L {server.port}:127.0.0.1:{server.port} HOST)", err=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
