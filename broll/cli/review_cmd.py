@@ -50,6 +50,26 @@ def _list(target: str | None, as_json: bool) -> None:
     out.print(", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "no clips")
 
 
+def _send_back(target: str | None, dry_run: bool, as_json: bool) -> None:
+    from broll.review.sendback import send_back
+    from broll.review.sources import resolve_source
+
+    src = resolve_source(target)
+    sent = send_back(src.root, [c.path for c in src.clips], dry_run=dry_run)
+    if as_json:
+        emit_json({"dry_run": dry_run, "sent_back": [s.to_dict() for s in sent]})
+        return
+    verb = "would send back" if dry_run else "sent back"
+    if not sent:
+        click.echo("nothing to send back: no rejected clip here came from `broll generate`")
+        return
+    for s in sent:
+        click.echo(f"{verb} {s.clip} (shot {s.shot}, take {s.attempt} next; rejected file -> {s.kept_as})")
+    if not dry_run:
+        spec = src.spec.name if src.kind == "batch" and src.spec else "batch.yaml"
+        click.echo(f"run `broll generate {spec}` for the new takes, then `broll review` them")
+
+
 def _open_browser(url: str) -> bool:
     """Open the page in a graphical browser; never a text browser in this terminal (which the
     server's output shares), so on a Linux box with no display we only print the URL."""
@@ -76,18 +96,29 @@ def _when(iso: str) -> str:
               help="Address to bind. Anything but loopback exposes your clips to the network.")
 @click.option("--no-browser", is_flag=True, help="Only print the URL.")
 @click.option("--list", "list_", is_flag=True, help="Print the decisions instead of serving the page.")
-@click.option("--json", "as_json", is_flag=True, help="With --list: machine-readable output.")
-def review_command(target: str | None, port: int, host: str, no_browser: bool, list_: bool, as_json: bool) -> None:
+@click.option("--send-back", is_flag=True,
+              help="Mark rejected generated clips for a new take by the next `broll generate` run.")
+@click.option("--dry-run", is_flag=True, help="With --send-back: say what would be sent back, change nothing.")
+@click.option("--json", "as_json", is_flag=True, help="With --list or --send-back: machine-readable output.")
+def review_command(target: str | None, port: int, host: str, no_browser: bool, list_: bool, send_back: bool,
+                   dry_run: bool, as_json: bool) -> None:
     """Review every clip in a browser: play, frame-step, see QC findings, approve or reject.
 
     TARGET is a project folder (default: here), a batch.yaml (its out: folder) or an
     edit.yaml (its timeline clips). Decisions go into .broll/project.db.
     """
+    if list_ and send_back:
+        raise click.UsageError("--list and --send-back are separate runs")
     if list_:
         _list(target, as_json)
         return
+    if send_back:
+        _send_back(target, dry_run, as_json)
+        return
     if as_json:
-        raise click.UsageError("--json goes with --list")
+        raise click.UsageError("--json goes with --list or --send-back")
+    if dry_run:
+        raise click.UsageError("--dry-run goes with --send-back")
     from broll.review.server import ReviewServer
 
     server = ReviewServer(target, host=host, port=port)

@@ -21,14 +21,24 @@ def fake_qc(root: Path, sha: str, verdict: str, findings: list[dict]) -> None:
     conn.close()
 
 
-def fake_generation(root: Path, sha: str, file: str, prompt: str) -> None:
-    """A generation manifest row as broll.generate.manifest stores it (subset of gen_clips columns)."""
+GEN_CLIPS_SQL = """CREATE TABLE IF NOT EXISTS gen_clips (
+    clip_key TEXT PRIMARY KEY, batch TEXT NOT NULL, shot_id TEXT NOT NULL, variant INTEGER NOT NULL,
+    provider TEXT NOT NULL, model TEXT NOT NULL, prompt TEXT NOT NULL, state TEXT NOT NULL,
+    attempt INTEGER NOT NULL DEFAULT 0, output_retries INTEGER NOT NULL DEFAULT 0, seed INTEGER, client_key TEXT,
+    task_id TEXT, submitted_at REAL, cost_est TEXT NOT NULL DEFAULT '0', cost TEXT NOT NULL DEFAULT '0', file TEXT,
+    sha256 TEXT, size INTEGER, qc_verdict TEXT, fail_kind TEXT, fail_code TEXT, message TEXT,
+    placeholder INTEGER NOT NULL DEFAULT 0, request TEXT, updated_at REAL NOT NULL);"""
+
+
+def fake_generation(root: Path, sha: str, file: str, prompt: str, *, key: str = "k1", shot: str = "shot-1",
+                    attempt: int = 1) -> None:
+    """A generation manifest row with broll.generate.manifest's gen_clips schema (copied column for column)."""
     conn = connect(root)
-    conn.executescript("""CREATE TABLE IF NOT EXISTS gen_clips (clip_key TEXT PRIMARY KEY, batch TEXT, shot_id TEXT,
-        variant INTEGER, provider TEXT, model TEXT, prompt TEXT, state TEXT, attempt INTEGER, seed INTEGER,
-        cost TEXT, file TEXT, sha256 TEXT, placeholder INTEGER);""")
-    conn.execute("INSERT INTO gen_clips VALUES ('k1', 'demo', 'shot-1', 0, 'offline', 'placeholder-1', ?, 'done',"
-                 " 1, 42, '0.25', ?, ?, 0)", (prompt, file, sha))
+    conn.executescript(GEN_CLIPS_SQL)
+    conn.execute("INSERT INTO gen_clips (clip_key, batch, shot_id, variant, provider, model, prompt, state, attempt,"
+                 " seed, cost, file, sha256, task_id, qc_verdict, updated_at)"
+                 " VALUES (?, 'demo', ?, 0, 'offline', 'placeholder-1', ?, 'done', ?, 42, '0.25', ?, ?, 'task-1',"
+                 " 'pass', ?)", (key, shot, prompt, attempt, file, sha, time.time()))
     conn.close()
 
 
