@@ -37,7 +37,8 @@ def _list(target: str | None, as_json: bool) -> None:
     colour = {"approved": "green", "rejected": "red", "changed-since-approval": "yellow"}
     for s in states:
         d = s.decision
-        table.add_row(s.clip_path, f"[{colour.get(s.state, 'default')}]{s.state}[/]",
+        label = s.state if not d or d.clip_sha == s.current_sha else f"{s.state} (was {d.decision})"
+        table.add_row(s.clip_path, f"[{colour.get(s.state, 'default')}]{label}[/]",
                       d.reviewer if d else "", _when(d.decided_at) if d else "", d.note if d else "")
     for d in gone:
         table.add_row(d.clip_path, f"[dim]not listed ({d.decision})[/]", d.reviewer, _when(d.decided_at), d.note)
