@@ -58,3 +58,14 @@ def test_send_back_cli(project):
     assert "broll generate" in res.output and not a.exists()
     res = runner.invoke(main, ["review", str(project), "--send-back"])
     assert "nothing to send back" in res.output
+
+
+def test_send_back_without_a_generation_manifest_says_so(project):
+    import pytest
+
+    from broll.errors import InputError
+
+    record_decision(project, "clips/a.mp4", "rejected")
+    with pytest.raises(InputError, match="no generation manifest"):
+        send_back(project, [project / "clips" / "a.mp4"])
+    assert (project / "clips" / "a.mp4").is_file()
