@@ -77,22 +77,19 @@ def _load_yaml(path: Path) -> dict:
 
 
 def edit_list_clip_paths(path: Path) -> list[Path]:
-    """The ``clip:`` paths of an edit list's ``timeline:`` items, resolved against the YAML's folder.
+    """The media an edit list ships (its ``clip:`` and ``image:`` items), through the real parser,
+    so review sees exactly what ``broll build`` would render and gate."""
+    from broll.assemble.editlist import load_edit_list
 
-    A stand-in for the assemble stage's parser: it reads only what review needs.
-    """
-    data = _load_yaml(path)
-    items = data.get("timeline")
-    if not isinstance(items, list):
-        raise EditListError("needs a `timeline:` list of items", file=str(path), field="timeline")
-    out = []
-    for i, item in enumerate(items):
-        clip = item.get("clip") if isinstance(item, dict) else None
-        if isinstance(clip, str) and clip.strip():
-            p = Path(os.path.expanduser(clip))
-            out.append(p if p.is_absolute() else path.parent / p)
-        elif isinstance(item, dict) and "clip" in item:
-            raise EditListError("`clip:` must be a file path", file=str(path), field=f"timeline.{i}.clip")
+    edit = load_edit_list(path)
+    out: list[Path] = []
+    for entry in edit.timeline:
+        media = getattr(entry, "clip", None) or getattr(entry, "image", None)
+        if media:
+            p = Path(os.path.expanduser(media))
+            p = p if p.is_absolute() else edit.base_dir / p
+            if p not in out:
+                out.append(p)
     return out
 
 

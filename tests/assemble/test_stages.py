@@ -146,3 +146,23 @@ def test_qc_skip_drops_the_clip_and_warn_keeps_it(qc_project, write_edit):
     with pytest.raises(QCGateFailed):
         edit, jobs = validate_edit_list(write_edit(QC_EDIT % "stop"))
         prepare(edit, jobs)
+
+
+def test_review_required_refuses_until_approved(qc_project, write_edit):
+    from broll.review.decisions import record_decision
+    edit = write_edit("""
+        version: 1
+        output: out/reel.mp4
+        preset: tiny
+        loudness: null
+        review: required
+        timeline:
+          - clip: clips/good.mp4
+    """)
+    proc = run_cli("build", edit)
+    assert proc.returncode == 6, proc.stderr
+    assert "clips/good.mp4 (unreviewed)" in proc.stderr and "broll review" in proc.stderr
+    record_decision(qc_project, qc_project / "clips" / "good.mp4", "approved", note="ok")
+    proc = run_cli("build", edit, "-q")
+    assert proc.returncode == 0, proc.stderr
+    assert (qc_project / "out" / "reel.mp4").is_file()

@@ -26,7 +26,7 @@ def test_batch_spec_reviews_its_out_folder(project):
 
 def test_edit_list_reviews_its_timeline_clips_relative_to_the_yaml(project):
     edit = project / "edit.yaml"
-    edit.write_text("output: out/reel.mp4\ntimeline:\n  - clip: clips/b.mp4\n    in: 0.2\n"
+    edit.write_text("version: 1\noutput: out/reel.mp4\ntimeline:\n  - clip: clips/b.mp4\n    in: 0.2\n"
                     "  - title: Hello\n  - clip: clips/a.mp4\n  - clip: clips/b.mp4\n  - clip: clips/gone.mp4\n")
     src = resolve_source(edit)
     assert src.kind == "edit"
@@ -45,6 +45,6 @@ def test_bad_inputs_are_named(project, tmp_path):
     bad.write_text("timeline: [\n")
     with pytest.raises(EditListError, match="edit.yaml"):
         resolve_source(bad)
-    bad.write_text("timeline:\n  - clip: 3\n")
-    with pytest.raises(EditListError, match=r"timeline\.0\.clip"):
+    bad.write_text("version: 1\noutput: o.mp4\ntimeline:\n  - clip: [3]\n")
+    with pytest.raises(EditListError, match=r"timeline\[0\]\.clip"):
         resolve_source(bad)
