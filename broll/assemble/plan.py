@@ -112,6 +112,11 @@ class Loudness:
     target_offset: float
 
 
+def split_graph(filter_complex: str) -> list[str]:
+    """The graph's statements, for display (escaped ``\\;`` inside text stays put)."""
+    return re.split(r"(?<!\\);", filter_complex)
+
+
 # ------------------------------------------------------------------ inputs
 
 def _input_for(item: Item) -> tuple[str, ...]:

@@ -35,7 +35,7 @@ def plan_command(edit_list: str, preview: bool, as_json: bool) -> None:
     """Print each item's place on the reel and the FFmpeg command that would render it."""
     from pathlib import Path
 
-    from broll.assemble.plan import build_plan, needs_loudness_pass
+    from broll.assemble.plan import build_plan, needs_loudness_pass, split_graph
     from broll.assemble.render import preview_jobs
     from broll.assemble.resolve import validate_edit_list
     from broll.media.ffmpeg import ffmpeg_path
@@ -77,6 +77,6 @@ def plan_command(edit_list: str, preview: bool, as_json: bool) -> None:
         import shlex
         click.echo(shlex.join(rep["argv"]))
         click.echo("\nFilter graph, one statement per line:")
-        for statement in rep["filter_complex"].split(";"):
+        for statement in split_graph(rep["filter_complex"]):
             click.echo("  " + statement)
         click.echo("")
