@@ -46,6 +46,13 @@ def send_back(root: str | os.PathLike, clip_paths: list[Path], *, dry_run: bool 
     conn = connect(root)
     out: list[SentBack] = []
     try:
+        try:
+            generated = conn.execute("SELECT COUNT(*) FROM gen_clips").fetchone()[0]
+        except sqlite3.Error:
+            generated = 0   # the table appears once broll.generate has been imported anywhere
+        if not generated:
+            raise InputError("no generation manifest in this project",
+                             "--send-back works on clips made by `broll generate`")
         for st in rejected:
             full = root_p / st.clip_path if not Path(st.clip_path).is_absolute() else Path(st.clip_path)
             try:
