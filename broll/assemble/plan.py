@@ -356,6 +356,10 @@ def loudnorm(tl: Timeline, measured: Optional[Loudness]) -> str:
     base = f"loudnorm=I={num(Fraction(str(tl.loudness)))}:TP={num(Fraction(str(tl.true_peak)))}:LRA={num(Fraction(str(tl.lra)))}"
     if measured is None:
         return base + ":print_format=json"
+    gain = float(tl.loudness) - measured.input_i
+    if measured.input_tp + gain <= float(tl.true_peak) - 0.1:
+        # what linear loudnorm would do anyway, without its 192 kHz resample: a plain gain
+        return f"volume={gain:.2f}dB"
     return (base + f":measured_I={measured.input_i:.2f}:measured_TP={measured.input_tp:.2f}"
             f":measured_LRA={measured.input_lra:.2f}:measured_thresh={measured.input_thresh:.2f}"
             f":offset={measured.target_offset:.2f}:linear=true:print_format=none")
