@@ -19,15 +19,18 @@ from broll.errors import BrollError, EditListErrors, ExitCode
 
 # name -> "module:attribute"; each stage adds its own line.
 COMMANDS: dict[str, str] = {
-    "probe": "broll.cli.probe_cmd:probe_command",
-    "presets": "broll.cli.presets_cmd:presets_command",
-    "grade": "broll.cli.grade_cmd:grade_command",
-    "generate": "broll.cli.generate_cmd:generate_command",
-    "export": "broll.cli.export_cmd:export_command",
     "init": "broll.cli.init_cmd:init_command",
+    "generate": "broll.cli.generate_cmd:generate_command",
     "check": "broll.cli.check_cmd:check_command",
-    "validate": "broll.cli.validate_cmd:validate_command", "plan": "broll.cli.plan_cmd:plan_command", "build": "broll.cli.build_cmd:build_command", "demo": "broll.cli.demo_cmd:demo_command",
+    "grade": "broll.cli.grade_cmd:grade_command",
     "review": "broll.cli.review_cmd:review_command",
+    "validate": "broll.cli.validate_cmd:validate_command",
+    "plan": "broll.cli.plan_cmd:plan_command",
+    "build": "broll.cli.build_cmd:build_command",
+    "demo": "broll.cli.demo_cmd:demo_command",
+    "export": "broll.cli.export_cmd:export_command",
+    "presets": "broll.cli.presets_cmd:presets_command",
+    "probe": "broll.cli.probe_cmd:probe_command",
 }
 
 
