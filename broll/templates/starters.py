@@ -25,7 +25,7 @@ EDIT_LIST = "edit.yaml"
 DEFAULT_TEMPLATE = "product-teaser"
 
 # demo clip looks, cycled: (lavfi source, size, fps, audio tone or None)
-_DEMO_LOOKS = (("testsrc2", (1280, 720), 30, 440.0), ("smptebars", (640, 360), 25, None),
+_DEMO_LOOKS = (("testsrc2", (1280, 720), 30, 440.0), ("smptebars", (640, 360), 8, None),
                ("gradients", (960, 540), 24, 330.0), ("rgbtestsrc", (640, 480), 30, None),
                ("life", (640, 360), 30, None), ("cellauto", (720, 720), 30, None))
 
