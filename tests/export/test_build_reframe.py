@@ -79,3 +79,33 @@ def test_speed_change_retimes_the_path(project):
     result = CliRunner().invoke(main, ["build", str(project / "edit.yaml"), "--preview", "-q"])
     assert result.exit_code == 0, result.output
     assert _disc_whole(project / "out" / "slow.preview.mp4") >= 0.95
+
+
+def test_build_writes_opentimelineio(project, media):
+    import opentimelineio as otio
+    shutil.copy(media.tone(duration=3.0), project / "bed.m4a")
+    (project / "edit.yaml").write_text(
+        "version: 1\noutput: out/reel.mp4\n"
+        "defaults: {transition: {type: fade, duration: 0.5}}\n"
+        "music: {path: bed.m4a}\n"
+        "timeline:\n"
+        "  - {title: Hello, duration: 1.5}\n"
+        "  - {clip: reel.mp4, in: 0.5, out: 1.5, text: {value: Look, start: 0.2, end: 0.8}}\n"
+        "  - {clip: reel.mp4, in: 0, out: 2, speed: 2, transition: {type: wipeleft, duration: 0.4}}\n")
+    result = CliRunner().invoke(main, ["build", str(project / "edit.yaml"), "--otio", str(project / "reel.otio"),
+                                       "--otio-only", "--json"])
+    assert result.exit_code == 0, result.output
+    assert not (project / "out" / "reel.mp4").exists()
+    _, jobs = validate_edit_list(project / "edit.yaml")
+    tl = otio.adapters.read_from_file(str(project / "reel.otio"))
+    video, music = tl.tracks
+    assert abs(video.duration().to_seconds() - float(jobs[0].timeline.duration)) < 1e-6
+    assert abs(music.duration().to_seconds() - float(jobs[0].timeline.duration)) < 1e-6
+    clips = list(video.find_clips())
+    assert [c.name for c in clips] == ["Hello", "reel.mp4", "reel.mp4"]
+    assert isinstance(clips[0].media_reference, otio.schema.GeneratorReference)
+    assert abs(clips[1].source_range.start_time.to_seconds() - 0.75) < 1e-6     # in 0.5 + half the fade
+    assert clips[2].effects[0].time_scalar == 2
+    assert [m.name for c in clips for m in c.markers] == ["Hello", "Look"]
+    result = CliRunner().invoke(main, ["build", str(project / "edit.yaml"), "--otio-only"])
+    assert result.exit_code != 0 and "--otio-only needs --otio" in result.output
