@@ -62,3 +62,21 @@ def test_init_refuses_to_overwrite_and_suggests(tmp_path):
     assert "did you mean 'social-15s'" in str(result.exception.hint)
     without = json.loads(runner.invoke(main, ["init", "--json", str(tmp_path / "r")]).output)
     assert "clips/detail.mp4" in without["missing_media"]
+
+
+@pytest.mark.parametrize("name,seconds", [("social-15s", 15), ("product-teaser", None),
+                                          pytest.param("montage-60s", 60, marks=pytest.mark.slow)])
+def test_init_demo_projects_build_as_they_are(name, seconds, tmp_path):
+    folder = tmp_path / name
+    runner = CliRunner()
+    assert runner.invoke(main, ["init", "--template", name, "--demo", "--json", str(folder)]).exit_code == 0
+    result = runner.invoke(main, ["build", str(folder / "edit.yaml"), "--preview", "--json", "-q"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)["outputs"][0]
+    info = probe(out["path"])
+    assert info.has_audio and abs(float(info.duration) - out["duration"]) < 0.1
+    if seconds is not None:
+        # the template's promise, to the frame, at the preset's 30 fps (the 15 fps preview rounds transitions)
+        from broll.assemble.resolve import validate_edit_list
+        _, jobs = validate_edit_list(folder / "edit.yaml")
+        assert jobs[0].timeline.duration == seconds
