@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import sys
 from decimal import Decimal
-from pathlib import Path
 
 import click
 
@@ -51,47 +50,31 @@ def run_command(batch: str, dry_run: bool, concurrency: int | None, poll_interva
     if dry_run:
         return _dry_run(spec, as_json)
 
-    import httpx
-
-    from broll.generate import manifest as M
-    from broll.generate.batch import BatchRunner, RunSettings, plan_jobs, row_summary
-    from broll.generate.gate import default_checker
-    from broll.generate.providers import build
+    from broll.generate.run import run_batch
     err = console(stderr=True)
-    manifest = M.Manifest(spec.root)
-    timeout = httpx.Timeout(spec.poll.request_timeout, connect=min(10.0, spec.poll.request_timeout))
-    with httpx.Client(timeout=timeout, headers={"User-Agent": "broll-generate"}) as client:
-        provider = build(spec.provider, client, workdir=spec.root / ".broll" / "offline")
-        checker = None
-        if qc:
-            checker, why = default_checker()
-            if why:
-                err.print(f"[yellow]warning:[/yellow] {why}")
-        settings = RunSettings(
-            concurrency=concurrency or spec.concurrency,
-            poll_interval=poll_interval if poll_interval is not None else spec.poll.interval,
-            queued_timeout=spec.poll.queued_timeout, running_timeout=spec.poll.running_timeout,
-            submit_retries=spec.retries.submit, poll_retries=spec.retries.poll,
-            download_retries=spec.retries.download,
-            backoff_base=float(os.environ.get("BROLL_BACKOFF_BASE", "0.5")),
-            resubmit_ambiguous=resubmit_ambiguous)
-        jobs = plan_jobs(spec, provider)
-        reporter = _Reporter(err, enabled=not as_json)
-        runner = BatchRunner(spec, provider, client, manifest, settings=settings, checker=checker,
-                             on_event=reporter)
-        reporter.budget = runner.budget
-        rows = runner.run(jobs)
-    summaries = [row_summary(r) for r in rows]
-    total = sum((Decimal(r.cost or "0") for r in rows), Decimal("0"))
+    reporter = _Reporter(err, enabled=not as_json)
+    result = run_batch(spec, concurrency=concurrency, poll_interval=poll_interval,
+                       qc=qc, resubmit_ambiguous=resubmit_ambiguous, on_event=reporter)
+    if result.gate_warning and as_json:
+        err.print(f"[yellow]warning:[/yellow] {result.gate_warning}")
+    summaries = result.clips
+    total = sum((Decimal(str(c["cost"])) for c in summaries), Decimal("0"))
     if as_json:
         emit_json({"batch": str(spec.path), "provider": spec.provider, "model": spec.model_name,
-                   "spent": float(runner.budget.spent), "cost_this_batch": float(total),
-                   "budget": spec.budget, "stopped": runner.budget.stopped, "clips": summaries})
+                   "spent": float(result.spent), "cost_this_batch": float(total),
+                   "budget": spec.budget, "stopped": result.stopped, "clips": summaries})
     else:
         _table(summaries, f"{spec.provider} / {spec.model_name}: ${total:.2f} charged for these clips"
                + (f" (budget ${spec.budget:.2f})" if spec.budget is not None else ""))
-        if runner.budget.stopped:
-            err.print(f"[red]stopped:[/red] {runner.budget.stopped}")
+        from collections import Counter
+        counts = Counter(c["state"] for c in summaries)
+        err.print(", ".join(f"{n} {state}" for state, n in counts.most_common())
+                  + f"; ${result.spent:.2f} spent on this batch"
+                  + (f" of ${spec.budget:.2f}" if spec.budget is not None else ""), markup=False)
+        if result.stopped:
+            err.print(f"[red]stopped:[/red] {result.stopped}")
+        if counts.get("ambiguous") or counts.get("in_flight") or counts.get("skipped"):
+            err.print("re-run the same command to resume; see the note column", markup=False)
     return _exit_code(summaries)
 
 
@@ -120,6 +103,7 @@ def status_command(batch: str, as_json: bool) -> None:
     for summary, row in zip(summaries, rows):
         summary["tasks"] = [{k: t[k] for k in ("attempt", "seed", "task_id", "state", "cost", "reason")}
                             for t in manifest.tasks(row.clip_key)]
+    order = {(shot.id, v): i for i, shot in enumerate(spec.shots) for v in range(1, shot.variants + 1)}
     for shot in spec.shots:
         for v in range(1, shot.variants + 1):
             if (shot.id, v) not in known:
@@ -127,6 +111,7 @@ def status_command(batch: str, as_json: bool) -> None:
                                   "task_id": None, "seed": None, "attempt": 0, "qc": None, "cost": 0.0,
                                   "cost_est": 0.0, "fail_kind": None, "fail_code": None, "message": None,
                                   "placeholder": spec.provider == "offline", "sha256": None})
+    summaries.sort(key=lambda c: order.get((c["shot"], c["variant"]), len(order)))
     if as_json:
         emit_json({"batch": str(spec.path), "clips": summaries,
                    "spent": float(manifest.committed_cost(batch_id(spec)))})
@@ -137,7 +122,8 @@ def status_command(batch: str, as_json: bool) -> None:
 def _dry_run(spec, as_json: bool) -> int:
     from broll.generate.batch import plan_jobs
     from broll.generate.providers import build
-    provider = build(spec.provider, None, workdir=spec.root / ".broll" / "offline", require_keys=False)
+    provider = build(spec.provider, None, workdir=spec.root / ".broll" / "offline", require_keys=False,
+                     burn_caption=spec.caption)
     missing = [v for v in getattr(provider, "key_vars", ()) if not os.environ.get(v)]
     jobs = plan_jobs(spec, provider)
     total = sum((j.cost_est for j in jobs), Decimal("0"))
@@ -204,6 +190,10 @@ class _Reporter:
 
     def __call__(self, job, what: str, **info) -> None:
         if not self.enabled:
+            return
+        if job is None:      # batch-level notes (pre-flight, QC gate missing)
+            label = "warning" if what == "gate" else "note"
+            self.out.print(f"{label}: {info.get('message', what)}", markup=False, highlight=False)
             return
         if what == "poll":
             detail = info.get("state", "")

@@ -14,7 +14,7 @@ import random
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -30,7 +30,7 @@ from broll.generate.gate import Checker, run_gate
 from broll.generate.provider import RETRY_ONCE, ClipSpec, FailKind, HTTPFailure, Poll, State, UrlExpired
 from broll.generate.retry import RetryBudget, backoff_delay
 from broll.generate.spec import BatchSpec, Shot
-from broll.hashing import file_sha256, text_sha256
+from broll.hashing import file_sha256
 
 # Errors where the request certainly never reached the server: resending is safe.
 NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
@@ -119,9 +119,11 @@ def plan_jobs(spec: BatchSpec, provider) -> list[Job]:
     return jobs
 
 
-def expected_duration(provider, spec: ClipSpec) -> float:
+def expected_duration(provider, spec: ClipSpec) -> float | None:
+    """Length the download must have (±0.5 s), or None where the model decides (Replicate)."""
     from broll.generate.provider import nearest
-    return float(nearest(spec.duration_s, provider.capabilities(spec.model).durations))
+    caps = provider.capabilities(spec.model)
+    return float(nearest(spec.duration_s, caps.durations)) if caps.duration_known else None
 
 
 class BatchRunner:
@@ -152,7 +154,8 @@ class BatchRunner:
             row = self.manifest.get(job.key)
             if row.state in (M.SUBMITTING, M.IN_FLIGHT, M.DOWNLOADING, M.AMBIGUOUS) and not self._task_charged(row):
                 self.budget.hold(Decimal(row.cost_est))   # in flight from an earlier run: still reserved
-        pool = ThreadPoolExecutor(max_workers=self.settings.concurrency, thread_name_prefix="gen")
+        workers = self._preflight(jobs)
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="gen")
         try:
             futures = [pool.submit(self._run_job_safely, job) for job in jobs]
             for future in futures:
@@ -167,6 +170,30 @@ class BatchRunner:
         if self.fatal:
             raise self.fatal
         return [self.manifest.get(j.key) for j in jobs]
+
+    def _preflight(self, jobs: list[Job]) -> int:
+        """Ask the provider (where it can tell) for its balance and concurrency limit."""
+        workers = self.settings.concurrency
+        check = getattr(self.provider, "preflight", None)
+        if check is None:
+            return workers
+        try:
+            facts = check(self.spec.model_name)
+        except (httpx.HTTPError, BrollError) as exc:
+            self.on_event(None, "preflight", message=f"pre-flight check skipped ({exc})")
+            return workers
+        todo = [j for j in jobs if self.manifest.get(j.key).state not in M.FINISHED]
+        needed = sum((j.cost_est for j in todo), Decimal("0"))
+        balance = facts.get("balance_usd")
+        if balance is not None and Decimal(str(balance)) < needed:
+            self.on_event(None, "preflight", message=f"account balance ${balance:.2f} is below the ${needed:.2f} "
+                                                     "this batch still needs; it will stop when credit runs out")
+        limit = facts.get("max_concurrency")
+        if isinstance(limit, int) and 0 < limit < workers:
+            self.on_event(None, "preflight", message=f"concurrency {workers} lowered to the account's limit {limit}")
+            workers = limit
+        self.preflight_facts = facts
+        return workers
 
     def sleep(self, seconds: float) -> None:
         if self._halt.is_set():

@@ -113,27 +113,32 @@ class Manifest:
         with self._lock:
             return self.conn.execute(sql, params)
 
+    def _query(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
+        """Read all rows while holding the lock: worker threads share one connection."""
+        with self._lock:
+            return self.conn.execute(sql, params).fetchall()
+
     # -- reads ------------------------------------------------------------------------------
     def get(self, key: str) -> ClipRow | None:
-        row = self._exec("SELECT * FROM gen_clips WHERE clip_key = ?", (key,)).fetchone()
-        return ClipRow(dict(row)) if row else None
+        rows = self._query("SELECT * FROM gen_clips WHERE clip_key = ?", (key,))
+        return ClipRow(dict(rows[0])) if rows else None
 
     def rows(self, batch: str) -> list[ClipRow]:
-        cur = self._exec("SELECT * FROM gen_clips WHERE batch = ? ORDER BY shot_id, variant", (batch,))
-        return [ClipRow(dict(r)) for r in cur.fetchall()]
+        return [ClipRow(dict(r)) for r in
+                self._query("SELECT * FROM gen_clips WHERE batch = ? ORDER BY shot_id, variant", (batch,))]
 
     def tasks(self, key: str) -> list[dict]:
-        cur = self._exec("SELECT * FROM gen_tasks WHERE clip_key = ? ORDER BY attempt, created_at", (key,))
-        return [dict(r) for r in cur.fetchall()]
+        return [dict(r) for r in
+                self._query("SELECT * FROM gen_tasks WHERE clip_key = ? ORDER BY attempt, created_at", (key,))]
 
     def taken_task_ids(self) -> set[str]:
-        return {r[0] for r in self._exec("SELECT task_id FROM gen_tasks WHERE task_id IS NOT NULL").fetchall()}
+        return {r[0] for r in self._query("SELECT task_id FROM gen_tasks WHERE task_id IS NOT NULL")}
 
     def committed_cost(self, batch: str) -> Decimal:
         """Money already charged for this batch's clips in earlier runs."""
-        cur = self._exec("SELECT t.cost FROM gen_tasks t JOIN gen_clips c ON c.clip_key = t.clip_key "
-                         "WHERE c.batch = ?", (batch,))
-        return sum((Decimal(r[0]) for r in cur.fetchall()), Decimal("0"))
+        rows = self._query("SELECT t.cost FROM gen_tasks t JOIN gen_clips c ON c.clip_key = t.clip_key "
+                           "WHERE c.batch = ?", (batch,))
+        return sum((Decimal(r[0]) for r in rows), Decimal("0"))
 
     # -- writes (each one a committed transaction) -------------------------------------------
     def ensure(self, key: str, **fields: Any) -> ClipRow:

@@ -76,6 +76,7 @@ class Caps:
     ref_modes: tuple[str, ...] = ("data",)   # "data" (inline / data URI), "url"
     max_ref_bytes: int = 10 << 20
     reconcile: str = "none"             # how an ambiguous submit is found again: none | external_id | list
+    duration_known: bool = True         # False when the model may ignore the requested length
 
 
 @dataclass

@@ -79,6 +79,7 @@ class BatchSpec(Strict):
     poll: PollSettings = PollSettings()
     retries: RetrySettings = RetrySettings()
     prices: dict[str, dict[str, float]] = {}
+    caption: bool = False          # offline only: burn the shot id into placeholder clips
     shots: list[Shot] = Field(min_length=1)
 
     @field_validator("provider")

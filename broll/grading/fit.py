@@ -47,6 +47,7 @@ MAX_CHANGE = 5.0          # dE00, mean over the shot's pixels
 CONFIRMED_OVERLAP = 0.93  # above this the clip and reference clearly share content
 MIN_OVERLAP = 0.85        # below this the content differs: fall back to balance
 NEAR_GREY_CHROMA = 6.0    # p95 of C* below this: a near-grey clip
+NO_GAIN_TOLERANCE = 0.1   # dE00: a grade may not leave the palette further from the reference than this
 MIN_PIXELS = 500
 CURVE_KNOTS = 17
 GATE_SAMPLE = 40_000      # pixels used for safeguard measurements
@@ -208,11 +209,23 @@ def fit_shot(src: PixelPool | np.ndarray, ref: PixelPool | np.ndarray, *, method
     capped_strength, change = _cap_strength(core, s_sub, s_lab, strength, cap)
     if capped_strength < strength - 1e-6:
         safeguards.append("change-capped")
+    de_before = palette_distance(s_lab, r_lab)
     graded = Graded(core, capped_strength)
-    after_lab = rgb_to_lab(graded(s_sub))
+    de_after = palette_distance(rgb_to_lab(graded(s_sub)), r_lab)
+    if de_after > de_before + NO_GAIN_TOLERANCE:
+        # Do no harm, as measured: step the strength down until the palette is no further from
+        # the reference than it started, or leave the shot untouched.
+        safeguards.append("no-gain")
+        for factor in (0.75, 0.5, 0.25, 0.0):
+            graded = Graded(core, capped_strength * factor)
+            de_after = palette_distance(rgb_to_lab(graded(s_sub)), r_lab) if factor else de_before
+            if de_after <= de_before + NO_GAIN_TOLERANCE:
+                break
+        capped_strength = graded.strength
+        change = mean_change(s_lab, rgb_to_lab(graded(s_sub))) if capped_strength else 0.0
     return ShotFit(transform=graded, method=used if not paired else "paired", strength=capped_strength,
-                   safeguards=safeguards, de_before=palette_distance(s_lab, r_lab),
-                   de_after=palette_distance(after_lab, r_lab), change=change, overlap=overlap, paired=paired)
+                   safeguards=safeguards, de_before=de_before, de_after=de_after, change=change,
+                   overlap=overlap, paired=paired)
 
 
 # -- paired mode (image-to-video) --------------------------------------------------------

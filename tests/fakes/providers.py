@@ -29,6 +29,8 @@ def bad(status: int, body, headers=None):
 class RunwayFake(FakeProvider):
     name = "runway"
     unknown_state = False
+    credit_balance = 100_000          # credits (1 credit = $0.01)
+    max_concurrent = 20
 
     def steps_for(self, outcome):
         steps = ["PENDING", "THROTTLED", "RUNNING"]
@@ -44,6 +46,13 @@ class RunwayFake(FakeProvider):
             return bad(401, {"error": "Unauthorized"})
         if req.headers.get("x-runway-version") != "2024-11-06":
             return bad(400, {"error": "X-Runway-Version header is required"})
+        if req.method == "GET" and req.path == "/v1/organization":
+            req.kind = "organization"
+            models = {m: {"maxConcurrentGenerations": self.max_concurrent, "maxDailyGenerations": 500}
+                      for m in ("gen4_turbo", "gen4.5", "veo3.1")}
+            return 200, {"creditBalance": self.credit_balance,
+                         "tier": {"maxMonthlyCreditSpend": 1_000_000, "models": models},
+                         "usage": {"models": {}}}, {}
         if req.method == "POST" and req.path in ("/v1/image_to_video", "/v1/text_to_video"):
             req.kind = "create"
             if (f := self.take("create")):

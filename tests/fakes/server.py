@@ -37,8 +37,11 @@ def video_bytes(duration: float, kind: str = "testsrc") -> bytes:
                 synth.make_clip(path, size=(160, 90), fps=10, duration=duration, audio=None)
             else:
                 from broll.media.placeholder import render_placeholder
+                ref = _VIDEO_DIR / "mandelbrot.png"
+                if not ref.exists():
+                    synth.make_image(ref, source="mandelbrot", size=(640, 360))
                 render_placeholder(path, caption="fake", prompt="fake provider", seed=1, duration=duration,
-                                   size=(320, 180))
+                                   size=(640, 360), reference=ref)
                 if kind == "flash":
                     flashing = path.with_name(f"flash-tmp-{duration:g}.mp4")
                     synth.run_ffmpeg(["-y", "-i", str(path), "-vf",
@@ -78,7 +81,7 @@ class Task:
 
     @property
     def status(self) -> str:
-        return self.steps[min(self.polls, len(self.steps) - 1)]
+        return self.steps[max(0, min(self.polls - 1, len(self.steps) - 1))]
 
 
 @dataclass

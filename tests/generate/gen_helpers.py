@@ -44,7 +44,8 @@ def make_runner(spec_path: Path, *, checker=None, sleeps: Sleeps | None = None, 
     from broll.generate.spec import load_spec
     spec = load_spec(spec_path)
     client = client or httpx.Client(timeout=spec.poll.request_timeout)
-    provider = build(spec.provider, client, workdir=spec.root / ".broll" / "offline")
+    provider = build(spec.provider, client, workdir=spec.root / ".broll" / "offline",
+                     burn_caption=spec.caption)
     defaults = dict(poll_interval=0.01, backoff_base=0.01, submit_retries=5, poll_retries=10, download_retries=3)
     defaults.update(settings)
     runner = BatchRunner(spec, provider, client, M.Manifest(spec.root), settings=RunSettings(**defaults),

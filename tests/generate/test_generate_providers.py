@@ -121,3 +121,24 @@ def test_offline_renders_labelled_placeholders(style_ref, tmp_path, capsys):
     assert clips[0]["sha256"] != clips[1]["sha256"]
     info = probe(clips[2]["file"])
     assert info.size == (640, 360) and abs(float(info.duration) - 1) < 0.1
+
+
+def test_offline_caption_is_opt_in_and_burnt_in(style_ref, tmp_path, capsys):
+    from broll.media.frames import sample_frames
+    plain = write_batch(tmp_path, "offline", [{"id": "cap", "prompt": "x"}], style_reference=str(style_ref),
+                        seed=3, defaults={"duration": 1})
+    code, out, _ = run_cli(["generate", str(plain), "--json", "--no-qc"], capsys)
+    without = json.loads(out)["clips"][0]["file"]
+    captioned_dir = tmp_path / "captioned"
+    captioned_dir.mkdir()
+    spec = write_batch(captioned_dir, "offline", [{"id": "cap", "prompt": "x"}], style_reference=str(style_ref),
+                       seed=3, defaults={"duration": 1}, caption=True)
+    code, out, _ = run_cli(["generate", str(spec), "--json", "--no-qc"], capsys)
+    assert code == 0
+    with_caption = json.loads(out)["clips"][0]["file"]
+    a, b = sample_frames(without, 1, width=320)[0], sample_frames(with_caption, 1, width=320)[0]
+    pa, pb = a.image, b.image
+    h = pa.shape[0]
+    # the caption sits in the bottom-left corner; the rest of the picture is the same move
+    assert abs(pa[h * 3 // 4:, : pa.shape[1] // 2].astype(int) - pb[h * 3 // 4:, : pb.shape[1] // 2]).mean() > 10
+    assert abs(pa[: h // 2].astype(int) - pb[: h // 2]).mean() < 2

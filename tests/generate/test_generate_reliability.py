@@ -185,6 +185,7 @@ def test_unknown_state_keeps_polling_and_is_logged(fake_env, tmp_path):
     rows = runner.run(jobs)
     assert states(rows) == ["done"]
     assert ("unknown-state", {"status": "PAUSED_FOR_MAINTENANCE"}) in events
+    assert fake.count("poll") == 5 and fake.count("create") == 1      # polled through it, not aborted
 
 
 def test_poll_deadline_cancels_the_task(fake_env, tmp_path):
@@ -208,7 +209,7 @@ def test_fal_literal_failed_status_ends_polling(fake_env, tmp_path):
 
 
 def test_manifest_row_is_written_before_the_request(fake_env, tmp_path):
-    fake = fake_env("runway")
+    fake_env("runway")
     spec = write_batch(tmp_path, "runway", [{"id": "a", "prompt": "x"}], defaults={"duration": 2})
     runner, jobs = make_runner(spec)
     seen = []
@@ -236,3 +237,35 @@ def test_kling_resend_after_lost_answer_reuses_external_id_and_never_duplicates(
     externals = [r.json["external_task_id"] for r in fake.log if r.kind == "create"]
     assert len(fake.tasks) == 1 and len(set(externals)) == 1 and len(externals) == 2
     assert states(rows) == ["done"]
+
+
+def test_runway_preflight_caps_concurrency_and_warns_on_low_balance(fake_env, tmp_path):
+    fake = fake_env("runway", credit_balance=15, max_concurrent=1)     # $0.15 of credit
+    shots = [{"id": f"s{i}", "prompt": f"p{i}"} for i in range(3)]
+    spec = write_batch(tmp_path, "runway", shots, defaults={"duration": 2}, concurrency=4)
+    notes = []
+    runner, jobs = make_runner(spec, concurrency=4)
+    runner.on_event = lambda job, what, **info: notes.append(info.get("message")) if job is None else None
+    peak = []
+
+    def track(req):       # tasks started but not finished, seen at every request
+        peak.append(sum(1 for t in fake.tasks.values() if t.status not in ("SUCCEEDED", "FAILED")))
+
+    fake.on_request = track
+    rows = runner.run(jobs)
+    assert states(rows) == ["done"] * 3
+    assert any("below the $0.30" in n for n in notes)
+    assert any("lowered to the account's limit 1" in n for n in notes)
+    assert fake.count("organization") == 1
+    assert max(peak) <= 1
+
+
+def test_replicate_models_choose_their_own_length(fake_env, tmp_path):
+    """Replicate inputs are per model; a 6 s clip for a 2 s request is not a corrupt download."""
+    fake = fake_env("replicate")
+    original = fake.new_task
+    fake.new_task = lambda body, duration, prompt, external_id=None: original(body, 6, prompt, external_id)
+    spec = write_batch(tmp_path, "replicate", [{"id": "a", "prompt": "x"}], defaults={"duration": 2})
+    runner, jobs = make_runner(spec)
+    rows = runner.run(jobs)
+    assert states(rows) == ["done"] and fake.count("download") == 1

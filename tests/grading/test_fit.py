@@ -151,3 +151,30 @@ def test_one_transform_per_shot_has_no_jitter_but_per_frame_fits_do():
 def test_ciede2000_matches_sharma_pair_1():
     d = delta_e00(np.array([50.0, 2.6772, -79.7751]), np.array([50.0, 0.0, -82.7485]))
     assert abs(float(d) - 2.0425) < 1e-4
+
+
+def test_a_grade_never_leaves_the_palette_further_from_the_reference():
+    """The no-gain safeguard: whatever the method picks, the reported palette distance never grows."""
+    rng = np.random.default_rng(3)
+    for name in PHOTOS:
+        truth = photo(name)
+        for cast in STANDARD_CASTS:
+            src = cast.apply(truth)
+            for method in ("mkl", "reinhard", "balance"):
+                ref = truth[:, ::-1] if rng.random() < 0.5 else truth[::2, ::2]
+                fitted = fit_shot(pool([src]), pool([ref]), method=method, strength=1.0)
+                assert fitted.de_after <= fitted.de_before + 0.1, (name, method, fitted.safeguards)
+
+
+def test_no_gain_steps_down_a_grade_that_would_move_away():
+    class Worse:
+        """A transform that pushes everything towards magenta."""
+        def __call__(self, rgb):
+            out = np.array(rgb, dtype=np.float64)
+            out[..., 1] *= 0.6
+            return out
+
+    src = photo("coffee")
+    fitted = fit_shot(pool([src]), pool([src]), core=Worse(), strength=1.0)
+    assert "no-gain" in fitted.safeguards
+    assert fitted.strength == 0.0 and fitted.de_after == fitted.de_before and fitted.change == 0.0

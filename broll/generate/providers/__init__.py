@@ -23,10 +23,11 @@ DEFAULT_MODELS = {"runway": "gen4_turbo", "kling": "kling-v2-1", "luma": "ray-2"
                   "fal": "pika/v2.2", "replicate": "minimax/video-01", "offline": "placeholder"}
 
 
-def build(name: str, client: httpx.Client | None, *, workdir: Path, require_keys: bool = True):
+def build(name: str, client: httpx.Client | None, *, workdir: Path, require_keys: bool = True,
+          burn_caption: bool = False):
     """An adapter for ``name``; raises AuthError naming the variable when a key is missing."""
     cls = lookup(PROVIDERS, "provider", name)
     if cls is Offline:
-        return Offline(workdir)
+        return Offline(workdir, burn_caption=burn_caption)
     keys = {var: env_key(var, name, required=require_keys) for var in cls.key_vars}
     return cls(client, base_url(name, cls.default_base), keys)

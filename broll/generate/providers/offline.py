@@ -24,8 +24,9 @@ class Offline:
     default_base = ""
     placeholder = True
 
-    def __init__(self, workdir: Path):
+    def __init__(self, workdir: Path, burn_caption: bool = False):
         self.workdir = Path(workdir)
+        self.burn_caption = burn_caption
 
     def capabilities(self, model: str) -> Caps:
         return Caps(seed=True, durations=tuple(range(1, 31)), aspects=("16:9", "9:16", "1:1", "4:5", "4:3", "21:9"),
@@ -41,14 +42,15 @@ class Offline:
         return RequestPlan("RENDER", f"file://{self._path('offline-' + client_key)}", {},
                            {"caption": spec.caption, "prompt": spec.prompt, "seed": spec.seed,
                             "duration": spec.duration_s, "aspect": spec.aspect, "resolution": spec.resolution,
-                            "reference": spec.ref_image, "placeholder": True})
+                            "reference": spec.ref_image, "placeholder": True,
+                            "burn_caption": self.burn_caption})
 
     def submit(self, spec: ClipSpec, client_key: str) -> str:
         task_id = f"offline-{client_key}"
         short = RESOLUTIONS.get(spec.resolution or "", 360)
         render_placeholder(self._path(task_id), caption=spec.caption or client_key, prompt=spec.prompt,
                            seed=spec.seed or 0, duration=spec.duration_s, size=size_for(spec.aspect, short),
-                           reference=spec.ref_image)
+                           reference=spec.ref_image, burn_caption=self.burn_caption)
         return task_id
 
     def poll(self, task_id: str) -> Poll:

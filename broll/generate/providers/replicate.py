@@ -26,7 +26,7 @@ class Replicate(HttpProvider):
 
     def capabilities(self, model: str) -> Caps:
         return Caps(seed=True, durations=tuple(range(1, 21)), aspects=("16:9", "9:16", "1:1", "4:3", "3:4"),
-                    ref_modes=("data", "url"), reconcile="list")
+                    ref_modes=("data", "url"), reconcile="list", duration_known=False)
 
     def auth_headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.keys.get('REPLICATE_API_TOKEN') or ''}"}

@@ -75,13 +75,26 @@ class Runway(HttpProvider):
                 poll.fail_kind = FailKind.UNKNOWN
         return poll
 
+    def preflight(self, model: str) -> dict:
+        """Credit balance (USD) and this model's concurrency limit from ``GET /v1/organization``."""
+        raw = self.get(f"{self.base}/v1/organization")
+        facts: dict = {}
+        credits = raw.get("creditBalance")
+        if isinstance(credits, (int, float)):
+            facts["balance_usd"] = credits / 100          # 1 credit = $0.01
+        limits = ((raw.get("tier") or {}).get("models") or {}).get(model) or {}
+        if isinstance(limits.get("maxConcurrentGenerations"), int):
+            facts["max_concurrency"] = limits["maxConcurrentGenerations"]
+        return facts
+
     def cancel(self, task_id: str) -> None:
         self.send(RequestPlan("DELETE", f"{self.base}/v1/tasks/{task_id}", self.auth_headers()))
 
     def classify(self, status, body, kind, code, retryable):
         text = str(body).lower()
         code = (body.get("code") if isinstance(body, dict) else None) or code
-        if status in (400, 429) and ("credit" in text and ("insufficient" in text or "not enough" in text)):
+        if status in (400, 402, 429) and "credit" in text and any(
+                w in text for w in ("insufficient", "not enough", "enough credits", "out of", "balance")):
             return FailKind.NO_CREDIT, code, False, None
         if status == 429 and "daily" in text:
             return FailKind.QUOTA_DAILY, code, False, None
