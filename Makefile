@@ -18,6 +18,7 @@ demo: $(STAMP)
 	$(BIN)/broll demo demo-project
 
 test: $(STAMP)
+	sh scripts/install-browser.sh
 	$(BIN)/python -m pytest -n 2 -q
 
 test-fast: $(STAMP)

@@ -3,8 +3,8 @@
 For 1080p30 H.264 clips (x264 medium, CRF 20) of light (testsrc2) and dense (mandelbrot) content,
 time a plain ``ffmpeg -i clip -f null -`` decode and the whole ``broll check clip --no-cache --json``
 command (Python start-up included), interleaved, median of ``--repeat`` runs. Prints the ratio
-(target <= 2x), times real time (target >= 5x on light content) and the check's peak resident
-memory; a clip three times longer shows whether memory stays flat in clip length.
+(target <= 2x), times real time (target >= 5x on light content), the CPU seconds of both (less
+sensitive to other load on a shared machine than wall time) and the check's peak resident memory; a clip three times longer shows whether memory stays flat in clip length.
 
     .venv/bin/python benchmarks/qc_speed.py [--repeat 3] [--seconds 10]
 
@@ -29,8 +29,8 @@ from broll.media.ffmpeg import ffmpeg_path
 X264_MEDIUM = ("-c:v", "libx264", "-preset", "medium", "-crf", "20", "-pix_fmt", "yuv420p")
 
 
-def _timed(cmd: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MiB) of one child process."""
+def _timed(cmd: list[str]) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds (user + system) and peak RSS (MiB) of one child process."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -39,7 +39,7 @@ def _timed(cmd: list[str]) -> tuple[float, float]:
     err = proc.stderr.read().decode() if proc.stderr else ""
     if proc.returncode not in (0, 1):
         raise SystemExit(f"{cmd[0]} failed ({proc.returncode}): {err[-400:]}")
-    return wall, usage.ru_maxrss / 1024.0
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024.0
 
 
 def main() -> None:
@@ -65,18 +65,24 @@ def main() -> None:
                             codec_args=X264_MEDIUM)
         paths[label] = path
     print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
-    print(f"{'clip':34s} {'ffmpeg -f null':>14s} {'broll check':>12s} {'ratio':>7s} {'x realtime':>11s} {'peak MiB':>9s}")
+    print(f"{'clip':34s} {'ffmpeg -f null':>14s} {'broll check':>12s} {'ratio':>7s} {'x realtime':>11s} "
+          f"{'CPU ffmpeg':>11s} {'CPU check':>10s} {'CPU ratio':>10s} {'peak MiB':>9s}")
     for label, path in paths.items():
         seconds = clips[label][1]
-        null_t, check_t, peaks = [], [], []
+        null_t, check_t, null_cpu, check_cpu, peaks = [], [], [], [], []
         for _ in range(args.repeat):
-            null_t.append(_timed([ffmpeg_path(), "-hide_banner", "-nostdin", "-loglevel", "error",
-                                  "-i", str(path), "-f", "null", "-"])[0])
-            wall, peak = _timed([broll, "check", str(path), "--no-cache", "--json"])
+            wall, cpu, _ = _timed([ffmpeg_path(), "-hide_banner", "-nostdin", "-loglevel", "error",
+                                   "-i", str(path), "-f", "null", "-"])
+            null_t.append(wall)
+            null_cpu.append(cpu)
+            wall, cpu, peak = _timed([broll, "check", str(path), "--no-cache", "--json"])
             check_t.append(wall)
+            check_cpu.append(cpu)
             peaks.append(peak)
         n, c = statistics.median(null_t), statistics.median(check_t)
-        print(f"{label:34s} {n:13.2f}s {c:11.2f}s {c / n:6.2f}x {seconds / c:10.1f}x {max(peaks):9.0f}")
+        nc, cc = statistics.median(null_cpu), statistics.median(check_cpu)
+        print(f"{label:34s} {n:13.2f}s {c:11.2f}s {c / n:6.2f}x {seconds / c:10.1f}x "
+              f"{nc:10.2f}s {cc:9.2f}s {cc / nc:9.2f}x {max(peaks):9.0f}")
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Optional, Union
 
 import yaml
-from pydantic import (BaseModel, ConfigDict, Discriminator, Field, PlainValidator, Tag,
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, PlainValidator, Tag,
                       ValidationError, field_validator)
 
 from broll.errors import EditListError, EditListErrors
@@ -128,9 +128,64 @@ class Music(Strict):
     loop: bool = True
 
 
+class StyleOverride(Strict):
+    """Per-item ``style:``: any subset of the top-level keys, or ``off``."""
+    reference: Optional[str] = None
+    strength: Optional[float] = Field(None, ge=0, le=1)
+    method: Optional[str] = None
+
+    @field_validator("method")
+    @classmethod
+    def _method(cls, v):
+        return _grade_method(v)
+
+
+class Style(Strict):
+    """``style: {reference: style.png, strength: 0.8, method: mkl}``: colour-match every clip."""
+    reference: str
+    strength: float = Field(0.8, ge=0, le=1)
+    method: str = "mkl"
+
+    @field_validator("method")
+    @classmethod
+    def _method(cls, v):
+        return _grade_method(v)
+
+
+def _grade_method(v: Optional[str]) -> Optional[str]:
+    if v is None:
+        return v
+    from broll.grading.fit import GRADE_METHODS  # imported only when a style block is present
+    if v not in GRADE_METHODS:
+        raise ValueError(_expected_one_of(v, sorted(GRADE_METHODS), "grade method"))
+    return v
+
+
+def _style_off(value: Any) -> Any:
+    # YAML 1.1 reads a bare `off` as false
+    if value is False or (isinstance(value, str) and value.strip().lower() in ("off", "none", "no")):
+        return "off"
+    return value
+
+
+def _style_kind(value: Any) -> str:
+    return "override" if isinstance(value, (dict, StyleOverride)) else "off"
+
+
+StyleChoice = Annotated[Union[Annotated[Literal["off"], Tag("off")], Annotated[StyleOverride, Tag("override")]],
+                        Discriminator(_style_kind)]
+
+
+class QCGate(Strict):
+    """``qc: {on_fail: stop|warn|skip, profile: default}``: check every clip before rendering."""
+    on_fail: Literal["stop", "warn", "skip"] = "stop"
+    profile: str = "default"
+
+
 class ItemBase(Strict):
     transition: Optional[Transition] = None
     text: Optional[Text] = None
+    style: Annotated[Optional[StyleChoice], BeforeValidator(_style_off)] = None
 
     @field_validator("transition", mode="before")
     @classmethod
@@ -218,6 +273,9 @@ class EditList(Strict):
     loudness: Optional[float] = Field(-14.0, ge=-70, le=-5, description="integrated LUFS; null = off")
     defaults: Defaults = Defaults()
     music: Optional[Music] = None
+    style: Optional[Style] = None
+    qc: Optional[QCGate] = None
+    review: Optional[Literal["required", "optional"]] = None
     timeline: Annotated[list[Item], Field(min_length=1)]
 
     @field_validator("output", mode="before")
@@ -347,8 +405,11 @@ def _model_at(path: tuple, data: Any) -> type[BaseModel] | None:
             return Transition
         if path[2] == "text":
             return Text
+        if path[2] == "style":
+            return StyleOverride
         return None
-    return {"defaults": Defaults, "music": Music, ("defaults", "transition"): Transition}.get(
+    return {"defaults": Defaults, "music": Music, "style": Style, "qc": QCGate,
+            ("defaults", "transition"): Transition}.get(
         head if len(path) == 1 else tuple(path[:2]), OutputTarget if head == "output" else None)
 
 
@@ -366,6 +427,9 @@ def _clean_loc(loc: tuple, data: Any) -> tuple:
                 continue
         if isinstance(part, str) and part.startswith(("function-", "list[", "literal[", "union[")):
             i += 1
+            continue
+        if out and out[-1] == "style" and part in ("off", "override"):
+            i += 1          # tag of the style union
             continue
         out.append(part)
         i += 1

@@ -112,6 +112,11 @@ class Loudness:
     target_offset: float
 
 
+def split_graph(filter_complex: str) -> list[str]:
+    """The graph's statements, for display (escaped ``\\;`` inside text stays put)."""
+    return re.split(r"(?<!\\);", filter_complex)
+
+
 # ------------------------------------------------------------------ inputs
 
 def _input_for(item: Item) -> tuple[str, ...]:
@@ -351,6 +356,10 @@ def loudnorm(tl: Timeline, measured: Optional[Loudness]) -> str:
     base = f"loudnorm=I={num(Fraction(str(tl.loudness)))}:TP={num(Fraction(str(tl.true_peak)))}:LRA={num(Fraction(str(tl.lra)))}"
     if measured is None:
         return base + ":print_format=json"
+    gain = float(tl.loudness) - measured.input_i
+    if measured.input_tp + gain <= float(tl.true_peak) - 0.1:
+        # what linear loudnorm would do anyway, without its 192 kHz resample: a plain gain
+        return f"volume={gain:.2f}dB"
     return (base + f":measured_I={measured.input_i:.2f}:measured_TP={measured.input_tp:.2f}"
             f":measured_LRA={measured.input_lra:.2f}:measured_thresh={measured.input_thresh:.2f}"
             f":offset={measured.target_offset:.2f}:linear=true:print_format=none")
@@ -379,14 +388,32 @@ def _audio_graph(g: Graph, tl: Timeline, inputs: dict[int, int], music_input: Op
 
 # ------------------------------------------------------------------ plans
 
-def _inputs(tl: Timeline, *, audio_only: bool) -> tuple[list[tuple[str, ...]], dict[int, int], Optional[int]]:
+def _only(spec: tuple[str, ...], flag: str) -> tuple[str, ...]:
+    """The same input with one kind of stream blocked (``-an`` or ``-vn`` before ``-i``)."""
+    i = len(spec) - 2
+    return spec[:i] + (flag,) + spec[i:]
+
+
+def _inputs(tl: Timeline, *, audio_only: bool) -> tuple[list[tuple[str, ...]], dict[int, int], dict[int, int], Optional[int]]:
+    """Input specs and where each item's video and audio come from.
+
+    A clip's picture and sound are opened as two inputs (``-an`` / ``-vn``): sharing one demuxer,
+    the audio chain reading ahead (crossfades, loudnorm's lookahead, the mix) made FFmpeg decode
+    and queue every later clip's video too, 4 GB for six 1080p clips; apart, 0.7 GB.
+    """
     specs: list[tuple[str, ...]] = []
-    index_of: dict[int, int] = {}
+    video_of: dict[int, int] = {}
+    audio_of: dict[int, int] = {}
+    if not audio_only:
+        for i, item in enumerate(tl.items):
+            if item.source is not None:
+                video_of[i] = len(specs)
+                spec = _input_for(item)
+                specs.append(_only(spec, "-an") if item.source.has_audio else spec)
     for i, item in enumerate(tl.items):
-        if item.source is None or (audio_only and not item.uses_source_audio):
-            continue
-        index_of[i] = len(specs)
-        specs.append(_input_for(item))
+        if item.source is not None and item.uses_source_audio:
+            audio_of[i] = len(specs)
+            specs.append(_only(_input_for(item), "-vn"))
     music_input = None
     if tl.music is not None:
         m = tl.music
@@ -395,7 +422,7 @@ def _inputs(tl: Timeline, *, audio_only: bool) -> tuple[list[tuple[str, ...]], d
             spec += ["-ss", num(m.start)]
         music_input = len(specs)
         specs.append(tuple(spec + ["-vn", "-i", m.path]))
-    return specs, index_of, music_input
+    return specs, video_of, audio_of, music_input
 
 
 def encoder_args(preset: Preset, tl: Timeline, *, x264_preset: Optional[str] = None) -> list[str]:
@@ -424,12 +451,12 @@ def _double(rate_text: str) -> str:
 def build_plan(tl: Timeline, preset: Preset, *, loudness: Optional[Loudness] = None,
                x264_preset: Optional[str] = None) -> RenderPlan:
     """The render: one graph with every item, the transitions, the music bed and loudness."""
-    specs, index_of, music_input = _inputs(tl, audio_only=False)
+    specs, video_of, audio_of, music_input = _inputs(tl, audio_only=False)
     g = Graph()
-    vlabels = [_video_item(g, tl, i, item, index_of.get(i)) for i, item in enumerate(tl.items)]
+    vlabels = [_video_item(g, tl, i, item, video_of.get(i)) for i, item in enumerate(tl.items)]
     vout = _join_video(g, tl, vlabels)
     g.add([vout], ["setsar=1", "format=yuv420p"], "vout")
-    _audio_graph(g, tl, index_of, music_input, loudness, measuring=False)
+    _audio_graph(g, tl, audio_of, music_input, loudness, measuring=False)
     return RenderPlan(inputs=tuple(specs), filter_complex=g.text(),
                       output_args=tuple(encoder_args(preset, tl, x264_preset=x264_preset)),
                       frames=tl.frames, samples=tl.samples, duration=tl.duration)
@@ -441,9 +468,9 @@ def needs_loudness_pass(tl: Timeline) -> bool:
 
 def measure_argv(tl: Timeline) -> list[str]:
     """First loudnorm pass: the audio half of the graph only (no video is decoded)."""
-    specs, index_of, music_input = _inputs(tl, audio_only=True)
+    specs, _, audio_of, music_input = _inputs(tl, audio_only=True)
     g = Graph()
-    _audio_graph(g, tl, index_of, music_input, None, measuring=True)
+    _audio_graph(g, tl, audio_of, music_input, None, measuring=True)
     args: list[str] = ["-y"]
     for spec in specs:
         args += list(spec)

@@ -95,6 +95,7 @@ def resolve_timeline(edit: EditList, preset: Preset, errors: _Collector | None =
     fps = preset.rate
     defaults = edit.defaults
     items: list[Item] = []
+    resolved: dict[int, Item] = {}
     needs_font = False
     for index, entry in enumerate(edit.timeline):
         where = ("timeline", index)
@@ -182,19 +183,21 @@ def resolve_timeline(edit: EditList, preset: Preset, errors: _Collector | None =
             else:
                 item = _with_text(item, TextOverlay(t.value, t.position, start, end, t.size, t.color))
         items.append(item)
+        resolved[index] = item
 
-    if len(items) == len(edit.timeline):
-        for index in range(1, len(items)):
-            tr = items[index].transition
-            if tr.is_cut:
-                continue
-            for neighbour in (index - 1, index):
-                if tr.frames * 2 > items[neighbour].frames:
-                    errors.add(("timeline", index, "transition", "duration"),
-                               f"transition ({format_seconds(Fraction(tr.frames) / fps)} s) is longer than half of "
-                               f"timeline[{neighbour}] ({format_seconds(Fraction(items[neighbour].frames) / fps)} s)",
-                               "shorten the transition or lengthen the item")
-                    break
+    for index in range(1, len(edit.timeline)):
+        if index not in resolved or index - 1 not in resolved:
+            continue        # a neighbour already has an error of its own
+        tr = resolved[index].transition
+        if tr.is_cut:
+            continue
+        for neighbour in (index - 1, index):
+            if tr.frames * 2 > resolved[neighbour].frames:
+                errors.add(("timeline", index, "transition", "duration"),
+                           f"transition ({format_seconds(Fraction(tr.frames) / fps)} s) is longer than half of "
+                           f"timeline[{neighbour}] ({format_seconds(Fraction(resolved[neighbour].frames) / fps)} s)",
+                           "shorten the transition or lengthen the item")
+                break
     music = None
     if edit.music is not None:
         info = probes.get(("music", edit.music.path)) or _probe(edit, edit.music.path, ("music", "path"), errors)
@@ -264,4 +267,9 @@ def output_jobs(edit: EditList) -> list[OutputJob]:
 def validate_edit_list(path) -> tuple[EditList, list[OutputJob]]:
     """Everything `broll validate` checks: schema first, then media. Raises EditListErrors."""
     edit = load_edit_list(path)
-    return edit, output_jobs(edit)
+    jobs = output_jobs(edit)
+    from broll.assemble.stages import check_style_media
+    style_errors = check_style_media(edit)
+    if style_errors:
+        raise EditListErrors(style_errors)
+    return edit, jobs

@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "init": "broll.cli.init_cmd:init_command",
     "check": "broll.cli.check_cmd:check_command",
     "validate": "broll.cli.validate_cmd:validate_command", "plan": "broll.cli.plan_cmd:plan_command", "build": "broll.cli.build_cmd:build_command", "demo": "broll.cli.demo_cmd:demo_command",
+    "review": "broll.cli.review_cmd:review_command",
 }
 
 

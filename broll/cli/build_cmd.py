@@ -20,6 +20,7 @@ def build_command(edit_list: str, preview: bool, as_json: bool, quiet: bool, oti
     """Render the reel(s) an edit list describes: one FFmpeg graph per output."""
     from broll.assemble.render import preview_jobs, render
     from broll.assemble.resolve import validate_edit_list
+    from broll.assemble.stages import prepare
 
     edit, jobs = validate_edit_list(edit_list)
     if otio_path:
@@ -38,8 +39,13 @@ def build_command(edit_list: str, preview: bool, as_json: bool, quiet: bool, oti
             return
     elif otio_only:
         raise click.UsageError("--otio-only needs --otio PATH")
+    err = console(stderr=True)
+    say = (lambda msg: None) if (quiet or as_json) else (lambda msg: err.print(f"[dim]{msg}[/dim]"))
     if preview:
         jobs = preview_jobs(edit, jobs)
+    jobs, stages = prepare(edit, jobs, say=say)
+    for warning in stages.warnings:
+        err.print(f"[yellow]warning:[/yellow] {warning}")
     results = []
     for job in jobs:
         total = float(job.timeline.duration)
@@ -53,7 +59,7 @@ def build_command(edit_list: str, preview: bool, as_json: bool, quiet: bool, oti
                 f"{float(result.duration):.3f} s ({result.frames} frames) in {result.seconds:.1f} s")
     if as_json:
         emit_json({"ok": True, "edit_list": edit.source, "preview": preview, "otio": otio_path,
-                   "outputs": [r.to_dict() for r in results]})
+                   "outputs": [r.to_dict() for r in results], "stages": stages.to_dict()})
     else:
         for r in results:
             click.echo(str(r.path))

@@ -67,12 +67,11 @@ def check_command(ctx: click.Context, clips: tuple[str, ...], profile: str, as_j
     regenerated, so scripts and CI can gate on it.
     """
     from broll.media.probe import probe
-    from broll.qc import analyse, check, load_profile
+    from broll.qc import check, load_profile
 
     prof = load_profile(profile)  # a bad profile fails before any decoding
     root = _cache_root(project, no_cache)
     out = console()
-    err = console(stderr=True)
     docs: list[dict] = []
     error_code = 0
     any_regenerate = False
@@ -82,9 +81,7 @@ def check_command(ctx: click.Context, clips: tuple[str, ...], profile: str, as_j
             with progress_bar(f"checking {Path(clip).name}", info.frame_count or None, enabled=not as_json) as update:
                 if sheet_dir:
                     from broll.qc.sheet import write_sheet
-                    report, signals = analyse(clip, prof, on_frame=update, keep_signals=True)
-                    if root is not None:
-                        check(clip, prof, root)  # stores the result for next time (cache hit or cheap)
+                    report, signals = check(clip, prof, root, on_frame=update, with_signals=True)
                     sheet = write_sheet(report, signals, clip, sheet_dir)
                 else:
                     report = check(clip, prof, root, on_frame=update)
@@ -93,7 +90,9 @@ def check_command(ctx: click.Context, clips: tuple[str, ...], profile: str, as_j
             error_code = error_code or exc.exit_code
             docs.append({"path": clip, "verdict": "error", "error": exc.message, "findings": []})
             if not as_json:
-                err.print(f"[bold red]Error:[/] {exc.message}" + (f"\n  hint: {exc.hint}" if exc.hint else ""))
+                click.echo(f"Error: {exc.message}", err=True)
+                if exc.hint:
+                    click.echo(f"  hint: {exc.hint}", err=True)
             continue
         doc = report.to_dict()
         if sheet is not None:

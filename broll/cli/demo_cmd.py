@@ -17,6 +17,8 @@ version: 1
 output: out/reel.mp4            # or a list: [{path: out/reel.mp4}, {path: out/vertical.mp4, preset: 9x16-1080p}]
 preset: 16x9-1080p              # see `broll presets`
 loudness: -14                   # integrated LUFS of the final mix (EBU R128, two-pass)
+style: {reference: style/look.png, strength: 0.8}   # colour-match every clip to one look (per item: style: off)
+qc: {on_fail: warn}             # check every clip before rendering: stop | warn | skip
 defaults:
   transition: {type: fade, duration: 0.5}   # any FFmpeg xfade name, or cut
   fit: cover                    # cover | contain | blur
@@ -30,7 +32,7 @@ timeline:
   - title: "broll demo"
     duration: 2
     background: "#101018"
-  - clip: clips/city.mp4        # 1280x720 at 30 fps, with audio
+  - clip: clips/city.mp4        # 1280x720 at 30 fps, with audio, a cold cast the grade removes
     in: 0.5
     out: 3.5
     text: {value: "Built for scale", position: bottom, start: 0.3, end: 2.7}
@@ -44,6 +46,7 @@ timeline:
   - image: stills/product.png
     duration: 3
     motion: zoom-in             # zoom-in | zoom-out | pan-left | pan-right | none
+    style: off                  # keep this one as it is
   - clip: clips/square.mp4      # 640x640 at 25 fps with audio
     in: "00:00:00.500"
     out: "75f"
@@ -60,7 +63,9 @@ timeline:
 def make_demo_media(root: Path) -> None:
     from broll.media import synth
 
-    synth.make_clip(root / "clips/city.mp4", source="testsrc2", size=(1280, 720), fps=30, duration=4, audio=330)
+    synth.make_clip(root / "clips/city.mp4", source="testsrc2", size=(1280, 720), fps=30, duration=4, audio=330,
+                    vfilters=["colorchannelmixer=rr=0.82:gg=0.95:bb=1.0"])
+    synth.make_image(root / "style/look.png", source="testsrc2", size=(1280, 720))
     synth.make_clip(root / "clips/vertical.mp4", source="testsrc", size=(720, 1280), fps=24, duration=3, audio=None)
     synth.make_clip(root / "clips/ai-8fps.mp4", source="life", size=(768, 432), fps=8, duration=3, audio=None)
     synth.make_clip(root / "clips/square.mp4", source="smptebars", size=(640, 640), fps=25, duration=4, audio=523.25)
@@ -76,6 +81,7 @@ def demo_command(directory: str, preview: bool, no_build: bool) -> None:
     """Write sample clips, a still, a music bed and a commented edit list to DIRECTORY, then build."""
     from broll.assemble.render import preview_jobs, render
     from broll.assemble.resolve import validate_edit_list
+    from broll.assemble.stages import prepare
 
     root = Path(directory)
     err = console(stderr=True)
@@ -93,6 +99,14 @@ def demo_command(directory: str, preview: bool, no_build: bool) -> None:
     edit, jobs = validate_edit_list(edit_path)
     if preview:
         jobs = preview_jobs(edit, jobs)
+    jobs, stages = prepare(edit, jobs, say=lambda msg: err.print(f"[dim]{msg}[/dim]"))
+    for warning in stages.warnings:
+        err.print(f"[yellow]warning:[/yellow] {warning}")
+    for clip, verdict in stages.qc.items():
+        err.print(f"QC {clip}: {verdict}")
+    for g in stages.graded:
+        guard = f" [{', '.join(g['safeguards'])}]" if g["safeguards"] else ""
+        err.print(f"graded {g['clip']}: dE00 to the look {g['de_before']:.1f} -> {g['de_after']:.1f}{guard}")
     for job in jobs:
         total = float(job.timeline.duration)
         with progress_bar(f"building {job.path.name}", total) as update:

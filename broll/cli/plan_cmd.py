@@ -35,14 +35,17 @@ def plan_command(edit_list: str, preview: bool, as_json: bool) -> None:
     """Print each item's place on the reel and the FFmpeg command that would render it."""
     from pathlib import Path
 
-    from broll.assemble.plan import needs_loudness_pass
+    from broll.assemble.plan import needs_loudness_pass, split_graph
     from broll.assemble.render import plan_for, preview_jobs
     from broll.assemble.resolve import validate_edit_list
     from broll.media.ffmpeg import ffmpeg_path
 
+    from broll.assemble.stages import apply_style, StageReport
+
     edit, jobs = validate_edit_list(edit_list)
     if preview:
         jobs = preview_jobs(edit, jobs)
+    jobs = apply_style(edit, jobs, StageReport(), lambda _: None)   # LUTs are cached: `build` reuses them
     report = []
     for job in jobs:
         tl = job.timeline
@@ -74,6 +77,6 @@ def plan_command(edit_list: str, preview: bool, as_json: bool) -> None:
         import shlex
         click.echo(shlex.join(rep["argv"]))
         click.echo("\nFilter graph, one statement per line:")
-        for statement in rep["filter_complex"].split(";"):
+        for statement in split_graph(rep["filter_complex"]):
             click.echo("  " + statement)
         click.echo("")

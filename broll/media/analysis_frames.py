@@ -49,7 +49,7 @@ def _plane(frame, i: int, w: int, h: int) -> np.ndarray:
 def _small_i420(frame, sw: int, sh: int, cv2) -> np.ndarray:
     """The frame as a ``sw`` x ``sh`` I420 buffer (rows: Y, then U, then V).
 
-    8-bit 4:2:0 pictures are read plane by plane and shrunk with OpenCV's area filter, which is
+    8-bit 4:2:0 pictures are read plane by plane and shrunk with OpenCV (luma with the area filter),
     several times cheaper than a libswscale reformat; anything else goes through swscale.
     """
     if frame.format.name in _PLANAR_420:
@@ -57,8 +57,10 @@ def _small_i420(frame, sw: int, sh: int, cv2) -> np.ndarray:
         out[:sh] = cv2.resize(_plane(frame, 0, frame.width, frame.height), (sw, sh), interpolation=cv2.INTER_AREA)
         cw, ch = (frame.width + 1) // 2, (frame.height + 1) // 2
         q = sh // 4
-        out[sh:sh + q] = cv2.resize(_plane(frame, 1, cw, ch), (sw // 2, sh // 2), interpolation=cv2.INTER_AREA).reshape(q, sw)
-        out[sh + q:] = cv2.resize(_plane(frame, 2, cw, ch), (sw // 2, sh // 2), interpolation=cv2.INTER_AREA).reshape(q, sw)
+        # chroma only colours the picture (flash redness, PySceneDetect's hue and saturation):
+        # nearest sampling costs a twentieth of an area filter and is plenty for that
+        out[sh:sh + q] = cv2.resize(_plane(frame, 1, cw, ch), (sw // 2, sh // 2), interpolation=cv2.INTER_NEAREST).reshape(q, sw)
+        out[sh + q:] = cv2.resize(_plane(frame, 2, cw, ch), (sw // 2, sh // 2), interpolation=cv2.INTER_NEAREST).reshape(q, sw)
         return out
     return frame.reformat(width=sw, height=sh, format="yuv420p", interpolation="AREA").to_ndarray()
 

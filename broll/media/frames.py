@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -36,11 +36,13 @@ def _target_size(w: int, h: int, width: int | None, height: int | None) -> tuple
 
 def iter_frames(path: str | os.PathLike, *, width: int | None = None, height: int | None = None,
                 fmt: str = "rgb24", start: float | None = None, end: float | None = None,
-                every: int = 1, threads: bool = True) -> Iterator[Frame]:
+                every: int = 1, threads: bool = True,
+                keep: Callable[[float], bool] | None = None) -> Iterator[Frame]:
     """Yield frames in decode order, scaled to ``width``/``height`` (display orientation).
 
     ``fmt`` is any PyAV pixel format (``rgb24``, ``gray``, ``bgr24``, ``rgb48le`` ...).
-    ``start``/``end`` select by presentation time; ``every`` keeps every n-th frame.
+    ``start``/``end`` select by presentation time; ``every`` keeps every n-th frame; ``keep(t)``
+    decides per frame (a frame it refuses is decoded but never converted or scaled).
     """
     import av
 
@@ -63,15 +65,22 @@ def iter_frames(path: str | os.PathLike, *, width: int | None = None, height: in
         if start:
             container.seek(int(start / tb) + start_pts, stream=stream, backward=True, any_frame=False)
         index = -1
+        seeked = bool(start)
+        fps = float(info.fps or 25)
         try:
             for frame in container.decode(stream):
                 index += 1
-                t = float((frame.pts - start_pts) * tb) if frame.pts is not None else index / float(info.fps or 25)
+                t = float((frame.pts - start_pts) * tb) if frame.pts is not None else index / fps
+                if seeked and frame.pts is not None:
+                    # after a seek the decode counter no longer says which frame this is
+                    index = int(round(t * fps))
                 if start is not None and t < start - 1e-6:
                     continue
                 if end is not None and t >= end - 1e-6:
                     break
                 if every > 1 and index % every:
+                    continue
+                if keep is not None and not keep(t):
                     continue
                 img = frame.reformat(width=sw, height=sh, format=fmt, interpolation="AREA").to_ndarray()
                 if k:
@@ -106,14 +115,18 @@ def sample_frames(path: str | os.PathLike, count: int = 12, *, width: int | None
     end = float(info.duration) if end is None else end
     span = max(0.0, end - start)
     wanted = [start + t for t in sample_times(span, count)]
-    frames_in_span = span * float(info.fps or 25)
-    if frames_in_span <= count * 12:
-        every = max(1, int(frames_in_span // max(count, 1)))
+    fps = float(info.fps or 25)
+    frames_in_span = span * fps
+    # A seek decodes from the keyframe before its target: with sparse keyframes (generated clips
+    # often have one) every seek re-decodes from the start, so decoding straight through is cheaper.
+    gop = info.frame_count / max(info.keyframes, 1)
+    if frames_in_span <= count * 12 or gop * count >= frames_in_span:
         picked: list[Frame] = []
         targets = iter(wanted)
         target = next(targets, None)
-        for fr in iter_frames(path, width=width, fmt=fmt, start=start or None, end=end):
-            while target is not None and fr.time + 0.5 / float(info.fps or 25) >= target:
+        for fr in iter_frames(path, width=width, fmt=fmt, start=start or None, end=end, keep=lambda t: (
+                target is not None and t + 0.5 / fps >= target)):
+            while target is not None and fr.time + 0.5 / fps >= target:
                 picked.append(fr)
                 target = next(targets, None)
             if target is None:
@@ -121,7 +134,8 @@ def sample_frames(path: str | os.PathLike, count: int = 12, *, width: int | None
         return _dedupe(picked)
     out = []
     for t in wanted:
-        fr = next(iter_frames(path, width=width, fmt=fmt, start=t, end=None), None)
+        # the frame showing at t, as the decode-through path picks it
+        fr = next(iter_frames(path, width=width, fmt=fmt, start=max(0.0, t - 0.5 / fps), end=None), None)
         if fr is not None:
             out.append(fr)
     return _dedupe(out)

@@ -32,6 +32,7 @@ class MediaInfo:
     sar: Fraction = Fraction(1)
     fps: Fraction = Fraction(0)     # average rate
     frame_count: int = 0
+    keyframes: int = 0              # seek points: generated clips often have one
     duration: Fraction = Fraction(0)  # video duration (or audio duration for audio files)
     vfr: bool = False
     pix_fmt: str = ""
@@ -158,6 +159,7 @@ def _probe_container(container, path: str) -> MediaInfo:
     # the first packets are decoded on the way for rotation, pixel format and colour tags.
     pts: list[int] = []
     durations: list[int] = []
+    keyframes = 0
     first = None
     cc.thread_type = "NONE"
     try:
@@ -170,6 +172,7 @@ def _probe_container(container, path: str) -> MediaInfo:
                 continue
             pts.append(packet.pts)
             durations.append(packet.duration or 0)
+            keyframes += bool(packet.is_keyframe)
         if first is None:
             for frame in cc.decode(None):
                 first = frame
@@ -219,7 +222,7 @@ def _probe_container(container, path: str) -> MediaInfo:
     return MediaInfo(
         path=path, kind=kind, width=w, height=h, coded_width=cw, coded_height=ch,
         rotation=rotation, sar=sar, fps=fps if kind != "image" or animated else Fraction(0),
-        frame_count=frame_count, duration=duration if kind == "video" or animated else Fraction(0),
+        frame_count=frame_count, keyframes=keyframes, duration=duration if kind == "video" or animated else Fraction(0),
         vfr=vfr, pix_fmt=pix_fmt, bit_depth=_bit_depth(pix_fmt), codec=cc.name or "",
         color_transfer=_name(getattr(first, "color_trc", None), _TRC) or _name(getattr(cc, "color_trc", None), _TRC),
         color_primaries=_name(getattr(first, "color_primaries", None), _PRIMARIES)

@@ -71,21 +71,26 @@ def analyse(path: str | os.PathLike, profile: str | os.PathLike | Profile = "def
 
 def check(path: str | os.PathLike, profile: str | os.PathLike | Profile = "default",
           cache_root: str | os.PathLike | None = None, *,
-          on_frame: Callable[[int], None] | None = None) -> QCReport:
-    """QC one clip: a :class:`QCReport` with a verdict and findings (cached when ``cache_root`` is given)."""
+          on_frame: Callable[[int], None] | None = None, with_signals: bool = False):
+    """QC one clip: a :class:`QCReport` with a verdict and findings (cached when ``cache_root`` is given).
+
+    ``with_signals`` returns ``(report, signals)`` for a contact sheet; signals are never cached,
+    so the clip is analysed (and the cache refreshed).
+    """
     prof = load_profile(profile)
     if cache_root is None:
-        return analyse(path, prof, on_frame=on_frame)
+        return analyse(path, prof, on_frame=on_frame, keep_signals=with_signals)
     from broll.hashing import file_sha256
     from broll.qc import cache
 
     if not Path(path).is_file():
         raise MediaError(f"{path}: file not found", "check the path")
     clip_hash = file_sha256(path)
-    hit = cache.load(cache_root, clip_hash, prof.digest, QC_VERSION)
-    if hit is not None:
-        hit["path"] = str(path)
-        return QCReport.from_dict(hit, cached=True)
-    report = analyse(path, prof, on_frame=on_frame)
+    if not with_signals:
+        hit = cache.load(cache_root, clip_hash, prof.digest, QC_VERSION)
+        if hit is not None:
+            hit["path"] = str(path)
+            return QCReport.from_dict(hit, cached=True)
+    report, signals = analyse(path, prof, on_frame=on_frame, keep_signals=True)
     cache.store(cache_root, clip_hash, prof.digest, QC_VERSION, json.dumps(report.to_dict()), report.verdict)
-    return report
+    return (report, signals) if with_signals else report

@@ -8,7 +8,6 @@ flicker). No detector touches media: everything here is numpy on a few series pe
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -66,10 +65,6 @@ def runs(mask: np.ndarray, *, min_len: int = 1, max_gap: int = 0) -> list[tuple[
     return [(a, b) for a, b in out if b - a + 1 >= min_len]
 
 
-def _nan_false(x: np.ndarray) -> np.ndarray:
-    return np.nan_to_num(x, nan=-np.inf)
-
-
 def _robust(x: np.ndarray) -> tuple[float, float]:
     x = x[np.isfinite(x)]
     if x.size == 0:
@@ -122,7 +117,7 @@ def detect_freeze(ctx: Context, cfg: dict) -> list[Finding]:
     mae = sig["mae"]
     typical = float(np.nanmedian(mae)) if ctx.n > 1 else 0.0
     limit = min(cfg["max_mae"], cfg["max_relative"] * typical) if typical > 0 else cfg["max_mae"]
-    frozen = (_nan_false(-mae) >= -limit) & ~ctx.uniform
+    frozen = (np.nan_to_num(mae, nan=np.inf) <= limit) & ~ctx.uniform
     # frames of a strobe or a black insert say nothing about whether the shot moves
     keep = ~ctx.uniform.copy()
     for s, e in ctx.spans("flash"):
@@ -134,9 +129,16 @@ def detect_freeze(ctx: Context, cfg: dict) -> list[Finding]:
     motion = np.where(keep, np.nan_to_num(sig["motion_top"], nan=0.0), np.nan)
     ctx.metrics["static"] = bool(static)
     out = []
-    if frac < cfg["static_fraction"]:
+    finite = motion[np.isfinite(motion)]
+    shot_moves = float(np.median(finite)) if finite.size else 0.0
+    # the shot as a whole must move: brightness changes and shimmer fake a little local flow
+    if frac < cfg["static_fraction"] and shot_moves >= cfg["min_motion"]:
         ctx_len = max(3, int(round(0.5 * ctx.fps)))
+        sharp = _sharpness(sig)
+        sharp_med = float(np.median(sharp[~ctx.uniform])) if (~ctx.uniform).any() else 0.0
         for s, e in runs(frozen, min_len=int(cfg["min_frames"])):
+            if sharp_med > 0 and float(np.median(sharp[s:e + 1])) < 0.5 * sharp_med:
+                continue  # a heavy blur erases slow motion: the blur detector reports it
             around = np.concatenate([motion[max(1, s - ctx_len):s], motion[e + 1:e + 1 + ctx_len]])
             around = around[np.isfinite(around)]
             moving = float(np.median(around)) if around.size else 0.0
@@ -377,11 +379,12 @@ def detect_jump(ctx: Context, cfg: dict) -> list[Finding]:
     omed, omad = _robust(occ[~excluded])
     drop = smed - ssim
     std = sig["luma_std"]
+    contrast_floor = cfg["min_contrast"] * float(np.median(std))
     out = []
     for t in range(1, ctx.n):
         if excluded[t] or not np.isfinite(err[t]):
             continue
-        if min(std[t - 1], std[t]) < cfg["min_contrast"]:
+        if min(std[t - 1], std[t]) < contrast_floor:
             continue  # nearly flat frames (the dark end of a fade): flow and SSIM mean little
         left = err[t - 1] if t - 1 >= 1 and np.isfinite(err[t - 1]) else 0.0
         right = err[t + 1] if t + 1 < ctx.n and np.isfinite(err[t + 1]) else 0.0
@@ -523,10 +526,11 @@ def detect_levels(ctx: Context, cfg: dict) -> list[Finding]:
         return []
     brng = float(np.mean(ctx.signals["brng"]))
     r103 = float(np.mean(ctx.signals["r103"]))
-    ctx.metrics["out_of_range"] = round(brng, 4)
-    if brng > cfg["max_fraction"]:
-        return [ctx.finding("levels", 0, ctx.n - 1, cfg["severity"], brng, cfg["max_fraction"],
-                            f"{brng:.1%} of luma outside 16-235 ({r103:.1%} outside EBU R103's 5-246)")]
+    ctx.metrics["out_of_range"] = round(r103, 4)
+    if r103 > cfg["max_fraction"]:
+        return [ctx.finding("levels", 0, ctx.n - 1, cfg["severity"], r103, cfg["max_fraction"],
+                            f"{r103:.1%} of luma outside EBU R103's 5-246 ({brng:.1%} outside 16-235): "
+                            "legalise levels before broadcast")]
     return []
 
 

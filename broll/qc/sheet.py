@@ -145,7 +145,7 @@ def render_sheet(report: QCReport, signals: Signals, path: str | os.PathLike) ->
     ya = top + len(LANES) * (lane_h + lane_gap) + 14
     for frac in (0.0, 0.25, 0.5, 0.75, 1.0):
         idx = int(round(frac * (n - 1)))
-        _text(img, f"{idx}", (int(xs[idx]) - 8, ya), 0.38, (170, 170, 170))
+        _text(img, f"{idx}", (min(int(xs[idx]) - 8, width - 40), ya), 0.38, (170, 170, 170))
     return img
 
 

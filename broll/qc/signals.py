@@ -20,8 +20,9 @@ for those). Units are 8-bit code values unless noted.
   Flow and the signals derived from it (motion, occlusion, warp residuals) run at half the analysis size.
 - ``region_shift``, ``region_luma``: 4x4 grid of signed mean warp residual (brightness change that
   motion does not explain) and of mean luma.
-- ``cell_resid``, ``cell_motion``, ``cell_luma``: 16x9 grid of the warped frame's standard deviation
-  that no per-cell gain + offset of the previous frame explains (texture shimmer, brightness-normalised), mean flow magnitude, and mean luma.
+- ``cell_resid``, ``cell_motion``, ``cell_texture``: 16x9 grid of the warped frame's standard deviation
+  that no per-cell gain + offset of the previous frame explains (texture shimmer, brightness-normalised),
+  the cell's mean flow magnitude, and the previous frame's standard deviation in the cell.
 - ``flash_lum``, ``flash_red``: +1/-1 when a luminance (or saturated-red) transition over at least
   25% of the screen completes at this frame (BT.1702 / Harding counting), else 0.
 - ``brng``, ``r103``: fraction of luma outside 16-235 and outside 5-246.
@@ -66,7 +67,6 @@ class Signals:
     region_luma: np.ndarray               # frames x 16: mean luma per region
     cell_resid: np.ndarray                # frames x 144
     cell_motion: np.ndarray               # frames x 144
-    cell_luma: np.ndarray                 # frames x 144
     cell_texture: np.ndarray              # frames x 144: spatial std of the previous frame per cell
     scene_cuts: list[int]
     times: np.ndarray
@@ -129,7 +129,7 @@ class SignalMeter:
 
     def __init__(self, fps: float, *, adaptive_threshold: float = 3.0, min_content_val: float = 15.0):
         import cv2
-        from scenedetect import AdaptiveDetector
+        from scenedetect import AdaptiveDetector, FrameTimecode
 
         self.cv2 = cv2
         self.fps = fps or 25.0
@@ -137,7 +137,7 @@ class SignalMeter:
         self.region_shift: list[np.ndarray] = []
         self.cell_resid: list[np.ndarray] = []
         self.cell_motion: list[np.ndarray] = []
-        self.cell_luma: list[np.ndarray] = []
+        self.prev_cells: np.ndarray | None = None
         self.cell_texture: list[np.ndarray] = []
         self.region_luma: list[np.ndarray] = []
         self.times: list[float] = []
@@ -149,6 +149,7 @@ class SignalMeter:
         self.lum_counter = _TransitionCounter(FLASH_DELTA, FLASH_DARKER, FLASH_AREA)
         self.red_counter = _TransitionCounter(RED_DELTA, None, FLASH_AREA)
         self.prev_red_sat: np.ndarray | None = None
+        self.timecode = FrameTimecode
         self.detector = AdaptiveDetector(adaptive_threshold=adaptive_threshold, min_scene_len=1,
                                          min_content_val=min_content_val)
         self.scene_cuts: list[int] = []
@@ -217,13 +218,12 @@ class SignalMeter:
         lum_ev, red_ev = self._flash(bgr)
         v["flash_lum"].append(float(lum_ev))
         v["flash_red"].append(float(red_ev))
-        from scenedetect import FrameTimecode
-        for cut in self.detector.process_frame(FrameTimecode(t, self.fps), bgr):
+        for cut in self.detector.process_frame(self.timecode(t, self.fps), bgr):
             self.scene_cuts.append(cut.frame_num)
         small = cv2.resize(y, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
         cl = cv2.resize(y, CELL_GRID, interpolation=cv2.INTER_AREA).astype(np.float32).ravel()
-        v["cells_changed"].append(float(np.mean(np.abs(cl - self.cell_luma[-1]) > 6.0)) if self.cell_luma else math.nan)
-        self.cell_luma.append(cl)
+        v["cells_changed"].append(float(np.mean(np.abs(cl - self.prev_cells) > 6.0)) if self.prev_cells is not None else math.nan)
+        self.prev_cells = cl
         self.region_luma.append(cv2.resize(y, REGION_GRID, interpolation=cv2.INTER_AREA).astype(np.float32).ravel())
         if not self.history:
             for key in ("mae", "mae2", "mae3", "bgr_mae", "ssim", "motion", "motion_top", "occluded", "warp_mae"):
@@ -311,7 +311,7 @@ class SignalMeter:
             region_shift=stack(self.region_shift, REGION_GRID[0] * REGION_GRID[1]),
             region_luma=stack(self.region_luma, REGION_GRID[0] * REGION_GRID[1]),
             cell_resid=stack(self.cell_resid, cells), cell_motion=stack(self.cell_motion, cells),
-            cell_luma=stack(self.cell_luma, cells), cell_texture=stack(self.cell_texture, cells),
+            cell_texture=stack(self.cell_texture, cells),
             scene_cuts=sorted(set(c for c in self.scene_cuts if 0 < c < n)),
             times=np.asarray(self.times, dtype=np.float64), interlaced_frames=self.interlaced,
             row_max=self.row_max if self.row_max is not None else np.zeros(0),
@@ -330,8 +330,48 @@ def measure(path: str | os.PathLike, *, on_frame: Callable[[int], None] | None =
     info = info or probe(path)
     meter = SignalMeter(float(info.fps or 25), adaptive_threshold=adaptive_threshold,
                         min_content_val=min_content_val)
-    for fr in iter_analysis_frames(path):
+    for fr in _prefetch(iter_analysis_frames(path)):
         meter.add(fr)
         if on_frame is not None:
             on_frame(fr.index + 1)
     return meter.finish()
+
+
+def _prefetch(frames, depth: int = 6):
+    """Decode in a background thread while the caller measures: libavcodec and OpenCV release the
+    GIL, so decoding the next frames overlaps the measurement of this one. Errors re-raise here."""
+    import queue
+    import threading
+
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    done = object()
+    stop = threading.Event()
+
+    def produce():
+        try:
+            for fr in frames:
+                while not stop.is_set():
+                    try:
+                        q.put(fr, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            q.put(done)
+        except BaseException as exc:  # handed to the consumer
+            q.put(exc)
+
+    worker = threading.Thread(target=produce, name="broll-qc-decode", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = q.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        worker.join(timeout=5)

@@ -110,3 +110,19 @@ def test_probe_jpeg_still_and_longer_audio(tmp_path):
     assert still.is_still and (still.width, still.height) == (4000, 3000)
     clip = probe(synth.make_clip(tmp_path / "longaudio.mp4", duration=1, audio_duration=2.5))
     assert clip.duration == 1 and clip.audio_duration > 2
+
+
+def test_sample_frames_seek_path_keeps_true_indices(tmp_path):
+    path = synth.make_numbered_clip(tmp_path / "dense-gop.mp4", fps=30, frames=240)
+    # re-encode with a keyframe every 10 frames so the sampler seeks
+    dense = tmp_path / "k10.mp4"
+    run_ffmpeg(["-y", "-i", str(path), "-c:v", "libx264", "-preset", "ultrafast", "-g", "10", str(dense)])
+    assert probe(dense).keyframes >= 20
+    frames = sample_frames(dense, count=6, width=160)
+    assert len(frames) == 6
+    for fr in frames:
+        assert synth.read_frame_number(fr.image) == fr.index
+    one_key = tmp_path / "k1.mp4"
+    run_ffmpeg(["-y", "-i", str(path), "-c:v", "libx264", "-preset", "ultrafast", "-g", "100000", str(one_key)])
+    assert probe(one_key).keyframes == 1
+    assert [f.index for f in sample_frames(one_key, count=6, width=160)] == [f.index for f in frames]

@@ -111,3 +111,17 @@ def test_image_is_refused_with_a_clear_error(media):
     result = CliRunner().invoke(main, ["check", str(still), "--json"])
     assert result.exit_code == ExitCode.INPUT
     assert "not a video" in json.loads(result.output)["clips"][0]["error"]
+
+
+def test_python_api_caches_and_returns_signals(qc_media, tmp_path):
+    from broll.qc import check
+
+    path, truth = qc_media.defect("mandelbrot", "black")
+    first = check(path, "default", cache_root=tmp_path)
+    again = check(path, "default", cache_root=tmp_path)
+    assert not first.cached and again.cached
+    assert again.to_dict()["findings"] == first.to_dict()["findings"]
+    assert again.verdict == first.verdict == "regenerate"
+    report, signals = check(path, "strict", cache_root=tmp_path, with_signals=True)
+    assert signals.frames == 60 and report.profile == "strict"
+    assert not check(path, "strict", cache_root=tmp_path).verdict == "pass"

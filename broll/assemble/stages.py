@@ -1,0 +1,233 @@
+"""What runs between validation and rendering: the review gate, the QC gate, the colour match.
+
+Each reads the validated EditList and the resolved jobs and returns jobs (the timeline model
+stays pure): ``review: required`` refuses unapproved clips, ``qc:`` checks every clip and stops,
+warns or drops failures, and ``style:`` fits one LUT per shot and puts it on the item as an extra
+video filter, so the grade is applied inside the build's single FFmpeg graph (no extra encode).
+Grades and QC reports are cached in the project database by content hash: a rebuild refits nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Callable, Optional
+
+from broll.assemble.editlist import EditList, Style, StyleOverride
+from broll.assemble.resolve import OutputJob
+from broll.assemble.timeline import Item, Timeline, place
+from broll.errors import BrollError, EditListError, ExitCode, MediaError
+from broll.project import project_root_for
+
+Say = Callable[[str], None]
+_INDEX = re.compile(r"timeline\[(\d+)\]")
+
+
+class QCGateFailed(BrollError):
+    """`qc: {on_fail: stop}` and a clip came back `regenerate`."""
+    exit_code = ExitCode.CHECK_FAILED
+
+
+@dataclass
+class StageReport:
+    """What the stages did, for the build summary and --json."""
+    qc: dict[str, str] = field(default_factory=dict)           # clip -> verdict
+    skipped: list[str] = field(default_factory=list)           # clips dropped by qc.on_fail=skip
+    graded: list[dict] = field(default_factory=list)           # one grade summary per clip and style
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"qc": self.qc, "skipped": self.skipped, "graded": self.graded, "warnings": self.warnings}
+
+
+def _edit_index(item: Item) -> Optional[int]:
+    m = _INDEX.fullmatch(item.label or "")
+    return int(m.group(1)) if m else None
+
+
+def _media_items(jobs: list[OutputJob]) -> list[Item]:
+    seen, out = set(), []
+    for job in jobs:
+        for item in job.timeline.items:
+            if item.source is not None and (item.label, item.source.path) not in seen:
+                seen.add((item.label, item.source.path))
+                out.append(item)
+    return out
+
+
+def _rel(edit: EditList, path: str) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(edit.base_dir))
+    except ValueError:
+        return path
+
+
+# ------------------------------------------------------------------ review
+
+def review_gate(edit: EditList, jobs: list[OutputJob]) -> None:
+    """``review: required``: every clip and still must be approved and unchanged since."""
+    if edit.review != "required":
+        return
+    from broll.review.gate import review_required, unapproved
+    paths = list(dict.fromkeys(item.source.path for item in _media_items(jobs)))
+    blocked = unapproved(project_root_for(edit.source), paths)
+    if blocked:
+        raise review_required([(_rel(edit, p), state) for p, state in blocked], spec=edit.source)
+
+
+# ------------------------------------------------------------------ qc
+
+def qc_gate(edit: EditList, jobs: list[OutputJob], report: StageReport, say: Say) -> list[OutputJob]:
+    """``qc:``: check each video clip (cached by content hash) and act on `regenerate` verdicts."""
+    if edit.qc is None:
+        return jobs
+    from broll.qc import check
+    root = project_root_for(edit.source)
+    failed: dict[str, str] = {}
+    for item in _media_items(jobs):
+        src = item.source
+        if src.kind != "video" or src.path in report.qc:
+            continue
+        say(f"checking {_rel(edit, src.path)}")
+        result = check(src.path, profile=_profile(edit), cache_root=root)
+        report.qc[_rel(edit, src.path)] = result.verdict
+        if result.verdict == "regenerate":
+            worst = [f for f in result.findings if getattr(f, "severity", "") == "regenerate"]
+            what = ", ".join(sorted({f.kind for f in worst})) or "defects"
+            failed[src.path] = what
+        elif result.verdict == "review":
+            report.warnings.append(f"{_rel(edit, src.path)}: QC says review")
+    if not failed:
+        return jobs
+    listed = "; ".join(f"{_rel(edit, p)} ({why})" for p, why in failed.items())
+    if edit.qc.on_fail == "stop":
+        raise QCGateFailed(f"QC: {len(failed)} clip(s) should be regenerated: {listed}",
+                           "see `broll check <clip> --sheet DIR` for the evidence; set qc.on_fail to warn or skip to build anyway")
+    if edit.qc.on_fail == "warn":
+        report.warnings.append(f"QC: building with clip(s) that should be regenerated: {listed}")
+        return jobs
+    report.skipped = [_rel(edit, p) for p in failed]
+    out = []
+    for job in jobs:
+        kept = [it for it in job.timeline.items if not (it.source is not None and it.source.path in failed)]
+        if not kept:
+            raise QCGateFailed("QC: every item of the timeline failed; nothing left to build", "regenerate the clips")
+        if kept and not kept[0].transition.is_cut:
+            kept[0] = replace(kept[0], transition=type(kept[0].transition)())
+        out.append(replace(job, timeline=replace(job.timeline, items=place(kept))))
+    report.warnings.append(f"QC: left out {listed}")
+    return out
+
+
+def _profile(edit: EditList) -> str:
+    profile = edit.qc.profile
+    if profile.endswith((".yaml", ".yml")) and not Path(profile).is_absolute():
+        return str(edit.base_dir / profile)
+    return profile
+
+
+# ------------------------------------------------------------------ style
+
+def item_style(edit: EditList, item: Item) -> Optional[Style]:
+    """The style block in force for one item: top level, overridden or switched off per item."""
+    index = _edit_index(item)
+    own = edit.timeline[index].style if index is not None and index < len(edit.timeline) else None
+    if own == "off":
+        return None
+    base = edit.style
+    if isinstance(own, StyleOverride):
+        fields = {k: v for k, v in own.model_dump().items() if v is not None}
+        if base is None:
+            if "reference" not in fields:
+                raise edit.locate(("timeline", index, "style"), "a per-item style needs a reference when there is no top-level style")
+            return Style(**fields)
+        return base.model_copy(update=fields)
+    return base
+
+
+def style_references(edit: EditList) -> list[tuple[tuple, str]]:
+    """(field path, reference) of every style block, for the validation pass."""
+    refs = []
+    if edit.style is not None:
+        refs.append((("style", "reference"), edit.style.reference))
+    for i, entry in enumerate(edit.timeline):
+        own = getattr(entry, "style", None)
+        if isinstance(own, StyleOverride) and own.reference:
+            refs.append((("timeline", i, "style", "reference"), own.reference))
+    return refs
+
+
+def check_style_media(edit: EditList) -> list[EditListError]:
+    """Located errors for style references that are missing or unreadable."""
+    from broll.media.probe import probe
+    errors = []
+    for path, ref in style_references(edit):
+        full = Path(ref) if Path(ref).is_absolute() else edit.base_dir / ref
+        try:
+            info = probe(full)
+            if info.kind == "audio":
+                errors.append(edit.locate(path, f"{ref}: is audio; the style reference must be an image or a clip"))
+        except MediaError as exc:
+            errors.append(edit.locate(path, exc.message.replace(str(full.resolve()), ref), exc.hint))
+    return errors
+
+
+def _lut_chain(result, item: Item) -> str:
+    """The grade's filter for this item's trimmed span, with shot switches in output time."""
+    from broll.grading.lut import shot_filter
+    start = float(item.src_in)
+    end = float(item.src_out) if item.src_out > item.src_in else None
+    speed = float(item.speed) or 1.0
+    shots = [s for s in result.shots if s.end > start and (end is None or s.start < end)] or result.shots[:1]
+    luts = []
+    for i, s in enumerate(shots):
+        half = 0.5 * (s.end - s.start) / max(s.end_frame - s.start_frame, 1)
+        lo = None if i == 0 else (s.start - start - half) / speed
+        hi = None if i == len(shots) - 1 else (s.end - start - half) / speed
+        luts.append((s.lut, lo, hi))
+    return shot_filter(luts)
+
+
+def apply_style(edit: EditList, jobs: list[OutputJob], report: StageReport, say: Say) -> list[OutputJob]:
+    """Fit (or reuse) one grade per clip and shot and attach its lut3d chain to the items."""
+    if edit.style is None and not any(isinstance(getattr(e, "style", None), StyleOverride) for e in edit.timeline):
+        return jobs
+    from broll.cli.output import quiet_library_warnings
+    quiet_library_warnings()
+    from broll.grading import match
+    root = project_root_for(edit.source)
+    results: dict[tuple, object] = {}
+    out = []
+    for job in jobs:
+        filters: dict[int, str] = {}
+        for i, item in enumerate(job.timeline.items):
+            if item.source is None:
+                continue
+            style = item_style(edit, item)
+            if style is None:
+                continue
+            ref = Path(style.reference)
+            ref = ref if ref.is_absolute() else edit.base_dir / ref
+            key = (item.source.path, str(ref), style.method, style.strength)
+            if key not in results:
+                say(f"grading {_rel(edit, item.source.path)}")
+                results[key] = match(item.source.path, ref, method=style.method, strength=style.strength,
+                                     cache_root=root)
+                r = results[key]
+                report.graded.append({
+                    "clip": _rel(edit, item.source.path), "reference": _rel(edit, str(ref)), "method": style.method, "strength": style.strength,
+                    "de_before": round(r.de_before, 2), "de_after": round(r.de_after, 2),
+                    "safeguards": list(r.safeguards), "shots": len(r.shots)})
+            filters[i] = _lut_chain(results[key], item)
+        out.append(replace(job, timeline=job.timeline.with_filters(filters)))
+    return out
+
+
+def prepare(edit: EditList, jobs: list[OutputJob], *, say: Say = lambda _: None) -> tuple[list[OutputJob], StageReport]:
+    """Run the gates and the colour match, in the order that wastes the least work."""
+    report = StageReport()
+    review_gate(edit, jobs)
+    jobs = qc_gate(edit, jobs, report, say)
+    jobs = apply_style(edit, jobs, report, say)
+    return jobs, report

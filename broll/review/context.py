@@ -1,0 +1,79 @@
+"""What the other stages know about a clip: QC verdict and findings, grade, generation metadata.
+
+Those stages own their tables; review only reads them, and reads defensively: a table that
+does not exist yet (the stage never ran, or is older or newer than this code) means "nothing
+known", never an error.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from broll.project import connect
+
+
+def _query_one(conn: sqlite3.Connection, sql: str, args: tuple) -> sqlite3.Row | None:
+    try:
+        return conn.execute(sql, args).fetchone()
+    except sqlite3.Error:       # table or column missing: the stage has not run here
+        return None
+
+
+def qc_summary(row: sqlite3.Row | None) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    try:
+        report = json.loads(row["report"])
+    except (TypeError, ValueError):
+        return {"verdict": row["verdict"], "findings": []}
+    findings = []
+    for f in report.get("findings", []) or []:
+        if not isinstance(f, dict):
+            continue
+        findings.append({k: f.get(k) for k in ("kind", "severity", "start_frame", "end_frame", "start", "end",
+                                               "value", "threshold", "message")})
+    return {"verdict": report.get("verdict", row["verdict"]), "profile": report.get("profile"),
+            "findings": findings}
+
+
+def grade_summary(row: sqlite3.Row | None) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    try:
+        result = json.loads(row["result_json"])
+    except (TypeError, ValueError):
+        return None
+    luts = [s.get("lut") for s in result.get("shots", []) or [] if isinstance(s, dict) and s.get("lut")]
+    return {"method": result.get("method", row["method"]), "strength": result.get("strength", row["strength"]),
+            "de_before": result.get("de_before"), "de_after": result.get("de_after"),
+            "lut": luts[0] if luts else None, "reference": result.get("reference")}
+
+
+_GEN_FIELDS = ("batch", "shot_id", "variant", "provider", "model", "prompt", "seed", "attempt", "cost",
+               "placeholder", "state", "qc_verdict")
+
+
+def generation_summary(row: sqlite3.Row | None) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    keys = row.keys()
+    return {k: row[k] for k in _GEN_FIELDS if k in keys}
+
+
+def clip_context(root: str | os.PathLike, path: Path, sha: str | None) -> dict[str, Any]:
+    """QC, grade and generation facts for one clip (each None when that stage has nothing)."""
+    conn = connect(root)
+    try:
+        qc = _query_one(conn, "SELECT verdict, report FROM qc_results WHERE clip_sha = ? ORDER BY created DESC LIMIT 1",
+                        (sha,)) if sha else None
+        grade = _query_one(conn, "SELECT method, strength, result_json FROM grade_luts WHERE clip_sha256 = ?"
+                                 " ORDER BY created DESC LIMIT 1", (sha,)) if sha else None
+        gen = _query_one(conn, "SELECT * FROM gen_clips WHERE sha256 = ? OR file = ? OR file = ? LIMIT 1",
+                         (sha, str(path), str(path.resolve())))
+    finally:
+        conn.close()
+    return {"qc": qc_summary(qc), "grade": grade_summary(grade), "generation": generation_summary(gen)}

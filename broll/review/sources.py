@@ -1,0 +1,143 @@
+"""Which clips a project has: a folder, a batch spec (its ``out:`` folder) or an edit list.
+
+The edit-list reader is deliberately tiny and isolated in :func:`edit_list_clip_paths` so the
+assemble stage's real parser can replace it in one place.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from broll.errors import EditListError, InputError
+from broll.hashing import text_sha256
+from broll.review.decisions import clip_key
+
+VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".m4v", ".webm", ".mkv", ".avi", ".gif"})
+# folders a project keeps outputs or state in: their files are not clips to review
+SKIPPED_DIRS = frozenset({"out", "output", "outputs", "render", "renders", "export", "exports",
+                          "node_modules", "__pycache__"})
+
+
+@dataclass(frozen=True)
+class Clip:
+    id: str                 # stable, opaque: what URLs carry instead of a path
+    key: str                # path relative to the project root (the decisions table key)
+    path: Path              # absolute path on disk
+
+
+@dataclass
+class ReviewSource:
+    root: Path              # where .broll/ lives
+    kind: str               # folder | batch | edit
+    spec: Path | None       # the YAML file, if any
+    clips: list[Clip] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)   # edit-list clips that are not on disk
+
+    def by_id(self) -> dict[str, Clip]:
+        return {c.id: c for c in self.clips}
+
+
+def clip_id(key: str) -> str:
+    return text_sha256("review-clip", key)[:16]
+
+
+def _clip(root: Path, path: Path) -> Clip:
+    key = clip_key(root, path)
+    return Clip(clip_id(key), key, path.resolve())
+
+
+def folder_clip_paths(folder: Path) -> list[Path]:
+    """Every video file under ``folder``, skipping hidden folders (.broll) and output folders."""
+    found = []
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d.lower() not in SKIPPED_DIRS)
+        for name in sorted(filenames):
+            p = Path(dirpath) / name
+            if p.suffix.lower() in VIDEO_SUFFIXES and not name.startswith(".") and ".part" not in p.suffixes:
+                found.append(p)
+    return found
+
+
+def _load_yaml(path: Path) -> dict:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise EditListError(f"not valid YAML ({getattr(exc, 'problem', exc)})", file=str(path),
+                            line=mark.line + 1 if mark else None) from None
+    if not isinstance(data, dict):
+        raise EditListError("expected a mapping at the top level", file=str(path))
+    return data
+
+
+def edit_list_clip_paths(path: Path) -> list[Path]:
+    """The media an edit list ships (its ``clip:`` and ``image:`` items), through the real parser,
+    so review sees exactly what ``broll build`` would render and gate."""
+    from broll.assemble.editlist import load_edit_list
+
+    edit = load_edit_list(path)
+    out: list[Path] = []
+    for entry in edit.timeline:
+        media = getattr(entry, "clip", None) or getattr(entry, "image", None)
+        if media:
+            p = Path(os.path.expanduser(media))
+            p = p if p.is_absolute() else edit.base_dir / p
+            if p not in out:
+                out.append(p)
+    return out
+
+
+def batch_out_folder(path: Path) -> Path:
+    data = _load_yaml(path)
+    out = data.get("out", "clips")
+    if not isinstance(out, str) or not out.strip():
+        raise EditListError("`out:` must be a folder path", file=str(path), field="out")
+    p = Path(os.path.expanduser(out))
+    return p if p.is_absolute() else path.parent / p
+
+
+def looks_like_edit_list(data_path: Path) -> bool:
+    try:
+        data = yaml.safe_load(data_path.read_text(encoding="utf-8"))
+    except Exception:
+        return False
+    return isinstance(data, dict) and "timeline" in data
+
+
+def resolve_source(target: str | os.PathLike | None) -> ReviewSource:
+    """Clips to review for a folder, a batch spec or an edit list (default: the current folder)."""
+    p = Path(target or ".").expanduser()
+    if not p.exists():
+        raise InputError(f"{p}: no such file or folder", "give a project folder, a batch.yaml or an edit.yaml")
+    if p.is_dir():
+        root = p.resolve()
+        src = ReviewSource(root, "folder", None)
+        src.clips = [_clip(root, c) for c in folder_clip_paths(root)]
+        return src
+    if p.suffix.lower() not in (".yaml", ".yml"):
+        raise InputError(f"{p}: not a project folder or YAML spec",
+                         "give a project folder, a batch.yaml or an edit.yaml")
+    root = p.resolve().parent
+    if looks_like_edit_list(p):
+        src = ReviewSource(root, "edit", p.resolve())
+        seen = set()
+        for c in edit_list_clip_paths(p.resolve()):
+            if not c.is_file():
+                src.missing.append(clip_key(root, c))
+                continue
+            clip = _clip(root, c)
+            if clip.id not in seen:
+                seen.add(clip.id)
+                src.clips.append(clip)
+        return src
+    out = batch_out_folder(p.resolve())
+    src = ReviewSource(root, "batch", p.resolve())
+    if out.is_dir():
+        src.clips = [_clip(root, c) for c in folder_clip_paths(out)]
+    return src

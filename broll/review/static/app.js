@@ -1,0 +1,295 @@
+// broll review page: plain JavaScript, no build step, no network beyond this server.
+"use strict";
+
+const TOKEN = document.querySelector('meta[name="broll-token"]').content;
+const $ = (id) => document.getElementById(id);
+const state = { clips: [], index: 0, strips: {} };
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "class") node.className = v;
+    else if (k.startsWith("data-")) node.setAttribute(k, v);
+    else node[k] = v;
+  }
+  for (const c of children) node.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  return node;
+}
+
+function defs(pairs) {
+  const dl = el("dl");
+  for (const [k, v] of pairs) {
+    if (v === null || v === undefined || v === "") continue;
+    dl.append(el("dt", {}, k), el("dd", {}, v));
+  }
+  return dl;
+}
+
+function say(text, isError = false) {
+  const m = $("message");
+  m.textContent = text;
+  m.className = isError ? "error" : "";
+}
+
+const current = () => state.clips[state.index];
+const fps = () => (current() && current().fps) || 25;
+const video = () => $("video");
+
+// ---- list -------------------------------------------------------------------------------
+function renderList() {
+  const ol = $("clips");
+  ol.replaceChildren();
+  state.clips.forEach((c, i) => {
+    const li = el("li", { "data-id": c.id, "data-state": c.state, title: c.path },
+      el("span", { class: "name" }, c.path),
+      el("span", { class: "badge " + c.state }, c.state));
+    if (i === state.index) li.classList.add("current");
+    li.addEventListener("click", () => select(i));
+    ol.append(li);
+  });
+  const counts = { approved: 0, rejected: 0, unreviewed: 0, "changed-since-approval": 0 };
+  for (const c of state.clips) counts[c.state] = (counts[c.state] || 0) + 1;
+  $("counts").replaceChildren(...Object.entries(counts).map(([k, n]) => el("span", { "data-count": k }, `${n} ${k}`)));
+}
+
+// ---- detail -----------------------------------------------------------------------------
+function select(i) {
+  if (!state.clips.length) return;
+  state.index = Math.max(0, Math.min(state.clips.length - 1, i));
+  const c = current();
+  document.body.dataset.current = c.id;
+  renderList();
+  const li = $("clips").children[state.index];
+  if (li) li.scrollIntoView({ block: "nearest" });
+  $("clip-name").textContent = c.path;
+  const badge = $("clip-state");
+  badge.textContent = c.state;
+  badge.className = "badge " + c.state;
+  $("clip-pos").textContent = `${state.index + 1} / ${state.clips.length}`;
+  const v = video();
+  const isGif = /\.gif$/i.test(c.path);   // <video> cannot play GIF: show it as an image (no frame step)
+  $("gif").hidden = !isGif;
+  v.hidden = isGif;
+  if (isGif) { v.pause(); $("gif").src = c.media; }
+  else if (v.dataset.id !== c.id) {
+    v.dataset.id = c.id;
+    v.src = c.media;
+    v.load();
+  }
+  $("note").value = (c.decision && c.decision.clip_sha === c.sha256 && c.decision.note) || "";
+  $("last-decision").textContent = c.decision
+    ? `Last: ${c.decision.decision} by ${c.decision.reviewer} at ${c.decision.decided_at}` +
+      (c.decision.clip_sha !== c.sha256 ? " (on an earlier version of this file)" : "") +
+      (c.decision.note ? ` - "${c.decision.note}"` : "")
+    : "Not reviewed yet.";
+  renderQC(c);
+  renderGrade(c);
+  renderGen(c);
+  $("info-body").replaceChildren(defs([
+    ["size", c.width ? `${c.width}x${c.height}` : null], ["fps", c.fps ? c.fps.toFixed(3) : null],
+    ["frames", c.frames], ["duration", c.duration ? c.duration.toFixed(2) + " s" : null],
+    ["codec", c.codec], ["sha256", c.sha256 ? c.sha256.slice(0, 16) + "..." : "missing"],
+    ["problem", c.error]]));
+  say("");
+  loadStrip(c);
+  // warm the next clip's filmstrip so J feels instant
+  if (state.clips[state.index + 1]) loadStrip(state.clips[state.index + 1], false);
+}
+
+function renderQC(c) {
+  const body = $("qc-body");
+  if (!c.qc) { body.replaceChildren(el("p", { class: "muted" }, "no QC yet (run broll check)")); return; }
+  const list = el("ul", { class: "findings" });
+  for (const f of c.qc.findings) {
+    const when = f.start_frame !== null && f.start_frame !== undefined ? `frame ${f.start_frame}` : `${f.start}s`;
+    const li = el("li", { class: "finding sev-" + f.severity, "data-frame": f.start_frame ?? "", title: "jump to this frame" },
+      `${f.kind} (${f.severity}) at ${when}` + (f.message ? `: ${f.message}` : ""));
+    li.addEventListener("click", () => seekFrame(f.start_frame ?? Math.round((f.start || 0) * fps())));
+    list.append(li);
+  }
+  body.replaceChildren(el("span", { class: "badge " + c.qc.verdict, id: "qc-verdict" }, c.qc.verdict),
+    c.qc.findings.length ? list : el("p", { class: "muted" }, "no findings"));
+}
+
+function renderGrade(c) {
+  const body = $("grade-body");
+  const g = c.grade;
+  if (!g) { body.replaceChildren(el("p", { class: "muted" }, "not graded")); return; }
+  const nodes = [defs([["method", g.method], ["strength", g.strength],
+    ["ΔE before", g.de_before], ["ΔE after", g.de_after]])];
+  if (g.before_url) {
+    nodes.push(el("div", { class: "grade-pair" },
+      el("figure", {}, el("img", { src: g.before_url, alt: "before grade" }), el("figcaption", {}, "before")),
+      el("figure", {}, el("img", { src: g.after_url, alt: "after grade" }), el("figcaption", {}, "after"))));
+  }
+  body.replaceChildren(...nodes);
+}
+
+function renderGen(c) {
+  const g = c.generation;
+  if (!g) { $("gen-body").replaceChildren(el("p", { class: "muted" }, "no generation record")); return; }
+  $("gen-body").replaceChildren(defs([["prompt", g.prompt], ["provider", g.provider], ["model", g.model],
+    ["shot", g.shot_id], ["variant", g.variant], ["attempt", g.attempt], ["seed", g.seed], ["cost", g.cost],
+    ["placeholder", g.placeholder ? "yes" : null]]));
+}
+
+async function fetchStrip(c) {
+  // 202 means the server is still making it: ask again while this clip is near the reviewer
+  for (let attempt = 0; attempt < 240; attempt++) {
+    const r = await fetch(`/api/strip/${c.id}`).catch(() => null);
+    if (!r) return null;
+    if (r.status === 200) return r.json();
+    if (r.status !== 202) return null;
+    if (Math.abs(state.clips.indexOf(c) - state.index) > 1) { delete state.strips[c.id]; return null; }
+    await new Promise((ok) => setTimeout(ok, 250));
+  }
+  return null;
+}
+
+async function loadStrip(c, show = true) {
+  if (!c.sha256) return;
+  if (!state.strips[c.id]) state.strips[c.id] = fetchStrip(c);
+  const strip = await state.strips[c.id];
+  if (!strip) delete state.strips[c.id];
+  if (!show || current() !== c) return;
+  const img = $("strip-img");
+  if (strip) { img.src = strip.url; img.dataset.times = JSON.stringify(strip.times); }
+  else { img.removeAttribute("src"); img.dataset.times = "[]"; }
+}
+
+// ---- playback ---------------------------------------------------------------------------
+const frameOf = (t) => Math.floor(t * fps() + 1e-6);
+
+function seekFrame(n) {
+  const v = video();
+  v.pause();
+  const last = current().frames ? current().frames - 1 : Infinity;
+  n = Math.max(0, Math.min(last, n));
+  v.currentTime = (n + 0.5) / fps();   // the middle of the frame: never lands on its neighbour
+}
+
+function step(delta) { seekFrame(frameOf(video().currentTime) + delta); }
+
+function togglePlay() {
+  const v = video();
+  if (v.paused) v.play().catch(() => {}); else v.pause();
+}
+
+function updateTime() {
+  const v = video();
+  const d = v.duration || current()?.duration || 0;
+  const t = v.currentTime;
+  $("timecode").textContent = `${t.toFixed(3)} s  frame ${frameOf(t)}`;
+  document.body.dataset.frame = frameOf(t);
+  if (d) {
+    $("scrub").value = Math.round((t / d) * 1000);
+    $("strip-head").style.left = `${(t / d) * 100}%`;
+  }
+  $("btn-play").textContent = v.paused ? "\u25B6" : "\u275A\u275A";
+  document.body.dataset.paused = v.paused ? "1" : "0";
+}
+
+// ---- decisions --------------------------------------------------------------------------
+async function decide(decision) {
+  const c = current();
+  if (!c || !c.sha256) return;
+  const note = $("note").value;
+  say(`saving ${decision}...`);
+  let res;
+  try {
+    res = await fetch("/api/decision", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-Broll-Token": TOKEN },
+      body: JSON.stringify({ id: c.id, decision, note, sha256: c.sha256 }),
+    });
+  } catch (e) { say("could not reach the review server: is `broll review` still running?", true); return; }
+  const data = await res.json().catch(() => ({}));
+  if (!res.ok) { say(data.error || `failed (${res.status})`, true); return; }
+  c.state = data.state;
+  c.decision = data.decision;
+  document.body.dataset.saved = (Number(document.body.dataset.saved || 0) + 1).toString();
+  const next = nextIndex((x) => x.state !== "approved" && x.state !== "rejected", state.index + 1);
+  if (next !== null && next !== state.index) select(next);
+  else { select(state.index); say(`${decision}: all clips have a decision`); }
+}
+
+function nextIndex(pred, from) {
+  const n = state.clips.length;
+  for (let k = 0; k < n; k++) {
+    const i = (from + k) % n;
+    if (pred(state.clips[i])) return i;
+  }
+  return null;
+}
+
+// ---- keyboard ---------------------------------------------------------------------------
+const KEYS = {
+  j: () => select(state.index + 1),
+  k: () => select(state.index - 1),
+  a: () => decide("approved"),
+  r: () => decide("rejected"),
+  " ": togglePlay,
+  ",": () => step(-1),
+  ".": () => step(1),
+  n: () => $("note").focus(),
+  m: () => { video().muted = !video().muted; say(video().muted ? "sound off" : "sound on"); },
+  u: () => { const i = nextIndex((x) => x.state !== "approved" && x.state !== "rejected", state.index + 1); if (i !== null) select(i); },
+};
+
+document.addEventListener("keydown", (ev) => {
+  if (ev.target.tagName === "TEXTAREA" || ev.target.tagName === "INPUT" && ev.target.type === "text") {
+    if (ev.key === "Escape") ev.target.blur();
+    return;
+  }
+  if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
+  const action = KEYS[ev.key.length === 1 ? ev.key.toLowerCase() : ev.key];
+  if (!action) return;
+  ev.preventDefault();
+  action();
+});
+
+// ---- start ------------------------------------------------------------------------------
+async function start() {
+  const v = video();
+  v.addEventListener("timeupdate", updateTime);
+  v.addEventListener("loadeddata", () => { document.body.dataset.loaded = v.dataset.id; updateTime(); });
+  $("strip-img").addEventListener("load", () => { document.body.dataset.strip = current().id; });
+  v.addEventListener("seeked", updateTime);
+  v.addEventListener("play", updateTime);
+  v.addEventListener("pause", updateTime);
+  v.addEventListener("error", () => say("the browser cannot play this file (codec?); the filmstrip still shows it", true));
+  $("btn-play").addEventListener("click", togglePlay);
+  $("btn-prev-frame").addEventListener("click", () => step(-1));
+  $("btn-next-frame").addEventListener("click", () => step(1));
+  $("btn-approve").addEventListener("click", (e) => { e.currentTarget.blur(); decide("approved"); });
+  $("btn-reject").addEventListener("click", (e) => { e.currentTarget.blur(); decide("rejected"); });
+  $("scrub").addEventListener("input", (e) => {
+    const d = v.duration || current()?.duration || 0;
+    if (d) { v.pause(); v.currentTime = (e.target.value / 1000) * d; }
+  });
+  $("strip").addEventListener("click", (e) => {
+    const rect = e.currentTarget.getBoundingClientRect();
+    const d = v.duration || current()?.duration || 0;
+    if (d) { v.pause(); v.currentTime = ((e.clientX - rect.left) / rect.width) * d; }
+  });
+  // buttons keep focus after a click; space would then press them instead of playing
+  for (const b of document.querySelectorAll("button")) b.addEventListener("keydown", (e) => { if (e.key === " ") e.preventDefault(); });
+
+  const res = await fetch("/api/clips");
+  const data = await res.json();
+  state.clips = data.clips;
+  $("project").textContent = data.spec || data.project;
+  $("user").textContent = `reviewing as ${data.user}`;
+  if (data.missing.length) {
+    const m = $("missing");
+    m.hidden = false;
+    m.textContent = `Missing from disk: ${data.missing.join(", ")}`;
+  }
+  if (!state.clips.length) { $("empty").hidden = false; renderList(); document.body.dataset.ready = "1"; return; }
+  $("detail").hidden = false;
+  const first = nextIndex((x) => x.state !== "approved" && x.state !== "rejected", 0);
+  select(first === null ? 0 : first);
+  document.body.dataset.ready = "1";
+}
+
+start().catch((e) => say(`could not load the clip list: ${e}`, true));

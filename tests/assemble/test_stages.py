@@ -1,0 +1,168 @@
+"""`style:`, `qc:` and `review:` in the edit list: gates and the colour match inside the build."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from broll.assemble.resolve import validate_edit_list
+from broll.assemble.stages import QCGateFailed, StageReport, apply_style, prepare
+from broll.errors import EditListErrors
+from broll.media import synth
+from broll.media.frames import read_frames
+from broll.media.probe import probe
+
+
+def _mean_rgb(path, index=None):
+    frames = read_frames(path, width=160)
+    fr = frames[len(frames) // 2 if index is None else index]
+    return fr.image.reshape(-1, 3).mean(axis=0)
+
+
+@pytest.fixture
+def cast_project(tmp_path):
+    synth.make_image(tmp_path / "style" / "ref.png", source="smptebars", size=(320, 180))
+    synth.make_clip(tmp_path / "clips" / "warm.mp4", source="smptebars", size=(320, 180), duration=1,
+                    audio=None, vfilters=["colorchannelmixer=rr=1.0:gg=0.85:bb=0.65"])
+    return tmp_path
+
+
+def run_cli(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "broll", *map(str, args)], capture_output=True, text=True, cwd=cwd)
+
+
+def test_style_grades_inside_the_build(cast_project, write_edit):
+    edit = write_edit("""
+        version: 1
+        output: out/reel.mp4
+        preset: tiny
+        loudness: null
+        style: {reference: style/ref.png, strength: 1.0}
+        timeline:
+          - clip: clips/warm.mp4
+          - clip: clips/warm.mp4
+            style: off
+            transition: cut
+    """)
+    proc = run_cli("build", edit, "--json", "-q")
+    assert proc.returncode == 0, proc.stderr
+    out = cast_project / "out" / "reel.mp4"
+    info = probe(out)
+    assert info.frame_count == 60
+    ref = _mean_rgb(cast_project / "style" / "ref.png", 0)
+    graded, ungraded = _mean_rgb(out, 10), _mean_rgb(out, 50)
+    # the graded half moved towards the reference; the `style: off` half kept its cast
+    assert np.abs(graded - ref).sum() < 0.5 * np.abs(ungraded - ref).sum()
+    assert ungraded[0] > ungraded[2] + 20 and ungraded[0] - ungraded[2] > graded[0] - graded[2] + 15  # still warm
+    import json
+    stages = json.loads(proc.stdout)["stages"]
+    assert [g["clip"] for g in stages["graded"]] == ["clips/warm.mp4"]
+
+
+def test_style_filter_only_on_styled_items_and_cached(cast_project, write_edit):
+    edit_path = write_edit("""
+        version: 1
+        output: out/reel.mp4
+        preset: tiny
+        style: {reference: style/ref.png}
+        timeline:
+          - title: "hello"
+            duration: 1
+          - clip: clips/warm.mp4
+          - clip: clips/warm.mp4
+            style: {method: balance}
+          - clip: clips/warm.mp4
+            style: off
+    """)
+    edit, jobs = validate_edit_list(edit_path)
+    jobs = apply_style(edit, jobs, StageReport(), lambda _: None)
+    filters = [it.video_filter for it in jobs[0].timeline.items]
+    assert filters[0] == "" and filters[3] == ""
+    assert "lut3d" in filters[1] and "lut3d" in filters[2] and filters[1] != filters[2]
+    assert (cast_project / ".broll" / "project.db").is_file()
+
+
+def test_style_errors_are_located(cast_project, write_edit):
+    edit = write_edit("""
+        version: 1
+        output: out/reel.mp4
+        preset: tiny
+        style: {reference: style/missing.png, method: mkll}
+        timeline:
+          - clip: clips/warm.mp4
+            style: {strenght: 0.5}
+    """)
+    proc = run_cli("validate", edit)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "edit.yaml:4:" in proc.stderr and "did you mean 'mkl'" in proc.stderr
+    assert "edit.yaml:7:" in proc.stderr and "strength" in proc.stderr
+    edit.write_text(edit.read_text().replace("method: mkll", "method: mkl").replace("{strenght: 0.5}", "off"))
+    with pytest.raises(EditListErrors) as info:
+        validate_edit_list(edit)
+    assert "style.reference" in str(info.value) and "missing.png" in str(info.value)
+
+
+@pytest.fixture
+def qc_project(tmp_path):
+    synth.make_clip(tmp_path / "clips" / "good.mp4", source="testsrc2", duration=1.5, audio=None)
+    # frames 20-24 black: a broken generation
+    synth.make_clip(tmp_path / "clips" / "bad.mp4", source="testsrc2", duration=1.5, audio=None,
+                    vfilters=["drawbox=c=black:t=fill:enable='between(n,20,24)'"])
+    return tmp_path
+
+
+QC_EDIT = """
+    version: 1
+    output: out/reel.mp4
+    preset: tiny
+    loudness: null
+    qc: {on_fail: %s}
+    timeline:
+      - clip: clips/good.mp4
+      - clip: clips/bad.mp4
+        transition: {type: fade, duration: 0.2}
+      - clip: clips/good.mp4
+"""
+
+
+def test_qc_stop_refuses_and_names_the_clip(qc_project, write_edit):
+    proc = run_cli("build", write_edit(QC_EDIT % "stop"))
+    assert proc.returncode == 1, proc.stderr
+    assert "clips/bad.mp4" in proc.stderr and "black" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (qc_project / "out" / "reel.mp4").exists()
+
+
+def test_qc_skip_drops_the_clip_and_warn_keeps_it(qc_project, write_edit):
+    edit, jobs = validate_edit_list(write_edit(QC_EDIT % "skip"))
+    jobs, report = prepare(edit, jobs)
+    assert report.skipped == ["clips/bad.mp4"] and report.qc["clips/good.mp4"] == "pass"
+    assert len(jobs[0].timeline.items) == 2 and jobs[0].timeline.frames == 90
+    edit, jobs = validate_edit_list(write_edit(QC_EDIT % "warn"))
+    jobs, report = prepare(edit, jobs)
+    assert len(jobs[0].timeline.items) == 3 and any("bad.mp4" in w for w in report.warnings)
+    with pytest.raises(QCGateFailed):
+        edit, jobs = validate_edit_list(write_edit(QC_EDIT % "stop"))
+        prepare(edit, jobs)
+
+
+def test_review_required_refuses_until_approved(qc_project, write_edit):
+    from broll.review.decisions import record_decision
+    edit = write_edit("""
+        version: 1
+        output: out/reel.mp4
+        preset: tiny
+        loudness: null
+        review: required
+        timeline:
+          - clip: clips/good.mp4
+    """)
+    proc = run_cli("build", edit)
+    assert proc.returncode == 6, proc.stderr
+    assert "clips/good.mp4 (unreviewed)" in proc.stderr and "broll review" in proc.stderr
+    record_decision(qc_project, qc_project / "clips" / "good.mp4", "approved", note="ok")
+    proc = run_cli("build", edit, "-q")
+    assert proc.returncode == 0, proc.stderr
+    assert (qc_project / "out" / "reel.mp4").is_file()
