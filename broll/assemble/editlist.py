@@ -99,9 +99,15 @@ class Text(Strict):
     color: Color = "white"
 
 
+# how a picture of another shape fills the frame (broll.reframe): a crop that follows the
+# subject or sits in the middle, or the fit modes; auto = subject when the crop is large
+Reframe = Literal["auto", "subject", "center", "blur", "contain"]
+
+
 class Defaults(Strict):
     transition: Transition = Transition(type="cut")
     fit: Literal["cover", "contain", "blur"] = "cover"
+    reframe: Reframe = "auto"
     motion: Literal["zoom-in", "zoom-out", "pan-left", "pan-right", "none"] = "zoom-in"
     image_duration: Time = TimeValue(seconds=Fraction(3))
     title_duration: Time = TimeValue(seconds=Fraction(2))
@@ -212,6 +218,7 @@ class ClipItem(ItemBase):
     speed: float = Field(1.0, ge=0.1, le=10)
     audio: Annotated[Union[str, float], PlainValidator(_audio)] = "keep"
     fit: Optional[Literal["cover", "contain", "blur"]] = None
+    reframe: Optional[Reframe] = None
 
     model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True, populate_by_name=True)
 
@@ -248,6 +255,7 @@ Item = Annotated[Union[Annotated[ClipItem, Tag("clip")], Annotated[ImageItem, Ta
 class OutputTarget(Strict):
     path: str
     preset: Optional[str] = None
+    reframe: Optional[Reframe] = None
 
 
 def _outputs(value: Any) -> Any:

@@ -20,6 +20,7 @@ from broll.assemble.editlist import EditList
 from broll.atomic import atomic_path
 from broll.errors import FFmpegError
 from broll.media.ffmpeg import FFmpegProgress, run_ffmpeg
+from broll.media.long_args import spilled
 from broll.templates.presets import Preset
 
 PREVIEW_HEIGHT = 360
@@ -58,7 +59,8 @@ def measure_loudness(job: OutputJob) -> Optional[Loudness]:
 
 
 def plan_for(job: OutputJob, loudness: Optional[Loudness] = None, *, x264_preset: str | None = None) -> RenderPlan:
-    return build_plan(job.timeline, job.preset, loudness=loudness, x264_preset=x264_preset)
+    from broll.reframe.timeline import with_subject_crops
+    return build_plan(with_subject_crops(job.timeline), job.preset, loudness=loudness, x264_preset=x264_preset)
 
 
 def render(job: OutputJob, *, x264_preset: str | None = None,
@@ -68,8 +70,9 @@ def render(job: OutputJob, *, x264_preset: str | None = None,
     plan = plan_for(job, loudness, x264_preset=x264_preset)
     with atomic_path(job.path) as tmp:
         try:
-            run_ffmpeg(plan.argv(str(tmp)), what=f"rendering {job.path.name}",
-                       total_seconds=float(plan.duration), on_progress=on_progress or (lambda p: None))
+            with spilled(plan.argv(str(tmp)), job.path.parent) as argv:   # long crop paths go via a file
+                run_ffmpeg(argv, what=f"rendering {job.path.name}",
+                           total_seconds=float(plan.duration), on_progress=on_progress or (lambda p: None))
         except FFmpegError as exc:
             raise FFmpegError(f"rendering {job.path.name} failed; the previous file (if any) is untouched",
                               relevant_tail(exc.stderr_tail), "run `broll plan` to see the exact command") from None
@@ -105,5 +108,6 @@ def preview_jobs(edit: EditList, jobs: list[OutputJob]) -> list[OutputJob]:
     out = []
     for job in jobs:
         small = preview_preset(job.preset)
-        out.append(OutputJob(path=preview_path(job.path), preset=small, timeline=resolve_timeline(edit, small)))
+        out.append(OutputJob(path=preview_path(job.path), preset=small,
+                             timeline=resolve_timeline(edit, small, reframe=job.reframe), reframe=job.reframe))
     return out

@@ -28,6 +28,7 @@ class OutputJob:
     path: Path
     preset: Preset
     timeline: Timeline
+    reframe: str | None = None        # the output's own reframe, if it set one
 
 
 class _Collector:
@@ -71,8 +72,22 @@ def _preset_for(edit: EditList, name: str, where: tuple, errors: _Collector) -> 
         return None
 
 
+def _placement(entry, output_reframe: str | None, defaults) -> tuple[str, str]:
+    """(fit, reframe) for a clip: the item's reframe, else its fit, else the output's reframe,
+    else the defaults; ``reframe: blur|contain`` is the fit of that name."""
+    if entry.reframe:
+        mode, fit = entry.reframe, entry.fit or defaults.fit
+    elif entry.fit:
+        mode, fit = (output_reframe or defaults.reframe) if entry.fit == "cover" else "center", entry.fit
+    else:
+        mode, fit = output_reframe or defaults.reframe, defaults.fit
+    if mode in ("blur", "contain"):
+        return mode, "center"
+    return fit, mode
+
+
 def resolve_timeline(edit: EditList, preset: Preset, errors: _Collector | None = None,
-                     probes: dict | None = None) -> Timeline:
+                     probes: dict | None = None, reframe: str | None = None) -> Timeline:
     """EditList + preset -> Timeline; raises EditListErrors listing every media problem."""
     own = errors is None
     errors = errors or _Collector(edit)
@@ -125,8 +140,9 @@ def resolve_timeline(edit: EditList, preset: Preset, errors: _Collector | None =
             if frames < 1:
                 errors.add(where + ("out",), "the trimmed clip is shorter than one output frame")
                 continue
+            fit, mode = _placement(entry, reframe, defaults)
             item = Item(kind="clip", frames=frames, source=_source(info), src_in=src_in, src_out=src_out,
-                        speed=speed, audio=entry.audio, fit=entry.fit or defaults.fit, **common)
+                        speed=speed, audio=entry.audio, fit=fit, reframe=mode, **common)
         elif isinstance(entry, ImageItem):
             info = probes.get(entry.image) or _probe(edit, entry.image, where + ("image",), errors)
             if info is None:
@@ -221,21 +237,22 @@ def output_jobs(edit: EditList) -> list[OutputJob]:
     errors = _Collector(edit)
     probes: dict = {}
     jobs = []
-    timelines: dict[str, Timeline] = {}
+    timelines: dict[tuple, Timeline] = {}
     for index, target in enumerate(edit.output):
         name = target.preset or edit.preset
         field = ("output", index, "preset") if target.preset else ("preset",)
         preset = _preset_for(edit, name, field, errors)
         if preset is None:
             continue
-        if name not in timelines:
-            timelines[name] = resolve_timeline(edit, preset, errors, probes)
+        key = (name, target.reframe)
+        if key not in timelines:
+            timelines[key] = resolve_timeline(edit, preset, errors, probes, reframe=target.reframe)
         path = Path(target.path)
         if not path.is_absolute():
             path = edit.base_dir / path
         if path.suffix.lower() not in (".mp4", ".mov", ".m4v", ".mkv"):
             errors.add(("output", index, "path"), f"{target.path}: output must end in .mp4, .mov, .m4v or .mkv")
-        jobs.append(OutputJob(path=path, preset=preset, timeline=timelines[name]))
+        jobs.append(OutputJob(path=path, preset=preset, timeline=timelines[key], reframe=target.reframe))
     # de-duplicate repeated media errors (several outputs share the same items)
     unique, seen = [], set()
     for err in errors.errors:

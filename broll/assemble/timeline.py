@@ -62,6 +62,7 @@ class Item:
     speed: Fraction = Fraction(1)
     audio: str | float = "keep"       # keep | mute | gain dB
     fit: str = "cover"
+    reframe: str = "center"           # where a cover crop sits: center | subject | auto (broll.reframe)
     motion: str = "none"
     title: str = ""
     subtitle: str = ""

@@ -35,8 +35,8 @@ def plan_command(edit_list: str, preview: bool, as_json: bool) -> None:
     """Print each item's place on the reel and the FFmpeg command that would render it."""
     from pathlib import Path
 
-    from broll.assemble.plan import build_plan, needs_loudness_pass, split_graph
-    from broll.assemble.render import preview_jobs
+    from broll.assemble.plan import needs_loudness_pass, split_graph
+    from broll.assemble.render import plan_for, preview_jobs
     from broll.assemble.resolve import validate_edit_list
     from broll.media.ffmpeg import ffmpeg_path
 
@@ -50,7 +50,7 @@ def plan_command(edit_list: str, preview: bool, as_json: bool) -> None:
     for job in jobs:
         tl = job.timeline
         x264 = job.preset.video.x264_preset
-        plan = build_plan(tl, job.preset, x264_preset=x264)
+        plan = plan_for(job, x264_preset=x264)     # with subject crops, exactly what build runs
         report.append({"output": str(job.path), "preset": job.preset.name, "width": tl.width, "height": tl.height,
                        "fps": float(tl.fps), "frames": tl.frames, "duration": float(tl.duration),
                        "audio_samples": tl.samples, "loudness_pass": needs_loudness_pass(tl),

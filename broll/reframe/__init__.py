@@ -2,7 +2,8 @@
 
 Pure analysis (``subject``: where is the subject; ``smooth``: a camera path that glides and
 holds; ``path``: geometry, keyframes, FFmpeg expression) is separate from decoding
-(``analyse``) and from filter building (``filters``). Modes live in ``REFRAME_MODES``.
+(``analyse``) and from filter building (``filters``). Modes live in ``REFRAME_MODES``;
+``timeline`` applies subject-aware ``fit: cover`` to a ``broll build`` timeline.
 """
 
 from broll.reframe.analyse import center_path, subject_path, track_subject

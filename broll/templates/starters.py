@@ -24,8 +24,15 @@ FOLDERS = ("clips", "stills", "music", "out")
 EDIT_LIST = "edit.yaml"
 DEFAULT_TEMPLATE = "product-teaser"
 
+# a subject crossing a soft landscape, so vertical demos show the crop following it
+_X, _Y = "(80+480*(0.5-0.5*cos(2*PI*T/6)))", "(220-50*sin(2*PI*T/4))"
+_DISC = ",".join(
+    f"geq={c}='if(lt(hypot(X-{_X},Y-{_Y}),34),if(lt(hypot(X-{_X},Y-{_Y}),26),{v},40),{c}(X,Y))'"
+    for c, v in (("r", 245), ("g", 235), ("b", 200))).replace(",geq=", ":")
+_SUBJECT = ("gradients", (640, 360), 30, 523.3, ("format=rgb24", _DISC, "format=yuv420p"))
+
 # demo clip looks, cycled: (lavfi source, size, fps, audio tone or None)
-_DEMO_LOOKS = (("testsrc2", (1280, 720), 30, 440.0), ("smptebars", (640, 360), 25, None),
+_DEMO_LOOKS = (("testsrc2", (1280, 720), 30, 440.0), ("smptebars", (640, 360), 8, None),
                ("gradients", (960, 540), 24, 330.0), ("rgbtestsrc", (640, 480), 30, None),
                ("life", (640, 360), 30, None), ("cellauto", (720, 720), 30, None))
 
@@ -89,15 +96,21 @@ def make_demo_media(root: Path, edit_text: str, on_file: Callable[[str], None] |
     from broll.media import synth
 
     made = []
-    for i, f in enumerate(demo_files(edit_text)):
+    files = demo_files(edit_text)
+    first_clip = next((i for i, f in enumerate(files) if f.kind == "clip"), -1)
+    for i, f in enumerate(files):
         target = root / f.relpath
         if target.exists():
             continue
         if on_file:
             on_file(f.relpath)
         if f.kind == "clip":
-            source, size, fps, tone = _DEMO_LOOKS[i % len(_DEMO_LOOKS)]
-            synth.make_clip(target, source=source, size=size, fps=fps, duration=round(f.seconds, 3), audio=tone)
+            if i == first_clip:
+                source, size, fps, tone, vfilters = _SUBJECT
+            else:
+                (source, size, fps, tone), vfilters = _DEMO_LOOKS[i % len(_DEMO_LOOKS)], ()
+            synth.make_clip(target, source=source, size=size, fps=fps, duration=round(f.seconds, 3), audio=tone,
+                            vfilters=vfilters)
         elif f.kind == "image":
             size = (1600, 900) if i % 2 == 0 else (1200, 1200)
             synth.make_image(target, source="testsrc2" if i % 2 == 0 else "smptebars", size=size)

@@ -13,7 +13,7 @@ from broll.export.aliases import ALIASES, parse_preset_list
 from broll.media import synth
 from broll.media.loudness_scan import scan_loudness
 from broll.media.probe import probe
-from broll.templates.presets import builtin_presets
+from broll.templates.presets import all_presets, builtin_presets
 from click.testing import CliRunner
 
 PROFILES = {"high": "High", "main": "Main", "baseline": "Constrained Baseline"}
@@ -63,19 +63,25 @@ def test_every_builtin_preset_renders_a_valid_file(tmp_path):
 
 
 def test_loudness_lands_on_target(reel, tmp_path):
-    result = _export(str(reel), "-p", "reels,youtube", "-o", str(tmp_path), "--draft")
+    small = tmp_path / "small.yaml"        # the platforms' audio settings at a small picture size (faster)
+    small.write_text("reels:\n  base: reels\n  width: 270\n  height: 480\n"
+                     "youtube-1080p:\n  base: youtube-1080p\n  width: 480\n  height: 270\n"
+                     "quiet:\n  base: youtube-1080p\n  width: 480\n  height: 270\n  loudness: {integrated: -23}\n")
+    result = _export(str(reel), "-p", "reels,youtube,quiet", "-o", str(tmp_path), "--draft", "--file", str(small))
     assert result.exit_code == 0, result.output
     assert scan_loudness(reel).integrated < -18          # the source is quiet, so this proves a change
-    for name in ("reels", "youtube-1080p"):
-        target = builtin_presets()[name].loudness.integrated
+    for name, target in (("reels", -14), ("youtube-1080p", -14), ("quiet", -23)):
+        assert all_presets(small)[name].loudness.integrated == target
         measured = scan_loudness(tmp_path / f"reel-{name}.mp4").integrated
         assert abs(measured - target) <= 1.0, f"{name}: {measured} LUFS"
 
 
 def test_no_audio_gets_silence_and_fps_conversion(silent_reel, tmp_path):
-    result = _export(str(silent_reel), "-p", "square", "-o", str(tmp_path), "--draft")
+    small = tmp_path / "small.yaml"
+    small.write_text("sq:\n  base: instagram-square\n  width: 240\n  height: 240\n")
+    result = _export(str(silent_reel), "-p", "sq", "-o", str(tmp_path), "--draft", "--file", str(small))
     assert result.exit_code == 0, result.output
-    out = tmp_path / "silent-instagram-square.mp4"
+    out = tmp_path / "silent-sq.mp4"
     info = probe(out)
     assert info.has_audio and info.audio_rate == 48000 and info.fps == 30
     assert abs(float(info.audio_duration) - float(info.duration)) < 0.05

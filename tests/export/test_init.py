@@ -35,24 +35,6 @@ def test_every_key_has_a_comment_and_uses_the_issue_2_format(name):
         assert sum(k in item for k in ("clip", "image", "title")) == 1
 
 
-@pytest.mark.parametrize("name", ["social-15s", "product-teaser"])
-def test_init_demo_writes_media_that_fits_the_edit_list(name, tmp_path):
-    folder = tmp_path / "proj"
-    result = CliRunner().invoke(main, ["init", "--template", name, "--demo", "--json", str(folder)])
-    assert result.exit_code == 0, result.output
-    report = json.loads(result.output)
-    assert report["missing_media"] == []
-    assert all((folder / d).is_dir() for d in FOLDERS)
-    text = (folder / "edit.yaml").read_text()
-    assert text == starters()[name].text
-    for f in demo_files(text):
-        info = probe(folder / f.relpath)
-        if f.kind == "clip":
-            assert float(info.duration) >= f.seconds - 0.05
-        elif f.kind == "image":
-            assert info.is_still
-
-
 def test_init_refuses_to_overwrite_and_suggests(tmp_path):
     runner = CliRunner()
     assert runner.invoke(main, ["init", str(tmp_path / "p")]).exit_code == 0
@@ -62,3 +44,29 @@ def test_init_refuses_to_overwrite_and_suggests(tmp_path):
     assert "did you mean 'social-15s'" in str(result.exception.hint)
     without = json.loads(runner.invoke(main, ["init", "--json", str(tmp_path / "r")]).output)
     assert "clips/detail.mp4" in without["missing_media"]
+
+
+@pytest.mark.parametrize("name,seconds", [("social-15s", 15), ("product-teaser", None),
+                                          pytest.param("montage-60s", 60, marks=pytest.mark.slow)])
+def test_init_demo_projects_build_as_they_are(name, seconds, tmp_path):
+    folder = tmp_path / name
+    runner = CliRunner()
+    result = runner.invoke(main, ["init", "--template", name, "--demo", "--json", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["missing_media"] == []
+    assert all((folder / d).is_dir() for d in FOLDERS)
+    text = (folder / "edit.yaml").read_text()
+    assert text == starters()[name].text
+    for f in demo_files(text):                      # each file as long as the edit list needs
+        info = probe(folder / f.relpath)
+        assert float(info.duration) >= f.seconds - 0.05 if f.kind == "clip" else info.is_still or f.kind == "music"
+    result = runner.invoke(main, ["build", str(folder / "edit.yaml"), "--preview", "--json", "-q"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)["outputs"][0]
+    info = probe(out["path"])
+    assert info.has_audio and abs(float(info.duration) - out["duration"]) < 0.1
+    if seconds is not None:
+        # the template's promise, to the frame, at the preset's 30 fps (the 15 fps preview rounds transitions)
+        from broll.assemble.resolve import validate_edit_list
+        _, jobs = validate_edit_list(folder / "edit.yaml")
+        assert jobs[0].timeline.duration == seconds

@@ -1,0 +1,58 @@
+"""Subject-aware ``fit: cover`` for ``broll build``: crop each clip to the output's aspect with
+a window that follows its subject, before the build's own cover scaling.
+
+The crop goes into the item's ``video_filter`` slot, which the plan applies right after the
+trim and speed change, so the path is on that clock: seconds from ``in``, divided by speed.
+``auto`` follows the subject only when the crop throws away a lot (more than
+``AUTO_THRESHOLD`` of the frame, e.g. 16:9 into 9:16, 1:1 or 4:5); small crops stay central.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from functools import lru_cache
+
+from broll.reframe.analyse import Sample, path_from_samples, track_subject
+from broll.reframe.path import CropPath, crop_geometry
+
+AUTO_THRESHOLD = 0.25        # share of the frame a cover crop removes before auto follows the subject
+
+
+@lru_cache(maxsize=256)
+def _track(path: str, start: float, end: float) -> tuple[tuple[Sample, ...], tuple[float, ...]]:
+    samples, cuts = track_subject(path, start=start or None, end=end)
+    return tuple(samples), tuple(cuts)
+
+
+def subject_crop(item, width: int, height: int) -> tuple[str, CropPath] | None:
+    """The crop filter (and its path) for one timeline item, or None when a centred cover will do."""
+    src = item.source
+    if item.kind != "clip" or item.fit != "cover" or src is None or src.sar != 1:
+        return None
+    mode = item.reframe
+    if mode not in ("subject", "auto"):
+        return None
+    g = crop_geometry(src.width, src.height, width, height)
+    if not g.axis or g.travel <= 0:
+        return None
+    if mode == "auto" and 1 - g.window / g.span <= AUTO_THRESHOLD + 1e-9:
+        return None
+    samples, cuts = _track(src.path, float(item.src_in), float(item.src_out))
+    path = path_from_samples(list(samples), list(cuts), g).retimed(1 / float(item.speed))
+    if path.is_static and abs(path.offset_at(0) - g.travel / 2) < 1:
+        return None
+    x, y = (f"'{path.expression()}'", "0") if g.axis == "x" else ("0", f"'{path.expression()}'")
+    return f"crop=w={g.crop_w}:h={g.crop_h}:x={x}:y={y}:exact=1", path
+
+
+def with_subject_crops(timeline):
+    """A copy of ``timeline`` whose subject/auto cover items carry their crop (others unchanged)."""
+    filters = {}
+    for index, item in enumerate(timeline.items):
+        crop = subject_crop(item, timeline.width, timeline.height)
+        if crop is not None:
+            filters[index] = ",".join(f for f in (item.video_filter, crop[0]) if f)
+    if not filters:
+        return timeline
+    return replace(timeline, items=tuple(replace(it, video_filter=filters.get(i, it.video_filter))
+                                         for i, it in enumerate(timeline.items)))
