@@ -11,6 +11,8 @@ Two strategies build from the same pieces:
 
 from __future__ import annotations
 
+from broll.assemble.plan import BT709_TAGS
+
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -79,7 +81,7 @@ def video_chain(source: ExportSource, target: ExportTarget, graph: Graph, src_la
     tail = [] if fps_first else [f"fps={p.fps}"]
     if target.guides:
         tail.append(safe_zone_box(p))
-    tail.append(f"format={p.video.pix_fmt}")
+    tail += [f"format={p.video.pix_fmt}", BT709_TAGS]
     graph.add(f"[r{k}]{','.join(tail)}[v{k}]")
     return f"v{k}"
 
@@ -119,7 +121,7 @@ def _encode_args(target: ExportTarget, v: str, a: str, out: Path) -> list[str]:
         rate = vs.maxrate.upper()
         number, unit = float(rate[:-1]) if rate[-1] in "KM" else float(rate), rate[-1] if rate[-1] in "KM" else ""
         args += ["-maxrate", rate, "-bufsize", f"{number * 2:g}{unit}"]
-    args += ["-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709",
+    args += ["-color_range", "tv",
              "-c:a", au.codec, "-b:a", au.bitrate, "-ar", str(au.sample_rate), "-ac", str(au.channels)]
     if target.trim:
         args += ["-t", f"{target.trim:.3f}"]

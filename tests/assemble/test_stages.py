@@ -52,6 +52,9 @@ def test_style_grades_inside_the_build(cast_project, write_edit):
     out = cast_project / "out" / "reel.mp4"
     info = probe(out)
     assert info.frame_count == 60
+    # labelled BT.709 / limited range (by setparams: no conversion of the untagged source)
+    assert (info.color_primaries, info.color_transfer, info.color_space, info.color_range) == (
+        "bt709", "bt709", "bt709", "tv")
     ref = _mean_rgb(cast_project / "style" / "ref.png", 0)
     graded, ungraded = _mean_rgb(out, 10), _mean_rgb(out, 50)
     # the graded half moved towards the reference; the `style: off` half kept its cast
