@@ -394,7 +394,8 @@ def _only(spec: tuple[str, ...], flag: str) -> tuple[str, ...]:
     return spec[:i] + (flag,) + spec[i:]
 
 
-def _inputs(tl: Timeline, *, audio_only: bool) -> tuple[list[tuple[str, ...]], dict[int, int], dict[int, int], Optional[int]]:
+def _inputs(tl: Timeline, *, audio_only: bool = False, video_only: bool = False
+            ) -> tuple[list[tuple[str, ...]], dict[int, int], dict[int, int], Optional[int]]:
     """Input specs and where each item's video and audio come from.
 
     A clip's picture and sound are opened as two inputs (``-an`` / ``-vn``): sharing one demuxer,
@@ -410,6 +411,8 @@ def _inputs(tl: Timeline, *, audio_only: bool) -> tuple[list[tuple[str, ...]], d
                 video_of[i] = len(specs)
                 spec = _input_for(item)
                 specs.append(_only(spec, "-an") if item.source.has_audio else spec)
+    if video_only:
+        return specs, video_of, audio_of, None
     for i, item in enumerate(tl.items):
         if item.source is not None and item.uses_source_audio:
             audio_of[i] = len(specs)
@@ -433,9 +436,14 @@ BT709_TAGS = "setparams=color_primaries=bt709:color_trc=bt709:colorspace=bt709"
 
 
 def encoder_args(preset: Preset, tl: Timeline, *, x264_preset: Optional[str] = None) -> list[str]:
-    v, a = preset.video, preset.audio
+    return (["-map", "[vout]", "-map", "[aout]"] + video_encoder_args(preset, tl, x264_preset=x264_preset)
+            + audio_encoder_args(preset, tl) + ["-movflags", "+faststart"])
+
+
+def video_encoder_args(preset: Preset, tl: Timeline, *, x264_preset: Optional[str] = None) -> list[str]:
+    v = preset.video
     gop = max(1, int(round(preset.video.gop_seconds * float(tl.fps))))
-    args = ["-map", "[vout]", "-map", "[aout]", "-c:v", v.codec]
+    args = ["-c:v", v.codec]
     if v.codec == "libx264":
         args += ["-preset", x264_preset or v.x264_preset, "-crf", str(v.crf), "-profile:v", v.profile,
                  "-level:v", v.level]
@@ -443,9 +451,12 @@ def encoder_args(preset: Preset, tl: Timeline, *, x264_preset: Optional[str] = N
              "-color_range", "tv"]
     if v.maxrate:
         args += ["-maxrate", v.maxrate, "-bufsize", _double(v.maxrate)]
-    args += ["-c:a", a.codec, "-b:a", a.bitrate, "-ar", str(tl.sample_rate), "-ac", str(a.channels),
-             "-movflags", "+faststart"]
     return args
+
+
+def audio_encoder_args(preset: Preset, tl: Timeline) -> list[str]:
+    a = preset.audio
+    return ["-c:a", a.codec, "-b:a", a.bitrate, "-ar", str(tl.sample_rate), "-ac", str(a.channels)]
 
 
 def _double(rate_text: str) -> str:
@@ -467,6 +478,36 @@ def build_plan(tl: Timeline, preset: Preset, *, loudness: Optional[Loudness] = N
     return RenderPlan(inputs=tuple(specs), filter_complex=g.text(),
                       output_args=tuple(encoder_args(preset, tl, x264_preset=x264_preset)),
                       frames=tl.frames, samples=tl.samples, duration=tl.duration)
+
+
+def split_plans(tl: Timeline, preset: Preset, *, loudness: Optional[Loudness] = None,
+                x264_preset: Optional[str] = None) -> tuple[RenderPlan, RenderPlan]:
+    """The same render as :func:`build_plan` as a video-only and an audio-only process.
+
+    The build runs the picture while the sound is measured and rendered beside it, then muxes
+    the two by stream copy: the loudness pass no longer adds to the wall time, and the video
+    graph holds no audio chain that reads ahead.
+    """
+    vspecs, video_of, _, _ = _inputs(tl, video_only=True)
+    gv = Graph()
+    vlabels = [_video_item(gv, tl, i, item, video_of.get(i)) for i, item in enumerate(tl.items)]
+    vout = _join_video(gv, tl, vlabels)
+    gv.add([vout], ["setsar=1", "format=yuv420p", BT709_TAGS], "vout")
+    video = RenderPlan(inputs=tuple(vspecs), filter_complex=gv.text(),
+                       output_args=tuple(["-map", "[vout]"] + video_encoder_args(preset, tl, x264_preset=x264_preset)),
+                       frames=tl.frames, samples=0, duration=tl.duration)
+    aspecs, _, audio_of, music_input = _inputs(tl, audio_only=True)
+    ga = Graph()
+    _audio_graph(ga, tl, audio_of, music_input, loudness, measuring=False)
+    audio = RenderPlan(inputs=tuple(aspecs), filter_complex=ga.text(),
+                       output_args=tuple(["-map", "[aout]"] + audio_encoder_args(preset, tl)),
+                       frames=0, samples=tl.samples, duration=tl.duration)
+    return video, audio
+
+
+def mux_argv(video: str, audio: str, output: str) -> list[str]:
+    return ["-y", "-i", video, "-i", audio, "-map", "0:v:0", "-map", "1:a:0", "-c", "copy",
+            "-movflags", "+faststart", output]
 
 
 def needs_loudness_pass(tl: Timeline) -> bool:

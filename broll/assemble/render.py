@@ -65,20 +65,51 @@ def plan_for(job: OutputJob, loudness: Optional[Loudness] = None, *, x264_preset
 
 def render(job: OutputJob, *, x264_preset: str | None = None,
            on_progress: Callable[[FFmpegProgress], None] | None = None) -> RenderResult:
+    """Render one output: the picture in one FFmpeg process while the sound is measured and
+    rendered in another, then a stream-copy mux into a temp file renamed onto the output."""
+    import threading
+
+    from broll.assemble.plan import mux_argv, split_plans
+    from broll.reframe.timeline import with_subject_crops
+
     started = time.perf_counter()
-    loudness = measure_loudness(job)
-    plan = plan_for(job, loudness, x264_preset=x264_preset)
+    tl = with_subject_crops(job.timeline)
+    name = job.path.name
+    audio_state: dict = {}
+
     with atomic_path(job.path) as tmp:
+        video_tmp = tmp.with_name(tmp.name + ".video.mp4")
+        audio_tmp = tmp.with_name(tmp.name + ".audio.m4a")
+
+        def sound() -> None:
+            try:
+                loudness = measure_loudness(job)
+                _, audio_plan = split_plans(tl, job.preset, loudness=loudness)
+                run_ffmpeg(audio_plan.argv(str(audio_tmp)), what=f"rendering the sound of {name}")
+                audio_state["loudness"] = loudness
+            except BaseException as exc:  # handed to the main thread
+                audio_state["error"] = exc
+
+        worker = threading.Thread(target=sound, name="broll-audio", daemon=True)
+        worker.start()
         try:
-            with spilled(plan.argv(str(tmp)), job.path.parent) as argv:   # long crop paths go via a file
-                run_ffmpeg(argv, what=f"rendering {job.path.name}",
-                           total_seconds=float(plan.duration), on_progress=on_progress or (lambda p: None))
+            video_plan, _ = split_plans(tl, job.preset, x264_preset=x264_preset)
+            with spilled(video_plan.argv(str(video_tmp)), job.path.parent) as argv:   # long crop paths via a file
+                run_ffmpeg(argv, what=f"rendering {name}", total_seconds=float(video_plan.duration),
+                           on_progress=on_progress or (lambda p: None))
+            worker.join()
+            if "error" in audio_state:
+                raise audio_state["error"]
+            run_ffmpeg(mux_argv(str(video_tmp), str(audio_tmp), str(tmp)), what=f"muxing {name}")
         except FFmpegError as exc:
-            raise FFmpegError(f"rendering {job.path.name} failed; the previous file (if any) is untouched",
+            raise FFmpegError(f"rendering {name} failed; the previous file (if any) is untouched",
                               relevant_tail(exc.stderr_tail), "run `broll plan` to see the exact command") from None
-    tl = job.timeline
+        finally:
+            worker.join(timeout=30)
+            for part in (video_tmp, audio_tmp):
+                part.unlink(missing_ok=True)
     return RenderResult(path=job.path, preset=job.preset.name, width=tl.width, height=tl.height, fps=tl.fps,
-                        frames=tl.frames, duration=tl.duration, loudness=loudness,
+                        frames=tl.frames, duration=tl.duration, loudness=audio_state.get("loudness"),
                         seconds=time.perf_counter() - started)
 
 

@@ -73,7 +73,7 @@ def plan_command(edit_list: str, preview: bool, as_json: bool) -> None:
                       f"{trim}{speed}  <- {into}")
         if rep["loudness_pass"]:
             click.echo(f"  loudness: two-pass loudnorm to {tl.loudness:g} LUFS (pass 1 measures the audio graph)")
-        click.echo("\nFFmpeg command (pass 2; measured values are filled in at build time):")
+        click.echo("\nFFmpeg command (one graph; `build` runs its picture and its sound as two processes side by side and muxes them, with the measured loudness filled in):")
         import shlex
         click.echo(shlex.join(rep["argv"]))
         click.echo("\nFilter graph, one statement per line:")
