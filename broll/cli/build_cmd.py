@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from rich.markup import escape
 
 from broll.cli.output import console, emit_json, progress_bar
 
@@ -40,12 +41,12 @@ def build_command(edit_list: str, preview: bool, as_json: bool, quiet: bool, oti
     elif otio_only:
         raise click.UsageError("--otio-only needs --otio PATH")
     err = console(stderr=True)
-    say = (lambda msg: None) if (quiet or as_json) else (lambda msg: err.print(f"[dim]{msg}[/dim]"))
+    say = (lambda msg: None) if (quiet or as_json) else (lambda msg: err.print(f"[dim]{escape(msg)}[/dim]"))
     if preview:
         jobs = preview_jobs(edit, jobs)
     jobs, stages = prepare(edit, jobs, say=say)
     for warning in stages.warnings:
-        err.print(f"[yellow]warning:[/yellow] {warning}")
+        err.print(f"[yellow]warning:[/yellow] {escape(warning)}")
     results = []
     for job in jobs:
         total = float(job.timeline.duration)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from rich.markup import escape
 
 from broll.cli.output import console, progress_bar
 
@@ -67,7 +68,7 @@ def make_demo_media(root: Path) -> None:
                     vfilters=["colorchannelmixer=rr=0.82:gg=0.95:bb=1.0"])
     synth.make_image(root / "style/look.png", source="testsrc2", size=(1280, 720))
     synth.make_clip(root / "clips/vertical.mp4", source="testsrc", size=(720, 1280), fps=24, duration=3, audio=None)
-    synth.make_clip(root / "clips/ai-8fps.mp4", source="life", size=(768, 432), fps=8, duration=3, audio=None)
+    synth.make_clip(root / "clips/ai-8fps.mp4", source="mandelbrot", size=(768, 432), fps=8, duration=3, audio=None)
     synth.make_clip(root / "clips/square.mp4", source="smptebars", size=(640, 640), fps=25, duration=4, audio=523.25)
     synth.make_image(root / "stills/product.png", source="gradients", size=(1600, 1200))
     synth.make_tone(root / "music/bed.m4a", duration=12)
@@ -99,13 +100,13 @@ def demo_command(directory: str, preview: bool, no_build: bool) -> None:
     edit, jobs = validate_edit_list(edit_path)
     if preview:
         jobs = preview_jobs(edit, jobs)
-    jobs, stages = prepare(edit, jobs, say=lambda msg: err.print(f"[dim]{msg}[/dim]"))
+    jobs, stages = prepare(edit, jobs, say=lambda msg: err.print(f"[dim]{escape(msg)}[/dim]"))
     for warning in stages.warnings:
-        err.print(f"[yellow]warning:[/yellow] {warning}")
+        err.print(f"[yellow]warning:[/yellow] {escape(warning)}")
     for clip, verdict in stages.qc.items():
         err.print(f"QC {clip}: {verdict}")
     for g in stages.graded:
-        guard = f" [{', '.join(g['safeguards'])}]" if g["safeguards"] else ""
+        guard = f" ({', '.join(g['safeguards'])})" if g["safeguards"] else ""
         err.print(f"graded {g['clip']}: dE00 to the look {g['de_before']:.1f} -> {g['de_after']:.1f}{guard}")
     for job in jobs:
         total = float(job.timeline.duration)
