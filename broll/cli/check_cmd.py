@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from rich.markup import escape
 
 from broll.cli.output import console, emit_json, progress_bar
 from broll.errors import BrollError, ExitCode
@@ -32,7 +33,7 @@ def _print_report(out, report) -> None:
 
     facts = report.facts
     cached = " (cached)" if report.cached else ""
-    out.print(f"[bold]{report.path}[/bold]  [{_STYLE[report.verdict]}]{report.verdict.upper()}[/]{cached}  "
+    out.print(f"[bold]{escape(str(report.path))}[/bold]  [{_STYLE[report.verdict]}]{report.verdict.upper()}[/]{cached}  "
               f"[dim]{facts.get('width')}x{facts.get('height')} {facts.get('fps')} fps {facts.get('duration')} s "
               f"{facts.get('frames')} frames, {'audio ' + facts['audio'] if facts.get('audio') else 'no audio'}[/dim]")
     if not report.findings:
@@ -103,7 +104,7 @@ def check_command(ctx: click.Context, clips: tuple[str, ...], profile: str, as_j
         if not as_json:
             _print_report(out, report)
             if sheet is not None:
-                out.print(f"  sheet: {sheet}")
+                out.print(f"  sheet: {escape(str(sheet))}")
     if as_json:
         emit_json({"profile": prof.name, "clips": docs})
     elif len(clips) > 1:

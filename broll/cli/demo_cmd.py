@@ -104,16 +104,16 @@ def demo_command(directory: str, preview: bool, no_build: bool) -> None:
     for warning in stages.warnings:
         err.print(f"[yellow]warning:[/yellow] {escape(warning)}")
     for clip, verdict in stages.qc.items():
-        err.print(f"QC {clip}: {verdict}")
+        err.print(f"QC {escape(clip)}: {verdict}")
     for g in stages.graded:
         guard = f" ({', '.join(g['safeguards'])})" if g["safeguards"] else ""
-        err.print(f"graded {g['clip']}: dE00 to the look {g['de_before']:.1f} -> {g['de_after']:.1f}{guard}")
+        err.print(f"graded {escape(g['clip'])}: dE00 to the look {g['de_before']:.1f} -> {g['de_after']:.1f}{guard}")
     for job in jobs:
         total = float(job.timeline.duration)
         with progress_bar(f"building {job.path.name}", total) as update:
             result = render(job, x264_preset=job.preset.video.x264_preset,
                             on_progress=lambda p: update(min(p.out_seconds, total)))
-        err.print(f"[green]built[/green] {result.path}  {result.width}x{result.height}, "
+        err.print(f"[green]built[/green] {escape(str(result.path))}  {result.width}x{result.height}, "
                   f"{float(result.duration):.2f} s in {result.seconds:.1f} s")
         click.echo(f"Your reel is at {result.path}")
     err.print(f"edit {edit_path} and run `broll build {edit_path}` to rebuild")

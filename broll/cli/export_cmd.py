@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from rich.markup import escape
 
 from broll.cli.output import console, emit_json, progress_bar
 
@@ -43,7 +44,7 @@ def export_command(video, presets, out_dir, reframe, strategy, trim_to_limit, us
     warnings = list(dict.fromkeys(w for t in targets for w in t.warnings))
     if not as_json:
         for w in warnings:
-            err.print(f"[yellow]warning:[/] {w}")
+            err.print(f"[yellow]warning:[/] {escape(str(w))}")
     if dry_run:
         import shlex
         cmds = commands(source, [(t, t.output) for t in targets], strategy)
@@ -61,4 +62,4 @@ def export_command(video, presets, out_dir, reframe, strategy, trim_to_limit, us
         return
     out = console()
     for r in results:
-        out.print(f"{r.path}  {r.width}x{r.height} {r.fps:g} fps {r.duration:.2f}s ({r.reframe})")
+        out.print(f"{escape(str(r.path))}  {r.width}x{r.height} {r.fps:g} fps {r.duration:.2f}s ({r.reframe})")

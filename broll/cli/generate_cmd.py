@@ -7,6 +7,7 @@ import sys
 from decimal import Decimal
 
 import click
+from rich.markup import escape
 
 from broll.cli.output import console, emit_json
 from broll.errors import ExitCode
@@ -56,7 +57,7 @@ def run_command(batch: str, dry_run: bool, concurrency: int | None, poll_interva
     result = run_batch(spec, concurrency=concurrency, poll_interval=poll_interval,
                        qc=qc, resubmit_ambiguous=resubmit_ambiguous, on_event=reporter)
     if result.gate_warning and as_json:
-        err.print(f"[yellow]warning:[/yellow] {result.gate_warning}")
+        err.print(f"[yellow]warning:[/yellow] {escape(str(result.gate_warning))}")
     summaries = result.clips
     total = sum((Decimal(str(c["cost"])) for c in summaries), Decimal("0"))
     if as_json:
@@ -72,7 +73,7 @@ def run_command(batch: str, dry_run: bool, concurrency: int | None, poll_interva
                   + f"; ${result.spent:.2f} spent on this batch"
                   + (f" of ${spec.budget:.2f}" if spec.budget is not None else ""), markup=False)
         if result.stopped:
-            err.print(f"[red]stopped:[/red] {result.stopped}")
+            err.print(f"[red]stopped:[/red] {escape(str(result.stopped))}")
         if counts.get("ambiguous") or counts.get("in_flight") or counts.get("skipped"):
             err.print("re-run the same command to resume; see the note column", markup=False)
     return _exit_code(summaries)
@@ -141,7 +142,7 @@ def _dry_run(spec, as_json: bool) -> int:
     import json
     out = console()
     for r in requests:
-        out.print(f"[bold]{r['shot']}[/bold] v{r['variant']}  -> {r['file']}  seed={r['seed']}  est ${r['estimate']:.2f}")
+        out.print(f"[bold]{r['shot']}[/bold] v{r['variant']}  -> {escape(str(r['file']))}  seed={r['seed']}  est ${r['estimate']:.2f}")
         out.print(json.dumps(r["request"], indent=2), markup=False)
     out.print(f"\n{len(jobs)} clips, estimated ${total:.2f}"
               + (f" of a ${spec.budget:.2f} budget" if spec.budget is not None else "")

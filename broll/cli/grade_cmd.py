@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import click
+from rich.markup import escape
 
 from broll.cli.output import console, emit_json, progress_bar, quiet_library_warnings
 from broll.errors import InputError
@@ -148,7 +149,7 @@ def _print_table(results, written, lut_only: bool) -> None:
         out.print(f"{cached} of {len(results)} clip(s) reused cached LUTs from .broll/ (--no-cache refits)")
     kind = "LUT" if lut_only else "graded copy"
     for w in written:
-        out.print(f"wrote {kind}: {w}", soft_wrap=True)
+        out.print(f"wrote {kind}: {escape(str(w))}", soft_wrap=True)
 
 
 def _print_report(data: dict) -> None:
