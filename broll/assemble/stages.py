@@ -175,18 +175,8 @@ def check_style_media(edit: EditList) -> list[EditListError]:
 
 def _lut_chain(result, item: Item) -> str:
     """The grade's filter for this item's trimmed span, with shot switches in output time."""
-    from broll.grading.lut import shot_filter
-    start = float(item.src_in)
     end = float(item.src_out) if item.src_out > item.src_in else None
-    speed = float(item.speed) or 1.0
-    shots = [s for s in result.shots if s.end > start and (end is None or s.start < end)] or result.shots[:1]
-    luts = []
-    for i, s in enumerate(shots):
-        half = 0.5 * (s.end - s.start) / max(s.end_frame - s.start_frame, 1)
-        lo = None if i == 0 else (s.start - start - half) / speed
-        hi = None if i == len(shots) - 1 else (s.end - start - half) / speed
-        luts.append((s.lut, lo, hi))
-    return shot_filter(luts)
+    return result.ffmpeg_filter(float(item.src_in), end, speed=float(item.speed) or 1.0)
 
 
 def apply_style(edit: EditList, jobs: list[OutputJob], report: StageReport, say: Say) -> list[OutputJob]:

@@ -90,18 +90,19 @@ class GradeResult:
     def methods_used(self) -> list[str]:
         return sorted({s.fit["method"] for s in self.shots})
 
-    def ffmpeg_filter(self, start: float = 0.0, end: float | None = None) -> str:
+    def ffmpeg_filter(self, start: float = 0.0, end: float | None = None, speed: float = 1.0) -> str:
         """The video filter chain that applies this grade, to insert after the clip's trim.
 
         ``start``/``end`` are the trimmed segment's bounds in the clip's own seconds; the
-        chain assumes timestamps restart at 0 at ``start`` (``setpts=PTS-STARTPTS``). It ends
-        in ``gbrp16le``: the caller converts to its output pixel format.
+        chain assumes timestamps restart at 0 at ``start`` (``setpts=PTS-STARTPTS``) and run
+        ``speed`` times faster than the clip's. It ends in ``gbrp16le``: the caller converts
+        to its output pixel format.
         """
         chosen = [s for s in self.shots if s.end > start and (end is None or s.start < end)] or self.shots[:1]
         luts = []
         for i, s in enumerate(chosen):
-            lo = None if i == 0 else s.start - start - 0.5 / self._fps(s)
-            hi = None if i == len(chosen) - 1 else s.end - start - 0.5 / self._fps(s)
+            lo = None if i == 0 else (s.start - start - 0.5 / self._fps(s)) / speed
+            hi = None if i == len(chosen) - 1 else (s.end - start - 0.5 / self._fps(s)) / speed
             luts.append((s.lut, lo, hi))
         return shot_filter(luts)
 
