@@ -162,17 +162,31 @@ def _probe_container(container, path: str) -> MediaInfo:
     keyframes = 0
     first = None
     cc.thread_type = "NONE"
+    indexed = _indexed_timestamps(vs)
     try:
-        for packet in container.demux(vs):
-            if first is None and packet.size:
-                for frame in cc.decode(packet):
-                    first = frame
+        if indexed is not None:
+            # MP4/MOV carry a complete sample table: read it instead of every packet
+            pts, keyframes = indexed
+            # the index has no per-sample durations; the last one is what the track adds
+            # beyond its final timestamp (stts), which a VFR rate depends on
+            durations = [0] * len(pts)
+            durations[-1] = max(0, int(vs.duration or 0) - (max(pts) - min(pts)))
+            for packet in container.demux(vs):
+                if packet.size:
+                    first = next(iter(cc.decode(packet)), None)
+                if first is not None:
                     break
-            if packet.size == 0 or packet.pts is None:
-                continue
-            pts.append(packet.pts)
-            durations.append(packet.duration or 0)
-            keyframes += bool(packet.is_keyframe)
+        else:
+            for packet in container.demux(vs):
+                if first is None and packet.size:
+                    for frame in cc.decode(packet):
+                        first = frame
+                        break
+                if packet.size == 0 or packet.pts is None:
+                    continue
+                pts.append(packet.pts)
+                durations.append(packet.duration or 0)
+                keyframes += bool(packet.is_keyframe)
         if first is None:
             for frame in cc.decode(None):
                 first = frame
@@ -231,6 +245,28 @@ def _probe_container(container, path: str) -> MediaInfo:
         color_range=_name(getattr(first, "color_range", None), _RANGE) or _name(getattr(cc, "color_range", None), _RANGE),
         animated=animated, format_name=fmt, **audio,
     )
+
+
+def _indexed_timestamps(stream) -> tuple[list[int], int] | None:
+    """Sample timestamps and keyframe count from the demuxer's index, when it is complete.
+
+    Only trusted when the index holds exactly the stream's declared frame count with no
+    discarded samples (an edit list) and no empty ones; anything else takes the demux pass.
+    """
+    try:
+        declared = int(stream.frames or 0)
+        entries = stream.index_entries
+        if declared < 2 or len(entries) != declared:
+            return None
+        stamps, keyframes = [], 0
+        for entry in entries:
+            if entry.is_discard or entry.size <= 0:
+                return None
+            stamps.append(entry.timestamp)
+            keyframes += bool(entry.is_keyframe)
+    except (AttributeError, TypeError, ValueError):   # older PyAV, or a demuxer without an index
+        return None
+    return stamps, keyframes
 
 
 def _audio_facts(container, stream) -> dict:

@@ -6,9 +6,18 @@ holds; ``path``: geometry, keyframes, FFmpeg expression) is separate from decodi
 ``timeline`` applies subject-aware ``fit: cover`` to a ``broll build`` timeline.
 """
 
-from broll.reframe.analyse import center_path, subject_path, track_subject
-from broll.reframe.filters import REFRAME_MODES, reframe_filter
-from broll.reframe.path import CropGeometry, CropPath, crop_geometry
+from importlib import import_module
 
-__all__ = ["REFRAME_MODES", "CropGeometry", "CropPath", "center_path", "crop_geometry",
-           "reframe_filter", "subject_path", "track_subject"]
+# Lazy: the tracker pulls in scipy and OpenCV (about 0.25 s), which a build without a
+# subject crop never needs.
+_EXPORTS = {"center_path": "analyse", "subject_path": "analyse", "track_subject": "analyse",
+            "REFRAME_MODES": "filters", "reframe_filter": "filters",
+            "CropGeometry": "path", "CropPath": "path", "crop_geometry": "path"}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        return getattr(import_module(f"broll.reframe.{_EXPORTS[name]}"), name)
+    raise AttributeError(f"module 'broll.reframe' has no attribute {name!r}")

@@ -12,14 +12,14 @@ from __future__ import annotations
 from dataclasses import replace
 from functools import lru_cache
 
-from broll.reframe.analyse import Sample, path_from_samples, track_subject
 from broll.reframe.path import CropPath, crop_geometry
 
 AUTO_THRESHOLD = 0.25        # share of the frame a cover crop removes before auto follows the subject
 
 
 @lru_cache(maxsize=256)
-def _track(path: str, start: float, end: float) -> tuple[tuple[Sample, ...], tuple[float, ...]]:
+def _track(path: str, start: float, end: float) -> tuple[tuple, tuple[float, ...]]:
+    from broll.reframe.analyse import track_subject   # scipy + OpenCV: only when a crop follows a subject
     samples, cuts = track_subject(path, start=start or None, end=end)
     return tuple(samples), tuple(cuts)
 
@@ -37,6 +37,7 @@ def subject_crop(item, width: int, height: int) -> tuple[str, CropPath] | None:
         return None
     if mode == "auto" and 1 - g.window / g.span <= AUTO_THRESHOLD + 1e-9:
         return None
+    from broll.reframe.analyse import path_from_samples
     samples, cuts = _track(src.path, float(item.src_in), float(item.src_out))
     path = path_from_samples(list(samples), list(cuts), g).retimed(1 / float(item.speed))
     if path.is_static and abs(path.offset_at(0) - g.travel / 2) < 1:

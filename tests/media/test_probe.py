@@ -1,3 +1,4 @@
+import importlib
 from fractions import Fraction
 
 import pytest
@@ -126,3 +127,42 @@ def test_sample_frames_seek_path_keeps_true_indices(tmp_path):
     run_ffmpeg(["-y", "-i", str(path), "-c:v", "libx264", "-preset", "ultrafast", "-g", "100000", str(one_key)])
     assert probe(one_key).keyframes == 1
     assert [f.index for f in sample_frames(one_key, count=6, width=160)] == [f.index for f in frames]
+
+
+def _probe_both_ways(path, monkeypatch):
+    """(indexed probe, full-demux probe) of one file, bypassing the probe cache."""
+    probe_module = importlib.import_module("broll.media.probe")   # the package re-exports probe()
+
+    fast = probe_module._probe_cached.__wrapped__(str(path), path.stat().st_size, 0)
+    with monkeypatch.context() as m:
+        m.setattr(probe_module, "_indexed_timestamps", lambda stream: None)
+        slow = probe_module._probe_cached.__wrapped__(str(path), path.stat().st_size, 0)
+    return fast, slow
+
+
+@pytest.mark.parametrize("case", ["cfr", "bframes", "vfr", "rotated", "edit-list", "mkv"])
+def test_index_probe_matches_a_full_demux(case, tmp_path, monkeypatch):
+    """The sample-table shortcut must give exactly what reading every packet gives."""
+    probe_module = importlib.import_module("broll.media.probe")   # the package re-exports probe()
+
+    suffix = ".mkv" if case == "mkv" else ".mp4"
+    kwargs: dict = {"fps": 30, "duration": 2, "audio": 440}
+    if case == "bframes":
+        kwargs["codec_args"] = ["-c:v", "libx264", "-preset", "medium", "-bf", "3", "-pix_fmt", "yuv420p"]
+    if case == "vfr":
+        kwargs.update(vfilters=["setpts='if(lt(N,30),N/30,1+(N-30)/15)/TB'"], extra_args=["-fps_mode", "vfr"])
+    path = synth.make_clip(tmp_path / f"{case}{suffix}", **kwargs)
+    if case == "rotated":
+        rotated = tmp_path / "rotated2.mp4"
+        run_ffmpeg(["-y", "-display_rotation", "90", "-i", str(path), "-c", "copy", str(rotated)])
+        path = rotated
+    if case == "edit-list":   # a stream-copied cut from 0.5 s: an edit list with discarded samples
+        cut = tmp_path / "cut.mp4"
+        run_ffmpeg(["-y", "-ss", "0.5", "-i", str(path), "-c", "copy", str(cut)])
+        path = cut
+    fast, slow = _probe_both_ways(path, monkeypatch)
+    assert fast == slow
+    import av
+    with av.open(str(path)) as container:
+        used_index = probe_module._indexed_timestamps(container.streams.video[0]) is not None
+    assert used_index == (case in ("cfr", "bframes", "vfr", "rotated"))
