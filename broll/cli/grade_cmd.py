@@ -144,6 +144,11 @@ def _print_table(results, written, lut_only: bool) -> None:
                       f"{r.change:.2f}", "\n".join(r.safeguards) or "-")
     out = console()
     out.print(table)
+    for r in results:
+        if "looks-like-log" in r.safeguards:
+            out.print(f"note: {escape(Path(r.clip).name)} looks like log footage (lifted blacks, no true white, "
+                      "washed-out colour): only white balance was applied. Apply the camera's log-to-Rec.709 "
+                      "LUT first, or pass --method balance to silence this.", soft_wrap=True)
     cached = sum(r.cached for r in results)
     if cached:
         out.print(f"{cached} of {len(results)} clip(s) reused cached LUTs from .broll/ (--no-cache refits)")

@@ -21,6 +21,9 @@ Safeguards (reported by name in ``ShotFit.safeguards``):
 - ``change-capped``: the mean change would exceed ``max_change`` dE00 (5 by default; twice
   that when the match is confirmed by a high overlap): strength is lowered to meet it.
 - ``no-usable-pixels``: nothing but black or blown-out pixels: identity.
+- ``looks-like-log``: untagged footage with log's signature (lifted blacks, compressed
+  highlights, weak chroma): a Rec.709 match would be wrong, so only balance; the user is told
+  to apply the camera's log-to-Rec.709 LUT first. (Log-*tagged* footage is refused outright.)
 
 Paired mode (:func:`fit_paired`) is for image-to-video clips whose first frame is the
 reference: correspondences are known, so ``colour.colour_correction`` (Cheung 2004, 10
@@ -51,6 +54,13 @@ NO_GAIN_TOLERANCE = 0.1   # dE00: a grade may not leave the palette further from
 MIN_PIXELS = 500
 CURVE_KNOTS = 17
 GATE_SAMPLE = 40_000      # pixels used for safeguard measurements
+# Log signature, measured on S-Log3, V-Log and LogC3 encodings of the cast-suite photographs
+# (1st/99th luma percentiles 0.09-0.19 / 0.49-0.60, p95 chroma 11-23) against the same photos
+# as shot (p99 >= 0.70) and fogged (p99 >= 0.72):
+LOG_BLACK_FLOOR = 0.08    # 1st percentile of luma at or above this: no true black
+LOG_WHITE_CEILING = 0.65  # 99th percentile at or below this: no true white
+LOG_MAX_CHROMA = 25.0     # p95 of C* at or below this: washed-out colour
+REC709_LUMA = np.array([0.2126, 0.7152, 0.0722])
 
 
 # -- the methods -------------------------------------------------------------------------
@@ -173,6 +183,14 @@ def _cap_strength(core: Transform, src: np.ndarray, src_lab: np.ndarray, strengt
     return strength, change
 
 
+def looks_like_log(rgb: np.ndarray, lab: np.ndarray) -> bool:
+    """Untagged log footage: lifted blacks, compressed highlights and weak chroma, all at once."""
+    luma = rgb @ REC709_LUMA
+    lo, hi = np.percentile(luma, [1, 99])
+    chroma95 = float(np.percentile(np.hypot(lab[:, 1], lab[:, 2]), 95))
+    return bool(lo >= LOG_BLACK_FLOOR and hi <= LOG_WHITE_CEILING and chroma95 <= LOG_MAX_CHROMA)
+
+
 def fit_shot(src: PixelPool | np.ndarray, ref: PixelPool | np.ndarray, *, method: str = DEFAULT_METHOD,
              strength: float = DEFAULT_STRENGTH, max_change: float = MAX_CHANGE,
              core: Transform | None = None) -> ShotFit:
@@ -197,6 +215,9 @@ def fit_shot(src: PixelPool | np.ndarray, ref: PixelPool | np.ndarray, *, method
         chroma95 = float(np.percentile(np.hypot(s_lab[:, 1], s_lab[:, 2]), 95))
         if method != "balance" and chroma95 < NEAR_GREY_CHROMA:
             safeguards.append("near-grey")
+            used = "balance"
+        elif method != "balance" and looks_like_log(s_sub, s_lab):
+            safeguards.append("looks-like-log")
             used = "balance"
         core = GRADE_METHODS[used](src_rgb, ref_rgb)
         overlap = chroma_overlap(rgb_to_lab(np.clip(core(s_sub), 0, 1)), r_lab)

@@ -178,3 +178,29 @@ def test_no_gain_steps_down_a_grade_that_would_move_away():
     fitted = fit_shot(pool([src]), pool([src]), core=Worse(), strength=1.0)
     assert "no-gain" in fitted.safeguards
     assert fitted.strength == 0.0 and fitted.de_after == fitted.de_before and fitted.change == 0.0
+
+
+def _log_encoded(image: np.ndarray, encoding: str) -> np.ndarray:
+    """The photo as a log camera records it: scene-linear light through a log curve, washed out."""
+    from broll.grading.color import colour, decode
+    lin = decode(to_float(image))
+    luma = lin @ np.array([0.2126, 0.7152, 0.0722])
+    wide = luma[..., None] + 0.65 * (lin - luma[..., None])   # a wide gamut reads desaturated in Rec.709
+    encode = {"slog3": colour().models.log_encoding_SLog3, "vlog": colour().models.log_encoding_VLog,
+              "logc3": colour().models.log_encoding_ARRILogC3}[encoding]
+    return np.clip(np.round(encode(wide) * 255), 0, 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize("encoding", ["slog3", "vlog", "logc3"])
+def test_untagged_log_footage_is_only_balanced(encoding):
+    flat = _log_encoded(photo("astronaut"), encoding)
+    fitted = fit_shot(pool([flat]), pool([photo("coffee")]))
+    assert "looks-like-log" in fitted.safeguards and fitted.method == "balance"
+
+
+@pytest.mark.parametrize("name", PHOTOS)
+def test_ordinary_and_hazy_pictures_do_not_look_like_log(name):
+    img = photo(name)
+    hazy = np.clip(np.round((0.55 * to_float(img) + 0.45 * 0.75) * 255), 0, 255).astype(np.uint8)
+    for picture in (img, hazy, STANDARD_CASTS[1].apply(img)):
+        assert "looks-like-log" not in fit_shot(pool([picture]), pool([img])).safeguards
