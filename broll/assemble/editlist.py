@@ -133,6 +133,7 @@ class StyleOverride(Strict):
     reference: Optional[str] = None
     strength: Optional[float] = Field(None, ge=0, le=1)
     method: Optional[str] = None
+    apply: Optional[Literal["auto", "exact", "fast"]] = None
 
     @field_validator("method")
     @classmethod
@@ -145,6 +146,9 @@ class Style(Strict):
     reference: str
     strength: float = Field(0.8, ge=0, le=1)
     method: str = "mkl"
+    # how the build applies each shot's grade: the exact LUT, or the YUV stand-in where it is
+    # within tolerance of it (auto), or the stand-in regardless (fast); see broll.grading.yuvfast
+    apply: Literal["auto", "exact", "fast"] = "auto"
 
     @field_validator("method")
     @classmethod

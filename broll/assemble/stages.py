@@ -173,10 +173,10 @@ def check_style_media(edit: EditList) -> list[EditListError]:
     return errors
 
 
-def _lut_chain(result, item: Item) -> str:
+def _lut_chain(result, item: Item, apply: str = "auto") -> str:
     """The grade's filter for this item's trimmed span, with shot switches in output time."""
     end = float(item.src_out) if item.src_out > item.src_in else None
-    return result.ffmpeg_filter(float(item.src_in), end, speed=float(item.speed) or 1.0)
+    return result.ffmpeg_filter(float(item.src_in), end, speed=float(item.speed) or 1.0, apply=apply)
 
 
 def apply_style(edit: EditList, jobs: list[OutputJob], report: StageReport, say: Say) -> list[OutputJob]:
@@ -208,8 +208,9 @@ def apply_style(edit: EditList, jobs: list[OutputJob], report: StageReport, say:
                 report.graded.append({
                     "clip": _rel(edit, item.source.path), "reference": _rel(edit, str(ref)), "method": style.method, "strength": style.strength,
                     "de_before": round(r.de_before, 2), "de_after": round(r.de_after, 2),
-                    "safeguards": list(r.safeguards), "shots": len(r.shots)})
-            filters[i] = _lut_chain(results[key], item)
+                    "safeguards": list(r.safeguards), "shots": len(r.shots),
+                    "applied_as": r.applied_as(style.apply)})
+            filters[i] = _lut_chain(results[key], item, style.apply)
         out.append(replace(job, timeline=job.timeline.with_filters(filters)))
     return out
 

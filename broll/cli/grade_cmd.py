@@ -37,8 +37,11 @@ def _lut_names(result, out_dir: Path) -> list[tuple[str, Path]]:
 @click.option("--lut-only", is_flag=True, help="Write only each clip's .cube LUT(s), no video.")
 @click.option("--report", is_flag=True, help="Also measure the set's consistency and write a contact sheet PNG.")
 @click.option("--no-cache", is_flag=True, help="Refit even when a cached LUT exists.")
+@click.option("--apply", "apply", type=click.Choice(["exact", "auto", "fast"]), default="exact", show_default=True,
+              help="Graded copies: the exact LUT, or the cheaper YUV stand-in where it is within "
+                   "tolerance of it (auto), or regardless (fast).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def grade_command(clips, reference, strength, method, out_dir, lut_only, report, no_cache, as_json) -> None:
+def grade_command(clips, reference, strength, method, out_dir, lut_only, report, no_cache, apply, as_json) -> None:
     """Match each CLIP's colour to a style reference with one LUT per shot.
 
     Prints, per clip, the palette CIEDE2000 to the reference before and after, the mean change
@@ -62,11 +65,12 @@ def grade_command(clips, reference, strength, method, out_dir, lut_only, report,
         # --no-cache fits afresh into a scratch project that disappears afterwards
         cache_root = Path(scratch) if no_cache else Path.cwd()
         results, written, report_data = _grade_all(clips, ref, method, strength, out, lut_only, report, as_json,
-                                                   cache_root)
+                                                   cache_root, apply)
     _emit(results, written, report_data, reference, method, strength, lut_only, as_json)
 
 
-def _grade_all(clips, ref, method, strength, out: Path, lut_only: bool, report: bool, as_json: bool, cache_root):
+def _grade_all(clips, ref, method, strength, out: Path, lut_only: bool, report: bool, as_json: bool, cache_root,
+               apply: str = "exact"):
     from broll.grading import match
     from broll.grading.render import write_graded_copy
 
@@ -85,7 +89,7 @@ def _grade_all(clips, ref, method, strength, out: Path, lut_only: bool, report: 
                         shutil.copyfile(src, tmp)
                     written.append(str(dst))
             else:
-                written.append(str(write_graded_copy(result, out / Path(clip).name)))
+                written.append(str(write_graded_copy(result, out / Path(clip).name, apply=apply)))
                 done += 1
                 update(done)
 

@@ -55,8 +55,8 @@ def progress_bar(description: str, total: float | None, *, enabled: bool = True)
 def quiet_library_warnings() -> None:
     """colour-science warns at import about optional packages; users should not see that."""
     warnings.filterwarnings("ignore", message=".*related API features are not available.*")
-    try:
-        from colour.utilities import ColourUsageWarning
-        warnings.filterwarnings("ignore", category=ColourUsageWarning)
-    except Exception:
-        pass
+    # Only once colour-science is loaded: importing it just to silence it costs ~0.5 s, which
+    # a build whose LUTs are all cached never needs to pay (broll.grading.color imports it lazily
+    # and calls this again afterwards).
+    if "colour.utilities" in sys.modules:
+        warnings.filterwarnings("ignore", category=sys.modules["colour.utilities"].ColourUsageWarning)

@@ -13,7 +13,7 @@ from pathlib import Path
 from broll.hashing import text_sha256
 from broll.project import DB_DIR, connect, register_schema
 
-FIT_VERSION = 1
+FIT_VERSION = 2          # 2: shots carry the fitted YUV stand-in (yuvfast)
 LUT_DIR = "luts"
 
 register_schema("grading", """

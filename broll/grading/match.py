@@ -19,6 +19,7 @@ from broll.grading.color import rgb_to_lab
 from broll.grading.fit import (DEFAULT_METHOD, DEFAULT_STRENGTH, MAX_CHANGE, ShotFit, fit_paired, fit_shot,
                                get_method, is_paired)
 from broll.grading.lut import bake, shot_filter, write_cube
+from broll.grading.yuvfast import fit_chain, matrix_for
 from broll.grading.pixels import PixelPool, pool
 from broll.grading.shots import Shot, scan, shots_from_cuts, split_shots
 from broll.hashing import file_sha256
@@ -41,6 +42,7 @@ class ShotGrade:
     end_frame: int
     lut: str              # path of the shot's .cube
     fit: dict             # ShotFit.summary(): method used, strength, safeguards, dE00 before/after, change
+    fast: dict | None = None   # FastFit.summary(): the YUV stand-in and its dE00 to the exact LUT, if any
 
 
 @dataclass
@@ -90,21 +92,43 @@ class GradeResult:
     def methods_used(self) -> list[str]:
         return sorted({s.fit["method"] for s in self.shots})
 
-    def ffmpeg_filter(self, start: float = 0.0, end: float | None = None, speed: float = 1.0) -> str:
+    def ffmpeg_filter(self, start: float = 0.0, end: float | None = None, speed: float = 1.0,
+                      apply: str = "exact") -> str:
         """The video filter chain that applies this grade, to insert after the clip's trim.
 
         ``start``/``end`` are the trimmed segment's bounds in the clip's own seconds; the
         chain assumes timestamps restart at 0 at ``start`` (``setpts=PTS-STARTPTS``) and run
-        ``speed`` times faster than the clip's. It ends in ``gbrp16le``: the caller converts
-        to its output pixel format.
+        ``speed`` times faster than the clip's. ``apply``: ``exact`` bakes nothing new (the
+        shots' LUTs, ending in ``gbrp16le``); ``auto`` uses the YUV stand-in when every shot in
+        the span has one within tolerance; ``fast`` whenever one exists. The caller converts to
+        its output pixel format afterwards.
         """
         chosen = [s for s in self.shots if s.end > start and (end is None or s.start < end)] or self.shots[:1]
-        luts = []
+        windows = []
         for i, s in enumerate(chosen):
             lo = None if i == 0 else (s.start - start - 0.5 / self._fps(s)) / speed
             hi = None if i == len(chosen) - 1 else (s.end - start - 0.5 / self._fps(s)) / speed
-            luts.append((s.lut, lo, hi))
-        return shot_filter(luts)
+            windows.append((s, lo, hi))
+        if self._use_fast(chosen, apply):
+            from broll.grading.yuvfast import YuvChain
+            parts = []
+            for s, lo, hi in windows:
+                terms = ([f"gte(t,{lo:.6f})"] if lo is not None else []) + ([f"lt(t,{hi:.6f})"] if hi is not None else [])
+                parts.append(YuvChain.from_dict(s.fast["chain"]).ffmpeg_filter(enable="*".join(terms) or None))
+            return ",".join(parts)
+        return shot_filter([(s.lut, lo, hi) for s, lo, hi in windows])
+
+    @staticmethod
+    def _use_fast(shots: list[ShotGrade], apply: str) -> bool:
+        if apply not in ("auto", "exact", "fast"):
+            raise InputError(f"unknown apply mode {apply!r}", "use auto, exact or fast")
+        if apply == "exact" or not all(s.fast for s in shots):
+            return False
+        return apply == "fast" or all(s.fast["usable"] for s in shots)
+
+    def applied_as(self, apply: str = "auto") -> str:
+        """``lut3d`` or ``yuv`` for the whole clip under ``apply`` (reports and tests)."""
+        return "yuv" if self._use_fast(self.shots, apply) else "lut3d"
 
     @staticmethod
     def _fps(s: ShotGrade) -> float:
@@ -204,22 +228,31 @@ def match(clip: str | os.PathLike, reference: str | os.PathLike | Reference, *, 
         raise InputError(f"strength {strength} is out of range", "use a value from 0 (no change) to 1 (full match)")
     info = probe(clip)
     check_sdr(clip, info)
-    ref = reference if isinstance(reference, Reference) else load_reference(reference)
+    # the cache is keyed by content hashes, so a hit needs neither the reference's pixels nor
+    # colour-science: a rebuild with unchanged clips costs two file hashes per clip
+    ref_path = str(reference.path) if isinstance(reference, Reference) else str(reference)
+    ref_sha = reference.sha256 if isinstance(reference, Reference) else file_sha256(reference)
     clip_sha = file_sha256(clip)
     options = {"max_change": max_change, "paired": paired, "cuts": detect_cuts}
-    key = cache.cache_key(clip_sha, ref.sha256, method, strength, options)
+    key = cache.cache_key(clip_sha, ref_sha, method, strength, options)
     if cache_root is not None:
         hit = cache.load(cache_root, key)
-        if hit is not None:
+        if hit is not None and all(Path(s["lut"]).is_file() for s in hit.get("shots", [])):
             result = GradeResult.from_dict(hit)
-            result.clip, result.reference, result.cached = str(clip), str(ref.path), True
+            result.clip, result.reference, result.cached = str(clip), ref_path, True
             result.analysis_seconds = time.perf_counter() - t0
             return result
+    ref = reference if isinstance(reference, Reference) else load_reference(reference)
+    if cache_root is not None:
         out_dir = cache.lut_dir(cache_root)
     else:
         out_dir = Path(tempfile.mkdtemp(prefix="broll-grade-"))
 
     fmt = _frame_format(info)
+    # the YUV stand-in runs on 8-bit limited-range video only; everything else keeps the exact LUT
+    yuv_matrix = (matrix_for(info.color_space) if info.bit_depth == 8 and not info.is_still
+                  and info.color_range in ("", "tv", "unknown") and info.pix_fmt in ("yuv420p", "yuv422p", "yuv444p")
+                  else None)
     kept: list = []
     if detect_cuts and not info.is_still and info.frame_count <= SINGLE_PASS_FRAMES:
         # one decode pass at fit width serves cut detection and sampling
@@ -246,6 +279,9 @@ def match(clip: str | os.PathLike, reference: str | os.PathLike | Reference, *, 
         lut = bake(fitted.transform, comments=[f"broll grade: {Path(clip).name} shot {shot.index} -> {Path(ref.path).name}",
                                                f"method {fitted.method} strength {fitted.strength:.3f}"])
         lut_path = write_cube(lut, out_dir / f"{key[:20]}-shot{shot.index}.cube")
+        fast = None
+        if yuv_matrix is not None and len(src.rgb):
+            fast = fit_chain(fitted.transform, src.rgb, yuv_matrix).summary()
         fit_time += time.perf_counter() - t1
         sample = src.rgb[:: max(1, len(src.rgb) // 20000)]
         if len(sample):
@@ -253,7 +289,7 @@ def match(clip: str | os.PathLike, reference: str | os.PathLike | Reference, *, 
             labs_before.append((weight, rgb_to_lab(sample).mean(axis=0)))
             labs_after.append((weight, rgb_to_lab(fitted.transform(sample)).mean(axis=0)))
         graded.append(ShotGrade(shot.index, shot.start, shot.end if not info.is_still else 0.0,
-                                shot.start_frame, shot.end_frame, str(lut_path), fitted.summary()))
+                                shot.start_frame, shot.end_frame, str(lut_path), fitted.summary(), fast))
 
     def weighted(pairs) -> list[float]:
         if not pairs:

@@ -15,11 +15,11 @@ VIDEO_CONTAINERS = {".mp4", ".mov", ".m4v", ".mkv", ".avi", ".ts", ".mts"}
 
 
 def graded_copy_args(result: GradeResult, output: str | os.PathLike, *, crf: int = 18,
-                     preset: str = "medium") -> list[str]:
+                     preset: str = "medium", apply: str = "exact") -> list[str]:
     """FFmpeg arguments for the graded copy (pure: no process is started here)."""
     info = probe(result.clip)
     pix_fmt = "yuv420p10le" if info.bit_depth > 8 else "yuv420p"
-    vf = f"{result.ffmpeg_filter()},format={pix_fmt}"
+    vf = f"{result.ffmpeg_filter(apply=apply)},format={pix_fmt}"
     args = ["-y", "-i", str(result.clip), "-map", "0:v:0", "-map", "0:a?", "-vf", vf]
     if Path(output).suffix.lower() in VIDEO_CONTAINERS:
         args += ["-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-pix_fmt", pix_fmt]
@@ -41,7 +41,7 @@ def graded_copy_args(result: GradeResult, output: str | os.PathLike, *, crf: int
 
 
 def write_graded_copy(result: GradeResult, output: str | os.PathLike,
-                      on_progress: Callable[[FFmpegProgress], None] | None = None) -> Path:
+                      on_progress: Callable[[FFmpegProgress], None] | None = None, apply: str = "exact") -> Path:
     """Encode the graded copy atomically (the previous file survives a failure)."""
     output = Path(output)
     if output.resolve() == Path(result.clip).resolve():
@@ -50,7 +50,7 @@ def write_graded_copy(result: GradeResult, output: str | os.PathLike,
                          "pass -o with a different folder")
     info = probe(result.clip)
     with atomic_path(output) as tmp:
-        run_ffmpeg(graded_copy_args(result, tmp), what=f"grading {Path(result.clip).name}",
+        run_ffmpeg(graded_copy_args(result, tmp, apply=apply), what=f"grading {Path(result.clip).name}",
                    total_seconds=float(info.duration) or None, on_progress=on_progress)
         os.chmod(tmp, 0o644)
     return output

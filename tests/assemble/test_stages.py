@@ -169,3 +169,56 @@ def test_review_required_refuses_until_approved(qc_project, write_edit):
     proc = run_cli("build", edit, "-q")
     assert proc.returncode == 0, proc.stderr
     assert (qc_project / "out" / "reel.mp4").is_file()
+
+
+def test_style_apply_modes_choose_the_filter(cast_project, write_edit):
+    def filters(apply: str) -> str:
+        edit_path = write_edit(f"""
+            version: 1
+            output: out/reel.mp4
+            preset: tiny
+            style: {{reference: style/ref.png, apply: {apply}}}
+            timeline:
+              - clip: clips/warm.mp4
+        """)
+        edit, jobs = validate_edit_list(edit_path)
+        return apply_style(edit, jobs, StageReport(), lambda _: None)[0].timeline.items[0].video_filter
+
+    assert "lut3d" in filters("exact") and "lutyuv" not in filters("exact")
+    fast = filters("fast")
+    assert "lutyuv=" in fast and "lut3d" not in fast and "gbrp" not in fast
+
+
+def test_style_apply_mode_typo_is_located(cast_project, write_edit):
+    edit = write_edit("""
+        version: 1
+        output: out/reel.mp4
+        preset: tiny
+        style: {reference: style/ref.png, apply: quick}
+        timeline:
+          - clip: clips/warm.mp4
+    """)
+    proc = run_cli("validate", edit)
+    assert proc.returncode == 2 and "style.apply" in proc.stderr and "quick" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_a_fast_styled_build_renders(cast_project, write_edit):
+    edit = write_edit("""
+        version: 1
+        output: out/fast.mp4
+        preset: tiny
+        loudness: null
+        style: {reference: style/ref.png, strength: 1.0, apply: fast}
+        timeline:
+          - clip: clips/warm.mp4
+    """)
+    proc = run_cli("build", edit, "--json", "-q")
+    assert proc.returncode == 0, proc.stderr
+    import json
+    assert json.loads(proc.stdout)["stages"]["graded"][0]["applied_as"] == "yuv"
+    out = cast_project / "out" / "fast.mp4"
+    ref = _mean_rgb(cast_project / "style" / "ref.png", 0)
+    src = _mean_rgb(cast_project / "clips" / "warm.mp4", 10)
+    graded = _mean_rgb(out, 10)
+    assert np.abs(graded - ref).sum() < 0.6 * np.abs(src - ref).sum()
