@@ -279,6 +279,13 @@ def detect_flicker(ctx: Context, cfg: dict) -> list[Finding]:
     global_track = np.cumsum(np.nan_to_num((shifts * weights).sum(axis=1) / weights.sum(axis=1)))
     for s, e, amp in _oscillation_spans(global_track, cfg["min_swing"], int(cfg["min_swings"]), win):
         spans.append((s, e, amp, "global"))
+    # the same with every pixel weighted by its light: a gain flicker on a dark picture whose few
+    # bright things carry it (a night sky, a lamp in a dark room) hardly moves the region means
+    bright = np.nan_to_num(sig["bright_shift"].astype(np.float64), nan=0.0)
+    bright[0] = 0.0
+    bright[broken] = 0.0
+    for s, e, amp in _oscillation_spans(np.cumsum(bright), cfg["bright_swing"], int(cfg["min_swings"]), win):
+        spans.append((s, e, amp, "global"))
     for r in range(tracks.shape[1]):
         for s, e, amp in _oscillation_spans(tracks[:, r], cfg["region_swing"], int(cfg["min_swings"]), win):
             spans.append((s, e, amp, "regional"))

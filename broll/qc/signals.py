@@ -8,7 +8,8 @@ finished :class:`Signals` arrays without touching media again.
 Signals at frame ``t`` compare it with frame ``t-1`` unless named otherwise (index 0 holds NaN
 for those). Units are 8-bit code values unless noted.
 
-- ``cells_changed``: share of the 16x9 grid whose mean luma moved more than 6 code values (a cut moves most).
+- ``cells_changed``: share of the 16x9 grid whose mean luma moved more than 6 code values, or 4.7%
+  of the cell's level in dark cells (at least 2): a cut moves most.
 - ``luma``, ``luma_std``: mean and spatial standard deviation of Y (black / blank frames).
 - ``mae``, ``mae2``, ``mae3``: mean |Y_t - Y_{t-k}| for k = 1, 2, 3 (freeze, glitch gating).
 - ``bgr_mae``: VBench's temporal-flicker term, mean |BGR_t - BGR_{t-1}| over pixels and channels.
@@ -42,7 +43,7 @@ from broll.media.analysis_frames import AnalysisFrame, iter_analysis_frames
 from broll.media.probe import MediaInfo, probe
 
 SCALAR_SIGNALS = ("cells_changed", "luma", "luma_std", "mae", "mae2", "mae3", "bgr_mae", "ssim", "lap_var", "motion",
-                  "motion_top", "occluded", "warp_mae", "flash_lum", "flash_red", "brng", "r103")
+                  "motion_top", "occluded", "warp_mae", "bright_shift", "flash_lum", "flash_red", "brng", "r103")
 REGION_GRID = (4, 4)      # cols x rows for flicker tracks
 CELL_GRID = (16, 9)       # cols x rows for boil and local motion
 FLASH_GRID = (32, 18)
@@ -222,11 +223,17 @@ class SignalMeter:
             self.scene_cuts.append(cut.frame_num)
         small = cv2.resize(y, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
         cl = cv2.resize(y, CELL_GRID, interpolation=cv2.INTER_AREA).astype(np.float32).ravel()
-        v["cells_changed"].append(float(np.mean(np.abs(cl - self.prev_cells) > 6.0)) if self.prev_cells is not None else math.nan)
+        if self.prev_cells is not None:
+            # 6 code values, but proportionally less in dark cells (Weber): a cut between two dark
+            # pictures moves every cell by only a few codes
+            limit = np.clip(0.047 * np.maximum(cl, self.prev_cells), 2.0, 6.0)
+            v["cells_changed"].append(float(np.mean(np.abs(cl - self.prev_cells) > limit)))
+        else:
+            v["cells_changed"].append(math.nan)
         self.prev_cells = cl
         self.region_luma.append(cv2.resize(y, REGION_GRID, interpolation=cv2.INTER_AREA).astype(np.float32).ravel())
         if not self.history:
-            for key in ("mae", "mae2", "mae3", "bgr_mae", "ssim", "motion", "motion_top", "occluded", "warp_mae"):
+            for key in ("mae", "mae2", "mae3", "bgr_mae", "ssim", "motion", "motion_top", "occluded", "warp_mae", "bright_shift"):
                 v[key].append(math.nan)
             self.region_shift.append(np.zeros(REGION_GRID[0] * REGION_GRID[1], np.float32))
             self.cell_resid.append(np.full(CELL_GRID[0] * CELL_GRID[1], np.nan, np.float32))
@@ -273,6 +280,16 @@ class SignalMeter:
         frac_valid = float(valid.mean())
         v["occluded"].append(1.0 - frac_valid)
         v["warp_mae"].append(float(np.abs(resid).sum() / max(1.0, valid.sum())))
+        # the frame's relative brightness change with each pixel weighted by its light above black:
+        # the least-squares gain of (t - black) on (t-1 - black). Bright detail dominates, so a
+        # gain flicker on a dark picture with a few bright things is seen; noise in black is not
+        # (both sides blurred alike first: the warp's interpolation softens small bright points,
+        # which would read as a dimming)
+        soft_prev = cv2.GaussianBlur(prev.astype(np.float32), (0, 0), 1.2)
+        soft_warp = cv2.GaussianBlur(warped.astype(np.float32), (0, 0), 1.2)
+        lit = (soft_prev - 16.0) * valid
+        den = float((lit * lit).sum())
+        v["bright_shift"].append(float(((soft_warp - soft_prev) * valid * lit).sum()) / den if den > 0 else math.nan)
         # signed brightness change on a coarse grid, weighted by valid pixels
         area = cv2.resize(valid, REGION_GRID, interpolation=cv2.INTER_AREA) + 1e-6
         self.region_shift.append((cv2.resize(resid, REGION_GRID, interpolation=cv2.INTER_AREA) / area).ravel())

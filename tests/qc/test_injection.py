@@ -10,7 +10,11 @@ POINT_CLASSES = ("glitch", "black", "freeze", "cut", "jump")
 SPAN_CLASSES = ("flicker", "flash", "boil", "blur")
 # a strong flicker is also a photosensitive flash by BT.1702; the flash detector then owns the span
 ACCEPTED = {"flicker": ("flicker", "flash")}
-BASES = {"boil": ("static:coffee", "zoom:hubble_deep_field")}
+BASES = {"boil": ("static:coffee", "zoom:hubble_deep_field"),
+         # a cut between two dark pictures moves every cell by only a few code values
+         "cut": ("pan:astronaut", "mandelbrot", "dark:chelsea"),
+         # a gain flicker carried by a few bright points on black (region means hardly move)
+         "flicker": ("pan:astronaut", "mandelbrot", "zoom:hubble_deep_field")}
 DEFAULT_BASES = ("pan:astronaut", "mandelbrot")
 TOL = 2
 
