@@ -145,7 +145,9 @@ def detect_freeze(ctx: Context, cfg: dict) -> list[Finding]:
             if moving < cfg["min_motion"]:
                 continue  # the shot around it hardly moves: stillness, not a stalled generation
             peak = float(np.nanmax(mae[s:e + 1]))
-            out.append(ctx.finding("freeze", s, e, cfg["severity"], e - s + 1, cfg["min_frames"],
+            # a hitch of a few frames is worth a look; a longer stall is a failed generation
+            severity = cfg["severity"] if e - s + 1 >= cfg["regenerate_frames"] else "review"
+            out.append(ctx.finding("freeze", s, e, severity, e - s + 1, cfg["min_frames"],
                                    f"{e - s + 1} repeated frame(s) (mean |dY| <= {peak:.2f}) after frame {s - 1}, "
                                    f"while the shot moves {moving:.1f} px/frame around them"))
     if not out and (static or frac >= cfg["static_fraction"]):

@@ -54,7 +54,10 @@ def _thumbnails(path: str | os.PathLike, wanted: dict[int, str], size: tuple[int
 
 def _text(img: np.ndarray, text: str, org: tuple[int, int], scale: float = 0.45, colour=FG, thick: int = 1) -> None:
     import cv2
-    cv2.putText(img, text, org, cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), thick + 2, cv2.LINE_AA)
+    # a drop shadow at the same thickness: OpenCV advances glyphs by their stroke width, so a
+    # thicker black outline runs ahead of the text and leaves a ghost of its last letters
+    x, y = org
+    cv2.putText(img, text, (x + 1, y + 1), cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), thick, cv2.LINE_AA)
     cv2.putText(img, text, org, cv2.FONT_HERSHEY_SIMPLEX, scale, colour, thick, cv2.LINE_AA)
 
 
@@ -95,10 +98,12 @@ def render_sheet(report: QCReport, signals: Signals, path: str | os.PathLike) ->
     _text(img, Path(report.path).name, (pad, 20), 0.6)
     _text(img, report.verdict.upper(), (pad, 38), 0.55, verdict_colour, 2)
     facts = report.facts
+    count = sum(f.severity != 'note' for f in report.findings)
     summary = (f"{facts.get('width')}x{facts.get('height')}  {facts.get('fps')} fps  {facts.get('duration')} s  "
-               f"{n} frames  profile {report.profile}  "
-               f"{sum(f.severity != 'note' for f in report.findings)} finding(s)")
-    _text(img, summary, (160, 38), 0.45)
+               f"{n} frames  profile {report.profile}  {count} finding{'' if count == 1 else 's'}")
+    import cv2
+    verdict_w = cv2.getTextSize(report.verdict.upper(), cv2.FONT_HERSHEY_SIMPLEX, 0.55, 4)[0][0]
+    _text(img, summary, (max(160, pad + verdict_w + 16), 38), 0.45)   # never over a long verdict
 
     for i, (idx, label) in enumerate(wanted.items()):
         r, c = divmod(i, PER_ROW)

@@ -73,3 +73,12 @@ def test_flash_frame_is_a_glitch_not_a_cut(qc_media):
         report = check(path)
         assert not report.by_kind("cut"), [(f.kind, f.start_frame) for f in report.findings]
         assert report.by_kind(kind)
+
+
+def test_a_short_freeze_is_a_hitch_and_a_long_one_a_stall(qc_media):
+    short, _ = qc_media.defect("pan:astronaut", "freeze", "low")       # 3 repeated frames
+    long_, _ = qc_media.defect("pan:astronaut", "freeze", "moderate")  # 8 repeated frames
+    short_f = [f for f in check(short).findings if f.kind == "freeze"]
+    long_f = [f for f in check(long_).findings if f.kind == "freeze"]
+    assert short_f and all(f.severity == "review" for f in short_f)
+    assert long_f and any(f.severity == "regenerate" for f in long_f)
