@@ -110,9 +110,10 @@ def test_style_errors_are_located(cast_project, write_edit):
 
 @pytest.fixture
 def qc_project(tmp_path):
-    synth.make_clip(tmp_path / "clips" / "good.mp4", source="testsrc2", duration=1.5, audio=None)
+    # (not testsrc2: its burnt-in counter and noise blocks change every frame, which boil reads as shimmer)
+    synth.make_clip(tmp_path / "clips" / "good.mp4", source="mandelbrot", duration=1.5, audio=None)
     # frames 20-24 black: a broken generation
-    synth.make_clip(tmp_path / "clips" / "bad.mp4", source="testsrc2", duration=1.5, audio=None,
+    synth.make_clip(tmp_path / "clips" / "bad.mp4", source="mandelbrot", duration=1.5, audio=None,
                     vfilters=["drawbox=c=black:t=fill:enable='between(n,20,24)'"])
     return tmp_path
 
