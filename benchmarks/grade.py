@@ -176,7 +176,7 @@ def lut_fidelity(tmp: Path) -> None:
 
 def yuv_fidelity(tmp: Path) -> None:
     """The YUV stand-in through FFmpeg on 8-bit 4:2:0 video, beside the exact LUT in the same setting."""
-    from broll.grading.yuvfast import fit_chain
+    from broll.grading.yuvfast import MAX_MEAN_DE, MAX_P95_DE, fit_chain
     print("\nYUV stand-in (lutyuv/hue/colorcorrect on 8-bit yuv420p) vs the direct transform, through FFmpeg;")
     print("the exact LUT path on the same 8-bit yuv420p source and output for comparison (strength 0.8)")
     fast_mean, fast_p95, exact_mean, usable, total = [], [], [], 0, 0
@@ -206,7 +206,8 @@ def yuv_fidelity(tmp: Path) -> None:
     fm, fp = np.array(fast_mean), np.array(fast_p95)
     print(f"stand-in: mean {fm.mean():.2f}, p95 {fp.mean():.2f} dE00 (worst shot {fm.max():.2f} / {fp.max():.2f}); "
           f"exact LUT, same 8-bit path: mean {np.mean(exact_mean):.2f}")
-    print(f"shots within the gate (mean <= 0.8, p95 <= 2.0 on the shot's own pixels): {usable} of {total}")
+    print(f"shots within the gate (mean <= {MAX_MEAN_DE}, p95 <= {MAX_P95_DE} on the shot's own pixels): "
+          f"{usable} of {total}")
 
 
 def best_of(n: int, fn) -> float:

@@ -124,7 +124,10 @@ class GradeResult:
             raise InputError(f"unknown apply mode {apply!r}", "use auto, exact or fast")
         if apply == "exact" or not all(s.fast for s in shots):
             return False
-        return apply == "fast" or all(s.fast["usable"] for s in shots)
+        from broll.grading.yuvfast import MAX_MEAN_DE, MAX_P95_DE
+        # judged from the stored figures, not a stored verdict: cached fits follow a changed gate
+        return apply == "fast" or all(s.fast["mean_de"] <= MAX_MEAN_DE and s.fast["p95_de"] <= MAX_P95_DE
+                                      for s in shots)
 
     def applied_as(self, apply: str = "auto") -> str:
         """``lut3d`` or ``yuv`` for the whole clip under ``apply`` (reports and tests)."""

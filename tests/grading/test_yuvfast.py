@@ -92,7 +92,7 @@ def test_clip_grade_picks_the_path(grade_media):
     auto = result.ffmpeg_filter(apply="auto")
     assert "lutyuv=" in auto and "lut3d" not in auto
     assert "lut3d" in result.ffmpeg_filter() and "lut3d" in result.ffmpeg_filter(apply="exact")
-    shot.fast = {**shot.fast, "usable": False}
+    shot.fast = {**shot.fast, "mean_de": 5.0}
     assert result.applied_as("auto") == "lut3d" and result.applied_as("fast") == "yuv"
 
 
