@@ -55,6 +55,7 @@ function renderList() {
 // ---- detail -----------------------------------------------------------------------------
 function select(i) {
   if (!state.clips.length) return;
+  wantFrame = issuedFrame = null;
   state.index = Math.max(0, Math.min(state.clips.length - 1, i));
   const c = current();
   document.body.dataset.current = c.id;
@@ -160,18 +161,67 @@ async function loadStrip(c, show = true) {
 // ---- playback ---------------------------------------------------------------------------
 const frameOf = (t) => Math.floor(t * fps() + 1e-6);
 
+// Frame steps are serialised: a key pressed while the previous seek is still decoding only
+// moves the target, and the next seek starts when that one lands. (Seeking again mid-seek can
+// leave Chromium painting the older frame while currentTime already names the newer one.)
+let wantFrame = null;    // the frame the keys asked for last
+let issuedFrame = null;  // the frame the seek under way was asked for
+
+function issueSeek(v) {
+  issuedFrame = wantFrame;
+  v.currentTime = (wantFrame + 0.5) / fps();   // the middle of the frame: never lands on its neighbour
+}
+
 function seekFrame(n) {
   const v = video();
   v.pause();
   const last = current().frames ? current().frames - 1 : Infinity;
-  n = Math.max(0, Math.min(last, n));
-  v.currentTime = (n + 0.5) / fps();   // the middle of the frame: never lands on its neighbour
+  wantFrame = Math.max(0, Math.min(last, n));
+  if (!v.seeking) issueSeek(v);
 }
 
-function step(delta) { seekFrame(frameOf(video().currentTime) + delta); }
+function onSeeked() {
+  const v = video();
+  if (wantFrame !== null && wantFrame !== issuedFrame) {
+    // only once the landed frame has been presented: seeking again before that can leave
+    // Chromium showing the older frame after the newer seek completes
+    const go = () => { if (wantFrame !== null && wantFrame !== issuedFrame && !v.seeking) issueSeek(v); };
+    if (v.requestVideoFrameCallback) { v.requestVideoFrameCallback(go); setTimeout(go, 250); }
+    else setTimeout(go, 40);
+    return;
+  }
+  const landed = issuedFrame;
+  wantFrame = issuedFrame = null;
+  updateTime();
+  if (landed !== null && !healing) checkPresented(v, landed);
+}
+
+// Headless and busy Chromium now and then completes a seek without presenting the new frame.
+// requestVideoFrameCallback says which frame is really on screen; if none arrives or it is the
+// wrong one, the same seek is issued once more.
+let healing = false;
+function checkPresented(v, target) {
+  if (!v.requestVideoFrameCallback) return;
+  let presented = false;
+  const heal = () => {
+    if (v.seeking || wantFrame !== null || frameOf(v.currentTime) !== target) return;
+    healing = true;
+    wantFrame = target;
+    issueSeek(v);
+    setTimeout(() => { healing = false; }, 500);
+  };
+  v.requestVideoFrameCallback((now, meta) => {
+    presented = true;
+    if (Math.round(meta.mediaTime * fps()) !== target) heal();   // a frame's own timestamp: round
+  });
+  setTimeout(() => { if (!presented) heal(); }, 300);
+}
+
+function step(delta) { seekFrame((wantFrame ?? frameOf(video().currentTime)) + delta); }
 
 function togglePlay() {
   const v = video();
+  wantFrame = issuedFrame = null;
   if (v.paused) v.play().catch(() => {}); else v.pause();
 }
 
@@ -254,7 +304,7 @@ async function start() {
   v.addEventListener("timeupdate", updateTime);
   v.addEventListener("loadeddata", () => { document.body.dataset.loaded = v.dataset.id; updateTime(); });
   $("strip-img").addEventListener("load", () => { document.body.dataset.strip = current().id; });
-  v.addEventListener("seeked", updateTime);
+  v.addEventListener("seeked", onSeeked);
   v.addEventListener("play", updateTime);
   v.addEventListener("pause", updateTime);
   v.addEventListener("error", () => say("the browser cannot play this file (codec?); the filmstrip still shows it", true));
@@ -265,12 +315,12 @@ async function start() {
   $("btn-reject").addEventListener("click", (e) => { e.currentTarget.blur(); decide("rejected"); });
   $("scrub").addEventListener("input", (e) => {
     const d = v.duration || current()?.duration || 0;
-    if (d) { v.pause(); v.currentTime = (e.target.value / 1000) * d; }
+    if (d) { v.pause(); wantFrame = issuedFrame = null; v.currentTime = (e.target.value / 1000) * d; }
   });
   $("strip").addEventListener("click", (e) => {
     const rect = e.currentTarget.getBoundingClientRect();
     const d = v.duration || current()?.duration || 0;
-    if (d) { v.pause(); v.currentTime = ((e.clientX - rect.left) / rect.width) * d; }
+    if (d) { v.pause(); wantFrame = issuedFrame = null; v.currentTime = ((e.clientX - rect.left) / rect.width) * d; }
   });
   // buttons keep focus after a click; space would then press them instead of playing
   for (const b of document.querySelectorAll("button")) b.addEventListener("keydown", (e) => { if (e.key === " ") e.preventDefault(); });
