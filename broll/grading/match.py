@@ -9,6 +9,7 @@ import os
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -179,7 +180,24 @@ def check_sdr(path: str | os.PathLike, info: MediaInfo) -> None:
 
 
 def load_reference(path: str | os.PathLike) -> Reference:
-    """Pool a reference: a still image, or frames sampled across a reference clip."""
+    """Pool a reference: a still image, or frames sampled across a reference clip.
+
+    Memoised on (path, size, mtime): a build grading many clips against one reference pools it once.
+    """
+    p = Path(path)
+    try:
+        st = p.stat()
+    except OSError:
+        return _load_reference(path)      # probe() names the problem
+    return _load_reference_cached(str(p.resolve()), st.st_size, st.st_mtime_ns, str(path))
+
+
+@lru_cache(maxsize=8)
+def _load_reference_cached(resolved: str, size: int, mtime_ns: int, shown: str) -> Reference:
+    return _load_reference(shown)
+
+
+def _load_reference(path: str | os.PathLike) -> Reference:
     info = probe(path)
     check_sdr(path, info)
     fmt = _frame_format(info)
