@@ -35,7 +35,7 @@ from broll.cli.output import quiet_library_warnings  # noqa: E402
 quiet_library_warnings()
 
 from broll.grading import match  # noqa: E402
-from broll.grading.casts import STANDARD_CASTS, random_casts  # noqa: E402
+from broll.testing.casts import STANDARD_CASTS, random_casts  # noqa: E402
 from broll.grading.color import delta_e00, rgb_to_lab, to_float  # noqa: E402
 from broll.grading.fit import fit_mkl_linear, fit_reinhard, fit_shot  # noqa: E402
 from broll.grading.lut import bake, shot_filter, write_cube  # noqa: E402
@@ -44,7 +44,7 @@ from broll.grading.pixels import pool  # noqa: E402
 from broll.grading.transforms import Graded, apply_image  # noqa: E402
 from broll.media.ffmpeg import run_ffmpeg  # noqa: E402
 from broll.media.frames import read_image  # noqa: E402
-from broll.media.stillclip import clip_from_image  # noqa: E402
+from broll.testing.stillclip import clip_from_image  # noqa: E402
 
 PHOTOS = ("astronaut", "coffee", "chelsea", "rocket", "motorcycle")
 FIT_WIDTH = 384

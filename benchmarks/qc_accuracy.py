@@ -1,6 +1,6 @@
 """Injection suite for `broll check`: precision and recall per defect class and severity.
 
-Every defect class of ``broll.qc.injection.DEFECTS`` is injected at three strengths (low,
+Every defect class of ``broll.testing.injection.DEFECTS`` is injected at three strengths (low,
 moderate, high) into clean bases (lavfi testsrc2 and mandelbrot; camera moves over scikit-image
 photographs: slow pans, zooms, a static shot, a dark scene, a fast pan), re-encoded with x264
 (CRF 20) at 320x180, and checked with the given profile. Clean versions (as is and with fades)
@@ -44,7 +44,8 @@ TOL = 2
 
 def _job(args):
     base_name, kind, severity, seed, frames, profile, workdir = args
-    from broll.qc import check, injection as inj
+    from broll.qc import check
+    from broll.testing import injection as inj
 
     base = inj.base(base_name, frames)
     rng = np.random.default_rng(seed)
@@ -89,7 +90,7 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, default=1, help="injections per base, class and severity")
     ap.add_argument("--verbose", action="store_true", help="list every miss and false finding")
     args = ap.parse_args()
-    from broll.qc.injection import DEFECTS, SEVERITY_LEVELS
+    from broll.testing.injection import DEFECTS, SEVERITY_LEVELS
 
     jobs = []
     with tempfile.TemporaryDirectory() as work:

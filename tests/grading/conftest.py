@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from broll.grading.casts import STANDARD_CASTS, Cast
-from broll.media.stillclip import clip_from_image, concat_clips
+from broll.testing.casts import STANDARD_CASTS, Cast
+from broll.testing.stillclip import clip_from_image, concat_clips
 
 PHOTOS = ("astronaut", "coffee", "chelsea")
 

@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 
-from broll.grading.casts import STANDARD_CASTS
+from broll.testing.casts import STANDARD_CASTS
 from broll.media.probe import probe
 
 

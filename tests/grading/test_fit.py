@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from broll.errors import UnknownNameError
-from broll.grading.casts import STANDARD_CASTS, Cast
+from broll.testing.casts import STANDARD_CASTS, Cast
 from broll.grading.color import delta_e00, rgb_to_lab, to_float
 from broll.grading.fit import GRADE_METHODS, fit_paired, fit_shot, get_method, is_paired
 from broll.grading.metrics import jitter

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from broll.grading.casts import STANDARD_CASTS
+from broll.testing.casts import STANDARD_CASTS
 from broll.grading.color import delta_e00, rgb_to_lab, to_float
 from broll.grading.fit import fit_shot
 from broll.grading.lut import apply_lut, bake, read_cube, shot_filter, write_cube

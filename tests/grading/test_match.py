@@ -7,7 +7,7 @@ import pytest
 
 from broll.errors import MediaError
 from broll.grading import match
-from broll.grading.casts import STANDARD_CASTS
+from broll.testing.casts import STANDARD_CASTS
 from broll.grading.color import delta_e00, rgb_to_lab, to_float
 from broll.grading.render import write_graded_copy
 from broll.media import synth
@@ -110,7 +110,7 @@ def test_animated_gif_stays_a_gif(tmp_path, grade_media):
 
 
 def test_near_grey_clip_is_only_balanced(grade_media, tmp_path):
-    from broll.grading.casts import Cast
+    from broll.testing.casts import Cast
     grey = Cast(saturation=0.03, gains=(1.1, 1.0, 0.9))
     clip = grade_media.clip("chelsea", grey, duration=0.5)
     result = match(clip, grade_media.still("coffee"), cache_root=tmp_path)

@@ -8,7 +8,7 @@ import subprocess
 import numpy as np
 import pytest
 
-from broll.grading.casts import STANDARD_CASTS, Cast
+from broll.testing.casts import STANDARD_CASTS, Cast
 from broll.grading.color import to_float
 from broll.grading.fit import fit_shot
 from broll.grading.match import match

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from broll.qc import injection as inj
+from broll.testing import injection as inj
 
 FRAMES = 60
 
