@@ -136,6 +136,10 @@ class FakeProvider:
         self.httpd.server_close()
 
     # -- helpers for tests ------------------------------------------------------------------------
+    def extra_env(self) -> dict:
+        """Environment besides ``BROLL_<NAME>_BASE_URL`` that points broll at this fake."""
+        return {}
+
     def count(self, kind: str) -> int:
         return sum(1 for r in self.log if r.kind == kind)
 
