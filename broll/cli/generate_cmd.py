@@ -30,6 +30,7 @@ def generate_command() -> None:
       broll generate batch.yaml --dry-run    every request and the estimated cost; spends nothing
       broll generate batch.yaml              run; re-running resumes (nothing is paid twice)
       broll generate status batch.yaml       what the manifest says about each clip
+      broll generate report [batch.yaml|DIR] [--html report.html]   providers compared on your runs
     """
 
 
@@ -122,6 +123,68 @@ def status_command(batch: str, as_json: bool) -> None:
                    "spent": float(manifest.committed_cost(batch_id(spec)))})
         return
     _table(summaries, f"{spec.path.name}: ${manifest.committed_cost(batch_id(spec)):.2f} charged so far", ab=ab)
+
+
+@generate_command.command("report")
+@click.argument("target", required=False, type=click.Path(exists=True))
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--html", "html_file", type=click.Path(dir_okay=False), default=None,
+              help="Also write one self-contained HTML page: the table and a bar chart per column.")
+def report_command(target: str | None, as_json: bool, html_file: str | None) -> None:
+    """Compare providers and models on your own runs: cost per accepted second, QC and review rates, latency.
+
+    TARGET is a batch spec (that batch only) or a folder (every batch in its manifest);
+    the current folder by default.
+    """
+    from broll.generate.report import gather
+    report = gather(target)
+    if html_file:
+        from broll.atomic import write_text
+        from broll.generate.report_html import render
+        write_text(html_file, render(report))
+    if as_json:
+        data = report.to_dict()
+        if html_file:
+            data["html"] = str(html_file)
+        emit_json(data)
+        return
+    _report_table(report)
+    if html_file:
+        console(stderr=True).print(f"wrote {html_file}", markup=False)
+
+
+def _report_table(report) -> None:
+    from rich import box
+    from rich.table import Table
+
+    def fmt(value, pattern: str) -> str:
+        return "-" if value is None else pattern.format(value)
+
+    table = Table(title=f"{report.source}: ${float(report.spent):.2f} spent", title_justify="left",
+                  box=box.SIMPLE_HEAD)
+    cols = [("provider/model", None, None), ("clips", lambda r: r.clips, "{:d}"),
+            ("cost", lambda r: float(r.cost), "${:.2f}"), ("$/clip", lambda r: r.cost_per_clip, "${:.3f}"),
+            ("$/accepted", lambda r: r.cost_per_accepted_clip, "${:.3f}"),
+            ("$/accepted s", lambda r: r.cost_per_accepted_second, "${:.4f}"),
+            ("accepted s/$", lambda r: r.accepted_seconds_per_dollar, "{:.1f}"),
+            ("QC pass", lambda r: r.qc_pass_rate, "{:.0%}"), ("approved", lambda r: r.review_approval_rate, "{:.0%}"),
+            ("regen/accepted", lambda r: r.regenerations_per_accepted, "{:.2f}"),
+            ("latency p50", lambda r: r.latency_median, "{:.1f}s"), ("p90", lambda r: r.latency_p90, "{:.1f}s"),
+            ("spread dE", lambda r: r.palette_spread, "{:.2f}"), ("failures", None, None)]
+    for name, _, _ in cols:
+        table.add_column(name, justify="left" if name in ("provider/model", "failures") else "right")
+    for row in report.rows + [report.total]:
+        cells = [row.label] + [fmt(get(row), pattern) for _, get, pattern in cols[1:-1]]
+        cells.append(", ".join(f"{k} {v}" for k, v in sorted(row.failures.items())) or "-")
+        table.add_row(*cells, end_section=row is report.rows[-1] if report.rows else False)
+    out = console()
+    if not sys.stdout.isatty():
+        out.width = 240
+    out.print(table)
+    best = report.best()
+    if best:
+        out.print(f"most accepted seconds per dollar: {best.label} ({best.accepted_seconds_per_dollar:.1f} s/$)",
+                  markup=False)
 
 
 def _dry_run(spec, as_json: bool) -> int:

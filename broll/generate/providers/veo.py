@@ -23,7 +23,7 @@ from broll.generate.providers.base import HttpProvider
 _VEO = dict(seed=False, seed_note="Veo's seed is Vertex-only; the Gemini API refuses it", durations=(4, 6, 8),
             aspects=("16:9", "9:16"), resolutions=("720p", "1080p"), ref_modes=("data",), max_refs=3,
             ref_kind="referenceImages ASSET: up to 3 images of one person, character or product")
-_OMNI = "omni/gemini-omni-1.1-flash (Google's recommended video model)"
+_OMNI = "Google recommends omni/gemini-omni-1.1-flash"
 
 
 class Veo(HttpProvider):
@@ -33,9 +33,9 @@ class Veo(HttpProvider):
     default_model = "veo-3.1-generate-001"
     MODELS = {"veo-3.1-generate-001": Caps(**_VEO), "veo-3.1-fast-generate-001": Caps(**_VEO)}
     RETIRED = {
-        "veo-3.1-generate-preview": ("veo-3.1-generate-001", f"shut down 2026-10-22; or {_OMNI}"),
-        "veo-3.1-fast-generate-preview": ("veo-3.1-fast-generate-001", f"shut down 2026-10-22; or {_OMNI}"),
-        "veo-3.1-lite-generate-preview": ("veo-3.1-fast-generate-001", f"shut down 2026-10-22; or {_OMNI}"),
+        "veo-3.1-generate-preview": ("veo-3.1-generate-001", f"shut down 2026-10-22; {_OMNI}"),
+        "veo-3.1-fast-generate-preview": ("veo-3.1-fast-generate-001", f"shut down 2026-10-22; {_OMNI}"),
+        "veo-3.1-lite-generate-preview": ("veo-3.1-fast-generate-001", f"shut down 2026-10-22; {_OMNI}"),
         "veo-3.0-generate-001": ("veo-3.1-generate-001", "retired 2026-06-30"),
         "veo-3.0-fast-generate-001": ("veo-3.1-fast-generate-001", "retired 2026-06-30"),
     }
