@@ -246,6 +246,9 @@ def _mean_labs(root: Path) -> dict[str, list[float]]:
     from broll.project import connect
     conn = connect(root)
     try:
+        # the grade stage owns this table; before it ever ran here the table does not exist
+        if not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'grade_luts'").fetchone():
+            return {}
         rows = conn.execute("SELECT clip_sha256, result_json FROM grade_luts ORDER BY created").fetchall()
     finally:
         conn.close()

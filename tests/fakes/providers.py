@@ -680,8 +680,130 @@ class WanFake(FakeProvider):
         return bad(404, {"code": "NotFound", "message": "task not found", "request_id": "r"})
 
 
+# One faithful error body per documented failure, as each provider sends it on a create.
+# name -> Fault(status, body, headers); the contract tests check how broll classifies each.
+def _kling(status: int, code: int, message: str, headers=None) -> Fault:
+    return Fault(status, {"code": code, "message": message, "request_id": "req-1"}, headers or {})
+
+
+def _google(status: int, name: str, message: str, details=None) -> Fault:
+    err = {"code": status, "message": message, "status": name}
+    if details:
+        err["details"] = details
+    return Fault(status, {"error": err})
+
+
+def _ark(status: int, code: str, message: str, headers=None) -> Fault:
+    return Fault(status, {"error": {"code": code, "message": message, "param": "", "type": "BadRequest"}},
+                 headers or {})
+
+
+def _dash(status: int, code: str, message: str) -> Fault:
+    return Fault(status, {"code": code, "message": message, "request_id": "7f3d-req"})
+
+
+def _minimax(code: int, message: str) -> Fault:
+    return Fault(200, {"task_id": "", "base_resp": {"status_code": code, "status_msg": message}})
+
+
+RETRY_INFO = [{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "17s"}]
+DAILY = [{"@type": "type.googleapis.com/google.rpc.QuotaFailure",
+          "violations": [{"quotaMetric": "generativelanguage.googleapis.com/predict_long_running_requests",
+                          "quotaId": "PredictLongRunningRequestsPerDayPerProject"}]}]
+
+DOCUMENTED_ERRORS = {
+    "runway": {
+        "validation": Fault(400, {"error": "Validation of body failed", "issues": [
+            {"code": "invalid_enum_value", "path": ["ratio"], "message": "Invalid enum value"}],
+            "docUrl": "https://docs.dev.runwayml.com/errors/validation"}),
+        "unauthorized": Fault(401, {"error": "Unauthorized"}),
+        "no_credits": Fault(400, {"error": "You do not have enough credits to run this task."}),
+        "daily_cap": Fault(429, {"error": "You have reached your daily generation limit for this model."}),
+        "rate_limited": Fault(429, {"error": "Too many requests"}, {"Retry-After": "3"}),
+        "server_error": Fault(502, {"error": "Bad gateway"}),
+    },
+    "kling": {
+        "auth_failed": _kling(401, 1000, "Authentication failed"),
+        "token_expired": _kling(401, 1004, "Authorization token has expired"),
+        "arrears": _kling(429, 1101, "Account is in arrears"),
+        "pack_depleted": _kling(429, 1102, "Resource pack has been used up or expired"),
+        "bad_request": _kling(400, 1200, "Invalid request parameters"),
+        "bad_parameter": _kling(400, 1201, "Invalid parameters: duration"),
+        "content_policy": _kling(400, 1301, "Triggered the content security policy of the platform"),
+        "rate_limit": _kling(429, 1302, "API request is too fast, exceeding the platform's rate limit"),
+        "parallel_limit": _kling(429, 1303, "parallel task over resource pack limit"),
+        "server_error": _kling(500, 5000, "Server internal error"),
+        "unavailable": _kling(503, 5001, "Server temporarily unavailable, usually under maintenance"),
+        "server_timeout": _kling(504, 5002, "Server internal timeout, usually due to a backlog"),
+    },
+    "luma": {
+        "unauthorized": Fault(401, {"detail": "Invalid API key"}),
+        "invalid_request": Fault(400, {"error": {"code": "invalid_request", "message": "duration must be 5s or 10s"}}),
+        "rate_limited": Fault(429, {"error": {"code": "rate_limited", "message": "Too many requests"}},
+                              {"Retry-After": "10"}),
+    },
+    "veo": {
+        "invalid_argument": _google(400, "INVALID_ARGUMENT", "Request contains an invalid argument."),
+        "permission_denied": _google(403, "PERMISSION_DENIED", "API key not valid. Please pass a valid API key."),
+        "model_retired": _google(404, "NOT_FOUND", "models/veo-3.1-generate-preview is no longer available"),
+        "rate_limited": _google(429, "RESOURCE_EXHAUSTED", "Quota exceeded, retry later", RETRY_INFO),
+        "daily_quota": _google(429, "RESOURCE_EXHAUSTED", "Quota exceeded for requests per day", DAILY),
+        "internal": _google(500, "INTERNAL", "An internal error has occurred."),
+    },
+    "omni": {
+        "invalid_argument": _google(400, "INVALID_ARGUMENT", "Invalid argument."),
+        "permission_denied": _google(403, "PERMISSION_DENIED", "API key not valid."),
+        "rate_limited": _google(429, "RESOURCE_EXHAUSTED", "Quota exceeded, retry later", RETRY_INFO),
+        "unavailable": _google(503, "UNAVAILABLE", "The model is overloaded. Please try again later."),
+    },
+    "minimax": {
+        "unknown": _minimax(1000, "unknown error"),
+        "timeout": _minimax(1001, "request timeout"),
+        "rate_limit": _minimax(1002, "rate limit"),
+        "auth": _minimax(1004, "not authorized"),
+        "balance": _minimax(1008, "insufficient balance"),
+        "input_sensitive": _minimax(1026, "input content involves sensitive content"),
+        "invalid_params": _minimax(2013, "invalid params"),
+    },
+    "seedance": {
+        "invalid_parameter": _ark(400, "InvalidParameter", "A parameter specified in the request is not valid"),
+        "input_sensitive": _ark(400, "InputTextSensitiveContentDetected",
+                                "The request failed because the input text may contain sensitive information."),
+        "unauthorized": _ark(401, "AuthenticationError", "The API key in the request is missing or invalid."),
+        "overdue": _ark(403, "AccountOverdueError", "The request failed because your account has an overdue balance."),
+        "rate_limited": _ark(429, "RateLimitExceeded", "Your account has exceeded the rate limit."),
+        "quota": _ark(429, "QuotaExceeded", "Your account has exhausted its quota for today."),
+        "internal": _ark(500, "InternalServiceError", "The service encountered an unexpected internal error."),
+    },
+    "wan": {
+        "invalid_parameter": _dash(400, "InvalidParameter", "The parameters are invalid."),
+        "data_inspection": _dash(400, "DataInspectionFailed", "Input data may contain inappropriate content."),
+        "arrearage": _dash(400, "Arrearage", "Access denied, please make sure your account is in good standing."),
+        "invalid_key": _dash(401, "InvalidApiKey", "Invalid API-key provided."),
+        "throttled": _dash(429, "Throttling.RateQuota", "Requests rate limit exceeded, please try again later."),
+        "daily_quota": _dash(429, "Throttling.AllocationQuota", "Free allocated quota exceeded."),
+        "internal": _dash(500, "InternalError", "An internal error has occured, please try again later."),
+    },
+    "fal": {
+        "unauthorized": Fault(401, {"detail": "Unauthorized"}),
+        "validation": Fault(422, [{"loc": ["body", "prompt"], "msg": "field required", "type": "value_error.missing"}],
+                            {"x-fal-error-type": "validation_error"}),
+        "rate_limited": Fault(429, {"detail": "Too many requests"}, {"Retry-After": "2"}),
+    },
+    "replicate": {
+        "unauthenticated": Fault(401, {"title": "Unauthenticated", "detail": "You did not pass a valid authentication "
+                                       "token", "status": 401}),
+        "payment_required": Fault(402, {"title": "Payment required", "detail": "You have insufficient credit to run "
+                                        "this model.", "status": 402}),
+        "invalid_input": Fault(422, {"title": "Input validation failed", "detail": "prompt is required",
+                                     "status": 422}),
+        "throttled": Fault(429, {"detail": "Request was throttled. Your rate limit resets in ~30s."}),
+    },
+}
+
+
 FAKES = {"runway": RunwayFake, "kling": KlingFake, "luma": LumaFake, "veo": VeoFake, "omni": OmniFake,
          "minimax": MiniMaxFake, "seedance": SeedanceFake, "wan": WanFake, "fal": FalFake,
          "replicate": ReplicateFake}
 
-__all__ = ["FAKES", "KEYS", "Fault"]
+__all__ = ["FAKES", "KEYS", "Fault", "DOCUMENTED_ERRORS"]
