@@ -194,7 +194,7 @@ def compute(clips: Iterable[dict], tasks: Iterable[dict], decisions: dict[str, s
                 r.failures["qc_regenerate"] += 1
             if task.get("fail_kind"):
                 r.failures[task["fail_kind"]] += 1
-            if task.get("downloaded_at") and task.get("created_at"):
+            if task.get("downloaded_at") is not None and task.get("created_at") is not None:
                 r.latencies.append(float(task["downloaded_at"]) - float(task["created_at"]))
     for gid, labs in accepted_labs.items():
         if len(labs) >= 2:
