@@ -62,6 +62,8 @@ class RunwayFake(FakeProvider):
             issues = [k for k in ("model", "promptText", "ratio", "duration") if k not in body]
             if req.path == "/v1/image_to_video" and not str(body.get("promptImage", "")).startswith(("data:", "https:")):
                 issues.append("promptImage")
+            if req.path == "/v1/text_to_video" and body.get("model") == "gen4_turbo":
+                issues.append("model")          # gen4_turbo is image-to-video only
             if issues or not isinstance(body.get("duration"), int):
                 return bad(400, {"error": "Validation of body failed", "issues": issues})
             task = self.new_task(body, body["duration"], body["promptText"])
