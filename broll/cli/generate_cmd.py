@@ -99,7 +99,7 @@ def status_command(batch: str, as_json: bool) -> None:
     from broll.generate import manifest as M
     from broll.generate.batch import batch_id, row_summary
     from broll.generate.spec import load_spec
-    spec = load_spec(batch)
+    spec = load_spec(batch, check_models=False)
     manifest = M.Manifest(spec.root)
     rows = manifest.rows(batch_id(spec))
     known = {(r.provider, r.model, r.shot_id, r.variant) for r in rows}

@@ -91,7 +91,9 @@ def batch_id(spec: BatchSpec) -> str:
 
 def plan_jobs(spec: BatchSpec, provider) -> list[Job]:
     """Expand shots x variants into jobs with stable clip keys (no network)."""
+    from broll.generate.providers import check_model
     from broll.generate.validate import default_resolution
+    check_model(spec.provider, spec.model_name)     # a retired id never reaches a request (specs built in code too)
     prices = merged_prices(spec.provider, spec.prices)
     jobs = []
     out = spec.out_dir()

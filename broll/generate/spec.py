@@ -208,7 +208,9 @@ def _allowed(model: type[BaseModel], loc: tuple) -> list[str]:
     return [f for f in current.model_fields if f != "path"] if current else []
 
 
-def load_spec(path: str | Path) -> BatchSpec:
+def load_spec(path: str | Path, *, check_models: bool = True) -> BatchSpec:
+    """Read and validate a batch spec. ``check_models=False`` skips the check against each model's
+    capabilities (for reading the manifest of a batch whose model has since been retired)."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -264,6 +266,8 @@ def load_spec(path: str | Path) -> BatchSpec:
             raise EditListError(f"style reference {ref} does not exist", file=str(path), line=line[0],
                                 column=line[1], field=_field_name(key),
                                 hint="paths are relative to the batch spec's folder")
+    if not check_models:
+        return spec
     from broll.generate.validate import check_against_models
     check_against_models(spec, locate=lambda key: lines.get(key, (None, None)), field_name=_field_name)
     return spec

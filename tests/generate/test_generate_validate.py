@@ -96,3 +96,25 @@ def test_ignored_seed_is_reported_in_the_dry_run_and_the_manifest(fake_env, tmp_
     from broll.generate import manifest as M
     row = M.Manifest(tmp_path).rows("batch.yaml")[0]
     assert row.requested_seed == 4242 and row.seed is None
+
+
+def test_status_and_report_still_read_a_batch_whose_model_retired(tmp_path, capsys):
+    path = spec_file(tmp_path, "provider: veo\nmodel: veo-3.1-generate-preview\ndefaults: {duration: 8}\n"
+                               "shots: [{id: a, prompt: x}]\n")
+    from broll.generate import manifest as M
+    M.Manifest(tmp_path).close()
+    code, out, err = run_cli(["generate", "status", str(path), "--json"], capsys)
+    assert code == 0 and json.loads(out)["clips"][0]["state"] == "not started"
+    code, out, err = run_cli(["generate", "report", str(path), "--json"], capsys)
+    assert code == 0 and json.loads(out)["rows"] == []
+
+
+def test_a_spec_built_in_code_cannot_send_a_retired_id(tmp_path):
+    from broll.generate.batch import plan_jobs
+    from broll.generate.provider import RetiredModel
+    from broll.generate.providers import build
+    from broll.generate.spec import BatchSpec
+    spec = BatchSpec.model_validate({"provider": "veo", "model": "veo-3.1-fast-generate-preview",
+                                     "defaults": {"duration": 8}, "shots": [{"id": "a", "prompt": "x"}]})
+    with pytest.raises(RetiredModel, match="use model: veo-3.1-fast-generate-001|retired"):
+        plan_jobs(spec, build("veo", None, workdir=tmp_path, require_keys=False))
