@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Iterable
@@ -263,4 +263,4 @@ def _mean_labs(root: Path) -> dict[str, list[float]]:
     return found
 
 
-__all__ = ["Report", "ReportRow", "compute", "gather", "asdict"]
+__all__ = ["Report", "ReportRow", "compute", "gather"]

@@ -5,7 +5,6 @@ retired models before anything is sent."""
 from __future__ import annotations
 
 import base64
-import json
 
 import httpx
 import pytest

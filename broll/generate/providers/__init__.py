@@ -8,7 +8,6 @@ is what the batch validator asks before anything is sent.
 from __future__ import annotations
 
 import os
-from difflib import get_close_matches
 from pathlib import Path
 
 import httpx
@@ -77,10 +76,4 @@ def parse_target(text: str) -> tuple[str, str]:
     return provider, model or DEFAULT_MODELS.get(provider, "")
 
 
-__all__ = ["PROVIDERS", "DEFAULT_MODELS", "RETIRED_PROVIDERS", "build", "check_model", "parse_target",
-           "close_provider"]
-
-
-def close_provider(name: str) -> str | None:
-    found = get_close_matches(name, list(PROVIDERS), n=1)
-    return found[0] if found else None
+__all__ = ["PROVIDERS", "DEFAULT_MODELS", "RETIRED_PROVIDERS", "build", "check_model", "parse_target"]

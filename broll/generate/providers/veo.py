@@ -19,7 +19,6 @@ from broll.generate.provider import (Caps, ClipSpec, FailKind, Poll, RequestPlan
                                      nearest)
 from broll.generate.providers.base import HttpProvider
 
-
 _VEO = dict(seed=False, seed_note="Veo's seed is Vertex-only; the Gemini API refuses it", durations=(4, 6, 8),
             aspects=("16:9", "9:16"), resolutions=("720p", "1080p"), ref_modes=("data",), max_refs=3,
             ref_kind="referenceImages ASSET: up to 3 images of one person, character or product")
