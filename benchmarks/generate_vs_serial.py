@@ -36,7 +36,7 @@ def naive(fake: RunwayFake, n: int, out: Path) -> float:
     with httpx.Client(timeout=30) as client:
         for i in range(n):
             r = client.post(f"{fake.base_url}/v1/text_to_video", headers=headers,
-                            json={"model": "gen4_turbo", "promptText": f"naive {i}", "ratio": "1280:720", "duration": 2})
+                            json={"model": "gen4.5", "promptText": f"naive {i}", "ratio": "1280:720", "duration": 2})
             task = r.json()["id"]
             while True:
                 t = client.get(f"{fake.base_url}/v1/tasks/{task}", headers=headers).json()

@@ -31,6 +31,7 @@ COMMANDS: dict[str, str] = {
     "export": "broll.cli.export_cmd:export_command",
     "presets": "broll.cli.presets_cmd:presets_command",
     "probe": "broll.cli.probe_cmd:probe_command",
+    "providers": "broll.cli.providers_cmd:providers_command",
 }
 
 

@@ -30,6 +30,7 @@ def generate_command() -> None:
       broll generate batch.yaml --dry-run    every request and the estimated cost; spends nothing
       broll generate batch.yaml              run; re-running resumes (nothing is paid twice)
       broll generate status batch.yaml       what the manifest says about each clip
+      broll generate report [batch.yaml|DIR] [--html report.html]   providers compared on your runs
     """
 
 
@@ -60,13 +61,15 @@ def run_command(batch: str, dry_run: bool, concurrency: int | None, poll_interva
         err.print(f"[yellow]warning:[/yellow] {escape(str(result.gate_warning))}")
     summaries = result.clips
     total = sum((Decimal(str(c["cost"])) for c in summaries), Decimal("0"))
+    targets = [f"{p}/{m}" for p, m in spec.targets]
     if as_json:
-        emit_json({"batch": str(spec.path), "provider": spec.provider, "model": spec.model_name,
-                   "spent": float(result.spent), "cost_this_batch": float(total),
-                   "budget": spec.budget, "stopped": result.stopped, "clips": summaries})
+        emit_json({"batch": str(spec.path), "provider": spec.provider, "model": spec.model if spec.is_ab else
+                   spec.model_name, "targets": targets, "spent": float(result.spent),
+                   "cost_this_batch": float(total), "budget": spec.budget, "stopped": result.stopped,
+                   "warnings": spec.warnings, "clips": summaries})
     else:
-        _table(summaries, f"{spec.provider} / {spec.model_name}: ${total:.2f} charged for these clips"
-               + (f" (budget ${spec.budget:.2f})" if spec.budget is not None else ""))
+        _table(summaries, f"{', '.join(targets)}: ${total:.2f} charged for these clips"
+               + (f" (budget ${spec.budget:.2f})" if spec.budget is not None else ""), ab=spec.is_ab)
         from collections import Counter
         counts = Counter(c["state"] for c in summaries)
         err.print(", ".join(f"{n} {state}" for state, n in counts.most_common())
@@ -96,53 +99,126 @@ def status_command(batch: str, as_json: bool) -> None:
     from broll.generate import manifest as M
     from broll.generate.batch import batch_id, row_summary
     from broll.generate.spec import load_spec
-    spec = load_spec(batch)
+    spec = load_spec(batch, check_models=False)
     manifest = M.Manifest(spec.root)
     rows = manifest.rows(batch_id(spec))
-    known = {(r.shot_id, r.variant) for r in rows}
+    known = {(r.provider, r.model, r.shot_id, r.variant) for r in rows}
+    ab = spec.is_ab
     summaries = [row_summary(r) for r in rows]
     for summary, row in zip(summaries, rows):
         summary["tasks"] = [{k: t[k] for k in ("attempt", "seed", "task_id", "state", "cost", "reason")}
                             for t in manifest.tasks(row.clip_key)]
-    order = {(shot.id, v): i for i, shot in enumerate(spec.shots) for v in range(1, shot.variants + 1)}
-    for shot in spec.shots:
-        for v in range(1, shot.variants + 1):
-            if (shot.id, v) not in known:
-                summaries.append({"shot": shot.id, "variant": v, "state": "not started", "file": None,
-                                  "task_id": None, "seed": None, "attempt": 0, "qc": None, "cost": 0.0,
-                                  "cost_est": 0.0, "fail_kind": None, "fail_code": None, "message": None,
-                                  "placeholder": spec.provider == "offline", "sha256": None})
-    summaries.sort(key=lambda c: order.get((c["shot"], c["variant"]), len(order)))
+    order = {(p, m, shot.id, v): i for i, (p, m, shot, v) in enumerate(
+        (p, m, shot, v) for p, m in spec.targets for shot in spec.shots for v in range(1, shot.variants + 1))}
+    for key in order:
+        if key not in known:
+            p, m, shot_id, v = key
+            summaries.append({"shot": shot_id, "variant": v, "provider": p, "model": m, "state": "not started",
+                              "file": None, "task_id": None, "seed": None, "attempt": 0, "qc": None, "cost": 0.0,
+                              "cost_est": 0.0, "fail_kind": None, "fail_code": None, "message": None,
+                              "placeholder": p == "offline", "sha256": None})
+    summaries.sort(key=lambda c: order.get((c["provider"], c["model"], c["shot"], c["variant"]), len(order)))
     if as_json:
         emit_json({"batch": str(spec.path), "clips": summaries,
                    "spent": float(manifest.committed_cost(batch_id(spec)))})
         return
-    _table(summaries, f"{spec.path.name}: ${manifest.committed_cost(batch_id(spec)):.2f} charged so far")
+    _table(summaries, f"{spec.path.name}: ${manifest.committed_cost(batch_id(spec)):.2f} charged so far", ab=ab)
+
+
+@generate_command.command("report")
+@click.argument("target", required=False, type=click.Path(exists=True))
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--html", "html_file", type=click.Path(dir_okay=False), default=None,
+              help="Also write one self-contained HTML page: the table and a bar chart per column.")
+def report_command(target: str | None, as_json: bool, html_file: str | None) -> None:
+    """Compare providers and models on your own runs: cost per accepted second, QC and review rates, latency.
+
+    TARGET is a batch spec (that batch only) or a folder (every batch in its manifest);
+    the current folder by default.
+    """
+    from broll.generate.report import gather
+    report = gather(target)
+    if html_file:
+        from broll.atomic import write_text
+        from broll.generate.report_html import render
+        write_text(html_file, render(report))
+    if as_json:
+        data = report.to_dict()
+        if html_file:
+            data["html"] = str(html_file)
+        emit_json(data)
+        return
+    _report_table(report)
+    if html_file:
+        console(stderr=True).print(f"wrote {html_file}", markup=False)
+
+
+def _report_table(report) -> None:
+    from rich import box
+    from rich.table import Table
+
+    def fmt(value, pattern: str) -> str:
+        return "-" if value is None else pattern.format(value)
+
+    table = Table(title=f"{report.source}: ${float(report.spent):.2f} spent", title_justify="left",
+                  box=box.SIMPLE_HEAD)
+    cols = [("provider/model", None, None), ("clips", lambda r: r.clips, "{:d}"),
+            ("cost", lambda r: float(r.cost), "${:.2f}"), ("$/clip", lambda r: r.cost_per_clip, "${:.3f}"),
+            ("$/accepted", lambda r: r.cost_per_accepted_clip, "${:.3f}"),
+            ("$/accepted s", lambda r: r.cost_per_accepted_second, "${:.4f}"),
+            ("accepted s/$", lambda r: r.accepted_seconds_per_dollar, "{:.1f}"),
+            ("QC pass", lambda r: r.qc_pass_rate, "{:.0%}"), ("approved", lambda r: r.review_approval_rate, "{:.0%}"),
+            ("regen/accepted", lambda r: r.regenerations_per_accepted, "{:.2f}"),
+            ("latency p50", lambda r: r.latency_median, "{:.1f}s"), ("p90", lambda r: r.latency_p90, "{:.1f}s"),
+            ("spread dE", lambda r: r.palette_spread, "{:.2f}"), ("failures", None, None)]
+    for name, _, _ in cols:
+        table.add_column(name, justify="left" if name in ("provider/model", "failures") else "right")
+    for row in report.rows + [report.total]:
+        cells = [row.label] + [fmt(get(row), pattern) for _, get, pattern in cols[1:-1]]
+        cells.append(", ".join(f"{k} {v}" for k, v in sorted(row.failures.items())) or "-")
+        table.add_row(*cells, end_section=row is report.rows[-1] if report.rows else False)
+    out = console()
+    if not sys.stdout.isatty():
+        out.width = 240
+    out.print(table)
+    best = report.best()
+    if best:
+        out.print(f"most accepted seconds per dollar: {best.label} ({best.accepted_seconds_per_dollar:.1f} s/$)",
+                  markup=False)
 
 
 def _dry_run(spec, as_json: bool) -> int:
     from broll.generate.batch import plan_jobs
     from broll.generate.providers import build
-    provider = build(spec.provider, None, workdir=spec.root / ".broll" / "offline", require_keys=False,
-                     burn_caption=spec.caption)
-    missing = [v for v in getattr(provider, "key_vars", ()) if not os.environ.get(v)]
-    jobs = plan_jobs(spec, provider)
+    jobs, requests, missing = [], [], []
+    for provider_name, model in spec.targets:
+        arm = spec.for_target(provider_name, model)
+        provider = build(provider_name, None, workdir=spec.root / ".broll" / "offline", require_keys=False,
+                         burn_caption=spec.caption)
+        missing += [v for v in getattr(provider, "key_vars", ()) if not os.environ.get(v) and v not in missing
+                    and not os.environ.get(provider.key_aliases.get(v, "") or "-")]
+        arm_jobs = plan_jobs(arm, provider)
+        jobs += arm_jobs
+        for job in arm_jobs:
+            plan = provider.plan_submit(job.spec, f"{job.key[:16]}-1")
+            requests.append({"target": f"{provider_name}/{model}", "shot": job.shot.id, "variant": job.variant,
+                             "clip_key": job.key, "file": str(job.dest), "seed": job.spec.seed,
+                             "estimate": float(job.cost_est), "request": plan.redacted()})
     total = sum((j.cost_est for j in jobs), Decimal("0"))
-    requests = []
-    for job in jobs:
-        plan = provider.plan_submit(job.spec, f"{job.key[:16]}-1")
-        requests.append({"shot": job.shot.id, "variant": job.variant, "clip_key": job.key, "file": str(job.dest),
-                         "seed": job.spec.seed, "estimate": float(job.cost_est), "request": plan.redacted()})
     over = spec.budget is not None and total > Decimal(str(spec.budget))
     if as_json:
-        emit_json({"dry_run": True, "provider": spec.provider, "model": spec.model_name, "clips": len(jobs),
+        emit_json({"dry_run": True, "provider": spec.provider, "model": None if spec.is_ab else spec.model_name,
+                   "targets": [f"{p}/{m}" for p, m in spec.targets], "clips": len(jobs),
                    "estimated_cost": float(total), "budget": spec.budget, "over_budget": over,
-                   "missing_keys": missing, "requests": requests})
+                   "missing_keys": missing, "warnings": spec.warnings, "requests": requests})
         return ExitCode.OK
     import json
     out = console()
+    for note in spec.warnings:
+        console(stderr=True).print(f"warning: {note}", markup=False, highlight=False)
     for r in requests:
-        out.print(f"[bold]{r['shot']}[/bold] v{r['variant']}  -> {escape(str(r['file']))}  seed={r['seed']}  est ${r['estimate']:.2f}")
+        out.print(f"[bold]{escape(r['target'])} {r['shot']}[/bold] v{r['variant']}  -> {escape(str(r['file']))}  "
+                  f"seed={r['seed']}  est ${r['estimate']:.2f}")
         out.print(json.dumps(r["request"], indent=2), markup=False)
     out.print(f"\n{len(jobs)} clips, estimated ${total:.2f}"
               + (f" of a ${spec.budget:.2f} budget" if spec.budget is not None else "")
@@ -153,7 +229,7 @@ def _dry_run(spec, as_json: bool) -> int:
     return ExitCode.OK
 
 
-def _table(summaries: list[dict], title: str) -> None:
+def _table(summaries: list[dict], title: str, ab: bool = False) -> None:
     from rich.table import Table
     table = Table(title=title, title_justify="left")
     for col in ("shot", "state", "file", "task id", "seed", "QC", "cost", "note"):
@@ -161,6 +237,8 @@ def _table(summaries: list[dict], title: str) -> None:
     multi = {s["shot"] for s in summaries if s["variant"] > 1}
     for s in summaries:
         shot = f"{s['shot']} v{s['variant']}" if s["shot"] in multi else s["shot"]
+        if ab and s.get("provider"):
+            shot = f"{s['provider']}/{s['model']} {shot}"
         note = s["message"] or ""
         if s["placeholder"]:
             note = ("placeholder; " + note).rstrip("; ")
@@ -192,8 +270,8 @@ class _Reporter:
     def __call__(self, job, what: str, **info) -> None:
         if not self.enabled:
             return
-        if job is None:      # batch-level notes (pre-flight, QC gate missing)
-            label = "warning" if what == "gate" else "note"
+        if job is None:      # batch-level notes (pre-flight, QC gate missing, a seed a model ignores)
+            label = "warning" if what in ("gate", "spec") else "note"
             self.out.print(f"{label}: {info.get('message', what)}", markup=False, highlight=False)
             return
         if what == "poll":

@@ -54,10 +54,12 @@ class Job:
     dest: Path
     cost_est: Decimal
     base_seed: int | None
+    target: str = ""                 # "provider/model" in an A/B batch, else ""
 
     @property
     def label(self) -> str:
-        return self.shot.id if self.shot.variants == 1 else f"{self.shot.id} v{self.variant}"
+        name = self.shot.id if self.shot.variants == 1 else f"{self.shot.id} v{self.variant}"
+        return f"{self.target} {name}" if self.target else name
 
 
 @dataclass
@@ -89,17 +91,24 @@ def batch_id(spec: BatchSpec) -> str:
 
 def plan_jobs(spec: BatchSpec, provider) -> list[Job]:
     """Expand shots x variants into jobs with stable clip keys (no network)."""
+    from broll.generate.providers import check_model
+    from broll.generate.validate import default_resolution
+    check_model(spec.provider, spec.model_name)     # a retired id never reaches a request (specs built in code too)
     prices = merged_prices(spec.provider, spec.prices)
     jobs = []
     out = spec.out_dir()
     caps = provider.capabilities(spec.model_name)
+    target = f"{spec.provider}/{spec.model_name}" if spec.ab_arm else ""
     for shot in spec.shots:
         ref = spec.reference_for(shot)
         ref_hash = None if ref is None else (ref if ref.startswith("http") else file_sha256(ref))
-        if ref and not ref.startswith("http") and Path(ref).stat().st_size > caps.max_ref_bytes:
-            raise InputError(f"{ref}: {Path(ref).stat().st_size >> 20} MB is over {provider.name}'s "
-                             f"{caps.max_ref_bytes >> 20} MB limit for reference images",
-                             "save a smaller JPEG/PNG (e.g. 1280 px wide) and point style_reference at it")
+        refs = spec.references_for(shot)
+        refs_hash = None if not refs else "+".join(r if r.startswith("http") else file_sha256(r) for r in refs)
+        for image in ([ref] if ref else []) + list(refs):
+            if not image.startswith("http") and Path(image).stat().st_size > caps.max_ref_bytes:
+                raise InputError(f"{image}: {Path(image).stat().st_size >> 20} MB is over {provider.name}'s "
+                                 f"{caps.max_ref_bytes >> 20} MB limit for reference images",
+                                 "save a smaller JPEG/PNG (e.g. 1280 px wide) and point the spec at it")
         duration = shot.duration or spec.defaults.duration
         aspect = shot.aspect or spec.defaults.aspect
         base_seed = shot.seed if shot.seed is not None else spec.seed
@@ -107,15 +116,16 @@ def plan_jobs(spec: BatchSpec, provider) -> list[Job]:
             # variants of one shot must differ: variant n uses seed + n - 1 (shots share the seed)
             variant_seed = None if base_seed is None else base_seed + variant - 1
             key = M.clip_key(spec.provider, spec.model_name, shot.prompt, ref_hash, base_seed, duration, aspect,
-                             variant)
+                             variant, refs_hash)
             clip = ClipSpec(prompt=shot.prompt, model=spec.model_name, duration_s=duration, aspect=aspect,
                             resolution=shot.resolution or spec.defaults.resolution or
-                            ("360p" if spec.provider == "offline" else "720p"),
+                            default_resolution(spec.provider, caps),
                             seed=derive_seed(variant_seed, key, 0) if caps.seed else None, ref_image=ref,
-                            negative=shot.negative or spec.defaults.negative, caption=shot.id)
+                            negative=(shot.negative or spec.defaults.negative) if caps.negative else None,
+                            caption=shot.id, references=refs)
             name = shot.id if shot.variants == 1 else f"{shot.id}-v{variant}"
             jobs.append(Job(shot, variant, key, clip, out / f"{name}.mp4", provider.estimate_cost(clip, prices),
-                            variant_seed))
+                            variant_seed, target))
     return jobs
 
 
@@ -150,7 +160,8 @@ class BatchRunner:
             self.manifest.ensure(job.key, batch=self.batch, shot_id=job.shot.id, variant=job.variant,
                                  provider=self.spec.provider, model=self.spec.model_name, prompt=job.shot.prompt,
                                  seed=job.spec.seed, cost_est=str(job.cost_est),
-                                 placeholder=int(getattr(self.provider, "placeholder", False)))
+                                 placeholder=int(getattr(self.provider, "placeholder", False)),
+                                 requested_seed=job.base_seed)
             row = self.manifest.get(job.key)
             if row.state in (M.SUBMITTING, M.IN_FLIGHT, M.DOWNLOADING, M.AMBIGUOUS) and not self._task_charged(row):
                 self.budget.hold(Decimal(row.cost_est))   # in flight from an earlier run: still reserved
@@ -317,14 +328,14 @@ class BatchRunner:
                 if exc.kind in STOP_KINDS:
                     self.budget.release(job.cost_est)
                     self._stop_batch(f"{self.provider.name} refused: {exc.kind.value} ({exc.detail})")
-                    self.manifest.settle_task(client_key, "rejected", Decimal("0"), exc.kind.value)
+                    self.manifest.settle_task(client_key, "rejected", Decimal("0"), exc.kind.value, exc.kind.value)
                     self.manifest.update(job.key, state=M.SKIPPED, task_id=None, message=exc.message,
                                          fail_kind=exc.kind.value, fail_code=exc.code)
                     self.emit(job, "skipped-budget", message=exc.message)
                     return False
                 if exc.kind is FailKind.AUTH:
                     self.budget.release(job.cost_est)
-                    self.manifest.settle_task(client_key, "rejected", Decimal("0"), "auth")
+                    self.manifest.settle_task(client_key, "rejected", Decimal("0"), "auth", FailKind.AUTH.value)
                     raise AuthError(exc.message, exc.hint) from None
                 if exc.retryable:
                     if exc.status >= 500 and self.caps.reconcile != "none":
@@ -349,7 +360,7 @@ class BatchRunner:
                     self.emit(job, "ambiguous")
                     return False
                 self.budget.release(job.cost_est)
-                self.manifest.settle_task(client_key, "rejected", Decimal("0"), exc.kind.value)
+                self.manifest.settle_task(client_key, "rejected", Decimal("0"), exc.kind.value, exc.kind.value)
                 self._fail(job, exc.kind, exc.code, exc.message)
                 return False
             break
@@ -359,7 +370,7 @@ class BatchRunner:
 
     def _submit_gave_up(self, job: Job, client_key: str, message: str) -> bool:
         self.budget.release(job.cost_est)
-        self.manifest.settle_task(client_key, "not_sent", Decimal("0"), message)
+        self.manifest.settle_task(client_key, "not_sent", Decimal("0"), message, FailKind.TRANSIENT.value)
         self._fail(job, FailKind.TRANSIENT, None, f"submit gave up: {message}")
         return False
 
@@ -468,7 +479,7 @@ class BatchRunner:
         except (httpx.HTTPError, BrollError):
             pass
         self.budget.charge(Decimal(row.cost_est))  # the provider may bill a task that ran: assume it did
-        self.manifest.settle_task(row.client_key, "cancelled", Decimal(row.cost_est), why)
+        self.manifest.settle_task(row.client_key, "cancelled", Decimal(row.cost_est), why, "deadline")
         self._fail(job, FailKind.TRANSIENT, "DEADLINE", f"cancelled: {why}")
 
     def _charge(self, job: Job, row: M.ClipRow) -> None:
@@ -487,7 +498,8 @@ class BatchRunner:
             self.budget.charge(Decimal(row.cost_est))
         else:
             self.budget.release(Decimal(row.cost_est))
-        self.manifest.settle_task(row.client_key, poll.state.value, cost, f"{kind.value}: {poll.message or ''}")
+        self.manifest.settle_task(row.client_key, poll.state.value, cost, f"{kind.value}: {poll.message or ''}",
+                                  kind.value)
         self.manifest.update(job.key, cost=str(self._clip_cost(job.key)))
         if kind in STOP_KINDS:
             self._stop_batch(f"{self.provider.name}: {kind.value}")
@@ -516,7 +528,9 @@ class BatchRunner:
                             expected_duration=expected, provider=self.provider.name,
                             expected_size=((poll.raw.get("result") or {}).get("video") or {}).get("file_size")
                             if isinstance(poll.raw.get("result"), dict) else None)
-                self.manifest.update(job.key, file=str(art.path), sha256=art.sha256, size=art.size)
+                self.manifest.update(job.key, file=str(art.path), sha256=art.sha256, size=art.size,
+                                     duration=art.duration)
+                self.manifest.task_downloaded(row.client_key)
                 return art
             except (UrlExpired, CorruptDownload) as exc:
                 problem = exc.message
@@ -541,6 +555,7 @@ class BatchRunner:
 
     def _gate(self, job: Job, row: M.ClipRow, art: Artifact) -> bool:
         result = run_gate(self.checker, art.path)
+        self.manifest.task_verdict(row.client_key, result.verdict)
         self.emit(job, "qc", verdict=result.verdict)
         if result.verdict == "regenerate":
             if row.attempt < self.spec.attempts and not self._stop.is_set():
@@ -579,7 +594,8 @@ class BatchRunner:
 
 def row_summary(row: M.ClipRow) -> dict:
     """One manifest row as the JSON / table the CLI prints."""
-    return {"shot": row.shot_id, "variant": row.variant, "state": row.state, "file": row.file,
+    return {"shot": row.shot_id, "variant": row.variant, "provider": row.provider, "model": row.model,
+            "state": row.state, "file": row.file,
             "task_id": row.task_id, "seed": row.seed, "attempt": row.attempt, "qc": row.qc_verdict,
             "cost": float(Decimal(row.cost or "0")), "cost_est": float(Decimal(row.cost_est or "0")),
             "fail_kind": row.fail_kind, "fail_code": row.fail_code, "message": row.message,

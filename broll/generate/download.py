@@ -52,6 +52,16 @@ def fetch(client: httpx.Client | None, url: str, dest: Path, *, headers: dict[st
 def _stream(client, url: str, part: Path, headers: dict, provider: str) -> tuple[str, int]:
     h = hashlib.sha256()
     size = 0
+    if url.startswith("data:"):
+        # an inline result (Gemini Omni returns the video base64 in the interaction itself)
+        import base64
+        try:
+            data = base64.b64decode(url.split(",", 1)[1], validate=True)
+        except (IndexError, ValueError):
+            raise CorruptDownload(f"{provider}: inline video is not valid base64") from None
+        part.write_bytes(data)
+        h.update(data)
+        return h.hexdigest(), len(data)
     if url.startswith("file://"):
         src = Path(unquote(urlparse(url).path))
         if not src.is_file():

@@ -50,7 +50,9 @@ CREATE TABLE IF NOT EXISTS gen_clips (
     message      TEXT,
     placeholder  INTEGER NOT NULL DEFAULT 0,
     request      TEXT,
-    updated_at   REAL NOT NULL
+    updated_at   REAL NOT NULL,
+    duration     REAL,
+    requested_seed INTEGER
 );
 CREATE INDEX IF NOT EXISTS gen_clips_batch ON gen_clips(batch);
 CREATE TABLE IF NOT EXISTS gen_tasks (
@@ -63,7 +65,10 @@ CREATE TABLE IF NOT EXISTS gen_tasks (
     cost         TEXT NOT NULL DEFAULT '0',
     reason       TEXT,
     created_at   REAL NOT NULL,
-    updated_at   REAL NOT NULL
+    updated_at   REAL NOT NULL,
+    downloaded_at REAL,
+    qc_verdict   TEXT,
+    fail_kind    TEXT
 );
 CREATE INDEX IF NOT EXISTS gen_tasks_clip ON gen_tasks(clip_key);
 """)
@@ -81,11 +86,33 @@ SKIPPED = "skipped"            # not submitted: budget cap or no credit; re-run 
 
 FINISHED = {DONE, REVIEW}
 
+# Columns added after the first release: (table, column, type). Older project databases
+# get them on open, so `broll generate report` works on every manifest.
+ADDED_COLUMNS = [("gen_clips", "duration", "REAL"), ("gen_clips", "requested_seed", "INTEGER"),
+                 ("gen_tasks", "downloaded_at", "REAL"), ("gen_tasks", "qc_verdict", "TEXT"),
+                 ("gen_tasks", "fail_kind", "TEXT")]
+
+
+def _add_missing_columns(conn: sqlite3.Connection) -> None:
+    for table, column, kind in ADDED_COLUMNS:
+        have = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
+        if column not in have:
+            try:
+                conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+            except sqlite3.OperationalError as exc:     # another process added it first
+                if "duplicate column" not in str(exc):
+                    raise
+
 
 def clip_key(provider: str, model: str, prompt: str, ref_hash: str | None, seed: int | None,
-             duration: int, aspect: str, variant: int) -> str:
-    """Identity of one requested clip; a changed prompt or reference is a different clip."""
-    return text_sha256("clip/v1", provider, model, prompt, ref_hash, seed, duration, aspect, variant)[:24]
+             duration: int, aspect: str, variant: int, refs_hash: str | None = None) -> str:
+    """Identity of one requested clip; a changed prompt or reference is a different clip.
+
+    Subject references (``refs_hash``) join the key only when there are some, so the keys of
+    earlier manifests stay valid.
+    """
+    extra = () if refs_hash is None else (refs_hash,)
+    return text_sha256("clip/v1", provider, model, prompt, ref_hash, seed, duration, aspect, variant, *extra)[:24]
 
 
 @dataclass
@@ -105,6 +132,7 @@ class Manifest:
     def __init__(self, root: Path):
         self.conn: sqlite3.Connection = connect(root)
         self._lock = threading.Lock()
+        _add_missing_columns(self.conn)
 
     def close(self) -> None:
         self.conn.close()
@@ -193,9 +221,30 @@ class Manifest:
                 self.conn.execute("ROLLBACK")
                 raise
 
-    def settle_task(self, client_key: str, state: str, cost: Decimal, reason: str | None = None) -> None:
-        self._exec("UPDATE gen_tasks SET state = ?, cost = ?, reason = ?, updated_at = ? WHERE client_key = ?",
-                   (state, str(cost), reason, time.time(), client_key))
+    def settle_task(self, client_key: str, state: str, cost: Decimal, reason: str | None = None,
+                    fail_kind: str | None = None) -> None:
+        self._exec("UPDATE gen_tasks SET state = ?, cost = ?, reason = ?, fail_kind = ?, updated_at = ?"
+                   " WHERE client_key = ?", (state, str(cost), reason, fail_kind, time.time(), client_key))
+
+    def task_downloaded(self, client_key: str) -> None:
+        """When a take's verified file landed: the end of its submit -> downloaded latency."""
+        now = time.time()
+        self._exec("UPDATE gen_tasks SET downloaded_at = ?, updated_at = ? WHERE client_key = ?",
+                   (now, now, client_key))
+
+    def task_verdict(self, client_key: str, verdict: str) -> None:
+        self._exec("UPDATE gen_tasks SET qc_verdict = ?, updated_at = ? WHERE client_key = ?",
+                   (verdict, time.time(), client_key))
+
+    def all_tasks(self, batch: str | None = None) -> list[dict]:
+        """Every take (with its clip's provider and model), for the report."""
+        sql = ("SELECT t.*, c.provider, c.model, c.batch FROM gen_tasks t JOIN gen_clips c ON c.clip_key = t.clip_key"
+               + (" WHERE c.batch = ?" if batch else "") + " ORDER BY t.created_at")
+        return [dict(r) for r in self._query(sql, (batch,) if batch else ())]
+
+    def all_rows(self) -> list[ClipRow]:
+        return [ClipRow(dict(r)) for r in
+                self._query("SELECT * FROM gen_clips ORDER BY batch, provider, model, shot_id, variant")]
 
     def note_task(self, client_key: str, reason: str) -> None:
         self._exec("UPDATE gen_tasks SET reason = ?, updated_at = ? WHERE client_key = ?",

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 import httpx
 
-from broll.errors import AuthError, ProviderError
+from broll.errors import AuthError, InputError, ProviderError
 
 
 class State(str, Enum):
@@ -63,20 +63,44 @@ class ClipSpec:
     aspect: str = "16:9"
     resolution: str = "720p"
     seed: int | None = None
-    ref_image: str | None = None        # local path or https URL
+    ref_image: str | None = None        # first frame: local path or https URL
     negative: str | None = None
     caption: str = ""                   # shot id, used by the offline placeholder renderer
+    references: tuple[str, ...] = ()    # subject / multi-image references (not a first frame)
 
 
 @dataclass(frozen=True)
 class Caps:
-    seed: bool
+    """What one model can do, as its provider documents it; the batch validator checks against it."""
+
+    seed: bool                          # a seed is sent and honoured (best effort: "similar", never identical)
     durations: tuple[int, ...]          # allowed durations (seconds)
     aspects: tuple[str, ...]
     ref_modes: tuple[str, ...] = ("data",)   # "data" (inline / data URI), "url"
     max_ref_bytes: int = 10 << 20
     reconcile: str = "none"             # how an ambiguous submit is found again: none | external_id | list
     duration_known: bool = True         # False when the model may ignore the requested length
+    resolutions: tuple[str, ...] = ("720p",)
+    seed_note: str = ""                 # why a seed is not honoured (shown when a spec sets one)
+    first_frame: bool = True            # accepts style_reference as the first frame
+    needs_image: bool = False           # image-to-video only: a first frame is required
+    max_refs: int = 0                   # subject / reference images (`references:`) per request
+    ref_kind: str = ""                  # what those references are, in the provider's words
+    refs_exclusive: bool = False        # references cannot be combined with a first frame
+    negative: bool = True               # a negative prompt is sent
+    status: str = "current"             # current | legacy
+    max_seconds_at: tuple[tuple[str, int], ...] = ()   # (resolution, longest clip) where shorter than usual
+
+    def describe(self) -> dict:
+        """Plain data for `broll providers --json`."""
+        return {"seed": self.seed, "seed_note": self.seed_note or None, "durations": list(self.durations),
+                "aspects": list(self.aspects), "resolutions": list(self.resolutions),
+                "first_frame": self.first_frame, "needs_image": self.needs_image,
+                "reference_images": self.max_refs, "reference_kind": self.ref_kind or None,
+                "references_exclusive_with_first_frame": self.refs_exclusive,
+                "reference_transport": list(self.ref_modes), "max_reference_mb": self.max_ref_bytes >> 20,
+                "negative_prompt": self.negative, "reconcile": self.reconcile, "status": self.status,
+                "max_seconds_at": dict(self.max_seconds_at)}
 
 
 @dataclass
@@ -140,6 +164,10 @@ _HINTS = {
     FailKind.CONTENT_INPUT: "change the prompt or reference image; it will not be resent unchanged",
     FailKind.INVALID: "check the model, duration and aspect against the provider notes (docs/generate.md)",
 }
+
+
+class RetiredModel(InputError):
+    """A model id the provider has shut down: refused before anything is sent."""
 
 
 class UrlExpired(ProviderError):

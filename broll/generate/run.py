@@ -50,16 +50,29 @@ def run_batch(spec: BatchSpec | str | os.PathLike, *, concurrency: int | None = 
         timeout = httpx.Timeout(spec.poll.request_timeout, connect=min(10.0, spec.poll.request_timeout))
         client = httpx.Client(timeout=timeout, headers={"User-Agent": "broll-generate"})
     manifest = M.Manifest(spec.root)
+    rows, stopped, spent = [], [], Decimal("0")
     try:
-        provider = build(spec.provider, client, workdir=spec.root / ".broll" / "offline", burn_caption=spec.caption)
-        runner = BatchRunner(spec, provider, client, manifest, settings=settings, checker=checker, on_event=on_event)
-        if on_event is not None and hasattr(on_event, "budget"):
-            on_event.budget = runner.budget
+        # every arm's adapter (and so every key) first: a missing key must not surface after money was spent
+        arms = [spec.for_target(p, m) for p, m in spec.targets]
+        adapters = [build(arm.provider, client, workdir=spec.root / ".broll" / "offline", burn_caption=spec.caption)
+                    for arm in arms]
         if warning and on_event is not None:
             on_event(None, "gate", message=warning)
-        rows = runner.run(plan_jobs(spec, provider))
+        for note in spec.warnings:
+            if on_event is not None:
+                on_event(None, "spec", message=note)
+        for arm, provider in zip(arms, adapters):
+            # arms run one after another against one manifest, so the budget cap covers them all
+            runner = BatchRunner(arm, provider, client, manifest, settings=settings, checker=checker,
+                                 on_event=on_event)
+            if on_event is not None and hasattr(on_event, "budget"):
+                on_event.budget = runner.budget
+            rows += runner.run(plan_jobs(arm, provider))
+            spent = runner.budget.spent
+            if runner.budget.stopped:
+                stopped.append(runner.budget.stopped)
     finally:
         manifest.close()
         if own_client:
             client.close()
-    return BatchResult(spec, [row_summary(r) for r in rows], runner.budget.spent, runner.budget.stopped, warning)
+    return BatchResult(spec, [row_summary(r) for r in rows], spent, "; ".join(stopped) or None, warning)

@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any, Optional
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from broll.errors import EditListError, EditListErrors, InputError
-from broll.generate.providers import DEFAULT_MODELS, PROVIDERS
+from broll.generate.providers import DEFAULT_MODELS, PROVIDERS, RETIRED_PROVIDERS, parse_target
 
 ASPECT = re.compile(r"^\d+:\d+$")
 
@@ -44,6 +44,7 @@ class Shot(Strict):
     negative: Optional[str] = None
     seed: Optional[int] = None
     style_reference: Optional[str] = None
+    references: Optional[list[str]] = None     # subject / multi-image references (not a first frame)
 
     @field_validator("aspect")
     @classmethod
@@ -67,9 +68,11 @@ class RetrySettings(Strict):
 
 
 class BatchSpec(Strict):
-    provider: str
+    provider: Optional[str] = None
+    providers: Optional[list[str]] = Field(None, min_length=1)   # A/B: the same shots to several models
     model: Optional[str] = None
     style_reference: Optional[str] = None
+    references: list[str] = []
     seed: Optional[int] = None
     defaults: Defaults = Defaults()
     budget: Optional[float] = Field(None, ge=0)
@@ -84,19 +87,69 @@ class BatchSpec(Strict):
 
     @field_validator("provider")
     @classmethod
-    def _provider(cls, v: str) -> str:
+    def _provider(cls, v: Optional[str]) -> Optional[str]:
+        if v is None:
+            return v
+        if v in RETIRED_PROVIDERS:
+            instead, why = RETIRED_PROVIDERS[v]
+            raise ValueError(f"provider '{v}' is retired: {why}; use {instead}")
         if v not in PROVIDERS:
             close = get_close_matches(v, list(PROVIDERS), n=1)
             raise ValueError(f"unknown provider {v!r}" + (f"; did you mean {close[0]!r}?" if close else "")
                              + " valid: " + ", ".join(sorted(PROVIDERS)))
         return v
 
+    @model_validator(mode="after")
+    def _one_way_to_name_models(self):
+        if self.providers is None and self.provider is None:
+            raise ValueError("provider is missing: set `provider:` (one model) or `providers:` (A/B, several)")
+        if self.providers is not None and (self.provider is not None or self.model is not None):
+            raise ValueError("`providers:` names provider/model pairs; drop `provider:` and `model:`")
+        return self
+
     # resolved after loading
     path: Optional[Path] = None
+    _warnings: list = PrivateAttr(default_factory=list)
+    _ab_arm: bool = PrivateAttr(default=False)
+
+    @property
+    def ab_arm(self) -> bool:
+        """True for the single-model spec of one arm of an A/B batch."""
+        return self._ab_arm
+
+    @property
+    def warnings(self) -> list[str]:
+        """What the spec asks for that a model will not do, but that is not worth refusing (a seed it ignores)."""
+        return self._warnings
 
     @property
     def model_name(self) -> str:
         return self.model or DEFAULT_MODELS[self.provider]
+
+    @property
+    def targets(self) -> list[tuple[str, str]]:
+        """(provider, model) pairs this spec sends every shot to, in order."""
+        if self.providers is None:
+            return [(self.provider, self.model_name)]
+        return [parse_target(t) for t in self.providers]
+
+    @property
+    def is_ab(self) -> bool:
+        return self.providers is not None
+
+    def for_target(self, provider: str, model: str) -> "BatchSpec":
+        """The single-model spec one arm of an A/B batch runs (same manifest, own output folder)."""
+        if not self.is_ab:
+            return self
+        out = Path(self.out) / f"{provider}-{re.sub(r'[^A-Za-z0-9._-]+', '_', model)}"
+        arm = self.model_copy(update={"provider": provider, "model": model, "providers": None, "out": str(out)})
+        arm._warnings, arm._ab_arm = self._warnings, True
+        return arm
+
+    def references_for(self, shot: Shot) -> tuple[str, ...]:
+        refs = shot.references if shot.references is not None else self.references
+        return tuple(r if r.startswith(("http://", "https://")) or Path(r).is_absolute() else str(self.root / r)
+                     for r in refs)
 
     @property
     def root(self) -> Path:
@@ -155,7 +208,9 @@ def _allowed(model: type[BaseModel], loc: tuple) -> list[str]:
     return [f for f in current.model_fields if f != "path"] if current else []
 
 
-def load_spec(path: str | Path) -> BatchSpec:
+def load_spec(path: str | Path, *, check_models: bool = True) -> BatchSpec:
+    """Read and validate a batch spec. ``check_models=False`` skips the check against each model's
+    capabilities (for reading the manifest of a batch whose model has since been retired)."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -211,4 +266,8 @@ def load_spec(path: str | Path) -> BatchSpec:
             raise EditListError(f"style reference {ref} does not exist", file=str(path), line=line[0],
                                 column=line[1], field=_field_name(key),
                                 hint="paths are relative to the batch spec's folder")
+    if not check_models:
+        return spec
+    from broll.generate.validate import check_against_models
+    check_against_models(spec, locate=lambda key: lines.get(key, (None, None)), field_name=_field_name)
     return spec

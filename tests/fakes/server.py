@@ -23,14 +23,17 @@ _VIDEO_DIR = Path(tempfile.mkdtemp(prefix="broll-fake-videos-"))
 _VIDEO_LOCK = threading.Lock()
 
 
-def video_bytes(duration: float, kind: str = "testsrc") -> bytes:
+def video_bytes(duration: float, kind: str = "testsrc", prompt: str = "") -> bytes:
     """A real small MP4 of ``duration`` seconds (cached per duration and kind).
 
     ``testsrc``: a tiny lavfi test pattern (fast); ``placeholder``: a smooth Ken Burns clip
     that broll's QC passes; ``flash``: the same with a white flash every other frame, which
-    QC sends back for regeneration (photosensitivity).
+    QC sends back for regeneration (photosensitivity); ``procedural``: a placeholder whose
+    picture and tint follow the prompt, so clips of one batch differ in colour.
     """
-    path = _VIDEO_DIR / f"{kind}-{duration:g}s.mp4"
+    import zlib
+    seed = zlib.crc32(prompt.encode()) % 10_000 if kind == "procedural" else 1
+    path = _VIDEO_DIR / (f"{kind}-{duration:g}s.mp4" if kind != "procedural" else f"{kind}-{seed}-{duration:g}s.mp4")
     with _VIDEO_LOCK:
         if not path.exists():
             if kind == "testsrc":
@@ -40,8 +43,9 @@ def video_bytes(duration: float, kind: str = "testsrc") -> bytes:
                 ref = _VIDEO_DIR / "mandelbrot.png"
                 if not ref.exists():
                     synth.make_image(ref, source="mandelbrot", size=(640, 360))
-                render_placeholder(path, caption="fake", prompt="fake provider", seed=1, duration=duration,
-                                   size=(640, 360), reference=ref)
+                render_placeholder(path, caption="fake", prompt=prompt or "fake provider", seed=seed,
+                                   duration=duration, size=(640, 360),
+                                   reference=None if kind == "procedural" else ref)
                 if kind == "flash":
                     flashing = path.with_name(f"flash-tmp-{duration:g}.mp4")
                     synth.run_ffmpeg(["-y", "-i", str(path), "-vf",
@@ -75,6 +79,7 @@ class Task:
     steps: list[str]
     external_id: str | None = None
     video_kind: str = "testsrc"
+    prompt: str = ""
     polls: int = 0
     created_at: float = field(default_factory=time.time)
     url_serial: int = 0
@@ -136,6 +141,10 @@ class FakeProvider:
         self.httpd.server_close()
 
     # -- helpers for tests ------------------------------------------------------------------------
+    def extra_env(self) -> dict:
+        """Environment besides ``BROLL_<NAME>_BASE_URL`` that points broll at this fake."""
+        return {}
+
     def count(self, kind: str) -> int:
         return sum(1 for r in self.log if r.kind == kind)
 
@@ -152,7 +161,7 @@ class FakeProvider:
             outcome = "ok"
         kind = "flash" if len(self.tasks) < self.flash_first else self.video_kind
         task = Task(id=self.make_id(), body=body, duration=duration, outcome=outcome,
-                    steps=self.steps_for(outcome), external_id=external_id, video_kind=kind)
+                    steps=self.steps_for(outcome), external_id=external_id, video_kind=kind, prompt=prompt)
         self.tasks[task.id] = task
         return task
 
@@ -178,7 +187,7 @@ class FakeProvider:
         if fault:
             return fault.status, fault.body, fault.headers
         task = self.tasks[entry[0]]
-        data = video_bytes(task.duration, task.video_kind)
+        data = video_bytes(task.duration, task.video_kind, task.prompt)
         if self.corrupt_downloads > 0:
             self.corrupt_downloads -= 1
             data = data[:64] + bytes(len(data) - 64)    # same length, garbled after the header

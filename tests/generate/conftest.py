@@ -21,6 +21,8 @@ def fake_env(monkeypatch):
         fake.__enter__()
         started.append(fake)
         monkeypatch.setenv(f"BROLL_{name.upper()}_BASE_URL", fake.base_url)
+        for var, value in fake.extra_env().items():
+            monkeypatch.setenv(var, value)
         for var in KEYS:
             monkeypatch.setenv(var, KEYS[var])
         return fake

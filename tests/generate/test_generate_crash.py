@@ -22,6 +22,7 @@ def _env(fake) -> dict:
     env = dict(os.environ)
     env.update(KEYS)
     env[f"BROLL_{fake.name.upper()}_BASE_URL"] = fake.base_url
+    env.update(fake.extra_env())
     env["BROLL_BACKOFF_BASE"] = "0.01"
     return env
 
@@ -71,8 +72,8 @@ def test_kill_9_mid_batch_then_resume_loses_nothing_and_pays_once(fake_env, tmp_
     assert len(fake.tasks) == 6
     assert {c["task_id"].split("/")[1] for c in clips} == set(fake.tasks)
     assert fake.count("list") >= 1             # the in-window create was found again, not resent
-    # paid once per clip: 6 x kling-v2-1 5 s at $0.056/s
-    assert json.loads(resumed.stdout)["spent"] == pytest.approx(6 * 0.28)
+    # paid once per clip: 6 x kling-v3 5 s at $0.084/s
+    assert json.loads(resumed.stdout)["spent"] == pytest.approx(6 * 0.42)
 
 
 @pytest.mark.slow

@@ -50,7 +50,7 @@ def test_regenerate_verdict_resubmits_with_a_new_recorded_seed(fake_env, tmp_pat
     tasks = runner.manifest.tasks(jobs[0].key)
     assert [t["seed"] for t in tasks] == seeds
     assert (tmp_path / "clips" / ".rejected" / "a-a0.mp4").is_file()      # the rejected take is kept
-    assert float(rows[0].cost) == 0.2                                      # both takes were paid for
+    assert float(rows[0].cost) == 0.48                                     # both takes were paid for (gen4.5 2 s x $0.12)
 
 
 def test_status_lists_every_take_with_its_seed(fake_env, tmp_path, capsys):

@@ -11,19 +11,26 @@ from gen_helpers import run_cli, write_batch
 from broll.media.probe import probe
 
 CASES = {
-    # provider: (model, duration requested, expected seconds, reference kind)
-    "runway": ("gen4_turbo", 2, 2, "file"),
-    "kling": ("kling-v2-1", 5, 5, "file"),
-    "luma": ("ray-2", 5, 5, "url"),
-    "veo": ("veo-3.1-generate-preview", 4, 4, "file"),
-    "fal": ("pika/v2.2", 5, 5, "file"),
-    "replicate": ("minimax/video-01", 2, 2, "file"),
+    # case: (provider, model, duration requested, expected seconds, reference kind)
+    "runway": ("runway", "gen4_turbo", 2, 2, "file"),
+    "kling": ("kling", "kling-v3", 7, 7, "file"),
+    "kling-v2-1": ("kling", "kling-v2-1", 5, 5, "file"),
+    "luma": ("luma", "ray-3.2", 5, 5, "file"),
+    "luma-legacy": ("luma", "ray-2", 5, 5, "url"),
+    "veo": ("veo", "veo-3.1-generate-001", 4, 4, "file"),
+    "omni": ("omni", "gemini-omni-1.1-flash", 4, 4, "file"),
+    "minimax": ("minimax", "MiniMax-Hailuo-2.3", 6, 6, "file"),
+    "seedance": ("seedance", "doubao-seedance-2-0-260128", 5, 5, "file"),
+    "wan": ("wan", "wan2.7-i2v", 5, 5, "file"),
+    "fal": ("fal", "pika/v2.2", 5, 5, "file"),
+    "replicate": ("replicate", "minimax/video-01", 2, 2, "file"),
 }
+SEED_SENT = {"runway", "fal", "replicate", "seedance", "wan"}
 
 
-@pytest.mark.parametrize("provider", sorted(CASES))
-def test_happy_path_through_cli(provider, fake_env, style_ref, tmp_path, capsys):
-    model, duration, seconds, ref_kind = CASES[provider]
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_happy_path_through_cli(case, fake_env, style_ref, tmp_path, capsys):
+    provider, model, duration, seconds, ref_kind = CASES[case]
     fake = fake_env(provider)
     ref = str(style_ref) if ref_kind == "file" else "https://example.com/style.png"
     spec = write_batch(tmp_path, provider, [{"id": "city-dawn", "prompt": "aerial city at dawn"}],
@@ -37,12 +44,14 @@ def test_happy_path_through_cli(provider, fake_env, style_ref, tmp_path, capsys)
     info = probe(clip["file"])
     assert abs(float(info.duration) - seconds) < 0.5
     assert fake.count("create") == 1
-    assert fake.count("download") == 1
+    assert fake.count("download") == (0 if provider == "omni" else 1)    # Omni answers inline
     create = next(r for r in fake.log if r.kind == "create")
     assert json.dumps(create.json).find("aerial city at dawn") >= 0
     # seed sent only where the provider supports it (Veo's Gemini API refuses it)
     body = json.dumps(create.json)
-    assert ("4242" in body) == (provider in ("runway", "fal", "replicate"))
+    assert ("4242" in body) == (provider in SEED_SENT)
+    if provider not in SEED_SENT:         # an ignored seed is reported, not silently dropped
+        assert any("seed 4242 is not honoured" in w for w in result["warnings"])
     assert result["spent"] > 0
     # status reads the same manifest
     code, out, _ = run_cli(["generate", "status", str(spec), "--json"], capsys)

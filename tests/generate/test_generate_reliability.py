@@ -64,7 +64,8 @@ def test_read_timeout_after_create_runway_is_not_resent(fake_env, tmp_path, caps
 @pytest.mark.parametrize("provider", ["kling", "replicate", "luma"])
 def test_read_timeout_after_create_is_reconciled_without_duplicate(provider, fake_env, tmp_path):
     fake = fake_env(provider, slow_creates=1, slow_seconds=1.0)
-    extra = {"style_reference": "https://example.com/ref.png"} if provider == "luma" else {}
+    # Luma's legacy Dream Machine (ray-2) can be searched; the Agents API is not relied on for that
+    extra = {"style_reference": "https://example.com/ref.png", "model": "ray-2"} if provider == "luma" else {}
     spec = write_batch(tmp_path, provider, [{"id": "a", "prompt": "lost answer"}, {"id": "b", "prompt": "fine"}],
                        defaults={"duration": 5}, poll={"interval": 0.01, "request_timeout": 0.4}, **extra)
     runner, jobs = make_runner(spec, concurrency=1)
@@ -150,16 +151,16 @@ def test_persistently_corrupt_download_keeps_the_task_for_a_rerun(fake_env, tmp_
 def test_budget_exhaustion_mid_batch_stops_before_overspending(fake_env, tmp_path, capsys):
     fake = fake_env("runway")
     shots = [{"id": f"s{i}", "prompt": f"shot {i}"} for i in range(4)]
-    # gen4_turbo 2 s = $0.10 per clip; $0.25 allows two
-    spec = write_batch(tmp_path, "runway", shots, defaults={"duration": 2}, budget=0.25, concurrency=1)
+    # gen4.5 2 s = $0.24 per clip; $0.50 allows two
+    spec = write_batch(tmp_path, "runway", shots, defaults={"duration": 2}, budget=0.50, concurrency=1)
     code, out, err = run_cli(["generate", str(spec), "--no-qc", "--json"], capsys)
     result = json.loads(out)
     assert code == 5
     assert [c["state"] for c in result["clips"]] == ["done", "done", "skipped", "skipped"]
-    assert fake.count("create") == 2 and result["spent"] == pytest.approx(0.20)
+    assert fake.count("create") == 2 and result["spent"] == pytest.approx(0.48)
     assert "exceed the budget" in result["clips"][2]["message"]
     # raising the budget resumes; money already spent counts against the new cap
-    spec = write_batch(tmp_path, "runway", shots, defaults={"duration": 2}, budget=0.35, concurrency=1)
+    spec = write_batch(tmp_path, "runway", shots, defaults={"duration": 2}, budget=0.74, concurrency=1)
     code, out, err = run_cli(["generate", str(spec), "--no-qc", "--json"], capsys)
     assert [c["state"] for c in json.loads(out)["clips"]] == ["done", "done", "done", "skipped"]
     assert fake.count("create") == 3
@@ -254,7 +255,7 @@ def test_runway_preflight_caps_concurrency_and_warns_on_low_balance(fake_env, tm
     fake.on_request = track
     rows = runner.run(jobs)
     assert states(rows) == ["done"] * 3
-    assert any("below the $0.30" in n for n in notes)
+    assert any("below the $0.72" in n for n in notes)         # 3 x gen4.5 2 s at $0.12/s
     assert any("lowered to the account's limit 1" in n for n in notes)
     assert fake.count("organization") == 1
     assert max(peak) <= 1

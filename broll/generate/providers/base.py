@@ -13,11 +13,21 @@ from broll.generate.provider import (Caps, ClipSpec, FailKind, HTTPFailure, Requ
 
 
 class HttpProvider:
-    """Base for vendors reached over HTTP. Subclasses set the class attributes and the mapping."""
+    """Base for vendors reached over HTTP. Subclasses set the class attributes and the mapping.
+
+    ``MODELS`` is the adapter's statement of what each model can do (checked against the
+    provider's documentation on the date in ``prices.yaml``); ``RETIRED`` maps shut-down ids
+    to (replacement, why) so they are refused before anything is sent.
+    """
 
     name = "?"
     key_vars: tuple[str, ...] = ()
+    key_aliases: dict[str, str] = {}          # other variable accepted for a key (vendor SDK spelling)
     default_base = ""
+    default_model = ""
+    MODELS: dict[str, Caps] = {}
+    RETIRED: dict[str, tuple[str, str]] = {}
+    open_models = False                       # True where any model id the vendor hosts is allowed
 
     def __init__(self, client: httpx.Client, base: str, keys: dict[str, str | None]):
         self.client, self.base, self.keys = client, base, keys
@@ -64,7 +74,7 @@ class HttpProvider:
         return None
 
     def capabilities(self, model: str) -> Caps:
-        raise NotImplementedError
+        return self.MODELS.get(model) or self.MODELS[self.default_model]
 
     def estimate_cost(self, spec: ClipSpec, prices: dict) -> Decimal:
         from broll.generate.provider import cost_from_table

@@ -29,14 +29,16 @@ def _kind(error_type: str | None, text: str) -> FailKind:
     return FailKind.UNKNOWN
 
 
+_PIKA = dict(seed=True, durations=(5, 10), aspects=("16:9", "9:16", "1:1", "4:5", "5:4", "3:2", "2:3"),
+             resolutions=("720p", "1080p"), ref_modes=("data", "url"))
+
+
 class Fal(HttpProvider):
     name = "fal"
     key_vars = ("FAL_KEY",)
     default_base = "https://queue.fal.run"
-
-    def capabilities(self, model: str) -> Caps:
-        return Caps(seed=True, durations=(5, 10), aspects=("16:9", "9:16", "1:1", "4:5", "5:4", "3:2", "2:3"),
-                    ref_modes=("data", "url"))
+    default_model = "pika/v2.2"
+    MODELS = {"pika/v2.2": Caps(**_PIKA)}
 
     def auth_headers(self) -> dict[str, str]:
         return {"Authorization": f"Key {self.keys.get('FAL_KEY') or ''}"}

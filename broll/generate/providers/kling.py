@@ -41,29 +41,41 @@ def jwt_hs256(access_key: str, secret_key: str, now: float | None = None) -> str
     return f"{header}.{payload}.{_b64url(signature)}"
 
 
+NO_SEED = "Kling's documented request fields have no seed"
+_COMMON = dict(seed=False, seed_note=NO_SEED, aspects=("16:9", "9:16", "1:1"), resolutions=("720p", "1080p"),
+               ref_modes=("data", "url"), max_ref_bytes=10 << 20, reconcile="external_id")
+MULTI = "multi-image2video image_list: subjects/elements to keep (not a first frame)"
+
+
 class Kling(HttpProvider):
     name = "kling"
     key_vars = ("KLING_ACCESS_KEY", "KLING_SECRET_KEY")
     default_base = "https://api-singapore.klingai.com"
-
-    def capabilities(self, model: str) -> Caps:
-        durations = tuple(range(3, 16)) if "v3" in model else (5, 10)
-        return Caps(seed=False, durations=durations, aspects=("16:9", "9:16", "1:1"), ref_modes=("data", "url"),
-                    max_ref_bytes=10 << 20, reconcile="external_id")
+    default_model = "kling-v3"
+    MODELS = {
+        "kling-v3": Caps(durations=tuple(range(3, 16)), max_refs=4, ref_kind=MULTI, refs_exclusive=True, **_COMMON),
+        "kling-v2-6": Caps(durations=(5, 10), **_COMMON),
+        "kling-v2-5-turbo": Caps(durations=(5, 10), **_COMMON),
+        "kling-v2-1": Caps(durations=(5, 10), **_COMMON),
+        "kling-v1-6": Caps(durations=(5, 10), max_refs=4, ref_kind=MULTI, refs_exclusive=True, **_COMMON),
+    }
 
     def auth_headers(self) -> dict[str, str]:
         token = jwt_hs256(self.keys.get("KLING_ACCESS_KEY") or "", self.keys.get("KLING_SECRET_KEY") or "")
         return {"Authorization": f"Bearer {token}"}
 
     def plan_submit(self, spec: ClipSpec, client_key: str) -> RequestPlan:
-        family = "image2video" if spec.ref_image else "text2video"
+        family = ("multi-image2video" if spec.references else "image2video" if spec.ref_image else "text2video")
         body: dict[str, Any] = {"model_name": spec.model, "prompt": spec.prompt,
                                 "duration": str(nearest(spec.duration_s, self.capabilities(spec.model).durations)),
-                                "aspect_ratio": spec.aspect, "mode": "std", "external_task_id": client_key}
+                                "aspect_ratio": spec.aspect, "mode": "pro" if spec.resolution == "1080p" else "std",
+                                "external_task_id": client_key}
         if spec.negative:
             body["negative_prompt"] = spec.negative
-        if spec.ref_image:
-            body["image"] = spec.ref_image if spec.ref_image.startswith("http") else raw_base64(spec.ref_image)
+        if spec.references:
+            body["image_list"] = [{"image": _image(ref)} for ref in spec.references]
+        elif spec.ref_image:
+            body["image"] = _image(spec.ref_image)
         return RequestPlan("POST", f"{self.base}/v1/videos/{family}", self.auth_headers(), body)
 
     def submit(self, spec: ClipSpec, client_key: str) -> str:
@@ -89,7 +101,7 @@ class Kling(HttpProvider):
         return poll
 
     def find_by_client_key(self, client_key, since):
-        for family in ("text2video", "image2video"):
+        for family in ("text2video", "image2video", "multi-image2video"):
             for page in range(1, 6):
                 raw = self.get(f"{self.base}/v1/videos/{family}?pageNum={page}&pageSize=100")
                 items = raw.get("data") or []
@@ -108,3 +120,8 @@ class Kling(HttpProvider):
             hint = 5.0 if num == 1303 else None
             return kind, str(num), retryable, hint
         return kind, code, retryable, None
+
+
+def _image(ref: str) -> str:
+    """Kling takes a URL or raw base64 (no ``data:`` prefix)."""
+    return ref if ref.startswith(("http://", "https://")) else raw_base64(ref)

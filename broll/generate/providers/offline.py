@@ -21,16 +21,22 @@ RESOLUTIONS = {"240p": 240, "360p": 360, "480p": 480, "540p": 540, "720p": 720, 
 class Offline:
     name = "offline"
     key_vars: tuple[str, ...] = ()
+    key_aliases: dict[str, str] = {}
     default_base = ""
+    default_model = "placeholder"
     placeholder = True
+    open_models = True       # any label: placeholders for trying a spec
+    RETIRED: dict[str, tuple[str, str]] = {}
+    MODELS = {"placeholder": Caps(seed=True, durations=tuple(range(1, 31)),
+                                  aspects=("16:9", "9:16", "1:1", "4:5", "4:3", "21:9"),
+                                  resolutions=tuple(RESOLUTIONS), ref_modes=("data",), reconcile="external_id")}
 
     def __init__(self, workdir: Path, burn_caption: bool = False):
         self.workdir = Path(workdir)
         self.burn_caption = burn_caption
 
     def capabilities(self, model: str) -> Caps:
-        return Caps(seed=True, durations=tuple(range(1, 31)), aspects=("16:9", "9:16", "1:1", "4:5", "4:3", "21:9"),
-                    ref_modes=("data",), reconcile="external_id")
+        return self.MODELS["placeholder"]
 
     def estimate_cost(self, spec: ClipSpec, prices: dict) -> Decimal:
         return Decimal("0")

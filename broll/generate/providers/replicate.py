@@ -23,10 +23,12 @@ class Replicate(HttpProvider):
     name = "replicate"
     key_vars = ("REPLICATE_API_TOKEN",)
     default_base = "https://api.replicate.com/v1"
-
-    def capabilities(self, model: str) -> Caps:
-        return Caps(seed=True, durations=tuple(range(1, 21)), aspects=("16:9", "9:16", "1:1", "4:3", "3:4"),
-                    ref_modes=("data", "url"), reconcile="list", duration_known=False)
+    default_model = "minimax/video-01"
+    open_models = True       # any owner/name[:version]; the model's own schema decides
+    MODELS = {"minimax/video-01": Caps(seed=True, durations=tuple(range(1, 21)),
+                                       aspects=("16:9", "9:16", "1:1", "4:3", "3:4"),
+                                       resolutions=("480p", "540p", "720p", "1080p"),
+                                       ref_modes=("data", "url"), reconcile="list", duration_known=False)}
 
     def auth_headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.keys.get('REPLICATE_API_TOKEN') or ''}"}

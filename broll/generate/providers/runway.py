@@ -21,16 +21,25 @@ STATES = {"PENDING": State.QUEUED, "THROTTLED": State.QUEUED, "RUNNING": State.R
           "SUCCEEDED": State.SUCCEEDED, "FAILED": State.FAILED, "CANCELLED": State.CANCELLED}
 
 
+_GEN4 = dict(durations=tuple(range(2, 11)), aspects=tuple(RATIOS), ref_modes=("data", "url"), max_ref_bytes=5 << 20,
+             negative=False)
+_VEO = dict(seed=False, seed_note="Runway documents a seed for gen4.5 and gen4_turbo only", durations=(4, 6, 8),
+            aspects=("16:9", "9:16"), resolutions=("720p", "1080p"), ref_modes=("data", "url"),
+            max_ref_bytes=5 << 20)
+
+
 class Runway(HttpProvider):
     name = "runway"
     key_vars = ("RUNWAYML_API_SECRET",)
     default_base = "https://api.dev.runwayml.com"
-
-    def capabilities(self, model: str) -> Caps:
-        seed = model in ("gen4_turbo", "gen4.5")
-        durations = (4, 6, 8) if model.startswith("veo") else tuple(range(2, 11))
-        return Caps(seed=seed, durations=durations, aspects=tuple(RATIOS), ref_modes=("data", "url"),
-                    max_ref_bytes=5 << 20)
+    default_model = "gen4.5"
+    MODELS = {
+        "gen4.5": Caps(seed=True, **_GEN4),
+        "gen4_turbo": Caps(seed=True, needs_image=True, **_GEN4),     # image-to-video only
+        "veo3.1": Caps(**_VEO),
+        "veo3.1_fast": Caps(**_VEO),
+    }
+    RETIRED = {"gen3a_turbo": ("gen4_turbo", "removed from Runway's API and SDK on 2026-06-10")}
 
     def auth_headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.keys.get('RUNWAYML_API_SECRET') or ''}",
@@ -38,7 +47,7 @@ class Runway(HttpProvider):
 
     def plan_submit(self, spec: ClipSpec, client_key: str) -> RequestPlan:
         body: dict[str, Any] = {"model": spec.model, "promptText": spec.prompt,
-                                "ratio": RATIOS.get(spec.aspect, "1280:720"),
+                                "ratio": _ratio(spec),
                                 "duration": nearest(spec.duration_s, self.capabilities(spec.model).durations)}
         if spec.seed is not None and self.capabilities(spec.model).seed:
             body["seed"] = spec.seed
@@ -99,3 +108,10 @@ class Runway(HttpProvider):
         if status == 429 and "daily" in text:
             return FailKind.QUOTA_DAILY, code, False, None
         return kind, code, retryable, None
+
+
+def _ratio(spec: ClipSpec) -> str:
+    """Runway names a size, not an aspect; Veo on Runway has a 1080p size."""
+    if spec.model.startswith("veo") and spec.resolution == "1080p":
+        return {"16:9": "1920:1080", "9:16": "1080:1920"}.get(spec.aspect, "1920:1080")
+    return RATIOS.get(spec.aspect, "1280:720")

@@ -1,5 +1,7 @@
 """Veo through the Gemini API (generativelanguage.googleapis.com/v1beta).
 
+The GA ids are ``veo-3.1-generate-001`` and ``veo-3.1-fast-generate-001``; the 3.1
+*preview* ids were shut down on 2026-10-22 and are refused before anything is sent.
 A long-running operation: create returns ``{"name": ...}``, polling reads the operation
 until ``done``. ``seed`` is Vertex-only, so it is not sent. A ``done`` operation with no
 samples is a failure, never success: ``raiMediaFilteredCount`` means the output was
@@ -9,6 +11,7 @@ key and answers with a redirect to storage.
 
 from __future__ import annotations
 
+import base64
 import re
 from typing import Any
 
@@ -16,16 +19,25 @@ from broll.generate.provider import (Caps, ClipSpec, FailKind, Poll, RequestPlan
                                      nearest)
 from broll.generate.providers.base import HttpProvider
 
-import base64
+_VEO = dict(seed=False, seed_note="Veo's seed is Vertex-only; the Gemini API refuses it", durations=(4, 6, 8),
+            aspects=("16:9", "9:16"), resolutions=("720p", "1080p"), ref_modes=("data",), max_refs=3,
+            ref_kind="referenceImages ASSET: up to 3 images of one person, character or product")
+_OMNI = "Google recommends omni/gemini-omni-1.1-flash"
 
 
 class Veo(HttpProvider):
     name = "veo"
     key_vars = ("GEMINI_API_KEY",)
     default_base = "https://generativelanguage.googleapis.com"
-
-    def capabilities(self, model: str) -> Caps:
-        return Caps(seed=False, durations=(4, 6, 8), aspects=("16:9", "9:16"), ref_modes=("data",))
+    default_model = "veo-3.1-generate-001"
+    MODELS = {"veo-3.1-generate-001": Caps(**_VEO), "veo-3.1-fast-generate-001": Caps(**_VEO)}
+    RETIRED = {
+        "veo-3.1-generate-preview": ("veo-3.1-generate-001", f"shut down 2026-10-22; {_OMNI}"),
+        "veo-3.1-fast-generate-preview": ("veo-3.1-fast-generate-001", f"shut down 2026-10-22; {_OMNI}"),
+        "veo-3.1-lite-generate-preview": ("veo-3.1-fast-generate-001", f"shut down 2026-10-22; {_OMNI}"),
+        "veo-3.0-generate-001": ("veo-3.1-generate-001", "retired 2026-06-30"),
+        "veo-3.0-fast-generate-001": ("veo-3.1-fast-generate-001", "retired 2026-06-30"),
+    }
 
     def auth_headers(self) -> dict[str, str]:
         return {"x-goog-api-key": self.keys.get("GEMINI_API_KEY") or ""}
@@ -36,8 +48,9 @@ class Veo(HttpProvider):
     def plan_submit(self, spec: ClipSpec, client_key: str) -> RequestPlan:
         instance: dict[str, Any] = {"prompt": spec.prompt}
         if spec.ref_image and not is_url(spec.ref_image):
-            data, mime = image_bytes(spec.ref_image)
-            instance["image"] = {"bytesBase64Encoded": base64.b64encode(data).decode(), "mimeType": mime}
+            instance["image"] = _inline(spec.ref_image)
+        if spec.references:
+            instance["referenceImages"] = [{"image": _inline(r), "referenceType": "ASSET"} for r in spec.references]
         params: dict[str, Any] = {"aspectRatio": spec.aspect if spec.aspect in ("16:9", "9:16") else "16:9",
                                   "resolution": spec.resolution,
                                   "durationSeconds": nearest(spec.duration_s, self.capabilities(spec.model).durations),
@@ -72,17 +85,29 @@ class Veo(HttpProvider):
                     message="operation finished without a video", raw_status="done", raw=raw)
 
     def classify(self, status, body, kind, code, retryable):
-        err = body.get("error") if isinstance(body, dict) else None
-        if not isinstance(err, dict):
-            return kind, code, retryable, None
-        code = err.get("status") or code
-        hint = None
-        text = str(err.get("details", ""))
-        for detail in err.get("details") or []:
-            delay = detail.get("retryDelay") if isinstance(detail, dict) else None
-            if delay:
-                found = re.match(r"(\d+(?:\.\d+)?)s", str(delay))
-                hint = float(found.group(1)) if found else None
-        if code == "RESOURCE_EXHAUSTED" and re.search(r"per ?day", text, re.I):
-            return FailKind.QUOTA_DAILY, code, False, hint
-        return kind, code, retryable, hint
+        return google_error(body, kind, code, retryable)
+
+
+def _inline(ref: str) -> dict:
+    data, mime = image_bytes(ref)
+    return {"bytesBase64Encoded": base64.b64encode(data).decode(), "mimeType": mime}
+
+
+def google_error(body: Any, kind: FailKind, code: str | None, retryable: bool):
+    """Google's error body: ``{"error": {code, message, status, details: [RetryInfo | QuotaFailure]}}``."""
+    err = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(err, dict):
+        return kind, code, retryable, None
+    code = err.get("status") or code
+    hint = None
+    text = str(err.get("details", ""))
+    for detail in err.get("details") or []:
+        delay = detail.get("retryDelay") if isinstance(detail, dict) else None
+        if delay:
+            found = re.match(r"(\d+(?:\.\d+)?)s", str(delay))
+            hint = float(found.group(1)) if found else None
+    if code == "RESOURCE_EXHAUSTED" and re.search(r"per ?day", text, re.I):
+        return FailKind.QUOTA_DAILY, code, False, hint
+    if code == "NOT_FOUND" and "no longer available" in str(err.get("message", "")):
+        return FailKind.INVALID, "MODEL_RETIRED", False, None
+    return kind, code, retryable, hint
