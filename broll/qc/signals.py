@@ -188,6 +188,7 @@ class SignalMeter:
         self.grid_xy: np.ndarray | None = None
         self.full_xy: np.ndarray | None = None
         self.prev_bwd: np.ndarray | None = None     # flow from the previous frame back to the one before
+        self.spike_kernel = np.ones((5, 5), np.uint8)
         self.size = (0, 0)
 
     # -- helpers ---------------------------------------------------------------------------
@@ -316,7 +317,7 @@ class SignalMeter:
             warp = lambda img, flow: cv2.remap(  # noqa: E731
                 img, self.full_xy + cv2.resize(flow, (w, h), interpolation=cv2.INTER_LINEAR) * 2.0, None,
                 cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-            mask = cv2.min(mask, self._spike_mask(warp(before, to_before), mid, warp(after, to_after)))
+            mask = cv2.min(mask, self._outlier_mask(warp(before, to_before), mid, warp(after, to_after)))
             line, block, area = self._spike_shape(mask)
         v["spike_area"][-2], v["spike_line"][-2], v["spike_block"][-2] = area, line, block
 
@@ -325,6 +326,17 @@ class SignalMeter:
         apart = cv2.min(cv2.absdiff(mid, before), cv2.absdiff(mid, after))
         spike = cv2.subtract(apart, cv2.absdiff(after, before))        # saturates at 0
         return cv2.compare(spike, SPIKE_LEVEL, cv2.CMP_GT)
+
+    def _outlier_mask(self, before: np.ndarray, mid: np.ndarray, after: np.ndarray) -> np.ndarray:
+        """Pixels of ``mid`` brighter or darker by ``SPIKE_LEVEL`` than anything within 2 px in both
+        (motion-compensated) neighbours: an edge that moved a little more than the flow says, or turned
+        back (a swing at its widest), has its counterpart nearby; an extraneous line has none."""
+        cv2 = self.cv2
+        k = self.spike_kernel
+        hi = cv2.max(cv2.dilate(before, k), cv2.dilate(after, k))
+        lo = cv2.min(cv2.erode(before, k), cv2.erode(after, k))
+        out = cv2.max(cv2.subtract(mid, hi), cv2.subtract(lo, mid))
+        return cv2.compare(out, SPIKE_LEVEL, cv2.CMP_GT)
 
     def _spike_shape(self, mask: np.ndarray) -> tuple[float, float, float]:
         """(row/column cover, densest patch share, area share) of a spike mask."""

@@ -339,7 +339,8 @@ def inject_band(frames: Frames, rng, severity: str = "moderate") -> tuple[Frames
 
 
 def inject_rect(frames: Frames, rng, severity: str = "moderate") -> tuple[Frames, Truth]:
-    """A single-frame rectangle of blocky colour noise covering 1% of the picture (a corrupt macroblock run)."""
+    """A single-frame rectangle covering 1% of the picture: a run of corrupt macroblocks, in blocky
+    colours that stand out from what they cover (strong contrast, as the issue defines a glitch)."""
     import cv2
 
     s = _middle(rng, len(frames))
@@ -352,8 +353,11 @@ def inject_rect(frames: Frames, rng, severity: str = "moderate") -> tuple[Frames
     rh = max(4, int(round(area / rw)))
     y = int(rng.integers(0, h - rh))
     x = int(rng.integers(0, w - rw))
-    blocks = rng.integers(0, 256, size=(max(1, rh // 4), max(1, rw // 4), 3), dtype=np.uint8)
-    g[y:y + rh, x:x + rw] = cv2.resize(blocks, (rw, rh), interpolation=cv2.INTER_NEAREST)
+    under = g[y:y + rh, x:x + rw].astype(np.float32)
+    base = 16.0 if float(under.mean()) > 110 else 235.0          # the far end of the range from the picture
+    blocks = base + rng.uniform(-1, 1, size=(max(1, rh // 4), max(1, rw // 4), 3)) * np.array([16, 40, 40])
+    g[y:y + rh, x:x + rw] = np.clip(cv2.resize(blocks.astype(np.float32), (rw, rh), interpolation=cv2.INTER_NEAREST),
+                                    0, 255).astype(np.uint8)
     out[s] = g
     return out, Truth("glitch", s, s, severity)
 
