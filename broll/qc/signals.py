@@ -64,6 +64,7 @@ CELL_GRID = (16, 9)       # cols x rows for boil and local motion
 FLASH_GRID = (32, 18)
 SPIKE_GRID = (32, 18)     # cells for the densest small patch of spike pixels
 SPIKE_PREFILTER = (0.15, 0.0015)  # (line, patch) beyond which the spike is measured again with motion compensation
+SPIKE_MIN_AREA = 0.0008   # below this share of the frame no line or patch can reach a detector threshold
 SPIKE_LEVEL = 32          # code values a pixel must stand out from both neighbours while they agree
 QUALITY_EVERY = 3         # technical-quality terms are clip medians: every 3rd frame is plenty
 EDGE_LEVEL = 48           # |Sobel x| + |Sobel y| at half analysis size that counts as structure
@@ -161,7 +162,7 @@ class SignalMeter:
         self.region_shift: list[np.ndarray] = []
         self.cell_resid: list[np.ndarray] = []
         self.cell_corr: list[np.ndarray] = []
-        self.prev_resid: np.ndarray | None = None
+        self.prev_resid: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self.cell_motion: list[np.ndarray] = []
         self.prev_cells: np.ndarray | None = None
         self.cell_texture: list[np.ndarray] = []
@@ -342,8 +343,8 @@ class SignalMeter:
         """(row/column cover, densest patch share, area share) of a spike mask."""
         cv2 = self.cv2
         area = cv2.countNonZero(mask) / mask.size
-        if area == 0.0:
-            return 0.0, 0.0, 0.0
+        if area < SPIKE_MIN_AREA:
+            return 0.0, 0.0, area    # too few pixels to cover a third of a column or fill a patch
         m = mask.astype(np.float32) * (1.0 / 255.0)
         line = float(max(cv2.reduce(m, 1, cv2.REDUCE_AVG).max(), cv2.reduce(m, 0, cv2.REDUCE_AVG).max()))
         # the most spike pixels in any window of about a 10th of the height (3x3 cells of a 32x18
@@ -434,18 +435,17 @@ class SignalMeter:
         # shimmer is new noise every frame, so this residual (n_t - n_t-1) anti-correlates with the
         # last one (n_t-1 - n_t-2), about -0.5; real texture that flow follows imperfectly leaves a
         # residual that persists from frame to frame (positive correlation)
-        r = (warped.astype(np.float32) - prev.astype(np.float32)) * valid
-        if self.prev_resid is not None and self.prev_resid.shape == r.shape:
-            q0 = self.prev_resid
-            er, eq0 = a(r, CELL_GRID, interpolation=cv2.INTER_AREA), a(q0, CELL_GRID, interpolation=cv2.INTER_AREA)
-            crr = a(r * r, CELL_GRID, interpolation=cv2.INTER_AREA) - er * er
-            cqq = a(q0 * q0, CELL_GRID, interpolation=cv2.INTER_AREA) - eq0 * eq0
+        r = resid
+        er = a(r, CELL_GRID, interpolation=cv2.INTER_AREA)
+        crr = a(r * r, CELL_GRID, interpolation=cv2.INTER_AREA) - er * er
+        if self.prev_resid is not None and self.prev_resid[0].shape == r.shape:
+            q0, eq0, cqq = self.prev_resid          # last frame's residual, its cell means and variances
             crq = a(r * q0, CELL_GRID, interpolation=cv2.INTER_AREA) - er * eq0
             corr = crq / np.sqrt(np.maximum(crr * cqq, 1e-6))
             self.cell_corr.append(np.clip(corr, -1.0, 1.0).ravel().astype(np.float32))
         else:
             self.cell_corr.append(np.full(CELL_GRID[0] * CELL_GRID[1], np.nan, np.float32))
-        self.prev_resid = r
+        self.prev_resid = (r, er, crr)
         self.cell_texture.append(np.sqrt(vp).ravel().astype(np.float32))
         self.cell_motion.append(cv2.resize(mag, CELL_GRID, interpolation=cv2.INTER_AREA).ravel())
         return fwd, bwd

@@ -353,9 +353,11 @@ def inject_rect(frames: Frames, rng, severity: str = "moderate") -> tuple[Frames
     rh = max(4, int(round(area / rw)))
     y = int(rng.integers(0, h - rh))
     x = int(rng.integers(0, w - rw))
-    under = g[y:y + rh, x:x + rw].astype(np.float32)
-    base = 16.0 if float(under.mean()) > 110 else 235.0          # the far end of the range from the picture
-    blocks = base + rng.uniform(-1, 1, size=(max(1, rh // 4), max(1, rw // 4), 3)) * np.array([16, 40, 40])
+    # each 4x4 block takes the far end of the range from the picture under it, tinted a little
+    under = cv2.resize(g[y:y + rh, x:x + rw].astype(np.float32).mean(axis=2), (max(1, rw // 4), max(1, rh // 4)),
+                       interpolation=cv2.INTER_AREA)
+    base = np.where(under > 110, 16.0, 235.0)[..., None]
+    blocks = base + rng.uniform(-1, 1, size=under.shape + (3,)) * np.array([16, 40, 40])
     g[y:y + rh, x:x + rw] = np.clip(cv2.resize(blocks.astype(np.float32), (rw, rh), interpolation=cv2.INTER_NEAREST),
                                     0, 255).astype(np.uint8)
     out[s] = g
