@@ -106,6 +106,7 @@ def main() -> None:
     ap.add_argument("--real-frames", type=int, default=60, help="frames kept from the start of each real clip")
     ap.add_argument("--dump", help="write each clean real clip's per-frame signals as CSV into this folder")
     ap.add_argument("--only", help="real suite: only clips whose name contains this")
+    ap.add_argument("--classes", help="real suite: only these variants, comma-separated (clean,murky,...)")
     args = ap.parse_args()
     if args.suite in ("synthetic", "both"):
         synthetic(args)
@@ -229,7 +230,7 @@ def _split(path: Path) -> str:
 
 
 def _real_job(args):
-    clip, other, index, max_frames, profile, workdir, dump = args
+    clip, other, index, max_frames, profile, workdir, dump, classes = args
     from broll.qc import analyse
     from broll.testing import injection as inj
 
@@ -240,6 +241,8 @@ def _real_job(args):
     out = []
     stem = f"{index:03d}"
     for ci, kind in enumerate(("clean", *inj.REAL_DEFECTS)):
+        if classes and kind not in classes.split(","):
+            continue
         rng = np.random.default_rng(1000 * index + ci)
         if kind == "clean":
             clip_frames, truth = frames, None
@@ -303,7 +306,7 @@ def run_real(args) -> None:
     with tempfile.TemporaryDirectory() as work:
         for i, clip in enumerate(clips):
             other = clips[(i + len(clips) // 2) % len(clips)]
-            jobs.append((clip, other, i, args.real_frames, args.profile, work, args.dump))
+            jobs.append((clip, other, i, args.real_frames, args.profile, work, args.dump, args.classes))
         t0 = time.perf_counter()
         with ProcessPoolExecutor(max_workers=args.jobs) as pool:
             results = list(pool.map(_real_job, jobs))

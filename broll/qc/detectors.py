@@ -599,7 +599,10 @@ def detect_degenerate(ctx: Context, cfg: dict) -> list[Finding]:
     q = _quality(ctx)
     flat = q["luma_std"] < cfg["max_contrast"]
     dull = q["colourfulness"] < cfg["max_colourfulness"]
-    if q["edges"] < cfg["max_edges"] and (flat or dull):
+    # a very dark shot has its structure at a fraction of the amplitude: it is judged as dark
+    # (black, low_quality), never as degenerate
+    lit = float(np.median(ctx.signals["luma"])) >= cfg["min_luma"]
+    if q["edges"] < cfg["max_edges"] and flat and dull and lit:
         return [ctx.finding("degenerate", 0, ctx.n - 1, cfg["severity"], q["edges"], cfg["max_edges"],
                             f"no recognisable structure: {q['edges']:.1%} of the picture on an edge, contrast "
                             f"(luma std) {q['luma_std']:.0f}, colourfulness {q['colourfulness']:.0f}, "
