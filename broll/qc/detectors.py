@@ -110,24 +110,29 @@ def _static_by_flow(ctx: Context, keep: np.ndarray) -> tuple[bool, float]:
     return moving <= round(2 * len(top) / 16), float(np.median(top)) if len(top) else 0.0
 
 
+FREEZE_CAP = 0.35   # mean |dY| above which a frame is never a repeat (the rule before the relative one)
+
+
 def detect_freeze(ctx: Context, cfg: dict) -> list[Finding]:
     if ctx.blank or ctx.n < 3:
         return []
     sig = ctx.signals
     mae = sig["mae"]
-    typical = float(np.nanmedian(mae)) if ctx.n > 1 else 0.0
-    # an encoded copy differs from its original by a hundredth of a code value or so, a little more
-    # where the encoder refines the picture; in a fast shot that is still tiny next to a real step
-    limit = max(cfg["max_mae"], cfg["max_relative"] * typical)
-    frozen = (np.nan_to_num(mae, nan=np.inf) <= limit) & ~ctx.uniform
-    changing = np.nan_to_num(mae, nan=0.0)[~frozen & ~ctx.uniform]
-    step = float(np.median(changing)) if changing.size else 0.0     # a typical real change between frames
     # frames of a strobe or a black insert say nothing about whether the shot moves
     keep = ~ctx.uniform.copy()
     for s, e in ctx.spans("flash"):
         keep[max(0, s - 1):e + 2] = False
     if keep[1:].sum() < 3:
         keep[:] = True
+    usual = mae[keep & np.isfinite(mae)]
+    typical = float(np.median(usual)) if usual.size else 0.0
+    # an encoded copy differs from its original by a hundredth of a code value or so, a little more
+    # where the encoder refines the picture; in a fast shot that is still tiny next to a real step
+    # (never more than FREEZE_CAP, whatever the shot)
+    limit = max(cfg["max_mae"], min(cfg["max_relative"] * typical, FREEZE_CAP))
+    frozen = (np.nan_to_num(mae, nan=np.inf) <= limit) & ~ctx.uniform
+    changing = np.nan_to_num(mae, nan=0.0)[~frozen & keep]
+    step = float(np.median(changing)) if changing.size else 0.0     # a typical real change between frames
     frac = float(frozen[1:][keep[1:]].mean())
     static, top = _static_by_flow(ctx, keep)
     motion = np.where(keep, np.nan_to_num(sig["motion_top"], nan=0.0), np.nan)
@@ -146,8 +151,7 @@ def detect_freeze(ctx: Context, cfg: dict) -> list[Finding]:
         near = np.nan_to_num(mae, nan=np.inf) <= 0.5 * step
         # a clip rendered at a lower rate and padded with repeats (8 fps shown at 24: every picture
         # held three times) repeats all along: only a run longer than its usual hold is a stall
-        finite_mae = mae[np.isfinite(mae)]
-        p75 = float(np.percentile(finite_mae, 75)) if finite_mae.size else 0.0
+        p75 = float(np.percentile(usual, 75)) if usual.size else 0.0
         held = (np.nan_to_num(mae, nan=np.inf) <= max(limit, 0.1 * p75)) & ~ctx.uniform
         holds = [b - a + 1 for a, b in runs(held)]
         cadence = len(holds) >= 3 and float(held[1:].mean()) >= 0.25
