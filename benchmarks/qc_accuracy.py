@@ -13,7 +13,18 @@ accepts either kind; a pure white flash frame is a near-uniform frame, so glitch
 findings (over injected and clean clips). Boil is not injected into the fast pan (boil is
 defined on low-motion regions) and freeze not into the static shot (nothing moves to stall).
 
+Real suite (``--footage DIR``, default ``$BROLL_FOOTAGE`` or ``~/.cache/broll-footage``; skipped
+with one line when absent): every clip under DIR (generated and camera footage; the project never
+commits any) is decoded at analysis size, trimmed to ``--real-frames`` frames, re-encoded as it is
+(the clean set) and with one defect injected at moderate strength per class of
+``broll.testing.injection.REAL_DEFECTS``: a thin line (0.5% of the frame), a band, a rectangle, a
+white frame, murky degenerate output, a freeze, flicker at 3-6% amplitude, a cut to another real
+clip and a patch jump. Clips are split by a hash of their file name into a tuning half and a
+held-out half; both are reported. ``--dump DIR`` writes each clean clip's per-frame signals as CSV
+(as ``broll check --dump-signals`` does) to find why a false finding fires.
+
     .venv/bin/python benchmarks/qc_accuracy.py [--profile default] [--frames 90] [--jobs 2]
+    .venv/bin/python benchmarks/qc_accuracy.py --suite real --footage /work/footage [--dump DIR]
 """
 
 from __future__ import annotations
@@ -85,11 +96,25 @@ def _describes(truth, finding) -> bool:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--profile", default="default")
+    ap.add_argument("--suite", choices=("synthetic", "real", "both"), default="both")
     ap.add_argument("--frames", type=int, default=90)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--seeds", type=int, default=1, help="injections per base, class and severity")
     ap.add_argument("--verbose", action="store_true", help="list every miss and false finding")
+    ap.add_argument("--footage", default=os.environ.get("BROLL_FOOTAGE", str(Path.home() / ".cache" / "broll-footage")),
+                    help="folder of real clips for the real suite")
+    ap.add_argument("--real-frames", type=int, default=60, help="frames kept from the start of each real clip")
+    ap.add_argument("--dump", help="write each clean real clip's per-frame signals as CSV into this folder")
+    ap.add_argument("--only", help="real suite: only clips whose name contains this")
+    ap.add_argument("--classes", help="real suite: only these variants, comma-separated (clean,murky,...)")
     args = ap.parse_args()
+    if args.suite in ("synthetic", "both"):
+        synthetic(args)
+    if args.suite in ("real", "both"):
+        run_real(args)
+
+
+def synthetic(args) -> None:
     from broll.testing.injection import DEFECTS, SEVERITY_LEVELS
 
     jobs = []
@@ -176,6 +201,188 @@ def main() -> None:
     for k in AI_LIKE:
         f, n = found[(k, "moderate")]
         print(f"  {k:8s} recall {f / n:.2f}  (target >= 0.8)")
+
+
+
+# --- real suite ---------------------------------------------------------------------------
+
+REAL_ACCEPT = {"line": {"glitch"}, "band": {"glitch"}, "rect": {"glitch"}, "white": {"glitch", "black"},
+               "murky": {"degenerate"}, "freeze": {"freeze"}, "flicker": {"flicker", "flash"}, "cut": {"cut"},
+               "jump": {"jump"}}
+REAL_POINT = {"line", "band", "rect", "white", "freeze", "cut", "jump"}
+# findings that truly describe the injection though of another kind (precision only)
+REAL_ALSO_TRUE = {"murky": {"low_detail", "low_quality", "blank", "blur"}, "flicker": {"flash"},
+                  "white": {"black", "glitch"}, "cut": {"jump"}}
+
+
+def _real_clips(folder: Path, only: str | None) -> list[Path]:
+    from broll.testing.injection import REAL_EXTENSIONS
+
+    clips = sorted(p for p in folder.rglob("*") if p.suffix.lower() in REAL_EXTENSIONS and p.is_file())
+    return [p for p in clips if not only or only in p.name]
+
+
+def _split(path: Path) -> str:
+    """Tuning or held-out, fixed by the file name (not by order, so adding clips keeps the split)."""
+    import hashlib
+
+    return "tuning" if hashlib.sha1(path.name.encode()).digest()[0] % 2 == 0 else "held-out"
+
+
+def _real_job(args):
+    clip, other, index, max_frames, profile, workdir, dump, classes = args
+    from broll.qc import analyse
+    from broll.testing import injection as inj
+
+    frames, fps = inj.real_clip(clip, max_frames)
+    if len(frames) < 12:
+        return clip.name, []
+    other_frames, _ = inj.real_clip(other, max_frames)
+    out = []
+    stem = f"{index:03d}"
+    for ci, kind in enumerate(("clean", *inj.REAL_DEFECTS)):
+        if classes and kind not in classes.split(","):
+            continue
+        rng = np.random.default_rng(1000 * index + ci)
+        if kind == "clean":
+            clip_frames, truth = frames, None
+        elif kind == "cut":
+            clip_frames, truth = inj.REAL_DEFECTS[kind](frames, rng, "moderate", other=other_frames)
+        elif kind in ("freeze", "flicker"):
+            clip_frames, truth = inj.REAL_DEFECTS[kind](frames, rng, "moderate", fps=fps)
+        else:
+            clip_frames, truth = inj.REAL_DEFECTS[kind](frames, rng, "moderate")
+        if kind == "freeze":
+            # a stall where the picture hardly changes anyway is invisible: nothing to find
+            s, e = truth.start, truth.end
+            change = max(float(np.mean(np.abs(frames[i].astype(np.int16) - frames[s - 1]))) for i in range(s, e + 1))
+            if change < 1.0:
+                out.append((kind, None, "skipped", [], f"stall invisible (max change {change:.2f})"))
+                continue
+        path = Path(workdir) / f"{stem}-{kind}.mp4"
+        inj.encode(path, clip_frames, fps=fps)
+        report, signals = analyse(path, profile, keep_signals=True)
+        if dump and kind == "clean":
+            from broll.qc.dump import write_signals_csv
+            write_signals_csv(signals, Path(dump) / f"{clip.stem}.csv")
+        path.unlink()
+        findings = [(f.kind, f.start_frame, f.end_frame, f.severity) for f in report.findings if f.severity != "note"]
+        notes = [(f.kind, f.start_frame, f.end_frame, f.severity) for f in report.findings if f.severity == "note"]
+        out.append((kind, truth and (truth.kind, truth.start, truth.end), report.verdict, findings, notes))
+    return clip.name, out
+
+
+def _real_match(kind: str, truth, finding) -> bool:
+    _, s, e = truth
+    fk, fs, fe, _ = finding
+    if fk not in REAL_ACCEPT[kind]:
+        return False
+    if kind in REAL_POINT:
+        return abs(fs - s) <= TOL and abs(fe - e) <= TOL
+    return fs <= e + TOL and s - TOL <= fe
+
+
+def _real_true(kind: str, truth, finding) -> bool:
+    if _real_match(kind, truth, finding):
+        return True
+    _, s, e = truth
+    fk, fs, fe, _ = finding
+    if kind == "cut" and fk == "blur":
+        return True   # the spliced clip is softer or sharper than the first: blur relative to the clip's median
+    return fk in REAL_ALSO_TRUE.get(kind, set()) and fs <= e + TOL and s - TOL <= fe
+
+
+def run_real(args) -> None:
+    from broll.testing.injection import REAL_DEFECTS
+
+    folder = Path(args.footage).expanduser()
+    clips = _real_clips(folder, args.only) if folder.is_dir() else []
+    if not clips:
+        print(f"real suite skipped: no clips under {folder} (give --footage DIR or set BROLL_FOOTAGE)")
+        return
+    if args.dump:
+        Path(args.dump).mkdir(parents=True, exist_ok=True)
+    jobs = []
+    with tempfile.TemporaryDirectory() as work:
+        for i, clip in enumerate(clips):
+            other = clips[(i + len(clips) // 2) % len(clips)]
+            jobs.append((clip, other, i, args.real_frames, args.profile, work, args.dump, args.classes))
+        t0 = time.perf_counter()
+        with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+            results = list(pool.map(_real_job, jobs))
+        elapsed = time.perf_counter() - t0
+    print(f"real suite: {sum(1 for _, v in results if v)} clips from {folder} (first {args.real_frames} frames at "
+          f"analysis size, x264 CRF 20), profile {args.profile}; {elapsed:.0f} s on {args.jobs} worker(s); "
+          f"load average {os.getloadavg()[0]:.1f}")
+    report_real(results, verbose=args.verbose)
+
+
+def report_real(results, *, verbose: bool = False) -> None:
+    """Recall per injected class, precision per finding kind, clean verdicts: tuning, held-out, all."""
+    from broll.testing.injection import REAL_DEFECTS
+
+    classes = list(REAL_DEFECTS)
+    splits = ("tuning", "held-out")
+    found = defaultdict(lambda: [0, 0])       # (split, class) -> [found, total]
+    tp = defaultdict(int)                     # (split, finding kind) -> true
+    total = defaultdict(int)
+    clean = {s: [] for s in splits}
+    misses, falses = [], []
+    for name, variants in results:
+        split = _split(Path(name))
+        for kind, truth, verdict, findings, *rest in variants:
+            if verdict == "skipped":
+                continue
+            if truth is None:
+                clean[split].append((name, verdict, findings))
+            else:
+                hit = any(_real_match(kind, truth, f) for f in findings)
+                found[(split, kind)][0] += hit
+                found[(split, kind)][1] += 1
+                if not hit:
+                    misses.append((split, kind, name, truth, findings))
+            for f in findings:
+                ok = truth is not None and _real_true(kind, truth, f)
+                total[(split, f[0])] += 1
+                tp[(split, f[0])] += ok
+                if not ok:
+                    falses.append((split, f[0], name, kind, truth, f))
+    print()
+    print(f"{'class':8s} " + " ".join(f"{'recall ' + s:>16s}" for s in (*splits, "all")))
+    for k in classes:
+        cells = []
+        for group in ((splits[0],), (splits[1],), splits):
+            f = sum(found[(s, k)][0] for s in group)
+            n = sum(found[(s, k)][1] for s in group)
+            cells.append(f"{f}/{n} {f / n:.2f}" if n else "-")
+        print(f"{k:8s} " + " ".join(f"{c:>16s}" for c in cells))
+    print()
+    kinds = sorted({k for _, k in total})
+    print(f"{'finding':11s} " + " ".join(f"{'precision ' + s:>19s}" for s in (*splits, "all")))
+    for k in kinds:
+        cells = []
+        for group in ((splits[0],), (splits[1],), splits):
+            t = sum(tp[(s, k)] for s in group)
+            n = sum(total[(s, k)] for s in group)
+            cells.append(f"{t}/{n} {t / n:.2f}" if n else "-")
+        print(f"{k:11s} " + " ".join(f"{c:>19s}" for c in cells))
+    print()
+    for group, label in (((splits[0],), splits[0]), ((splits[1],), splits[1]), (splits, "all")):
+        rows = [c for s in group for c in clean[s]]
+        regen = sum(v == "regenerate" for _, v, _ in rows)
+        review = sum(v == "review" for _, v, _ in rows)
+        print(f"clean real clips ({label}): {len(rows)}; regenerate {regen} ({regen / max(1, len(rows)):.0%}, target 0%), "
+              f"review {review} ({review / max(1, len(rows)):.0%}, target <= 5%)")
+    for s in splits:
+        for name, verdict, findings in clean[s]:
+            if verdict != "pass":
+                print(f"  {s:8s} {verdict:10s} {name}: {findings}")
+    if verbose:
+        print()
+        for split, kind, name, truth, findings in misses:
+            print(f"MISS  {split:8s} {kind:7s} {name} truth {truth[1]}-{truth[2]}: {findings}")
+        for split, fk, name, kind, truth, f in falses:
+            print(f"FALSE {split:8s} {fk:10s} {name} ({kind}, truth {truth and truth[1:]}): {f}")
 
 
 if __name__ == "__main__":

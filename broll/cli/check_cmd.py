@@ -56,12 +56,15 @@ def _print_report(out, report) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document with a report per clip.")
 @click.option("--sheet", "sheet_dir", type=click.Path(file_okay=False),
               help="Write a contact sheet PNG per clip into DIR.")
+@click.option("--dump-signals", "dump_path", type=click.Path(),
+              help="Write every per-frame signal as CSV: to PATH.csv for one clip, else into the folder PATH "
+                   "(CLIP.signals.csv each), to see why a finding fires and tune thresholds.")
 @click.option("--project", type=click.Path(file_okay=False),
               help="Cache results in DIR/.broll/project.db (default: the current folder when it has .broll/).")
 @click.option("--no-cache", is_flag=True, help="Analyse again even when a cached result exists.")
 @click.pass_context
 def check_command(ctx: click.Context, clips: tuple[str, ...], profile: str, as_json: bool,
-                  sheet_dir: str | None, project: str | None, no_cache: bool) -> None:
+                  sheet_dir: str | None, dump_path: str | None, project: str | None, no_cache: bool) -> None:
     """Find flicker, flashes, freezes, black frames, cuts, jumps, boil and blur in clips.
 
     Each clip gets a verdict: pass, review or regenerate. Exit status 1 when any clip should be
@@ -80,10 +83,17 @@ def check_command(ctx: click.Context, clips: tuple[str, ...], profile: str, as_j
         try:
             info = probe(clip)
             with progress_bar(f"checking {Path(clip).name}", info.frame_count or None, enabled=not as_json) as update:
-                if sheet_dir:
-                    from broll.qc.sheet import write_sheet
+                if sheet_dir or dump_path:
                     report, signals = check(clip, prof, root, on_frame=update, with_signals=True)
-                    sheet = write_sheet(report, signals, clip, sheet_dir)
+                    sheet = None
+                    if sheet_dir:
+                        from broll.qc.sheet import write_sheet
+                        sheet = write_sheet(report, signals, clip, sheet_dir)
+                    if dump_path:
+                        from broll.qc.dump import write_signals_csv
+                        one_file = len(clips) == 1 and dump_path.lower().endswith(".csv")
+                        target = Path(dump_path) if one_file else Path(dump_path) / f"{Path(clip).name}.signals.csv"
+                        write_signals_csv(signals, target)
                 else:
                     report = check(clip, prof, root, on_frame=update)
                     sheet = None

@@ -110,20 +110,29 @@ def _static_by_flow(ctx: Context, keep: np.ndarray) -> tuple[bool, float]:
     return moving <= round(2 * len(top) / 16), float(np.median(top)) if len(top) else 0.0
 
 
+FREEZE_CAP = 0.35   # mean |dY| above which a frame is never a repeat (the rule before the relative one)
+
+
 def detect_freeze(ctx: Context, cfg: dict) -> list[Finding]:
     if ctx.blank or ctx.n < 3:
         return []
     sig = ctx.signals
     mae = sig["mae"]
-    typical = float(np.nanmedian(mae)) if ctx.n > 1 else 0.0
-    limit = min(cfg["max_mae"], cfg["max_relative"] * typical) if typical > 0 else cfg["max_mae"]
-    frozen = (np.nan_to_num(mae, nan=np.inf) <= limit) & ~ctx.uniform
     # frames of a strobe or a black insert say nothing about whether the shot moves
     keep = ~ctx.uniform.copy()
     for s, e in ctx.spans("flash"):
         keep[max(0, s - 1):e + 2] = False
     if keep[1:].sum() < 3:
         keep[:] = True
+    usual = mae[keep & np.isfinite(mae)]
+    typical = float(np.median(usual)) if usual.size else 0.0
+    # an encoded copy differs from its original by a hundredth of a code value or so, a little more
+    # where the encoder refines the picture; in a fast shot that is still tiny next to a real step
+    # (never more than FREEZE_CAP, whatever the shot)
+    limit = max(cfg["max_mae"], min(cfg["max_relative"] * typical, FREEZE_CAP))
+    frozen = (np.nan_to_num(mae, nan=np.inf) <= limit) & ~ctx.uniform
+    changing = np.nan_to_num(mae, nan=0.0)[~frozen & keep]
+    step = float(np.median(changing)) if changing.size else 0.0     # a typical real change between frames
     frac = float(frozen[1:][keep[1:]].mean())
     static, top = _static_by_flow(ctx, keep)
     motion = np.where(keep, np.nan_to_num(sig["motion_top"], nan=0.0), np.nan)
@@ -132,24 +141,54 @@ def detect_freeze(ctx: Context, cfg: dict) -> list[Finding]:
     finite = motion[np.isfinite(motion)]
     shot_moves = float(np.median(finite)) if finite.size else 0.0
     # the shot as a whole must move: brightness changes and shimmer fake a little local flow
-    if frac < cfg["static_fraction"] and shot_moves >= cfg["min_motion"]:
+    if frac < cfg["static_fraction"]:
         ctx_len = max(3, int(round(0.5 * ctx.fps)))
         sharp = _sharpness(sig)
         sharp_med = float(np.median(sharp[~ctx.uniform])) if (~ctx.uniform).any() else 0.0
-        for s, e in runs(frozen, min_len=int(cfg["min_frames"])):
+        # the encoder refines a repeated picture over the first and last few copies: extend each run
+        # over neighbours that change by less than half a typical step
+        # (the decision is taken on the strict run; the extension only widens the reported range)
+        near = np.nan_to_num(mae, nan=np.inf) <= 0.5 * step
+        # a clip rendered at a lower rate and padded with repeats (8 fps shown at 24: every picture
+        # held three times) repeats all along: only a run longer than its usual hold is a stall
+        p75 = float(np.percentile(usual, 75)) if usual.size else 0.0
+        held = (np.nan_to_num(mae, nan=np.inf) <= max(limit, 0.1 * p75)) & ~ctx.uniform
+        holds = [b - a + 1 for a, b in runs(held)]
+        cadence = len(holds) >= 3 and float(held[1:].mean()) >= 0.25
+        need = int(cfg["min_frames"])
+        if cadence:
+            frozen = held
+            need += int(np.median(holds))
+        for s, e in runs(frozen, min_len=need):
+            s0, e0 = s, e
+            while s0 > 1 and near[s0 - 1] and not ctx.uniform[s0 - 1]:
+                s0 -= 1
+            while e0 + 1 < ctx.n and near[e0 + 1] and not ctx.uniform[e0 + 1]:
+                e0 += 1
             if sharp_med > 0 and float(np.median(sharp[s:e + 1])) < 0.5 * sharp_med:
                 continue  # a heavy blur erases slow motion: the blur detector reports it
             around = np.concatenate([motion[max(1, s - ctx_len):s], motion[e + 1:e + 1 + ctx_len]])
             around = around[np.isfinite(around)]
             moving = float(np.median(around)) if around.size else 0.0
-            if moving < cfg["min_motion"]:
+            # a slow shot (a talking head) that stalls gives itself away when it catches up: the
+            # frame after the run jumps by several typical steps at once
+            after = float(np.nanmax(mae[e + 1:e + 3])) if e + 1 < ctx.n else 0.0
+            catches_up = step > 0 and after >= max(cfg["catch_up"] * step, 1.0)
+            if not catches_up and (shot_moves < cfg["min_motion"] or moving < cfg["min_motion"]):
                 continue  # the shot around it hardly moves: stillness, not a stalled generation
+            s, e = s0, e0
             peak = float(np.nanmax(mae[s:e + 1]))
             # a hitch of a few frames is worth a look; a longer stall is a failed generation
             severity = cfg["severity"] if e - s + 1 >= cfg["regenerate_frames"] else "review"
+            # at the very start or end a short hold is trimmed in the edit anyway: a note
+            at_edge = (s <= 2 or e >= ctx.n - 2) and (e - s + 1) <= max(1.0, cfg["edge_seconds"] * ctx.fps)
+            where = ""
+            if at_edge:
+                severity, where = "note", " at the clip's edge (trim it)"
             out.append(ctx.finding("freeze", s, e, severity, e - s + 1, cfg["min_frames"],
-                                   f"{e - s + 1} repeated frame(s) (mean |dY| <= {peak:.2f}) after frame {s - 1}, "
-                                   f"while the shot moves {moving:.1f} px/frame around them"))
+                                   f"{e - s + 1} repeated frame(s){where} (mean |dY| <= {peak:.2f}) after frame {s - 1}, "
+                                   f"while the shot moves {moving:.1f} px/frame around them"
+                                   + (f"; then it jumps {after / step:.0f}x a usual step" if catches_up else "")))
     if not out and (static or frac >= cfg["static_fraction"]):
         out.append(ctx.finding("static", 0, ctx.n - 1, "note", top, 3.0 * min(ctx.signals.size) / 256.0,
                                f"static shot: {frac:.0%} of frames repeat their predecessor, top flow {top:.2f} px/frame"))
@@ -288,8 +327,13 @@ def detect_flicker(ctx: Context, cfg: dict) -> list[Finding]:
     bright[broken] = 0.0
     for s, e, amp in _oscillation_spans(np.cumsum(bright), cfg["bright_swing"], int(cfg["min_swings"]), win):
         spans.append((s, e, amp, "global"))
+    # one region's brightness may swing because something moves through it (a face turning, a
+    # train's windows passing at 8 fps): only frames where flow follows the region count there
+    moving = ((np.nan_to_num(sig.region_motion.astype(np.float64), nan=0.0) > cfg["region_max_motion"])
+              | (np.nan_to_num(sig.region_occluded.astype(np.float64), nan=1.0) > cfg["region_max_occluded"]))
+    region_tracks = np.cumsum(np.where(moving, 0.0, shifts), axis=0)
     for r in range(tracks.shape[1]):
-        for s, e, amp in _oscillation_spans(tracks[:, r], cfg["region_swing"], int(cfg["min_swings"]), win):
+        for s, e, amp in _oscillation_spans(region_tracks[:, r], cfg["region_swing"], int(cfg["min_swings"]), win):
             spans.append((s, e, amp, "regional"))
     if not spans:
         return []
@@ -304,7 +348,9 @@ def detect_flicker(ctx: Context, cfg: dict) -> list[Finding]:
         amp = max(sp[2] for sp in inside)
         scope = "global" if any(sp[3] == "global" for sp in inside) else "regional"
         local = (255.0 - float(np.nanmean(sig["bgr_mae"][max(1, s):e + 1]))) / 255.0
-        severity = "regenerate" if amp >= cfg["regenerate_swing"] else cfg["severity"]
+        # one region alone is less certain than the whole picture (motion the flow misread, a
+        # lamp switched): a person looks, however large the swing
+        severity = "regenerate" if amp >= cfg["regenerate_swing"] and scope == "global" else cfg["severity"]
         out.append(ctx.finding("flicker", s, e, severity, amp, cfg["min_swing"] if scope == "global" else cfg["region_swing"],
                                f"{scope} brightness oscillation, median swing {amp:.1%}; "
                                f"temporal-flicker score {local:.3f} here"))
@@ -335,6 +381,24 @@ def detect_glitch(ctx: Context, cfg: dict) -> list[Finding]:
                 out.append(ctx.finding("glitch", t, e, cfg["severity"], ratio, cfg["ratio"],
                                        f"{length} extraneous frame(s): jumps of {d_in:.0f}/{d_out:.0f} while "
                                        f"frames {t - 1} and {t + length} differ by {d_skip:.1f}"))
+    # small artifacts: a thin line, band or rectangle on one frame that stands out from both
+    # neighbours while they agree (too small to move the whole frame's difference)
+    line = np.nan_to_num(sig["spike_line"], nan=0.0)
+    block = np.nan_to_num(sig["spike_block"], nan=0.0)
+    area = np.nan_to_num(sig["spike_area"], nan=0.0)
+    small = (line >= cfg["line_cover"]) | (block >= cfg["min_block"])
+    for t in np.flatnonzero(small):
+        t = int(t)
+        if t < 1 or t >= ctx.n - 1 or taken[max(0, t - 1):t + 2].any():
+            continue
+        if any(fs - 1 <= t <= fe + 1 for fs, fe in ctx.spans(*skip)):
+            continue
+        taken[t] = True
+        shape = "line" if line[t] >= cfg["line_cover"] else "patch"
+        value, limit = (line[t], cfg["line_cover"]) if shape == "line" else (block[t], cfg["min_block"])
+        out.append(ctx.finding("glitch", t, t, cfg["severity"], value, limit,
+                               f"one-frame {shape} artifact: {area[t]:.2%} of the picture differs from both "
+                               f"neighbours ({line[t]:.0%} of one row/column, {block[t]:.2%} of the frame in one patch)"))
     return out
 
 
@@ -356,8 +420,10 @@ def detect_cut(ctx: Context, cfg: dict) -> list[Finding]:
     for c in sorted(set(sig.scene_cuts) | set(int(t) for t in own)):
         if c <= 0 or c >= ctx.n:
             continue
-        if ctx.near(c, ("glitch", "black", "flash", "freeze"), margin=2):
+        if ctx.near(c, ("glitch", "black", "flash"), margin=2):
             continue  # PySceneDetect issue #35: a flash frame or a short black insert is no cut
+        if any(s <= c <= e + 2 for s, e in ctx.spans("freeze")):
+            continue  # a stalled run catching up jumps at once: the freeze is the finding
         # the picture comes back within two frames: an extraneous frame, not a new shot
         if c + 1 < ctx.n and mae2[c + 1] < 0.5 * mae[c]:
             continue
@@ -382,10 +448,14 @@ def detect_jump(ctx: Context, cfg: dict) -> list[Finding]:
     excluded = np.zeros(ctx.n, bool)
     for s, e in ctx.spans(*skip):
         excluded[max(0, s - 2):e + 3] = True
-    med, mad = _robust(err[~excluded])
-    smed, smad = _robust(ssim[~excluded])
+    # the baseline is what a real change between frames looks like: a low-frame-rate generation
+    # padded with repeated frames would otherwise make every real change a spike
+    changing = ~excluded & (np.nan_to_num(sig["mae"], nan=0.0) > cfg["min_change"])
+    basis = changing if changing.sum() >= 5 else ~excluded
+    med, mad = _robust(err[basis])
+    smed, smad = _robust(ssim[basis])
     occ = sig["occluded"]
-    omed, omad = _robust(occ[~excluded])
+    omed, omad = _robust(occ[basis])
     drop = smed - ssim
     std = sig["luma_std"]
     contrast_floor = cfg["min_contrast"] * float(np.median(std))
@@ -454,7 +524,11 @@ def detect_boil(ctx: Context, cfg: dict) -> list[Finding]:
     moving = sig.cell_motion.reshape(-1, rows, cols)
     near = np.stack([cv2.dilate(m, np.ones((3, 3), np.uint8)) for m in moving])
     slow = _rolling_median(near.reshape(ctx.n, -1).astype(np.float64), width) < cfg["max_motion"]
-    hot = (sustained >= cfg["ratio"] * base) & (sustained >= base + cfg["min_delta"]) & slow
+    # shimmer is new every frame (its residuals anti-correlate frame to frame); real texture moving
+    # slowly leaves residuals that persist (positive correlation)
+    corr = _rolling_median(np.nan_to_num(sig.cell_corr.astype(np.float64), nan=1.0), width)
+    incoherent = corr <= cfg["max_corr"]
+    hot = (sustained >= cfg["ratio"] * base) & (sustained >= base + cfg["min_delta"]) & slow & incoherent
     hot[excluded] = False
     active = hot.mean(axis=1) >= cfg["min_area"]
     out = []
@@ -499,6 +573,67 @@ def detect_blur(ctx: Context, cfg: dict) -> list[Finding]:
         out.append(ctx.finding("blur", s, e, cfg["severity"], worst, cfg["ratio"],
                                f"sharpness falls to {worst:.0%} of the clip's median"))
     return out
+
+
+QUALITY_TERMS = ("edges", "luma_std", "colourfulness", "entropy", "noise")
+
+
+def _quality(ctx: Context) -> dict[str, float]:
+    """Clip medians of the technical-quality terms over frames that are not near-uniform."""
+    if "quality" not in ctx.metrics:
+        keep = ~ctx.uniform if (~ctx.uniform).any() else np.ones(ctx.n, bool)
+        q = {}
+        for k in QUALITY_TERMS:
+            x = ctx.signals[k][keep]
+            x = x[np.isfinite(x)]
+            q[k] = round(float(np.median(x)), 4) if x.size else 0.0
+        ctx.metrics["quality"] = q
+    return ctx.metrics["quality"]
+
+
+def detect_degenerate(ctx: Context, cfg: dict) -> list[Finding]:
+    """Output with no recognisable structure: almost no edges, flat and washed-out, the whole clip.
+
+    Each term is compared with the range measured on real footage (README, degenerate): real
+    clips, even night, fog or defocused ones, keep edges somewhere; a failed generation of muddy
+    noise keeps none and has little contrast or colour besides.
+    """
+    if ctx.blank or ctx.n == 0:
+        return []
+    q = _quality(ctx)
+    flat = q["luma_std"] < cfg["max_contrast"]
+    dull = q["colourfulness"] < cfg["max_colourfulness"]
+    # a very dark shot has its structure at a fraction of the amplitude: it is judged as dark
+    # (black, low_quality), never as degenerate
+    lit = float(np.median(ctx.signals["luma"])) >= cfg["min_luma"]
+    if q["edges"] < cfg["max_edges"] and flat and dull and lit:
+        return [ctx.finding("degenerate", 0, ctx.n - 1, cfg["severity"], q["edges"], cfg["max_edges"],
+                            f"no recognisable structure: {q['edges']:.1%} of the picture on an edge, contrast "
+                            f"(luma std) {q['luma_std']:.0f}, colourfulness {q['colourfulness']:.0f}, "
+                            f"entropy {q['entropy']:.1f} bits: a degenerate generation")]
+    return []
+
+
+def detect_low_quality(ctx: Context, cfg: dict) -> list[Finding]:
+    """Weak but usable: several quality terms at the low end of what real footage shows."""
+    if ctx.blank or ctx.n == 0 or ctx.spans("degenerate", "low_detail"):
+        return []
+    q = _quality(ctx)
+    weak = []
+    if q["edges"] < cfg["min_edges"]:
+        weak.append(f"few edges ({q['edges']:.1%})")
+    if q["luma_std"] < cfg["min_contrast"]:
+        weak.append(f"low contrast ({q['luma_std']:.0f})")
+    if q["colourfulness"] < cfg["min_colourfulness"]:
+        weak.append(f"little colour ({q['colourfulness']:.0f})")
+    if q["entropy"] < cfg["min_entropy"]:
+        weak.append(f"few tones ({q['entropy']:.1f} bits)")
+    if q["noise"] > cfg["max_noise"]:
+        weak.append(f"noisy (sigma {q['noise']:.1f})")
+    if len(weak) >= cfg["min_terms"]:
+        return [ctx.finding("low_quality", 0, ctx.n - 1, cfg["severity"], len(weak), cfg["min_terms"],
+                            "weak technical quality: " + ", ".join(weak))]
+    return []
 
 
 def detect_letterbox(ctx: Context, cfg: dict) -> list[Finding]:
@@ -556,6 +691,8 @@ DETECTORS: dict[str, Detector] = {
     "jump": detect_jump,
     "boil": detect_boil,
     "blur": detect_blur,
+    "degenerate": detect_degenerate,
+    "low_quality": detect_low_quality,
     "letterbox": detect_letterbox,
     "interlace": detect_interlace,
     "levels": detect_levels,

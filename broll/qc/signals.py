@@ -21,12 +21,26 @@ for those). Units are 8-bit code values unless noted.
   Flow and the signals derived from it (motion, occlusion, warp residuals) run at half the analysis size.
 - ``region_shift``, ``region_luma``: 4x4 grid of signed mean warp residual (brightness change that
   motion does not explain) and of mean luma.
+- ``cell_corr``: per cell, the correlation of this frame's motion-compensated residual with the
+  previous frame's: about -0.5 for noise that is new every frame (generative shimmer), positive for
+  texture that flow follows imperfectly (hair, foliage moving slowly).
 - ``cell_resid``, ``cell_motion``, ``cell_texture``: 16x9 grid of the warped frame's standard deviation
   that no per-cell gain + offset of the previous frame explains (texture shimmer, brightness-normalised),
   the cell's mean flow magnitude, and the previous frame's standard deviation in the cell.
 - ``flash_lum``, ``flash_red``: +1/-1 when a luminance (or saturated-red) transition over at least
   25% of the screen completes at this frame (BT.1702 / Harding counting), else 0.
 - ``brng``, ``r103``: fraction of luma outside 16-235 and outside 5-246.
+- ``spike_area``, ``spike_line``, ``spike_block``: pixels of frame t that differ from both t-1 and
+  t+1 by more than ``SPIKE_LEVEL`` beyond what t-1 and t+1 differ (``min(|t-(t-1)|, |t-(t+1)|) -
+  |(t+1)-(t-1)|``): their share of the frame, the largest share of one row or column they cover (a
+  thin line), and the most of them in any 3x3-cell window of a 32x18 grid as a share of the frame
+  (a small rectangle). NaN on the first and last frame.
+- ``edges``, ``colourfulness``, ``noise``, ``entropy``: technical-quality terms for degenerate output:
+  share of half-size pixels on an edge (Sobel L1 above ``EDGE_LEVEL``), Hasler-Suesstrunk
+  colourfulness, Immerkaer's noise sigma estimate (code values), entropy of the luma histogram (bits).
+  Measured on every ``QUALITY_EVERY``-th frame (NaN between): only their clip medians are used.
+- ``region_occluded``, ``region_motion``: per 4x4 region, the share where the flow check fails and
+  the mean flow magnitude (what motion can explain of a region's brightness change).
 - ``scene_cuts``: frames PySceneDetect's AdaptiveDetector marks as the first of a new shot.
 """
 
@@ -43,10 +57,17 @@ from broll.media.analysis_frames import AnalysisFrame, iter_analysis_frames
 from broll.media.probe import MediaInfo, probe
 
 SCALAR_SIGNALS = ("cells_changed", "luma", "luma_std", "mae", "mae2", "mae3", "bgr_mae", "ssim", "lap_var", "motion",
-                  "motion_top", "occluded", "warp_mae", "bright_shift", "flash_lum", "flash_red", "brng", "r103")
+                  "motion_top", "occluded", "warp_mae", "bright_shift", "flash_lum", "flash_red", "brng", "r103",
+                  "spike_area", "spike_line", "spike_block", "edges", "colourfulness", "noise", "entropy")
 REGION_GRID = (4, 4)      # cols x rows for flicker tracks
 CELL_GRID = (16, 9)       # cols x rows for boil and local motion
 FLASH_GRID = (32, 18)
+SPIKE_GRID = (32, 18)     # cells for the densest small patch of spike pixels
+SPIKE_PREFILTER = (0.15, 0.0015)  # (line, patch) beyond which the spike is measured again with motion compensation
+SPIKE_MIN_AREA = 0.0008   # below this share of the frame no line or patch can reach a detector threshold
+SPIKE_LEVEL = 32          # code values a pixel must stand out from both neighbours while they agree
+QUALITY_EVERY = 3         # technical-quality terms are clip medians: every 3rd frame is plenty
+EDGE_LEVEL = 48           # |Sobel x| + |Sobel y| at half analysis size that counts as structure
 
 # BT.1702 / Harding in relative luminance (0..1) as WCAG 2.3.1 states it
 FLASH_DELTA = 0.10        # a transition is a swing of at least this much ...
@@ -66,7 +87,10 @@ class Signals:
     series: dict[str, np.ndarray]
     region_shift: np.ndarray              # frames x 16
     region_luma: np.ndarray               # frames x 16: mean luma per region
+    region_occluded: np.ndarray           # frames x 16: share failing the flow check per region
+    region_motion: np.ndarray             # frames x 16: mean flow magnitude per region (px)
     cell_resid: np.ndarray                # frames x 144
+    cell_corr: np.ndarray                 # frames x 144: correlation of this residual with the previous one
     cell_motion: np.ndarray               # frames x 144
     cell_texture: np.ndarray              # frames x 144: spatial std of the previous frame per cell
     scene_cuts: list[int]
@@ -137,10 +161,15 @@ class SignalMeter:
         self.values: dict[str, list[float]] = {k: [] for k in SCALAR_SIGNALS}
         self.region_shift: list[np.ndarray] = []
         self.cell_resid: list[np.ndarray] = []
+        self.cell_corr: list[np.ndarray] = []
+        self.prev_resid: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self.cell_motion: list[np.ndarray] = []
         self.prev_cells: np.ndarray | None = None
         self.cell_texture: list[np.ndarray] = []
         self.region_luma: list[np.ndarray] = []
+        self.region_occluded: list[np.ndarray] = []
+        self.region_motion: list[np.ndarray] = []
+        self.noise_kernel = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], np.float32)
         self.times: list[float] = []
         self.history: list[np.ndarray] = []     # last three luma planes, newest last
         self.prev_bgr: np.ndarray | None = None
@@ -158,6 +187,9 @@ class SignalMeter:
         self.col_max: np.ndarray | None = None
         self.interlaced = 0
         self.grid_xy: np.ndarray | None = None
+        self.full_xy: np.ndarray | None = None
+        self.prev_bwd: np.ndarray | None = None     # flow from the previous frame back to the one before
+        self.spike_kernel = np.ones((5, 5), np.uint8)
         self.size = (0, 0)
 
     # -- helpers ---------------------------------------------------------------------------
@@ -200,6 +232,8 @@ class SignalMeter:
             self.size = (w, h)
             gx, gy = np.meshgrid(np.arange(w // 2, dtype=np.float32), np.arange(h // 2, dtype=np.float32))
             self.grid_xy = np.dstack([gx, gy])
+            fx, fy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+            self.full_xy = np.dstack([fx, fy])
             self.row_max = np.zeros(h, np.uint8)
             self.col_max = np.zeros(w, np.uint8)
         v = self.values
@@ -222,6 +256,11 @@ class SignalMeter:
         for cut in self.detector.process_frame(self.timecode(t, self.fps), bgr):
             self.scene_cuts.append(cut.frame_num)
         small = cv2.resize(y, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
+        if t % QUALITY_EVERY == 0:
+            self._quality(y, small, bgr)
+        else:
+            for key in ("edges", "colourfulness", "noise", "entropy"):
+                v[key].append(math.nan)
         cl = cv2.resize(y, CELL_GRID, interpolation=cv2.INTER_AREA).astype(np.float32).ravel()
         if self.prev_cells is not None:
             # 6 code values, but proportionally less in dark cells (Weber): a cut between two dark
@@ -232,11 +271,17 @@ class SignalMeter:
             v["cells_changed"].append(math.nan)
         self.prev_cells = cl
         self.region_luma.append(cv2.resize(y, REGION_GRID, interpolation=cv2.INTER_AREA).astype(np.float32).ravel())
+        # the spike of frame t-1 (needs t-2 and t): filled in now, NaN for this frame until the next
+        for key in ("spike_area", "spike_line", "spike_block"):
+            v[key].append(math.nan)
         if not self.history:
             for key in ("mae", "mae2", "mae3", "bgr_mae", "ssim", "motion", "motion_top", "occluded", "warp_mae", "bright_shift"):
                 v[key].append(math.nan)
+            self.region_occluded.append(np.zeros(REGION_GRID[0] * REGION_GRID[1], np.float32))
+            self.region_motion.append(np.zeros(REGION_GRID[0] * REGION_GRID[1], np.float32))
             self.region_shift.append(np.zeros(REGION_GRID[0] * REGION_GRID[1], np.float32))
             self.cell_resid.append(np.full(CELL_GRID[0] * CELL_GRID[1], np.nan, np.float32))
+            self.cell_corr.append(np.full(CELL_GRID[0] * CELL_GRID[1], np.nan, np.float32))
             self.cell_texture.append(np.zeros(CELL_GRID[0] * CELL_GRID[1], np.float32))
             self.cell_motion.append(np.zeros(CELL_GRID[0] * CELL_GRID[1], np.float32))
         else:
@@ -246,14 +291,88 @@ class SignalMeter:
             v["mae3"].append(self._mae(y, self.history[-3]) if len(self.history) >= 3 else math.nan)
             v["bgr_mae"].append(float(np.mean(cv2.mean(cv2.absdiff(bgr, self.prev_bgr))[:3])))
             v["ssim"].append(self._ssim(self.prev_small, small))
-            self._flow_signals(prev, y, self.prev_small, small)
+            fwd, bwd = self._flow_signals(prev, y, self.prev_small, small)
+            if len(self.history) >= 2 and self.prev_bwd is not None:
+                self._spike(self.history[-2], prev, y, self.prev_bwd, fwd)
+            self.prev_bwd = bwd
         self.history.append(y)
         if len(self.history) > 3:
             self.history.pop(0)
         self.prev_bgr = bgr
         self.prev_small = small
 
-    def _flow_signals(self, prev: np.ndarray, cur: np.ndarray, prev_small: np.ndarray, cur_small: np.ndarray) -> None:
+    def _spike(self, before: np.ndarray, mid: np.ndarray, after: np.ndarray, to_before: np.ndarray,
+               to_after: np.ndarray) -> None:
+        """Pixels of ``mid`` unlike both neighbours while the neighbours agree: a one-frame artifact.
+
+        First without motion compensation (cheap, almost always nothing); when something stands out,
+        again with both neighbours warped onto ``mid`` by optical flow (``to_before``/``to_after``, half
+        size), so an object that moves fast between frames does not read as an artifact.
+        """
+        cv2 = self.cv2
+        v = self.values
+        mask = self._spike_mask(before, mid, after)
+        line, block, area = self._spike_shape(mask)
+        if line >= SPIKE_PREFILTER[0] or block >= SPIKE_PREFILTER[1]:
+            h, w = mid.shape
+            warp = lambda img, flow: cv2.remap(  # noqa: E731
+                img, self.full_xy + cv2.resize(flow, (w, h), interpolation=cv2.INTER_LINEAR) * 2.0, None,
+                cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+            mask = cv2.min(mask, self._outlier_mask(warp(before, to_before), mid, warp(after, to_after)))
+            line, block, area = self._spike_shape(mask)
+        v["spike_area"][-2], v["spike_line"][-2], v["spike_block"][-2] = area, line, block
+
+    def _spike_mask(self, before: np.ndarray, mid: np.ndarray, after: np.ndarray) -> np.ndarray:
+        cv2 = self.cv2
+        apart = cv2.min(cv2.absdiff(mid, before), cv2.absdiff(mid, after))
+        spike = cv2.subtract(apart, cv2.absdiff(after, before))        # saturates at 0
+        return cv2.compare(spike, SPIKE_LEVEL, cv2.CMP_GT)
+
+    def _outlier_mask(self, before: np.ndarray, mid: np.ndarray, after: np.ndarray) -> np.ndarray:
+        """Pixels of ``mid`` brighter or darker by ``SPIKE_LEVEL`` than anything within 2 px in both
+        (motion-compensated) neighbours: an edge that moved a little more than the flow says, or turned
+        back (a swing at its widest), has its counterpart nearby; an extraneous line has none."""
+        cv2 = self.cv2
+        k = self.spike_kernel
+        hi = cv2.max(cv2.dilate(before, k), cv2.dilate(after, k))
+        lo = cv2.min(cv2.erode(before, k), cv2.erode(after, k))
+        out = cv2.max(cv2.subtract(mid, hi), cv2.subtract(lo, mid))
+        return cv2.compare(out, SPIKE_LEVEL, cv2.CMP_GT)
+
+    def _spike_shape(self, mask: np.ndarray) -> tuple[float, float, float]:
+        """(row/column cover, densest patch share, area share) of a spike mask."""
+        cv2 = self.cv2
+        area = cv2.countNonZero(mask) / mask.size
+        if area < SPIKE_MIN_AREA:
+            return 0.0, 0.0, area    # too few pixels to cover a third of a column or fill a patch
+        m = mask.astype(np.float32) * (1.0 / 255.0)
+        line = float(max(cv2.reduce(m, 1, cv2.REDUCE_AVG).max(), cv2.reduce(m, 0, cv2.REDUCE_AVG).max()))
+        # the most spike pixels in any window of about a 10th of the height (3x3 cells of a 32x18
+        # grid), as a share of the frame: a small rectangle, wherever it falls
+        fine = cv2.resize(m, SPIKE_GRID, interpolation=cv2.INTER_AREA)
+        window = cv2.boxFilter(fine, -1, (3, 3), normalize=False, borderType=cv2.BORDER_CONSTANT)
+        return line, float(window.max()) / (SPIKE_GRID[0] * SPIKE_GRID[1]), area
+
+    def _quality(self, y: np.ndarray, small: np.ndarray, bgr: np.ndarray) -> None:
+        """No-reference technical-quality terms (structure, colour, noise, entropy) of one frame."""
+        cv2 = self.cv2
+        v = self.values
+        gx = cv2.Sobel(small, cv2.CV_16S, 1, 0, ksize=3)
+        gy = cv2.Sobel(small, cv2.CV_16S, 0, 1, ksize=3)
+        mag = cv2.add(cv2.convertScaleAbs(gx), cv2.convertScaleAbs(gy))
+        v["edges"].append(cv2.countNonZero(cv2.compare(mag, EDGE_LEVEL, cv2.CMP_GT)) / mag.size)
+        half = cv2.resize(bgr, (small.shape[1], small.shape[0]), interpolation=cv2.INTER_AREA).astype(np.float32)
+        b, g, r = half[..., 0], half[..., 1], half[..., 2]
+        rg = r - g
+        yb = 0.5 * (r + g) - b
+        v["colourfulness"].append(float(np.sqrt(rg.var() + yb.var()) + 0.3 * np.sqrt(rg.mean() ** 2 + yb.mean() ** 2)))
+        lap = cv2.filter2D(y, cv2.CV_32F, self.noise_kernel)
+        v["noise"].append(float(np.sqrt(np.pi / 2.0) / 6.0 * cv2.mean(np.abs(lap))[0]))
+        hist = cv2.calcHist([y], [0], None, [64], [0, 256]).ravel()
+        p = hist[hist > 0] / hist.sum()
+        v["entropy"].append(float(-(p * np.log2(p)).sum()))
+
+    def _flow_signals(self, prev: np.ndarray, cur: np.ndarray, prev_small: np.ndarray, cur_small: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         # flow and everything derived from it run at half the analysis size (about 160x90): four
         # times less arithmetic per frame; motion is reported in analysis-size pixels (x2)
         cv2 = self.cv2
@@ -292,6 +411,8 @@ class SignalMeter:
         v["bright_shift"].append(float(((soft_warp - soft_prev) * valid * lit).sum()) / den if den > 0 else math.nan)
         # signed brightness change on a coarse grid, weighted by valid pixels
         area = cv2.resize(valid, REGION_GRID, interpolation=cv2.INTER_AREA) + 1e-6
+        self.region_occluded.append((1.0 - area).ravel().astype(np.float32))
+        self.region_motion.append(cv2.resize(mag, REGION_GRID, interpolation=cv2.INTER_AREA).ravel().astype(np.float32))
         self.region_shift.append((cv2.resize(resid, REGION_GRID, interpolation=cv2.INTER_AREA) / area).ravel())
         # per cell, what is left after the best gain + offset maps t-1 onto warped t: a fade, an
         # exposure change or flicker is a gain and vanishes; shimmer is uncorrelated and stays
@@ -311,8 +432,23 @@ class SignalMeter:
         sd = np.sqrt(np.maximum(unexplained, 0.0))
         sd[cw < 0.5] = np.nan
         self.cell_resid.append(sd.ravel().astype(np.float32))
+        # shimmer is new noise every frame, so this residual (n_t - n_t-1) anti-correlates with the
+        # last one (n_t-1 - n_t-2), about -0.5; real texture that flow follows imperfectly leaves a
+        # residual that persists from frame to frame (positive correlation)
+        r = resid
+        er = a(r, CELL_GRID, interpolation=cv2.INTER_AREA)
+        crr = a(r * r, CELL_GRID, interpolation=cv2.INTER_AREA) - er * er
+        if self.prev_resid is not None and self.prev_resid[0].shape == r.shape:
+            q0, eq0, cqq = self.prev_resid          # last frame's residual, its cell means and variances
+            crq = a(r * q0, CELL_GRID, interpolation=cv2.INTER_AREA) - er * eq0
+            corr = crq / np.sqrt(np.maximum(crr * cqq, 1e-6))
+            self.cell_corr.append(np.clip(corr, -1.0, 1.0).ravel().astype(np.float32))
+        else:
+            self.cell_corr.append(np.full(CELL_GRID[0] * CELL_GRID[1], np.nan, np.float32))
+        self.prev_resid = (r, er, crr)
         self.cell_texture.append(np.sqrt(vp).ravel().astype(np.float32))
         self.cell_motion.append(cv2.resize(mag, CELL_GRID, interpolation=cv2.INTER_AREA).ravel())
+        return fwd, bwd
 
     def finish(self) -> Signals:
         n = len(self.times)
@@ -327,7 +463,9 @@ class SignalMeter:
             series={k: np.asarray(vals, dtype=np.float64) for k, vals in self.values.items()},
             region_shift=stack(self.region_shift, REGION_GRID[0] * REGION_GRID[1]),
             region_luma=stack(self.region_luma, REGION_GRID[0] * REGION_GRID[1]),
-            cell_resid=stack(self.cell_resid, cells), cell_motion=stack(self.cell_motion, cells),
+            region_occluded=stack(self.region_occluded, REGION_GRID[0] * REGION_GRID[1]),
+            region_motion=stack(self.region_motion, REGION_GRID[0] * REGION_GRID[1]),
+            cell_resid=stack(self.cell_resid, cells), cell_corr=stack(self.cell_corr, cells), cell_motion=stack(self.cell_motion, cells),
             cell_texture=stack(self.cell_texture, cells),
             scene_cuts=sorted(set(c for c in self.scene_cuts if 0 < c < n)),
             times=np.asarray(self.times, dtype=np.float64), interlaced_frames=self.interlaced,

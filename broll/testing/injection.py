@@ -262,3 +262,216 @@ def encode(path: str | os.PathLike, frames: Frames, fps: int = 30, crf: int = 20
 
     return write_clip(path, frames, fps=fps,
                       codec_args=("-c:v", "libx264", "-preset", "veryfast", "-crf", str(crf), "-pix_fmt", "yuv420p"))
+
+
+# --- real footage ----------------------------------------------------------------------
+# The real suite of ``benchmarks/qc_accuracy.py`` decodes real clips (generated and camera) at
+# analysis size, injects one defect at moderate strength and re-encodes. The defects below are the
+# ones a person finds in real generations: thin single-frame artifacts, murky degenerate output.
+
+REAL_EXTENSIONS = (".mp4", ".mkv", ".mov", ".webm", ".avi", ".gif")
+
+
+def real_clip(path: str | os.PathLike, max_frames: int = 90, longest: int = 320) -> tuple[Frames, float]:
+    """The first ``max_frames`` frames of a real clip as BGR at analysis size, and its frame rate."""
+    from broll.media.analysis_frames import analysis_size
+    from broll.media.frames import iter_frames
+    from broll.media.probe import probe
+
+    info = probe(path)
+    w, h = analysis_size(info.width, info.height, longest)     # display size: rotation applied
+    frames = []
+    for fr in iter_frames(path, width=w, height=h, fmt="bgr24"):
+        frames.append(fr.image)
+        if len(frames) >= max_frames:
+            break
+    return frames, float(info.fps or 25.0)
+
+
+def _middle(rng: np.random.Generator, n: int, length: int = 1) -> int:
+    """A start frame well inside the clip (real clips can be as short as 16 frames)."""
+    lo = max(2, n // 4)
+    hi = max(lo + 1, min(n - length - 2, 3 * n // 4))
+    return int(rng.integers(lo, hi))
+
+
+def _contrasting(region: np.ndarray) -> tuple[int, int, int]:
+    """White or black, whichever stands out more against ``region`` (an artifact with strong contrast)."""
+    return (16, 16, 16) if float(region.mean()) > 110 else (245, 245, 245)
+
+
+def inject_line(frames: Frames, rng, severity: str = "moderate") -> tuple[Frames, Truth]:
+    """A single-frame thin line across the picture, about 0.5% of its area (1 px at 320x180)."""
+    s = _middle(rng, len(frames))
+    out = list(frames)
+    g = frames[s].copy()
+    h, w = g.shape[:2]
+    if rng.random() < 0.7:
+        k = max(1, int(round(0.005 * h)))
+        y = int(rng.integers(h // 8, h - h // 8 - k))
+        g[y:y + k] = _contrasting(g[y:y + k])
+    else:
+        k = max(1, int(round(0.005 * w)))
+        x = int(rng.integers(w // 8, w - w // 8 - k))
+        g[:, x:x + k] = _contrasting(g[:, x:x + k])
+    out[s] = g
+    return out, Truth("glitch", s, s, severity)
+
+
+def inject_band(frames: Frames, rng, severity: str = "moderate") -> tuple[Frames, Truth]:
+    """A single-frame horizontal band (1.5% of the height) torn from elsewhere and tinted: a corrupt slice."""
+    s = _middle(rng, len(frames))
+    out = list(frames)
+    g = frames[s].copy()
+    h, w = g.shape[:2]
+    k = max(2, int(round(0.015 * h)))
+    y = int(rng.integers(h // 8, h - h // 8 - k))
+    band = g[y:y + k].astype(np.float32)
+    # a corrupt slice in a colour that stands out from what it covers (strong contrast, as in the wild)
+    palette = np.array([(255, 0, 255), (0, 255, 0), (255, 255, 0), (0, 0, 0), (255, 255, 255)], np.float32)
+    luma = lambda bgr: 0.114 * bgr[..., 0] + 0.587 * bgr[..., 1] + 0.299 * bgr[..., 2]  # noqa: E731
+    under = float(luma(band).mean())
+    strong = [c for c in palette if abs(float(luma(c)) - under) >= 80] or [palette[int(np.argmax(np.abs(luma(palette) - under)))]]
+    colour = strong[int(rng.integers(0, len(strong)))]
+    g[y:y + k] = np.clip(0.25 * np.roll(band, int(rng.integers(w // 4, w // 2)), axis=1) + 0.75 * colour, 0, 255).astype(np.uint8)
+    out[s] = g
+    return out, Truth("glitch", s, s, severity)
+
+
+def inject_rect(frames: Frames, rng, severity: str = "moderate") -> tuple[Frames, Truth]:
+    """A single-frame rectangle covering 1% of the picture: a run of corrupt macroblocks, in blocky
+    colours that stand out from what they cover (strong contrast, as the issue defines a glitch)."""
+    import cv2
+
+    s = _middle(rng, len(frames))
+    out = list(frames)
+    g = frames[s].copy()
+    h, w = g.shape[:2]
+    area = 0.01 * h * w
+    aspect = float(rng.uniform(0.5, 2.0))
+    rw = max(4, int(round(np.sqrt(area * aspect))))
+    rh = max(4, int(round(area / rw)))
+    y = int(rng.integers(0, h - rh))
+    x = int(rng.integers(0, w - rw))
+    # each 4x4 block takes the far end of the range from the picture under it, tinted a little
+    under = cv2.resize(g[y:y + rh, x:x + rw].astype(np.float32).mean(axis=2), (max(1, rw // 4), max(1, rh // 4)),
+                       interpolation=cv2.INTER_AREA)
+    base = np.where(under > 110, 16.0, 235.0)[..., None]
+    blocks = base + rng.uniform(-1, 1, size=under.shape + (3,)) * np.array([16, 40, 40])
+    g[y:y + rh, x:x + rw] = np.clip(cv2.resize(blocks.astype(np.float32), (rw, rh), interpolation=cv2.INTER_NEAREST),
+                                    0, 255).astype(np.uint8)
+    out[s] = g
+    return out, Truth("glitch", s, s, severity)
+
+
+def inject_white(frames: Frames, rng, severity: str = "moderate") -> tuple[Frames, Truth]:
+    """One washed-out frame: the picture mixed 85% toward white."""
+    s = _middle(rng, len(frames))
+    out = list(frames)
+    out[s] = np.clip(frames[s].astype(np.float32) * 0.15 + 255 * 0.85, 0, 255).astype(np.uint8)
+    return out, Truth("glitch", s, s, severity)
+
+
+def inject_murky(frames: Frames, rng, severity: str = "moderate") -> tuple[Frames, Truth]:
+    """Degenerate output over the whole clip: heavy blur, muddy noise, washed-out olive colour.
+
+    What a failed generation looks like: structure dissolved into blotches, low contrast, a
+    single cast. Moderate: blur sigma 3% of the width, contrast halved, 80% desaturated.
+    """
+    import cv2
+
+    h, w = frames[0].shape[:2]
+    sigma = {"low": 0.015, "moderate": 0.03, "high": 0.05}[severity] * w
+    keep_contrast = {"low": 0.7, "moderate": 0.5, "high": 0.35}[severity]
+    tint = np.array([40, 110, 100], np.float32)      # olive (BGR)
+    out = []
+    noise_prev = None
+    for f in frames:
+        g = cv2.GaussianBlur(f, (0, 0), sigma).astype(np.float32)
+        grey = g.mean(axis=2, keepdims=True)
+        g = 0.2 * g + 0.8 * grey                         # desaturate
+        g = g.mean() + keep_contrast * (g - g.mean())    # flatten contrast
+        g = 0.7 * g + 0.3 * tint
+        blob = rng.normal(0, 14, size=(max(2, h // 6), max(2, w // 6))).astype(np.float32)
+        blob = cv2.resize(blob, (w, h), interpolation=cv2.INTER_CUBIC)
+        # muddy noise that drifts slowly rather than boiling every frame
+        noise_prev = blob if noise_prev is None else 0.8 * noise_prev + 0.2 * blob
+        fine = rng.normal(0, 3, size=(h, w)).astype(np.float32)
+        out.append(np.clip(g + (noise_prev + fine)[..., None], 0, 255).astype(np.uint8))
+    return out, Truth("degenerate", 0, len(frames) - 1, severity)
+
+
+def inject_real_freeze(frames: Frames, rng, severity: str = "moderate", *, fps: float = 30) -> tuple[Frames, Truth]:
+    """A stall of about a quarter second (at least 4 frames) in the middle of the clip."""
+    k = max(4, int(round({"low": 0.1, "moderate": 0.27, "high": 1.0}[severity] * fps)))
+    k = min(k, max(3, len(frames) // 3))
+    s = _middle(rng, len(frames), k)
+    out = list(frames)
+    for i in range(s, s + k):
+        out[i] = frames[s - 1].copy()
+    return out, Truth("freeze", s, s + k - 1, severity)
+
+
+def inject_real_flicker(frames: Frames, rng, severity: str = "moderate", *, fps: float = 30) -> tuple[Frames, Truth]:
+    """Gain flicker of 3-6% amplitude (moderate) at 2-12 Hz, kept below the clip's Nyquist rate."""
+    amp = float(rng.uniform(*{"low": (0.015, 0.03), "moderate": (0.03, 0.06), "high": (0.1, 0.15)}[severity]))
+    rates = [r for r in (2.0, 3.0, 4.0, 6.0, 8.0, 12.0) if r <= fps / 2.5] or [fps / 3.0]
+    hz = float(rng.choice(rates))
+    n = len(frames)
+    length = min(n - 4, max(int(round(fps * 1.2)), int(round(3 * fps / hz))))
+    s = int(rng.integers(2, max(3, n - length - 1)))
+    out = list(frames)
+    phase = rng.uniform(0, 2 * np.pi)
+    for i in range(s, s + length):
+        g = 1.0 + amp * np.sin(2 * np.pi * hz * (i - s) / fps + phase)
+        out[i] = np.clip(frames[i].astype(np.float32) * g, 0, 255).astype(np.uint8)
+    return out, Truth("flicker", s, s + length - 1, severity)
+
+
+def inject_real_cut(frames: Frames, rng, severity: str = "moderate", *, other: Frames) -> tuple[Frames, Truth]:
+    """From a frame in the middle on, the clip continues with another real clip (resized to fit)."""
+    import cv2
+
+    s = _middle(rng, len(frames))
+    h, w = frames[0].shape[:2]
+    tail = [cv2.resize(o, (w, h), interpolation=cv2.INTER_AREA) for o in other]
+    while len(tail) < len(frames):
+        tail = tail + tail[::-1]
+    out = list(frames[:s]) + tail[:len(frames) - s]
+    return out, Truth("cut", s, s, severity)
+
+
+def inject_real_jump(frames: Frames, rng, severity: str = "moderate") -> tuple[Frames, Truth]:
+    """Part of the picture teleports mid-shot (two patches of 12% of the frame swap for good)."""
+    n = len(frames)
+    fake = list(frames)
+    out, truth = inject_jump(fake, rng, severity) if n >= 40 else (None, None)
+    if out is not None:
+        return out, truth
+    s = _middle(rng, n)
+    h, w = frames[0].shape[:2]
+    frac = {"low": 0.06, "moderate": 0.12, "high": 0.2}[severity]
+    ph, pw = int(h * np.sqrt(frac)), int(w * np.sqrt(frac))
+    y0, x0 = int(rng.integers(0, h - ph)), int(rng.integers(0, w - pw))
+    y1, x1 = (y0 + ph // 2 + int(rng.integers(0, h // 4))) % (h - ph), (x0 + pw // 2 + int(rng.integers(0, w // 4))) % (w - pw)
+    out = list(frames[:s])
+    for f in frames[s:]:
+        g = f.copy()
+        g[y0:y0 + ph, x0:x0 + pw] = f[y1:y1 + ph, x1:x1 + pw]
+        g[y1:y1 + ph, x1:x1 + pw] = f[y0:y0 + ph, x0:x0 + pw]
+        out.append(g)
+    return out, Truth("jump", s, s, severity)
+
+
+# class name -> injector; cut takes ``other=``, freeze and flicker take ``fps=``
+REAL_DEFECTS: dict[str, Callable] = {
+    "line": inject_line,
+    "band": inject_band,
+    "rect": inject_rect,
+    "white": inject_white,
+    "murky": inject_murky,
+    "freeze": inject_real_freeze,
+    "flicker": inject_real_flicker,
+    "cut": inject_real_cut,
+    "jump": inject_real_jump,
+}
