@@ -1,7 +1,7 @@
 """Re-encode a clip from numpy frames, and run FFmpeg filters over frames held in memory.
 
 ``broll fix`` decodes a clip, repairs a few frame ranges in numpy and streams every frame back
-through :class:`FrameSink`: one FFmpeg process that encodes at high quality (x264 CRF 12 by
+through :class:`FrameSink`: one FFmpeg process that encodes at high quality (x264 CRF 10 by
 default, so untouched frames lose little), keeps the source's colour tags and copies its audio.
 :func:`filter_frames` pipes a short run of small frames through a filter graph (``deflicker``)
 and returns what comes out, so a repair can measure FFmpeg's answer against its own.
@@ -23,8 +23,8 @@ from broll.errors import FFmpegError, Interrupted
 from broll.media.ffmpeg import QUIET, ffmpeg_path, stderr_tail
 from broll.media.probe import MediaInfo
 
-# CRF 12 keeps re-encoded frames within ~0.1-0.3 dB of their source (docs/qc.md, Repair)
-REPAIR_CRF = 12
+# CRF 10, preset medium: re-encoded frames lose about 0.05-0.15 dB against the source (docs/qc.md, Repair)
+REPAIR_CRF = 10
 
 
 def _colour_args(info: MediaInfo | None) -> list[str]:
@@ -46,19 +46,33 @@ def _colour_args(info: MediaInfo | None) -> list[str]:
     return args + ["-pix_fmt", "yuvj420p" if info.pix_fmt.startswith("yuvj") else "yuv420p"]
 
 
+def _colour_tags(info: MediaInfo | None) -> list[str]:
+    """Tags only: YUV frames pass straight to the encoder, nothing is converted."""
+    args = _colour_args(info)
+    out, i = [], 0
+    while i < len(args):
+        if args[i] == "-vf":
+            i += 2
+            continue
+        out.append(args[i])
+        i += 1
+    return [a.replace("yuvj420p", "yuv420p") for a in out] if out[-1:] == ["yuvj420p"] else out
+
+
 class FrameSink:
-    """Encode BGR frames written one at a time into ``path`` (x264), muxing audio from ``audio_from``."""
+    """Encode frames written one at a time (BGR, or planar ``yuv420p`` decoded as is) into ``path`` (x264), muxing audio from ``audio_from``."""
 
     def __init__(self, path: str | os.PathLike, size: tuple[int, int], fps: float, *,
                  audio_from: str | os.PathLike | None = None, info: MediaInfo | None = None,
-                 crf: int = REPAIR_CRF, preset: str = "veryfast"):
+                 crf: int = REPAIR_CRF, preset: str = "medium", pix_fmt: str = "bgr24"):
         w, h = size
         self.path = Path(path)
-        cmd = [ffmpeg_path(), *QUIET, "-y", "-f", "rawvideo", "-pix_fmt", "bgr24", "-s", f"{w}x{h}",
+        cmd = [ffmpeg_path(), *QUIET, "-y", "-f", "rawvideo", "-pix_fmt", pix_fmt, "-s", f"{w}x{h}",
                "-r", f"{fps:.6f}", "-i", "pipe:0"]
         if audio_from is not None:
             cmd += ["-i", str(audio_from), "-map", "0:v:0", "-map", "1:a?", "-c:a", "copy"]
-        cmd += ["-c:v", "libx264", "-preset", preset, "-crf", str(crf), *_colour_args(info),
+        colour = _colour_args(info) if pix_fmt == "bgr24" else _colour_tags(info)
+        cmd += ["-c:v", "libx264", "-preset", preset, "-crf", str(crf), *colour,
                 "-movflags", "+faststart", str(self.path)]
         self._err: list[bytes] = []
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)

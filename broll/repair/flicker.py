@@ -22,6 +22,7 @@ from broll.repair.measure import flicker_index, gaussian_smooth, small_luma
 SMOOTH_SECONDS = 0.2
 TAPER_FRAMES = 6
 GAIN_RANGE = (0.75, 1.33)
+MODE = "blend"
 
 
 @dataclass
@@ -67,7 +68,7 @@ def region_correction(small: list[np.ndarray], start: int, end: int, fps: float,
     # trust the spread only as far as the mean agrees (a gain flicker moves both alike): blend
     # the spread-matched gain with the mean-matched one, so motion that changes texture is not "corrected"
     gain_mean = np.clip(ref_m / np.maximum(m, 4.0), *GAIN_RANGE)
-    gain = 0.5 * gain + 0.5 * gain_mean
+    gain = 0.5 * gain + 0.5 * gain_mean if MODE == "blend" else gain_mean
     offset = ref_m - gain * m
     w = _weights(len(small), start, end)[:, None, None, None]
     return Correction(f"region-gain {gx}x{gy}", 1 + w * (gain - 1), w * offset)
@@ -128,5 +129,6 @@ def repair_flicker(frames: list[np.ndarray], start: int, end: int, fps: float, s
     after, _, best = min(scored, key=lambda x: (x[0], x[1]))
     if after >= before:
         return frames, "none (no candidate reduced the flicker)", before, before
-    out = [apply(f, best.gain[i], best.offset[i]) for i, f in enumerate(frames)]
+    w = _weights(len(frames), start, end)
+    out = [apply(f, best.gain[i], best.offset[i]) if w[i] > 0 else f for i, f in enumerate(frames)]
     return out, best.method, before, after

@@ -6,7 +6,7 @@ Every repair reports one number before and after, in units a reader can judge:
   a clean shot's frame-to-frame change is a few code values.
 - ``repeated_frames`` (freeze): frames in the range that repeat their predecessor (mean |dY| <= 0.35).
 - ``flicker_index`` (flicker): residual brightness oscillation, the standard deviation of each region's
-  mean luma around its temporally smoothed self, as a % of its level (median over regions).
+  mean luma around its temporally smoothed self, as a % of its level (worst quarter of the regions).
 - ``shimmer`` (boil): mean temporal high-pass |Y_t - (Y_t-1 + Y_t+1)/2| in the flagged cells.
 - ``jitter`` (shake): RMS of the camera path's deviation from its smoothed self, px at 320 px.
 """
@@ -63,11 +63,15 @@ def region_means(lumas: list[np.ndarray], grid: tuple[int, int]) -> np.ndarray:
 
 
 def flicker_index(lumas: list[np.ndarray], start: int, end: int, sigma: float, grid: tuple[int, int] = (4, 4)) -> float:
-    """Median over regions of std((m - smooth(m)) / smooth(m)) inside [start, end], in percent."""
+    """Mean over the worst quarter of regions of std((m - smooth(m)) / smooth(m)) in [start, end], percent.
+
+    The worst quarter, so a flicker in one corner is measured, not averaged away by calm regions.
+    """
     m = region_means(lumas, grid)
     ref = gaussian_smooth(m, sigma)
     rel = (m - ref) / np.maximum(ref, 8.0)
     seg = rel[max(0, start):end + 1]
     if seg.shape[0] < 2:
         return 0.0
-    return float(np.median(seg.std(axis=0)) * 100.0)
+    sd = np.sort(seg.std(axis=0))[::-1]
+    return float(sd[:max(1, sd.size // 4)].mean() * 100.0)
