@@ -1,7 +1,7 @@
 """How well `broll fix` repairs injected defects, on synthetic bases and on real clips.
 
 For each base clip (lavfi / photo camera moves, and real clips from a footage folder) and each
-repairable kind (flicker, glitch, black, freeze, boil at moderate strength) the defect is injected
+repairable kind (flicker, flash strobe, glitch, black, freeze, boil at moderate strength) the defect is injected
 into the clean frames (:mod:`broll.testing.injection`), encoded with x264 CRF 20 as a generator
 would deliver it, repaired with :func:`broll.repair.repair_clip`, and measured:
 
@@ -32,7 +32,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-KINDS = ("flicker", "glitch", "black", "freeze", "boil")
+KINDS = ("flicker", "flash", "glitch", "black", "freeze", "boil")
 SYNTH_BASES = ("pan:astronaut", "zoom:coffee", "pan:chelsea", "mandelbrot")
 
 

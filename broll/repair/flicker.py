@@ -23,6 +23,7 @@ SMOOTH_SECONDS = 0.2
 TAPER_FRAMES = 6
 GAIN_RANGE = (0.75, 1.33)
 MODE = "blend"
+STROBE_GAIN_RANGE = (0.2, 5.0)
 
 
 @dataclass
@@ -48,8 +49,29 @@ def _weights(n: int, start: int, end: int) -> np.ndarray:
     return np.where(t < start, before, np.where(t > end, after, 1.0))
 
 
+def _bridge_correction(m: np.ndarray, s: np.ndarray, start: int, end: int, grid: tuple[int, int]) -> Correction:
+    """A strobe: every frame of the span is an affine change of the picture (mixed with a bright or
+    coloured field), and half of them are changed, so a moving average is contaminated. The reference
+    bridges the clean frames either side instead (their stats, interpolated linearly across the span)
+    and the gain is the full spread ratio: the picture's contrast comes back, not just its level."""
+    n = m.shape[0]
+    k = 3
+    pre = [t for t in range(max(0, start - k), start)]
+    post = [t for t in range(end + 1, min(n, end + 1 + k))]
+    if not pre and not post:
+        return Correction("none", np.ones_like(m), np.zeros_like(m))
+    a_m, a_s = (m[pre].mean(axis=0), s[pre].mean(axis=0)) if pre else (m[post].mean(axis=0), s[post].mean(axis=0))
+    b_m, b_s = (m[post].mean(axis=0), s[post].mean(axis=0)) if post else (a_m, a_s)
+    u = np.clip((np.arange(n) - (start - 0.5)) / max(1.0, end - start + 1.0), 0, 1)[:, None, None, None]
+    ref_m, ref_s = (1 - u) * a_m + u * b_m, (1 - u) * a_s + u * b_s
+    gain = np.clip(ref_s / np.maximum(s, 1.0), *STROBE_GAIN_RANGE)
+    offset = ref_m - gain * m
+    inside = ((np.arange(n) >= start) & (np.arange(n) <= end)).astype(np.float64)[:, None, None, None]
+    return Correction(f"bridge gain+offset {grid[0]}x{grid[1]}", 1 + inside * (gain - 1), inside * offset)
+
+
 def region_correction(small: list[np.ndarray], start: int, end: int, fps: float,
-                      grid: tuple[int, int]) -> Correction:
+                      grid: tuple[int, int], bridge: bool = False) -> Correction:
     import cv2
 
     gx, gy = grid
@@ -62,6 +84,8 @@ def region_correction(small: list[np.ndarray], start: int, end: int, fps: float,
         stats_s.append(np.sqrt(np.maximum(m2 - m * m, 1.0)))
     m = np.stack(stats_m).astype(np.float64).reshape(len(small), gy, gx, 3)
     s = np.stack(stats_s).astype(np.float64).reshape(len(small), gy, gx, 3)
+    if bridge:
+        return _bridge_correction(m, s, start, end, grid)
     sigma = max(1.0, SMOOTH_SECONDS * fps)
     ref_m, ref_s = gaussian_smooth(m, sigma), gaussian_smooth(s, sigma)
     gain = np.clip(ref_s / np.maximum(s, 1.0), *GAIN_RANGE)
@@ -114,7 +138,7 @@ def _measure(small: list[np.ndarray], corr: Correction | None, start: int, end: 
 
 
 def repair_flicker(frames: list[np.ndarray], start: int, end: int, fps: float, scope: str = "global",
-                   use_ffmpeg: bool = True) -> tuple[list[np.ndarray], str, float, float]:
+                   use_ffmpeg: bool = True, strobe: bool = False) -> tuple[list[np.ndarray], str, float, float]:
     """Repair frames[start..end] (window indices; context around them is read, tapered into).
 
     Returns the new window frames, the method used, and the flicker index before and after.
@@ -122,13 +146,17 @@ def repair_flicker(frames: list[np.ndarray], start: int, end: int, fps: float, s
     small = _small(frames)
     grid = (4, 4) if scope == "regional" else (1, 1)
     before = _measure(small, None, start, end, fps, grid)
-    candidates = [region_correction(small, start, end, fps, grid)]
+    if strobe:
+        # a strobe over part of the picture is local: regional bridges, measured on the whole frame
+        candidates = [region_correction(small, start, end, fps, g, bridge=True) for g in ((1, 1), (4, 4))]
+    else:
+        candidates = [region_correction(small, start, end, fps, grid)]
     if scope == "global" and use_ffmpeg:
         candidates.append(deflicker_correction(small, start, end, fps))
     scored = [(_measure(small, c, start, end, fps, grid), i, c) for i, c in enumerate(candidates)]
     after, _, best = min(scored, key=lambda x: (x[0], x[1]))
     if after >= before:
         return frames, "none (no candidate reduced the flicker)", before, before
-    w = _weights(len(frames), start, end)
-    out = [apply(f, best.gain[i], best.offset[i]) if w[i] > 0 else f for i, f in enumerate(frames)]
+    touched = np.any(np.abs(best.gain - 1) > 1e-6, axis=(1, 2, 3)) | np.any(np.abs(best.offset) > 1e-6, axis=(1, 2, 3))
+    out = [apply(f, best.gain[i], best.offset[i]) if touched[i] else f for i, f in enumerate(frames)]
     return out, best.method, before, after

@@ -14,12 +14,11 @@ from broll.errors import UnknownNameError
 from broll.qc.report import Finding
 
 # kinds broll fix can act on; `shake` has no QC detector: it runs only when asked (--only shake)
-REPAIRABLE = ("flicker", "glitch", "black", "freeze", "boil", "shake")
+REPAIRABLE = ("flicker", "flash", "glitch", "black", "freeze", "boil", "shake")
 # kinds QC reports that no in-place repair can fix, and why
 NOT_REPAIRABLE = {
     "cut": "a hard cut joins two shots: trimming or regenerating is the fix, not interpolation",
     "blank": "the whole clip is degenerate: there is no good picture to repair from",
-    "flash": "a photosensitive strobe replaces most of the pictures in its span: regenerate",
     "jump": "a structural jump (morph, teleport) has no clean frame on one side to rebuild from",
     "blur": "detail that was never generated cannot be restored",
     "low_detail": "detail that was never generated cannot be restored",
@@ -34,6 +33,7 @@ class Limits:
     max_black_frames: int = 6         # a flash/black insert longer than this is a gap, not a flash frame
     max_freeze_frames: int = 15       # half a second at 30 fps: longer stalls lose too much motion to invent
     flicker_context: float = 0.75     # seconds read either side of a flicker span for its smoothed reference
+    max_flash_share: float = 0.6      # a strobe over more of the clip than this has no clean frames to bridge from
     boil_context: int = 8             # frames read either side of a boil span (clean baseline)
 
 
@@ -119,6 +119,14 @@ def plan_repairs(findings: list[Finding], frames: int, fps: float, *, only: tupl
             scope = "regional" if f.message.startswith("regional") else "global"
             ctx = max(4, int(round(limits.flicker_context * fps)))
             steps.append(Step("flicker", s, e, "auto", context=ctx, severity=f.severity, scope=scope))
+        elif f.kind == "flash":
+            if n > limits.max_flash_share * frames or s < 3 or e > last - 3:
+                refusals.append(Refusal("flash", s, e, f"photosensitive flashing over {n} of {frames} frames "
+                                                      "(or touching the clip's edge): no clean picture on both "
+                                                      "sides to restore it from; regenerate"))
+                continue
+            ctx = max(4, int(round(limits.flicker_context * fps)))
+            steps.append(Step("flash", s, e, "auto", context=ctx, severity=f.severity, scope="global"))
         elif f.kind == "boil":
             steps.append(Step("boil", s, e, "temporal-denoise", context=limits.boil_context, severity=f.severity))
     return _merge(steps), refusals
@@ -131,7 +139,7 @@ def shake_step(frames: int) -> Step:
 
 def _merge(steps: list[Step]) -> list[Step]:
     """Overlapping steps of one kind become one; frame-replacing steps run before filtering ones."""
-    order = {"black": 0, "glitch": 0, "freeze": 0, "flicker": 1, "boil": 2}
+    order = {"black": 0, "glitch": 0, "freeze": 0, "flash": 1, "flicker": 1, "boil": 2}
     out: list[Step] = []
     for st in sorted(steps, key=lambda x: (order.get(x.kind, 3), x.kind, x.start)):
         prev = out[-1] if out else None

@@ -87,10 +87,11 @@ def _apply_step(step: Step, win: list[np.ndarray], base: int, fps: float) -> lis
             step.measure = {"name": "peak_jump", "before": round(before, 2), "after": round(ms.peak_jump(lumas, s, e), 2),
                             "unit": "mean |dY|"}
         return win
-    if step.kind == "flicker":
+    if step.kind in ("flicker", "flash"):
         from broll.repair.flicker import repair_flicker
 
-        out, method, before, after = repair_flicker(win, s, e, fps, step.scope or "global")
+        out, method, before, after = repair_flicker(win, s, e, fps, step.scope or "global",
+                                                    use_ffmpeg=step.kind == "flicker", strobe=step.kind == "flash")
         step.method = method
         step.measure = {"name": "flicker_index", "before": round(before, 3), "after": round(after, 3), "unit": "%"}
         return out

@@ -80,3 +80,14 @@ def test_measures():
     assert ms.peak_jump(flat, 5, 5) == pytest.approx(100.0)
     osc = [np.full((18, 32), 100 + (6 if i % 2 else -6), np.uint8) for i in range(30)]
     assert ms.flicker_index(osc, 0, 29, 3.0) > 4
+
+
+def test_strobe_bridge_restores_the_picture(pan):
+    from broll.repair.flicker import repair_flicker
+
+    bad, t = inj.inject_flash(pan, np.random.default_rng(0), "moderate")
+    out, method, before, after = repair_flicker(bad, t.start, t.end, 30.0, "global", use_ffmpeg=False, strobe=True)
+    assert method.startswith("bridge") and after < before / 10
+    aff = list(range(t.start, t.end + 1))
+    pooled = lambda xs: _psnr(np.stack([xs[i] for i in aff]), np.stack([pan[i] for i in aff]))  # noqa: E731
+    assert pooled(out) > pooled(bad) + 6

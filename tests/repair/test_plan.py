@@ -21,7 +21,7 @@ def test_interpolation_kinds_planned_with_one_frame_of_context():
 
 
 def test_unrepairable_kinds_and_limits_say_why():
-    findings = [_f("cut", 30, 30), _f("blank", 0, 89), _f("flash", 10, 40), _f("freeze", 20, 59),
+    findings = [_f("cut", 30, 30), _f("blank", 0, 89), _f("flash", 10, 79), _f("freeze", 20, 59),
                 _f("glitch", 0, 0), _f("black", 50, 70), _f("jump", 5, 5, "review")]
     steps, refused = plan_repairs(findings, 90, 30)
     assert not steps
@@ -29,6 +29,7 @@ def test_unrepairable_kinds_and_limits_say_why():
     assert "cut" in reasons[("cut", 30)]
     assert "long freeze of 40 frames" in reasons[("freeze", 20)]
     assert "first or last frame" in reasons[("glitch", 0)]
+    assert "flashing over 70 of 90 frames" in reasons[("flash", 10)]
     assert "long black" in reasons[("black", 50)]
     assert len(refused) == 7
 
@@ -57,3 +58,8 @@ def test_parse_only():
     assert "shake" not in parse_only(None)
     with pytest.raises(UnknownNameError, match="flikcer"):
         parse_only("flikcer")
+
+
+def test_a_strobe_inside_the_clip_is_bridged():
+    steps, refused = plan_repairs([_f("flash", 30, 60)], 90, 30)
+    assert [(s.kind, s.start, s.end) for s in steps] == [("flash", 30, 60)] and not refused
