@@ -18,10 +18,12 @@ PAD = 6
 TEXT = (235, 235, 235)
 
 
-def _label(img: np.ndarray, text: str, org: tuple[int, int], scale: float = 0.45, color=TEXT) -> None:
+def _label(img: np.ndarray, text: str, org: tuple[int, int], scale: float = 0.45, color=TEXT,
+           outline: bool = False) -> None:
     import cv2
 
-    cv2.putText(img, text, org, cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), 3, cv2.LINE_AA)
+    if outline:   # legible over a picture
+        cv2.putText(img, text, org, cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), 3, cv2.LINE_AA)
     cv2.putText(img, text, org, cv2.FONT_HERSHEY_SIMPLEX, scale, color, 1, cv2.LINE_AA)
 
 
@@ -31,7 +33,7 @@ def _row(frames: list[tuple[int, np.ndarray]], width: int) -> np.ndarray:
     for k, (idx, img) in enumerate(frames):
         x = PAD + k * (tw + PAD)
         row[:, x:x + tw] = img[:, :tw]
-        _label(row, str(idx), (x + 4, th - 6))
+        _label(row, str(idx), (x + 4, th - 6), outline=True)
     return row
 
 
