@@ -150,21 +150,22 @@ def filter_frames(frames: Sequence[np.ndarray], vf: str, fps: float = 30.0) -> l
 
 
 def stabilise(src: str | os.PathLike, dst: str | os.PathLike, *, info: MediaInfo | None = None,
-              smoothing: int = 10, zoom: float = 2.0, crf: int = REPAIR_CRF) -> Path:
+              smoothing: int = 20, zoom: float = 2.0, crf: int = REPAIR_CRF) -> Path:
     """Two-pass vid.stab: ``vidstabdetect`` measures the shake, ``vidstabtransform`` removes it.
 
     ``zoom`` (percent) is a mild fixed crop so the moving border stays outside the picture;
-    ``smoothing`` is the number of frames either side of the camera path's low-pass.
+    ``smoothing`` is the number of frames either side of the camera path's low-pass (20, about
+    2/3 s at 30 fps, halves the jitter that 10 leaves on a synthetic 1.5 px shake).
     """
     with tempfile.TemporaryDirectory(prefix="broll-stab-") as tmp:
         trf = Path(tmp) / "transforms.trf"
         # vid.stab parses its option string itself: a path must not hold ':' or '\\', so run in tmp
         src_abs = str(Path(src).resolve())
-        _run_in(tmp, ["-y", "-i", src_abs, "-vf", f"vidstabdetect=shakiness=6:accuracy=9:result={trf.name}",
+        _run_in(tmp, ["-y", "-i", src_abs, "-vf", f"vidstabdetect=shakiness=10:accuracy=15:stepsize=4:result={trf.name}",
                       "-f", "null", "-"], what=f"measuring shake in {Path(src).name}")
         vf = f"vidstabtransform=input={trf.name}:smoothing={smoothing}:zoom={zoom}:optzoom=0:interpol=bicubic"
         _run_in(tmp, ["-y", "-i", src_abs, "-vf", vf, "-map", "0:v:0", "-map", "0:a?", "-c:a", "copy",
-                      "-c:v", "libx264", "-preset", "veryfast", "-crf", str(crf), "-pix_fmt", "yuv420p",
+                      "-c:v", "libx264", "-preset", "medium", "-crf", str(crf), *_colour_tags(info),
                       str(Path(dst).resolve())], what=f"stabilising {Path(src).name}")
     return Path(dst)
 

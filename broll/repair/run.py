@@ -109,7 +109,7 @@ def _apply_step(step: Step, win: list[np.ndarray], base: int, fps: float) -> lis
 def _planar_ok(info) -> bool:
     """Frames can stay planar YUV 4:2:0 end to end (no RGB round trip for untouched frames)."""
     return (info.rotation == 0 and info.width % 2 == 0 and info.height % 2 == 0
-            and info.pix_fmt in ("yuv420p", "yuvj420p") and info.bit_depth == 8)
+            and info.pix_fmt == "yuv420p" and info.bit_depth == 8)
 
 
 def rewrite(src: str | os.PathLike, dst: str | os.PathLike, steps: list[Step], info, *,
@@ -264,7 +264,7 @@ def repair_clip(path: str | os.PathLike, out_dir: str | os.PathLike, *, profile=
             base = tmp if frame_steps else src
             stab = tmp.with_name(tmp.stem + ".stab" + tmp.suffix)
             try:
-                stabilise(base, stab, info=info)
+                stabilise(base, stab, info=info, smoothing=max(5, int(round(float(info.fps or 25) * 0.66))))
                 os.replace(stab, tmp)
             finally:
                 stab.unlink(missing_ok=True)

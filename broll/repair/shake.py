@@ -43,5 +43,10 @@ def jitter(path: str | os.PathLike) -> float:
     track, fps = camera_path(path)
     if track.shape[0] < 4:
         return 0.0
-    smooth = gaussian_smooth(track, max(1.0, fps / 3))
-    return float(np.sqrt(np.mean(np.sum((track - smooth) ** 2, axis=1))))
+    # a steady pan is a ramp: take the straight line out first, or the smoothing's edge padding
+    # would bend the ends of the path and read as jitter
+    t = np.arange(track.shape[0], dtype=np.float64)
+    trend = np.stack([np.polyval(np.polyfit(t, track[:, k], 1), t) for k in range(2)], axis=1)
+    rest = track - trend
+    smooth = gaussian_smooth(rest, max(1.0, fps / 3))
+    return float(np.sqrt(np.mean(np.sum((rest - smooth) ** 2, axis=1))))

@@ -111,3 +111,19 @@ def test_bad_input_messages(tmp_path, capsys):
         run(["fix", str(tmp_path / "missing.mp4"), "-o", str(tmp_path / "o")])
     err = capsys.readouterr().err
     assert "missing.mp4" in err and "Traceback" not in err and len(err.strip().splitlines()) <= 2
+
+
+def test_shake_is_measured_and_stabilised_only_when_asked(tmp_path):
+    from broll.repair.shake import MIN_JITTER, jitter
+    from broll.testing.repair_cases import inject_shake
+
+    clean = inj.base("pan:astronaut", N)
+    shaky, _ = inject_shake(clean, np.random.default_rng(3), "moderate")
+    src = inj.encode(tmp_path / "shaky.mp4", shaky)
+    assert jitter(src) > MIN_JITTER > jitter(inj.encode(tmp_path / "steady.mp4", clean))
+    res = _run("fix", str(src), "-o", str(tmp_path / "plain"), "--json")
+    assert all(r["kind"] != "shake" for r in json.loads(res.output)["clips"][0]["repairs"])   # not asked
+    res = _run("fix", str(src), "-o", str(tmp_path / "out"), "--only", "shake", "--json")
+    rep = json.loads(res.output)["clips"][0]["repairs"][0]
+    assert rep["kind"] == "shake" and rep["method"] == "vidstab"
+    assert rep["measure"]["after"] < rep["measure"]["before"] / 2
