@@ -231,6 +231,7 @@ def repair_clip(path: str | os.PathLike, out_dir: str | os.PathLike, *, profile=
     if report is None:
         report = check(src, prof, cache_root)
     steps, refused = plan_repairs(report.findings, info.frame_count, float(info.fps or 25), only=kinds, limits=limits)
+    steps, refused = _fits_in_memory(steps, refused, info)
     jitter_note = ""
     if "shake" in kinds:
         from broll.repair.shake import jitter
@@ -280,6 +281,24 @@ def repair_clip(path: str | os.PathLike, out_dir: str | os.PathLike, *, profile=
         result.note = (result.note + "; " if result.note else "") + f"sheet: {sheet}"
     result.seconds = time.perf_counter() - t0
     return result
+
+
+MAX_WINDOW_BYTES = 2_000_000_000
+
+
+def _fits_in_memory(steps: list[Step], refused: list[Refusal], info) -> tuple[list[Step], list[Refusal]]:
+    """A repair holds its window of frames (decoded + BGR copies) in memory: refuse one that would not fit."""
+    per_frame = info.width * info.height * 3 * 2.5
+    keep = []
+    for st in steps:
+        a, b = st.window
+        frames = min(b, info.frame_count - 1) - max(0, a) + 1
+        if st.kind != "shake" and frames * per_frame > MAX_WINDOW_BYTES:
+            refused.append(Refusal(st.kind, st.start, st.end, f"{frames} frames of {info.width}x{info.height} "
+                                                              "are too many to hold for one repair; regenerate"))
+        else:
+            keep.append(st)
+    return keep, refused
 
 
 def limits_jitter() -> float:
