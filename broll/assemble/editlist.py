@@ -181,8 +181,11 @@ StyleChoice = Annotated[Union[Annotated[Literal["off"], Tag("off")], Annotated[S
 
 
 class QCGate(Strict):
-    """``qc: {on_fail: stop|warn|skip, profile: default}``: check every clip before rendering."""
-    on_fail: Literal["stop", "warn", "skip"] = "stop"
+    """``qc: {on_fail: stop|warn|skip|repair, profile: default}``: check every clip before rendering.
+
+    ``repair`` runs ``broll fix`` on clips QC says to regenerate and builds with the repaired copies;
+    it stops when a clip is still ``regenerate`` after the repair."""
+    on_fail: Literal["stop", "warn", "skip", "repair"] = "stop"
     profile: str = "default"
 
 

@@ -98,10 +98,12 @@ def qc_gate(edit: EditList, jobs: list[OutputJob], report: StageReport, say: Say
             failed[src.path] = what
         elif result.verdict == "review":
             report.warnings.append(f"{_rel(edit, src.path)}: QC says review")
+    if failed and edit.qc.on_fail == "repair":
+        jobs, failed = _repair(edit, jobs, failed, report, say, root)
     if not failed:
         return jobs
     listed = "; ".join(f"{_rel(edit, p)} ({why})" for p, why in failed.items())
-    if edit.qc.on_fail == "stop":
+    if edit.qc.on_fail in ("stop", "repair"):
         raise QCGateFailed(f"QC: {len(failed)} clip(s) should be regenerated: {listed}",
                            "see `broll check <clip> --sheet DIR` for the evidence; set qc.on_fail to warn or skip to build anyway")
     if edit.qc.on_fail == "warn":
@@ -118,6 +120,45 @@ def qc_gate(edit: EditList, jobs: list[OutputJob], report: StageReport, say: Say
         out.append(replace(job, timeline=replace(job.timeline, items=place(kept))))
     report.warnings.append(f"QC: left out {listed}")
     return out
+
+
+def _repair(edit: EditList, jobs: list[OutputJob], failed: dict[str, str], report: StageReport, say: Say,
+            root: Path) -> tuple[list[OutputJob], dict[str, str]]:
+    """``qc.on_fail: repair``: fix failed clips in place (``broll fix``) and build with the repaired copies.
+
+    Copies live in ``.broll/repaired/<clip sha256[:16]>/`` so a rebuild reuses them. Returns the jobs
+    with sources swapped and the clips still ``regenerate`` (with why)."""
+    from broll.hashing import file_sha256
+    from broll.qc import check
+    from broll.repair import repair_clip
+
+    swapped: dict[str, str] = {}
+    still: dict[str, str] = {}
+    for path, why in failed.items():
+        rel = _rel(edit, path)
+        out_dir = Path(root) / ".broll" / "repaired" / file_sha256(path)[:16]
+        done = out_dir / Path(path).name
+        if done.is_file():
+            verdict, what = check(done, profile=_profile(edit), cache_root=root).verdict, "repaired earlier"
+        else:
+            say(f"repairing {rel}")
+            res = repair_clip(path, out_dir, profile=_profile(edit), cache_root=root)
+            verdict = res.verdict if res.repairs else "regenerate"
+            what = ", ".join(f"{s.kind} {s.start}-{s.end} ({s.method})" for s in res.repairs) or "nothing repairable"
+            if res.refused:
+                what += "; not repairable: " + "; ".join(f"{r.kind}: {r.reason}" for r in res.refused)
+        report.qc[rel] = verdict
+        if verdict == "regenerate" or not done.is_file():
+            still[path] = f"{why}; after repair still regenerate: {what}"
+            continue
+        swapped[path] = str(done)
+        report.warnings.append(f"{rel}: QC said regenerate ({why}); repaired: {what}; QC now says {verdict}")
+    out = []
+    for job in jobs:
+        items = [replace(it, source=replace(it.source, path=swapped[it.source.path]))
+                 if it.source is not None and it.source.path in swapped else it for it in job.timeline.items]
+        out.append(replace(job, timeline=replace(job.timeline, items=items)))
+    return out, still
 
 
 def _profile(edit: EditList) -> str:

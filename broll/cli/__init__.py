@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "init": "broll.cli.init_cmd:init_command",
     "generate": "broll.cli.generate_cmd:generate_command",
     "check": "broll.cli.check_cmd:check_command",
+    "fix": "broll.cli.fix_cmd:fix_command",
     "grade": "broll.cli.grade_cmd:grade_command",
     "review": "broll.cli.review_cmd:review_command",
     "validate": "broll.cli.validate_cmd:validate_command",

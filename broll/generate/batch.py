@@ -10,6 +10,7 @@ a person. Retries use separate budgets for submit, poll and download.
 from __future__ import annotations
 
 import json
+import os
 import random
 import threading
 import time
@@ -26,7 +27,7 @@ from broll.errors import AuthError, BrollError, BudgetExceeded, InputError, Inte
 from broll.generate import manifest as M
 from broll.generate.budget import Budget, merged_prices
 from broll.generate.download import Artifact, CorruptDownload, fetch, keep_rejected
-from broll.generate.gate import Checker, run_gate
+from broll.generate.gate import Checker, GateResult, Repairer, run_gate, try_repair
 from broll.generate.provider import RETRY_ONCE, ClipSpec, FailKind, HTTPFailure, Poll, State, UrlExpired
 from broll.generate.retry import RetryBudget, backoff_delay
 from broll.generate.spec import BatchSpec, Shot
@@ -139,9 +140,10 @@ def expected_duration(provider, spec: ClipSpec) -> float | None:
 class BatchRunner:
     def __init__(self, spec: BatchSpec, provider, client: httpx.Client | None, manifest: M.Manifest, *,
                  settings: RunSettings, checker: Checker | None, on_event: Event | None = None,
-                 sleep: Callable[[float], None] | None = None, rng: random.Random | None = None):
+                 sleep: Callable[[float], None] | None = None, rng: random.Random | None = None,
+                 repairer: Repairer | None = None):
         self.spec, self.provider, self.client, self.manifest = spec, provider, client, manifest
-        self.settings, self.checker = settings, checker
+        self.settings, self.checker, self.repairer = settings, checker, repairer
         self.on_event = on_event or (lambda *a, **k: None)
         self._halt = threading.Event()
         # the default sleep wakes at once on Ctrl-C
@@ -557,6 +559,8 @@ class BatchRunner:
         result = run_gate(self.checker, art.path)
         self.manifest.task_verdict(row.client_key, result.verdict)
         self.emit(job, "qc", verdict=result.verdict)
+        if result.verdict == "regenerate" and self.repairer is not None:
+            result, art = self._repair(job, row, art, result)
         if result.verdict == "regenerate":
             if row.attempt < self.spec.attempts and not self._stop.is_set():
                 rejected = keep_rejected(art.path, row.attempt)
@@ -577,6 +581,24 @@ class BatchRunner:
         self.manifest.update(job.key, state=state, qc_verdict=result.verdict, message=result.detail or None)
         self.emit(job, "done", row=self.manifest.get(job.key))
         return False
+
+    def _repair(self, job: Job, row: M.ClipRow, art: Artifact, failed: GateResult) -> tuple[GateResult, Artifact]:
+        """Repair before paying for a regeneration; the manifest records both verdicts."""
+        fixed, copy = try_repair(self.repairer, art.path)
+        if copy is None:
+            return failed, art
+        self.emit(job, "repair", verdict=fixed.verdict)
+        self.manifest.note_task(row.client_key, f"QC regenerate: {failed.detail}; repaired take: {fixed.verdict} "
+                                                f"({fixed.detail})"[:500])
+        if fixed.verdict == "regenerate":
+            copy.unlink(missing_ok=True)
+            return GateResult("regenerate", f"{failed.detail}; still regenerate after repair ({fixed.detail})"[:300]), art
+        original = keep_rejected(art.path, row.attempt)
+        os.replace(copy, art.path)
+        sha = file_sha256(art.path)
+        self.manifest.update(job.key, sha256=sha)
+        detail = f"repaired {fixed.detail} (QC said regenerate: {failed.detail}; original kept as .rejected/{original.name})"
+        return GateResult(fixed.verdict, detail[:500]), replace(art, sha256=sha, size=art.path.stat().st_size)
 
     # -- helpers ------------------------------------------------------------------------------------
     def _fail(self, job: Job, kind: FailKind, code: str | None, message: str | None) -> None:

@@ -13,6 +13,7 @@ from typing import Any, Callable
 VERDICTS = ("pass", "review", "regenerate")
 
 Checker = Callable[[Path], Any]
+Repairer = Callable[[Path], Any]    # path -> a RepairResult (verdict, output, repairs) from broll.repair
 
 
 @dataclass(frozen=True)
@@ -43,3 +44,24 @@ def run_gate(checker: Checker | None, path: Path) -> GateResult:
     findings = [f for f in getattr(report, "findings", None) or [] if getattr(f, "severity", "") != "note"]
     detail = "; ".join(f"{getattr(f, 'kind', '?')}: {getattr(f, 'message', '')}" for f in findings[:3])
     return GateResult(verdict, detail[:300])
+
+
+def default_repairer() -> Repairer | None:
+    """``broll.repair.repair_clip`` into ``.repaired/`` beside the take, or None when unavailable."""
+    try:
+        from broll.repair import repair_clip
+    except ImportError:
+        return None
+    return lambda path: repair_clip(path, Path(path).parent / ".repaired")
+
+
+def try_repair(repairer: Repairer, path: Path) -> tuple[GateResult, Path | None]:
+    """Repair a take QC wants regenerated: (the repaired copy's gate result, its path or None)."""
+    try:
+        res = repairer(path)
+    except Exception as exc:  # a failed repair falls back to regenerating, as before
+        return GateResult("regenerate", f"repair failed: {exc}"[:300]), None
+    if not getattr(res, "repairs", None) or not getattr(res, "output", None):
+        return GateResult("regenerate", "nothing repairable"), None
+    what = ", ".join(f"{s.kind} {s.start}-{s.end}" for s in res.repairs)
+    return GateResult(str(res.verdict), what[:300]), Path(res.output)

@@ -12,7 +12,7 @@ import httpx
 
 from broll.generate import manifest as M
 from broll.generate.batch import BatchRunner, RunSettings, plan_jobs, row_summary
-from broll.generate.gate import Checker, default_checker
+from broll.generate.gate import Checker, default_checker, default_repairer
 from broll.generate.providers import build
 from broll.generate.spec import BatchSpec, load_spec
 
@@ -37,8 +37,11 @@ def run_batch(spec: BatchSpec | str | os.PathLike, *, concurrency: int | None = 
     """Run (or resume) a batch. The QC gate is ``checker`` if given, else broll.qc (``qc=False``: off)."""
     spec = spec if isinstance(spec, BatchSpec) else load_spec(spec)
     warning = None
+    repairer = None
     if checker is None and qc:
         checker, warning = default_checker()
+        # repair first, regenerate only when the repaired take still fails (broll fix)
+        repairer = default_repairer() if checker is not None else None
     settings = RunSettings(
         concurrency=concurrency or spec.concurrency,
         poll_interval=poll_interval if poll_interval is not None else spec.poll.interval,
@@ -64,7 +67,7 @@ def run_batch(spec: BatchSpec | str | os.PathLike, *, concurrency: int | None = 
         for arm, provider in zip(arms, adapters):
             # arms run one after another against one manifest, so the budget cap covers them all
             runner = BatchRunner(arm, provider, client, manifest, settings=settings, checker=checker,
-                                 on_event=on_event)
+                                 on_event=on_event, repairer=repairer)
             if on_event is not None and hasattr(on_event, "budget"):
                 on_event.budget = runner.budget
             rows += runner.run(plan_jobs(arm, provider))

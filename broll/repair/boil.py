@@ -1,0 +1,137 @@
+"""Boil repair: a temporal average limited to the cells and frames that shimmer.
+
+Boil is texture that changes every frame where little moves, so averaging each pixel over a few
+frames (7 here, each warped onto the frame being repaired with optical flow so a slow drift or
+zoom does not smear) removes it, provided it is confined to the shimmering cells. Those are found again on a small copy: per cell of a 16x9 grid, the temporal high-pass
+|Y_t - (Y_t-1 + Y_t+1)/2| inside the QC span against the same cell in the context frames either
+side; cells at least twice as busy (and 1 code value above) are candidates. A candidate is kept
+only where the aligned average changes the boiling frames at least twice as much as it changes the
+clean frames around them (otherwise it would blur moving detail, e.g. a zoom into fine texture, as
+much as it removes shimmer); kept cells are feathered and only they are averaged.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from broll.repair.measure import small_luma
+
+GRID = (16, 9)
+RADIUS = 3
+
+
+def _cell_energy(lumas: list[np.ndarray]) -> np.ndarray:
+    import cv2
+
+    out = np.zeros((len(lumas), GRID[1], GRID[0]))
+    for t in range(1, len(lumas) - 1):
+        hp = np.abs(lumas[t].astype(np.float32) - 0.5 * (lumas[t - 1].astype(np.float32) + lumas[t + 1]))
+        out[t] = cv2.resize(hp, GRID, interpolation=cv2.INTER_AREA)
+    out[0], out[-1] = out[min(1, len(lumas) - 1)], out[max(0, len(lumas) - 2)]
+    return out
+
+
+def boil_mask(lumas: list[np.ndarray], start: int, end: int) -> np.ndarray:
+    """Cells (9x16 bool) that shimmer inside [start, end] compared with the frames around it."""
+    e = _cell_energy(lumas)
+    inside = e[start:end + 1].mean(axis=0)
+    outside_idx = [t for t in range(len(lumas)) if t < start or t > end]
+    if len(outside_idx) >= 3:
+        base = np.median(e[outside_idx], axis=0)
+    else:
+        base = np.full_like(inside, float(np.median(inside)))
+    return (inside >= 2.0 * base) & (inside >= base + 1.0)
+
+
+def _shimmer(lumas: list[np.ndarray], start: int, end: int, mask: np.ndarray) -> float:
+    if not mask.any():
+        return 0.0
+    e = _cell_energy(lumas)
+    return float(e[start:end + 1][:, mask].mean())
+
+
+class _Aligner:
+    """Warps frame k onto frame t inside a box, with DIS flow on blurred small luma (the shimmer,
+    being blobby noise, would otherwise steer the flow); slow drift or zoom then does not smear."""
+
+    def __init__(self, frames: list[np.ndarray], box: tuple[int, int, int, int]):
+        import cv2
+
+        self.cv2, self.frames, self.box = cv2, frames, box
+        h, w = frames[0].shape[:2]
+        self.scale = min(1.0, 320 / max(h, w))
+        self.small = [cv2.GaussianBlur(small_luma(f), (0, 0), 1.5) for f in frames]
+        self.dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+        x0, y0, x1, y1 = box
+        gx, gy = np.meshgrid(np.arange(x0, x1, dtype=np.float32), np.arange(y0, y1, dtype=np.float32))
+        self.grid = np.dstack([gx, gy])
+
+    def warp(self, k: int, t: int) -> np.ndarray:
+        cv2 = self.cv2
+        x0, y0, x1, y1 = self.box
+        h, w = self.frames[0].shape[:2]
+        f = self.dis.calc(self.small[t], self.small[k], None)          # where each pixel of t is in k
+        f = cv2.resize(f, (w, h), interpolation=cv2.INTER_LINEAR)[y0:y1, x0:x1] * (w / self.small[t].shape[1])
+        return cv2.remap(self.frames[k], self.grid + f, None, cv2.INTER_LINEAR,
+                         borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
+
+
+def _average(frames: list[np.ndarray], flow: "_Aligner", t: int, box) -> np.ndarray:
+    x0, y0, x1, y1 = box
+    lo, hi = max(0, t - RADIUS), min(len(frames) - 1, t + RADIUS)
+    acc = frames[t][y0:y1, x0:x1].astype(np.float32)
+    for k in range(lo, hi + 1):
+        if k != t:
+            acc += flow.warp(k, t)
+    return acc / (hi - lo + 1)
+
+
+def _worth_it(frames: list[np.ndarray], cells: np.ndarray, start: int, end: int) -> np.ndarray:
+    """Cells where the aligned average changes the boiling frames at least twice as much as it changes
+    the clean frames around them: elsewhere it would blur moving detail as much as it removes shimmer."""
+    import cv2
+
+    small = [cv2.resize(f, (GRID[0] * 20, GRID[1] * 20), interpolation=cv2.INTER_AREA) for f in frames]
+    box = (0, 0, GRID[0] * 20, GRID[1] * 20)
+    flow = _Aligner(small, box)
+    ctx = [t for t in range(max(0, start - 4), start)] + [t for t in range(end + 1, min(len(frames), end + 5))]
+    inside = list(range(start, end + 1, max(1, (end - start + 1) // 8)))
+    if not ctx:
+        return cells
+
+    def change(ts):
+        acc = np.zeros((GRID[1], GRID[0]))
+        for t in ts:
+            d = np.abs(_average(small, flow, t, box) - small[t].astype(np.float32)).mean(axis=2)
+            acc += cv2.resize(d, GRID, interpolation=cv2.INTER_AREA)
+        return acc / len(ts)
+
+    return cells & (change(inside) >= 2.0 * change(ctx) + 0.5)
+
+
+def repair_boil(frames: list[np.ndarray], start: int, end: int) -> tuple[list[np.ndarray], float, float, float]:
+    """Returns new window frames, the masked share of the picture, and shimmer before/after."""
+    import cv2
+
+    lumas = [small_luma(f) for f in frames]
+    found = boil_mask(lumas, start, end)
+    cells = _worth_it(frames, found, start, end) if found.any() else found
+    if not cells.any():
+        return frames, 0.0, 0.0, 0.0
+    before = _shimmer(lumas, start, end, cells)
+    h, w = frames[0].shape[:2]
+    soft = cv2.resize(cells.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
+    soft = cv2.GaussianBlur(soft, (0, 0), max(1.0, w / GRID[0] / 4))
+    ys, xs = np.nonzero(soft > 0.01)
+    box = (xs.min(), ys.min(), xs.max() + 1, ys.max() + 1)
+    x0, y0, x1, y1 = box
+    m = soft[y0:y1, x0:x1, None]
+    flow = _Aligner(frames, box)
+    out = list(frames)
+    for t in range(start, end + 1):
+        f = frames[t].copy()
+        cur = f[y0:y1, x0:x1].astype(np.float32)
+        f[y0:y1, x0:x1] = np.clip(cur + m * (_average(frames, flow, t, box) - cur) + 0.5, 0, 255).astype(np.uint8)
+        out[t] = f
+    after = _shimmer([small_luma(f) for f in out], start, end, cells)
+    return out, float(cells.mean()), before, after

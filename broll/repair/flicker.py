@@ -1,0 +1,162 @@
+"""Flicker repair: per-frame, per-region gain and offset toward a temporally smoothed reference.
+
+Each region's mean and spread (per colour channel, measured on a small copy) are tracked over
+the flagged span plus context; a Gaussian low-pass of those tracks (sigma 0.2 s: a 2 Hz flicker
+is cut to 4%) is what the region should have looked like. The gain matches the spread, the offset
+the mean; both are interpolated smoothly over the picture and applied to the full-size frame.
+Outside the QC span the correction fades to nothing over a few frames so no step is visible.
+
+FFmpeg's ``deflicker`` (a moving-average gain over the whole frame) is the other candidate: it
+runs on the small copy and its per-frame gain is applied to the full-size frames. Whichever
+leaves the lower :func:`~broll.repair.measure.flicker_index` is used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from broll.repair.measure import flicker_index, gaussian_smooth, small_luma
+
+SMOOTH_SECONDS = 0.2
+TAPER_FRAMES = 6
+GAIN_RANGE = (0.75, 1.33)
+MODE = "blend"
+STROBE_GAIN_RANGE = (0.2, 5.0)
+
+
+@dataclass
+class Correction:
+    method: str
+    gain: np.ndarray      # frames x gy x gx x 3
+    offset: np.ndarray    # frames x gy x gx x 3
+
+
+def _small(frames: list[np.ndarray]) -> list[np.ndarray]:
+    import cv2
+
+    h, w = frames[0].shape[:2]
+    s = min(1.0, 320 / max(h, w))
+    size = (max(8, int(round(w * s))), max(8, int(round(h * s))))
+    return [cv2.resize(f, size, interpolation=cv2.INTER_AREA) if s < 1 else f for f in frames]
+
+
+def _weights(n: int, start: int, end: int) -> np.ndarray:
+    t = np.arange(n)
+    before = np.clip(1 - (start - t) / (TAPER_FRAMES + 1), 0, 1)
+    after = np.clip(1 - (t - end) / (TAPER_FRAMES + 1), 0, 1)
+    return np.where(t < start, before, np.where(t > end, after, 1.0))
+
+
+def _bridge_correction(m: np.ndarray, s: np.ndarray, start: int, end: int, grid: tuple[int, int]) -> Correction:
+    """A strobe: every frame of the span is an affine change of the picture (mixed with a bright or
+    coloured field), and half of them are changed, so a moving average is contaminated. The reference
+    bridges the clean frames either side instead (their stats, interpolated linearly across the span)
+    and the gain is the full spread ratio: the picture's contrast comes back, not just its level."""
+    n = m.shape[0]
+    k = 3
+    pre = [t for t in range(max(0, start - k), start)]
+    post = [t for t in range(end + 1, min(n, end + 1 + k))]
+    if not pre and not post:
+        return Correction("none", np.ones_like(m), np.zeros_like(m))
+    a_m, a_s = (m[pre].mean(axis=0), s[pre].mean(axis=0)) if pre else (m[post].mean(axis=0), s[post].mean(axis=0))
+    b_m, b_s = (m[post].mean(axis=0), s[post].mean(axis=0)) if post else (a_m, a_s)
+    u = np.clip((np.arange(n) - (start - 0.5)) / max(1.0, end - start + 1.0), 0, 1)[:, None, None, None]
+    ref_m, ref_s = (1 - u) * a_m + u * b_m, (1 - u) * a_s + u * b_s
+    gain = np.clip(ref_s / np.maximum(s, 1.0), *STROBE_GAIN_RANGE)
+    offset = ref_m - gain * m
+    inside = ((np.arange(n) >= start) & (np.arange(n) <= end)).astype(np.float64)[:, None, None, None]
+    return Correction(f"bridge gain+offset {grid[0]}x{grid[1]}", 1 + inside * (gain - 1), inside * offset)
+
+
+def region_correction(small: list[np.ndarray], start: int, end: int, fps: float,
+                      grid: tuple[int, int], bridge: bool = False) -> Correction:
+    import cv2
+
+    gx, gy = grid
+    stats_m, stats_s = [], []
+    for f in small:
+        x = f.astype(np.float32)
+        m = cv2.resize(x, grid, interpolation=cv2.INTER_AREA)
+        m2 = cv2.resize(x * x, grid, interpolation=cv2.INTER_AREA)
+        stats_m.append(m)
+        stats_s.append(np.sqrt(np.maximum(m2 - m * m, 1.0)))
+    m = np.stack(stats_m).astype(np.float64).reshape(len(small), gy, gx, 3)
+    s = np.stack(stats_s).astype(np.float64).reshape(len(small), gy, gx, 3)
+    if bridge:
+        return _bridge_correction(m, s, start, end, grid)
+    sigma = max(1.0, SMOOTH_SECONDS * fps)
+    ref_m, ref_s = gaussian_smooth(m, sigma), gaussian_smooth(s, sigma)
+    gain = np.clip(ref_s / np.maximum(s, 1.0), *GAIN_RANGE)
+    # trust the spread only as far as the mean agrees (a gain flicker moves both alike): blend
+    # the spread-matched gain with the mean-matched one, so motion that changes texture is not "corrected"
+    gain_mean = np.clip(ref_m / np.maximum(m, 4.0), *GAIN_RANGE)
+    gain = 0.5 * gain + 0.5 * gain_mean if MODE == "blend" else gain_mean
+    offset = ref_m - gain * m
+    w = _weights(len(small), start, end)[:, None, None, None]
+    return Correction(f"region-gain {gx}x{gy}", 1 + w * (gain - 1), w * offset)
+
+
+def deflicker_correction(small: list[np.ndarray], start: int, end: int, fps: float) -> Correction:
+    """FFmpeg ``deflicker`` on the small frames; its per-frame gain, as a whole-frame correction."""
+    from broll.media.reencode import filter_frames
+
+    size = max(3, min(129, int(round(fps * 0.5)) | 1))
+    out = filter_frames(small, f"deflicker=size={size}:mode=am", fps)
+    g = np.array([float(o.astype(np.float32).mean()) / max(1.0, float(i.astype(np.float32).mean()))
+                  for i, o in zip(small, out)])
+    w = _weights(len(small), start, end)
+    g = 1 + w * (g - 1)
+    gain = np.repeat(g[:, None, None, None], 3, axis=3)
+    return Correction(f"ffmpeg deflicker size={size}", gain, np.zeros_like(gain))
+
+
+def apply(frame: np.ndarray, gain: np.ndarray, offset: np.ndarray) -> np.ndarray:
+    """Apply one frame's region gain/offset, interpolated smoothly over the full-size picture."""
+    import cv2
+
+    h, w = frame.shape[:2]
+    if gain.shape[0] == 1 and gain.shape[1] == 1:
+        g = gain.reshape(1, 1, 3).astype(np.float32)
+        o = offset.reshape(1, 1, 3).astype(np.float32)
+        if np.allclose(g, 1, atol=1e-4) and np.allclose(o, 0, atol=0.05):
+            return frame
+    else:
+        g = cv2.resize(gain.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
+        o = cv2.resize(offset.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
+    out = frame.astype(np.float32)
+    out *= g
+    out += o + 0.5
+    return np.clip(out, 0, 255).astype(np.uint8)
+
+
+def _measure(small: list[np.ndarray], corr: Correction | None, start: int, end: int, fps: float,
+             grid: tuple[int, int]) -> float:
+    frames = small if corr is None else [apply(f, corr.gain[i], corr.offset[i]) for i, f in enumerate(small)]
+    return flicker_index([small_luma(f) for f in frames], start, end, max(1.0, SMOOTH_SECONDS * fps), grid)
+
+
+def repair_flicker(frames: list[np.ndarray], start: int, end: int, fps: float, scope: str = "global",
+                   use_ffmpeg: bool = True, strobe: bool = False) -> tuple[list[np.ndarray], str, float, float]:
+    """Repair frames[start..end] (window indices; context around them is read, tapered into).
+
+    Returns the new window frames, the method used, and the flicker index before and after.
+    """
+    small = _small(frames)
+    grid = (4, 4) if scope == "regional" else (1, 1)
+    before = _measure(small, None, start, end, fps, grid)
+    if strobe:
+        # a strobe over part of the picture is local: regional bridges, measured on the whole frame
+        candidates = [region_correction(small, start, end, fps, g, bridge=True) for g in ((1, 1), (4, 4))]
+    else:
+        candidates = [region_correction(small, start, end, fps, grid)]
+    if scope == "global" and use_ffmpeg:
+        candidates.append(deflicker_correction(small, start, end, fps))
+    scored = [(_measure(small, c, start, end, fps, grid), i, c) for i, c in enumerate(candidates)]
+    after, _, best = min(scored, key=lambda x: (x[0], x[1]))
+    if after >= before:
+        return frames, "none (no candidate reduced the flicker)", before, before
+    touched = np.any(np.abs(best.gain - 1) > 1e-6, axis=(1, 2, 3)) | np.any(np.abs(best.offset) > 1e-6, axis=(1, 2, 3))
+    out = [apply(f, best.gain[i], best.offset[i]) if touched[i] else f for i, f in enumerate(frames)]
+    return out, best.method, before, after

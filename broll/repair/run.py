@@ -1,0 +1,307 @@
+"""Run a repair plan over one clip: decode once, rewrite only the planned ranges, re-encode, re-check.
+
+Frames stream from the decoder to the encoder; only the windows the plan needs (a repair's range
+plus its context) are held in memory, so a long clip with one glitch costs one window of frames.
+Untouched frames are re-encoded at high quality (x264 CRF 10, preset medium): stream-copying the GOPs around a
+repair would keep them bit-exact, but generated clips usually carry one keyframe, so every frame
+after a repair would have to be re-encoded anyway.
+The repaired copy is QC-checked before it is renamed into place.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from broll.errors import MediaError
+from broll.repair.plan import Limits, Refusal, Step, parse_only, plan_repairs, segments, shake_step
+
+
+@dataclass
+class RepairResult:
+    """What ``broll fix`` did to one clip."""
+
+    path: str
+    output: str | None
+    verdict_before: str
+    verdict: str                      # after repair (or unchanged when nothing was repaired)
+    repairs: list[Step] = field(default_factory=list)
+    refused: list[Refusal] = field(default_factory=list)
+    findings: list = field(default_factory=list)      # the re-check's findings
+    seconds: float = 0.0
+    note: str = ""
+
+    @property
+    def still_regenerate(self) -> bool:
+        return self.verdict == "regenerate"
+
+    def to_dict(self) -> dict:
+        return {"path": self.path, "output": self.output, "verdict_before": self.verdict_before,
+                "verdict": self.verdict, "repairs": [s.to_dict() for s in self.repairs],
+                "not_repaired": [r.to_dict() for r in self.refused],
+                "findings": [f.to_dict() for f in self.findings], "seconds": round(self.seconds, 3),
+                "note": self.note}
+
+
+@dataclass
+class Thumbs:
+    """Small before/after frames of each repair for the contact sheet."""
+
+    before: dict[int, np.ndarray] = field(default_factory=dict)
+    after: dict[int, np.ndarray] = field(default_factory=dict)
+
+
+def _thumb(img: np.ndarray, width: int = 240) -> np.ndarray:
+    import cv2
+
+    h, w = img.shape[:2]
+    return cv2.resize(img, (width, max(2, int(round(h * width / w)))), interpolation=cv2.INTER_AREA)
+
+
+def _apply_step(step: Step, win: list[np.ndarray], base: int, fps: float) -> list[np.ndarray]:
+    """Run one step over the window (frames ``base`` .. ``base + len(win) - 1``); fills ``step.measure``."""
+    from broll.repair import measure as ms
+
+    s, e = step.start - base, step.end - base
+    if step.kind in ("glitch", "black", "freeze"):
+        from broll.repair.interpolate import in_betweens
+
+        lumas = [ms.small_luma(f) for f in win]
+        if step.kind == "freeze":
+            before = ms.repeated_frames(lumas, s, e)
+        else:
+            before = ms.peak_jump(lumas, s, e)
+        new = in_betweens(win[s - 1], win[e + 1], e - s + 1)
+        win = win[:s] + new + win[e + 1:]
+        lumas = lumas[:s] + [ms.small_luma(f) for f in new] + lumas[e + 1:]
+        if step.kind == "freeze":
+            step.measure = {"name": "repeated_frames", "before": before, "after": ms.repeated_frames(lumas, s, e),
+                            "unit": "frames"}
+        else:
+            step.measure = {"name": "peak_jump", "before": round(before, 2), "after": round(ms.peak_jump(lumas, s, e), 2),
+                            "unit": "mean |dY|"}
+        return win
+    if step.kind in ("flicker", "flash"):
+        from broll.repair.flicker import repair_flicker
+
+        out, method, before, after = repair_flicker(win, s, e, fps, step.scope or "global",
+                                                    use_ffmpeg=step.kind == "flicker", strobe=step.kind == "flash")
+        step.method = method
+        step.measure = {"name": "flicker_index", "before": round(before, 3), "after": round(after, 3), "unit": "%"}
+        return out
+    if step.kind == "boil":
+        from broll.repair.boil import repair_boil
+
+        out, area, before, after = repair_boil(win, s, e)
+        step.method = f"temporal-denoise {2 * 3 + 1} frames over {area:.0%} of the picture" if area else \
+            "none (no shimmering cells found)"
+        step.measure = {"name": "shimmer", "before": round(before, 3), "after": round(after, 3), "unit": "mean |dY|"}
+        return out
+    raise ValueError(step.kind)
+
+
+def _planar_ok(info) -> bool:
+    """Frames can stay planar YUV 4:2:0 end to end (no RGB round trip for untouched frames)."""
+    return (info.rotation == 0 and info.width % 2 == 0 and info.height % 2 == 0
+            and info.pix_fmt == "yuv420p" and info.bit_depth == 8)
+
+
+def rewrite(src: str | os.PathLike, dst: str | os.PathLike, steps: list[Step], info, *,
+            thumbs: Thumbs | None = None, on_frame: Callable[[int], None] | None = None) -> int:
+    """Decode ``src``, apply ``steps`` (window by window), encode to ``dst``; returns frames written.
+
+    8-bit 4:2:0 clips stay planar YUV from decoder to encoder: only frames a repair changes are
+    converted to BGR and back (a BGR round trip of every frame would cost ~1.5 dB in chroma alone).
+    """
+    from broll.media.frames import iter_frames
+    from broll.media.reencode import FrameSink
+
+    fps = float(info.fps or 25)
+    n = info.frame_count
+    wins = segments(steps, n)
+    planar = _planar_ok(info)
+    codec = _Planar(info) if planar else _Packed()
+    wanted: set[int] = set()
+    if thumbs is not None:
+        for st in steps:
+            lo, hi = max(0, st.start - 1), min(n - 1, st.end + 1)
+            if st.kind == "flicker" and hi - lo + 1 > 8:
+                # consecutive frames: an oscillation sampled sparsely would alias
+                lo = max(lo, (st.start + st.end) // 2 - 4)
+                hi = lo + 7
+            idx = np.linspace(lo, hi, min(8, hi - lo + 1)).round().astype(int)
+            wanted.update(int(i) for i in idx)
+    written = 0
+    with FrameSink(dst, (info.width, info.height), fps, audio_from=src, info=info,
+                   pix_fmt="yuv420p" if planar else "bgr24") as sink:
+        buf: list[np.ndarray] = []
+        wi = 0
+        for fr in iter_frames(src, fmt="yuv420p" if planar else "bgr24"):
+            i = written + len(buf)
+            img = fr.image
+            while wi < len(wins) and i > wins[wi][1]:
+                wi += 1
+            if wi < len(wins) and wins[wi][0] <= i <= wins[wi][1]:
+                buf.append(img)
+                if i == wins[wi][1]:
+                    written += _flush(sink, buf, wins[wi], steps, fps, thumbs, wanted, codec)
+                    buf = []
+                continue
+            sink.write(img)
+            written += 1
+            if on_frame:
+                on_frame(written)
+        if buf:   # the clip ended inside a window (frame count was an estimate)
+            lo = wins[wi][0]
+            written += _flush(sink, buf, (lo, lo + len(buf) - 1), steps, fps, thumbs, wanted, codec)
+        sink.close()
+    return written
+
+
+class _Planar:
+    def __init__(self, info):
+        import cv2
+        self.cv2 = cv2
+
+    def to_bgr(self, img: np.ndarray) -> np.ndarray:
+        return self.cv2.cvtColor(img, self.cv2.COLOR_YUV2BGR_I420)
+
+    def from_bgr(self, img: np.ndarray) -> np.ndarray:
+        return self.cv2.cvtColor(img, self.cv2.COLOR_BGR2YUV_I420)
+
+
+class _Packed:
+    def to_bgr(self, img: np.ndarray) -> np.ndarray:
+        return img
+
+    def from_bgr(self, img: np.ndarray) -> np.ndarray:
+        return img
+
+
+def _flush(sink, raw, win, steps, fps, thumbs, wanted, codec) -> int:
+    lo, hi = win
+    original = [codec.to_bgr(x) for x in raw]
+    buf = list(original)
+    for st in steps:
+        if st.kind == "shake" or st.start < lo or st.end > hi:
+            continue
+        if st.kind in ("glitch", "black", "freeze") and (st.start - lo < 1 or hi - st.end < 1):
+            continue
+        buf = _apply_step(st, buf, lo, fps)
+    for k, img in enumerate(buf):
+        if thumbs is not None and lo + k in wanted:
+            thumbs.before[lo + k] = _thumb(original[k])
+            thumbs.after[lo + k] = _thumb(img)
+        # frames no step changed go out exactly as decoded
+        sink.write(raw[k] if img is original[k] else codec.from_bgr(img))
+    return len(buf)
+
+
+def repair_clip(path: str | os.PathLike, out_dir: str | os.PathLike, *, profile="default",
+                only: str | tuple[str, ...] | None = None, cache_root: str | os.PathLike | None = None,
+                limits: Limits = Limits(), sheet_dir: str | os.PathLike | None = None,
+                report=None, on_frame: Callable[[int], None] | None = None) -> RepairResult:
+    """QC ``path`` (or use ``report``), repair what can be repaired, re-check, write ``out_dir/<name>``.
+
+    A clip that needs nothing (pass or review with nothing repairable) is copied unchanged; a
+    clip still ``regenerate`` with nothing repairable is not written (``output`` is None).
+    """
+    from broll.atomic import atomic_path
+    from broll.media.probe import probe
+    from broll.qc import check, load_profile
+
+    t0 = time.perf_counter()
+    src = Path(path)
+    if not src.is_file():
+        raise MediaError(f"{src}: file not found", "check the path")
+    kinds = parse_only(only) if not isinstance(only, tuple) else only
+    prof = load_profile(profile)
+    info = probe(src)
+    if info.kind != "video":
+        raise MediaError(f"{src}: not a video clip ({info.kind})", "broll fix takes video files")
+    dst = Path(out_dir) / src.name
+    if dst.resolve() == src.resolve():
+        raise MediaError(f"{src}: the output would overwrite the input", "choose another -o folder")
+    if report is None:
+        report = check(src, prof, cache_root)
+    steps, refused = plan_repairs(report.findings, info.frame_count, float(info.fps or 25), only=kinds, limits=limits)
+    steps, refused = _fits_in_memory(steps, refused, info)
+    jitter_note = ""
+    if "shake" in kinds:
+        from broll.repair.shake import jitter
+
+        before_jitter = jitter(src)
+        if before_jitter >= limits_jitter():
+            st = shake_step(info.frame_count)
+            st.measure = {"name": "jitter", "before": round(before_jitter, 3), "unit": "px at 320 px"}
+            steps.append(st)
+        else:
+            jitter_note = f"shake: jitter {before_jitter:.2f} px is below {limits_jitter()} px, not stabilised"
+    result = RepairResult(str(src), None, report.verdict, report.verdict, steps, refused,
+                          list(report.findings), note=jitter_note)
+    if not steps:
+        if report.verdict != "regenerate":
+            with atomic_path(dst) as tmp:
+                shutil.copyfile(src, tmp)
+            result.output = str(dst)
+        result.seconds = time.perf_counter() - t0
+        return result
+    thumbs = Thumbs() if sheet_dir else None
+    with atomic_path(dst) as tmp:
+        frame_steps = [s for s in steps if s.kind != "shake"]
+        shake = [s for s in steps if s.kind == "shake"]
+        if frame_steps:
+            rewrite(src, tmp, frame_steps, info, thumbs=thumbs, on_frame=on_frame)
+        if shake:
+            from broll.media.reencode import stabilise
+            from broll.repair.shake import jitter
+
+            base = tmp if frame_steps else src
+            stab = tmp.with_name(tmp.stem + ".stab" + tmp.suffix)
+            try:
+                stabilise(base, stab, info=info, smoothing=max(5, int(round(float(info.fps or 25) * 0.66))))
+                os.replace(stab, tmp)
+            finally:
+                stab.unlink(missing_ok=True)
+            shake[0].measure["after"] = round(jitter(tmp), 3)
+        after = check(tmp, prof, cache_root)
+    result.verdict = after.verdict
+    result.findings = list(after.findings)
+    result.output = str(dst)
+    if sheet_dir and thumbs is not None:
+        from broll.repair.sheet import write_sheet
+
+        sheet = write_sheet(result, thumbs, Path(sheet_dir) / f"{src.stem}.fix.png")
+        result.note = (result.note + "; " if result.note else "") + f"sheet: {sheet}"
+    result.seconds = time.perf_counter() - t0
+    return result
+
+
+MAX_WINDOW_BYTES = 2_000_000_000
+
+
+def _fits_in_memory(steps: list[Step], refused: list[Refusal], info) -> tuple[list[Step], list[Refusal]]:
+    """A repair holds its window of frames (decoded + BGR copies) in memory: refuse one that would not fit."""
+    per_frame = info.width * info.height * 3 * 2.5
+    keep = []
+    for st in steps:
+        a, b = st.window
+        frames = min(b, info.frame_count - 1) - max(0, a) + 1
+        if st.kind != "shake" and frames * per_frame > MAX_WINDOW_BYTES:
+            refused.append(Refusal(st.kind, st.start, st.end, f"{frames} frames of {info.width}x{info.height} "
+                                                              "are too many to hold for one repair; regenerate"))
+        else:
+            keep.append(st)
+    return keep, refused
+
+
+def limits_jitter() -> float:
+    from broll.repair.shake import MIN_JITTER
+
+    return MIN_JITTER
