@@ -70,6 +70,9 @@ class RayExecutor:
         self.address = address or os.environ.get("RAY_ADDRESS") or None
         self.workers = workers or cores()
         self.max_retries = max_retries
+        if not self.address:
+            # Ray reads this when it is imported: set it before anything imports ray
+            os.environ.setdefault(LOOPBACK_ENV, "0")
 
     def _connect(self, ray) -> bool:
         """Join or start Ray; True when this call did (so :meth:`run` must disconnect or stop it)."""
@@ -82,8 +85,8 @@ class RayExecutor:
                 ray.init(address=self.address, **{k: v for k, v in quiet.items() if k != "include_dashboard"})
             else:
                 # a private instance on loopback: nothing outside this machine needs to reach it
-                os.environ.setdefault(LOOPBACK_ENV, "0")
-                ray.init(address="local", num_cpus=self.workers, object_store_memory=100 * 1024 * 1024, **quiet)
+                ray.init(address="local", num_cpus=self.workers, object_store_memory=100 * 1024 * 1024,
+                         _node_ip_address="127.0.0.1", **quiet)
         except ConnectionError as exc:
             raise InputError(f"cannot reach the Ray cluster at {self.address} ({exc})",
                              "check RAY_ADDRESS and that `ray status` works on this machine") from None

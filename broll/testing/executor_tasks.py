@@ -45,4 +45,7 @@ def die(task, report) -> None:
 
 
 def worker_pid(task, report) -> int:
+    """The worker's process id, after ``params["nap"]`` seconds (so tasks overlap and spread)."""
+    import time
+    time.sleep(task.param("nap", 0.0))
     return os.getpid()
