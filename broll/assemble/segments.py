@@ -124,7 +124,7 @@ def plan_segments(timeline: Timeline, target_frames: int, *, min_frames: int | N
     cuts = hard_cuts(timeline)
     bounds = [0]
     cursor = 0
-    while total - cursor > target_frames + min_frames // 2:
+    while total - cursor >= target_frames + min_frames:
         lo, hi = cursor + min_frames, total - min_frames
         if lo > hi:
             break
