@@ -71,8 +71,8 @@ def check_command(ctx: click.Context, clips: tuple[str, ...], profile: str, as_j
     regenerated, so scripts and CI can gate on it.
     """
     from broll.executors import TaskFailed
-    from broll.executors.jobs import check_tasks
-    from broll.qc import QCReport, load_profile
+    from broll.executors.jobs import CheckRun
+    from broll.qc import load_profile
 
     prof = load_profile(profile)  # a bad profile fails before any decoding
     pool = make_executor(executor)
@@ -81,21 +81,14 @@ def check_command(ctx: click.Context, clips: tuple[str, ...], profile: str, as_j
     docs: list[dict] = []
     error_code = 0
     any_regenerate = False
-    tasks, failed = [], {}
-    for clip in clips:   # a missing file is reported in its place; the others still run
-        try:
-            tasks.extend(check_tasks([clip], prof, root, sheet_dir))
-        except BrollError as exc:
-            failed[clip] = exc
+    run = CheckRun(clips, prof, root, sheet_dir)   # cached clips need no task; a missing one is an error in place
     label = f"checking {Path(clips[0]).name}" if len(clips) == 1 else f"checking {len(clips)} clips"
     show = not as_json and sys.stderr.isatty()
-    with progress_bar(label, len(tasks), enabled=show) as update:
-        outcomes = iter(pool.run(tasks, on_progress=(lambda done, total: update(done)) if show else None))
-    for clip in clips:
+    with progress_bar(label, len(run.tasks), enabled=show) as update:
+        pool.run(run.tasks, on_progress=(lambda done, total: update(done)) if show else None, on_done=run.adopt)
+    for i, clip in enumerate(clips):
         try:
-            if clip in failed:
-                raise failed[clip]
-            value = next(outcomes).unwrap()
+            report, sheet = run.result(i)
         except (BrollError, TaskFailed) as exc:
             error_code = error_code or exc.exit_code
             docs.append({"path": clip, "verdict": "error", "error": exc.message, "findings": []})
@@ -104,8 +97,6 @@ def check_command(ctx: click.Context, clips: tuple[str, ...], profile: str, as_j
                 if exc.hint:
                     click.echo(f"  hint: {exc.hint}", err=True)
             continue
-        report = QCReport.from_dict(dict(value["report"], path=clip), cached=value["cached"])
-        sheet = value["sheet"]
         doc = report.to_dict()
         if sheet is not None:
             doc["sheet"] = sheet

@@ -65,11 +65,9 @@ def grade_command(clips, reference, strength, method, out_dir, lut_only, report,
     ref = load_reference(reference)
     pool = make_executor(executor)
     import tempfile
-    # --no-cache fits afresh into a scratch project that disappears afterwards; on Ray it sits in
-    # the output folder, which every node can reach, rather than in this machine's /tmp
-    if executor == "ray":
-        out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".broll-grade-", dir=out if executor == "ray" else None) as scratch:
+    # --no-cache fits afresh into a scratch project that disappears afterwards (only this process
+    # writes to it: workers return their LUTs)
+    with tempfile.TemporaryDirectory(prefix="broll-grade-") as scratch:
         cache_root = Path(scratch) if no_cache else Path.cwd()
         results, written, report_data = _grade_all(clips, ref, method, strength, out, lut_only, report, as_json,
                                                    cache_root, apply, pool, reference)
@@ -82,20 +80,17 @@ def _grade_all(clips, ref, method, strength, out: Path, lut_only: bool, report: 
     import sys
 
     from broll.executors import get_executor
-    from broll.executors.jobs import grade_tasks
-    from broll.grading import GradeResult
+    from broll.executors.jobs import GradeRun
 
     pool = pool or get_executor("local")
-    tasks = grade_tasks(clips, reference or ref.path, method=method, strength=strength, cache_root=cache_root,
-                        out_dir=out, lut_only=lut_only, apply=apply)
+    run = GradeRun(clips, reference or ref.path, method=method, strength=strength, cache_root=cache_root,
+                   out_dir=out, lut_only=lut_only, apply=apply)
     show = not as_json and sys.stderr.isatty()
-    with progress_bar("grading", len(tasks), enabled=show) as update:
-        outcomes = pool.run(tasks, on_progress=(lambda done, total: update(done)) if show else None)
+    with progress_bar("grading", max(1, len(run.tasks)), enabled=show) as update:
+        pool.run(run.tasks, on_progress=(lambda done, total: update(done)) if show else None, on_done=run.adopt)
     results, written = [], []
-    for clip, outcome in zip(clips, outcomes):
-        value = outcome.unwrap()          # the first failure stops the command, as before
-        result = GradeResult.from_dict(value["result"])
-        result.clip, result.reference = str(clip), str(reference or ref.path)
+    for i, clip in enumerate(clips):
+        result = run.result(i)            # the first failure stops the command, as before
         results.append(result)
         if lut_only:
             for src, dst in _lut_names(result, out):
