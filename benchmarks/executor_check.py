@@ -59,7 +59,7 @@ def make_clips(folder: Path, footage: Path | None, count: int) -> tuple[int, int
                         str(out)], what=f"trimming {src.name}")
             real += 1
     kinds = [("testsrc2", ()), ("mandelbrot", ()), ("testsrc2", ("eq=brightness='0.6*lt(mod(n,4),2)'",)),
-             ("mandelbrot", ("freezeframes=first=20:last=40:replace=19",))]
+             ("mandelbrot", ("loop=loop=20:size=1:start=20", "setpts=N/30/TB"))]
     lavfi = 0
     while real + lavfi < count:
         source, vf = kinds[lavfi % len(kinds)]
