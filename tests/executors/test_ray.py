@@ -147,3 +147,17 @@ def test_without_ray_address_broll_starts_and_stops_its_own_ray(qc_clips, ray_pr
     assert r.exit_code in (0, 1), r.output
     assert [c["path"] for c in json.loads(r.output)["clips"]] == [str(qc_clips[0]), str(qc_clips[2])]
     assert not wait_until_gone(ray_pids() - before), "broll left its private Ray running"
+
+
+def test_export_presets_on_ray_match_the_local_outputs(media, on_cluster, monkeypatch, tmp_path):
+    from broll.media.probe import probe
+    monkeypatch.chdir(tmp_path)
+    clip = media.clip("landscape.mp4", duration=1.0, size=(640, 360))
+    shapes = {}
+    for ex in ("local", "ray"):
+        r = _run("export", str(clip), "-p", "reels,square", "--draft", "--reframe", "center", "-o", ex,
+                 "--executor", ex, "--json")
+        assert r.exit_code == 0, r.output
+        outs = json.loads(r.output)["outputs"]
+        shapes[ex] = [(o["preset"], o["width"], o["height"], probe(o["path"]).frame_count) for o in outs]
+    assert shapes["ray"] == shapes["local"] and len(shapes["ray"]) == 2
