@@ -99,3 +99,26 @@ def test_ray_without_the_extra_says_how_to_install(monkeypatch):
     with pytest.raises(InputError) as exc:
         get_executor("ray")
     assert "broll[ray]" in exc.value.hint
+
+
+def test_cli_ray_without_the_extra_is_one_line(media, monkeypatch, capsys):
+    import sys
+
+    from broll.cli import run
+    monkeypatch.setitem(sys.modules, "ray", None)
+    clip = media.clip("plain.mp4", duration=0.3, audio=None)
+    with pytest.raises(SystemExit) as exc:
+        run(["check", str(clip), "--executor", "ray"])
+    err = capsys.readouterr().err
+    assert exc.value.code == ExitCode.INPUT
+    assert err.splitlines()[0] == "Error: --executor ray needs Ray, which is not installed"
+    assert "pip install 'broll[ray]'" in err and "Traceback" not in err
+
+
+def test_broll_executor_variable_is_validated(media, monkeypatch):
+    from click.testing import CliRunner
+
+    from broll.cli import main
+    monkeypatch.setenv("BROLL_EXECUTOR", "slurm")
+    result = CliRunner().invoke(main, ["check", str(media.clip("plain.mp4", duration=0.3, audio=None))])
+    assert result.exit_code == 2 and "slurm" in result.output
