@@ -17,6 +17,7 @@ the one progress bar.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from typing import Callable, Optional, Sequence
@@ -46,6 +47,28 @@ def _run_on_ray(task: Task, index: int, sink) -> Outcome:
     if sink is not None:
         report = Throttle(lambda fraction: sink.report.remote(index, fraction), interval=0.5)
     return execute(task, index, report)
+
+
+@contextlib.contextmanager
+def _stdin_detached():
+    """Give the Ray processes started inside this block /dev/null as stdin, not the terminal.
+
+    Ray's daemons and workers inherit the driver's stdin; on a terminal they sit in a background
+    process group, and the first terminal access stops them (SIGTTIN/SIGTTOU), hanging the run.
+    """
+    try:
+        saved = os.dup(0)
+    except OSError:            # no stdin at all: nothing to protect
+        yield
+        return
+    null = os.open(os.devnull, os.O_RDONLY)
+    try:
+        os.dup2(null, 0)
+        yield
+    finally:
+        os.dup2(saved, 0)
+        os.close(saved)
+        os.close(null)
 
 
 class _ProgressSink:
@@ -85,8 +108,9 @@ class RayExecutor:
                 ray.init(address=self.address, **{k: v for k, v in quiet.items() if k != "include_dashboard"})
             else:
                 # a private instance on loopback: nothing outside this machine needs to reach it
-                ray.init(address="local", num_cpus=self.workers, object_store_memory=100 * 1024 * 1024,
-                         _node_ip_address="127.0.0.1", **quiet)
+                with _stdin_detached():
+                    ray.init(address="local", num_cpus=self.workers, object_store_memory=100 * 1024 * 1024,
+                             _node_ip_address="127.0.0.1", **quiet)
         except ConnectionError as exc:
             raise InputError(f"cannot reach the Ray cluster at {self.address} ({exc})",
                              "check RAY_ADDRESS and that `ray status` works on this machine") from None

@@ -122,3 +122,17 @@ def test_broll_executor_variable_is_validated(media, monkeypatch):
     monkeypatch.setenv("BROLL_EXECUTOR", "slurm")
     result = CliRunner().invoke(main, ["check", str(media.clip("plain.mp4", duration=0.3, audio=None))])
     assert result.exit_code == 2 and "slurm" in result.output
+
+
+def test_private_ray_gets_dev_null_as_stdin_not_the_terminal(tmp_path):
+    """Ray's daemons inherit stdin; on a terminal they were stopped by SIGTTIN and the run hung."""
+    import os
+
+    from broll.executors.ray_cluster import _stdin_detached
+    before = os.fstat(0)
+    with _stdin_detached():
+        inside = os.fstat(0)
+        null = os.stat(os.devnull)
+        assert (inside.st_dev, inside.st_ino) == (null.st_dev, null.st_ino)
+    after = os.fstat(0)
+    assert (after.st_dev, after.st_ino) == (before.st_dev, before.st_ino)
