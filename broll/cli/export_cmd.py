@@ -69,8 +69,10 @@ def export_command(video, presets, out_dir, reframe, strategy, trim_to_limit, us
             results = run_export(source, targets, strategy=strategy, on_progress=update)
         else:
             from broll.executors.jobs import export_tasks
+            import sys
+            show = not as_json and sys.stderr.isatty()
             outcomes = pool.run(export_tasks(source, targets),
-                                on_progress=lambda done, n: update(done * source.duration))
+                                on_progress=(lambda done, n: update(done * source.duration)) if show else None)
             results = [r for o in outcomes for r in o.unwrap()]
     if as_json:
         emit_json({"input": str(source.path), "strategy": strategy, "outputs": results, "warnings": warnings})

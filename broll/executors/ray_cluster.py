@@ -133,8 +133,11 @@ class RayExecutor:
             while pending:
                 ready, pending = ray.wait(pending, num_returns=len(pending), timeout=POLL_SECONDS)
                 if sink is not None and pending:
-                    for i, fraction in ray.get(sink.snapshot.remote()).items():
-                        tracker.update(i, fraction)
+                    try:
+                        for i, fraction in ray.get(sink.snapshot.remote(), timeout=10).items():
+                            tracker.update(i, fraction)
+                    except (ray.exceptions.RayError, TimeoutError):
+                        sink = None       # progress is a courtesy: a lost progress actor never fails the run
                 for ref in ready:
                     i = index_of[ref]
                     outcome = self._collect(ray, ref, i, tasks[i])
