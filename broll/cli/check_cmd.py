@@ -7,11 +7,13 @@ are still checked and reported.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
 from rich.markup import escape
 
+from broll.cli.executor_opt import executor_option, make_executor
 from broll.cli.output import console, emit_json, progress_bar
 from broll.errors import BrollError, ExitCode
 
@@ -62,42 +64,36 @@ def _print_report(out, report) -> None:
 @click.option("--project", type=click.Path(file_okay=False),
               help="Cache results in DIR/.broll/project.db (default: the current folder when it has .broll/).")
 @click.option("--no-cache", is_flag=True, help="Analyse again even when a cached result exists.")
+@executor_option
 @click.pass_context
 def check_command(ctx: click.Context, clips: tuple[str, ...], profile: str, as_json: bool,
-                  sheet_dir: str | None, dump_path: str | None, project: str | None, no_cache: bool) -> None:
+                  sheet_dir: str | None, dump_path: str | None, project: str | None, no_cache: bool,
+                  executor: str) -> None:
     """Find flicker, flashes, freezes, black frames, cuts, jumps, boil and blur in clips.
 
     Each clip gets a verdict: pass, review or regenerate. Exit status 1 when any clip should be
     regenerated, so scripts and CI can gate on it.
     """
-    from broll.media.probe import probe
-    from broll.qc import check, load_profile
+    from broll.executors import TaskFailed
+    from broll.executors.jobs import CheckRun
+    from broll.qc import load_profile
 
     prof = load_profile(profile)  # a bad profile fails before any decoding
+    pool = make_executor(executor)
     root = _cache_root(project, no_cache)
     out = console()
     docs: list[dict] = []
     error_code = 0
     any_regenerate = False
-    for clip in clips:
+    run = CheckRun(clips, prof, root, sheet_dir, dump_path)   # cached clips need no task; a missing one is an error in place
+    label = f"checking {Path(clips[0]).name}" if len(clips) == 1 else f"checking {len(clips)} clips"
+    show = not as_json and sys.stderr.isatty()
+    with progress_bar(label, len(run.tasks), enabled=show) as update:
+        pool.run(run.tasks, on_progress=(lambda done, total: update(done)) if show else None, on_done=run.adopt)
+    for i, clip in enumerate(clips):
         try:
-            info = probe(clip)
-            with progress_bar(f"checking {Path(clip).name}", info.frame_count or None, enabled=not as_json) as update:
-                if sheet_dir or dump_path:
-                    report, signals = check(clip, prof, root, on_frame=update, with_signals=True)
-                    sheet = None
-                    if sheet_dir:
-                        from broll.qc.sheet import write_sheet
-                        sheet = write_sheet(report, signals, clip, sheet_dir)
-                    if dump_path:
-                        from broll.qc.dump import write_signals_csv
-                        one_file = len(clips) == 1 and dump_path.lower().endswith(".csv")
-                        target = Path(dump_path) if one_file else Path(dump_path) / f"{Path(clip).name}.signals.csv"
-                        write_signals_csv(signals, target)
-                else:
-                    report = check(clip, prof, root, on_frame=update)
-                    sheet = None
-        except BrollError as exc:
+            report, sheet = run.result(i)
+        except (BrollError, TaskFailed) as exc:
             error_code = error_code or exc.exit_code
             docs.append({"path": clip, "verdict": "error", "error": exc.message, "findings": []})
             if not as_json:
@@ -107,7 +103,7 @@ def check_command(ctx: click.Context, clips: tuple[str, ...], profile: str, as_j
             continue
         doc = report.to_dict()
         if sheet is not None:
-            doc["sheet"] = str(sheet)
+            doc["sheet"] = sheet
         docs.append(doc)
         if report.verdict == "regenerate":
             any_regenerate = True

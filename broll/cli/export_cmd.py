@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from rich.markup import escape
 
+from broll.cli.executor_opt import executor_option, make_executor
 from broll.cli.output import console, emit_json, progress_bar
 
 
@@ -24,7 +25,9 @@ from broll.cli.output import console, emit_json, progress_bar
 @click.option("--guides", is_flag=True, help="Outline each preset's safe zone (where the platform's UI leaves the picture clear).")
 @click.option("--dry-run", is_flag=True, help="Print the FFmpeg command(s) without rendering.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable summary.")
-def export_command(video, presets, out_dir, reframe, strategy, trim_to_limit, user_file, draft, guides, dry_run, as_json):
+@executor_option
+def export_command(video, presets, out_dir, reframe, strategy, trim_to_limit, user_file, draft, guides, dry_run, as_json,
+                   executor="local"):
     """Write VIDEO once per preset as <name>-<preset>.mp4, sized, encoded and loudness-matched for each."""
     from pathlib import Path
 
@@ -38,6 +41,12 @@ def export_command(video, presets, out_dir, reframe, strategy, trim_to_limit, us
     if draft:
         chosen = [draft_preset(p) for p in chosen]
     strategy = strategy or DEFAULT_STRATEGY
+    pool = make_executor(executor) if executor == "ray" and not dry_run else None
+    if pool is not None:
+        # one Ray task per preset, each reading the source from shared storage by absolute path
+        strategy = "separate"
+        out_dir = str(Path(out_dir or Path(video).parent).resolve())
+        video = str(Path(video).resolve()) if Path(video).exists() else video
     err = console(stderr=True)
     source, targets = plan_export(video, chosen, out_dir, reframe=reframe, trim_to_limit=trim_to_limit,
                                   guides=guides)
@@ -56,7 +65,15 @@ def export_command(video, presets, out_dir, reframe, strategy, trim_to_limit, us
         return
     total = source.duration * (len(targets) if strategy == "separate" else 1)
     with progress_bar(f"exporting {Path(video).name}", total, enabled=not as_json) as update:
-        results = run_export(source, targets, strategy=strategy, on_progress=update)
+        if pool is None:
+            results = run_export(source, targets, strategy=strategy, on_progress=update)
+        else:
+            from broll.executors.jobs import export_tasks
+            import sys
+            show = not as_json and sys.stderr.isatty()
+            outcomes = pool.run(export_tasks(source, targets),
+                                on_progress=(lambda done, n: update(done * source.duration)) if show else None)
+            results = [r for o in outcomes for r in o.unwrap()]
     if as_json:
         emit_json({"input": str(source.path), "strategy": strategy, "outputs": results, "warnings": warnings})
         return

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from rich.markup import escape
 
+from broll.cli.executor_opt import executor_option, make_executor
 from broll.cli.output import console, emit_json, progress_bar, quiet_library_warnings
 from broll.errors import InputError
 
@@ -41,7 +42,9 @@ def _lut_names(result, out_dir: Path) -> list[tuple[str, Path]]:
               help="Graded copies: the exact LUT, or the cheaper YUV stand-in where it is within "
                    "tolerance of it (auto), or regardless (fast).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def grade_command(clips, reference, strength, method, out_dir, lut_only, report, no_cache, apply, as_json) -> None:
+@executor_option
+def grade_command(clips, reference, strength, method, out_dir, lut_only, report, no_cache, apply, as_json,
+                  executor="local") -> None:
     """Match each CLIP's colour to a style reference with one LUT per shot.
 
     Prints, per clip, the palette CIEDE2000 to the reference before and after, the mean change
@@ -60,38 +63,43 @@ def grade_command(clips, reference, strength, method, out_dir, lut_only, report,
         raise InputError(f"two clips share the file name {dupes[0]}; outputs would overwrite each other",
                          "rename one, or grade them in separate runs with different -o folders")
     ref = load_reference(reference)
+    pool = make_executor(executor)
     import tempfile
+    # --no-cache fits afresh into a scratch project that disappears afterwards (only this process
+    # writes to it: workers return their LUTs)
     with tempfile.TemporaryDirectory(prefix="broll-grade-") as scratch:
-        # --no-cache fits afresh into a scratch project that disappears afterwards
         cache_root = Path(scratch) if no_cache else Path.cwd()
         results, written, report_data = _grade_all(clips, ref, method, strength, out, lut_only, report, as_json,
-                                                   cache_root, apply)
+                                                   cache_root, apply, pool, reference)
     _emit(results, written, report_data, reference, method, strength, lut_only, as_json)
 
 
 def _grade_all(clips, ref, method, strength, out: Path, lut_only: bool, report: bool, as_json: bool, cache_root,
-               apply: str = "exact"):
-    from broll.grading import match
-    from broll.grading.render import write_graded_copy
+               apply: str = "exact", pool=None, reference=None):
+    """Fit (and render) every clip as one task each on ``pool``; LUT-only copies are made here."""
+    import sys
 
+    from broll.executors import get_executor
+    from broll.executors.jobs import GradeRun
+
+    pool = pool or get_executor("local")
+    run = GradeRun(clips, reference or ref.path, method=method, strength=strength, cache_root=cache_root,
+                   out_dir=out, lut_only=lut_only, apply=apply)
+    show = not as_json and sys.stderr.isatty()
+    with progress_bar("grading", max(1, len(run.tasks)), enabled=show) as update:
+        pool.run(run.tasks, on_progress=(lambda done, total: update(done)) if show else None, on_done=run.adopt)
     results, written = [], []
-    with progress_bar("grading", len(clips) * (1 if lut_only else 2), enabled=not as_json) as update:
-        done = 0
-        for clip in clips:
-            result = match(clip, ref, method=method, strength=strength, cache_root=cache_root)
-            results.append(result)
-            done += 1
-            update(done)
-            if lut_only:
-                for src, dst in _lut_names(result, out):
-                    from broll.atomic import atomic_path
-                    with atomic_path(dst) as tmp:
-                        shutil.copyfile(src, tmp)
-                    written.append(str(dst))
-            else:
-                written.append(str(write_graded_copy(result, out / Path(clip).name, apply=apply)))
-                done += 1
-                update(done)
+    for i, clip in enumerate(clips):
+        result = run.result(i)            # the first failure stops the command, as before
+        results.append(result)
+        if lut_only:
+            for src, dst in _lut_names(result, out):
+                from broll.atomic import atomic_path
+                with atomic_path(dst) as tmp:
+                    shutil.copyfile(src, tmp)
+                written.append(str(dst))
+        else:
+            written.append(str(out / Path(clip).name))
 
     report_data = _report(results, ref, out) if report else None
     return results, written, report_data
