@@ -10,7 +10,8 @@ file, field or frame) and an optional ``hint`` (what to do). The CLI maps each t
     │   ├── MediaError             a media file is missing, unreadable or unsupported
     │   └── UnknownNameError       an unknown preset / method / detector / provider name
     ├── ToolError                  an external tool failed (exit 3)
-    │   └── FFmpegError            FFmpeg exited non-zero; carries the tail of its stderr
+    │   ├── FFmpegError            FFmpeg exited non-zero; carries the tail of its stderr
+    │   └── InstallError           part of broll, or a library it needs, cannot be imported
     ├── ProviderError              a video-generation API refused or failed (exit 4)
     │   ├── AuthError              missing or rejected key
     │   └── BudgetExceeded         the run would spend more than the cap (exit 5)
@@ -112,6 +113,10 @@ class FFmpegError(ToolError):
         self.stderr_tail = stderr_tail
         full = message if not stderr_tail else f"{message}\n{stderr_tail}"
         super().__init__(full, hint)
+
+
+class InstallError(ToolError):
+    """Part of broll or a library it needs cannot be imported: a broken install, never skipped silently."""
 
 
 class ProviderError(BrollError):

@@ -56,8 +56,6 @@ def run_command(batch: str, dry_run: bool, concurrency: int | None, poll_interva
     reporter = _Reporter(err, enabled=not as_json)
     result = run_batch(spec, concurrency=concurrency, poll_interval=poll_interval,
                        qc=qc, resubmit_ambiguous=resubmit_ambiguous, on_event=reporter)
-    if result.gate_warning and as_json:
-        err.print(f"[yellow]warning:[/yellow] {escape(str(result.gate_warning))}")
     summaries = result.clips
     total = sum((Decimal(str(c["cost"])) for c in summaries), Decimal("0"))
     if as_json:
@@ -192,9 +190,8 @@ class _Reporter:
     def __call__(self, job, what: str, **info) -> None:
         if not self.enabled:
             return
-        if job is None:      # batch-level notes (pre-flight, QC gate missing)
-            label = "warning" if what == "gate" else "note"
-            self.out.print(f"{label}: {info.get('message', what)}", markup=False, highlight=False)
+        if job is None:      # batch-level notes (pre-flight)
+            self.out.print(f"note: {info.get('message', what)}", markup=False, highlight=False)
             return
         if what == "poll":
             detail = info.get("state", "")

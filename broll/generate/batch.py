@@ -22,7 +22,7 @@ from typing import Any, Callable
 
 import httpx
 
-from broll.errors import AuthError, BrollError, BudgetExceeded, InputError, Interrupted, ProviderError
+from broll.errors import AuthError, BrollError, BudgetExceeded, InputError, InstallError, Interrupted, ProviderError
 from broll.generate import manifest as M
 from broll.generate.budget import Budget, merged_prices
 from broll.generate.download import Artifact, CorruptDownload, fetch, keep_rejected
@@ -213,6 +213,10 @@ class BatchRunner:
             self.fatal = exc
             self._stop.set()
             self.manifest.update(job.key, message=exc.message, fail_kind=FailKind.AUTH.value)
+        except InstallError as exc:   # the QC gate broke mid-batch: stop; the clip stays unchecked, not done
+            self.fatal = exc
+            self._stop.set()
+            self.manifest.update(job.key, message=exc.message)
         except BrollError as exc:
             self.manifest.update(job.key, message=exc.message)
             self.emit(job, "error", message=exc.message)

@@ -23,7 +23,6 @@ class BatchResult:
     clips: list[dict]              # row_summary() per clip, in spec order
     spent: Decimal                 # charged for this batch, all runs included
     stopped: str | None            # why the provider refused more work, if it did
-    gate_warning: str | None       # set when the QC gate was unavailable and skipped
 
     @property
     def files(self) -> list[Path]:
@@ -36,9 +35,8 @@ def run_batch(spec: BatchSpec | str | os.PathLike, *, concurrency: int | None = 
               client: httpx.Client | None = None) -> BatchResult:
     """Run (or resume) a batch. The QC gate is ``checker`` if given, else broll.qc (``qc=False``: off)."""
     spec = spec if isinstance(spec, BatchSpec) else load_spec(spec)
-    warning = None
     if checker is None and qc:
-        checker, warning = default_checker()
+        checker = default_checker()     # a broken QC install stops here, before anything is paid
     settings = RunSettings(
         concurrency=concurrency or spec.concurrency,
         poll_interval=poll_interval if poll_interval is not None else spec.poll.interval,
@@ -55,11 +53,9 @@ def run_batch(spec: BatchSpec | str | os.PathLike, *, concurrency: int | None = 
         runner = BatchRunner(spec, provider, client, manifest, settings=settings, checker=checker, on_event=on_event)
         if on_event is not None and hasattr(on_event, "budget"):
             on_event.budget = runner.budget
-        if warning and on_event is not None:
-            on_event(None, "gate", message=warning)
         rows = runner.run(plan_jobs(spec, provider))
     finally:
         manifest.close()
         if own_client:
             client.close()
-    return BatchResult(spec, [row_summary(r) for r in rows], runner.budget.spent, runner.budget.stopped, warning)
+    return BatchResult(spec, [row_summary(r) for r in rows], runner.budget.spent, runner.budget.stopped)
