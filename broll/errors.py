@@ -8,6 +8,7 @@ file, field or frame) and an optional ``hint`` (what to do). The CLI maps each t
     ├── InputError                 the user's input is wrong (exit 2)
     │   ├── EditListError          a located problem in an edit list / batch spec / profile
     │   ├── MediaError             a media file is missing, unreadable or unsupported
+    │   ├── ProjectError           .broll/project.db is unusable or from a newer broll
     │   └── UnknownNameError       an unknown preset / method / detector / provider name
     ├── ToolError                  an external tool failed (exit 3)
     │   ├── FFmpegError            FFmpeg exited non-zero; carries the tail of its stderr
@@ -88,6 +89,10 @@ class EditListErrors(EditListError):
 
 class MediaError(InputError):
     """A media file is missing, unreadable, or of a kind broll refuses."""
+
+
+class ProjectError(InputError):
+    """The project database cannot be used: damaged, or written by a newer broll."""
 
 
 class UnknownNameError(InputError):

@@ -19,13 +19,16 @@ _STYLE = {"pass": "bold green", "review": "bold yellow", "regenerate": "bold red
           "note": "dim", }
 
 
-def _cache_root(project: str | None, no_cache: bool) -> Path | None:
+def _cache_root(project: str | None, no_cache: bool, clip: str) -> Path | None:
+    """``--project``, else the clip's project if it exists (checking a clip never creates one)."""
+    from broll.project import DB_DIR, find_project
+
     if no_cache:
         return None
     if project:
         return Path(project)
-    here = Path.cwd()
-    return here if (here / ".broll").is_dir() else None
+    root = find_project(clip)
+    return root if (root / DB_DIR).is_dir() else None
 
 
 def _print_report(out, report) -> None:
@@ -57,7 +60,7 @@ def _print_report(out, report) -> None:
 @click.option("--sheet", "sheet_dir", type=click.Path(file_okay=False),
               help="Write a contact sheet PNG per clip into DIR.")
 @click.option("--project", type=click.Path(file_okay=False),
-              help="Cache results in DIR/.broll/project.db (default: the current folder when it has .broll/).")
+              help="Cache results in DIR/.broll/project.db (default: the clip's project, when it has one).")
 @click.option("--no-cache", is_flag=True, help="Analyse again even when a cached result exists.")
 @click.pass_context
 def check_command(ctx: click.Context, clips: tuple[str, ...], profile: str, as_json: bool,
@@ -71,13 +74,13 @@ def check_command(ctx: click.Context, clips: tuple[str, ...], profile: str, as_j
     from broll.qc import check, load_profile
 
     prof = load_profile(profile)  # a bad profile fails before any decoding
-    root = _cache_root(project, no_cache)
     out = console()
     docs: list[dict] = []
     error_code = 0
     any_regenerate = False
     for clip in clips:
         try:
+            root = _cache_root(project, no_cache, clip)
             info = probe(clip)
             with progress_bar(f"checking {Path(clip).name}", info.frame_count or None, enabled=not as_json) as update:
                 if sheet_dir:

@@ -95,7 +95,7 @@ def status_command(batch: str, as_json: bool) -> None:
     from broll.generate.batch import batch_id, row_summary
     from broll.generate.spec import load_spec
     spec = load_spec(batch)
-    manifest = M.Manifest(spec.root)
+    manifest = M.Manifest(spec.project)
     rows = manifest.rows(batch_id(spec))
     known = {(r.shot_id, r.variant) for r in rows}
     summaries = [row_summary(r) for r in rows]
@@ -121,7 +121,8 @@ def status_command(batch: str, as_json: bool) -> None:
 def _dry_run(spec, as_json: bool) -> int:
     from broll.generate.batch import plan_jobs
     from broll.generate.providers import build
-    provider = build(spec.provider, None, workdir=spec.root / ".broll" / "offline", require_keys=False,
+    from broll.project import DB_DIR
+    provider = build(spec.provider, None, workdir=spec.project / DB_DIR / "offline", require_keys=False,
                      burn_caption=spec.caption)
     missing = [v for v in getattr(provider, "key_vars", ()) if not os.environ.get(v)]
     jobs = plan_jobs(spec, provider)

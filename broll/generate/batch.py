@@ -107,7 +107,8 @@ def plan_jobs(spec: BatchSpec, provider) -> list[Job]:
             # variants of one shot must differ: variant n uses seed + n - 1 (shots share the seed)
             variant_seed = None if base_seed is None else base_seed + variant - 1
             key = M.clip_key(spec.provider, spec.model_name, shot.prompt, ref_hash, base_seed, duration, aspect,
-                             variant)
+                             variant, negative=shot.negative or spec.defaults.negative,
+                             resolution=shot.resolution or spec.defaults.resolution, caption=spec.caption)
             clip = ClipSpec(prompt=shot.prompt, model=spec.model_name, duration_s=duration, aspect=aspect,
                             resolution=shot.resolution or spec.defaults.resolution or
                             ("360p" if spec.provider == "offline" else "720p"),

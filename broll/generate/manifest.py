@@ -83,9 +83,16 @@ FINISHED = {DONE, REVIEW}
 
 
 def clip_key(provider: str, model: str, prompt: str, ref_hash: str | None, seed: int | None,
-             duration: int, aspect: str, variant: int) -> str:
-    """Identity of one requested clip; a changed prompt or reference is a different clip."""
-    return text_sha256("clip/v1", provider, model, prompt, ref_hash, seed, duration, aspect, variant)[:24]
+             duration: int, aspect: str, variant: int, **options: object) -> str:
+    """Identity of one requested clip; a changed prompt, reference or option is a different clip.
+
+    ``options`` (negative prompt, explicit resolution, burnt-in caption) count only when set, so
+    the keys of clips requested without them stay what they were. Every batch spec of a project
+    shares its manifest, and two specs asking for different pictures must not share a clip.
+    """
+    set_options = sorted((k, v) for k, v in options.items() if v not in (None, False, ""))
+    extra = (set_options,) if set_options else ()
+    return text_sha256("clip/v1", provider, model, prompt, ref_hash, seed, duration, aspect, variant, *extra)[:24]
 
 
 @dataclass
@@ -126,6 +133,15 @@ class Manifest:
     def rows(self, batch: str) -> list[ClipRow]:
         return [ClipRow(dict(r)) for r in
                 self._query("SELECT * FROM gen_clips WHERE batch = ? ORDER BY shot_id, variant", (batch,))]
+
+    def find(self, *, sha: str | None = None, files: tuple[str, ...] = ()) -> ClipRow | None:
+        """The clip whose file has content hash ``sha`` (or sits at one of ``files``), if one was generated here."""
+        where = " OR ".join(["sha256 = ?"] + ["file = ?"] * len(files))
+        rows = self._query(f"SELECT * FROM gen_clips WHERE {where} LIMIT 1", (sha, *files))
+        return ClipRow(dict(rows[0])) if rows else None
+
+    def has_clips(self) -> bool:
+        return bool(self._query("SELECT 1 FROM gen_clips LIMIT 1"))
 
     def tasks(self, key: str) -> list[dict]:
         return [dict(r) for r in
@@ -192,6 +208,11 @@ class Manifest:
             except BaseException:
                 self.conn.execute("ROLLBACK")
                 raise
+
+    def send_back(self, key: str, attempt: int, message: str) -> None:
+        """A take rejected in review: back to ``pending`` as ``attempt`` (a new seed), its file forgotten."""
+        self.update(key, state=PENDING, attempt=attempt, file=None, sha256=None, task_id=None, output_retries=0,
+                    qc_verdict=None, message=message[:500])
 
     def settle_task(self, client_key: str, state: str, cost: Decimal, reason: str | None = None) -> None:
         self._exec("UPDATE gen_tasks SET state = ?, cost = ?, reason = ?, updated_at = ? WHERE client_key = ?",

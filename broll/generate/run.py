@@ -11,6 +11,7 @@ from typing import Callable
 import httpx
 
 from broll.generate import manifest as M
+from broll.project import DB_DIR
 from broll.generate.batch import BatchRunner, RunSettings, plan_jobs, row_summary
 from broll.generate.gate import Checker, default_checker
 from broll.generate.providers import build
@@ -47,9 +48,9 @@ def run_batch(spec: BatchSpec | str | os.PathLike, *, concurrency: int | None = 
     if own_client:
         timeout = httpx.Timeout(spec.poll.request_timeout, connect=min(10.0, spec.poll.request_timeout))
         client = httpx.Client(timeout=timeout, headers={"User-Agent": "broll-generate"})
-    manifest = M.Manifest(spec.root)
+    manifest = M.Manifest(spec.project)
     try:
-        provider = build(spec.provider, client, workdir=spec.root / ".broll" / "offline", burn_caption=spec.caption)
+        provider = build(spec.provider, client, workdir=spec.project / DB_DIR / "offline", burn_caption=spec.caption)
         runner = BatchRunner(spec, provider, client, manifest, settings=settings, checker=checker, on_event=on_event)
         if on_event is not None and hasattr(on_event, "budget"):
             on_event.budget = runner.budget

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from broll import yamlfile
 from broll.errors import EditListError, EditListErrors
 from broll.generate.providers import DEFAULT_MODELS, PROVIDERS
+from broll.project import find_project
 
 ASPECT = re.compile(r"^\d+:\d+$")
 
@@ -100,7 +101,13 @@ class BatchSpec(Strict):
 
     @property
     def root(self) -> Path:
+        """The spec's folder: ``out:`` and reference paths are relative to it."""
         return self.path.parent if self.path else Path.cwd()
+
+    @property
+    def project(self) -> Path:
+        """The project whose ``.broll/`` holds the manifest (broll.project.find_project)."""
+        return find_project(self.path if self.path else Path.cwd())
 
     def out_dir(self) -> Path:
         out = Path(self.out)

@@ -13,6 +13,7 @@ from pathlib import Path
 from broll import yamlfile
 from broll.errors import EditListError, InputError
 from broll.hashing import text_sha256
+from broll.project import find_project
 from broll.review.decisions import clip_key
 
 VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".m4v", ".webm", ".mkv", ".avi", ".gif"})
@@ -30,7 +31,7 @@ class Clip:
 
 @dataclass
 class ReviewSource:
-    root: Path              # where .broll/ lives
+    root: Path              # the project (where .broll/ lives): broll.project.find_project
     kind: str               # folder | batch | edit
     spec: Path | None       # the YAML file, if any
     clips: list[Clip] = field(default_factory=list)
@@ -104,14 +105,14 @@ def resolve_source(target: str | os.PathLike | None) -> ReviewSource:
     if not p.exists():
         raise InputError(f"{p}: no such file or folder", "give a project folder, a batch.yaml or an edit.yaml")
     if p.is_dir():
-        root = p.resolve()
+        root = find_project(p)
         src = ReviewSource(root, "folder", None)
-        src.clips = [_clip(root, c) for c in folder_clip_paths(root)]
+        src.clips = [_clip(root, c) for c in folder_clip_paths(p.resolve())]
         return src
     if p.suffix.lower() not in (".yaml", ".yml"):
         raise InputError(f"{p}: not a project folder or YAML spec",
                          "give a project folder, a batch.yaml or an edit.yaml")
-    root = p.resolve().parent
+    root = find_project(p)
     if looks_like_edit_list(p):
         src = ReviewSource(root, "edit", p.resolve())
         seen = set()
