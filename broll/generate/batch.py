@@ -9,7 +9,6 @@ a person. Retries use separate budgets for submit, poll and download.
 
 from __future__ import annotations
 
-import json
 import random
 import threading
 import time
@@ -589,7 +588,3 @@ def row_summary(row: M.ClipRow) -> dict:
             "cost": float(Decimal(row.cost or "0")), "cost_est": float(Decimal(row.cost_est or "0")),
             "fail_kind": row.fail_kind, "fail_code": row.fail_code, "message": row.message,
             "placeholder": bool(row.placeholder), "sha256": row.sha256}
-
-
-def dump_request(plan) -> str:
-    return json.dumps(plan.redacted(), indent=2)

@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from broll.hashing import text_sha256
 from broll.project import connect, register_schema
@@ -221,6 +221,3 @@ class Manifest:
     def note_task(self, client_key: str, reason: str) -> None:
         self._exec("UPDATE gen_tasks SET reason = ?, updated_at = ? WHERE client_key = ?",
                    (reason, time.time(), client_key))
-
-    def iter_batch(self, batch: str) -> Iterator[ClipRow]:
-        yield from self.rows(batch)
