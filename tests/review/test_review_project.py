@@ -140,3 +140,11 @@ def test_docs_define_the_project():
     for doc in ("docs/review.md", "docs/architecture.md"):
         text = textwrap.dedent((root / doc).read_text())
         assert "nearest folder" in text and "content hash" in text, doc
+
+
+def test_broll_init_marks_the_project_for_every_later_command(tmp_path, media, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, _, err = _cli(capsys, "init", "reel")
+    assert code == 0, err
+    shutil.copy(media.clip("a.mp4", duration=1.0, audio=None), tmp_path / "reel" / "clips" / "a.mp4")
+    assert _review_list(capsys, "reel/clips")["project"] == str(tmp_path / "reel")
