@@ -8,9 +8,11 @@ file, field or frame) and an optional ``hint`` (what to do). The CLI maps each t
     ├── InputError                 the user's input is wrong (exit 2)
     │   ├── EditListError          a located problem in an edit list / batch spec / profile
     │   ├── MediaError             a media file is missing, unreadable or unsupported
+    │   ├── ProjectError           .broll/project.db is unusable or from a newer broll
     │   └── UnknownNameError       an unknown preset / method / detector / provider name
     ├── ToolError                  an external tool failed (exit 3)
-    │   └── FFmpegError            FFmpeg exited non-zero; carries the tail of its stderr
+    │   ├── FFmpegError            FFmpeg exited non-zero; carries the tail of its stderr
+    │   └── InstallError           part of broll, or a library it needs, cannot be imported
     ├── ProviderError              a video-generation API refused or failed (exit 4)
     │   ├── AuthError              missing or rejected key
     │   └── BudgetExceeded         the run would spend more than the cap (exit 5)
@@ -89,6 +91,10 @@ class MediaError(InputError):
     """A media file is missing, unreadable, or of a kind broll refuses."""
 
 
+class ProjectError(InputError):
+    """The project database cannot be used: damaged, or written by a newer broll."""
+
+
 class UnknownNameError(InputError):
     """An unknown name looked up in a methods table; lists the valid ones."""
 
@@ -112,6 +118,10 @@ class FFmpegError(ToolError):
         self.stderr_tail = stderr_tail
         full = message if not stderr_tail else f"{message}\n{stderr_tail}"
         super().__init__(full, hint)
+
+
+class InstallError(ToolError):
+    """Part of broll or a library it needs cannot be imported: a broken install, never skipped silently."""
 
 
 class ProviderError(BrollError):

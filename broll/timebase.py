@@ -85,10 +85,6 @@ def frame_at(seconds: Fraction, fps: Fraction) -> int:
     return math.floor(Fraction(seconds) * Fraction(fps) + Fraction(1, 10**6))
 
 
-def frames_to_seconds(frames: int, fps: Fraction) -> Fraction:
-    return Fraction(frames) / Fraction(fps)
-
-
 def format_seconds(seconds: Fraction | float | None) -> str:
     if seconds is None:
         return "?"

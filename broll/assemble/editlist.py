@@ -18,10 +18,10 @@ from difflib import get_close_matches
 from pathlib import Path
 from typing import Annotated, Any, Literal, Optional, Union
 
-import yaml
 from pydantic import (BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, PlainValidator, Tag,
                       ValidationError, field_validator)
 
+from broll import yamlfile
 from broll.errors import EditListError, EditListErrors
 from broll.timebase import TimeParseError, TimeValue, parse_time
 
@@ -318,71 +318,9 @@ def _expected_one_of(value: Any, valid, what: str) -> str:
     return msg
 
 
-def _dotted(path: tuple) -> str:
-    out = ""
-    for part in path:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += ("." if out else "") + str(part)
-    return out
-
-
-class _MarkedLoader(yaml.SafeLoader):
-    pass
-
-
-def _to_python(loader: yaml.SafeLoader, node: yaml.Node, path: tuple, marks: dict) -> Any:
-    marks[("v",) + path] = (node.start_mark.line + 1, node.start_mark.column + 1)
-    if isinstance(node, yaml.MappingNode):
-        loader.flatten_mapping(node)
-        out: dict = {}
-        for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
-            if not isinstance(key, (str, int, float, bool)) or key is None:
-                key = str(key)
-            marks[("k",) + path + (key,)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            out[key] = _to_python(loader, value_node, path + (key,), marks)
-        return out
-    if isinstance(node, yaml.SequenceNode):
-        return [_to_python(loader, child, path + (i,), marks) for i, child in enumerate(node.value)]
-    return loader.construct_object(node, deep=True)
-
-
-def _find_mark(marks: dict, path: tuple, *, key: bool = False) -> tuple[int | None, int | None]:
-    """The mark of ``path``'s key (or value), else of the nearest ancestor that has one."""
-    path = tuple(path)
-    while True:
-        if key and ("k",) + path in marks:
-            return marks[("k",) + path]
-        if ("v",) + path in marks:
-            return marks[("v",) + path]
-        if ("k",) + path in marks:
-            return marks[("k",) + path]
-        if not path:
-            return None, None
-        path = path[:-1]
-
-
-def parse_yaml(text: str, source: str) -> tuple[Any, dict]:
-    """YAML text -> (plain data, marks); syntax errors become a located EditListError."""
-    loader = _MarkedLoader(text)
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            raise EditListError("the edit list is empty", file=source, line=1, column=1,
-                                hint="start from `broll demo DIR`, which writes a commented example")
-        marks: dict = {}
-        data = _to_python(loader, node, (), marks)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise EditListError(f"not valid YAML: {problem}", file=source,
-                            line=mark.line + 1 if mark else None,
-                            column=mark.column + 1 if mark else None) from None
-    finally:
-        loader.dispose()
-    return data, marks
+# marks and field paths come from the shared YAML reader
+_find_mark = yamlfile.find_mark
+_dotted = yamlfile.dotted
 
 
 # ---------------------------------------------------------------- pydantic errors -> located errors
@@ -530,12 +468,8 @@ def validate_data(data: Any, marks: dict, source: str) -> EditList:
 
 def load_edit_list(path: str | os.PathLike) -> EditList:
     """Read and schema-check an edit list (no media is touched here)."""
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise EditListError("edit list not found", file=str(path), hint="check the path") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise EditListError(f"cannot read the edit list ({getattr(exc, 'strerror', None) or exc})", file=str(path)) from None
-    data, marks = parse_yaml(text, str(path))
-    return validate_data(data, marks, str(path))
+    doc = yamlfile.load_file(path, what="edit list")
+    if doc.data is None:
+        raise EditListError("the edit list is empty", file=str(path), line=1, column=1,
+                            hint="start from `broll demo DIR`, which writes a commented example")
+    return validate_data(doc.data, doc.marks, str(path))

@@ -21,13 +21,16 @@ _STYLE = {"pass": "bold green", "review": "bold yellow", "regenerate": "bold red
           "note": "dim", }
 
 
-def _cache_root(project: str | None, no_cache: bool) -> Path | None:
+def _cache_root(project: str | None, no_cache: bool, clip: str) -> Path | None:
+    """``--project``, else the clip's project if it exists (checking a clip never creates one)."""
+    from broll.project import DB_DIR, find_project
+
     if no_cache:
         return None
     if project:
         return Path(project)
-    here = Path.cwd()
-    return here if (here / ".broll").is_dir() else None
+    root = find_project(clip)
+    return root if (root / DB_DIR).is_dir() else None
 
 
 def _print_report(out, report) -> None:
@@ -62,7 +65,7 @@ def _print_report(out, report) -> None:
               help="Write every per-frame signal as CSV: to PATH.csv for one clip, else into the folder PATH "
                    "(CLIP.signals.csv each), to see why a finding fires and tune thresholds.")
 @click.option("--project", type=click.Path(file_okay=False),
-              help="Cache results in DIR/.broll/project.db (default: the current folder when it has .broll/).")
+              help="Cache results in DIR/.broll/project.db (default: the clip's project, when it has one).")
 @click.option("--no-cache", is_flag=True, help="Analyse again even when a cached result exists.")
 @executor_option
 @click.pass_context
@@ -80,12 +83,11 @@ def check_command(ctx: click.Context, clips: tuple[str, ...], profile: str, as_j
 
     prof = load_profile(profile)  # a bad profile fails before any decoding
     pool = make_executor(executor)
-    root = _cache_root(project, no_cache)
     out = console()
     docs: list[dict] = []
     error_code = 0
     any_regenerate = False
-    run = CheckRun(clips, prof, root, sheet_dir, dump_path)   # cached clips need no task; a missing one is an error in place
+    run = CheckRun(clips, prof, lambda clip: _cache_root(project, no_cache, clip), sheet_dir, dump_path)   # cached clips need no task; a missing one is an error in place
     label = f"checking {Path(clips[0]).name}" if len(clips) == 1 else f"checking {len(clips)} clips"
     show = not as_json and sys.stderr.isatty()
     with progress_bar(label, len(run.tasks), enabled=show) as update:

@@ -57,8 +57,6 @@ def run_command(batch: str, dry_run: bool, concurrency: int | None, poll_interva
     reporter = _Reporter(err, enabled=not as_json)
     result = run_batch(spec, concurrency=concurrency, poll_interval=poll_interval,
                        qc=qc, resubmit_ambiguous=resubmit_ambiguous, on_event=reporter)
-    if result.gate_warning and as_json:
-        err.print(f"[yellow]warning:[/yellow] {escape(str(result.gate_warning))}")
     summaries = result.clips
     total = sum((Decimal(str(c["cost"])) for c in summaries), Decimal("0"))
     targets = [f"{p}/{m}" for p, m in spec.targets]
@@ -100,7 +98,7 @@ def status_command(batch: str, as_json: bool) -> None:
     from broll.generate.batch import batch_id, row_summary
     from broll.generate.spec import load_spec
     spec = load_spec(batch, check_models=False)
-    manifest = M.Manifest(spec.root)
+    manifest = M.Manifest(spec.project)
     rows = manifest.rows(batch_id(spec))
     known = {(r.provider, r.model, r.shot_id, r.variant) for r in rows}
     ab = spec.is_ab
@@ -190,10 +188,11 @@ def _report_table(report) -> None:
 def _dry_run(spec, as_json: bool) -> int:
     from broll.generate.batch import plan_jobs
     from broll.generate.providers import build
+    from broll.project import DB_DIR
     jobs, requests, missing = [], [], []
     for provider_name, model in spec.targets:
         arm = spec.for_target(provider_name, model)
-        provider = build(provider_name, None, workdir=spec.root / ".broll" / "offline", require_keys=False,
+        provider = build(provider_name, None, workdir=spec.project / DB_DIR / "offline", require_keys=False,
                          burn_caption=spec.caption)
         missing += [v for v in getattr(provider, "key_vars", ()) if not os.environ.get(v) and v not in missing
                     and not os.environ.get(provider.key_aliases.get(v, "") or "-")]
@@ -270,8 +269,8 @@ class _Reporter:
     def __call__(self, job, what: str, **info) -> None:
         if not self.enabled:
             return
-        if job is None:      # batch-level notes (pre-flight, QC gate missing, a seed a model ignores)
-            label = "warning" if what in ("gate", "spec") else "note"
+        if job is None:      # batch-level notes (pre-flight, a seed a model ignores)
+            label = "warning" if what == "spec" else "note"
             self.out.print(f"{label}: {info.get('message', what)}", markup=False, highlight=False)
             return
         if what == "poll":

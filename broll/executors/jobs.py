@@ -65,7 +65,8 @@ class CheckRun:
 
         self.clips = [str(c) for c in clips]
         self.profile = load_profile(profile)
-        self.root = cache_root
+        # the cache lives in each clip's project: a path for all, or a function of the clip
+        self._root_for = cache_root if callable(cache_root) else (lambda clip: cache_root)
         self.version = QC_VERSION
         self.results: dict[int, tuple] = {}        # clip index -> (report dict, cached, sheet) | BrollError
         self.tasks: list[Task] = []
@@ -79,7 +80,7 @@ class CheckRun:
                 self.results[i] = exc
                 continue
             dump = _dump_target(dump_path, clip, len(self.clips)) if dump_path else None
-            hit = self._lookup(inp) if not (sheets or dump) else None   # sheets and dumps need the signals
+            hit = self._lookup(clip, inp) if not (sheets or dump) else None   # sheets and dumps need the signals
             if hit is not None:
                 self.results[i] = (hit, True, None)
                 continue
@@ -87,11 +88,12 @@ class CheckRun:
             self.tasks.append(Task(check_clip, clip, (inp,), {"profile": self.profile, "sheet_dir": sheets,
                                                               "dump": dump}))
 
-    def _lookup(self, inp: Input) -> Optional[dict]:
-        if self.root is None:
+    def _lookup(self, clip: str, inp: Input) -> Optional[dict]:
+        root = self._root_for(clip)
+        if root is None:
             return None
         from broll.qc import cache
-        return cache.load(self.root, inp.sha256, self.profile.digest, self.version)
+        return cache.load(root, inp.sha256, self.profile.digest, self.version)
 
     def adopt(self, outcome: Outcome) -> None:
         """Keep one finished task's result (and store it in the project cache at once)."""
@@ -100,9 +102,10 @@ class CheckRun:
             self.results[i] = TaskFailed(outcome.error)
             return
         report, sheet = outcome.value["report"], outcome.value["sheet"]
-        if self.root is not None:
+        root = self._root_for(self.clips[i])
+        if root is not None:
             from broll.qc import cache
-            cache.store(self.root, self._inputs[i].sha256, self.profile.digest, self.version, json.dumps(report),
+            cache.store(root, self._inputs[i].sha256, self.profile.digest, self.version, json.dumps(report),
                         report["verdict"])
         self.results[i] = (report, False, sheet)
 

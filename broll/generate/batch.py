@@ -23,7 +23,7 @@ from typing import Any, Callable
 
 import httpx
 
-from broll.errors import AuthError, BrollError, BudgetExceeded, InputError, Interrupted, ProviderError
+from broll.errors import AuthError, BrollError, BudgetExceeded, InputError, InstallError, Interrupted, ProviderError
 from broll.generate import manifest as M
 from broll.generate.budget import Budget, merged_prices
 from broll.generate.download import Artifact, CorruptDownload, fetch, keep_rejected
@@ -117,7 +117,8 @@ def plan_jobs(spec: BatchSpec, provider) -> list[Job]:
             # variants of one shot must differ: variant n uses seed + n - 1 (shots share the seed)
             variant_seed = None if base_seed is None else base_seed + variant - 1
             key = M.clip_key(spec.provider, spec.model_name, shot.prompt, ref_hash, base_seed, duration, aspect,
-                             variant, refs_hash)
+                             variant, refs_hash, negative=shot.negative or spec.defaults.negative,
+                             resolution=shot.resolution or spec.defaults.resolution, caption=spec.caption)
             clip = ClipSpec(prompt=shot.prompt, model=spec.model_name, duration_s=duration, aspect=aspect,
                             resolution=shot.resolution or spec.defaults.resolution or
                             default_resolution(spec.provider, caps),
@@ -226,6 +227,10 @@ class BatchRunner:
             self.fatal = exc
             self._stop.set()
             self.manifest.update(job.key, message=exc.message, fail_kind=FailKind.AUTH.value)
+        except InstallError as exc:   # the QC gate broke mid-batch: stop; the clip stays unchecked, not done
+            self.fatal = exc
+            self._stop.set()
+            self.manifest.update(job.key, message=exc.message)
         except BrollError as exc:
             self.manifest.update(job.key, message=exc.message)
             self.emit(job, "error", message=exc.message)
@@ -622,7 +627,3 @@ def row_summary(row: M.ClipRow) -> dict:
             "cost": float(Decimal(row.cost or "0")), "cost_est": float(Decimal(row.cost_est or "0")),
             "fail_kind": row.fail_kind, "fail_code": row.fail_code, "message": row.message,
             "placeholder": bool(row.placeholder), "sha256": row.sha256}
-
-
-def dump_request(plan) -> str:
-    return json.dumps(plan.redacted(), indent=2)

@@ -1,16 +1,27 @@
 """The QC gate between download and "done": ``broll.qc.check(path) -> report.verdict``.
 
-Injectable so tests (and other stages) can pass their own checker. When ``broll.qc`` is
-not installed the gate is skipped with one clear warning instead of failing the batch.
+Injectable so tests (and other stages) can pass their own checker. A QC stage that cannot be
+imported is a broken install, and it stops the batch with an :class:`~broll.errors.InstallError`
+naming the import that failed: a gate that quietly skipped itself would mark paid clips done
+without anyone having checked them. ``broll generate --no-qc`` turns the gate off on purpose.
 """
 
 from __future__ import annotations
 
+import importlib
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from broll.errors import InstallError
+
 VERDICTS = ("pass", "review", "regenerate")
+
+# everything `broll.qc.check` imports, its own modules and (lazily, inside functions) the libraries
+# they use: a broken install fails here, before the batch spends anything, not after a download
+_QC_MODULES = ("broll.qc", "broll.qc.signals", "broll.qc.detectors", "broll.media.analysis_frames",
+               "numpy", "av", "cv2", "scenedetect")
 
 Checker = Callable[[Path], Any]
 Repairer = Callable[[Path], Any]    # path -> a RepairResult (verdict, output, repairs) from broll.repair
@@ -22,13 +33,25 @@ class GateResult:
     detail: str = ""
 
 
-def default_checker() -> tuple[Checker | None, str | None]:
-    """``broll.qc.check`` if available, else (None, reason)."""
+def broken_install(exc: ImportError, what: str = "the QC gate") -> InstallError:
+    """An InstallError naming the module that failed to import and the line that imported it."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if "importlib" not in f.filename and not f.filename.endswith(("gate.py", "<string>"))]
+    where = f" at {frames[-1].filename}:{frames[-1].lineno}" if frames else ""
+    return InstallError(f"{what} cannot run: {exc}{where}",
+                        "reinstall broll with its dependencies (pip install -e .), or pass --no-qc to "
+                        "generate without the gate")
+
+
+def default_checker() -> Checker:
+    """``broll.qc.check``, with every module it needs imported now; raises InstallError if any fails."""
     try:
-        from broll.qc import check  # type: ignore[attr-defined]
+        for name in _QC_MODULES:
+            importlib.import_module(name)
+        from broll.qc import check
     except ImportError as exc:
-        return None, f"QC gate skipped: broll.qc is not available ({exc}); clips are not checked"
-    return check, None
+        raise broken_install(exc) from exc
+    return check
 
 
 def run_gate(checker: Checker | None, path: Path) -> GateResult:
@@ -36,6 +59,8 @@ def run_gate(checker: Checker | None, path: Path) -> GateResult:
         return GateResult("skipped", "QC gate off")
     try:
         report = checker(path)
+    except ImportError as exc:      # broken install: stop the batch, never wave the clip through
+        raise broken_install(exc) from exc
     except Exception as exc:  # a checker crash must not lose a paid clip: a person looks at it
         return GateResult("review", f"QC could not check the clip: {exc}")
     verdict = str(getattr(report, "verdict", report))

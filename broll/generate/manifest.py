@@ -18,10 +18,28 @@ import time
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from broll.hashing import text_sha256
 from broll.project import connect, register_schema
+
+# Columns added in version 2 of the generate tables (for `broll generate report`): (table, column, type).
+# Version 1 databases get them through the project's migration, so the report works on every manifest.
+ADDED_COLUMNS = [("gen_clips", "duration", "REAL"), ("gen_clips", "requested_seed", "INTEGER"),
+                 ("gen_tasks", "downloaded_at", "REAL"), ("gen_tasks", "qc_verdict", "TEXT"),
+                 ("gen_tasks", "fail_kind", "TEXT")]
+
+
+def _add_missing_columns(conn: sqlite3.Connection) -> None:
+    for table, column, kind in ADDED_COLUMNS:
+        have = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
+        if column not in have:
+            try:
+                conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+            except sqlite3.OperationalError as exc:     # another process added it first
+                if "duplicate column" not in str(exc):
+                    raise
+
 
 register_schema("generate", """
 CREATE TABLE IF NOT EXISTS gen_clips (
@@ -71,7 +89,7 @@ CREATE TABLE IF NOT EXISTS gen_tasks (
     fail_kind    TEXT
 );
 CREATE INDEX IF NOT EXISTS gen_tasks_clip ON gen_tasks(clip_key);
-""")
+""", version=2, migrations={2: _add_missing_columns})
 
 # Clip states, in the order a clip normally moves through them.
 PENDING = "pending"            # known, nothing sent
@@ -86,32 +104,17 @@ SKIPPED = "skipped"            # not submitted: budget cap or no credit; re-run 
 
 FINISHED = {DONE, REVIEW}
 
-# Columns added after the first release: (table, column, type). Older project databases
-# get them on open, so `broll generate report` works on every manifest.
-ADDED_COLUMNS = [("gen_clips", "duration", "REAL"), ("gen_clips", "requested_seed", "INTEGER"),
-                 ("gen_tasks", "downloaded_at", "REAL"), ("gen_tasks", "qc_verdict", "TEXT"),
-                 ("gen_tasks", "fail_kind", "TEXT")]
-
-
-def _add_missing_columns(conn: sqlite3.Connection) -> None:
-    for table, column, kind in ADDED_COLUMNS:
-        have = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
-        if column not in have:
-            try:
-                conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
-            except sqlite3.OperationalError as exc:     # another process added it first
-                if "duplicate column" not in str(exc):
-                    raise
-
-
 def clip_key(provider: str, model: str, prompt: str, ref_hash: str | None, seed: int | None,
-             duration: int, aspect: str, variant: int, refs_hash: str | None = None) -> str:
-    """Identity of one requested clip; a changed prompt or reference is a different clip.
+             duration: int, aspect: str, variant: int, refs_hash: str | None = None, **options: object) -> str:
+    """Identity of one requested clip; a changed prompt, reference or option is a different clip.
 
-    Subject references (``refs_hash``) join the key only when there are some, so the keys of
-    earlier manifests stay valid.
+    Subject references (``refs_hash``) and ``options`` (negative prompt, explicit resolution, burnt-in
+    caption) count only when set, so the keys of clips requested without them stay what they were. Every
+    batch spec of a project shares its manifest, and two specs asking for different pictures must not
+    share a clip.
     """
-    extra = () if refs_hash is None else (refs_hash,)
+    set_options = sorted((k, v) for k, v in options.items() if v not in (None, False, ""))
+    extra = ((refs_hash,) if refs_hash is not None else ()) + ((set_options,) if set_options else ())
     return text_sha256("clip/v1", provider, model, prompt, ref_hash, seed, duration, aspect, variant, *extra)[:24]
 
 
@@ -132,7 +135,6 @@ class Manifest:
     def __init__(self, root: Path):
         self.conn: sqlite3.Connection = connect(root)
         self._lock = threading.Lock()
-        _add_missing_columns(self.conn)
 
     def close(self) -> None:
         self.conn.close()
@@ -154,6 +156,15 @@ class Manifest:
     def rows(self, batch: str) -> list[ClipRow]:
         return [ClipRow(dict(r)) for r in
                 self._query("SELECT * FROM gen_clips WHERE batch = ? ORDER BY shot_id, variant", (batch,))]
+
+    def find(self, *, sha: str | None = None, files: tuple[str, ...] = ()) -> ClipRow | None:
+        """The clip whose file has content hash ``sha`` (or sits at one of ``files``), if one was generated here."""
+        where = " OR ".join(["sha256 = ?"] + ["file = ?"] * len(files))
+        rows = self._query(f"SELECT * FROM gen_clips WHERE {where} LIMIT 1", (sha, *files))
+        return ClipRow(dict(rows[0])) if rows else None
+
+    def has_clips(self) -> bool:
+        return bool(self._query("SELECT 1 FROM gen_clips LIMIT 1"))
 
     def tasks(self, key: str) -> list[dict]:
         return [dict(r) for r in
@@ -246,9 +257,11 @@ class Manifest:
         return [ClipRow(dict(r)) for r in
                 self._query("SELECT * FROM gen_clips ORDER BY batch, provider, model, shot_id, variant")]
 
+    def send_back(self, key: str, attempt: int, message: str) -> None:
+        """A take rejected in review: back to ``pending`` as ``attempt`` (a new seed), its file forgotten."""
+        self.update(key, state=PENDING, attempt=attempt, file=None, sha256=None, task_id=None, output_retries=0,
+                    qc_verdict=None, message=message[:500])
+
     def note_task(self, client_key: str, reason: str) -> None:
         self._exec("UPDATE gen_tasks SET reason = ?, updated_at = ? WHERE client_key = ?",
                    (reason, time.time(), client_key))
-
-    def iter_batch(self, batch: str) -> Iterator[ClipRow]:
-        yield from self.rows(batch)

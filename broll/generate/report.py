@@ -219,7 +219,7 @@ def gather(target: str | Path | None) -> Report:
     elif path.is_file():
         from broll.generate.spec import load_spec
         spec = load_spec(path, check_models=False)      # an old batch may name a model retired since
-        root, batch = spec.root, batch_id(spec)
+        root, batch = spec.project, batch_id(spec)
     else:
         raise InputError(f"{path}: no such batch spec or folder", "give a batch.yaml or the folder that holds it")
     if not db_path(root).is_file():

@@ -11,6 +11,7 @@ from typing import Callable
 import httpx
 
 from broll.generate import manifest as M
+from broll.project import DB_DIR
 from broll.generate.batch import BatchRunner, RunSettings, plan_jobs, row_summary
 from broll.generate.gate import Checker, default_checker, default_repairer
 from broll.generate.providers import build
@@ -23,7 +24,6 @@ class BatchResult:
     clips: list[dict]              # row_summary() per clip, in spec order
     spent: Decimal                 # charged for this batch, all runs included
     stopped: str | None            # why the provider refused more work, if it did
-    gate_warning: str | None       # set when the QC gate was unavailable and skipped
 
     @property
     def files(self) -> list[Path]:
@@ -36,12 +36,11 @@ def run_batch(spec: BatchSpec | str | os.PathLike, *, concurrency: int | None = 
               client: httpx.Client | None = None) -> BatchResult:
     """Run (or resume) a batch. The QC gate is ``checker`` if given, else broll.qc (``qc=False``: off)."""
     spec = spec if isinstance(spec, BatchSpec) else load_spec(spec)
-    warning = None
     repairer = None
     if checker is None and qc:
-        checker, warning = default_checker()
+        checker = default_checker()     # a broken QC install stops here, before anything is paid
         # repair first, regenerate only when the repaired take still fails (broll fix)
-        repairer = default_repairer() if checker is not None else None
+        repairer = default_repairer()
     settings = RunSettings(
         concurrency=concurrency or spec.concurrency,
         poll_interval=poll_interval if poll_interval is not None else spec.poll.interval,
@@ -52,15 +51,13 @@ def run_batch(spec: BatchSpec | str | os.PathLike, *, concurrency: int | None = 
     if own_client:
         timeout = httpx.Timeout(spec.poll.request_timeout, connect=min(10.0, spec.poll.request_timeout))
         client = httpx.Client(timeout=timeout, headers={"User-Agent": "broll-generate"})
-    manifest = M.Manifest(spec.root)
+    manifest = M.Manifest(spec.project)
     rows, stopped, spent = [], [], Decimal("0")
     try:
         # every arm's adapter (and so every key) first: a missing key must not surface after money was spent
         arms = [spec.for_target(p, m) for p, m in spec.targets]
-        adapters = [build(arm.provider, client, workdir=spec.root / ".broll" / "offline", burn_caption=spec.caption)
+        adapters = [build(arm.provider, client, workdir=spec.project / DB_DIR / "offline", burn_caption=spec.caption)
                     for arm in arms]
-        if warning and on_event is not None:
-            on_event(None, "gate", message=warning)
         for note in spec.warnings:
             if on_event is not None:
                 on_event(None, "spec", message=note)
@@ -78,4 +75,4 @@ def run_batch(spec: BatchSpec | str | os.PathLike, *, concurrency: int | None = 
         manifest.close()
         if own_client:
             client.close()
-    return BatchResult(spec, [row_summary(r) for r in rows], spent, "; ".join(stopped) or None, warning)
+    return BatchResult(spec, [row_summary(r) for r in rows], spent, "; ".join(stopped) or None)

@@ -7,11 +7,12 @@ from difflib import get_close_matches
 from pathlib import Path
 from typing import Any, Optional
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
-from broll.errors import EditListError, EditListErrors, InputError
+from broll import yamlfile
+from broll.errors import EditListError, EditListErrors
 from broll.generate.providers import DEFAULT_MODELS, PROVIDERS, RETIRED_PROVIDERS, parse_target
+from broll.project import find_project
 
 ASPECT = re.compile(r"^\d+:\d+$")
 
@@ -153,7 +154,13 @@ class BatchSpec(Strict):
 
     @property
     def root(self) -> Path:
+        """The spec's folder: ``out:`` and reference paths are relative to it."""
         return self.path.parent if self.path else Path.cwd()
+
+    @property
+    def project(self) -> Path:
+        """The project whose ``.broll/`` holds the manifest (broll.project.find_project)."""
+        return find_project(self.path if self.path else Path.cwd())
 
     def out_dir(self) -> Path:
         out = Path(self.out)
@@ -167,29 +174,6 @@ class BatchSpec(Strict):
             return ref
         p = Path(ref)
         return str(p if p.is_absolute() else self.root / p)
-
-
-def _line_index(node: yaml.Node, path: tuple = (), out: dict | None = None) -> dict:
-    """Map a field path such as ("shots", 1, "prompt") to (line, column), 1-based."""
-    out = {} if out is None else out
-    out[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            k = key.value
-            out[path + (k,)] = (key.start_mark.line + 1, key.start_mark.column + 1)
-            _line_index(value, path + (k,), out)
-            out[path + (k,)] = (key.start_mark.line + 1, key.start_mark.column + 1)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            _line_index(item, path + (i,), out)
-    return out
-
-
-def _field_name(loc: tuple) -> str:
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
 
 
 def _allowed(model: type[BaseModel], loc: tuple) -> list[str]:
@@ -212,29 +196,19 @@ def load_spec(path: str | Path, *, check_models: bool = True) -> BatchSpec:
     """Read and validate a batch spec. ``check_models=False`` skips the check against each model's
     capabilities (for reading the manifest of a batch whose model has since been retired)."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read batch spec ({exc.strerror})", "check the path") from None
-    try:
-        node = yaml.compose(text)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise EditListError(f"not valid YAML: {getattr(exc, 'problem', exc)}", file=str(path),
-                            line=mark.line + 1 if mark else None,
-                            column=mark.column + 1 if mark else None) from None
+    doc = yamlfile.load_file(path, what="batch spec")
+    data = doc.data
     if not isinstance(data, dict):
-        raise EditListError("a batch spec is a mapping with provider, shots, ...", file=str(path), line=1)
-    lines = _line_index(node) if node is not None else {}
+        raise EditListError("a batch spec is a mapping with provider, shots, ...", file=str(path), line=1, column=1)
+
     try:
         spec = BatchSpec.model_validate(data)
     except ValidationError as exc:
         errors = []
         for err in exc.errors():
             loc = tuple(err["loc"])
-            where = next((lines[loc[:n]] for n in range(len(loc), -1, -1) if loc[:n] in lines), (None, None))
             msg, hint = err["msg"], None
+            where_ = doc.where(loc, key=True)
             if err["type"] == "extra_forbidden":
                 allowed = _allowed(BatchSpec, loc)
                 close = get_close_matches(str(loc[-1]), allowed, n=1)
@@ -243,14 +217,14 @@ def load_spec(path: str | Path, *, check_models: bool = True) -> BatchSpec:
             elif err["type"] == "missing":
                 msg = "required field is missing"
             msg = msg.removeprefix("Value error, ")
-            errors.append(EditListError(msg, file=str(path), line=where[0], column=where[1],
-                                        field=_field_name(loc), hint=hint))
+            errors.append(EditListError(msg, file=str(path), line=where_[0], column=where_[1],
+                                        field=yamlfile.dotted(loc), hint=hint))
         raise EditListErrors(errors) from None
     seen: dict[str, int] = {}
     dupes = []
     for i, shot in enumerate(spec.shots):
         if shot.id in seen:
-            line = lines.get(("shots", i, "id"), (None, None))
+            line = doc.where(("shots", i, "id"), key=True)
             dupes.append(EditListError(f"duplicate shot id '{shot.id}' (first at shots[{seen[shot.id]}])",
                                        file=str(path), line=line[0], column=line[1], field=f"shots[{i}].id",
                                        hint="give every shot a unique id"))
@@ -262,12 +236,12 @@ def load_spec(path: str | Path, *, check_models: bool = True) -> BatchSpec:
         ref = spec.reference_for(shot)
         if ref and not ref.startswith(("http://", "https://")) and not Path(ref).is_file():
             key = ("shots", i, "style_reference") if shot.style_reference else ("style_reference",)
-            line = lines.get(key, (None, None))
+            line = doc.where(key, key=True)
             raise EditListError(f"style reference {ref} does not exist", file=str(path), line=line[0],
-                                column=line[1], field=_field_name(key),
+                                column=line[1], field=yamlfile.dotted(key),
                                 hint="paths are relative to the batch spec's folder")
     if not check_models:
         return spec
     from broll.generate.validate import check_against_models
-    check_against_models(spec, locate=lambda key: lines.get(key, (None, None)), field_name=_field_name)
+    check_against_models(spec, locate=lambda key: doc.where(key, key=True), field_name=yamlfile.dotted)
     return spec

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Iterator
 
 import numpy as np
 
 from broll.errors import MediaError
-from broll.media.probe import probe
+from broll.media.decode import VideoStream
 
 
 @dataclass
@@ -67,38 +66,15 @@ def _small_i420(frame, sw: int, sh: int, cv2) -> np.ndarray:
 
 def iter_analysis_frames(path: str | os.PathLike, *, longest: int = 320) -> Iterator[AnalysisFrame]:
     """Yield every frame of the first video stream, scaled to analysis size, in decode order."""
-    import av
     import cv2
 
-    info = probe(path)
+    video = VideoStream(path)
+    info = video.info
     if info.kind != "video" and not info.animated:
         raise MediaError(f"{path}: not a video ({info.kind})", "broll check takes video clips")
-    rot = info.rotation
-    disp_w, disp_h = analysis_size(info.width, info.height, longest)
-    sw, sh = (disp_h, disp_w) if rot in (90, 270) else (disp_w, disp_h)
-    k = (rot // 90) % 4
-    try:
-        container = av.open(str(path))
-    except Exception as exc:
-        raise MediaError(f"{path}: cannot open for decoding ({exc})") from None
-    with container:
-        stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
-        tb = stream.time_base or Fraction(1, 1000)
-        start_pts = stream.start_time or 0
-        fps = float(info.fps or 25)
-        index = -1
-        try:
-            for frame in container.decode(stream):
-                index += 1
-                t = float((frame.pts - start_pts) * tb) if frame.pts is not None else index / fps
-                small = _small_i420(frame, sw, sh, cv2)
-                bgr = cv2.cvtColor(small, cv2.COLOR_YUV2BGR_I420)
-                luma = small[:sh]
-                if k:
-                    luma = np.ascontiguousarray(np.rot90(luma, k=k))
-                    bgr = np.ascontiguousarray(np.rot90(bgr, k=k))
-                yield AnalysisFrame(index, t, luma, bgr, bool(getattr(frame, "interlaced_frame", False)))
-        except av.error.InvalidDataError as exc:
-            raise MediaError(f"{path}: damaged video near frame {index + 1} ({exc})",
-                             "re-download or regenerate the clip") from None
+    sw, sh = video.coded_size(*analysis_size(info.width, info.height, longest))
+    for index, t, frame in video.frames():
+        small = _small_i420(frame, sw, sh, cv2)
+        bgr = cv2.cvtColor(small, cv2.COLOR_YUV2BGR_I420)
+        yield AnalysisFrame(index, t, video.orient(small[:sh]), video.orient(bgr),
+                            bool(getattr(frame, "interlaced_frame", False)))

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
 from broll.errors import MediaError
+from broll.media.decode import VideoStream
 from broll.media.probe import probe
 
 
@@ -44,50 +44,16 @@ def iter_frames(path: str | os.PathLike, *, width: int | None = None, height: in
     ``start``/``end`` select by presentation time; ``every`` keeps every n-th frame; ``keep(t)``
     decides per frame (a frame it refuses is decoded but never converted or scaled).
     """
-    import av
-
-    info = probe(path)
-    rot = info.rotation
+    video = VideoStream(path, threads=threads)
     # the size requested is in display orientation; swscale works in coded orientation
-    disp_w, disp_h = _target_size(info.width, info.height, width, height)
-    sw, sh = (disp_h, disp_w) if rot in (90, 270) else (disp_w, disp_h)
-    k = (rot // 90) % 4
-    try:
-        container = av.open(str(path))
-    except Exception as exc:
-        raise MediaError(f"{path}: cannot open for decoding ({exc})") from None
-    with container:
-        stream = container.streams.video[0]
-        if threads:
-            stream.thread_type = "AUTO"
-        tb = stream.time_base or Fraction(1, 1000)
-        start_pts = stream.start_time or 0
-        if start:
-            container.seek(int(start / tb) + start_pts, stream=stream, backward=True, any_frame=False)
-        index = -1
-        seeked = bool(start)
-        fps = float(info.fps or 25)
-        try:
-            for frame in container.decode(stream):
-                index += 1
-                t = float((frame.pts - start_pts) * tb) if frame.pts is not None else index / fps
-                if seeked and frame.pts is not None:
-                    # after a seek the decode counter no longer says which frame this is
-                    index = int(round(t * fps))
-                if start is not None and t < start - 1e-6:
-                    continue
-                if end is not None and t >= end - 1e-6:
-                    break
-                if every > 1 and index % every:
-                    continue
-                if keep is not None and not keep(t):
-                    continue
-                img = frame.reformat(width=sw, height=sh, format=fmt, interpolation="AREA").to_ndarray()
-                if k:
-                    img = np.ascontiguousarray(np.rot90(img, k=k))
-                yield Frame(index=index, time=t, image=img)
-        except av.error.InvalidDataError as exc:
-            raise MediaError(f"{path}: damaged video near frame {index + 1} ({exc})") from None
+    sw, sh = video.coded_size(*_target_size(video.info.width, video.info.height, width, height))
+    for index, t, frame in video.frames(start=start, end=end):
+        if every > 1 and index % every:
+            continue
+        if keep is not None and not keep(t):
+            continue
+        img = frame.reformat(width=sw, height=sh, format=fmt, interpolation="AREA").to_ndarray()
+        yield Frame(index=index, time=t, image=video.orient(img))
 
 
 def read_frames(path: str | os.PathLike, **kwargs) -> list[Frame]:

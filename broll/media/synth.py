@@ -12,8 +12,6 @@ from typing import Sequence
 
 from broll.media.ffmpeg import run_ffmpeg
 
-VIDEO_SOURCES = ("testsrc2", "testsrc", "smptebars", "mandelbrot", "life", "rgbtestsrc", "gradients", "cellauto")
-
 
 def lavfi_video(source: str, size: tuple[int, int], fps: float | str, duration: float) -> str:
     w, h = size

@@ -14,8 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from broll import yamlfile
 from broll.errors import EditListError, UnknownNameError
 from broll.hashing import text_sha256
 
@@ -42,16 +41,12 @@ def builtin_names() -> list[str]:
     return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml"))
 
 
-def _read_yaml(text: str, where: str) -> dict:
-    try:
-        data = yaml.safe_load(text) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise EditListError(f"not valid YAML ({getattr(exc, 'problem', exc)})", file=where,
-                            line=mark.line + 1 if mark else None) from None
-    if not isinstance(data, dict):
-        raise EditListError("a profile is a mapping with 'detectors:'", file=where)
-    return data
+def _read_yaml(doc: yamlfile.YamlDocument) -> yamlfile.YamlDocument:
+    if doc.data is None:
+        return yamlfile.YamlDocument({}, doc.marks, doc.source)
+    if not isinstance(doc.data, dict):
+        raise doc.error("a profile is a mapping with 'detectors:'")
+    return doc
 
 
 def _builtin(name: str) -> dict:
@@ -59,29 +54,29 @@ def _builtin(name: str) -> dict:
     if name not in names:
         raise UnknownNameError("QC profile", name, names)
     text = (resources.files("broll.qc") / "profiles" / f"{name}.yaml").read_text(encoding="utf-8")
-    return _read_yaml(text, f"{name}.yaml")
+    return _read_yaml(yamlfile.loads(text, f"{name}.yaml", what="QC profile")).data
 
 
-def _merge(base: dict, override: dict, where: str) -> dict:
+def _merge(base: dict, override: dict, doc: yamlfile.YamlDocument) -> dict:
     merged = copy.deepcopy(base)
     for det, values in (override or {}).items():
         if det not in merged:
             close = get_close_matches(str(det), list(merged), n=1)
-            raise EditListError(f"unknown detector '{det}'", file=where, field=f"detectors.{det}",
-                                hint=(f"did you mean '{close[0]}'? " if close else "") + "valid: " + ", ".join(sorted(merged)))
+            raise doc.error(f"unknown detector '{det}'", ("detectors", det), key=True,
+                            hint=(f"did you mean '{close[0]}'? " if close else "") + "valid: " + ", ".join(sorted(merged)))
         if not isinstance(values, dict):
-            raise EditListError("expected a mapping of thresholds", file=where, field=f"detectors.{det}")
+            raise doc.error("expected a mapping of thresholds", ("detectors", det))
         for key, value in values.items():
             if key not in merged[det]:
                 close = get_close_matches(str(key), list(merged[det]), n=1)
-                raise EditListError(f"unknown threshold '{key}'", file=where, field=f"detectors.{det}.{key}",
-                                    hint=(f"did you mean '{close[0]}'? " if close else "") + "valid: " + ", ".join(sorted(merged[det])))
+                raise doc.error(f"unknown threshold '{key}'", ("detectors", det, key), key=True,
+                                hint=(f"did you mean '{close[0]}'? " if close else "") + "valid: " + ", ".join(sorted(merged[det])))
             if key == "severity":
                 if value not in SEVERITIES:
-                    raise EditListError(f"severity must be one of {', '.join(SEVERITIES)}, not {value!r}",
-                                        file=where, field=f"detectors.{det}.severity")
+                    raise doc.error(f"severity must be one of {', '.join(SEVERITIES)}, not {value!r}",
+                                    ("detectors", det, "severity"))
             elif isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise EditListError(f"expected a number, got {value!r}", file=where, field=f"detectors.{det}.{key}")
+                raise doc.error(f"expected a number, got {value!r}", ("detectors", det, key))
             merged[det][key] = value
     return merged
 
@@ -96,13 +91,21 @@ def load_profile(name_or_path: str | os.PathLike | Profile = "default") -> Profi
         if not path.is_file():
             raise EditListError("profile file not found", file=text,
                                 hint="give default, strict, lenient or a path to a .yaml profile")
-        data = _read_yaml(path.read_text(encoding="utf-8"), text)
-        unknown = set(data) - {"name", "base", "detectors"}
+        doc = _read_yaml(yamlfile.load_file(path, what="QC profile"))
+        data = doc.data
+        unknown = sorted(set(map(str, data)) - {"name", "base", "detectors"})
         if unknown:
-            raise EditListError(f"unknown key '{sorted(unknown)[0]}'", file=text,
-                                hint="a profile has name, base and detectors")
-        base = _builtin(str(data.get("base", "default")))
-        detectors = _merge(base["detectors"], data.get("detectors") or {}, text)
+            raise doc.error(f"unknown key '{unknown[0]}'", (unknown[0],), key=True,
+                            hint="a profile has name, base and detectors")
+        base_name = data.get("base", "default")
+        if base_name not in builtin_names():
+            close = get_close_matches(str(base_name), builtin_names(), n=1)
+            raise doc.error(f"unknown base profile {base_name!r}", ("base",),
+                            hint=(f"did you mean '{close[0]}'? " if close else "") + "valid: " + ", ".join(builtin_names()))
+        overrides = data.get("detectors") or {}
+        if not isinstance(overrides, dict):
+            raise doc.error("expected a mapping of detectors", ("detectors",))
+        detectors = _merge(_builtin(base_name)["detectors"], overrides, doc)
         return Profile(str(data.get("name", path.stem)), detectors, str(path))
     data = _builtin(text)
     return Profile(str(data.get("name", text)), data["detectors"], text)

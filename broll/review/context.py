@@ -1,8 +1,8 @@
 """What the other stages know about a clip: QC verdict and findings, grade, generation metadata.
 
-Those stages own their tables; review only reads them, and reads defensively: a table that
-does not exist yet (the stage never ran, or is older or newer than this code) means "nothing
-known", never an error.
+Those stages own their tables; review only reads them (the generation manifest through its
+own ``Manifest.find``), and reads defensively: a table that does not exist yet (the stage
+never ran here) means "nothing known", never an error.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import json
 import os
 import sqlite3
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 from broll.project import connect
 
@@ -57,7 +57,7 @@ _GEN_FIELDS = ("batch", "shot_id", "variant", "provider", "model", "prompt", "se
                "placeholder", "state", "qc_verdict")
 
 
-def generation_summary(row: sqlite3.Row | None) -> dict[str, Any] | None:
+def generation_summary(row: Mapping[str, Any] | None) -> dict[str, Any] | None:
     if row is None:
         return None
     keys = row.keys()
@@ -72,8 +72,13 @@ def clip_context(root: str | os.PathLike, path: Path, sha: str | None) -> dict[s
                         (sha,)) if sha else None
         grade = _query_one(conn, "SELECT method, strength, result_json FROM grade_luts WHERE clip_sha256 = ?"
                                  " ORDER BY created DESC LIMIT 1", (sha,)) if sha else None
-        gen = _query_one(conn, "SELECT * FROM gen_clips WHERE sha256 = ? OR file = ? OR file = ? LIMIT 1",
-                         (sha, str(path), str(path.resolve())))
     finally:
         conn.close()
+    from broll.generate.manifest import Manifest    # the generation stage's tables, through its own reader
+    manifest = Manifest(Path(root))
+    try:
+        found = manifest.find(sha=sha, files=(str(path), str(path.resolve())))
+    finally:
+        manifest.close()
+    gen = found.data if found else None
     return {"qc": qc_summary(qc), "grade": grade_summary(grade), "generation": generation_summary(gen)}

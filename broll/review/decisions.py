@@ -1,7 +1,12 @@
 """Review decisions in the project database, and the review state they imply for a clip.
 
-Every decision is kept (an audit trail); the latest one per clip path counts. A decision
-binds to the clip's content hash, so a file that changes after approval needs review again.
+Every decision is kept (an audit trail). A decision binds to the clip's content hash: it
+counts for those bytes wherever they sit and whichever review made it, so a clip approved by
+``broll review clips/`` is approved for ``broll build edit.yaml`` one folder up, and a file
+that changes after approval needs review again. Decisions are read from every project on the
+way up from the clip (:func:`broll.project.projects_above`) plus the command's own project;
+the latest decision for the clip's current bytes counts. Without one, the latest decision
+made on the same path says whether the clip *changed* since approval or was never seen.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from typing import Iterable
 
 from broll.errors import InputError
 from broll.hashing import file_sha256
-from broll.project import connect, register_schema
+from broll.project import connect, db_path, projects_above, register_schema
 
 APPROVED, REJECTED = "approved", "rejected"
 DECISIONS = (APPROVED, REJECTED)
@@ -36,7 +41,11 @@ CREATE TABLE IF NOT EXISTS review_decisions (
     decided_at TEXT NOT NULL            -- ISO 8601 UTC
 );
 CREATE INDEX IF NOT EXISTS review_decisions_path ON review_decisions (clip_path, id);
-""")
+CREATE INDEX IF NOT EXISTS review_decisions_sha ON review_decisions (clip_sha, id);
+""", version=2, migrations={
+    # v2: decisions are looked up by content hash
+    2: "CREATE INDEX IF NOT EXISTS review_decisions_sha ON review_decisions (clip_sha, id);",
+})
 
 
 @dataclass(frozen=True)
@@ -154,15 +163,55 @@ def state_for(key: str, current_sha: str | None, decision: Decision | None) -> s
     return decision.decision
 
 
+def _latest_in(root: Path, shas: set[str], keys: set[str]) -> tuple[dict[str, Decision], dict[str, Decision]]:
+    """The latest decision per content hash (of ``shas``) and per clip path (of ``keys``) in one project."""
+    conn = connect(root)
+    try:
+        rows = conn.execute("SELECT * FROM review_decisions ORDER BY id").fetchall()
+    finally:
+        conn.close()
+    by_sha: dict[str, Decision] = {}
+    by_key: dict[str, Decision] = {}
+    for r in rows:
+        dec = Decision(r["clip_path"], r["clip_sha"], r["decision"], r["note"], r["reviewer"], r["decided_at"])
+        if dec.clip_sha in shas:
+            by_sha[dec.clip_sha] = dec
+        if dec.clip_path in keys:
+            by_key[dec.clip_path] = dec
+    return by_sha, by_key
+
+
 def review_states(root: str | os.PathLike, paths: Iterable[str | os.PathLike]) -> list[ReviewState]:
-    """The review state of each clip in ``paths`` (relative to ``root`` or absolute)."""
-    latest = latest_decisions(root)
-    out = []
+    """The review state of each clip in ``paths`` (relative to ``root`` or absolute).
+
+    ``root`` is the command's project; decisions also come from every project database above
+    each clip (a nested ``clips/.broll`` made by ``broll review clips/`` counts).
+    """
     root_p = Path(root).resolve()
+    clips = []
     for path in paths:
-        key = clip_key(root, path)
+        key = clip_key(root_p, path)
         full = Path(key) if Path(key).is_absolute() else root_p / key
-        sha = file_sha256(full) if full.is_file() else None
-        dec = latest.get(key)
+        clips.append((key, full, file_sha256(full) if full.is_file() else None))
+    projects: dict[Path, None] = {root_p: None} if db_path(root_p).is_file() else {}
+    for _, full, _ in clips:
+        projects.update(dict.fromkeys(projects_above(full.parent)))
+    shas = {sha for _, _, sha in clips if sha}
+    by_sha: dict[str, Decision] = {}
+    by_key: dict[tuple[Path, str], Decision] = {}
+    for project in projects:
+        keys = {clip_key(project, full) for _, full, _ in clips}
+        found_sha, found_key = _latest_in(project, shas, keys)
+        for sha, dec in found_sha.items():
+            if sha not in by_sha or dec.decided_at > by_sha[sha].decided_at:
+                by_sha[sha] = dec            # ties: the nearer project (listed first) wins
+        for key, dec in found_key.items():
+            by_key[(project, key)] = dec
+    out = []
+    for key, full, sha in clips:
+        dec = by_sha.get(sha) if sha else None
+        if dec is None:                  # nothing on these bytes: what was decided on this path?
+            same_path = [by_key[(p, clip_key(p, full))] for p in projects if (p, clip_key(p, full)) in by_key]
+            dec = max(same_path, key=lambda d: d.decided_at, default=None)
         out.append(ReviewState(key, state_for(key, sha, dec), sha, dec))
     return out

@@ -11,13 +11,10 @@ so it shows as unreviewed here.
 from __future__ import annotations
 
 import os
-import sqlite3
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from broll.errors import InputError
-from broll.project import connect
 from broll.review.decisions import REJECTED, review_states
 
 
@@ -38,46 +35,38 @@ def rejected_path(path: Path, attempt: int) -> Path:
 
 
 def send_back(root: str | os.PathLike, clip_paths: list[Path], *, dry_run: bool = False) -> list[SentBack]:
-    """Mark every rejected clip in ``clip_paths`` that came from a generation batch for a new take."""
+    """Mark every rejected clip in ``clip_paths`` that came from a generation batch for a new take.
+
+    The manifest's own functions make the change: the generation stage owns its tables.
+    """
+    from broll.generate.manifest import Manifest
+
     rejected = [s for s in review_states(root, clip_paths) if s.state == REJECTED]
     if not rejected:
         return []
     root_p = Path(root).resolve()
-    conn = connect(root)
+    manifest = Manifest(root_p)
     out: list[SentBack] = []
     try:
-        try:
-            generated = conn.execute("SELECT COUNT(*) FROM gen_clips").fetchone()[0]
-        except sqlite3.Error:
-            generated = 0   # the table appears once broll.generate has been imported anywhere
-        if not generated:
+        if not manifest.has_clips():
             raise InputError("no generation manifest in this project",
                              "--send-back works on clips made by `broll generate`")
         for st in rejected:
             full = root_p / st.clip_path if not Path(st.clip_path).is_absolute() else Path(st.clip_path)
-            try:
-                row = conn.execute("SELECT clip_key, shot_id, attempt, state FROM gen_clips WHERE sha256 = ?",
-                                   (st.current_sha,)).fetchone()
-            except sqlite3.Error:
-                raise InputError("no generation manifest in this project",
-                                 "--send-back works on clips made by `broll generate`") from None
+            row = manifest.find(sha=st.current_sha)
             if row is None:
                 continue   # not a generated clip (or made elsewhere): nothing to regenerate
-            attempt = int(row["attempt"] or 0)
+            attempt = int(row.attempt or 0)
             kept = rejected_path(full, attempt)
             note = st.decision.note if st.decision else ""
-            out.append(SentBack(st.clip_path, row["shot_id"], attempt + 1, os.path.relpath(kept, root_p), note))
+            out.append(SentBack(st.clip_path, row.shot_id, attempt + 1, os.path.relpath(kept, root_p), note))
             if dry_run:
                 continue
             # the manifest first: if the move then failed, the next run would simply overwrite the
             # file with the new take; the other order could leave a finished row with no file
-            conn.execute("UPDATE gen_clips SET state = 'pending', attempt = ?, file = NULL, sha256 = NULL,"
-                         " task_id = NULL, output_retries = 0, qc_verdict = NULL, message = ?, updated_at = ?"
-                         " WHERE clip_key = ?",
-                         (attempt + 1, f"rejected in review: {note or 'no note'}; kept {kept.name}"[:500],
-                          time.time(), row["clip_key"]))
+            manifest.send_back(row.clip_key, attempt + 1, f"rejected in review: {note or 'no note'}; kept {kept.name}")
             kept.parent.mkdir(parents=True, exist_ok=True)
             os.replace(full, kept)
     finally:
-        conn.close()
+        manifest.close()
     return out

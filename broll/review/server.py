@@ -28,7 +28,7 @@ from broll.errors import BrollError
 from broll.hashing import file_sha256
 from broll.media.probe import probe
 from broll.review import context, thumbs
-from broll.review.decisions import current_user, latest_decisions, record_decision, state_for
+from broll.review.decisions import ReviewState, current_user, record_decision, review_states
 from broll.review.ranges import ByteRange, RangeNotSatisfiable, parse_range
 from broll.review.sources import Clip, ReviewSource, resolve_source
 
@@ -89,11 +89,10 @@ class ReviewApp:
                                      "height": None, "codec": None, "error": exc.message}
         return self._probes[sha]
 
-    def clip_payload(self, clip: Clip, latest: dict) -> dict[str, Any]:
-        sha = file_sha256(clip.path) if clip.path.is_file() else None
-        dec = latest.get(clip.key)
+    def clip_payload(self, clip: Clip, state: ReviewState) -> dict[str, Any]:
+        sha, dec = state.current_sha, state.decision
         item: dict[str, Any] = {"id": clip.id, "path": clip.key, "name": clip.path.name, "sha256": sha,
-                                "state": state_for(clip.key, sha, dec),
+                                "state": state.state,
                                 "decision": dec.to_dict() if dec else None,
                                 "media": f"/media/{clip.id}?v={(sha or '')[:12]}"}
         if sha is None:
@@ -109,10 +108,11 @@ class ReviewApp:
 
     def clips_payload(self) -> dict[str, Any]:
         src = self.rescan()
-        latest = latest_decisions(self.root)
+        # the same rule as the build's gate: decisions follow the clip's content (review.decisions)
+        states = review_states(self.root, [c.path for c in src.clips])
         return {"project": str(src.root), "kind": src.kind, "spec": str(src.spec) if src.spec else None,
                 "user": self.user, "version": __version__, "missing": src.missing,
-                "clips": [self.clip_payload(c, latest) for c in src.clips]}
+                "clips": [self.clip_payload(c, st) for c, st in zip(src.clips, states)]}
 
 
 class ReviewHandler(BaseHTTPRequestHandler):

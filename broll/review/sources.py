@@ -1,7 +1,7 @@
 """Which clips a project has: a folder, a batch spec (its ``out:`` folder) or an edit list.
 
-The edit-list reader is deliberately tiny and isolated in :func:`edit_list_clip_paths` so the
-assemble stage's real parser can replace it in one place.
+Edit lists are read by the assemble stage's own parser, so review sees exactly what
+``broll build`` would render and gate; batch specs through the shared YAML reader.
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
+from broll import yamlfile
 from broll.errors import EditListError, InputError
 from broll.hashing import text_sha256
+from broll.project import find_project
 from broll.review.decisions import clip_key
 
 VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".m4v", ".webm", ".mkv", ".avi", ".gif"})
@@ -31,7 +31,7 @@ class Clip:
 
 @dataclass
 class ReviewSource:
-    root: Path              # where .broll/ lives
+    root: Path              # the project (where .broll/ lives): broll.project.find_project
     kind: str               # folder | batch | edit
     spec: Path | None       # the YAML file, if any
     clips: list[Clip] = field(default_factory=list)
@@ -63,17 +63,10 @@ def folder_clip_paths(folder: Path) -> list[Path]:
 
 
 def _load_yaml(path: Path) -> dict:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise EditListError(f"not valid YAML ({getattr(exc, 'problem', exc)})", file=str(path),
-                            line=mark.line + 1 if mark else None) from None
-    if not isinstance(data, dict):
-        raise EditListError("expected a mapping at the top level", file=str(path))
-    return data
+    doc = yamlfile.load_file(path, what="spec")
+    if not isinstance(doc.data, dict):
+        raise doc.error("expected a mapping at the top level")
+    return doc.data
 
 
 def edit_list_clip_paths(path: Path) -> list[Path]:
@@ -103,11 +96,7 @@ def batch_out_folder(path: Path) -> Path:
 
 
 def looks_like_edit_list(data_path: Path) -> bool:
-    try:
-        data = yaml.safe_load(data_path.read_text(encoding="utf-8"))
-    except Exception:
-        return False
-    return isinstance(data, dict) and "timeline" in data
+    return "timeline" in _load_yaml(data_path)
 
 
 def resolve_source(target: str | os.PathLike | None) -> ReviewSource:
@@ -116,14 +105,14 @@ def resolve_source(target: str | os.PathLike | None) -> ReviewSource:
     if not p.exists():
         raise InputError(f"{p}: no such file or folder", "give a project folder, a batch.yaml or an edit.yaml")
     if p.is_dir():
-        root = p.resolve()
+        root = find_project(p)
         src = ReviewSource(root, "folder", None)
-        src.clips = [_clip(root, c) for c in folder_clip_paths(root)]
+        src.clips = [_clip(root, c) for c in folder_clip_paths(p.resolve())]
         return src
     if p.suffix.lower() not in (".yaml", ".yml"):
         raise InputError(f"{p}: not a project folder or YAML spec",
                          "give a project folder, a batch.yaml or an edit.yaml")
-    root = p.resolve().parent
+    root = find_project(p)
     if looks_like_edit_list(p):
         src = ReviewSource(root, "edit", p.resolve())
         seen = set()

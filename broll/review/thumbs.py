@@ -1,6 +1,7 @@
 """Filmstrips and grade previews, cached under ``.broll/review/`` by clip content hash.
 
-Frames come from ``broll.media`` (PyAV decode, scaled in swscale); OpenCV only encodes JPEG.
+Frames come from ``broll.media`` (PyAV decode, scaled in swscale); grade LUTs are read and applied
+by ``broll.grading.lut``, the same reader the grading stage uses; OpenCV only encodes JPEG.
 """
 
 from __future__ import annotations
@@ -65,45 +66,14 @@ def filmstrip(root: str | os.PathLike, path: Path, sha: str, *, count: int = STR
         return img_path, times
 
 
-def read_cube(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A 3D ``.cube`` LUT as (table[b, g, r, 3], domain_min, domain_max); red varies fastest in the file."""
-    size, lo, hi, rows = None, np.zeros(3), np.ones(3), []
-    for line in Path(path).read_text(encoding="utf-8", errors="replace").splitlines():
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        head = line.split()[0].upper()
-        if head == "LUT_3D_SIZE":
-            size = int(line.split()[1])
-        elif head == "DOMAIN_MIN":
-            lo = np.array([float(v) for v in line.split()[1:4]])
-        elif head == "DOMAIN_MAX":
-            hi = np.array([float(v) for v in line.split()[1:4]])
-        elif head[0].isdigit() or head[0] in "-.":
-            rows.append([float(v) for v in line.split()[:3]])
-    if not size or len(rows) != size ** 3:
-        raise MediaError(f"{path}: not a 3D .cube LUT (size {size}, {len(rows)} entries)")
-    return np.asarray(rows, dtype=np.float32).reshape(size, size, size, 3), lo, hi
+def apply_grade(image_rgb: np.ndarray, lut_path: str | os.PathLike) -> np.ndarray:
+    """An 8-bit RGB image through a ``.cube`` LUT, read and applied by ``broll.grading.lut``
+    (tetrahedral interpolation, as FFmpeg's ``lut3d`` in the render), so the preview shows
+    what the build will render."""
+    from broll.grading.lut import apply_lut, read_cube   # colour-science: only when a preview is asked for
 
-
-def apply_cube(image_rgb: np.ndarray, table: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    """Trilinear lookup of an 8-bit RGB image through a .cube table (a preview, not the render path)."""
-    n = table.shape[0]
-    x = (image_rgb.astype(np.float32) / 255.0 - lo) / (hi - lo)
-    x = np.clip(x, 0.0, 1.0) * (n - 1)
-    i0 = np.minimum(np.floor(x).astype(np.int32), n - 2)
-    f = x - i0
-    r0, g0, b0 = i0[..., 0], i0[..., 1], i0[..., 2]
-    fr, fg, fb = f[..., 0:1], f[..., 1:2], f[..., 2:3]
-    out = np.zeros(image_rgb.shape[:2] + (3,), np.float32)
-    for db in (0, 1):
-        wb = fb if db else 1 - fb
-        for dg in (0, 1):
-            wg = fg if dg else 1 - fg
-            for dr in (0, 1):
-                wr = fr if dr else 1 - fr
-                out += wb * wg * wr * table[b0 + db, g0 + dg, r0 + dr]
-    return (np.clip(out, 0, 1) * 255 + 0.5).astype(np.uint8)
+    out = apply_lut(read_cube(lut_path), image_rgb.reshape(-1, 3) / 255.0).reshape(image_rgb.shape)
+    return (np.clip(out, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
 
 
 def grade_preview(root: str | os.PathLike, path: Path, sha: str, lut: str | os.PathLike, which: str) -> Path:
@@ -122,7 +92,7 @@ def grade_preview(root: str | os.PathLike, path: Path, sha: str, lut: str | os.P
             raise MediaError(f"{path}: no frame could be decoded for the grade preview")
         img = frames[0].image[:, :, :3]
         if which == "after":
-            img = apply_cube(img, *read_cube(lut_p))
+            img = apply_grade(img, lut_p)
         write_bytes(target, _jpeg(img, 85))
         return target
 

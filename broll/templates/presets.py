@@ -16,6 +16,7 @@ from typing import Optional
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from broll import yamlfile
 from broll.errors import EditListError, lookup
 from broll.timebase import parse_rate
 
@@ -139,19 +140,19 @@ def builtin_presets() -> dict[str, Preset]:
 def load_user_presets(path: str | os.PathLike) -> dict[str, Preset]:
     """Presets from a user YAML file: a mapping ``name: {fields...}`` (``base:`` copies a built-in)."""
     p = Path(path)
-    try:
-        data = yaml.load(p.read_text(encoding="utf-8"), Loader=_YAML_LOADER) or {}
-    except OSError as exc:
-        raise EditListError(f"cannot read presets file ({exc.strerror})", file=str(p)) from None
+    doc = yamlfile.load_file(p, what="presets file")
+    data = doc.data or {}
     if not isinstance(data, dict):
-        raise EditListError("expected a mapping of preset names to settings", file=str(p))
+        raise doc.error("expected a mapping of preset names to settings")
     out = {}
     for name, fields in data.items():
+        if not isinstance(fields, (dict, type(None))):
+            raise doc.error("expected a mapping of preset settings", (name,))
         fields = dict(fields or {})
         base_name = fields.pop("base", None)
         merged: dict = {}
         if base_name:
-            merged = lookup(builtin_presets(), "preset", base_name).model_dump()
+            merged = lookup(builtin_presets(), "preset", str(base_name)).model_dump()
         for key, value in fields.items():
             if isinstance(value, dict) and isinstance(merged.get(key), dict):
                 merged[key] = {**merged[key], **value}
@@ -162,8 +163,7 @@ def load_user_presets(path: str | os.PathLike) -> dict[str, Preset]:
             out[str(name)] = Preset.model_validate(merged)
         except ValidationError as exc:
             err = exc.errors()[0]
-            raise EditListError(err["msg"], file=str(p),
-                                field=f"{name}." + ".".join(str(x) for x in err["loc"])) from None
+            raise doc.error(err["msg"], (name,) + tuple(err["loc"])) from None
     return out
 
 

@@ -18,6 +18,7 @@ import yaml
 
 from broll.atomic import write_text
 from broll.errors import InputError, lookup
+from broll.project import DB_DIR
 from broll.timebase import parse_time
 
 FOLDERS = ("clips", "stills", "music", "out")
@@ -132,6 +133,8 @@ def init_project(folder: str | os.PathLike, template: str = DEFAULT_TEMPLATE, *,
         raise InputError(f"{root}: is a file, not a folder")
     for name in FOLDERS:
         (root / name).mkdir(parents=True, exist_ok=True)
+    # mark the project: `broll review clips/` and every other command now find this folder's .broll/
+    (root / DB_DIR).mkdir(exist_ok=True)
     write_text(edit, starter.text)
     media = make_demo_media(root, starter.text, on_file) if demo else []
     missing = [f.relpath for f in demo_files(starter.text) if not (root / f.relpath).exists()]

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+import pytest
 from gen_helpers import make_runner, run_cli, write_batch
 
+from broll.errors import InstallError
 from broll.generate.gate import default_checker, run_gate
 
 
@@ -104,23 +106,60 @@ def test_checker_crash_goes_to_review_not_lost(fake_env, tmp_path):
     assert rows[0].state == "review" and "boom" in rows[0].message
 
 
-def test_gate_without_broll_qc_warns_and_skips(tmp_path, capsys, monkeypatch):
+def test_a_broken_qc_import_stops_the_batch_before_anything_is_paid(fake_env, tmp_path, capsys, monkeypatch):
+    """On def0763 this exited 0 with every paid clip marked done and `qc: skipped`."""
     import sys
-    monkeypatch.setitem(sys.modules, "broll.qc", None)       # as on a branch without the qc stage
-    checker, why = default_checker()
-    assert checker is None and "QC gate skipped" in why
-    assert run_gate(None, tmp_path).verdict == "skipped"
-    spec = write_batch(tmp_path, "offline", [{"id": "a", "prompt": "x"}], defaults={"duration": 1})
+    fake = fake_env("runway")
+    monkeypatch.setitem(sys.modules, "broll.qc", None)       # `import broll.qc` raises ImportError
+    spec = write_batch(tmp_path, "runway", [{"id": "a", "prompt": "x"}], defaults={"duration": 2})
     code, out, err = run_cli(["generate", str(spec), "--json"], capsys)
-    assert code == 0 and "QC gate skipped" in err
-    assert json.loads(out)["clips"][0]["qc"] == "skipped"
+    errors = [line for line in err.splitlines() if line.startswith("Error: ")]
+    assert code == 3, err
+    assert len(errors) == 1 and "the QC gate cannot run" in errors[0] and "broll.qc" in errors[0], err
+    assert "--no-qc" in err and "Traceback" not in err
+    assert not [r for r in fake.log if r.kind == "create"]   # nothing submitted, nothing paid
+    with pytest.raises(InstallError):
+        default_checker()
+
+
+def test_a_missing_qc_dependency_fails_loudly_in_a_fresh_process(tmp_path):
+    """The realistic case: OpenCV missing. broll.qc itself imports, its signals module does not;
+    on def0763 the gate ran, every check raised, and clips went on unchecked."""
+    import subprocess
+    import sys
+    spec = write_batch(tmp_path, "offline", [{"id": "a", "prompt": "x"}], defaults={"duration": 1})
+    code = ("import sys; sys.modules['cv2'] = None; from broll.cli import run; "
+            f"run(['generate', {str(spec)!r}, '--json'])")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 3, proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.startswith("Error: ")]
+    assert len(lines) == 1 and "the QC gate cannot run" in lines[0] and "cv2" in lines[0], proc.stderr
+    assert "--no-qc" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "clips").exists() or not list((tmp_path / "clips").glob("*.mp4"))
+
+
+def test_an_import_error_inside_the_checker_stops_the_batch_and_never_marks_done(fake_env, tmp_path):
+    from broll.generate import manifest as M
+    fake_env("runway")
+    spec = write_batch(tmp_path, "runway", [{"id": "a", "prompt": "x"}, {"id": "b", "prompt": "y"}],
+                       defaults={"duration": 2}, concurrency=1)
+
+    def broken(path):
+        raise ImportError("No module named 'scenedetect'")
+
+    runner, jobs = make_runner(spec, checker=broken)
+    with pytest.raises(InstallError, match="scenedetect"):
+        runner.run(jobs)
+    states = [runner.manifest.get(j.key).state for j in jobs]
+    assert M.DONE not in states and M.REVIEW not in states
+    with pytest.raises(InstallError):
+        run_gate(broken, tmp_path)
+    assert run_gate(None, tmp_path).verdict == "skipped"     # --no-qc: off on purpose
 
 
 def test_real_qc_gate_regenerates_a_flashing_clip_end_to_end(fake_env, tmp_path, capsys):
     """broll.qc (merged from main) rejects the first take (white flashes); the CLI resubmits
     with a new seed and keeps the clean second take."""
-    import pytest
-    pytest.importorskip("broll.qc")
     fake = fake_env("runway", video_kind="placeholder", flash_first=1)
     spec = write_batch(tmp_path, "runway", [{"id": "hero", "prompt": "a watch on a plinth"}],
                        defaults={"duration": 2}, seed=100, attempts=2)

@@ -79,7 +79,7 @@ def test_bad_profile_is_a_located_error(tmp_path, qc_media, capsys):
     prof.write_text("detectors:\n  flicker:\n    min_swng: 0.1\n")
     code, err = _run_cli(["check", str(qc_media.clean("static:coffee")), "--profile", str(prof)], capsys)
     assert code == ExitCode.INPUT
-    assert "bad.yaml: detectors.flicker.min_swng: unknown threshold" in err and "min_swing" in err
+    assert "bad.yaml:3:5: detectors.flicker.min_swng: unknown threshold" in err and "min_swing" in err
     assert "Traceback" not in err
 
 

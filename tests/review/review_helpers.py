@@ -55,12 +55,14 @@ def fake_grade(root: Path, sha: str, lut: Path) -> None:
 
 
 def write_cube(path: Path, size: int = 5, fn=lambda r, g, b: (b, g, r)) -> Path:
-    """A .cube LUT computed from ``fn`` on [0, 1] RGB (default: swap red and blue)."""
-    lines = ["TITLE \"test\"", f"LUT_3D_SIZE {size}"]
-    for bi in range(size):
-        for gi in range(size):
-            for ri in range(size):
-                r, g, b = (ri / (size - 1), gi / (size - 1), bi / (size - 1))
-                lines.append("%.6f %.6f %.6f" % fn(r, g, b))
-    path.write_text("\n".join(lines) + "\n")
-    return path
+    """A .cube LUT computed from ``fn`` on [0, 1] RGB (default: swap red and blue), written by
+    broll's own .cube writer."""
+    import numpy as np
+
+    from broll.grading.lut import bake
+    from broll.grading.lut import write_cube as write
+
+    def transform(rgb):
+        return np.stack(fn(rgb[:, 0], rgb[:, 1], rgb[:, 2]), axis=-1)
+
+    return write(bake(transform, size=size), path)

@@ -74,8 +74,11 @@ def test_gate_names_each_blocking_clip_with_its_state(project):
     clips = ["clips/a.mp4", "clips/b.mp4", "clips/n.mp4", "clips/n.mp4", "clips/gone.mp4"]
     assert unapproved(project, clips) == [("clips/b.mp4", REJECTED), ("clips/n.mp4", UNREVIEWED),
                                           ("clips/gone.mp4", MISSING)]
-    shutil.copy(project / "clips" / "b.mp4", project / "clips" / "a.mp4")
+    shutil.copy(project / "clips" / "n.mp4", project / "clips" / "a.mp4")      # bytes nobody judged
     assert ("clips/a.mp4", CHANGED) in unapproved(project, clips)
+    # decisions follow content: a.mp4 now holding the rejected bytes of b.mp4 is rejected
+    shutil.copy(project / "clips" / "b.mp4", project / "clips" / "a.mp4")
+    assert ("clips/a.mp4", REJECTED) in unapproved(project, clips)
 
 
 def test_gate_passes_when_everything_is_approved(project):
