@@ -151,6 +151,18 @@ def test_qc_skip_drops_the_clip_and_warn_keeps_it(qc_project, write_edit):
         plan_build(write_edit(QC_EDIT % "stop"))
 
 
+def test_otio_is_written_from_the_timeline_qc_left(qc_project, write_edit):
+    """The .otio holds what was rendered: QC's skipped clip is not in it (it was, before QC ran)."""
+    otio = pytest.importorskip("opentimelineio")
+    edit = write_edit(QC_EDIT % "skip")
+    proc = run_cli("build", str(edit), "--otio", str(qc_project / "reel.otio"), "--otio-only")
+    assert proc.returncode == 0, proc.stderr
+    tl = otio.adapters.read_from_file(str(qc_project / "reel.otio"))
+    names = [c.name for c in tl.tracks[0].find_clips()]
+    assert names == ["good.mp4", "good.mp4"]
+    assert tl.duration().to_frames() == 90
+
+
 def test_review_required_refuses_until_approved(qc_project, write_edit):
     from broll.review.decisions import record_decision
     edit = write_edit("""
