@@ -19,9 +19,8 @@ from fractions import Fraction
 from typing import Optional
 
 from broll.assemble.timeline import Item, Timeline
-from broll.filtergraph import (Graph, blur_fill, escape_graph, escape_option, ffcolor, fit_filters, num, opt,  # noqa: F401
-                               rate, split_graph, timebase)
-from broll.loudness import Loudness, loudnorm_filter, parse_loudnorm  # noqa: F401
+from broll.filtergraph import BT709_TAGS, Graph, blur_fill, ffcolor, fit_filters, num, opt, rate, timebase
+from broll.loudness import Loudness, loudnorm_filter
 from broll.templates.presets import Preset
 
 MICRO_FADE_SECONDS = Fraction(1, 100)     # 10 ms at hard cuts: no clicks
@@ -331,11 +330,6 @@ def _inputs(tl: Timeline, *, audio_only: bool = False, video_only: bool = False
     return specs, video_of, audio_of, music_input
 
 
-# Label the output BT.709 with a filter, not with -colorspace/-color_primaries/-color_trc: those
-# encoder options make FFmpeg insert a real matrix conversion of untagged (HD, i.e. BT.709 by
-# convention) sources, which cost 15-20% of a 1080p build and shifted their colours.
-# -color_range tv stays an encoder option: full-range inputs (JPEG stills) must really be converted.
-BT709_TAGS = "setparams=color_primaries=bt709:color_trc=bt709:colorspace=bt709"
 
 
 def encoder_args(preset: Preset, tl: Timeline, *, x264_preset: Optional[str] = None) -> list[str]:

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, replace
-from fractions import Fraction
 from pathlib import Path
 from typing import Callable, Optional
 
-from broll.assemble.plan import (Loudness, RenderPlan, build_plan, measure_argv, mux_argv, needs_loudness_pass,
-                                 parse_loudnorm, split_plans)
+from broll.assemble.plan import RenderPlan, build_plan, measure_argv, mux_argv, needs_loudness_pass, split_plans
+from broll.loudness import Loudness, parse_loudnorm
 from broll.assemble.resolve import OutputJob, resolve_timeline
 from broll.assemble.editlist import EditList
 from broll.atomic import atomic_path
@@ -29,21 +28,10 @@ PREVIEW_FPS = "15"
 
 @dataclass(frozen=True)
 class RenderResult:
+    """What one render run adds to its plan: where it landed, pass 1's figures, how long it took."""
     path: Path
-    preset: str
-    width: int
-    height: int
-    fps: Fraction
-    frames: int
-    duration: Fraction
     loudness: Optional[Loudness]
     seconds: float
-
-    def to_dict(self) -> dict:
-        return {"path": str(self.path), "preset": self.preset, "width": self.width, "height": self.height,
-                "fps": float(self.fps), "frames": self.frames, "duration": float(self.duration),
-                "measured_lufs": None if self.loudness is None else self.loudness.input_i,
-                "render_seconds": round(self.seconds, 3)}
 
 
 def measure_loudness(job: OutputJob) -> Optional[Loudness]:
@@ -117,7 +105,6 @@ def render_output(plan: OutputPlan, *, on_progress: Callable[[FFmpegProgress], N
 
     started = time.perf_counter()
     job = plan.job
-    tl = job.timeline
     name = job.path.name
     audio_state: dict = {}
 
@@ -150,9 +137,7 @@ def render_output(plan: OutputPlan, *, on_progress: Callable[[FFmpegProgress], N
             worker.join(timeout=30)
             for part in (video_tmp, audio_tmp):
                 part.unlink(missing_ok=True)
-    return RenderResult(path=job.path, preset=job.preset.name, width=tl.width, height=tl.height, fps=tl.fps,
-                        frames=tl.frames, duration=tl.duration, loudness=audio_state.get("loudness"),
-                        seconds=time.perf_counter() - started)
+    return RenderResult(path=job.path, loudness=audio_state.get("loudness"), seconds=time.perf_counter() - started)
 
 
 # FFmpeg's knock-on lines after the real failure: they say nothing about the cause

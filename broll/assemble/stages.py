@@ -16,7 +16,7 @@ from typing import Callable, Optional
 
 from broll.assemble.editlist import EditList, Style, StyleOverride
 from broll.assemble.resolve import OutputJob
-from broll.assemble.timeline import Item, Timeline, place
+from broll.assemble.timeline import Item, place
 from broll.errors import BrollError, ExitCode
 from broll.project import project_root_for
 

@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from broll.assemble.plan import BT709_TAGS
-from broll.filtergraph import Graph
+from broll.filtergraph import BT709_TAGS, Graph
 from broll.loudness import Loudness, loudnorm_filter
 from broll.media.probe import MediaInfo
 from broll.reframe import CropPath, reframe_filter

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from broll.assemble.plan import (Loudness, split_graph, atempo_chain, build_plan, drawtext, escape_graph, escape_option,
-                                 measure_argv, parse_loudnorm)
+from broll.assemble.plan import atempo_chain, build_plan, drawtext, measure_argv
+from broll.filtergraph import escape_graph, escape_option, split_graph
+from broll.loudness import Loudness, parse_loudnorm
 from broll.assemble.timeline import Item, MusicBed, Source, TextOverlay, Timeline, Transition, place
 from broll.templates.presets import get_preset
 
