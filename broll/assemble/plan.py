@@ -1,4 +1,4 @@
-"""Timeline + Preset -> one FFmpeg filter graph and argv. Pure: builds strings, runs nothing.
+"""Timeline + Preset -> the FFmpeg graphs and argv the build runs (picture, sound, loudness pass 1, mux). Pure.
 
 Exactness comes from the graph's shape, not from trusting sources:
 - video: every item ends in ``tpad`` (clone) + ``trim=end_frame=N``, so it is exactly N
@@ -332,11 +332,6 @@ def _inputs(tl: Timeline, *, audio_only: bool = False, video_only: bool = False
 
 
 
-def encoder_args(preset: Preset, tl: Timeline, *, x264_preset: Optional[str] = None) -> list[str]:
-    return (["-map", "[vout]", "-map", "[aout]"] + video_encoder_args(preset, tl, x264_preset=x264_preset)
-            + audio_encoder_args(preset, tl) + ["-movflags", "+faststart"])
-
-
 def video_encoder_args(preset: Preset, tl: Timeline, *, x264_preset: Optional[str] = None) -> list[str]:
     v = preset.video
     gop = max(1, int(round(preset.video.gop_seconds * float(tl.fps))))
@@ -363,24 +358,12 @@ def _double(rate_text: str) -> str:
     return f"{num(Fraction(m.group(1)) * 2)}{m.group(2)}"
 
 
-def build_plan(tl: Timeline, preset: Preset, *, loudness: Optional[Loudness] = None,
-               x264_preset: Optional[str] = None) -> RenderPlan:
-    """The render: one graph with every item, the transitions, the music bed and loudness."""
-    specs, video_of, audio_of, music_input = _inputs(tl, audio_only=False)
-    g = Graph()
-    _video_graph(g, tl, video_of)
-    _audio_graph(g, tl, audio_of, music_input, loudness, measuring=False)
-    return RenderPlan(inputs=tuple(specs), filter_complex=g.text(),
-                      output_args=tuple(encoder_args(preset, tl, x264_preset=x264_preset)),
-                      frames=tl.frames, samples=tl.samples, duration=tl.duration)
-
-
 def split_plans(tl: Timeline, preset: Preset, *, loudness: Optional[Loudness] = None,
                 x264_preset: Optional[str] = None) -> tuple[RenderPlan, RenderPlan]:
-    """The same render as :func:`build_plan` as a video-only and an audio-only process.
+    """The render as a video-only and an audio-only process (what the build runs).
 
     The build runs the picture while the sound is measured and rendered beside it, then muxes
-    the two by stream copy: the loudness pass no longer adds to the wall time, and the video
+    the two by stream copy: the loudness pass adds nothing to the wall time, and the video
     graph holds no audio chain that reads ahead.
     """
     vspecs, video_of, _, _ = _inputs(tl, video_only=True)

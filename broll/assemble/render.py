@@ -12,12 +12,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Optional
 
-from broll.assemble.plan import RenderPlan, build_plan, measure_argv, mux_argv, needs_loudness_pass, split_plans
-from broll.loudness import Loudness, parse_loudnorm
-from broll.assemble.resolve import OutputJob, resolve_timeline
+from broll.assemble.plan import RenderPlan, measure_argv, mux_argv, needs_loudness_pass, split_plans
 from broll.assemble.editlist import EditList
+from broll.assemble.resolve import OutputJob, resolve_timeline
 from broll.atomic import atomic_path
 from broll.errors import FFmpegError
+from broll.loudness import Loudness, parse_loudnorm
 from broll.media.ffmpeg import FFmpegProgress, run_ffmpeg
 from broll.media.long_args import spilled
 from broll.templates.presets import Preset
@@ -32,14 +32,6 @@ class RenderResult:
     path: Path
     loudness: Optional[Loudness]
     seconds: float
-
-
-def measure_loudness(job: OutputJob) -> Optional[Loudness]:
-    """EBU R128 pass 1 over the audio half of the graph; None when there is nothing to measure."""
-    tl = job.timeline
-    if not needs_loudness_pass(tl):
-        return None
-    return run_measure(measure_argv(tl))
 
 
 def run_measure(argv: list[str]) -> Loudness:
@@ -84,12 +76,6 @@ def plan_output(job: OutputJob, *, x264_preset: str | None = None) -> OutputPlan
     video, audio = split_plans(job.timeline, job.preset, x264_preset=x264)
     measure = tuple(measure_argv(job.timeline)) if needs_loudness_pass(job.timeline) else None
     return OutputPlan(job=job, video=video, audio=audio, measure=measure, x264_preset=x264)
-
-
-def plan_for(job: OutputJob, loudness: Optional[Loudness] = None, *, x264_preset: str | None = None) -> RenderPlan:
-    """The same render as one graph (picture and sound in one process): for reading, not running."""
-    from broll.reframe.timeline import with_subject_crops
-    return build_plan(with_subject_crops(job.timeline), job.preset, loudness=loudness, x264_preset=x264_preset)
 
 
 def render(job: OutputJob, *, x264_preset: str | None = None,

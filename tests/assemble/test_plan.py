@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from broll.assemble.plan import atempo_chain, build_plan, drawtext, measure_argv
+from broll.assemble.plan import atempo_chain, drawtext, measure_argv, split_plans
 from broll.filtergraph import escape_graph, escape_option, split_graph
 from broll.loudness import Loudness, parse_loudnorm
 from broll.assemble.timeline import Item, MusicBed, Source, TextOverlay, Timeline, Transition, place
@@ -102,8 +102,9 @@ def test_a_missing_golden_file_fails_instead_of_being_written(monkeypatch, tmp_p
 
 def test_plan_shape():
     tl = sample_timeline()
-    plan = build_plan(tl, get_preset("16x9-1080p"))
-    fc = plan.filter_complex
+    video, audio = split_plans(tl, get_preset("16x9-1080p"))
+    plan = video
+    fc = video.filter_complex + ";" + audio.filter_complex
     # the trim: seek half a frame early, then audio drops exactly that offset
     assert plan.inputs[0][:4] == ("-ss", "0.980146", "-t", "3.603271")
     assert "[0:v]setpts=PTS-STARTPTS," in fc and "trim=end_frame=105" in fc
@@ -118,6 +119,8 @@ def test_plan_shape():
     assert "setpts=(PTS-STARTPTS)/2" in fc and "fps=30,scale=1920:1080" not in fc
     assert f"atrim=end_sample={tl.samples}[aout]" in fc
     assert "-frames:v" in plan.output_args and "288" in plan.output_args
+    assert "[aout]" not in video.filter_complex and "[vout]" not in audio.filter_complex
+    assert audio.inputs[0][:4] == ("-ss", "0.980146", "-t", "3.603271") and "-vn" in audio.inputs[0]
 
 
 def test_text_escaping_survives_both_levels():
