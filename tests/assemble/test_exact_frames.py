@@ -3,7 +3,7 @@
 The in-point is snapped to the source frame showing at ``in`` (so the first frame is the right
 one), but that snap must never lengthen the item: a 23.976 fps phone clip with ``in: 1`` /
 ``out: 4`` is 90 frames at 30 fps, not 91. Checked on the resolved timeline for many source
-rates, rotation and VFR, and on a rendered multi-output reel whose frames are counted with PyAV.
+rates, rotation, VFR and an MP4 edit list, and on a rendered multi-output reel whose frames are counted with PyAV.
 """
 
 from __future__ import annotations
@@ -59,13 +59,20 @@ def sources(media, tmp_path) -> list:
     if not rotated.exists():
         run_ffmpeg(["-y", "-display_rotation", "90", "-i", str(phone), "-c", "copy", str(rotated)])
     clips.append(rotated)
+    # a stream copy cut between keyframes: the MP4 carries an edit list that hides the frames before it
+    edited = tmp_path / "edit-list.mp4"
+    if not edited.exists():
+        long_gop = media.clip("long-gop.mp4", size=(160, 90), fps=25, duration=4, audio=440,
+                              codec_args=("-c:v", "libx264", "-preset", "ultrafast", "-g", "50", "-pix_fmt", "yuv420p"))
+        run_ffmpeg(["-y", "-ss", "0.52", "-i", str(long_gop), "-c", "copy", str(edited)])
+    clips.append(edited)
     return clips
 
 
 # (in, out, speed) per source: every in-point falls between two source frames
 TRIMS = [("0.37", "1.41", "1"), ("0.113", "1.207", "1"), ("0.53", "1.79", "1.5"), ("0.071", "1.033", "1"),
          ("1.013", "2.31", "0.8"), ("0.49", "1.53", "1"), ("0.257", "1.3", "1"), ("0.33", "1.72", "1"),
-         ("1", "4", "1")]
+         ("1", "4", "1"), ("0.61", "2.09", "1")]
 
 
 def edit_text(clips, preset: str, *, output: str = "out/reel.mp4", transitions: bool = False) -> str:
@@ -97,7 +104,7 @@ def test_the_rotated_phone_clip_from_the_issue(media, tmp_path):
     clips = sources(media, tmp_path)
     edit = tmp_path / "phone.yaml"
     edit.write_text(f"version: 1\noutput: out/p.mp4\npreset: tiny\nloudness: null\n"
-                    f"timeline:\n  - clip: {clips[-1]}\n    in: 1\n    out: 4\n")
+                    f"timeline:\n  - clip: {clips[8]}\n    in: 1\n    out: 4\n")
     _, jobs = validate_edit_list(edit)
     assert jobs[0].timeline.frames == 90
 
