@@ -30,7 +30,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from broll.cli.output import quiet_library_warnings  # noqa: E402
+from broll.libwarnings import quiet_library_warnings  # noqa: E402
 
 quiet_library_warnings()
 

@@ -1,4 +1,4 @@
-"""Timeline + Preset -> one FFmpeg filter graph and argv. Pure: builds strings, runs nothing.
+"""Timeline + Preset -> the FFmpeg graphs and argv the build runs (picture, sound, loudness pass 1, mux). Pure.
 
 Exactness comes from the graph's shape, not from trusting sources:
 - video: every item ends in ``tpad`` (clone) + ``trim=end_frame=N``, so it is exactly N
@@ -14,70 +14,19 @@ Each item's chain starts with its decode/trim, then an optional extra filter (a 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Optional
 
 from broll.assemble.timeline import Item, Timeline
+from broll.filtergraph import BT709_TAGS, Graph, blur_fill, ffcolor, fit_filters, num, opt, rate, timebase
+from broll.loudness import Loudness, loudnorm_filter
 from broll.templates.presets import Preset
 
 MICRO_FADE_SECONDS = Fraction(1, 100)     # 10 ms at hard cuts: no clicks
 KEN_BURNS_ZOOM = Fraction(115, 100)       # how far zoom-in/out and pans travel
 KEN_BURNS_OVERSCALE = 2                    # work at 2x so zoompan's integer steps don't jitter
 DUCK = "threshold=0.03:ratio=8:attack=15:release=350:makeup=1"
-
-
-def num(value) -> str:
-    """A number as FFmpeg reads it: integers plain, others with 6 decimals trimmed."""
-    value = Fraction(value)
-    if value.denominator == 1:
-        return str(value.numerator)
-    return f"{float(value):.6f}".rstrip("0").rstrip(".")
-
-
-def rate(fps: Fraction) -> str:
-    fps = Fraction(fps)
-    return str(fps.numerator) if fps.denominator == 1 else f"{fps.numerator}/{fps.denominator}"
-
-
-def timebase(fps: Fraction) -> str:
-    """The timebase of one output frame, e.g. ``1/30`` or ``1001/30000``."""
-    fps = Fraction(fps)
-    return f"{fps.denominator}/{fps.numerator}"
-
-
-def escape_option(text: str) -> str:
-    """First level: a filter option value (``\\ ' :`` are special)."""
-    return re.sub(r"([\\':])", r"\\\1", text)
-
-
-def escape_graph(text: str) -> str:
-    """Second level: the filtergraph (``\\ ' [ ] , ;`` are special)."""
-    return re.sub(r"([\\'\[\],;])", r"\\\1", text)
-
-
-def opt(text: str) -> str:
-    return escape_graph(escape_option(text))
-
-
-def ffcolor(color: str) -> str:
-    return "0x" + color[1:] if color.startswith("#") else color
-
-
-@dataclass
-class Graph:
-    """Accumulates ``[in]filters[out]`` statements with deterministic labels."""
-    chains: list[str] = field(default_factory=list)
-
-    def add(self, inputs: list[str], filters: list[str], output: str) -> str:
-        ins = "".join(f"[{x}]" for x in inputs)
-        body = ",".join(f for f in filters if f) or ("null" if not output.startswith("a") else "anull")
-        self.chains.append(f"{ins}{body}[{output}]")
-        return output
-
-    def text(self) -> str:
-        # one line: FFmpeg echoes the rest of a multi-line graph into its error messages
-        return ";".join(self.chains)
 
 
 @dataclass(frozen=True)
@@ -100,21 +49,6 @@ class RenderPlan:
     def command(self, output: str, ffmpeg: str = "ffmpeg") -> str:
         import shlex
         return shlex.join([ffmpeg, "-hide_banner", *self.argv(output)])
-
-
-@dataclass(frozen=True)
-class Loudness:
-    """First-pass loudnorm measurements (EBU R128) fed to the second, linear pass."""
-    input_i: float
-    input_tp: float
-    input_lra: float
-    input_thresh: float
-    target_offset: float
-
-
-def split_graph(filter_complex: str) -> list[str]:
-    """The graph's statements, for display (escaped ``\\;`` inside text stays put)."""
-    return re.split(r"(?<!\\);", filter_complex)
 
 
 # ------------------------------------------------------------------ inputs
@@ -147,30 +81,11 @@ def _seek_offset(item: Item) -> Fraction:
 
 # ------------------------------------------------------------------ video
 
-def fit_filters(mode: str, w: int, h: int) -> list[str]:
-    """Scale into a w x h frame: cover (crop), contain (letterbox); blur is built by the caller."""
-    if mode == "cover":
-        return [f"scale={w}:{h}:force_original_aspect_ratio=increase", f"crop={w}:{h}"]
-    return [f"scale={w}:{h}:force_original_aspect_ratio=decrease:force_divisible_by=2",
-            f"pad={w}:{h}:(ow-iw)/2:(oh-ih)/2:color=black"]
-
-
 def _fit(g: Graph, label: str, pre: list[str], mode: str, w: int, h: int, tag: str) -> tuple[str, list[str]]:
     """Apply ``pre`` then the fit; returns (label, pending filters) so callers keep chaining."""
     if mode != "blur":
         return label, pre + fit_filters(mode, w, h)
-    g.add([label], pre + ["split=2"], f"{tag}s")
-    # a split's outputs need distinct names: rewrite the last statement to two outputs
-    g.chains[-1] = g.chains[-1][: -len(f"[{tag}s]")] + f"[{tag}bg][{tag}fg]"
-    # blur a small copy (cheap), then scale it up: the fill is soft at any output size
-    small_w, small_h = max(16, w // 8 // 2 * 2), max(16, h // 8 // 2 * 2)
-    radius = max(1, min(6, min(small_w, small_h) // 6))
-    g.add([f"{tag}bg"], [f"scale={small_w}:{small_h}:force_original_aspect_ratio=increase",
-                         f"crop={small_w}:{small_h}", f"boxblur={radius}:2", f"scale={w}:{h}", "setsar=1"],
-          f"{tag}bgb")
-    g.add([f"{tag}fg"], [f"scale={w}:{h}:force_original_aspect_ratio=decrease:force_divisible_by=2", "setsar=1"],
-          f"{tag}fgs")
-    g.add([f"{tag}bgb", f"{tag}fgs"], ["overlay=(W-w)/2:(H-h)/2"], f"{tag}fit")
+    g.extend(blur_fill(label, f"{tag}fit", w, h, pre=pre))
     return f"{tag}fit", []
 
 
@@ -268,21 +183,29 @@ def ken_burns(motion: str, frames: int, w: int, h: int, fps: Fraction) -> str:
     return (f"zoompan=z={opt(zoom)}:x={opt(x)}:y={opt(y)}:d={frames}:s={w}x{h}:fps={rate(fps)}")
 
 
-def _join_video(g: Graph, tl: Timeline, labels: list[str]) -> str:
+def _join(g: Graph, tl: Timeline, labels: list[str], kind: str) -> str:
+    """Chain the items' streams (``kind`` "v" or "a"): concat at cuts, a crossfade of the
+    overlap's exact frames (``xfade``) or samples (``acrossfade``) at transitions."""
     acc = labels[0]
     for index in range(1, len(labels)):
         item = tl.items[index]
-        out = f"vj{index}"
         if item.transition.is_cut:
-            acc = g.add([acc, labels[index]], ["concat=n=2:v=1:a=0"], out)
-        else:
+            joint = [f"concat=n=2:v={int(kind == 'v')}:a={int(kind == 'a')}"]
+        elif kind == "v":
             offset = Fraction(item.start) / tl.fps
             dur = Fraction(item.transition.frames) / tl.fps
-            acc = g.add([acc, labels[index]],
-                        [f"xfade=transition={item.transition.type}:duration={num(dur)}:offset={num(offset)}"], out)
-        # keep one timebase so the next xfade accepts it
-        g.chains[-1] = g.chains[-1][: -len(f"[{out}]")] + f",settb={timebase(tl.fps)}[{out}]"
+            joint = [f"xfade=transition={item.transition.type}:duration={num(dur)}:offset={num(offset)}"]
+        else:
+            joint = [f"acrossfade=ns={tl.overlap_samples(index)}:c1=tri:c2=tri"]
+        if kind == "v":
+            joint.append(f"settb={timebase(tl.fps)}")       # one timebase, so the next xfade accepts it
+        acc = g.add([acc, labels[index]], joint, f"{kind}j{index}")
     return acc
+
+
+def _video_graph(g: Graph, tl: Timeline, inputs: dict[int, int]) -> str:
+    labels = [_video_item(g, tl, i, item, inputs.get(i)) for i, item in enumerate(tl.items)]
+    return g.add([_join(g, tl, labels, "v")], ["setsar=1", "format=yuv420p", BT709_TAGS], "vout")
 
 
 # ------------------------------------------------------------------ audio
@@ -323,18 +246,6 @@ def _audio_item(g: Graph, tl: Timeline, index: int, item: Item, input_index: int
     return g.add([f"{input_index}:a"], filters, tag)
 
 
-def _join_audio(g: Graph, tl: Timeline, labels: list[str]) -> str:
-    acc = labels[0]
-    for index in range(1, len(labels)):
-        item = tl.items[index]
-        out = f"aj{index}"
-        if item.transition.is_cut:
-            acc = g.add([acc, labels[index]], ["concat=n=2:v=0:a=1"], out)
-        else:
-            acc = g.add([acc, labels[index]], [f"acrossfade=ns={tl.overlap_samples(index)}:c1=tri:c2=tri"], out)
-    return acc
-
-
 def _music(g: Graph, tl: Timeline, input_index: int) -> str:
     m = tl.music
     assert m is not None
@@ -353,26 +264,17 @@ def _music(g: Graph, tl: Timeline, input_index: int) -> str:
 
 
 def loudnorm(tl: Timeline, measured: Optional[Loudness]) -> str:
-    base = f"loudnorm=I={num(Fraction(str(tl.loudness)))}:TP={num(Fraction(str(tl.true_peak)))}:LRA={num(Fraction(str(tl.lra)))}"
-    if measured is None:
-        return base + ":print_format=json"
-    gain = float(tl.loudness) - measured.input_i
-    if measured.input_tp + gain <= float(tl.true_peak) - 0.1:
-        # what linear loudnorm would do anyway, without its 192 kHz resample: a plain gain
-        return f"volume={gain:.2f}dB"
-    return (base + f":measured_I={measured.input_i:.2f}:measured_TP={measured.input_tp:.2f}"
-            f":measured_LRA={measured.input_lra:.2f}:measured_thresh={measured.input_thresh:.2f}"
-            f":offset={measured.target_offset:.2f}:linear=true:print_format=none")
+    return loudnorm_filter(tl.loudness, tl.true_peak, tl.lra, measured)
 
 
 def _audio_graph(g: Graph, tl: Timeline, inputs: dict[int, int], music_input: Optional[int],
                  measured: Optional[Loudness], *, measuring: bool) -> str:
     labels = [_audio_item(g, tl, i, item, inputs.get(i)) for i, item in enumerate(tl.items)]
-    mix = _join_audio(g, tl, labels)
+    mix = _join(g, tl, labels, "a")
     if music_input is not None and tl.music is not None:
         bed = _music(g, tl, music_input)
         if tl.music.duck and any(it.uses_source_audio for it in tl.items):
-            g.chains.append(f"[{mix}]asplit=2[clips][key]")
+            g.add([mix], ["asplit=2"], ["clips", "key"])
             bed = g.add([bed, "key"], [f"sidechaincompress={DUCK}"], "ducked")
             mix = "clips"
         mix = g.add([mix, bed], ["amix=inputs=2:duration=first:dropout_transition=0:normalize=0"], "mix")
@@ -380,7 +282,7 @@ def _audio_graph(g: Graph, tl: Timeline, inputs: dict[int, int], music_input: Op
     if measuring:
         return g.add([mix], [loudnorm(tl, None)], "aout")
     tail = []
-    if tl.loudness is not None and (measured is None or measured.input_i > -70):
+    if tl.loudness is not None and (measured is None or not measured.silent):
         tail += [loudnorm(tl, measured), f"aresample={tl.sample_rate}", fmt]
     tail += [f"apad=whole_len={tl.samples}", f"atrim=end_sample={tl.samples}"]
     return g.add([mix], tail, "aout")
@@ -428,16 +330,6 @@ def _inputs(tl: Timeline, *, audio_only: bool = False, video_only: bool = False
     return specs, video_of, audio_of, music_input
 
 
-# Label the output BT.709 with a filter, not with -colorspace/-color_primaries/-color_trc: those
-# encoder options make FFmpeg insert a real matrix conversion of untagged (HD, i.e. BT.709 by
-# convention) sources, which cost 15-20% of a 1080p build and shifted their colours.
-# -color_range tv stays an encoder option: full-range inputs (JPEG stills) must really be converted.
-BT709_TAGS = "setparams=color_primaries=bt709:color_trc=bt709:colorspace=bt709"
-
-
-def encoder_args(preset: Preset, tl: Timeline, *, x264_preset: Optional[str] = None) -> list[str]:
-    return (["-map", "[vout]", "-map", "[aout]"] + video_encoder_args(preset, tl, x264_preset=x264_preset)
-            + audio_encoder_args(preset, tl) + ["-movflags", "+faststart"])
 
 
 def video_encoder_args(preset: Preset, tl: Timeline, *, x264_preset: Optional[str] = None) -> list[str]:
@@ -466,33 +358,17 @@ def _double(rate_text: str) -> str:
     return f"{num(Fraction(m.group(1)) * 2)}{m.group(2)}"
 
 
-def build_plan(tl: Timeline, preset: Preset, *, loudness: Optional[Loudness] = None,
-               x264_preset: Optional[str] = None) -> RenderPlan:
-    """The render: one graph with every item, the transitions, the music bed and loudness."""
-    specs, video_of, audio_of, music_input = _inputs(tl, audio_only=False)
-    g = Graph()
-    vlabels = [_video_item(g, tl, i, item, video_of.get(i)) for i, item in enumerate(tl.items)]
-    vout = _join_video(g, tl, vlabels)
-    g.add([vout], ["setsar=1", "format=yuv420p", BT709_TAGS], "vout")
-    _audio_graph(g, tl, audio_of, music_input, loudness, measuring=False)
-    return RenderPlan(inputs=tuple(specs), filter_complex=g.text(),
-                      output_args=tuple(encoder_args(preset, tl, x264_preset=x264_preset)),
-                      frames=tl.frames, samples=tl.samples, duration=tl.duration)
-
-
 def split_plans(tl: Timeline, preset: Preset, *, loudness: Optional[Loudness] = None,
                 x264_preset: Optional[str] = None) -> tuple[RenderPlan, RenderPlan]:
-    """The same render as :func:`build_plan` as a video-only and an audio-only process.
+    """The render as a video-only and an audio-only process (what the build runs).
 
     The build runs the picture while the sound is measured and rendered beside it, then muxes
-    the two by stream copy: the loudness pass no longer adds to the wall time, and the video
+    the two by stream copy: the loudness pass adds nothing to the wall time, and the video
     graph holds no audio chain that reads ahead.
     """
     vspecs, video_of, _, _ = _inputs(tl, video_only=True)
     gv = Graph()
-    vlabels = [_video_item(gv, tl, i, item, video_of.get(i)) for i, item in enumerate(tl.items)]
-    vout = _join_video(gv, tl, vlabels)
-    gv.add([vout], ["setsar=1", "format=yuv420p", BT709_TAGS], "vout")
+    _video_graph(gv, tl, video_of)
     video = RenderPlan(inputs=tuple(vspecs), filter_complex=gv.text(),
                        output_args=tuple(["-map", "[vout]"] + video_encoder_args(preset, tl, x264_preset=x264_preset)),
                        frames=tl.frames, samples=0, duration=tl.duration)
@@ -523,19 +399,3 @@ def measure_argv(tl: Timeline) -> list[str]:
     for spec in specs:
         args += list(spec)
     return args + ["-filter_complex", g.text(), "-map", "[aout]", "-f", "null", "-"]
-
-
-def parse_loudnorm(stderr: str) -> Loudness:
-    """The JSON block loudnorm prints at the end of the first pass."""
-    import json
-    start = stderr.rfind("{")
-    end = stderr.rfind("}")
-    if start < 0 or end < start:
-        raise ValueError("loudnorm printed no measurements")
-    data = json.loads(stderr[start:end + 1])
-
-    def f(key: str) -> float:
-        value = str(data[key]).strip()
-        return -99.0 if value in ("-inf", "inf", "nan") else float(value)
-
-    return Loudness(f("input_i"), f("input_tp"), f("input_lra"), f("input_thresh"), f("target_offset"))

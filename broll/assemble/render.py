@@ -8,17 +8,16 @@ only a successful run is renamed over it (``broll.atomic``).
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
-from fractions import Fraction
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Optional
 
-from broll.assemble.plan import (Loudness, RenderPlan, build_plan, measure_argv, needs_loudness_pass,
-                                 parse_loudnorm)
-from broll.assemble.resolve import OutputJob, resolve_timeline
+from broll.assemble.plan import RenderPlan, measure_argv, mux_argv, needs_loudness_pass, split_plans
 from broll.assemble.editlist import EditList
+from broll.assemble.resolve import OutputJob, resolve_timeline
 from broll.atomic import atomic_path
 from broll.errors import FFmpegError
+from broll.loudness import Loudness, parse_loudnorm
 from broll.media.ffmpeg import FFmpegProgress, run_ffmpeg
 from broll.media.long_args import spilled
 from broll.templates.presets import Preset
@@ -29,51 +28,69 @@ PREVIEW_FPS = "15"
 
 @dataclass(frozen=True)
 class RenderResult:
+    """What one render run adds to its plan: where it landed, pass 1's figures, how long it took."""
     path: Path
-    preset: str
-    width: int
-    height: int
-    fps: Fraction
-    frames: int
-    duration: Fraction
     loudness: Optional[Loudness]
     seconds: float
 
-    def to_dict(self) -> dict:
-        return {"path": str(self.path), "preset": self.preset, "width": self.width, "height": self.height,
-                "fps": float(self.fps), "frames": self.frames, "duration": float(self.duration),
-                "measured_lufs": None if self.loudness is None else self.loudness.input_i,
-                "render_seconds": round(self.seconds, 3)}
 
-
-def measure_loudness(job: OutputJob) -> Optional[Loudness]:
-    """EBU R128 pass 1 over the audio half of the graph; None when there is nothing to measure."""
-    tl = job.timeline
-    if not needs_loudness_pass(tl):
-        return None
-    stderr = run_ffmpeg(measure_argv(tl), what="measuring loudness", loglevel="info")
+def run_measure(argv: list[str]) -> Loudness:
+    stderr = run_ffmpeg(argv, what="measuring loudness", loglevel="info")
     try:
         return parse_loudnorm(stderr)
     except (ValueError, KeyError) as exc:
         raise FFmpegError(f"loudness measurement gave no result ({exc})") from None
 
 
-def plan_for(job: OutputJob, loudness: Optional[Loudness] = None, *, x264_preset: str | None = None) -> RenderPlan:
+@dataclass(frozen=True)
+class OutputPlan:
+    """Exactly what the build runs for one output, before it runs.
+
+    ``job.timeline`` is final (gates, style and subject crops applied); the picture and the sound
+    run side by side as ``video`` and ``audio``, the sound's loudnorm taking the figures that
+    ``measure`` (pass 1) prints; a stream-copy mux joins them.
+    """
+    job: OutputJob
+    video: RenderPlan
+    audio: RenderPlan
+    measure: Optional[tuple[str, ...]]
+    x264_preset: str
+
+    @property
+    def timeline(self):
+        return self.job.timeline
+
+    def audio_with(self, loudness: Optional[Loudness]) -> RenderPlan:
+        """The sound plan with pass 1's figures filled in."""
+        return split_plans(self.timeline, self.job.preset, loudness=loudness, x264_preset=self.x264_preset)[1]
+
+    def mux_argv(self, video: str, audio: str, output: str) -> list[str]:
+        return mux_argv(video, audio, output)
+
+
+def plan_output(job: OutputJob, *, x264_preset: str | None = None) -> OutputPlan:
+    """Subject crops on (once), then the split picture and sound plans the build runs."""
     from broll.reframe.timeline import with_subject_crops
-    return build_plan(with_subject_crops(job.timeline), job.preset, loudness=loudness, x264_preset=x264_preset)
+    job = replace(job, timeline=with_subject_crops(job.timeline))
+    x264 = x264_preset or job.preset.video.x264_preset
+    video, audio = split_plans(job.timeline, job.preset, x264_preset=x264)
+    measure = tuple(measure_argv(job.timeline)) if needs_loudness_pass(job.timeline) else None
+    return OutputPlan(job=job, video=video, audio=audio, measure=measure, x264_preset=x264)
 
 
 def render(job: OutputJob, *, x264_preset: str | None = None,
            on_progress: Callable[[FFmpegProgress], None] | None = None) -> RenderResult:
-    """Render one output: the picture in one FFmpeg process while the sound is measured and
+    """Plan and render one output (see :func:`render_output`)."""
+    return render_output(plan_output(job, x264_preset=x264_preset), on_progress=on_progress)
+
+
+def render_output(plan: OutputPlan, *, on_progress: Callable[[FFmpegProgress], None] | None = None) -> RenderResult:
+    """Render one planned output: the picture in one FFmpeg process while the sound is measured and
     rendered in another, then a stream-copy mux into a temp file renamed onto the output."""
     import threading
 
-    from broll.assemble.plan import mux_argv, split_plans
-    from broll.reframe.timeline import with_subject_crops
-
     started = time.perf_counter()
-    tl = with_subject_crops(job.timeline)
+    job = plan.job
     name = job.path.name
     audio_state: dict = {}
 
@@ -83,9 +100,8 @@ def render(job: OutputJob, *, x264_preset: str | None = None,
 
         def sound() -> None:
             try:
-                loudness = measure_loudness(job)
-                _, audio_plan = split_plans(tl, job.preset, loudness=loudness)
-                run_ffmpeg(audio_plan.argv(str(audio_tmp)), what=f"rendering the sound of {name}")
+                loudness = run_measure(list(plan.measure)) if plan.measure else None
+                run_ffmpeg(plan.audio_with(loudness).argv(str(audio_tmp)), what=f"rendering the sound of {name}")
                 audio_state["loudness"] = loudness
             except BaseException as exc:  # handed to the main thread
                 audio_state["error"] = exc
@@ -93,24 +109,21 @@ def render(job: OutputJob, *, x264_preset: str | None = None,
         worker = threading.Thread(target=sound, name="broll-audio", daemon=True)
         worker.start()
         try:
-            video_plan, _ = split_plans(tl, job.preset, x264_preset=x264_preset)
-            with spilled(video_plan.argv(str(video_tmp)), job.path.parent) as argv:   # long crop paths via a file
-                run_ffmpeg(argv, what=f"rendering {name}", total_seconds=float(video_plan.duration),
+            with spilled(plan.video.argv(str(video_tmp)), job.path.parent) as argv:   # long crop paths via a file
+                run_ffmpeg(argv, what=f"rendering {name}", total_seconds=float(plan.video.duration),
                            on_progress=on_progress or (lambda p: None))
             worker.join()
             if "error" in audio_state:
                 raise audio_state["error"]
-            run_ffmpeg(mux_argv(str(video_tmp), str(audio_tmp), str(tmp)), what=f"muxing {name}")
+            run_ffmpeg(plan.mux_argv(str(video_tmp), str(audio_tmp), str(tmp)), what=f"muxing {name}")
         except FFmpegError as exc:
             raise FFmpegError(f"rendering {name} failed; the previous file (if any) is untouched",
-                              relevant_tail(exc.stderr_tail), "run `broll plan` to see the exact command") from None
+                              relevant_tail(exc.stderr_tail), "run `broll plan` to see the exact commands") from None
         finally:
             worker.join(timeout=30)
             for part in (video_tmp, audio_tmp):
                 part.unlink(missing_ok=True)
-    return RenderResult(path=job.path, preset=job.preset.name, width=tl.width, height=tl.height, fps=tl.fps,
-                        frames=tl.frames, duration=tl.duration, loudness=audio_state.get("loudness"),
-                        seconds=time.perf_counter() - started)
+    return RenderResult(path=job.path, loudness=audio_state.get("loudness"), seconds=time.perf_counter() - started)
 
 
 # FFmpeg's knock-on lines after the real failure: they say nothing about the cause

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from broll.assemble.editlist import ClipItem, EditList, ImageItem, TitleItem, load_edit_list
+from broll.assemble.editlist import ClipItem, EditList, ImageItem, StyleOverride, TitleItem, load_edit_list
 from broll.assemble.timeline import (MusicBed, Source, TextOverlay, Timeline, Transition as PlacedTransition,
                                      Item, place)
 from broll.errors import EditListError, EditListErrors, MediaError, UnknownNameError
@@ -115,18 +115,20 @@ def resolve_timeline(edit: EditList, preset: Preset, errors: _Collector | None =
                            "use `image:` for stills" if info.kind == "image" else "put music under `music:`")
                 continue
             src_fps = info.fps or fps
-            src_in = _seconds(entry.in_, src_fps) if entry.in_ else Fraction(0)
-            # a trim's first frame is the frame showing at `in`: snap to the source's frame grid
-            src_in = Fraction(frame_at(src_in, src_fps)) / src_fps
+            wanted_in = _seconds(entry.in_, src_fps) if entry.in_ else Fraction(0)
+            # a trim's first frame is the frame showing at `in`: the seek snaps to the source's
+            # frame grid, but the item's length is taken from `in` as written (below), so a snap
+            # to an earlier frame never lengthens the item
+            src_in = Fraction(frame_at(wanted_in, src_fps)) / src_fps
             if entry.out is not None:
                 src_out = _seconds(entry.out, src_fps)
             elif entry.duration is not None:
-                src_out = src_in + _seconds(entry.duration, fps) * Fraction(str(entry.speed))
+                src_out = wanted_in + _seconds(entry.duration, fps) * Fraction(str(entry.speed))
             else:
                 src_out = info.duration
-            if src_in >= src_out:
+            if wanted_in >= src_out:
                 errors.add(where + ("in" if entry.in_ else "out",),
-                           f"in ({format_seconds(src_in)} s) must be before out ({format_seconds(src_out)} s)")
+                           f"in ({format_seconds(wanted_in)} s) must be before out ({format_seconds(src_out)} s)")
                 continue
             tolerance = Fraction(1, 2) / src_fps
             if src_out > info.duration + tolerance:
@@ -136,7 +138,7 @@ def resolve_timeline(edit: EditList, preset: Preset, errors: _Collector | None =
                 continue
             src_out = min(src_out, info.duration)
             speed = Fraction(str(entry.speed))
-            frames = to_frames((src_out - src_in) / speed, fps)
+            frames = to_frames((src_out - wanted_in) / speed, fps)   # round((out - in) / speed x fps)
             if frames < 1:
                 errors.add(where + ("out",), "the trimmed clip is shorter than one output frame")
                 continue
@@ -268,8 +270,34 @@ def validate_edit_list(path) -> tuple[EditList, list[OutputJob]]:
     """Everything `broll validate` checks: schema first, then media. Raises EditListErrors."""
     edit = load_edit_list(path)
     jobs = output_jobs(edit)
-    from broll.assemble.stages import check_style_media
     style_errors = check_style_media(edit)
     if style_errors:
         raise EditListErrors(style_errors)
     return edit, jobs
+
+
+def style_references(edit: EditList) -> list[tuple[tuple, str]]:
+    """(field path, reference) of every style block, for the validation pass."""
+    refs = []
+    if edit.style is not None:
+        refs.append((("style", "reference"), edit.style.reference))
+    for i, entry in enumerate(edit.timeline):
+        own = getattr(entry, "style", None)
+        if isinstance(own, StyleOverride) and own.reference:
+            refs.append((("timeline", i, "style", "reference"), own.reference))
+    return refs
+
+
+def check_style_media(edit: EditList) -> list[EditListError]:
+    """Located errors for style references that are missing or unreadable."""
+    from broll.media.probe import probe
+    errors = []
+    for path, ref in style_references(edit):
+        full = Path(ref) if Path(ref).is_absolute() else edit.base_dir / ref
+        try:
+            info = probe(full)
+            if info.kind == "audio":
+                errors.append(edit.locate(path, f"{ref}: is audio; the style reference must be an image or a clip"))
+        except MediaError as exc:
+            errors.append(edit.locate(path, exc.message.replace(str(full.resolve()), ref), exc.hint))
+    return errors

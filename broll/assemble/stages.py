@@ -1,6 +1,6 @@
 """What runs between validation and rendering: the review gate, the QC gate, the colour match.
 
-Each reads the validated EditList and the resolved jobs and returns jobs (the timeline model
+:func:`broll.assemble.build.plan_build` runs them in order (review, QC, style). Each reads the validated EditList and the resolved jobs and returns jobs (the timeline model
 stays pure): ``review: required`` refuses unapproved clips, ``qc:`` checks every clip and stops,
 warns or drops failures, and ``style:`` fits one LUT per shot and puts it on the item as an extra
 video filter, so the grade is applied inside the build's single FFmpeg graph (no extra encode).
@@ -16,8 +16,8 @@ from typing import Callable, Optional
 
 from broll.assemble.editlist import EditList, Style, StyleOverride
 from broll.assemble.resolve import OutputJob
-from broll.assemble.timeline import Item, Timeline, place
-from broll.errors import BrollError, EditListError, ExitCode, MediaError
+from broll.assemble.timeline import Item, place
+from broll.errors import BrollError, ExitCode
 from broll.project import project_root_for
 
 Say = Callable[[str], None]
@@ -187,33 +187,6 @@ def item_style(edit: EditList, item: Item) -> Optional[Style]:
     return base
 
 
-def style_references(edit: EditList) -> list[tuple[tuple, str]]:
-    """(field path, reference) of every style block, for the validation pass."""
-    refs = []
-    if edit.style is not None:
-        refs.append((("style", "reference"), edit.style.reference))
-    for i, entry in enumerate(edit.timeline):
-        own = getattr(entry, "style", None)
-        if isinstance(own, StyleOverride) and own.reference:
-            refs.append((("timeline", i, "style", "reference"), own.reference))
-    return refs
-
-
-def check_style_media(edit: EditList) -> list[EditListError]:
-    """Located errors for style references that are missing or unreadable."""
-    from broll.media.probe import probe
-    errors = []
-    for path, ref in style_references(edit):
-        full = Path(ref) if Path(ref).is_absolute() else edit.base_dir / ref
-        try:
-            info = probe(full)
-            if info.kind == "audio":
-                errors.append(edit.locate(path, f"{ref}: is audio; the style reference must be an image or a clip"))
-        except MediaError as exc:
-            errors.append(edit.locate(path, exc.message.replace(str(full.resolve()), ref), exc.hint))
-    return errors
-
-
 def _lut_chain(result, item: Item, apply: str = "auto") -> str:
     """The grade's filter for this item's trimmed span, with shot switches in output time."""
     end = float(item.src_out) if item.src_out > item.src_in else None
@@ -224,7 +197,7 @@ def apply_style(edit: EditList, jobs: list[OutputJob], report: StageReport, say:
     """Fit (or reuse) one grade per clip and shot and attach its lut3d chain to the items."""
     if edit.style is None and not any(isinstance(getattr(e, "style", None), StyleOverride) for e in edit.timeline):
         return jobs
-    from broll.cli.output import quiet_library_warnings
+    from broll.libwarnings import quiet_library_warnings
     quiet_library_warnings()
     from broll.grading import match
     root = project_root_for(edit.source)
@@ -254,12 +227,3 @@ def apply_style(edit: EditList, jobs: list[OutputJob], report: StageReport, say:
             filters[i] = _lut_chain(results[key], item, style.apply)
         out.append(replace(job, timeline=job.timeline.with_filters(filters)))
     return out
-
-
-def prepare(edit: EditList, jobs: list[OutputJob], *, say: Say = lambda _: None) -> tuple[list[OutputJob], StageReport]:
-    """Run the gates and the colour match, in the order that wastes the least work."""
-    report = StageReport()
-    review_gate(edit, jobs)
-    jobs = qc_gate(edit, jobs, report, say)
-    jobs = apply_style(edit, jobs, report, say)
-    return jobs, report

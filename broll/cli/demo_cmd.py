@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 from rich.markup import escape
 
-from broll.cli.output import console, progress_bar
+from broll.cli.output import BuildProgressView, console
 
 EDIT_LIST = """\
 # A broll edit list (version 1). Paths are relative to this file.
@@ -80,9 +80,7 @@ def make_demo_media(root: Path) -> None:
 @click.option("--no-build", is_flag=True, help="Only write the sample media and edit list.")
 def demo_command(directory: str, preview: bool, no_build: bool) -> None:
     """Write sample clips, a still, a music bed and a commented edit list to DIRECTORY, then build."""
-    from broll.assemble.render import preview_jobs, render
-    from broll.assemble.resolve import validate_edit_list
-    from broll.assemble.stages import prepare
+    from broll.assemble.build import build
 
     root = Path(directory)
     err = console(stderr=True)
@@ -97,23 +95,17 @@ def demo_command(directory: str, preview: bool, no_build: bool) -> None:
     if no_build:
         click.echo(str(edit_path))
         return
-    edit, jobs = validate_edit_list(edit_path)
-    if preview:
-        jobs = preview_jobs(edit, jobs)
-    jobs, stages = prepare(edit, jobs, say=lambda msg: err.print(f"[dim]{escape(msg)}[/dim]"))
-    for warning in stages.warnings:
+    with BuildProgressView() as view:
+        result = build(edit_path, preview=preview, progress=view)
+    for warning in result.warnings:
         err.print(f"[yellow]warning:[/yellow] {escape(warning)}")
-    for clip, verdict in stages.qc.items():
+    for clip, verdict in result.stages.qc.items():
         err.print(f"QC {escape(clip)}: {verdict}")
-    for g in stages.graded:
+    for g in result.stages.graded:
         guard = f" ({', '.join(g['safeguards'])})" if g["safeguards"] else ""
         err.print(f"graded {escape(g['clip'])}: dE00 to the look {g['de_before']:.1f} -> {g['de_after']:.1f}{guard}")
-    for job in jobs:
-        total = float(job.timeline.duration)
-        with progress_bar(f"building {job.path.name}", total) as update:
-            result = render(job, x264_preset=job.preset.video.x264_preset,
-                            on_progress=lambda p: update(min(p.out_seconds, total)))
-        err.print(f"[green]built[/green] {escape(str(result.path))}  {result.width}x{result.height}, "
-                  f"{float(result.duration):.2f} s in {result.seconds:.1f} s")
-        click.echo(f"Your reel is at {result.path}")
+    for out in result.outputs:
+        err.print(f"[green]built[/green] {escape(str(out.path))}  {out.width}x{out.height}, "
+                  f"{float(out.duration):.2f} s in {out.render_seconds:.1f} s")
+        click.echo(f"Your reel is at {out.path}")
     err.print(f"edit {edit_path} and run `broll build {edit_path}` to rebuild")

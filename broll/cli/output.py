@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
-import warnings
 from contextlib import contextmanager
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, Iterator
 
 import click
+
+from broll.libwarnings import quiet_library_warnings  # noqa: F401  (re-exported for commands)
 
 
 def _default(obj: Any):
@@ -52,11 +53,41 @@ def progress_bar(description: str, total: float | None, *, enabled: bool = True)
         yield lambda done: prog.update(task, completed=done)
 
 
-def quiet_library_warnings() -> None:
-    """colour-science warns at import about optional packages; users should not see that."""
-    warnings.filterwarnings("ignore", message=".*related API features are not available.*")
-    # Only once colour-science is loaded: importing it just to silence it costs ~0.5 s, which
-    # a build whose LUTs are all cached never needs to pay (broll.grading.color imports it lazily
-    # and calls this again afterwards).
-    if "colour.utilities" in sys.modules:
-        warnings.filterwarnings("ignore", category=sys.modules["colour.utilities"].ColourUsageWarning)
+class BuildProgressView:
+    """Turns ``broll.build`` progress events into the CLI's display: a rich bar per rendered
+    output (on a terminal) and dim one-line notes for the stages that take time before it."""
+
+    NOTED = ("qc", "style")        # validation and planning are quick: no note
+
+    def __init__(self, *, bars: bool = True, notes: bool = True):
+        self.bars = bars and sys.stderr.isatty()
+        self.notes = notes
+        self._progress = None
+        self._tasks: dict[str, int] = {}
+        self._err = console(stderr=True)
+
+    def __enter__(self) -> "BuildProgressView":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+            self._progress = None
+
+    def __call__(self, event) -> None:
+        from rich.markup import escape
+        if event.stage != "render":
+            if self.notes and event.stage in self.NOTED:
+                self._err.print(f"[dim]{escape(event.message)}[/dim]")
+            return
+        if not self.bars:
+            return
+        if self._progress is None:
+            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+            self._progress = Progress(TextColumn("{task.description}"), BarColumn(),
+                                      TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(),
+                                      TimeRemainingColumn(), console=self._err, transient=True)
+            self._progress.start()
+        if event.output not in self._tasks:
+            self._tasks[event.output] = self._progress.add_task(event.output, total=event.total or 1)
+        self._progress.update(self._tasks[event.output], completed=event.done)

@@ -1,8 +1,16 @@
-"""`broll plan edit.yaml`: the resolved timeline and the FFmpeg command, without rendering."""
+"""`broll plan edit.yaml`: what `broll build` runs, without rendering.
+
+The planning half of ``broll.build`` (validation, gates, style, subject crops) runs for real, so
+the timeline and the commands printed here are the ones the build runs: the picture and the
+sound as two FFmpeg processes side by side (the sound's loudnorm filled in from pass 1), then a
+stream-copy mux.
+"""
 
 from __future__ import annotations
 
+import shlex
 from fractions import Fraction
+from pathlib import Path
 
 import click
 
@@ -27,56 +35,68 @@ def timeline_rows(tl) -> list[dict]:
     return rows
 
 
+def output_report(plan) -> dict:
+    """One output's plan as data: the timeline and every command the build runs for it."""
+    from broll.media.ffmpeg import ffmpeg_path
+    job, tl = plan.job, plan.timeline
+    out = str(job.path)
+    ff = ffmpeg_path()
+    commands = {
+        "picture": [ff, *plan.video.argv(f"{out}.video.mp4")],
+        "loudness_pass": [ff, *plan.measure] if plan.measure else None,
+        "sound": [ff, *plan.audio.argv(f"{out}.audio.m4a")],
+        "mux": [ff, *plan.mux_argv(f"{out}.video.mp4", f"{out}.audio.m4a", out)],
+    }
+    return {"output": out, "preset": job.preset.name, "width": tl.width, "height": tl.height,
+            "fps": float(tl.fps), "frames": tl.frames, "duration": float(tl.duration),
+            "audio_samples": tl.samples, "loudness_pass": plan.measure is not None,
+            "items": timeline_rows(tl), "commands": commands,
+            "picture_graph": plan.video.filter_complex, "sound_graph": plan.audio.filter_complex}
+
+
 @click.command("plan")
 @click.argument("edit_list", type=click.Path(dir_okay=False))
 @click.option("--preview", is_flag=True, help="Plan the low-resolution proxy instead.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def plan_command(edit_list: str, preview: bool, as_json: bool) -> None:
-    """Print each item's place on the reel and the FFmpeg command that would render it."""
-    from pathlib import Path
+    """Print each item's place on the reel and the FFmpeg commands `build` runs for it."""
+    from broll.assemble.build import plan_build
+    from broll.filtergraph import split_graph
 
-    from broll.assemble.plan import needs_loudness_pass, split_graph
-    from broll.assemble.render import plan_for, preview_jobs
-    from broll.assemble.resolve import validate_edit_list
-    from broll.media.ffmpeg import ffmpeg_path
-
-    from broll.assemble.stages import apply_style, StageReport
-
-    edit, jobs = validate_edit_list(edit_list)
-    if preview:
-        jobs = preview_jobs(edit, jobs)
-    jobs = apply_style(edit, jobs, StageReport(), lambda _: None)   # LUTs are cached: `build` reuses them
-    report = []
-    for job in jobs:
-        tl = job.timeline
-        x264 = job.preset.video.x264_preset
-        plan = plan_for(job, x264_preset=x264)     # with subject crops, exactly what build runs
-        report.append({"output": str(job.path), "preset": job.preset.name, "width": tl.width, "height": tl.height,
-                       "fps": float(tl.fps), "frames": tl.frames, "duration": float(tl.duration),
-                       "audio_samples": tl.samples, "loudness_pass": needs_loudness_pass(tl),
-                       "items": timeline_rows(tl), "argv": [ffmpeg_path(), *plan.argv(str(job.path))],
-                       "filter_complex": plan.filter_complex})
+    planned = plan_build(edit_list, preview=preview, enforce_review=False)   # QC and LUTs are cached: build reuses them
+    report = [output_report(p) for p in planned.outputs]
     if as_json:
-        emit_json(report)
+        emit_json({"outputs": report, "stages": planned.stages.to_dict(), "warnings": planned.stages.warnings})
         return
-    for job, rep in zip(jobs, report):
-        tl = job.timeline
-        click.echo(f"{rep['output']}  {job.preset.name} {tl.width}x{tl.height} @ {float(tl.fps):g} fps, "
-                  f"{tl.frames} frames = {format_timecode(tl.duration)}")
+    for warning in planned.stages.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    for plan, rep in zip(planned.outputs, report):
+        tl = plan.timeline
+        click.echo(f"{rep['output']}  {rep['preset']} {tl.width}x{tl.height} @ {float(tl.fps):g} fps, "
+                   f"{tl.frames} frames = {format_timecode(tl.duration)}")
         for row in rep["items"]:
             tr = row["transition"]
             into = "cut" if tr["type"] == "cut" else f"{tr['type']} {tr['seconds']:.3f}s ({tr['frames']}f)"
             trim = f"  in {row['in']:.3f} out {row['out']:.3f}" if row["kind"] == "clip" else ""
             speed = f"  x{row['speed']:g}" if row["speed"] != 1 else ""
+            name = Path(str(row["what"])).name if row["kind"] != "title" else repr(row["what"])
             click.echo(f"  {row['index']:>3}  {format_timecode(row['start'])} -> {format_timecode(row['end'])}  "
-                      f"{row['frames']:>5}f  {row['kind']:<5}  {Path(str(row['what'])).name if row['kind'] != 'title' else repr(row['what'])}"
-                      f"{trim}{speed}  <- {into}")
-        if rep["loudness_pass"]:
-            click.echo(f"  loudness: two-pass loudnorm to {tl.loudness:g} LUFS (pass 1 measures the audio graph)")
-        click.echo("\nFFmpeg command (one graph; `build` runs its picture and its sound as two processes side by side and muxes them, with the measured loudness filled in):")
-        import shlex
-        click.echo(shlex.join(rep["argv"]))
-        click.echo("\nFilter graph, one statement per line:")
-        for statement in split_graph(rep["filter_complex"]):
-            click.echo("  " + statement)
-        click.echo("")
+                       f"{row['frames']:>5}f  {row['kind']:<5}  {name}{trim}{speed}  <- {into}")
+        cmds = rep["commands"]
+        click.echo("\nWhat `build` runs: the picture and the sound side by side, then a stream-copy mux "
+                   "(temp files beside the output; renamed onto it only when all succeed).")
+        click.echo("\n1. picture:\n" + shlex.join(cmds["picture"]))
+        click.echo("   graph, one statement per line:")
+        for statement in split_graph(rep["picture_graph"]):
+            click.echo("     " + statement)
+        if cmds["loudness_pass"]:
+            click.echo(f"\n2a. sound, loudness pass 1 (measures toward {tl.loudness:g} LUFS):\n"
+                       + shlex.join(cmds["loudness_pass"]))
+            click.echo("2b. sound, pass 2 (at run time its loudnorm gets the measured_* figures pass 1 prints):")
+        else:
+            click.echo("\n2. sound:")
+        click.echo(shlex.join(cmds["sound"]))
+        click.echo("   graph, one statement per line:")
+        for statement in split_graph(rep["sound_graph"]):
+            click.echo("     " + statement)
+        click.echo("\n3. mux:\n" + shlex.join(cmds["mux"]) + "\n")

@@ -11,13 +11,12 @@ Two strategies build from the same pieces:
 
 from __future__ import annotations
 
-from broll.assemble.plan import BT709_TAGS
-
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from broll.media.loudness_scan import LoudnessScan
+from broll.filtergraph import BT709_TAGS, Graph
+from broll.loudness import Loudness, loudnorm_filter
 from broll.media.probe import MediaInfo
 from broll.reframe import CropPath, reframe_filter
 from broll.templates.presets import Preset
@@ -45,25 +44,12 @@ class ExportTarget:
 class ExportSource:
     path: Path
     info: MediaInfo
-    loudness: LoudnessScan | None = None   # first-pass figures; None when there is no audio
+    loudness: Loudness | None = None       # first-pass figures; None when there is no audio
     tonemap: bool = False                  # HDR (PQ/HLG) source: map to SDR BT.709 once, before the split
 
     @property
     def duration(self) -> float:
         return float(self.info.duration)
-
-
-@dataclass
-class Graph:
-    """Filter-graph text under construction, with unique labels."""
-
-    parts: list[str] = field(default_factory=list)
-
-    def add(self, text: str) -> None:
-        self.parts.append(text)
-
-    def text(self) -> str:
-        return ";".join(self.parts)
 
 
 def video_chain(source: ExportSource, target: ExportTarget, graph: Graph, src_label: str, k: int) -> str:
@@ -74,16 +60,14 @@ def video_chain(source: ExportSource, target: ExportTarget, graph: Graph, src_la
     fps_first = src_rate > p.rate
     label = src_label
     if fps_first:
-        graph.add(f"[{label}]fps={p.fps}[f{k}]")
-        label = f"f{k}"
-    graph.add(reframe_filter(target.reframe, (info.width, info.height), (p.width, p.height),
-                             path=target.crop_path, sar=info.sar, in_label=label, out_label=f"r{k}"))
+        label = graph.add([label], [f"fps={p.fps}"], f"f{k}")
+    graph.extend([reframe_filter(target.reframe, (info.width, info.height), (p.width, p.height),
+                                 path=target.crop_path, sar=info.sar, in_label=label, out_label=f"r{k}")])
     tail = [] if fps_first else [f"fps={p.fps}"]
     if target.guides:
         tail.append(safe_zone_box(p))
     tail += [f"format={p.video.pix_fmt}", BT709_TAGS]
-    graph.add(f"[r{k}]{','.join(tail)}[v{k}]")
-    return f"v{k}"
+    return graph.add([f"r{k}"], tail, f"v{k}")
 
 
 def safe_zone_box(preset: Preset) -> str:
@@ -102,10 +86,7 @@ def audio_chain_text(source: ExportSource, preset: Preset) -> str:
     scan = source.loudness
     if scan is not None and not scan.silent:
         L = preset.loudness
-        chain.append(f"loudnorm=I={L.integrated:g}:TP={L.true_peak:g}:LRA={L.lra:g}"
-                     f":measured_I={scan.integrated:.2f}:measured_TP={scan.true_peak:.2f}"
-                     f":measured_LRA={scan.lra:.2f}:measured_thresh={scan.threshold:.2f}"
-                     f":offset={scan.offset:.2f}:linear=true:print_format=none")
+        chain.append(loudnorm_filter(L.integrated, L.true_peak, L.lra, scan))
     chain += [f"aresample={a.sample_rate}", f"aformat=sample_fmts=fltp:channel_layouts={layout}"]
     return ",".join(chain)
 
@@ -135,11 +116,10 @@ def build_argv(source: ExportSource, targets: list[tuple[ExportTarget, Path]]) -
     n = len(targets)
     video_in = "0:v:0"
     if source.tonemap:
-        graph.add(f"[0:v:0]{TONEMAP_TO_SDR}[sdr]")
-        video_in = "sdr"
+        video_in = graph.add(["0:v:0"], [TONEMAP_TO_SDR], "sdr")
     if n > 1:
-        graph.add(f"[{video_in}]split={n}" + "".join(f"[s{k}]" for k in range(n)))
         v_inputs = [f"s{k}" for k in range(n)]
+        graph.add([video_in], [f"split={n}"], v_inputs)
     else:
         v_inputs = [video_in]
     v_labels = [video_chain(source, t, graph, v_inputs[k], k) for k, (t, _) in enumerate(targets)]
@@ -150,17 +130,16 @@ def build_argv(source: ExportSource, targets: list[tuple[ExportTarget, Path]]) -
         chains.setdefault(audio_chain_text(source, t.preset), []).append(k)
     a_labels: dict[int, str] = {}
     if source.info.has_audio:
-        heads = [f"[0:a:0]asplit={len(chains)}" + "".join(f"[as{j}]" for j in range(len(chains)))] \
-            if len(chains) > 1 else []
-        graph.parts.extend(heads)
+        if len(chains) > 1:
+            graph.add(["0:a:0"], [f"asplit={len(chains)}"], [f"as{j}" for j in range(len(chains))])
         for j, (chain, ks) in enumerate(chains.items()):
             src = f"as{j}" if len(chains) > 1 else "0:a:0"
-            _fan_out(graph, f"[{src}]{chain}", ks, a_labels, j)
+            _fan_out(graph, [src], [chain], ks, a_labels)
     else:
         duration = f"{source.duration:.6f}"
-        for j, (chain, ks) in enumerate(chains.items()):
+        for chain, ks in chains.items():
             rate = targets[ks[0]][0].preset.audio.sample_rate
-            _fan_out(graph, f"anullsrc=r={rate}:cl=stereo,atrim=duration={duration},{chain}", ks, a_labels, j)
+            _fan_out(graph, [], [f"anullsrc=r={rate}:cl=stereo", f"atrim=duration={duration}", chain], ks, a_labels)
 
     argv = ["-i", str(source.path), "-filter_complex", graph.text()]
     for k, (t, out) in enumerate(targets):
@@ -168,11 +147,10 @@ def build_argv(source: ExportSource, targets: list[tuple[ExportTarget, Path]]) -
     return argv
 
 
-def _fan_out(graph: Graph, head: str, ks: list[int], labels: dict[int, str], j: int) -> None:
-    if len(ks) == 1:
-        graph.add(f"{head}[a{ks[0]}]")
-    else:
-        graph.add(f"{head},asplit={len(ks)}" + "".join(f"[a{k}]" for k in ks))
+def _fan_out(graph: Graph, inputs: list[str], filters: list[str], ks: list[int], labels: dict[int, str]) -> None:
+    """One audio chain feeding the outputs ``ks`` (split when several share it)."""
+    split = [f"asplit={len(ks)}"] if len(ks) > 1 else []
+    graph.add(inputs, filters + split, [f"a{k}" for k in ks])
     for k in ks:
         labels[k] = f"a{k}"
 

@@ -19,7 +19,7 @@ def colour():
     """colour-science, imported once with its optional-package warnings silenced."""
     global _colour
     if _colour is None:
-        from broll.cli.output import quiet_library_warnings
+        from broll.libwarnings import quiet_library_warnings
         quiet_library_warnings()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

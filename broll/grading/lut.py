@@ -8,7 +8,6 @@ so the filter always converts to ``gbrp16le`` first (2.5x faster than the defaul
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -16,6 +15,7 @@ import numpy as np
 
 from broll.atomic import atomic_path
 from broll.errors import InputError
+from broll.filtergraph import opt          # the one FFmpeg escaping helper
 from broll.grading.color import colour
 
 LUT_SIZE = 33
@@ -52,16 +52,10 @@ def apply_lut(lut, rgb: np.ndarray) -> np.ndarray:
     return lut.apply(np.asarray(rgb, dtype=np.float64), interpolator=c.algebra.table_interpolation_tetrahedral)
 
 
-def escape_filter_value(value: str) -> str:
-    """Escape a filter option value for a filtergraph string (both FFmpeg escaping levels)."""
-    level1 = re.sub(r"([\\':])", r"\\\1", value)
-    return re.sub(r"([\\'\[\],;])", r"\\\1", level1)
-
-
 def lut3d_filter(path: str | os.PathLike, *, enable: str | None = None) -> str:
-    out = f"lut3d=file={escape_filter_value(str(Path(path).resolve()))}:interp=tetrahedral"
+    out = f"lut3d=file={opt(str(Path(path).resolve()))}:interp=tetrahedral"
     if enable:
-        out += f":enable='{enable}'"
+        out += f":enable={opt(enable)}"
     return out
 
 

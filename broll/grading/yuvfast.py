@@ -123,7 +123,8 @@ class YuvChain:
 
     def ffmpeg_filter(self, enable: str | None = None) -> str:
         """The filter chain, each filter switched by ``enable`` when a clip has several shots."""
-        on = f":enable='{enable}'" if enable else ""
+        from broll.filtergraph import opt
+        on = f":enable={opt(enable)}" if enable else ""
         parts = [f"hue=h={self.pre_hue_degrees:.4f}{on}"] if self.pre_hue_degrees else []
         parts += [f"lutyuv=y={_curve_expression(np.array(self.y_coef), Y_KNOTS)}"
                  f":u={_curve_expression(np.array(self.u_coef), C_KNOTS)}"

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from broll.atomic import atomic_path
 from broll.errors import FFmpegError
+from broll.filtergraph import opt
 from broll.hashing import text_sha256
 from broll.media.ffmpeg import run_ffmpeg
 
@@ -90,8 +91,8 @@ def _font() -> str | None:
 def caption_filter(text_file: Path, size: tuple[int, int]) -> str:
     font = _font()
     fontsize = max(12, size[1] // 14)
-    spec = f"fontfile='{font}':" if font else ""
-    return (f"drawtext={spec}textfile='{text_file.as_posix()}':fontcolor=white:fontsize={fontsize}:"
+    spec = f"fontfile={opt(font)}:" if font else ""
+    return (f"drawtext={spec}textfile={opt(text_file.as_posix())}:fontcolor=white:fontsize={fontsize}:"
             f"x={fontsize // 2}:y=h-{fontsize * 2}:box=1:boxcolor=black:boxborderw={fontsize // 3}")
 
 

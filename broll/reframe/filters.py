@@ -15,6 +15,7 @@ from fractions import Fraction
 from typing import Callable
 
 from broll.errors import InputError, lookup
+from broll.filtergraph import blur_fill, opt
 from broll.reframe.path import CropPath, crop_geometry
 
 
@@ -47,9 +48,15 @@ def _subject(src: tuple[int, int], dst: tuple[int, int], path: CropPath | None) 
         raise InputError(f"crop path was made for {g.src_w}x{g.src_h}, not {src[0]}x{src[1]}")
     if not g.axis:
         return [_scale(*dst)]
-    expr = path.expression()
-    x, y = (f"'{expr}'", "0") if g.axis == "x" else ("0", f"'{expr}'")
-    return [f"crop=w={g.crop_w}:h={g.crop_h}:x={x}:y={y}:exact=1", _scale(*dst)]
+    return [crop_filter(path), _scale(*dst)]
+
+
+def crop_filter(path: CropPath) -> str:
+    """The moving ``crop`` for a path (its expression escaped the one way, ``filtergraph.opt``)."""
+    g = path.geometry
+    expr = opt(path.expression())
+    x, y = (expr, "0") if g.axis == "x" else ("0", expr)
+    return f"crop=w={g.crop_w}:h={g.crop_h}:x={x}:y={y}:exact=1"
 
 
 def _contain(src: tuple[int, int], dst: tuple[int, int], path: CropPath | None) -> list[str]:
@@ -71,15 +78,6 @@ def reframe_filter(mode: str, src: tuple[int, int], dst: tuple[int, int], *, pat
     mode = lookup({m: m for m in REFRAME_MODES}, "reframe mode", mode)
     pre = _square_pixels(sar)
     if mode == "blur":
-        w, h = dst
-        fg, bg = f"{out_label}_fg", f"{out_label}_bg"
-        # blur a small copy (cheap), then scale it up: the fill is soft anyway
-        small_w, small_h = max(2, (w // 8) // 2 * 2), max(2, (h // 8) // 2 * 2)
-        head = f"[{in_label}]{','.join(pre + ['split=2'])}[{bg}_src][{fg}_src];"
-        back = (f"[{bg}_src]scale={small_w}:{small_h}:force_original_aspect_ratio=increase,"
-                f"crop={small_w}:{small_h},boxblur=luma_radius=6:luma_power=2,"
-                f"scale={w}:{h},eq=brightness=-0.06[{bg}];")
-        front = f"[{fg}_src]{','.join(_contain(src, dst, None)[:2])}[{fg}];"
-        return head + back + front + f"[{bg}][{fg}]overlay=(W-w)/2:(H-h)/2,setsar=1[{out_label}]"
+        return ";".join(blur_fill(in_label, out_label, *dst, pre=pre))
     chain = pre + CHAINS[mode](src, dst, path) + ["setsar=1"]
     return f"[{in_label}]{','.join(chain)}[{out_label}]"

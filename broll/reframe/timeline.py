@@ -42,8 +42,8 @@ def subject_crop(item, width: int, height: int) -> tuple[str, CropPath] | None:
     path = path_from_samples(list(samples), list(cuts), g).retimed(1 / float(item.speed))
     if path.is_static and abs(path.offset_at(0) - g.travel / 2) < 1:
         return None
-    x, y = (f"'{path.expression()}'", "0") if g.axis == "x" else ("0", f"'{path.expression()}'")
-    return f"crop=w={g.crop_w}:h={g.crop_h}:x={x}:y={y}:exact=1", path
+    from broll.reframe.filters import crop_filter
+    return crop_filter(path), path
 
 
 def with_subject_crops(timeline):

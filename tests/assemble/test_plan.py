@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from broll.assemble.plan import (Loudness, split_graph, atempo_chain, build_plan, drawtext, escape_graph, escape_option,
-                                 measure_argv, parse_loudnorm)
+from broll.assemble.plan import atempo_chain, drawtext, measure_argv, split_plans
+from broll.filtergraph import escape_graph, escape_option, split_graph
+from broll.loudness import Loudness, parse_loudnorm
 from broll.assemble.timeline import Item, MusicBed, Source, TextOverlay, Timeline, Transition, place
 from broll.templates.presets import get_preset
 
@@ -53,23 +54,57 @@ def test_sample_positions_never_drift_at_ntsc_rates():
     assert tl.samples == round(Fraction(tl.frames * 48000) / fps)
 
 
-def test_golden_plan():
-    tl = sample_timeline()
-    preset = get_preset("16x9-1080p")
-    loud = Loudness(-23.1, -4.2, 6.5, -33.4, 0.3)
-    plan = build_plan(tl, preset, loudness=loud)
-    text = "\n".join(plan.argv("out/reel.mp4")).replace(plan.filter_complex, "\n".join(split_graph(plan.filter_complex)))
-    text += "\n--- measure ---\n" + "\n".join(measure_argv(tl))
-    golden = GOLDEN / "plan_16x9.txt"
-    if os.environ.get("BROLL_UPDATE_GOLDEN") or not golden.exists():
+UPDATE_GOLDEN = "BROLL_UPDATE_GOLDEN"     # set to 1 to rewrite the golden files on purpose
+
+
+def assert_golden(name: str, text: str) -> None:
+    """Compare with tests/assemble/golden/NAME. A missing file fails: the test never writes its
+    own golden unless BROLL_UPDATE_GOLDEN=1 asks it to (then review the diff before committing)."""
+    golden = GOLDEN / name
+    if os.environ.get(UPDATE_GOLDEN) == "1":
         golden.write_text(text + "\n")
+    assert golden.exists(), f"golden file {golden} is missing; run with {UPDATE_GOLDEN}=1 to create it, then review it"
     assert text + "\n" == golden.read_text()
+
+
+def test_golden_build_commands():
+    """What `broll build` runs for one output: the picture, loudness pass 1, the sound (with pass 1's
+    figures) and the mux, exactly as the render starts them."""
+    from dataclasses import replace
+
+    from broll.assemble.render import plan_output
+    from broll.assemble.resolve import OutputJob
+
+    tl = sample_timeline()
+    plan = plan_output(OutputJob(Path("out/reel.mp4"), get_preset("16x9-1080p"), tl))
+    loud = Loudness(-23.1, -4.2, 6.5, -33.4, 0.3)
+
+    def lines(argv: list[str], graph: str) -> str:
+        return "\n".join(argv).replace(graph, "\n".join(split_graph(graph)))
+
+    text = "--- picture ---\n" + lines(plan.video.argv("out/reel.mp4.video.mp4"), plan.video.filter_complex)
+    text += "\n--- loudness pass 1 ---\n" + lines(list(plan.measure), plan.measure[plan.measure.index("-filter_complex") + 1])
+    sound = plan.audio_with(loud)
+    text += "\n--- sound ---\n" + lines(sound.argv("out/reel.mp4.audio.m4a"), sound.filter_complex)
+    text += "\n--- mux ---\n" + "\n".join(plan.mux_argv("v.mp4", "a.m4a", "out/reel.mp4"))
+    assert_golden("build_16x9.txt", text)
+    assert plan.timeline == tl      # no subject crop asked for: the timeline is unchanged
+    assert replace(plan.job, timeline=tl).path == Path("out/reel.mp4")
+
+
+def test_a_missing_golden_file_fails_instead_of_being_written(monkeypatch, tmp_path):
+    monkeypatch.delenv(UPDATE_GOLDEN, raising=False)
+    monkeypatch.setitem(globals(), "GOLDEN", tmp_path)
+    with pytest.raises(AssertionError, match="missing"):
+        assert_golden("nope.txt", "x")
+    assert not (tmp_path / "nope.txt").exists()
 
 
 def test_plan_shape():
     tl = sample_timeline()
-    plan = build_plan(tl, get_preset("16x9-1080p"))
-    fc = plan.filter_complex
+    video, audio = split_plans(tl, get_preset("16x9-1080p"))
+    plan = video
+    fc = video.filter_complex + ";" + audio.filter_complex
     # the trim: seek half a frame early, then audio drops exactly that offset
     assert plan.inputs[0][:4] == ("-ss", "0.980146", "-t", "3.603271")
     assert "[0:v]setpts=PTS-STARTPTS," in fc and "trim=end_frame=105" in fc
@@ -84,6 +119,8 @@ def test_plan_shape():
     assert "setpts=(PTS-STARTPTS)/2" in fc and "fps=30,scale=1920:1080" not in fc
     assert f"atrim=end_sample={tl.samples}[aout]" in fc
     assert "-frames:v" in plan.output_args and "288" in plan.output_args
+    assert "[aout]" not in video.filter_complex and "[vout]" not in audio.filter_complex
+    assert audio.inputs[0][:4] == ("-ss", "0.980146", "-t", "3.603271") and "-vn" in audio.inputs[0]
 
 
 def test_text_escaping_survives_both_levels():

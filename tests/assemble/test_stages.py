@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from broll.assemble.resolve import validate_edit_list
-from broll.assemble.stages import QCGateFailed, StageReport, apply_style, prepare
+from broll.assemble.build import plan_build
+from broll.assemble.stages import QCGateFailed, StageReport, apply_style
 from broll.errors import EditListErrors
 from broll.media import synth
 from broll.media.frames import read_frames
@@ -140,16 +141,26 @@ def test_qc_stop_refuses_and_names_the_clip(qc_project, write_edit):
 
 
 def test_qc_skip_drops_the_clip_and_warn_keeps_it(qc_project, write_edit):
-    edit, jobs = validate_edit_list(write_edit(QC_EDIT % "skip"))
-    jobs, report = prepare(edit, jobs)
+    planned = plan_build(write_edit(QC_EDIT % "skip"))
+    report, tl = planned.stages, planned.outputs[0].timeline
     assert report.skipped == ["clips/bad.mp4"] and report.qc["clips/good.mp4"] == "pass"
-    assert len(jobs[0].timeline.items) == 2 and jobs[0].timeline.frames == 90
-    edit, jobs = validate_edit_list(write_edit(QC_EDIT % "warn"))
-    jobs, report = prepare(edit, jobs)
-    assert len(jobs[0].timeline.items) == 3 and any("bad.mp4" in w for w in report.warnings)
+    assert len(tl.items) == 2 and tl.frames == 90
+    planned = plan_build(write_edit(QC_EDIT % "warn"))
+    assert len(planned.outputs[0].timeline.items) == 3 and any("bad.mp4" in w for w in planned.stages.warnings)
     with pytest.raises(QCGateFailed):
-        edit, jobs = validate_edit_list(write_edit(QC_EDIT % "stop"))
-        prepare(edit, jobs)
+        plan_build(write_edit(QC_EDIT % "stop"))
+
+
+def test_otio_is_written_from_the_timeline_qc_left(qc_project, write_edit):
+    """The .otio holds what was rendered: QC's skipped clip is not in it (it was, before QC ran)."""
+    otio = pytest.importorskip("opentimelineio")
+    edit = write_edit(QC_EDIT % "skip")
+    proc = run_cli("build", str(edit), "--otio", str(qc_project / "reel.otio"), "--otio-only")
+    assert proc.returncode == 0, proc.stderr
+    tl = otio.adapters.read_from_file(str(qc_project / "reel.otio"))
+    names = [c.name for c in tl.tracks[0].find_clips()]
+    assert names == ["good.mp4", "good.mp4"]
+    assert tl.duration().to_frames() == 90
 
 
 def test_review_required_refuses_until_approved(qc_project, write_edit):

@@ -64,7 +64,7 @@ def test_item_reframe_and_auto(project):
     tl = jobs[0].timeline
     assert [(i.fit, i.reframe) for i in tl.items] == [("cover", "auto"), ("cover", "center"), ("contain", "center")]
     crop = subject_crop(tl.items[0], tl.width, tl.height)
-    assert crop is not None and crop[0].startswith("crop=w=202:h=360:x='")
+    assert crop is not None and crop[0].startswith("crop=w=202:h=360:x=")
     assert subject_crop(tl.items[1], tl.width, tl.height) is None
     assert subject_crop(tl.items[2], tl.width, tl.height) is None
     assert subject_crop(tl.items[0], 1920, 1080) is None            # same aspect: nothing to crop

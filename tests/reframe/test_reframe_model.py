@@ -79,7 +79,7 @@ def test_long_paths_stay_shallow_and_ffmpeg_accepts_them(tmp_path):
 def test_filters_for_every_mode():
     path = center_path((1920, 1080), (1080, 1920))
     assert "crop=608:1080:656:0" in reframe_filter("center", (1920, 1080), (1080, 1920))
-    assert "crop=w=608:h=1080:x='656'" in reframe_filter("subject", (1920, 1080), (1080, 1920), path=path)
+    assert "crop=w=608:h=1080:x=656:" in reframe_filter("subject", (1920, 1080), (1080, 1920), path=path)
     blur = reframe_filter("blur", (1920, 1080), (1080, 1920), in_label="v0", out_label="o0")
     assert blur.startswith("[v0]") and blur.endswith("[o0]") and "boxblur" in blur and "overlay" in blur
     assert "pad=1080:1920" in reframe_filter("contain", (1920, 1080), (1080, 1920))
