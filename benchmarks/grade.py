@@ -1,6 +1,8 @@
 """Benchmark `broll grade` on a synthetic cast suite, beside plain Reinhard and MKL baselines.
 
-Run by hand (not in CI), once: `.venv/bin/python benchmarks/grade.py [--quick]`.
+Run by hand (not in CI), once: `.venv/bin/python benchmarks/grade.py [--quick] [--footage DIR]`.
+The real-footage suites (same shot under strong casts, look transfer, do no harm, set spread)
+live in `benchmarks/grade_footage.py`: `--real-only abcs --footage /path/to/clips`.
 Needs scikit-image (test extra) for the bundled photographs. Prints:
 
   S1  same framing: cast photo -> its own original; mean / p95 CIEDE2000 to the un-cast truth
@@ -29,6 +31,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from broll.cli.output import quiet_library_warnings  # noqa: E402
 
@@ -322,7 +325,16 @@ def main() -> None:
     ap.add_argument("--image-only", action="store_true", help="only write docs/img/grade-before-after.png")
     ap.add_argument("--speed-only", action="store_true", help="only the 1080p timing section")
     ap.add_argument("--yuv-only", action="store_true", help="only the YUV stand-in's fidelity through FFmpeg")
+    ap.add_argument("--footage", default=None,
+                    help="folder of real clips for the real-footage suites (default $BROLL_FOOTAGE or "
+                         "~/.cache/broll-footage; skipped cleanly when absent)")
+    ap.add_argument("--real-only", default=None, metavar="SUITES",
+                    help="only the real-footage suites named by letters: a, b, c, s (spread), e.g. 'abcs'")
+    ap.add_argument("--limit", type=int, default=None, help="use only the first N clips of the footage folder")
+    ap.add_argument("--verbose", action="store_true", help="per-pair lines for suite (a)")
     args = ap.parse_args()
+    from grade_footage import DEFAULT_FOLDER, run as run_footage
+    footage = args.footage or DEFAULT_FOLDER
     with tempfile.TemporaryDirectory(prefix="broll-bench-grade-") as d:
         tmp = Path(d)
         if args.image_only:
@@ -334,8 +346,12 @@ def main() -> None:
         if args.yuv_only:
             yuv_fidelity(tmp)
             return
+        if args.real_only:
+            run_footage(footage, tmp, suites=args.real_only, limit=args.limit, verbose=args.verbose)
+            return
         suite()
         spread()
+        run_footage(footage, tmp, limit=args.limit)
         lut_fidelity(tmp)
         yuv_fidelity(tmp)
         jitter_figures()
