@@ -384,12 +384,10 @@ def fit_shot(src: PixelPool | np.ndarray, ref: PixelPool | np.ndarray, *, method
     elif look_target is not None:
         judge = lambda g: tint_distance(rgb_to_lab(g(s_sub)), look_target)  # noqa: E731
         what = "neutral-tint distance"
-    elif not same:
+    else:
         judge = lambda g: palette_distance(rgb_to_lab(g(s_sub)), r_lab)  # noqa: E731
         what = "palette dE00"
-    else:
-        judge = None
-    if judge is not None and capped_strength > 0:
+    if capped_strength > 0:
         before, after = judge(Graded(core, 0.0)), judge(graded)
         if after > before + NO_GAIN_TOLERANCE:
             safeguards.append("no-gain")
