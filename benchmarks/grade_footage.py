@@ -257,7 +257,7 @@ def spread_suite(clips: list[Clip], seed: int = 3) -> None:
     print("\nSet spread: 10 differently cast copies of one shot graded to a later uncast moment (default strength)")
     print(f"{'half':9s} {'shots':>5s} {'spread before':>14s} {'after':>7s} {'reduction':>10s} (median, min-max over shots)")
     for half in ("tuning", "held-out"):
-        group = [c for c in clips if c.half == half][:8]
+        group = [c for c in clips if c.half == half][:3]
         reductions, befores, afters = [], [], []
         for c in group:
             means_b, means_a = [], []

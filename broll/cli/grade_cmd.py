@@ -26,7 +26,7 @@ def _lut_names(result, out_dir: Path) -> list[tuple[str, Path]]:
 
 @click.command("grade")
 @click.argument("clips", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("--reference", "-r", "references", required=True, multiple=True, type=click.Path(exists=True),
+@click.option("--reference", "-r", "references", required=True, multiple=True, type=click.Path(),
               help="Style reference: an image or a clip. Repeat it, or pass a folder of stills, for a look "
                    "book (the look becomes identifiable across stills of varied content).")
 @click.option("--strength", "-s", type=click.FloatRange(0.0, 1.0), default=0.8, show_default=True,
@@ -36,7 +36,7 @@ def _lut_names(result, out_dir: Path) -> list[tuple[str, Path]]:
 @click.option("--max-change", type=click.FloatRange(min=0.1), default=5.0, show_default=True,
               help="Largest mean change (dE00) a grade may make when the clip shows other content than "
                    "the reference. A confirmed same-scene match is never capped.")
-@click.option("--look", type=click.Path(exists=True, dir_okay=False),
+@click.option("--look", type=click.Path(dir_okay=False),
               help="A look LUT (.cube) the team already owns, applied after matching.")
 @click.option("--output", "-o", "out_dir", type=click.Path(file_okay=False), default="graded", show_default=True,
               help="Folder for graded copies (each under the clip's own file name) or LUTs.")
@@ -70,6 +70,8 @@ def grade_command(clips, references, strength, method, max_change, look, out_dir
     ref = load_reference(reference)
     if look:
         from broll.grading.lut import read_cube
+        if not Path(look).is_file():
+            raise InputError(f"{look}: look LUT not found", "pass the path of a .cube file")
         read_cube(look)          # a malformed .cube fails here, once, naming the file
     options = {"max_change": max_change, "look": look}
     import tempfile
