@@ -81,7 +81,8 @@ def plain(fitter):
 
 def broll_method(strength: float):
     def run(src, ref):
-        return fit_shot(pool([src]), pool([ref]), strength=strength).transform
+        from broll.grading.match import fit_images, reference_from_images
+        return fit_images([src], reference_from_images([ref]), strength=strength).transform
     return run
 
 
@@ -144,7 +145,7 @@ def spread() -> None:
             p = pool([clip])
             means[0.0].append(rgb_to_lab(p.rgb).mean(axis=0))
             for s in (0.8, 1.0):
-                means[s].append(rgb_to_lab(fit_shot(p, ref, strength=s).transform(p.rgb)).mean(axis=0))
+                means[s].append(rgb_to_lab(broll_method(s)(clip, truth)(p.rgb)).mean(axis=0))
         b, a8, a10 = set_spread(means[0.0]), set_spread(means[0.8]), set_spread(means[1.0])
         to_ref = float(np.mean(delta_e00(np.array(means[0.8]), ref_mean[None])))
         reductions.append(1 - a8 / b)
@@ -159,7 +160,7 @@ def lut_fidelity(tmp: Path) -> None:
         truth = photo(name)
         for i, cast in enumerate(STANDARD_CASTS):
             src = cast.apply(truth)
-            t = fit_shot(pool([src]), pool([truth]), strength=1.0).transform
+            t = broll_method(1.0)(src, truth)
             cube = write_cube(bake(t), tmp / f"{name}{i}.cube")
             direct = apply_image(t, to_float(src))
             src16 = save_png(src.astype(np.uint16) * 257, tmp / "src16.png")
@@ -191,7 +192,7 @@ def yuv_fidelity(tmp: Path) -> None:
             run_ffmpeg(["-y", "-i", str(src), "-vf", "format=yuv420p,format=rgb24", "-frames:v", "1", "-update", "1",
                         str(tmp / "yf-src.png")])
             seen = to_float(read_image(tmp / "yf-src.png"))
-            t = fit_shot(pool([cast.apply(truth)]), pool([truth])).transform
+            t = broll_method(0.8)(cast.apply(truth), truth)
             direct = rgb_to_lab(apply_image(t, seen))
             fast = fit_chain(t, pool([cast.apply(truth)]).rgb, "bt601")
             total += 1
@@ -297,8 +298,10 @@ def jitter_figures() -> None:
     frames[4] = frames[4].copy()
     frames[4][60:110, 60:110] = (230, 20, 20)
     ref = pool([truth])
-    per_frame = [fit_shot(pool([f]), ref).transform for f in frames]
-    shot = fit_shot(pool(frames), ref).transform
+    from broll.grading.match import fit_images, reference_from_images
+    rref = reference_from_images([truth])
+    per_frame = [fit_images([f], rref).transform for f in frames]
+    shot = fit_images(frames, rref).transform
     print(f"\nJitter (mean dE00 per frame step on 1000 probe colours, 10-frame pan with a blinking light): "
           f"fit per frame {jitter(per_frame):.3f}, one transform per shot {jitter([shot] * len(frames)):.3f}")
 
