@@ -22,7 +22,7 @@ from broll.grading.fit import (DEFAULT_METHOD, DEFAULT_STRENGTH, MAX_CHANGE, Sho
 from broll.grading.lut import bake, read_cube, shot_filter, write_cube
 from broll.grading.transforms import Chain, TableLUT
 from broll.grading.yuvfast import fit_chain, matrix_for
-from broll.grading.pixels import PixelPool, pool
+from broll.grading.pixels import MAX_POOL, PixelPool, pool
 from broll.grading.scene import registered_pixels, same_scene
 from broll.grading.shots import Shot, scan, shots_from_cuts, split_shots
 from broll.hashing import file_sha256
@@ -173,8 +173,17 @@ def reference_from_images(images: list[np.ndarray], path: str = "<images>", sha2
     ``stills``: each image is a separate still (a look book: its tint and saturation are measured
     per still); False for frames sampled from one reference clip (one source).
     """
-    p = pool(images)
-    parts = [pool([im]).rgb for im in images] if stills and len(images) > 1 else [p.rgb]
+    if stills and len(images) > 1:
+        # stills of a look book may differ in size and framing: pool each on its own
+        pools = [pool([im]) for im in images]
+        parts = [q.rgb for q in pools]
+        merged = np.concatenate(parts)
+        if len(merged) > MAX_POOL:
+            merged = merged[np.linspace(0, len(merged) - 1, MAX_POOL).astype(int)]
+        p = PixelPool(rgb=merged, box=pools[0].box, total=sum(q.total for q in pools))
+    else:
+        p = pool(images)
+        parts = [p.rgb]
     return Reference(path, sha256, p, images[0],
                      rgb_to_lab(p.rgb[:: max(1, len(p.rgb) // 40000)]).mean(axis=0) if len(p.rgb) else np.zeros(3),
                      list(images), parts)
