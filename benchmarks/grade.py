@@ -332,7 +332,7 @@ def main() -> None:
                     help="folder of real clips for the real-footage suites (default $BROLL_FOOTAGE or "
                          "~/.cache/broll-footage; skipped cleanly when absent)")
     ap.add_argument("--real-only", default=None, metavar="SUITES",
-                    help="only the real-footage suites named by letters: a, b, c, s (spread), e.g. 'abcs'")
+                    help="only the real-footage suites named by letters: a, b (B: look book only), c, s (spread), e.g. 'abcs'")
     ap.add_argument("--limit", type=int, default=None, help="use only the first N clips of the footage folder")
     ap.add_argument("--verbose", action="store_true", help="per-pair lines for suite (a)")
     args = ap.parse_args()

@@ -206,10 +206,11 @@ def _partners(group: list[Clip], k: int, offset: int) -> list[list[Clip]]:
 
 
 def suite_b(clips: list[Clip], tmp: Path, book: int = 3, looks: tuple[str, ...] = tuple(LOOKS),
-            verbose: bool = False) -> dict:
+            verbose: bool = False, single: bool = True) -> dict:
     cubes = {name: read_cube(path) for name, path in write_looks(tmp / "looks").items()}
     out = {}
-    for label, k in (("single still", 1), (f"look book of {book} stills", book)):
+    kinds = (("single still", 1), (f"look book of {book} stills", book))
+    for label, k in kinds if single else kinds[1:]:
         by_half = {}
         for half in ("tuning", "held-out"):
             group = [c for c in clips if c.half == half]
@@ -305,8 +306,8 @@ def run(folder: str, tmp: Path, *, suites: str = "abcs", limit: int | None = Non
           f"{FRAMES - 1} shot frames + 1 later moment each at {WIDTH} px; decoded in {time.perf_counter() - t0:.0f} s")
     if "a" in suites:
         suite_a(clips, verbose=verbose)
-    if "b" in suites:
-        suite_b(clips, tmp, verbose=verbose)
+    if "b" in suites or "B" in suites:     # B: the look book only
+        suite_b(clips, tmp, verbose=verbose, single="b" in suites)
     if "c" in suites:
         suite_c(clips)
     if "s" in suites:
