@@ -318,7 +318,7 @@ def fit_shot(src: PixelPool | np.ndarray, ref: PixelPool | np.ndarray, *, method
     region both show, when the scene is the same; ``ref_parts`` the reference's pixels per
     still (a look book), for the different-content path.
     """
-    fitter = get_method(method)
+    get_method(method)               # an unknown name lists the valid ones
     if not 0.0 <= strength <= 1.0:
         raise InputError(f"strength {strength} is out of range", "use a value from 0 (no change) to 1 (full match)")
     if max_change is None or max_change <= 0:
@@ -329,7 +329,6 @@ def fit_shot(src: PixelPool | np.ndarray, ref: PixelPool | np.ndarray, *, method
     if len(src_rgb) < MIN_PIXELS or len(ref_rgb) < MIN_PIXELS:
         return ShotFit(Graded(Identity(), 0.0), "identity", 0.0, ["no-usable-pixels"],
                        details={"no-usable-pixels": f"{len(src_rgb)} / {len(ref_rgb)} usable pixels (< {MIN_PIXELS})"})
-    del fitter
     s_sub, r_sub = _subsample(src_rgb), _subsample(ref_rgb)
     s_lab, r_lab = rgb_to_lab(s_sub), rgb_to_lab(r_sub)
     safeguards: list[str] = []
