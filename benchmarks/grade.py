@@ -1,6 +1,8 @@
 """Benchmark `broll grade` on a synthetic cast suite, beside plain Reinhard and MKL baselines.
 
-Run by hand (not in CI), once: `.venv/bin/python benchmarks/grade.py [--quick]`.
+Run by hand (not in CI), once: `.venv/bin/python benchmarks/grade.py [--quick] [--footage DIR]`.
+The real-footage suites (same shot under strong casts, look transfer, do no harm, set spread)
+live in `benchmarks/grade_footage.py`: `--real-only abcs --footage /path/to/clips`.
 Needs scikit-image (test extra) for the bundled photographs. Prints:
 
   S1  same framing: cast photo -> its own original; mean / p95 CIEDE2000 to the un-cast truth
@@ -29,6 +31,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from broll.libwarnings import quiet_library_warnings  # noqa: E402
 
@@ -78,7 +81,8 @@ def plain(fitter):
 
 def broll_method(strength: float):
     def run(src, ref):
-        return fit_shot(pool([src]), pool([ref]), strength=strength).transform
+        from broll.grading.match import fit_images, reference_from_images
+        return fit_images([src], reference_from_images([ref]), strength=strength).transform
     return run
 
 
@@ -141,7 +145,7 @@ def spread() -> None:
             p = pool([clip])
             means[0.0].append(rgb_to_lab(p.rgb).mean(axis=0))
             for s in (0.8, 1.0):
-                means[s].append(rgb_to_lab(fit_shot(p, ref, strength=s).transform(p.rgb)).mean(axis=0))
+                means[s].append(rgb_to_lab(broll_method(s)(clip, truth)(p.rgb)).mean(axis=0))
         b, a8, a10 = set_spread(means[0.0]), set_spread(means[0.8]), set_spread(means[1.0])
         to_ref = float(np.mean(delta_e00(np.array(means[0.8]), ref_mean[None])))
         reductions.append(1 - a8 / b)
@@ -156,7 +160,7 @@ def lut_fidelity(tmp: Path) -> None:
         truth = photo(name)
         for i, cast in enumerate(STANDARD_CASTS):
             src = cast.apply(truth)
-            t = fit_shot(pool([src]), pool([truth]), strength=1.0).transform
+            t = broll_method(1.0)(src, truth)
             cube = write_cube(bake(t), tmp / f"{name}{i}.cube")
             direct = apply_image(t, to_float(src))
             src16 = save_png(src.astype(np.uint16) * 257, tmp / "src16.png")
@@ -188,7 +192,7 @@ def yuv_fidelity(tmp: Path) -> None:
             run_ffmpeg(["-y", "-i", str(src), "-vf", "format=yuv420p,format=rgb24", "-frames:v", "1", "-update", "1",
                         str(tmp / "yf-src.png")])
             seen = to_float(read_image(tmp / "yf-src.png"))
-            t = fit_shot(pool([cast.apply(truth)]), pool([truth])).transform
+            t = broll_method(0.8)(cast.apply(truth), truth)
             direct = rgb_to_lab(apply_image(t, seen))
             fast = fit_chain(t, pool([cast.apply(truth)]).rgb, "bt601")
             total += 1
@@ -294,8 +298,10 @@ def jitter_figures() -> None:
     frames[4] = frames[4].copy()
     frames[4][60:110, 60:110] = (230, 20, 20)
     ref = pool([truth])
-    per_frame = [fit_shot(pool([f]), ref).transform for f in frames]
-    shot = fit_shot(pool(frames), ref).transform
+    from broll.grading.match import fit_images, reference_from_images
+    rref = reference_from_images([truth])
+    per_frame = [fit_images([f], rref).transform for f in frames]
+    shot = fit_images(frames, rref).transform
     print(f"\nJitter (mean dE00 per frame step on 1000 probe colours, 10-frame pan with a blinking light): "
           f"fit per frame {jitter(per_frame):.3f}, one transform per shot {jitter([shot] * len(frames)):.3f}")
 
@@ -322,7 +328,16 @@ def main() -> None:
     ap.add_argument("--image-only", action="store_true", help="only write docs/img/grade-before-after.png")
     ap.add_argument("--speed-only", action="store_true", help="only the 1080p timing section")
     ap.add_argument("--yuv-only", action="store_true", help="only the YUV stand-in's fidelity through FFmpeg")
+    ap.add_argument("--footage", default=None,
+                    help="folder of real clips for the real-footage suites (default $BROLL_FOOTAGE or "
+                         "~/.cache/broll-footage; skipped cleanly when absent)")
+    ap.add_argument("--real-only", default=None, metavar="SUITES",
+                    help="only the real-footage suites named by letters: a, b (B: look book only), c, s (spread), e.g. 'abcs'")
+    ap.add_argument("--limit", type=int, default=None, help="use only the first N clips of the footage folder")
+    ap.add_argument("--verbose", action="store_true", help="per-pair lines for suite (a)")
     args = ap.parse_args()
+    from grade_footage import DEFAULT_FOLDER, run as run_footage
+    footage = args.footage or DEFAULT_FOLDER
     with tempfile.TemporaryDirectory(prefix="broll-bench-grade-") as d:
         tmp = Path(d)
         if args.image_only:
@@ -334,8 +349,12 @@ def main() -> None:
         if args.yuv_only:
             yuv_fidelity(tmp)
             return
+        if args.real_only:
+            run_footage(footage, tmp, suites=args.real_only, limit=args.limit, verbose=args.verbose)
+            return
         suite()
         spread()
+        run_footage(footage, tmp, limit=args.limit)
         lut_fidelity(tmp)
         yuv_fidelity(tmp)
         jitter_figures()

@@ -134,6 +134,8 @@ class StyleOverride(Strict):
     strength: Optional[float] = Field(None, ge=0, le=1)
     method: Optional[str] = None
     apply: Optional[Literal["auto", "exact", "fast"]] = None
+    max_change: Optional[float] = Field(None, gt=0)
+    look: Optional[str] = None
 
     @field_validator("method")
     @classmethod
@@ -149,6 +151,10 @@ class Style(Strict):
     # how the build applies each shot's grade: the exact LUT, or the YUV stand-in where it is
     # within tolerance of it (auto), or the stand-in regardless (fast); see broll.grading.yuvfast
     apply: Literal["auto", "exact", "fast"] = "auto"
+    # largest mean change (dE00) for a clip of other content than the reference; a confirmed
+    # same-scene match is never capped (see broll.grading.fit)
+    max_change: float = Field(5.0, gt=0)
+    look: Optional[str] = None          # a look .cube applied after matching
 
     @field_validator("method")
     @classmethod

@@ -213,11 +213,13 @@ def apply_style(edit: EditList, jobs: list[OutputJob], report: StageReport, say:
                 continue
             ref = Path(style.reference)
             ref = ref if ref.is_absolute() else edit.base_dir / ref
-            key = (item.source.path, str(ref), style.method, style.strength)
+            look = Path(style.look) if style.look else None
+            look = look if look is None or look.is_absolute() else edit.base_dir / look
+            key = (item.source.path, str(ref), style.method, style.strength, style.max_change, str(look))
             if key not in results:
                 say(f"grading {_rel(edit, item.source.path)}")
                 results[key] = match(item.source.path, ref, method=style.method, strength=style.strength,
-                                     cache_root=root)
+                                     cache_root=root, max_change=style.max_change, look=look)
                 r = results[key]
                 report.graded.append({
                     "clip": _rel(edit, item.source.path), "reference": _rel(edit, str(ref)), "method": style.method, "strength": style.strength,

@@ -27,12 +27,18 @@ def _lut_names(result, out_dir: Path) -> list[tuple[str, Path]]:
 
 @click.command("grade")
 @click.argument("clips", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("--reference", "-r", required=True, type=click.Path(dir_okay=False),
-              help="Style reference: an image or a clip.")
+@click.option("--reference", "-r", "references", required=True, multiple=True, type=click.Path(),
+              help="Style reference: an image or a clip. Repeat it, or pass a folder of stills, for a look "
+                   "book (the look becomes identifiable across stills of varied content).")
 @click.option("--strength", "-s", type=click.FloatRange(0.0, 1.0), default=0.8, show_default=True,
               help="Blend between the clip (0) and the full match (1).")
 @click.option("--method", "-m", default="mkl", show_default=True,
               help="Matching method: mkl, mkl-linear, reinhard, balance.")
+@click.option("--max-change", type=click.FloatRange(min=0.1), default=5.0, show_default=True,
+              help="Largest mean change (dE00) a grade may make when the clip shows other content than "
+                   "the reference. A confirmed same-scene match is never capped.")
+@click.option("--look", type=click.Path(dir_okay=False),
+              help="A look LUT (.cube) the team already owns, applied after matching.")
 @click.option("--output", "-o", "out_dir", type=click.Path(file_okay=False), default="graded", show_default=True,
               help="Folder for graded copies (each under the clip's own file name) or LUTs.")
 @click.option("--lut-only", is_flag=True, help="Write only each clip's .cube LUT(s), no video.")
@@ -43,8 +49,8 @@ def _lut_names(result, out_dir: Path) -> list[tuple[str, Path]]:
                    "tolerance of it (auto), or regardless (fast).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @executor_option
-def grade_command(clips, reference, strength, method, out_dir, lut_only, report, no_cache, apply, as_json,
-                  executor="local") -> None:
+def grade_command(clips, references, strength, method, max_change, look, out_dir, lut_only, report, no_cache, apply,
+                  as_json, executor="local") -> None:
     """Match each CLIP's colour to a style reference with one LUT per shot.
 
     Prints, per clip, the palette CIEDE2000 to the reference before and after, the mean change
@@ -62,20 +68,27 @@ def grade_command(clips, reference, strength, method, out_dir, lut_only, report,
     if dupes:
         raise InputError(f"two clips share the file name {dupes[0]}; outputs would overwrite each other",
                          "rename one, or grade them in separate runs with different -o folders")
+    reference = references[0] if len(references) == 1 else list(references)
     ref = load_reference(reference)
     pool = make_executor(executor)
+    if look:
+        from broll.grading.lut import read_cube
+        if not Path(look).is_file():
+            raise InputError(f"{look}: look LUT not found", "pass the path of a .cube file")
+        read_cube(look)          # a malformed .cube fails here, once, naming the file
+    options = {"max_change": max_change, "look": look}
     import tempfile
     # --no-cache fits afresh into a scratch project that disappears afterwards (only this process
     # writes to it: workers return their LUTs)
     with tempfile.TemporaryDirectory(prefix="broll-grade-") as scratch:
         cache_root = Path(scratch) if no_cache else Path.cwd()
         results, written, report_data = _grade_all(clips, ref, method, strength, out, lut_only, report, as_json,
-                                                   cache_root, apply, pool, reference)
-    _emit(results, written, report_data, reference, method, strength, lut_only, as_json)
+                                                   cache_root, apply, pool, reference, options)
+    _emit(results, written, report_data, ref.path, method, strength, lut_only, as_json)
 
 
 def _grade_all(clips, ref, method, strength, out: Path, lut_only: bool, report: bool, as_json: bool, cache_root,
-               apply: str = "exact", pool=None, reference=None):
+               apply: str = "exact", pool=None, reference=None, options: dict | None = None):
     """Fit (and render) every clip as one task each on ``pool``; LUT-only copies are made here."""
     import sys
 
@@ -84,7 +97,7 @@ def _grade_all(clips, ref, method, strength, out: Path, lut_only: bool, report: 
 
     pool = pool or get_executor("local")
     run = GradeRun(clips, reference or ref.path, method=method, strength=strength, cache_root=cache_root,
-                   out_dir=out, lut_only=lut_only, apply=apply)
+                   out_dir=out, lut_only=lut_only, apply=apply, options=options, reference_sha=ref.sha256)
     show = not as_json and sys.stderr.isatty()
     with progress_bar("grading", max(1, len(run.tasks)), enabled=show) as update:
         pool.run(run.tasks, on_progress=(lambda done, total: update(done)) if show else None, on_done=run.adopt)
@@ -157,6 +170,8 @@ def _print_table(results, written, lut_only: bool) -> None:
     out = console()
     out.print(table)
     for r in results:
+        for line in _explain(r):
+            out.print(f"{escape(Path(r.clip).name)}: {escape(line)}", soft_wrap=True)
         if "looks-like-log" in r.safeguards:
             out.print(f"note: {escape(Path(r.clip).name)} looks like log footage (lifted blacks, no true white, "
                       "washed-out colour): only white balance was applied. Apply the camera's log-to-Rec.709 "
@@ -167,6 +182,28 @@ def _print_table(results, written, lut_only: bool) -> None:
     kind = "LUT" if lut_only else "graded copy"
     for w in written:
         out.print(f"wrote {kind}: {escape(str(w))}", soft_wrap=True)
+
+
+def _explain(result) -> list[str]:
+    """Per shot: the measured value behind every safeguard that fired, and what was transferred."""
+    lines = []
+    for s in result.shots:
+        where = f"shot {s.index + 1}: " if len(result.shots) > 1 else ""
+        fit = s.fit
+        details = fit.get("details", {})
+        for name in fit["safeguards"]:
+            if name in details:
+                lines.append(f"{where}{name}: {details[name]}")
+        if fit.get("scene") == "same":
+            lines.append(f"{where}same scene, full match at strength {fit['strength']:.2f}: {details.get('scene', '')}"
+                         + (f"; {details['selected']}" if "selected" in details else ""))
+        comps = fit.get("components") or {}
+        if comps:
+            tints = ", ".join(f"{k.split()[1]} {v:.1f}" for k, v in comps.items() if k.startswith("tint "))
+            lines.append(f"{where}transferred (x strength {fit['strength']:.2f}): neutral tint shift dE {tints}; "
+                         f"saturation x{comps['saturation']:.2f}; confidence {comps['confidence']:.2f} "
+                         "(one still 0.50; a look book raises it)")
+    return lines
 
 
 def _print_report(data: dict) -> None:

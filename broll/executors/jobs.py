@@ -130,7 +130,9 @@ def grade_clip(task: Task, report: Optional[Report]) -> dict:
     """
     from broll.grading import GradeResult, match
 
-    clip, reference = task.inputs[0].path, task.inputs[1].path
+    clip = task.inputs[0].path
+    refs = [inp.path for inp in task.inputs[1:]]
+    reference = refs[0] if len(refs) == 1 else refs       # several: a look book
     output = task.param("output")
     with tempfile.TemporaryDirectory(prefix="broll-grade-task-") as scratch:
         luts: dict[str, bytes] = {}
@@ -139,7 +141,7 @@ def grade_clip(task: Task, report: Optional[Report]) -> dict:
             result = GradeResult.from_dict(cached)
         else:
             result = match(clip, reference, method=task.param("method"), strength=task.param("strength"),
-                           cache_root=scratch)
+                           cache_root=scratch, **(task.param("options") or {}))
             luts = {Path(s.lut).name: Path(s.lut).read_bytes() for s in result.shots}
         if report is not None:
             report(0.5 if output else 1.0)
@@ -152,40 +154,57 @@ def grade_clip(task: Task, report: Optional[Report]) -> dict:
         return {"result": result.to_dict(), "luts": luts, "written": output}
 
 
-def grade_key(clip: Input, reference: Input, method: str, strength: float) -> str:
-    """The LUT cache key ``broll.grading.match`` uses with its default options."""
+def grade_key(clip: Input, reference_sha: str, method: str, strength: float, options: dict | None = None) -> str:
+    """The LUT cache key ``broll.grading.match`` uses for these options (``max_change``, ``look``)."""
     from broll.grading import cache
     from broll.grading.fit import MAX_CHANGE
-    return cache.cache_key(clip.sha256, reference.sha256, method, strength,
-                           {"max_change": MAX_CHANGE, "paired": None, "cuts": True})
+    from broll.hashing import file_sha256
+    options = options or {}
+    look = options.get("look")
+    return cache.cache_key(clip.sha256, reference_sha, method, strength,
+                           {"max_change": options.get("max_change") or MAX_CHANGE, "paired": None, "cuts": True,
+                            "look": file_sha256(look) if look else ""})
 
 
 class GradeRun:
     """``broll grade`` over many clips: cached fits are reused, fresh ones filed in the LUT cache."""
 
     def __init__(self, clips, reference, *, method: str, strength: float, cache_root, out_dir, lut_only: bool,
-                 apply: str):
+                 apply: str, options: dict | None = None, reference_sha: str | None = None):
+        """``reference``: one path, or a list of them (a look book; pass its ``reference_sha`` as loaded)."""
         from broll.grading import cache
 
-        self.clips, self.reference = [str(c) for c in clips], str(reference)
+        refs = [str(r) for r in reference] if isinstance(reference, (list, tuple)) else [str(reference)]
+        self.clips, self.reference = [str(c) for c in clips], refs[0] if len(refs) == 1 else refs
         self.method, self.strength, self.root = method, strength, Path(cache_root)
         self.results: dict[int, dict] = {}
         self.tasks: list[Task] = []
         self._task_clip: list[int] = []
         self._inputs: dict[int, Input] = {}
-        self.ref = Input.of(reference)
+        self.refs = tuple(Input.of(r) for r in refs)
+        if reference_sha is None:
+            if len(refs) > 1:
+                from broll.grading import load_reference
+                reference_sha = load_reference(refs).sha256
+            else:
+                reference_sha = self.refs[0].sha256
+        self.ref_sha = reference_sha
+        options = dict(options or {})
+        if options.get("look"):
+            options["look"] = str(Path(options["look"]).resolve())
         out = Path(out_dir).resolve()
         for i, clip in enumerate(self.clips):
             inp = self._inputs[i] = Input.of(clip)
-            hit = cache.load(self.root, grade_key(inp, self.ref, method, strength))
+            hit = cache.load(self.root, grade_key(inp, self.ref_sha, method, strength, options))
             if hit is not None:
                 hit = dict(hit, cached=True)
                 if lut_only:
                     self.results[i] = hit
                     continue
             self._task_clip.append(i)
-            self.tasks.append(Task(grade_clip, clip, (inp, self.ref),
+            self.tasks.append(Task(grade_clip, clip, (inp, *self.refs),
                                    {"method": method, "strength": strength, "apply": apply, "cached": hit,
+                                    "options": options,
                                     "output": None if lut_only else str(out / Path(clip).name)}))
 
     def adopt(self, outcome: Outcome) -> None:
@@ -203,7 +222,7 @@ class GradeRun:
                 with atomic_path(folder / name) as tmp:
                     tmp.write_bytes(data)
             result["shots"] = [dict(s, lut=str(folder / Path(s["lut"]).name)) for s in result["shots"]]
-            cache.store(self.root, result["key"], self._inputs[i].sha256, self.ref.sha256, self.method,
+            cache.store(self.root, result["key"], self._inputs[i].sha256, self.ref_sha, self.method,
                         self.strength, result)
         self.results[i] = result
 

@@ -9,7 +9,7 @@ Public API (used by ``broll grade`` and by the build's ``style:`` block)::
     result.de_before, result.de_after, result.change, result.safeguards
     result.ffmpeg_filter()  # "format=gbrp16le,lut3d=file=...:interp=tetrahedral[,lut3d=...:enable='...']"
 
-Edit lists: ``style: {reference, strength, method}`` at the top level, ``style: off`` or a partial
+Edit lists: ``style: {reference, strength, method, max_change, look}`` at the top level, ``style: off`` or a partial
 override per item; :func:`resolve_style` merges and validates them (located EditListErrors).
 
 ``ffmpeg_filter(start, end)`` is the chain to insert after the clip's trim (timestamps reset to 0
@@ -22,10 +22,15 @@ How a match is made (see the modules for the why):
 - :mod:`~broll.grading.shots` splits the clip at cuts (PySceneDetect ContentDetector);
 - :mod:`~broll.grading.pixels` pools 8-16 frames per shot at 384 px, dropping letterbox bars,
   near-black and fully clipped pixels;
+- :mod:`~broll.grading.scene` judges whether the shot shows the reference's scene on structure
+  (ORB features + one homography), which a colour cast does not move;
 - :mod:`~broll.grading.fit` fits a method from ``GRADE_METHODS`` (``mkl`` default, ``mkl-linear``,
-  ``reinhard``, ``balance``), blends ``src + strength * (T(src) - src)`` and applies the do-no-harm
-  safeguards (near-grey, content-differs -> balance, change cap ~5 dE00); paired mode uses
-  ``colour.colour_correction`` when the clip's first frame is the reference (image-to-video);
+  ``reinhard``, ``balance``): the full, uncapped match for the same scene; for other content only
+  the identifiable look (neutral tint per lightness band, saturation; ``method: look``), restrained
+  by confidence (a look book raises it) and capped at ``max_change``; blends
+  ``src + strength * (T(src) - src)``; paired mode uses ``colour.colour_correction`` when the
+  clip's first frame is the reference (image-to-video);
+- ``match(..., look="brand.cube")`` composes a team's look LUT after the match;
 - :mod:`~broll.grading.lut` bakes the result into a 33-point ``.cube``;
 - :mod:`~broll.grading.cache` keeps LUTs in ``.broll/luts/`` and the project database, keyed by
   clip hash + reference hash + method + strength, so a rebuild never refits;
@@ -35,8 +40,9 @@ HDR (PQ/HLG) and log footage is refused with a clear message; 8- and 10-bit SDR 
 """
 
 from broll.grading.fit import DEFAULT_METHOD, DEFAULT_STRENGTH, GRADE_METHODS
-from broll.grading.match import GradeResult, Reference, ShotGrade, load_reference, match
+from broll.grading.match import (GradeResult, Reference, ShotGrade, fit_images, load_reference, match,
+                                 reference_from_images)
 from broll.grading.style import Style, parse_style, resolve_style
 
-__all__ = ["match", "load_reference", "GradeResult", "ShotGrade", "Reference", "GRADE_METHODS",
+__all__ = ["match", "load_reference", "fit_images", "reference_from_images", "GradeResult", "ShotGrade", "Reference", "GRADE_METHODS",
            "DEFAULT_METHOD", "DEFAULT_STRENGTH", "Style", "parse_style", "resolve_style"]

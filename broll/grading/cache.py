@@ -13,7 +13,7 @@ from pathlib import Path
 from broll.hashing import text_sha256
 from broll.project import DB_DIR, connect, register_schema
 
-FIT_VERSION = 2          # 2: shots carry the fitted YUV stand-in (yuvfast)
+FIT_VERSION = 3          # 2: shots carry the YUV stand-in; 3: scene judged on structure, look transfer
 LUT_DIR = "luts"
 
 register_schema("grading", """

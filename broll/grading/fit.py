@@ -6,20 +6,37 @@
 - ``mkl`` (default): the Monge-Kantorovitch linear map of Pitie & Kokaram (2007),
   ``T = S_s^-1/2 (S_s^1/2 S_r S_s^1/2)^1/2 S_s^-1/2``, in encoded RGB, followed by a smoothed
   per-channel quantile curve fitted on the residual (tone and gamma differences that a linear
-  map cannot express). 0.6 mean dE00 on the same-framing cast suite, against 1.0 without.
+  map cannot express).
 - ``mkl-linear``: the closed-form map alone.
 - ``reinhard``: Reinhard et al. (2001) mean/std matching per channel, in CIELAB.
 - ``balance``: white balance and exposure only: von Kries gains in linear light from a
-  grey-pixel white estimate of each side. The safe fallback.
+  grey-pixel white estimate of each side.
 
-Safeguards (reported by name in ``ShotFit.safeguards``):
+Which of them may run depends on what the clip and the reference share
+(:mod:`broll.grading.scene` judges it on structure, which a colour cast does not move):
+
+- **same scene** (``scene.same``): the full match, never capped: the cast is all there is
+  between the two. With ``mkl``, the linear map, the map plus curves, and the map fitted on
+  the region both frames show are tried, and the one that lands the registered flat pixels
+  closest to the reference is kept (``selected``).
+- **different content**: a single still does not say which of its colours are the look and
+  which are its content, so only what is identifiable is transferred (:func:`fit_look`): the
+  tint of near-neutral pixels per lightness band (white balance, split toning) and overall
+  saturation, restrained by a confidence that grows with the number of reference stills
+  (a look book). Lightness is never transferred. ``content-differs`` names this case.
+
+Safeguards (reported by name in ``ShotFit.safeguards``, with the measured value behind each in
+``ShotFit.details``):
 
 - ``near-grey``: the clip has almost no chroma, so a full map would amplify noise: balance.
-- ``content-differs``: after the full map the clip's a*b* histogram still overlaps the
-  reference's by less than ``MIN_OVERLAP``: the clip shows different things, and every
-  unpaired method then makes it worse than doing nothing, so fall back to balance.
-- ``change-capped``: the mean change would exceed ``max_change`` dE00 (5 by default; twice
-  that when the match is confirmed by a high overlap): strength is lowered to meet it.
+- ``content-differs``: too few matching features for the same scene: identifiable
+  components only (see above).
+- ``change-capped``: the mean change of a *different-content* grade would exceed
+  ``max_change`` dE00 (a user setting, 5 by default): strength is lowered to meet it. A
+  confirmed same-scene match is never capped.
+- ``no-gain``: the grade would leave the clip further from the reference than it started
+  (registered flat pixels for the same scene, neutral tint for different content): strength
+  is stepped down.
 - ``no-usable-pixels``: nothing but black or blown-out pixels: identity.
 - ``looks-like-log``: untagged footage with log's signature (lifted blacks, compressed
   highlights, weak chroma): a Rec.709 match would be wrong, so only balance; the user is told
@@ -38,17 +55,15 @@ from typing import Callable
 import numpy as np
 
 from broll.errors import InputError, lookup
-from broll.grading.color import colour, decode, encode, rgb_to_lab, to_float
-from broll.grading.metrics import chroma_overlap, mean_change, palette_distance
+from broll.grading.color import colour, decode, delta_e00, encode, rgb_to_lab, to_float
+from broll.grading.metrics import mean_change, palette_distance
 from broll.grading.pixels import PixelPool, robust_mask
 from broll.grading.transforms import (Affine, Chain, Curves, Graded, Identity, InLab, LinearGains,
-                                      PolynomialCorrection, Transform)
+                                      PolynomialCorrection, ToneTint, Transform)
 
 DEFAULT_METHOD = "mkl"
 DEFAULT_STRENGTH = 0.8
-MAX_CHANGE = 5.0          # dE00, mean over the shot's pixels
-CONFIRMED_OVERLAP = 0.93  # above this the clip and reference clearly share content
-MIN_OVERLAP = 0.85        # below this the content differs: fall back to balance
+MAX_CHANGE = 5.0          # dE00, mean over the shot's pixels; caps different-content grades only
 NEAR_GREY_CHROMA = 6.0    # p95 of C* below this: a near-grey clip
 NO_GAIN_TOLERANCE = 0.1   # dE00: a grade may not leave the palette further from the reference than this
 MIN_PIXELS = 500
@@ -142,6 +157,78 @@ def get_method(name: str) -> Callable[[np.ndarray, np.ndarray], Transform]:
     return lookup(GRADE_METHODS, "grade method", name)
 
 
+# -- identifiable components of a look (different content) ------------------------------
+
+L_KNOTS = np.array([5.0, 25.0, 45.0, 65.0, 85.0, 100.0])   # L* positions of the tint curve
+L_HALF_WIDTH = 12.0        # L* half-width of each knot's band
+NEUTRAL_SHARE = 0.25       # the least chromatic quarter of a band is its "neutrals"
+MIN_BAND_PIXELS = 150
+SINGLE_CONFIDENCE = 0.5    # how much of a single still's tint and saturation is taken
+CONFIDENCE_GROWTH = 0.5    # each further still of a look book halves what is left untaken
+SATURATION_RANGE = (0.6, 1.5)
+BAND_NAMES = {0: "shadows", 2: "midtones", 4: "highlights"}
+
+
+def neutral_tint(lab: np.ndarray) -> np.ndarray:
+    """a*, b* of the near-neutral pixels at each of ``L_KNOTS`` (K, 2): white balance per band.
+
+    The least chromatic quarter of each lightness band stands for its greys; a band with too
+    few pixels takes its nearest measured neighbour's tint.
+    """
+    L, ab = lab[:, 0], lab[:, 1:]
+    chroma = np.hypot(ab[:, 0], ab[:, 1])
+    tint = np.full((len(L_KNOTS), 2), np.nan)
+    for k, knot in enumerate(L_KNOTS):
+        sel = np.abs(L - knot) < L_HALF_WIDTH
+        if sel.sum() < MIN_BAND_PIXELS:
+            continue
+        low = chroma[sel] <= np.quantile(chroma[sel], NEUTRAL_SHARE)
+        tint[k] = np.median(ab[sel][low], axis=0)
+    valid = np.flatnonzero(~np.isnan(tint[:, 0]))
+    if len(valid) == 0:
+        return np.zeros((len(L_KNOTS), 2))
+    for c in (0, 1):
+        tint[:, c] = np.interp(L_KNOTS, L_KNOTS[valid], tint[valid, c])
+    return tint
+
+
+def colourfulness(lab: np.ndarray) -> float:
+    """Median chroma of the mid-lightness pixels: 'overall saturation'."""
+    mid = (lab[:, 0] > 20) & (lab[:, 0] < 90)
+    c = np.hypot(lab[mid, 1], lab[mid, 2]) if mid.sum() > MIN_BAND_PIXELS else np.hypot(lab[:, 1], lab[:, 2])
+    return float(np.median(c)) if len(c) else 0.0
+
+
+def look_confidence(stills: int) -> float:
+    """0.5 for one reference still, 0.75 for two, 0.875 for three...: a look book makes the
+    look identifiable, since what the stills share is the look and what differs is content."""
+    return float(1.0 - (1.0 - SINGLE_CONFIDENCE) * (1.0 - CONFIDENCE_GROWTH) ** max(0, stills - 1))
+
+
+def fit_look(src_lab: np.ndarray, ref_labs: list[np.ndarray], confidence: float) -> tuple[ToneTint, dict]:
+    """The identifiable components of the reference's look, restrained by ``confidence``.
+
+    ``ref_labs``: one L*a*b* pixel set per reference still; each still's tint and saturation
+    are measured on its own and averaged, so a look book's content differences cancel.
+    """
+    tint_src = neutral_tint(src_lab)
+    tint_ref = np.mean([neutral_tint(r) for r in ref_labs], axis=0)
+    sat_src = colourfulness(src_lab)
+    sat_ref = float(np.mean([colourfulness(r) for r in ref_labs]))
+    ratio = float(np.clip(sat_ref / max(sat_src, 1e-3), *SATURATION_RANGE)) if sat_src > 1.0 else 1.0
+    scale = ratio ** confidence
+    out = tint_src + confidence * (tint_ref - tint_src)
+    shift = np.hypot(*(out - tint_src).T)
+    components = {f"tint {name}": round(float(shift[k]), 2) for k, name in BAND_NAMES.items()}
+    components.update({"saturation": round(scale, 3), "confidence": round(confidence, 2)})
+    return ToneTint(l_knots=L_KNOTS, tint_in=tint_src, tint_out=out, chroma_scale=scale), components
+
+
+def tint_distance(lab_a: np.ndarray, tint_b: np.ndarray) -> float:
+    """Mean a*b* distance between the neutral tints of a pixel set and a target tint curve."""
+    return float(np.mean(np.hypot(*(neutral_tint(lab_a) - tint_b).T)))
+
+
 # -- one shot ----------------------------------------------------------------------------
 
 @dataclass
@@ -149,20 +236,24 @@ class ShotFit:
     """A fitted shot: the transform to bake and what was measured on the way."""
 
     transform: Transform          # Graded(core, strength): exactly what goes into the LUT
-    method: str                   # method actually used (after any fallback)
+    method: str                   # method actually used (after any fallback): mkl, look, balance...
     strength: float               # strength actually used (after any cap)
     safeguards: list[str] = field(default_factory=list)
     de_before: float = 0.0        # palette CIEDE2000 to the reference, before
     de_after: float = 0.0         # ... and after
     change: float = 0.0           # mean CIEDE2000 between clip and graded clip
-    overlap: float | None = None  # a*b* histogram overlap of the matched clip with the reference
+    overlap: float | None = None  # (kept for old cached results) a*b* histogram overlap
     paired: bool = False
+    scene: str = ""               # "same" / "different" / "" (not judged), with the evidence in details
+    details: dict = field(default_factory=dict)      # safeguard or decision -> the measured value behind it
+    components: dict = field(default_factory=dict)   # what was transferred, and by how much
 
     def summary(self) -> dict:
         return {"method": self.method, "strength": round(self.strength, 3), "safeguards": list(self.safeguards),
                 "de_before": round(self.de_before, 3), "de_after": round(self.de_after, 3),
                 "change": round(self.change, 3),
-                "overlap": None if self.overlap is None else round(self.overlap, 3), "paired": self.paired}
+                "overlap": None if self.overlap is None else round(self.overlap, 3), "paired": self.paired,
+                "scene": self.scene, "details": dict(self.details), "components": dict(self.components)}
 
 
 def _subsample(rgb: np.ndarray, n: int = GATE_SAMPLE) -> np.ndarray:
@@ -191,62 +282,127 @@ def looks_like_log(rgb: np.ndarray, lab: np.ndarray) -> bool:
     return bool(lo >= LOG_BLACK_FLOOR and hi <= LOG_WHITE_CEILING and chroma95 <= LOG_MAX_CHROMA)
 
 
+def _paired_error(t: Transform, pairs: tuple[np.ndarray, np.ndarray]) -> float:
+    """Median CIEDE2000 between transformed registered clip pixels and their reference pixels."""
+    s, r = pairs
+    return float(np.median(delta_e00(rgb_to_lab(np.clip(t(s), 0, 1)), rgb_to_lab(r))))
+
+
+def _full_match(method: str, src_rgb: np.ndarray, ref_rgb: np.ndarray,
+                registered: tuple[np.ndarray, np.ndarray] | None, details: dict) -> Transform:
+    """The full map for a confirmed same scene; with mkl, the candidate that best fits the
+    registered pixels (a direct check of the match on what both frames show)."""
+    core = GRADE_METHODS[method](src_rgb, ref_rgb)
+    if method != "mkl" or registered is None or len(registered[0]) < MIN_PIXELS:
+        return core
+    candidates = {"mkl": core, "mkl-linear": fit_mkl_linear(src_rgb, ref_rgb)}
+    overlap_src, overlap_ref = registered
+    candidates["mkl on the shared region"] = fit_mkl(overlap_src, overlap_ref)
+    errors = {name: _paired_error(t, registered) for name, t in candidates.items()}
+    best = min(errors, key=errors.get)
+    details["selected"] = f"{best} ({errors[best]:.2f} median dE00 on registered pixels; " + \
+        ", ".join(f"{k} {v:.2f}" for k, v in errors.items() if k != best) + ")"
+    return candidates[best]
+
+
 def fit_shot(src: PixelPool | np.ndarray, ref: PixelPool | np.ndarray, *, method: str = DEFAULT_METHOD,
              strength: float = DEFAULT_STRENGTH, max_change: float = MAX_CHANGE,
-             core: Transform | None = None) -> ShotFit:
+             core: Transform | None = None, scene=None,
+             registered: tuple[np.ndarray, np.ndarray] | None = None,
+             ref_parts: list[np.ndarray] | None = None) -> ShotFit:
     """Fit ``method`` from the shot's pool to the reference's pool, applying the safeguards.
 
-    ``core`` skips fitting and gating (paired mode passes its transform here).
+    ``core`` skips fitting and gating (paired mode passes its transform here). ``scene`` is the
+    :class:`~broll.grading.scene.SceneMatch` of the shot against the reference (None: not
+    judged, treated as different content); ``registered`` the (clip, reference) pixels of the
+    region both show, when the scene is the same; ``ref_parts`` the reference's pixels per
+    still (a look book), for the different-content path.
     """
-    fitter = get_method(method)
+    get_method(method)               # an unknown name lists the valid ones
     if not 0.0 <= strength <= 1.0:
         raise InputError(f"strength {strength} is out of range", "use a value from 0 (no change) to 1 (full match)")
+    if max_change is None or max_change <= 0:
+        raise InputError(f"max_change {max_change} must be a positive number of dE00",
+                         "use e.g. 5 (the default); larger lets a different-content grade move further")
     src_rgb = src.rgb if isinstance(src, PixelPool) else np.asarray(src, dtype=np.float64)
     ref_rgb = ref.rgb if isinstance(ref, PixelPool) else np.asarray(ref, dtype=np.float64)
     if len(src_rgb) < MIN_PIXELS or len(ref_rgb) < MIN_PIXELS:
-        return ShotFit(Graded(Identity(), 0.0), "identity", 0.0, ["no-usable-pixels"])
+        return ShotFit(Graded(Identity(), 0.0), "identity", 0.0, ["no-usable-pixels"],
+                       details={"no-usable-pixels": f"{len(src_rgb)} / {len(ref_rgb)} usable pixels (< {MIN_PIXELS})"})
     s_sub, r_sub = _subsample(src_rgb), _subsample(ref_rgb)
     s_lab, r_lab = rgb_to_lab(s_sub), rgb_to_lab(r_sub)
     safeguards: list[str] = []
+    details: dict[str, str] = {}
+    components: dict = {}
     used = method
-    overlap = None
     paired = core is not None
+    same = paired or bool(scene is not None and scene.same)
+    scene_label = "same" if same else ("different" if scene is not None else "")
+    if scene is not None:
+        details["scene"] = scene.describe()
+    look_target = None
     if core is None:
         chroma95 = float(np.percentile(np.hypot(s_lab[:, 1], s_lab[:, 2]), 95))
         if method != "balance" and chroma95 < NEAR_GREY_CHROMA:
             safeguards.append("near-grey")
+            details["near-grey"] = f"95th-percentile chroma {chroma95:.1f} (< {NEAR_GREY_CHROMA})"
             used = "balance"
         elif method != "balance" and looks_like_log(s_sub, s_lab):
             safeguards.append("looks-like-log")
+            luma = s_sub @ REC709_LUMA
+            lo, hi = np.percentile(luma, [1, 99])
+            details["looks-like-log"] = f"luma 1st/99th percentile {lo:.2f}/{hi:.2f}, chroma p95 {chroma95:.1f}"
             used = "balance"
-        core = GRADE_METHODS[used](src_rgb, ref_rgb)
-        overlap = chroma_overlap(rgb_to_lab(np.clip(core(s_sub), 0, 1)), r_lab)
-        if used != "balance" and overlap < MIN_OVERLAP:
-            safeguards.append("content-differs")
-            used = "balance"
+        if used == "balance":
             core = fit_balance(src_rgb, ref_rgb)
-    confirmed = paired or (overlap is not None and overlap >= CONFIRMED_OVERLAP and used == method)
-    cap = max_change * (2.0 if confirmed else 1.0)
-    capped_strength, change = _cap_strength(core, s_sub, s_lab, strength, cap)
-    if capped_strength < strength - 1e-6:
-        safeguards.append("change-capped")
-    de_before = palette_distance(s_lab, r_lab)
+        elif same:
+            core = _full_match(method, src_rgb, ref_rgb, registered, details)
+        else:
+            safeguards.append("content-differs")
+            details["content-differs"] = scene.describe() if scene is not None else "scene not judged"
+            parts = [rgb_to_lab(_subsample(p, GATE_SAMPLE // 2)) for p in (ref_parts or [r_sub]) if len(p) >= MIN_PIXELS]
+            confidence = look_confidence(len(parts))
+            core, components = fit_look(s_lab, parts or [r_lab], confidence)
+            look_target = np.mean([neutral_tint(p) for p in (parts or [r_lab])], axis=0)
+            used = "look"
+    capped_strength, change = strength, None
+    if not same:
+        capped_strength, change = _cap_strength(core, s_sub, s_lab, strength, max_change)
+        if capped_strength < strength - 1e-6:
+            safeguards.append("change-capped")
+            uncapped = mean_change(s_lab, rgb_to_lab(Graded(core, strength)(s_sub)))
+            details["change-capped"] = f"{uncapped:.2f} dE00 of change wanted, max_change {max_change:g}"
     graded = Graded(core, capped_strength)
+    de_before = palette_distance(s_lab, r_lab)
     de_after = palette_distance(rgb_to_lab(graded(s_sub)), r_lab)
-    if de_after > de_before + NO_GAIN_TOLERANCE:
-        # Do no harm, as measured: step the strength down until the palette is no further from
-        # the reference than it started, or leave the shot untouched.
-        safeguards.append("no-gain")
-        for factor in (0.75, 0.5, 0.25, 0.0):
-            graded = Graded(core, capped_strength * factor)
-            de_after = palette_distance(rgb_to_lab(graded(s_sub)), r_lab) if factor else de_before
-            if de_after <= de_before + NO_GAIN_TOLERANCE:
-                break
-        capped_strength = graded.strength
+    # Do no harm, as measured where a measure exists: step the strength down until the clip is
+    # no further from the reference than it started, or leave the shot untouched.
+    if same and registered is not None and len(registered[0]) >= MIN_PIXELS and not paired:
+        judge = lambda g: _paired_error(g, registered)  # noqa: E731
+        what = "median dE00 on registered pixels"
+    elif look_target is not None:
+        judge = lambda g: tint_distance(rgb_to_lab(g(s_sub)), look_target)  # noqa: E731
+        what = "neutral-tint distance"
+    else:
+        judge = lambda g: palette_distance(rgb_to_lab(g(s_sub)), r_lab)  # noqa: E731
+        what = "palette dE00"
+    if capped_strength > 0:
+        before, after = judge(Graded(core, 0.0)), judge(graded)
+        if after > before + NO_GAIN_TOLERANCE:
+            safeguards.append("no-gain")
+            details["no-gain"] = f"{what} {before:.2f} before, {after:.2f} after"
+            for factor in (0.75, 0.5, 0.25, 0.0):
+                graded = Graded(core, capped_strength * factor)
+                if factor == 0 or judge(graded) <= before + NO_GAIN_TOLERANCE:
+                    break
+            capped_strength = graded.strength
+            de_after = palette_distance(rgb_to_lab(graded(s_sub)), r_lab) if capped_strength else de_before
+            change = None
+    if change is None:
         change = mean_change(s_lab, rgb_to_lab(graded(s_sub))) if capped_strength else 0.0
     return ShotFit(transform=graded, method=used if not paired else "paired", strength=capped_strength,
                    safeguards=safeguards, de_before=de_before, de_after=de_after, change=change,
-                   overlap=overlap, paired=paired)
+                   paired=paired, scene=scene_label, details=details, components=components)
 
 
 # -- paired mode (image-to-video) --------------------------------------------------------

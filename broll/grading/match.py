@@ -19,9 +19,11 @@ from broll.grading import cache
 from broll.grading.color import rgb_to_lab
 from broll.grading.fit import (DEFAULT_METHOD, DEFAULT_STRENGTH, MAX_CHANGE, ShotFit, fit_paired, fit_shot,
                                get_method, is_paired)
-from broll.grading.lut import bake, shot_filter, write_cube
+from broll.grading.lut import bake, read_cube, shot_filter, write_cube
+from broll.grading.transforms import Chain, TableLUT
 from broll.grading.yuvfast import fit_chain, matrix_for
-from broll.grading.pixels import PixelPool, pool
+from broll.grading.pixels import MAX_POOL, PixelPool, pool
+from broll.grading.scene import registered_pixels, same_scene
 from broll.grading.shots import Shot, scan, shots_from_cuts, split_shots
 from broll.hashing import file_sha256
 from broll.media.frames import iter_frames, read_image, sample_frames
@@ -160,6 +162,50 @@ class Reference:
     pool: PixelPool
     image: np.ndarray          # first frame at fit width, for paired-mode detection
     mean_lab: np.ndarray
+    images: list = field(default_factory=list)   # every pooled frame/still at fit width (scene checks)
+    parts: list = field(default_factory=list)    # pixels per reference *still* (a look book has several)
+
+
+def reference_from_images(images: list[np.ndarray], path: str = "<images>", sha256: str = "", *,
+                          stills: bool = True) -> Reference:
+    """A Reference from decoded frames (uint8/uint16 RGB at fit width).
+
+    ``stills``: each image is a separate still (a look book: its tint and saturation are measured
+    per still); False for frames sampled from one reference clip (one source).
+    """
+    if stills and len(images) > 1:
+        # stills of a look book may differ in size and framing: pool each on its own
+        pools = [pool([im]) for im in images]
+        parts = [q.rgb for q in pools]
+        merged = np.concatenate(parts)
+        if len(merged) > MAX_POOL:
+            merged = merged[np.linspace(0, len(merged) - 1, MAX_POOL).astype(int)]
+        p = PixelPool(rgb=merged, box=pools[0].box, total=sum(q.total for q in pools))
+    else:
+        p = pool(images)
+        parts = [p.rgb]
+    return Reference(path, sha256, p, images[0],
+                     rgb_to_lab(p.rgb[:: max(1, len(p.rgb) // 40000)]).mean(axis=0) if len(p.rgb) else np.zeros(3),
+                     list(images), parts)
+
+
+def fit_images(images: list[np.ndarray], ref: Reference, *, method: str = DEFAULT_METHOD,
+               strength: float = DEFAULT_STRENGTH, max_change: float = MAX_CHANGE,
+               first: np.ndarray | None = None, paired: bool | None = None) -> ShotFit:
+    """Fit one shot from its sampled frames: what :func:`match` does per shot, without decoding.
+
+    ``first`` is the clip's frame 0 when this is its first shot (paired-mode detection).
+    """
+    core = None
+    if first is not None and paired is not False and (paired or is_paired(first, ref.image)):
+        core = fit_paired(first, ref.image)
+    scene, registered = None, None
+    if core is None and method != "balance":
+        scene = same_scene(images, ref.images or [ref.image])
+        if scene.same:
+            registered = registered_pixels(images, ref.images or [ref.image], scene)
+    return fit_shot(pool(images), ref.pool, method=method, strength=strength, max_change=max_change, core=core,
+                    scene=scene, registered=registered, ref_parts=ref.parts or None)
 
 
 def _frame_format(info: MediaInfo) -> str:
@@ -179,11 +225,47 @@ def check_sdr(path: str | os.PathLike, info: MediaInfo) -> None:
                          "apply the camera's log-to-Rec.709 LUT first")
 
 
-def load_reference(path: str | os.PathLike) -> Reference:
-    """Pool a reference: a still image, or frames sampled across a reference clip.
+IMAGE_EXT = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp", ".exr", ".dpx"}
+MAX_BOOK = 24             # stills of a look book used (evenly picked when there are more)
+
+
+def _is_single(reference) -> bool:
+    return isinstance(reference, (str, os.PathLike)) and not Path(reference).is_dir()
+
+
+def _book_paths(reference) -> list[Path]:
+    if isinstance(reference, (str, os.PathLike)):
+        folder = Path(reference)
+        paths = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_EXT and p.is_file())
+        if not paths:
+            raise InputError(f"{folder}: no reference images in this folder",
+                             "put .png/.jpg stills of the look in it, or pass one image or clip")
+    else:
+        paths = [Path(p) for p in reference]
+        if not paths:
+            raise InputError("no reference given", "pass --reference with an image, a clip or a folder of stills")
+    if len(paths) > MAX_BOOK:
+        paths = [paths[int(i)] for i in np.linspace(0, len(paths) - 1, MAX_BOOK).round()]
+    return paths
+
+
+def load_reference(path) -> Reference:
+    """Pool a reference: a still image, frames sampled across a reference clip, or a look book
+    (a folder of stills or a list of images/clips; each is one still of the look).
 
     Memoised on (path, size, mtime): a build grading many clips against one reference pools it once.
     """
+    if not _is_single(path) or isinstance(path, (list, tuple)):
+        paths = [path] if _is_single(path) else _book_paths(path)
+        if len(paths) == 1:
+            return load_reference(paths[0])
+        loaded = [load_reference(p) for p in paths]
+        images = [r.images[0] if r.images else r.image for r in loaded]
+        from broll.hashing import text_sha256
+        label = str(path) if isinstance(path, (str, os.PathLike)) else f"look book of {len(paths)}"
+        ref = reference_from_images(images, label, text_sha256("book", *[r.sha256 for r in loaded]))
+        ref.parts = [r.pool.rgb for r in loaded]
+        return ref
     p = Path(path)
     try:
         st = p.stat()
@@ -211,7 +293,7 @@ def _load_reference(path: str | os.PathLike) -> Reference:
     if len(p.rgb) < 500:
         raise MediaError(f"{path}: the reference is almost entirely black or blown out",
                          "pick a reference image with visible colour")
-    return Reference(str(path), file_sha256(path), p, images[0], rgb_to_lab(p.rgb[:: max(1, len(p.rgb) // 40000)]).mean(axis=0))
+    return reference_from_images(images, str(path), file_sha256(path), stills=False)
 
 
 def _shot_images(path, info: MediaInfo, shot: Shot, fmt: str) -> list[np.ndarray]:
@@ -237,8 +319,13 @@ def _kept_images(kept: list, shot: Shot) -> list[np.ndarray]:
 
 def match(clip: str | os.PathLike, reference: str | os.PathLike | Reference, *, method: str = DEFAULT_METHOD,
           strength: float = DEFAULT_STRENGTH, cache_root: str | os.PathLike | None = None,
-          max_change: float = MAX_CHANGE, paired: bool | None = None, detect_cuts: bool = True) -> GradeResult:
+          max_change: float = MAX_CHANGE, paired: bool | None = None, detect_cuts: bool = True,
+          look: str | os.PathLike | None = None) -> GradeResult:
     """Grade ``clip`` towards ``reference``: one LUT per shot, cached under ``cache_root``.
+
+    ``reference``: an image, a clip, a folder of stills or a list of them (a look book), or a
+    loaded :class:`Reference`. ``look``: a ``.cube`` the team already owns, applied after the
+    match (baked into the same LUT). ``max_change`` caps different-content grades (dE00).
 
     ``paired``: None detects image-to-video clips whose first frame is the reference;
     True/False forces paired mode on/off.
@@ -251,10 +338,19 @@ def match(clip: str | os.PathLike, reference: str | os.PathLike | Reference, *, 
     check_sdr(clip, info)
     # the cache is keyed by content hashes, so a hit needs neither the reference's pixels nor
     # colour-science: a rebuild with unchanged clips costs two file hashes per clip
+    if not isinstance(reference, Reference) and not _is_single(reference):
+        reference = load_reference(reference)
     ref_path = str(reference.path) if isinstance(reference, Reference) else str(reference)
     ref_sha = reference.sha256 if isinstance(reference, Reference) else file_sha256(reference)
     clip_sha = file_sha256(clip)
-    options = {"max_change": max_change, "paired": paired, "cuts": detect_cuts}
+    if max_change is None or max_change <= 0:
+        raise InputError(f"max_change {max_change} must be a positive number of dE00", "use e.g. 5 (the default)")
+    look_lut, look_sha = None, ""
+    if look is not None:
+        if not Path(look).is_file():
+            raise InputError(f"{look}: look LUT not found", "pass the path of a .cube file")
+        look_sha = file_sha256(look)
+    options = {"max_change": max_change, "paired": paired, "cuts": detect_cuts, "look": look_sha}
     key = cache.cache_key(clip_sha, ref_sha, method, strength, options)
     if cache_root is not None:
         hit = cache.load(cache_root, key)
@@ -264,6 +360,8 @@ def match(clip: str | os.PathLike, reference: str | os.PathLike | Reference, *, 
             result.analysis_seconds = time.perf_counter() - t0
             return result
     ref = reference if isinstance(reference, Reference) else load_reference(reference)
+    if look is not None:
+        look_lut = read_cube(look)
     if cache_root is not None:
         out_dir = cache.lut_dir(cache_root)
     else:
@@ -288,27 +386,28 @@ def match(clip: str | os.PathLike, reference: str | os.PathLike | Reference, *, 
         images = _kept_images(kept, shot) if kept else _shot_images(clip, info, shot, fmt)
         t1 = time.perf_counter()
         src = pool(images)
-        core = None
+        first = None
         if shot.index == 0 and paired is not False:
             if info.is_still or (kept and kept[0].index == 0):
                 first = images[0] if info.is_still else kept[0].image
             else:
                 first = next(iter_frames(clip, width=FIT_WIDTH, fmt=fmt)).image
-            if paired or is_paired(first, ref.image):
-                core = fit_paired(first, ref.image)
-        fitted: ShotFit = fit_shot(src, ref.pool, method=method, strength=strength, max_change=max_change, core=core)
-        lut = bake(fitted.transform, comments=[f"broll grade: {Path(clip).name} shot {shot.index} -> {Path(ref.path).name}",
-                                               f"method {fitted.method} strength {fitted.strength:.3f}"])
+        fitted: ShotFit = fit_images(images, ref, method=method, strength=strength, max_change=max_change,
+                                     first=first, paired=paired)
+        final = fitted.transform if look_lut is None else Chain((fitted.transform, TableLUT(look_lut)), name="graded+look")
+        lut = bake(final, comments=[f"broll grade: {Path(clip).name} shot {shot.index} -> {Path(ref.path).name}",
+                                    f"method {fitted.method} strength {fitted.strength:.3f}"
+                                    + (f" then look {Path(look).name}" if look else "")])
         lut_path = write_cube(lut, out_dir / f"{key[:20]}-shot{shot.index}.cube")
         fast = None
         if yuv_matrix is not None and len(src.rgb):
-            fast = fit_chain(fitted.transform, src.rgb, yuv_matrix).summary()
+            fast = fit_chain(final, src.rgb, yuv_matrix).summary()
         fit_time += time.perf_counter() - t1
         sample = src.rgb[:: max(1, len(src.rgb) // 20000)]
         if len(sample):
             weight = shot.frames
             labs_before.append((weight, rgb_to_lab(sample).mean(axis=0)))
-            labs_after.append((weight, rgb_to_lab(fitted.transform(sample)).mean(axis=0)))
+            labs_after.append((weight, rgb_to_lab(final(sample)).mean(axis=0)))
         graded.append(ShotGrade(shot.index, shot.start, shot.end if not info.is_still else 0.0,
                                 shot.start_frame, shot.end_frame, str(lut_path), fitted.summary(), fast))
 

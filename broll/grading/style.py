@@ -12,10 +12,10 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from broll.errors import EditListError
-from broll.grading.fit import DEFAULT_METHOD, DEFAULT_STRENGTH, GRADE_METHODS
+from broll.grading.fit import DEFAULT_METHOD, DEFAULT_STRENGTH, GRADE_METHODS, MAX_CHANGE
 
 OFF_VALUES = {False, "off", "none", "no"}
-KEYS = ("reference", "strength", "method")
+KEYS = ("reference", "strength", "method", "max_change", "look")
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,8 @@ class Style:
     reference: str
     strength: float = DEFAULT_STRENGTH
     method: str = DEFAULT_METHOD
+    max_change: float = MAX_CHANGE
+    look: str | None = None
 
 
 def _check(style: Style, field: str) -> Style:
@@ -56,9 +58,18 @@ def parse_style(value: Any, *, base: Style | None = None, field: str = "style") 
         strength = float(value["strength"]) if "strength" in value else None
     except (TypeError, ValueError):
         raise EditListError(f"strength must be a number, not {value['strength']!r}", field=f"{field}.strength") from None
+    try:
+        max_change = float(value["max_change"]) if "max_change" in value else None
+    except (TypeError, ValueError):
+        raise EditListError(f"max_change must be a number, not {value['max_change']!r}",
+                            field=f"{field}.max_change") from None
+    if max_change is not None and max_change <= 0:
+        raise EditListError(f"max_change {max_change} must be positive", field=f"{field}.max_change",
+                            hint="a mean dE00, e.g. 5 (the default)")
     merged = base or Style(reference=str(value["reference"]))
     changes = {k: v for k, v in (("reference", value.get("reference")), ("strength", strength),
-                                  ("method", value.get("method"))) if v is not None}
+                                  ("method", value.get("method")), ("max_change", max_change),
+                                  ("look", value.get("look"))) if v is not None}
     if "reference" in changes:
         changes["reference"] = str(changes["reference"])
     return _check(replace(merged, **changes), field)

@@ -145,3 +145,42 @@ def apply_image(t: Callable[[np.ndarray], np.ndarray], image: np.ndarray) -> np.
     """Apply a transform to an HxWx3 float image."""
     shape = image.shape
     return t(np.asarray(image, dtype=np.float64).reshape(-1, 3)).reshape(shape)
+
+
+@dataclass(frozen=True, eq=False)
+class ToneTint(Transform):
+    """Split toning, white balance and saturation in CIELAB: what a look still can identify.
+
+    ``a* b*`` of a pixel lose the clip's own tint at its lightness (``tint_in``, linear in L*
+    between ``l_knots``), are scaled by ``chroma_scale`` about that neutral and gain
+    ``tint_out``. Lightness is left alone: a reference of other content says nothing
+    reliable about tone (a darker scene would darken a bright one).
+    """
+
+    l_knots: np.ndarray        # (K,) L* positions
+    tint_in: np.ndarray        # (K, 2) a*, b* of the clip's neutrals at each knot
+    tint_out: np.ndarray       # (K, 2) where those neutrals go
+    chroma_scale: float = 1.0
+    name: str = "tone-tint"
+
+    def __call__(self, rgb: np.ndarray) -> np.ndarray:
+        lab = rgb_to_lab(np.clip(np.asarray(rgb, dtype=np.float64), 0, 1))
+        L = lab[:, 0]
+        out = lab.copy()
+        for c in (0, 1):
+            t_in = np.interp(L, self.l_knots, self.tint_in[:, c])
+            t_out = np.interp(L, self.l_knots, self.tint_out[:, c])
+            out[:, c + 1] = self.chroma_scale * (lab[:, c + 1] - t_in) + t_out
+        return np.clip(lab_to_rgb(out), 0, 1)
+
+
+@dataclass(frozen=True, eq=False)
+class TableLUT(Transform):
+    """A look the team already owns, from a ``.cube`` (colour-science LUT3D), applied as FFmpeg does."""
+
+    lut: object
+    name: str = "look"
+
+    def __call__(self, rgb: np.ndarray) -> np.ndarray:
+        from broll.grading.lut import apply_lut
+        return np.clip(apply_lut(self.lut, np.clip(np.asarray(rgb, dtype=np.float64), 0, 1)), 0, 1)

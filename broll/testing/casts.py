@@ -51,3 +51,26 @@ def random_casts(count: int, seed: int = 0) -> list[Cast]:
                         saturation=float(np.exp(rng.normal(0, 0.18))),
                         exposure=float(np.exp(rng.normal(0, 0.12)))))
     return out
+
+
+def strong_cast(image: np.ndarray, rng: np.random.Generator, lo: float = 8.0, hi: float = 20.0,
+                tries: int = 40) -> tuple[Cast, float]:
+    """A random generator-like cast moving ``image`` by ``lo``..``hi`` mean CIEDE2000.
+
+    Casts between generators differ by white balance, gamma and saturation together; the
+    draw is repeated until the measured distance lands in the band (the last draw otherwise).
+    """
+    from broll.grading.color import delta_e00, rgb_to_lab
+    sample = to_float(image).reshape(-1, 3)[::7]
+    lab = rgb_to_lab(sample)
+    cast, dist = Cast(), 0.0
+    for i in range(tries):
+        scale = 0.12 + 0.1 * (i % 4)
+        cast = Cast(gains=tuple(float(g) for g in np.exp(rng.normal(0.0, scale, 3))),
+                    gamma=float(np.exp(rng.normal(0, scale))), saturation=float(np.exp(rng.normal(0, scale * 1.5))),
+                    exposure=float(np.exp(rng.normal(0, scale * 0.5))))
+        flat = cast.apply((sample * 255).round().astype(np.uint8)[None])[0]
+        dist = float(np.mean(delta_e00(rgb_to_lab(to_float(flat)), lab)))
+        if lo <= dist <= hi:
+            break
+    return cast, dist

@@ -67,3 +67,26 @@ def test_errors_are_one_line_with_a_hint(grade_media, tmp_path):
     assert missing.returncode == 2 and "style.png: file not found" in missing.stderr
     strength = broll("grade", clip, "-r", grade_media.still("coffee"), "--strength", "1.5", cwd=tmp_path)
     assert strength.returncode == 2 and "1.5" in strength.stderr
+
+
+def test_look_book_look_lut_and_max_change(grade_media, tmp_path):
+    """A folder of stills is a look book; --look applies a .cube after matching; --max-change caps
+    a different-content grade; the report names what was transferred."""
+    from broll.testing.looks import write_look
+    book = tmp_path / "book"
+    book.mkdir()
+    for name in ("coffee", "chelsea", "rocket"):
+        (book / f"{name}.png").write_bytes(grade_media.still(name, STANDARD_CASTS[0]).read_bytes())
+    look = write_look("warm", tmp_path / "warm.cube")
+    clip = grade_media.clip("astronaut", STANDARD_CASTS[1], duration=0.5)
+    proc = broll("grade", clip, "-r", book, "--look", look, "--max-change", "2", "-o", tmp_path / "o",
+                 "--lut-only", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "content-differs" in proc.stdout and "confidence 0.88" in proc.stdout
+    data = json.loads(broll("grade", clip, "-r", book, "--look", look, "--max-change", "2", "-o", tmp_path / "o",
+                            "--lut-only", "--json", cwd=tmp_path).stdout)
+    fit = data["clips"][0]["shots"][0]["fit"]
+    assert fit["method"] == "look" and fit["components"]["confidence"] == 0.88
+    assert fit["change"] <= 2.1
+    missing = broll("grade", clip, "-r", book, "--look", tmp_path / "nope.cube", cwd=tmp_path)
+    assert missing.returncode != 0 and "nope.cube: look LUT not found" in missing.stderr

@@ -8,7 +8,8 @@ import pytest
 from broll.errors import UnknownNameError
 from broll.testing.casts import STANDARD_CASTS, Cast
 from broll.grading.color import delta_e00, rgb_to_lab, to_float
-from broll.grading.fit import GRADE_METHODS, fit_paired, fit_shot, get_method, is_paired
+from broll.grading.fit import GRADE_METHODS, fit_paired, fit_shot, get_method, is_paired, look_confidence
+from broll.grading.match import fit_images, reference_from_images
 from broll.grading.metrics import jitter
 from broll.grading.pixels import pool
 from broll.grading.transforms import Graded, apply_image
@@ -18,6 +19,12 @@ from .conftest import PHOTOS, photo
 
 def de_to_truth(out: np.ndarray, truth: np.ndarray) -> np.ndarray:
     return delta_e00(rgb_to_lab(out), rgb_to_lab(to_float(truth)))
+
+
+def fit(src, ref, **kw):
+    """One shot from its frame(s) against a reference still, as `broll grade` fits it."""
+    frames = src if isinstance(src, list) else [src]
+    return fit_images(frames, reference_from_images(ref if isinstance(ref, list) else [ref]), **kw)
 
 
 def graded(fitted, image):
@@ -31,7 +38,7 @@ def test_same_framing_meets_the_accuracy_target():
         truth = photo(name)
         for cast in STANDARD_CASTS:
             src = cast.apply(truth)
-            err = de_to_truth(graded(fit_shot(pool([src]), pool([truth]), strength=1.0), src), truth)
+            err = de_to_truth(graded(fit(src, truth, strength=1.0), src), truth)
             means.append(err.mean())
             p95s.append(np.percentile(err, 95))
             plain.append(de_to_truth(to_float(src), truth).mean())
@@ -43,7 +50,7 @@ def test_same_framing_meets_the_accuracy_target():
 def test_mkl_beats_reinhard_and_plain_mkl_on_same_framing():
     truth = photo("coffee")
     src = STANDARD_CASTS[0].apply(truth)
-    errs = {m: de_to_truth(graded(fit_shot(pool([src]), pool([truth]), method=m, strength=1.0), src), truth).mean()
+    errs = {m: de_to_truth(graded(fit(src, truth, method=m, strength=1.0), src), truth).mean()
             for m in ("mkl", "mkl-linear", "reinhard")}
     assert errs["mkl"] < errs["mkl-linear"] < errs["reinhard"]
 
@@ -59,23 +66,45 @@ def test_different_content_never_much_worse_than_doing_nothing():
             c = cast.apply(truth)
             for src, tru, ref in ((c[:, w - k:], truth[:, w - k:], truth[:, :k]), (c[:, :k], truth[:, :k], truth[:, w - k:])):
                 before = de_to_truth(to_float(src), tru).mean()
-                after = de_to_truth(graded(fit_shot(pool([src]), pool([ref]), strength=1.0), src), tru).mean()
+                after = de_to_truth(graded(fit(src, ref, strength=1.0), src), tru).mean()
                 worse += after > before + 0.5
                 pairs += 1
     assert worse <= 0.1 * pairs
 
 
-def test_unrelated_reference_falls_back_to_balance():
+def test_unrelated_reference_transfers_only_the_identifiable_look():
     src = STANDARD_CASTS[1].apply(photo("astronaut"))
-    fitted = fit_shot(pool([src]), pool([photo("coffee")]))
-    assert fitted.method == "balance"
-    assert "content-differs" in fitted.safeguards
-    assert fitted.overlap is not None and fitted.overlap < 0.85
+    fitted = fit(src, photo("coffee"))
+    assert fitted.method == "look" and fitted.scene == "different"
+    assert "content-differs" in fitted.safeguards and "matched features" in fitted.details["content-differs"]
+    assert {"tint shadows", "tint midtones", "tint highlights", "saturation", "confidence"} <= set(fitted.components)
+    assert fitted.components["confidence"] == 0.5
+
+
+def test_same_scene_is_confirmed_under_a_strong_cast_and_motion():
+    """A later, shifted and zoomed moment of the same picture, under a strong cast: full match, uncapped."""
+    import cv2
+    truth = photo("astronaut", 512)
+    h, w = truth.shape[:2]
+    moved = cv2.warpAffine(truth, cv2.getRotationMatrix2D((w / 2, h / 2), 4, 1.12), (w, h))[40:-40, 40:-40]
+    cast = Cast(gains=(1.3, 1.0, 0.7), gamma=1.25, saturation=0.6)
+    src = cast.apply(truth)[60:-60, 30:-90]
+    fitted = fit(src, moved, strength=1.0, max_change=2.0)
+    assert fitted.scene == "same" and fitted.method == "mkl"
+    assert "content-differs" not in fitted.safeguards and "change-capped" not in fitted.safeguards
+    assert fitted.change > 2.0          # the cap does not limit a confirmed match
+    before = de_to_truth(to_float(src), truth[60:-60, 30:-90]).mean()
+    after = de_to_truth(graded(fitted, src), truth[60:-60, 30:-90]).mean()
+    assert before > 6 and after < 0.3 * before
+
+
+def test_a_look_book_raises_confidence():
+    assert look_confidence(1) == 0.5 and look_confidence(3) > 0.8
 
 
 def test_near_grey_clip_is_only_balanced():
     grey = Cast(saturation=0.03).apply(photo("chelsea"))
-    fitted = fit_shot(pool([grey]), pool([photo("coffee")]))
+    fitted = fit(grey, photo("coffee"))
     assert fitted.method == "balance"
     assert "near-grey" in fitted.safeguards
     out_lab = rgb_to_lab(graded(fitted, grey).reshape(-1, 3))
@@ -86,7 +115,8 @@ def test_near_grey_clip_is_only_balanced():
 def test_change_cap_limits_the_mean_change():
     src = photo("coffee")
     dark_teal = Cast(gains=(0.5, 1.1, 1.4), exposure=0.5, saturation=1.6).apply(src)
-    fitted = fit_shot(pool([src]), pool([dark_teal]), method="balance", strength=1.0, max_change=3.0)
+    fitted = fit(src, dark_teal, method="balance", strength=1.0, max_change=3.0)
+    assert "max_change 3" in fitted.details["change-capped"]
     assert "change-capped" in fitted.safeguards
     assert fitted.strength < 1.0
     assert fitted.change <= 3.1
@@ -95,11 +125,11 @@ def test_change_cap_limits_the_mean_change():
 def test_strength_blends_linearly_and_zero_is_identity():
     truth = photo("chelsea")
     src = STANDARD_CASTS[2].apply(truth)
-    full = fit_shot(pool([src]), pool([truth]), strength=1.0)
+    full = fit(src, truth, strength=1.0)
     rgb = np.random.default_rng(1).uniform(0.2, 0.9, (500, 3))
     half = Graded(full.transform.core, 0.5)(rgb)
     assert np.allclose(half, rgb + 0.5 * (np.clip(full.transform.core(rgb), 0, 1) - rgb), atol=1e-9)
-    none = fit_shot(pool([src]), pool([truth]), strength=0.0)
+    none = fit(src, truth, strength=0.0)
     assert np.allclose(none.transform(rgb), rgb)
 
 
@@ -118,7 +148,7 @@ def test_letterbox_bars_are_ignored_and_stay_black():
     assert p_boxed.box.has_bars and (p_boxed.box.top, p_boxed.box.bottom) == (30, 30 + img.shape[0])
     assert np.allclose(p_boxed.rgb.mean(axis=0), p_plain.rgb.mean(axis=0), atol=1e-3)
     ref = photo("coffee")
-    fitted = fit_shot(p_boxed, pool([ref]), strength=1.0)
+    fitted = fit([boxed], ref, strength=1.0)
     assert fitted.method == "mkl"
     out = graded(fitted, boxed)
     assert out[:30].max() < 1e-6 and out[-30:].max() < 1e-6   # bars are not lifted
@@ -130,7 +160,8 @@ def test_paired_mode_detects_the_reference_frame_and_is_near_oracle():
     assert is_paired(src, truth)
     assert not is_paired(src, photo("astronaut")[:, ::-1])
     t = fit_paired(src, truth)
-    fitted = fit_shot(pool([src]), pool([truth]), strength=1.0, core=t)
+    fitted = fit(src, truth, strength=1.0, first=src)
+    assert np.allclose(fitted.transform.core(to_float(src).reshape(-1, 3)[:50]), t(to_float(src).reshape(-1, 3)[:50]))
     assert fitted.paired and fitted.method == "paired"
     assert de_to_truth(graded(fitted, src), truth).mean() < 0.6
 
@@ -141,9 +172,8 @@ def test_one_transform_per_shot_has_no_jitter_but_per_frame_fits_do():
     frames = [cast[:, i * 8: i * 8 + 256] for i in range(8)]
     frames[3] = frames[3].copy()
     frames[3][40:80, 40:80] = (230, 20, 20)   # a blinking red light
-    ref = pool([truth])
-    shot = fit_shot(pool(frames), ref).transform
-    per_frame = [fit_shot(pool([f]), ref).transform for f in frames]
+    shot = fit(frames, truth).transform
+    per_frame = [fit(f, truth).transform for f in frames]
     assert jitter([shot] * len(frames)) == 0.0
     assert jitter(per_frame) > 0.05
 
@@ -162,7 +192,7 @@ def test_a_grade_never_leaves_the_palette_further_from_the_reference():
             src = cast.apply(truth)
             for method in ("mkl", "reinhard", "balance"):
                 ref = truth[:, ::-1] if rng.random() < 0.5 else truth[::2, ::2]
-                fitted = fit_shot(pool([src]), pool([ref]), method=method, strength=1.0)
+                fitted = fit(src, ref, method=method, strength=1.0)
                 assert fitted.de_after <= fitted.de_before + 0.1, (name, method, fitted.safeguards)
 
 
@@ -194,7 +224,7 @@ def _log_encoded(image: np.ndarray, encoding: str) -> np.ndarray:
 @pytest.mark.parametrize("encoding", ["slog3", "vlog", "logc3"])
 def test_untagged_log_footage_is_only_balanced(encoding):
     flat = _log_encoded(photo("astronaut"), encoding)
-    fitted = fit_shot(pool([flat]), pool([photo("coffee")]))
+    fitted = fit(flat, photo("coffee"))
     assert "looks-like-log" in fitted.safeguards and fitted.method == "balance"
 
 
@@ -203,4 +233,4 @@ def test_ordinary_and_hazy_pictures_do_not_look_like_log(name):
     img = photo(name)
     hazy = np.clip(np.round((0.55 * to_float(img) + 0.45 * 0.75) * 255), 0, 255).astype(np.uint8)
     for picture in (img, hazy, STANDARD_CASTS[1].apply(img)):
-        assert "looks-like-log" not in fit_shot(pool([picture]), pool([img])).safeguards
+        assert "looks-like-log" not in fit(picture, img).safeguards

@@ -6,7 +6,7 @@ import numpy as np
 
 from broll.testing.casts import STANDARD_CASTS
 from broll.grading.color import delta_e00, rgb_to_lab, to_float
-from broll.grading.fit import fit_shot
+from broll.grading.match import fit_images, reference_from_images
 from broll.grading.lut import apply_lut, bake, read_cube, shot_filter, write_cube
 from broll.grading.pixels import pool
 from broll.grading.transforms import LinearGains, apply_image
@@ -34,7 +34,7 @@ def test_lut_through_ffmpeg_matches_the_direct_transform(tmp_path):
     """
     truth = photo("astronaut", 320)
     src = STANDARD_CASTS[0].apply(truth)
-    fitted = fit_shot(pool([src]), pool([truth]), strength=1.0)
+    fitted = fit_images([src], reference_from_images([truth]), strength=1.0)
     cube = write_cube(bake(fitted.transform), tmp_path / "a:b,c.cube")   # needs filter escaping
     src_png = save_png(src.astype(np.uint16) * 257, tmp_path / "src.png")
     out_png = tmp_path / "out.png"

@@ -115,3 +115,13 @@ def test_near_grey_clip_is_only_balanced(grade_media, tmp_path):
     clip = grade_media.clip("chelsea", grey, duration=0.5)
     result = match(clip, grade_media.still("coffee"), cache_root=tmp_path)
     assert result.methods_used == ["balance"] and "near-grey" in result.safeguards
+
+
+def test_a_look_book_of_stills_of_different_sizes(grade_media, tmp_path):
+    from broll.grading import load_reference
+    stills = [grade_media.still("coffee", width=480), grade_media.still("chelsea", width=300)]
+    ref = load_reference(stills)
+    assert len(ref.parts) == 2 and len(ref.images) == 2 and ref.sha256
+    clip = grade_media.clip("astronaut", STANDARD_CASTS[1], duration=0.5)
+    result = match(clip, stills, cache_root=tmp_path, paired=False)
+    assert result.shots[0].fit["components"]["confidence"] == 0.75

@@ -28,3 +28,20 @@ def test_bad_values_are_located_errors():
         parse_style({"strength": 0.5})
     with pytest.raises(EditListError, match="unknown key 'strenght'"):
         parse_style({"reference": "a.png", "strenght": 0.5})
+
+
+def test_style_takes_max_change_and_a_look():
+    top = {"reference": "look.png", "max_change": 8, "look": "brand.cube"}
+    style = resolve_style(top, {"strength": 1})
+    assert style.max_change == 8.0 and style.look == "brand.cube" and style.strength == 1.0
+    import pytest
+    from broll.errors import EditListError
+    with pytest.raises(EditListError):
+        resolve_style({"reference": "look.png", "max_change": -1}, None)
+
+
+def test_edit_list_style_model_takes_max_change_and_a_look():
+    from broll.assemble.editlist import Style as EditStyle
+    s = EditStyle(reference="a.png", max_change=7, look="brand.cube")
+    assert s.max_change == 7 and s.look == "brand.cube"
+    assert EditStyle(reference="a.png").max_change == 5.0

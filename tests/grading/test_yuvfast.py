@@ -10,7 +10,7 @@ import pytest
 
 from broll.testing.casts import STANDARD_CASTS, Cast
 from broll.grading.color import to_float
-from broll.grading.fit import fit_shot
+from broll.grading.match import fit_images, reference_from_images
 from broll.grading.match import match
 from broll.grading.pixels import pool
 from broll.grading.transforms import Transform
@@ -41,7 +41,7 @@ def _random_codes(n: int = 256 * 48, seed: int = 0) -> np.ndarray:
 def test_model_predicts_ffmpeg_exactly(form):
     truth = photo("coffee")
     src = STANDARD_CASTS[0].apply(truth)
-    t = fit_shot(pool([src]), pool([truth])).transform
+    t = fit_images([src], reference_from_images([truth])).transform
     from broll.grading import yuvfast
     fitted = yuvfast._fit_chain(t, pool([src]).rgb, "bt709", 0, rotate=form == "rotated", offsets=form != "plain")
     chain = fitted.chain
@@ -56,7 +56,7 @@ def test_model_predicts_ffmpeg_exactly(form):
 def test_a_mild_cast_gets_a_usable_chain_close_to_the_transform():
     truth = photo("chelsea")
     src = Cast(gains=(1.08, 1.0, 0.92), gamma=0.95).apply(truth)
-    t = fit_shot(pool([src]), pool([truth])).transform
+    t = fit_images([src], reference_from_images([truth])).transform
     fast = fit_chain(t, pool([src]).rgb)
     assert fast.usable and fast.mean_de < 0.8
     # and it really moves the colours the way the transform does

@@ -1,0 +1,150 @@
+"""Does a clip show the same scene as its reference? Judged on structure, not on colour.
+
+A colour cast moves a*b* histograms apart, and so does motion between the reference moment
+and the clip: a histogram gate rejects exactly the same-shot matches that need a full grade
+most. What a cast does not change is *structure*: where the corners and edges are. ORB
+features are binary comparisons of intensities, so any monotone change of brightness (gain,
+gamma, white balance acting on luma) leaves them unchanged; the grey image is also
+rank-equalised first. A reference and a clip frame showing the same scene share many
+features that agree on one homography (RANSAC), even after the camera and subjects moved;
+different scenes share almost none.
+
+When the match is confirmed, the homography also tells which part of the clip frame the
+reference shows, so the fit can compare like with like (the same content) instead of the
+whole shot with one moment of it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+
+from broll.grading.color import to_float
+
+FEATURES = 600
+RATIO = 0.78              # Lowe's ratio test
+RANSAC_PX = 6.0           # reprojection tolerance at fit width (384 px)
+MIN_INLIERS = 30          # confirmed same scene at or above this many geometric inliers
+MIN_INLIER_SHARE = 0.25   # ... and this share of the ratio-test matches
+MAX_PAIRS = 12            # frame pairs tried (clip frames x reference images)
+
+
+@dataclass
+class SceneMatch:
+    """The best frame pair found between a clip's shot and its reference(s)."""
+
+    same: bool
+    inliers: int = 0
+    share: float = 0.0
+    clip_index: int = -1            # which clip frame ...
+    ref_index: int = -1             # ... matched which reference image
+    homography: np.ndarray | None = None   # maps clip-frame pixels to reference pixels
+    per_ref: list[int] = field(default_factory=list)   # best inlier count per reference image
+    pairs: list[tuple[int, int, np.ndarray]] = field(default_factory=list)  # every confirmed (clip, ref, H)
+
+    def describe(self) -> str:
+        return f"{self.inliers} matched features ({100 * self.share:.0f}% consistent; same scene at >= {MIN_INLIERS})"
+
+
+def _grey(image: np.ndarray) -> np.ndarray:
+    """Rank-equalised 8-bit luma: invariant to any monotone tone change."""
+    import cv2
+    f = to_float(image)
+    y = (f @ np.array([0.2126, 0.7152, 0.0722]) * 255).astype(np.uint8)
+    return cv2.equalizeHist(y)
+
+
+def _features(image: np.ndarray):
+    import cv2
+    orb = cv2.ORB_create(nfeatures=FEATURES, fastThreshold=10)
+    return orb.detectAndCompute(_grey(image), None)
+
+
+def _match(fa, fb) -> tuple[int, float, np.ndarray | None]:
+    import cv2
+    (ka, da), (kb, db) = fa, fb
+    if da is None or db is None or len(ka) < 8 or len(kb) < 8:
+        return 0, 0.0, None
+    pairs = cv2.BFMatcher(cv2.NORM_HAMMING).knnMatch(da, db, k=2)
+    good = [p[0] for p in pairs if len(p) == 2 and p[0].distance < RATIO * p[1].distance]
+    if len(good) < 8:
+        return 0, 0.0, None
+    src = np.float32([ka[m.queryIdx].pt for m in good])
+    dst = np.float32([kb[m.trainIdx].pt for m in good])
+    h, mask = cv2.findHomography(src, dst, cv2.RANSAC, RANSAC_PX)
+    if h is None or mask is None:
+        return 0, 0.0, None
+    inliers = int(mask.sum())
+    return inliers, inliers / len(good), h
+
+
+def same_scene(clip_images: Sequence[np.ndarray], ref_images: Sequence[np.ndarray]) -> SceneMatch:
+    """Find the clip frame and reference image that share the most consistent structure."""
+    if not clip_images or not ref_images:
+        return SceneMatch(False)
+    n_ref = min(len(ref_images), 4)
+    refs = [ref_images[int(i)] for i in np.linspace(0, len(ref_images) - 1, n_ref).round()]
+    n_clip = max(1, min(len(clip_images), MAX_PAIRS // n_ref))
+    picks = [int(i) for i in np.unique(np.linspace(0, len(clip_images) - 1, n_clip).round())]
+    ref_feats = [_features(r) for r in refs]
+    ref_at = [int(i) for i in np.linspace(0, len(ref_images) - 1, n_ref).round()]
+    best = SceneMatch(False, per_ref=[0] * n_ref)
+    pairs: list[tuple[int, int, np.ndarray]] = []
+    for ci in picks:
+        fc = _features(clip_images[ci])
+        for ri, fr in enumerate(ref_feats):
+            inliers, share, h = _match(fc, fr)
+            best.per_ref[ri] = max(best.per_ref[ri], inliers)
+            if inliers >= MIN_INLIERS and share >= MIN_INLIER_SHARE:
+                pairs.append((ci, ref_at[ri], h))
+            if inliers > best.inliers:
+                best = SceneMatch(False, inliers, share, ci, ri, h, best.per_ref)
+    best.same = best.inliers >= MIN_INLIERS and best.share >= MIN_INLIER_SHARE
+    if best.ref_index >= 0:
+        best.ref_index = ref_at[best.ref_index]     # an index into the caller's list
+    best.pairs = pairs
+    return best
+
+
+def registered_pixels(clip_images: Sequence[np.ndarray], ref_images: Sequence[np.ndarray], match: SceneMatch,
+                      *, blur: float = 2.0, flat_share: float = 0.5, erode: int = 6,
+                      limit: int = 8_000) -> tuple[np.ndarray, np.ndarray]:
+    """(clip, reference) float RGB rows of the region both frames show, registered pixel to pixel.
+
+    Each confirmed clip frame is warped onto its reference by the homography; both are
+    blurred a little and only the flattest half of the overlap is kept, so residual
+    misregistration (parallax, moving subjects) barely matters. Used to *check* a match
+    and choose between candidate fits, and as the shared region's two distributions.
+    """
+    import cv2
+    from broll.grading.pixels import robust_mask
+    S, R = [], []
+    for ci, ri, h in match.pairs:
+        ref = to_float(ref_images[ri]).astype(np.float32)
+        rh, rw = ref.shape[:2]
+        clip = to_float(clip_images[ci]).astype(np.float32)
+        warped = cv2.warpPerspective(clip, h, (rw, rh), flags=cv2.INTER_LINEAR)
+        mask = cv2.warpPerspective(np.ones(clip.shape[:2], np.uint8), h, (rw, rh), flags=cv2.INTER_NEAREST)
+        mask = cv2.erode(mask, np.ones((2 * erode + 1, 2 * erode + 1), np.uint8)).astype(bool)
+        if mask.sum() < 100:
+            continue
+        wb, rb = cv2.GaussianBlur(warped, (0, 0), blur), cv2.GaussianBlur(ref, (0, 0), blur)
+
+        def grad(im: np.ndarray) -> np.ndarray:
+            g = im.mean(axis=2)
+            return np.hypot(cv2.Sobel(g, cv2.CV_32F, 1, 0), cv2.Sobel(g, cv2.CV_32F, 0, 1))
+        edges = grad(wb) + grad(rb)
+        keep = mask & (edges <= np.quantile(edges[mask], flat_share))
+        S.append(wb[keep])
+        R.append(rb[keep])
+    if not S:
+        return np.zeros((0, 3)), np.zeros((0, 3))
+    s, r = np.concatenate(S).astype(np.float64), np.concatenate(R).astype(np.float64)
+    ok = robust_mask(s) & robust_mask(r)
+    s, r = s[ok], r[ok]
+    if len(s) > limit:
+        pick = np.linspace(0, len(s) - 1, limit).astype(int)
+        s, r = s[pick], r[pick]
+    return s, r
