@@ -50,3 +50,21 @@ def find_font(family: str = "sans-serif:bold") -> str | None:
     except Exception:
         pass
     return None
+
+
+@lru_cache(maxsize=16)
+def font_family(path: str) -> str:
+    """The family name inside a font file (what libass matches on), from fontconfig's ``fc-scan``.
+
+    Falls back to the file's stem when fontconfig is absent; libass then uses its default font.
+    """
+    scan = shutil.which("fc-scan")
+    if scan:
+        try:
+            out = subprocess.run([scan, "--format", "%{family[0]}", path], capture_output=True, text=True,
+                                 timeout=10).stdout.strip()
+            if out:
+                return out
+        except (OSError, subprocess.SubprocessError):
+            pass
+    return Path(path).stem
