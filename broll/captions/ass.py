@@ -186,7 +186,7 @@ def render_ass(cues: Sequence[Cue], style: CaptionStyle, canvas: Canvas, *, font
 
 def subtitles_filter(ass_path: str, fonts_dir: str | None = None) -> str:
     """The FFmpeg filter that burns ``ass_path`` in (escaped for a filter graph)."""
-    from broll.assemble.plan import opt
+    from broll.filtergraph import opt
 
     parts = [f"subtitles=filename={opt(ass_path)}"]
     if fonts_dir:
