@@ -26,6 +26,7 @@ MIN_CONFIDENCE = 0.15     # below this an estimate does not constrain the window
 MEDIAN_SAMPLES = 3        # a running median against one-sample detector hops
 MIN_RUN_SECONDS = 0.8     # a subject must hold this long before the window goes to it
 FALLBACK_CONFIDENCE = 0.3  # a clip whose subject is found with less than this is contained over a blurred fill
+EXTENT_MARGIN = 1.3       # the window keeps this much more than the tracked extent inside it
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,8 @@ def path_from_samples(samples: list[Sample], cuts: list[float], geometry: CropGe
     half = win / 2
     times = np.array([s.time for s in samples])
     centre = np.array([_axis_values(s.estimate, g.axis)[0] for s in samples])
-    extent = np.array([min(_axis_values(s.estimate, g.axis)[1], half * 0.8) for s in samples])
+    # the tracker's blob is the core of the subject: keep a margin around it
+    extent = np.array([min(EXTENT_MARGIN * _axis_values(s.estimate, g.axis)[1], half * 0.8) for s in samples])
     conf = np.array([s.estimate.confidence for s in samples])
     shots = np.array([s.shot for s in samples])
     # a detector that hops between two things is not to be followed: a running median per shot
@@ -145,6 +147,9 @@ def path_from_samples(samples: list[Sample], cuts: list[float], geometry: CropGe
     stats = {"samples": len(samples), "shots": len(starts), "keyframes": len(segments) + 1,
              "raw_jerk": jerk(raw_offsets), "path_jerk": jerk(offsets),
              "mean_confidence": float(conf.mean())}
+    # the clip's confidence: how much of it the tracker followed one subject with conviction
+    stats["confidence"] = round(float(np.mean(np.clip(conf / 0.6, 0, 1))), 3)
+    stats["strategy"] = "subject" if stats["confidence"] >= FALLBACK_CONFIDENCE else "blur"
     return CropPath(g, segments, tuple(cuts), "subject", stats)
 
 

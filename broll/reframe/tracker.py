@@ -27,6 +27,7 @@ SWITCH_SECONDS = 0.6          # a rival must be clearly stronger this long befor
 SWITCH_RATIO = 1.6            # ... by this factor
 LOST_SECONDS = 1.5            # with no evidence this long the track is dropped
 DETECT_EVERY = 0.5            # seconds between detector runs (they are the costly cue)
+CENTRE_EDGE = 0.3            # evidence weight at the frame's edges and corners (logos, watermarks) relative to its centre
 HIST_BINS = (12, 8)           # hue x saturation histogram of the subject's appearance
 
 
@@ -65,6 +66,14 @@ def _blob_at(evidence: np.ndarray, y: int, x: int) -> Blob | None:
                 float(evidence[y0:y0 + bh, x0:x0 + bw][region].mean()), float(area) / (h * w))
 
 
+def _centre_prior(shape: tuple[int, int]) -> np.ndarray:
+    """1 in the middle of the frame, CENTRE_EDGE at its edges: framers rarely put a subject on the border."""
+    h, w = shape
+    ys = 1 - np.abs(np.linspace(-1, 1, h, dtype=np.float32)) ** 2
+    xs = 1 - np.abs(np.linspace(-1, 1, w, dtype=np.float32)) ** 2
+    return CENTRE_EDGE + (1 - CENTRE_EDGE) * np.sqrt(np.outer(ys, xs))
+
+
 def _strongest(evidence: np.ndarray) -> Blob | None:
     y, x = np.unravel_index(int(np.argmax(evidence)), evidence.shape)
     return _blob_at(evidence, int(y), int(x))
@@ -83,7 +92,7 @@ class SubjectTracker:
         self.velocity = np.zeros(2)
         self.last_t: float | None = None
         self.hist: np.ndarray | None = None
-        self.rival_since: float | None = None
+        self.rival_time = 0.0          # seconds a rival has been clearly stronger (decays when not)
         self.last_seen: float | None = None
         self.last_detect: float = -1e9
         self.detected: list = []
@@ -113,7 +122,8 @@ class SubjectTracker:
             ((1 - rate) * self.hist + rate * ratio).astype(np.float32)
 
     def evidence(self, bgr: np.ndarray, grey: np.ndarray, t: float) -> tuple[np.ndarray, float]:
-        """The fused 0..1-ish evidence map and how much the motion cue could be trusted (0..1)."""
+        """The fused evidence map (motion, distinctiveness, detections; no appearance) and how much
+        the motion cue could be trusted (0..1)."""
         distinct = cues.distinctiveness(bgr)
         motion = np.zeros_like(distinct)
         motion_trust = 0.0
@@ -125,25 +135,26 @@ class SubjectTracker:
                 # residual everywhere means the model failed (parallax, a cut, a wobble): not a subject
                 spread = float((motion > 0.3).mean())
                 motion_trust = float(np.clip(1.0 - (spread - 0.08) / 0.25, 0.0, 1.0))
-        hsv = cv2.cvtColor(bgr, cv2.COLOR_BGR2HSV)
-        total = MOTION_WEIGHT * motion_trust * motion + DISTINCT_WEIGHT * distinct + APPEARANCE_WEIGHT * self._appearance(hsv)
+        total = MOTION_WEIGHT * motion_trust * motion + DISTINCT_WEIGHT * distinct
         if self.use_detectors:
             if t - self.last_detect >= DETECT_EVERY - 1e-6:
                 self.detected = cues.detections(grey)
                 self.last_detect = t
             if self.detected:
                 total = total + DETECTION_WEIGHT * cues.detection_map(grey.shape, self.detected)
-        return total, motion_trust
+        return total * _centre_prior(grey.shape), motion_trust
 
     # -- tracking -------------------------------------------------------------------------
     def update(self, bgr: np.ndarray, grey: np.ndarray, t: float) -> SubjectEstimate:
         h, w = grey.shape
-        ev, _ = self.evidence(bgr, grey, t)
+        base, _ = self.evidence(bgr, grey, t)
         dt = 0.0 if self.last_t is None else t - self.last_t
         hsv = cv2.cvtColor(bgr, cv2.COLOR_BGR2HSV)
         frame_hist = cv2.calcHist([hsv], [0, 1], None, list(HIST_BINS), [0, 180, 0, 256])
         frame_hist /= max(1.0, float(frame_hist.sum()))
-        best = _strongest(ev)
+        # appearance locates the subject being followed; it never argues for it against a rival
+        ev = base + APPEARANCE_WEIGHT * self._appearance(hsv)
+        best = _strongest(base)
         chosen = best
         if self.box is not None and best is not None:
             px, py = self.box.cx + self.velocity[0] * dt, self.box.cy + self.velocity[1] * dt
@@ -154,13 +165,18 @@ class SubjectTracker:
             if near is not None:
                 near = _blob_at(ev, int(min(h - 1, max(0, near.cy))), int(min(w - 1, max(0, near.cx)))) or near
             far = abs(best.cx - px) > 2 * sigma or abs(best.cy - py) > 2 * sigma
-            if near is not None and far and best.strength > SWITCH_RATIO * near.strength:
-                self.rival_since = t if self.rival_since is None else self.rival_since
-                chosen = best if t - self.rival_since >= SWITCH_SECONDS else near
+            near_base = _blob_at(base, int(min(h - 1, max(0, near.cy))), int(min(w - 1, max(0, near.cx)))) \
+                if near is not None else None
+            near_strength = near_base.strength if near_base is not None else 0.0
+            if far and best.strength > SWITCH_RATIO * near_strength:
+                self.rival_time += dt
             else:
-                self.rival_since = None
-                chosen = near if near is not None else best
-        confidence = self._confidence(ev, chosen)
+                self.rival_time = max(0.0, self.rival_time - dt / 2)
+            if self.rival_time >= SWITCH_SECONDS or near is None:
+                chosen, self.hist, self.velocity, self.rival_time = best, None, np.zeros(2), 0.0
+            else:
+                chosen = near
+        confidence = self._confidence(base if chosen is best else ev, chosen)
         if chosen is not None and confidence > 0.05:
             if self.box is not None and dt > 0:
                 v = np.array([(chosen.cx - self.box.cx) / dt, (chosen.cy - self.box.cy) / dt])
