@@ -26,7 +26,7 @@ MIN_CONFIDENCE = 0.15     # below this an estimate does not constrain the window
 MEDIAN_SAMPLES = 3        # a running median against one-sample detector hops
 MIN_RUN_SECONDS = 0.8     # a subject must hold this long before the window goes to it
 FALLBACK_CONFIDENCE = 0.3  # a clip whose subject is found with less than this is contained over a blurred fill
-EXTENT_MARGIN = 1.3       # the window keeps this much more than the tracked extent inside it
+EXTENT_MARGIN = 2.0       # the window keeps this much more than the tracked extent inside it
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,7 @@ class Scene:
     distractor: bool = False              # a second moving block (grey) crossing the other way
     flashing: bool = False                # a patch of texture that inverts every few frames
     static_subject: bool = False          # for the jerk check: the subject never moves
+    has_subject: bool = True              # False: texture and camera only (the fallback check)
     notes: str = ""
 
 
@@ -80,6 +81,10 @@ SCENES: dict[str, Scene] = {s.name: s for s in (
     Scene("static-zoom", 3.0, lambda t: 0.68, lambda t: 0.45, static_subject=True,
           zoom=lambda t: 1.0 + 0.3 * t / 3.0, notes="still subject right of centre, camera zooms (jerk check)"),
 )}
+
+# no subject at all: a panning, zooming texture; the honest answer is the blurred-fill fallback
+NO_SUBJECT = Scene("no-subject", 3.0, lambda t: 0.5, lambda t: 0.5, has_subject=False,
+                   pan=lambda t: 0.1 * t / 3.0, zoom=lambda t: 1.0 + 0.2 * t / 3.0, notes="texture only")
 
 
 def busy_texture(size: int = 1024, seed: int = 7) -> np.ndarray:
@@ -151,6 +156,9 @@ def render_frames(scene: Scene, size: tuple[int, int], fps: float = 30.0, seed: 
             cv2.rectangle(frame, (int(dx - s), int(dy - s)), (int(dx + s), int(dy + s)), (90, 90, 90), -1,
                           lineType=cv2.LINE_AA)
         cx, cy = scene.subject_x(t) * w, scene.subject_y(t) * h
+        if not scene.has_subject:
+            yield frame, (cx, cy, cx, cy)
+            continue
         cv2.circle(frame, (int(round(cx * 16)), int(round(cy * 16))), int(round(r * 16)), scene.colour, -1,
                    lineType=cv2.LINE_AA, shift=4)
         yield frame, (cx - r, cy - r, cx + r, cy + r)
