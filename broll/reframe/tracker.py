@@ -28,6 +28,7 @@ SWITCH_RATIO = 1.6            # ... by this factor
 LOST_SECONDS = 1.5            # with no evidence this long the track is dropped
 DETECT_EVERY = 0.5            # seconds between detector runs (they are the costly cue)
 CENTRE_EDGE = 0.3            # evidence weight at the frame's edges and corners (logos, watermarks) relative to its centre
+BLOB_FLOOR = 0.5             # a blob is connected evidence above this share of its peak
 HIST_BINS = (12, 8)           # hue x saturation histogram of the subject's appearance
 
 
@@ -47,7 +48,7 @@ def _blob_at(evidence: np.ndarray, y: int, x: int) -> Blob | None:
     peak = float(evidence[y, x])
     if peak <= 1e-3:
         return None
-    mask = (evidence >= 0.5 * peak).astype(np.uint8)
+    mask = (evidence >= BLOB_FLOOR * peak).astype(np.uint8)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     lab = labels[y, x]
     if lab == 0:
