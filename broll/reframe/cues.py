@@ -23,7 +23,7 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
-MAX_CORNERS = 300
+MAX_CORNERS = 200
 FB_ERROR_PX = 1.0             # forward-backward disagreement beyond which a track is dropped
 RANSAC_PX = 1.0               # reprojection error of a background inlier (analysis pixels)
 MOTION_FLOOR = 10.0           # grey levels of residual that count as noise (compression, resampling)
@@ -52,7 +52,7 @@ def camera_motion(prev: np.ndarray, cur: np.ndarray) -> CameraMotion:
                                   minDistance=max(4, prev.shape[1] // 60), blockSize=7)
     if pts is None or len(pts) < 8:
         return CameraMotion(IDENTITY.copy(), 0.0, 0)
-    lk = dict(winSize=(21, 21), maxLevel=3,
+    lk = dict(winSize=(15, 15), maxLevel=3,
               criteria=(cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 20, 0.03))
     nxt, st, _ = cv2.calcOpticalFlowPyrLK(prev, cur, pts, None, **lk)
     back, st2, _ = cv2.calcOpticalFlowPyrLK(cur, prev, nxt, None, **lk)
@@ -86,6 +86,15 @@ def independent_motion(prev: np.ndarray, cur: np.ndarray, motion: CameraMotion) 
     return cv2.GaussianBlur(resid, (0, 0), sigmaX=max(1.5, w / 100))
 
 
+# chroma bins are narrow around neutral grey, so a tinted grey scene does not read as colourful
+_AB_BINS = np.digitize(np.arange(256), (96, 112, 122, 128, 134, 144, 160)).astype(np.int32)
+
+
+def _median_u8(channel: np.ndarray) -> float:
+    counts = np.bincount(channel.ravel(), minlength=256)
+    return float(np.searchsorted(np.cumsum(counts), channel.size / 2))
+
+
 def distinctiveness(bgr: np.ndarray) -> np.ndarray:
     """0..1 map of how rare each pixel's colour and local contrast are in this frame.
 
@@ -97,21 +106,21 @@ def distinctiveness(bgr: np.ndarray) -> np.ndarray:
     grey = lab[..., 0].astype(np.float32)
     mean = cv2.blur(grey, (7, 7))
     std = np.sqrt(np.maximum(cv2.blur(grey * grey, (7, 7)) - mean * mean, 0))
-    contrast = np.digitize(std, (8.0, 30.0))
-    # chroma bins are narrow around neutral grey, so a tinted grey scene does not read as colourful
-    ab_edges = np.array([96, 112, 122, 128, 134, 144, 160], np.float32)
-    a = np.digitize(lab[..., 1], ab_edges)
-    b = np.digitize(lab[..., 2], ab_edges)
-    light = lab[..., 0] >> 6
-    key = ((light.astype(np.int32) * 8 + a) * 8 + b) * 3 + contrast
-    counts = np.bincount(key.ravel(), minlength=4 * 8 * 8 * 3).astype(np.float32)
-    p = counts[key] / key.size
-    info = -np.log2(p)
-    rare = np.clip((info - np.median(info)) / RARITY_BITS, 0, 1).astype(np.float32)
+    contrast = (std >= 8.0).astype(np.int32) + (std >= 30.0)
+    a = _AB_BINS[lab[..., 1]]
+    b = _AB_BINS[lab[..., 2]]
+    light = (lab[..., 0] >> 6).astype(np.int32)
+    key = ((light * 8 + a) * 8 + b) * 3 + contrast
+    counts = np.bincount(key.ravel(), minlength=4 * 8 * 8 * 3).astype(np.float64)
+    bits = -np.log2(np.maximum(counts, 1) / key.size)
+    # the frame's median self-information, read off the bins (no per-pixel sort)
+    order = np.argsort(bits)
+    median_bits = bits[order][np.searchsorted(np.cumsum(counts[order]), key.size / 2)]
+    rare = np.clip((bits[key] - median_bits) / RARITY_BITS, 0, 1).astype(np.float32)
     # a rare hue outranks a rare tone: weight by the distance from the frame's typical chroma
+    typical = [_median_u8(lab[..., 1]), _median_u8(lab[..., 2])]
     ab = lab[..., 1:].astype(np.float32)
-    typical = np.median(ab.reshape(-1, 2), axis=0)
-    chroma = np.sqrt(((ab - typical) ** 2).sum(axis=2))
+    chroma = np.sqrt((ab[..., 0] - typical[0]) ** 2 + (ab[..., 1] - typical[1]) ** 2)
     rare *= 0.5 + 0.5 * np.clip(chroma / CHROMA_FULL, 0, 1)
     # edges between common tones are rare too, but thin: an opening keeps only bodies
     k = max(3, bgr.shape[1] // 64) | 1
