@@ -38,6 +38,7 @@ class ExportTarget:
     trim: float | None = None              # seconds: cut at the platform's limit
     guides: bool = False                   # draw the safe zone (for checking titles in a draft)
     warnings: tuple[str, ...] = ()
+    analysis: CropPath | None = None       # the subject analysis behind ``reframe`` (kept when it fell back)
 
 
 @dataclass(frozen=True)

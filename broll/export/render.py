@@ -33,9 +33,11 @@ class ExportedFile:
     fps: float
     duration: float
     codec: str
-    reframe: str
+    reframe: str                           # the mode that was rendered (subject, center, blur, contain)
     keyframes: int = 0
     warnings: list[str] = field(default_factory=list)
+    confidence: float | None = None        # subject analysis: how sure it is of the subject (0..1)
+    requested: str = ""                    # the mode asked for, when the analysis fell back from it
 
 
 def draft(preset: Preset) -> Preset:
@@ -95,8 +97,16 @@ def plan_export(source_path: str | os.PathLike, presets: list[Preset], out_dir: 
         trim = preset.max_duration if trim_to_limit and preset.max_duration and \
             float(info.duration) > preset.max_duration else None
         warnings = tuple(notes + duration_warnings(float(info.duration), preset, trim is not None))
-        targets.append(ExportTarget(preset, out, reframe=reframe, crop_path=paths.get((g.crop_w, g.crop_h)),
-                                    trim=trim, guides=guides, warnings=warnings))
+        path = paths.get((g.crop_w, g.crop_h))
+        mode = reframe
+        if path is not None and path.strategy != "subject":
+            # no subject found with confidence: show the whole picture over a blurred fill, not a wrong crop
+            mode = path.strategy
+            warnings += (f"{preset.name}: no subject found with confidence ({path.confidence:.2f}); "
+                         f"the whole picture is contained over a blurred fill",)
+        targets.append(ExportTarget(preset, out, reframe=mode, crop_path=path if mode == "subject" else None,
+                                    trim=trim, guides=guides, warnings=warnings,
+                                    analysis=path))
     return source, targets
 
 
@@ -122,6 +132,9 @@ def run_export(source: ExportSource, targets: list[ExportTarget], *, strategy: s
     for t in targets:
         info = probe(t.output)
         keyframes = t.crop_path.stats.get("keyframes", 0) if t.crop_path is not None else 0
+        a = t.analysis
         results.append(ExportedFile(t.preset.name, t.output, info.width, info.height, float(info.fps),
-                                    float(info.duration), info.codec, t.reframe, keyframes, list(t.warnings)))
+                                    float(info.duration), info.codec, t.reframe, keyframes, list(t.warnings),
+                                    confidence=a.confidence if a is not None else None,
+                                    requested="subject" if a is not None and t.reframe != "subject" else ""))
     return results

@@ -12,19 +12,21 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.ndimage import median_filter
 
-from broll.errors import MediaError, lookup
+from broll.errors import MediaError
 from broll.media.frames import iter_frames
 from broll.media.probe import probe
 from broll.reframe.path import CropGeometry, CropPath, Segment, crop_geometry, segments_from_samples
 from broll.reframe.smooth import SmoothingWeights, jerk, smooth_path
-from broll.reframe.subject import ESTIMATORS, SubjectEstimate, frame_change
+from broll.reframe.subject import SubjectEstimate, frame_change
 
-ANALYSIS_WIDTH = 192      # enough to find a subject; decoding dominates the cost anyway
+ANALYSIS_WIDTH = 320      # the tracker's corners and residuals need this much; decoding still dominates
 ANALYSIS_RATE = 10.0      # subject estimates per second
 CUT_THRESHOLD = 0.12      # mean luma change of a 16x9 thumbnail that counts as a hard cut
 MIN_CONFIDENCE = 0.15     # below this an estimate does not constrain the window
 MEDIAN_SAMPLES = 3        # a running median against one-sample detector hops
 MIN_RUN_SECONDS = 0.8     # a subject must hold this long before the window goes to it
+FALLBACK_CONFIDENCE = 0.3  # a clip whose subject is found with less than this is contained over a blurred fill
+EXTENT_MARGIN = 2.0       # the window keeps this much more than the tracked extent inside it
 
 
 @dataclass(frozen=True)
@@ -34,40 +36,46 @@ class Sample:
     shot: int
 
 
-def track_subject(path: str | os.PathLike, *, estimator: str = "fused", start: float | None = None,
-                  end: float | None = None, rate: float = ANALYSIS_RATE) -> tuple[list[Sample], list[float]]:
-    """Subject estimates at ~``rate`` per second, and the times of hard cuts (seconds from ``start``)."""
-    estimate = lookup(ESTIMATORS, "subject estimator", estimator)
+def track_subject(path: str | os.PathLike, *, start: float | None = None, end: float | None = None,
+                  rate: float = ANALYSIS_RATE) -> tuple[list[Sample], list[float]]:
+    """Subject estimates at ~``rate`` per second, and the times of hard cuts (seconds from ``start``).
+
+    Every frame is decoded (at ``ANALYSIS_WIDTH``) for the cut detector; the tracker sees
+    every n-th, and starts afresh in each shot.
+    """
+    import cv2
+
+    from broll.reframe.tracker import SubjectTracker
     info = probe(path)
     if info.kind not in ("video", "image"):
         raise MediaError(f"{path}: has no picture to reframe")
     fps = float(info.fps or 25)
     every = max(1, int(round(fps / rate)))
     origin = start or 0.0
+    tracker = SubjectTracker()
     samples: list[Sample] = []
     cuts: list[float] = []
-    prev_img = prev_est_img = None
+    prev_grey = None
     shot = 0
     since = every
     last = None
-    for fr in iter_frames(path, width=ANALYSIS_WIDTH, start=start, end=end):
+    for fr in iter_frames(path, width=ANALYSIS_WIDTH, fmt="bgr24", start=start, end=end):
         t = fr.time - origin
-        cut = prev_img is not None and frame_change(prev_img, fr.image) > CUT_THRESHOLD
-        if cut:
+        grey = cv2.cvtColor(fr.image, cv2.COLOR_BGR2GRAY)
+        if prev_grey is not None and frame_change(prev_grey, grey) > CUT_THRESHOLD:
             shot += 1
             cuts.append(t)
-            prev_est_img = None       # motion across a cut means nothing
+            tracker.reset()           # motion and appearance across a cut mean nothing
             since = every
         if since >= every:
-            samples.append(Sample(t, estimate(fr.image, prev_est_img), shot))
-            prev_est_img = fr.image
+            samples.append(Sample(t, tracker.update(fr.image, grey, t), shot))
             since = 0
         since += 1
-        prev_img = fr.image
-        last = (t, fr.image, shot)
+        prev_grey = grey
+        last = (t, fr.image, grey, shot)
     if samples and last[0] > samples[-1].time:
         # the final frame too, so the path does not coast past the last estimate
-        samples.append(Sample(last[0], estimate(last[1], prev_est_img), last[2]))
+        samples.append(Sample(last[0], tracker.update(last[1], last[2], last[0]), last[3]))
     if not samples:
         raise MediaError(f"{path}: no frames could be decoded for reframing")
     return samples, cuts
@@ -108,7 +116,8 @@ def path_from_samples(samples: list[Sample], cuts: list[float], geometry: CropGe
     half = win / 2
     times = np.array([s.time for s in samples])
     centre = np.array([_axis_values(s.estimate, g.axis)[0] for s in samples])
-    extent = np.array([min(_axis_values(s.estimate, g.axis)[1], half * 0.8) for s in samples])
+    # the tracker's blob is the core of the subject: keep a margin around it
+    extent = np.array([min(EXTENT_MARGIN * _axis_values(s.estimate, g.axis)[1], half * 0.8) for s in samples])
     conf = np.array([s.estimate.confidence for s in samples])
     shots = np.array([s.shot for s in samples])
     # a detector that hops between two things is not to be followed: a running median per shot
@@ -138,18 +147,20 @@ def path_from_samples(samples: list[Sample], cuts: list[float], geometry: CropGe
     stats = {"samples": len(samples), "shots": len(starts), "keyframes": len(segments) + 1,
              "raw_jerk": jerk(raw_offsets), "path_jerk": jerk(offsets),
              "mean_confidence": float(conf.mean())}
+    # the clip's confidence: how much of it the tracker followed one subject with conviction
+    stats["confidence"] = round(float(np.mean(np.clip(conf / 0.6, 0, 1))), 3)
+    stats["strategy"] = "subject" if stats["confidence"] >= FALLBACK_CONFIDENCE else "blur"
     return CropPath(g, segments, tuple(cuts), "subject", stats)
 
 
-def subject_path(path: str | os.PathLike, target_size: tuple[int, int], *, estimator: str = "fused",
-                 start: float | None = None, end: float | None = None,
+def subject_path(path: str | os.PathLike, target_size: tuple[int, int], *, start: float | None = None, end: float | None = None,
                  weights: SmoothingWeights = SmoothingWeights()) -> CropPath:
     """The crop path that follows the subject of ``path`` for a ``target_size`` output."""
     info = probe(path)
     geometry = crop_geometry(info.width, info.height, *target_size)
     if not geometry.axis:
         return CropPath(geometry, (), (), "subject")
-    samples, cuts = track_subject(path, estimator=estimator, start=start, end=end)
+    samples, cuts = track_subject(path, start=start, end=end)
     return path_from_samples(samples, cuts, geometry, weights)
 
 

@@ -75,6 +75,17 @@ class CropPath:
     method: str = "subject"
     stats: dict = field(default_factory=dict, compare=False)
 
+    @property
+    def confidence(self) -> float:
+        """How sure the analysis is of the subject it follows (0..1; 1 for paths not from analysis)."""
+        return float(self.stats.get("confidence", 1.0))
+
+    @property
+    def strategy(self) -> str:
+        """``subject`` when the window follows a subject, ``blur`` when none was found with
+        confidence and the picture should be contained over a blurred fill instead."""
+        return str(self.stats.get("strategy", self.method))
+
     def offset_at(self, t: float) -> float:
         """Window offset along the axis at time ``t`` (clamped inside the frame)."""
         if not self.segments:

@@ -25,7 +25,8 @@ def _track(path: str, start: float, end: float) -> tuple[tuple, tuple[float, ...
 
 
 def subject_crop(item, width: int, height: int) -> tuple[str, CropPath] | None:
-    """The crop filter (and its path) for one timeline item, or None when a centred cover will do."""
+    """The crop filter (and its path) for one timeline item, or None when a centred cover will do;
+    an empty filter when the analysis found no confident subject (``path.strategy == "blur"``)."""
     src = item.source
     if item.kind != "clip" or item.fit != "cover" or src is None or src.sar != 1:
         return None
@@ -40,6 +41,8 @@ def subject_crop(item, width: int, height: int) -> tuple[str, CropPath] | None:
     from broll.reframe.analyse import path_from_samples
     samples, cuts = _track(src.path, float(item.src_in), float(item.src_out))
     path = path_from_samples(list(samples), list(cuts), g).retimed(1 / float(item.speed))
+    if path.strategy != "subject":
+        return "", path                  # no confident subject: the caller contains it over a blurred fill
     if path.is_static and abs(path.offset_at(0) - g.travel / 2) < 1:
         return None
     from broll.reframe.filters import crop_filter
@@ -47,13 +50,20 @@ def subject_crop(item, width: int, height: int) -> tuple[str, CropPath] | None:
 
 
 def with_subject_crops(timeline):
-    """A copy of ``timeline`` whose subject/auto cover items carry their crop (others unchanged)."""
-    filters = {}
+    """A copy of ``timeline`` whose subject/auto cover items carry their crop (others unchanged).
+
+    An item whose subject is not found with confidence becomes ``fit: blur`` (the whole
+    picture over a blurred fill of itself) rather than a crop in the wrong place.
+    """
+    changed = {}
     for index, item in enumerate(timeline.items):
         crop = subject_crop(item, timeline.width, timeline.height)
-        if crop is not None:
-            filters[index] = ",".join(f for f in (item.video_filter, crop[0]) if f)
-    if not filters:
+        if crop is None:
+            continue
+        if not crop[0]:
+            changed[index] = replace(item, fit="blur")
+        else:
+            changed[index] = replace(item, video_filter=",".join(f for f in (item.video_filter, crop[0]) if f))
+    if not changed:
         return timeline
-    return replace(timeline, items=tuple(replace(it, video_filter=filters.get(i, it.video_filter))
-                                         for i, it in enumerate(timeline.items)))
+    return replace(timeline, items=tuple(changed.get(i, it) for i, it in enumerate(timeline.items)))

@@ -1,0 +1,210 @@
+"""Subject-aware reframing: does the 9:16 crop keep the subject, and what does the analysis cost?
+
+Three parts, each printed as a table:
+
+* synthetic: the scenes of ``broll.testing.reframe_scenes`` (busy zooming, panning, rolling
+  backgrounds, distractors, a subject that stops and restarts, still subjects): share of frames
+  with the subject wholly inside the ``reels`` crop, against a centre crop; path jerk (mean
+  absolute third difference of the crop centre, source px/frame^3) against a static centre
+  crop's (0) on the still-subject scenes.
+* real: hand-marked subject boxes (``reframe_boxes.json`` beside this file) on clips of the
+  footage folder; marked centre inside the crop, and the whole box inside.
+  A clip the analysis sends to the blurred-fill fallback shows the whole picture, so its
+  boxes count as inside; the table says how many did.
+* cost (``--cost``): ``broll export --preset reels`` of a 1080p clip, ``--reframe subject``
+  against ``--reframe center``, alternating, several rounds: median and spread of wall time.
+
+    .venv/bin/python benchmarks/reframe.py [--footage DIR] [--size 640x360] [--cost --rounds 5]
+
+The footage folder defaults to $BROLL_FOOTAGE or ~/.cache/broll-footage; when it is absent
+the real part is skipped with a note.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from broll.reframe.analyse import path_from_samples, track_subject
+from broll.reframe.path import crop_geometry
+from broll.reframe.smooth import jerk
+from broll.testing.reframe_scenes import SCENES, make_scene_clip, whole_inside
+
+REELS = (1080, 1920)
+BOXES = Path(__file__).with_name("reframe_boxes.json")
+
+
+def synthetic(size: tuple[int, int], work: Path) -> list[dict]:
+    rows = []
+    for name, scene in SCENES.items():
+        clip = make_scene_clip(scene, work / f"{name}.mp4", size=size)
+        t0 = time.perf_counter()
+        samples, cuts = track_subject(clip.path)
+        g = crop_geometry(*size, *REELS)
+        path = path_from_samples(samples, cuts, g)
+        took = time.perf_counter() - t0
+        n = len(clip.boxes)
+        offsets = np.array([path.offset_at(i / clip.fps) for i in range(n)])
+        fallback = path.strategy != "subject"
+        inside = 1.0 if fallback else float(whole_inside(clip.boxes, offsets, g.crop_w).mean())
+        centre = float(whole_inside(clip.boxes, np.full(n, g.travel / 2), g.crop_w).mean())
+        rows.append({"case": name, "inside": inside, "centre_crop": centre, "strategy": path.strategy,
+                     "confidence": path.confidence, "jerk": jerk(offsets + g.crop_w / 2),
+                     "static": scene.static_subject, "analysis_s": took, "frames": n})
+    return rows
+
+
+def _footage_file(folder: Path, clip: dict) -> Path | None:
+    name = f'{clip["repo"].replace("/", "__")}__{clip["path"].replace("/", "_")}'
+    for cand in folder.rglob(name):
+        if hashlib.sha256(cand.read_bytes()).hexdigest() == clip["sha256"]:
+            return cand
+    return None
+
+
+def real(folder: Path) -> tuple[list[dict], list[str]]:
+    doc = json.loads(BOXES.read_text())
+    rows, missing = [], []
+    for clip in doc["clips"]:
+        f = _footage_file(folder, clip)
+        if f is None:
+            missing.append(clip["path"])
+            continue
+        w, h = clip["size"]
+        g = crop_geometry(w, h, *REELS)
+        samples, cuts = track_subject(f)
+        path = path_from_samples(samples, cuts, g)
+        from broll.media.probe import probe
+        fps = float(probe(f).fps or 25)
+        fallback = path.strategy != "subject"
+        for mark in clip["boxes"]:
+            x0, y0, x1, y1 = mark["box"]
+            t = mark["frame"] / fps
+            off = path.offset_at(t) if g.axis else 0.0
+            lo, hi, c = (x0, x1, (x0 + x1) / 2) if g.axis != "y" else (y0, y1, (y0 + y1) / 2)
+            win = g.window if g.axis else 1e9
+            centre_in = fallback or (off <= c <= off + win)
+            whole_in = fallback or (off <= lo + 0.5 and hi - 0.5 <= off + win)
+            mid = g.travel / 2
+            rows.append({"clip": clip["path"], "kind": clip["kind"], "subject": clip["subject"],
+                         "frame": mark["frame"], "centre_in": centre_in, "whole_in": whole_in,
+                         "centre_crop_whole": mid <= lo + 0.5 and hi - 0.5 <= mid + win,
+                         "fits": (hi - lo) <= win, "strategy": path.strategy, "confidence": path.confidence})
+    return rows, missing
+
+
+def cost(rounds: int, work: Path, seconds: float) -> dict:
+    """Paired wall times of ``broll export --preset reels`` with subject and centre reframing."""
+    clip = make_scene_clip("issue-zoom", work / "cost-1080p.mp4", size=(1920, 1080),
+                           fps=30).path if seconds <= 4 else None
+    if clip is None:
+        from broll.testing.reframe_scenes import Scene
+        base = SCENES["issue-zoom"]
+        long = Scene("issue-zoom-long", seconds, lambda t: 0.12 + 0.76 * t / seconds, base.subject_y,
+                     zoom=lambda t: 1.0 + 0.6 * t / seconds)
+        clip = make_scene_clip(long, work / "cost-1080p.mp4", size=(1920, 1080), fps=30).path
+    times: dict[str, list[float]] = {"subject": [], "center": []}
+    for r in range(rounds):
+        order = ("subject", "center") if r % 2 == 0 else ("center", "subject")
+        for mode in order:
+            out = work / f"out-{mode}"
+            t0 = time.perf_counter()
+            subprocess.run([sys.executable, "-c", "from broll.cli import run; run()", "export", str(clip), "-p", "reels", "-o", str(out),
+                            "--reframe", mode, "--json"], check=True, stdout=subprocess.DEVNULL)
+            times[mode].append(time.perf_counter() - t0)
+    ratios = [s / c for s, c in zip(times["subject"], times["center"])]
+    return {"times": times, "ratios": ratios, "load": os.getloadavg()}
+
+
+def figure(target: Path, work: Path) -> None:
+    """Before/after on the issue's case: three frames, the centre crop in red, the subject crop in green."""
+    import cv2
+
+    from broll.reframe.analyse import subject_path
+    from broll.testing.reframe_scenes import render_frames
+    size = (640, 360)
+    clip = make_scene_clip("issue-zoom", work / "figure.mp4", size=size)
+    path = subject_path(clip.path, REELS)
+    g = path.geometry
+    frames = [f for f, _ in render_frames(SCENES["issue-zoom"], size)]
+    tiles = []
+    for i in (15, 60, 105):
+        im = frames[i].copy()
+        mid = g.travel // 2
+        off = int(round(path.offset_at(i / clip.fps)))
+        cv2.rectangle(im, (mid, 2), (mid + g.crop_w, size[1] - 3), (0, 0, 230), 3)
+        cv2.rectangle(im, (off, 6), (off + g.crop_w, size[1] - 7), (0, 200, 0), 3)
+        cv2.putText(im, f"t={i / clip.fps:.1f}s", (8, 24), cv2.FONT_HERSHEY_SIMPLEX, 0.7, (255, 0, 255), 2)
+        tiles.append(cv2.copyMakeBorder(im, 0, 0, 0, 6, cv2.BORDER_CONSTANT, value=(255, 255, 255)))
+    cv2.imwrite(str(target), np.hstack(tiles)[:, :-6], [cv2.IMWRITE_PNG_COMPRESSION, 9])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--footage", default=os.environ.get("BROLL_FOOTAGE", "~/.cache/broll-footage"))
+    ap.add_argument("--size", default="640x360", help="synthetic clip size")
+    ap.add_argument("--skip-synthetic", action="store_true")
+    ap.add_argument("--skip-real", action="store_true")
+    ap.add_argument("--cost", action="store_true", help="also time a 1080p reels export, subject vs center")
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--seconds", type=float, default=8.0, help="length of the 1080p clip for --cost")
+    ap.add_argument("--figure", help="write the docs' before/after PNG here and stop")
+    args = ap.parse_args()
+    size = tuple(int(v) for v in args.size.lower().split("x"))
+    with tempfile.TemporaryDirectory(prefix="broll-reframe-bench-") as tmp:
+        work = Path(tmp)
+        if args.figure:
+            figure(Path(args.figure), work)
+            return
+        if not args.skip_synthetic:
+            print(f"synthetic scenes at {size[0]}x{size[1]}, reels crop (9:16); load {os.getloadavg()[0]:.1f}")
+            print(f"{'case':14s} {'whole in':>9s} {'centre crop':>11s} {'jerk':>7s} {'conf':>5s} strategy  analysis")
+            for r in synthetic(size, work):
+                print(f"{r['case']:14s} {r['inside']:9.1%} {r['centre_crop']:11.1%} {r['jerk']:7.3f} "
+                      f"{r['confidence']:5.2f} {r['strategy']:9s} {r['analysis_s']:.2f} s / {r['frames']} frames"
+                      + ("   (still subject: centre crop jerk 0.000)" if r["static"] else ""))
+        if not args.skip_real:
+            folder = Path(args.footage).expanduser()
+            if not folder.is_dir():
+                print(f"real footage: skipped ({folder} not found; pass --footage DIR or set BROLL_FOOTAGE)")
+            else:
+                rows, missing = real(folder)
+                if missing:
+                    print(f"real footage: {len(missing)} marked clip(s) not in {folder}: {', '.join(missing)}")
+                if rows:
+                    print(f"\nreal footage: {len({r['clip'] for r in rows})} clips, {len(rows)} marked frames")
+                    print(f"{'clip':55s} {'centre in':>9s} {'whole in':>8s} {'ctr crop':>8s} conf  strategy")
+                    for clip in dict.fromkeys(r["clip"] for r in rows):
+                        rs = [r for r in rows if r["clip"] == clip]
+                        print(f"{clip[-55:]:55s} {np.mean([r['centre_in'] for r in rs]):9.0%} "
+                              f"{np.mean([r['whole_in'] for r in rs]):8.0%} "
+                              f"{np.mean([r['centre_crop_whole'] for r in rs]):8.0%} {rs[0]['confidence']:.2f}  "
+                              f"{rs[0]['strategy']}")
+                    fb = sum(1 for c in dict.fromkeys(r["clip"] for r in rows)
+                             if next(r for r in rows if r["clip"] == c)["strategy"] != "subject")
+                    print(f"ALL: centre inside {np.mean([r['centre_in'] for r in rows]):.1%}, whole box inside "
+                          f"{np.mean([r['whole_in'] for r in rows]):.1%} (centre crop: whole "
+                          f"{np.mean([r['centre_crop_whole'] for r in rows]):.1%}); {fb} clip(s) fell back to "
+                          f"blurred-fill contain; boxes wider than the crop: {sum(not r['fits'] for r in rows)}")
+        if args.cost:
+            res = cost(args.rounds, work, args.seconds)
+            s, c, q = res["times"]["subject"], res["times"]["center"], res["ratios"]
+            print(f"\ncost: 1080p30 {args.seconds:g} s clip, broll export --preset reels, {args.rounds} rounds alternating")
+            print(f"  subject: median {statistics.median(s):.2f} s (min {min(s):.2f}, max {max(s):.2f})")
+            print(f"  center:  median {statistics.median(c):.2f} s (min {min(c):.2f}, max {max(c):.2f})")
+            print(f"  subject/center per round: median {statistics.median(q):.3f} (min {min(q):.3f}, max {max(q):.3f})"
+                  f"; load average {res['load'][0]:.1f} {res['load'][1]:.1f} {res['load'][2]:.1f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,210 @@
+"""Follow one subject through a shot: evidence maps in, one box and a confidence per sample out.
+
+Each sample fuses the cues of ``cues`` (independent motion, distinctiveness, detections)
+with an appearance model of the subject being followed (a colour histogram, back-projected
+like CamShift), gated around where the subject is predicted to be (its last position plus
+its own velocity). A candidate elsewhere takes over only after it has been clearly stronger
+for ``SWITCH_SECONDS``: the tracker follows a subject rather than re-detecting one per frame.
+
+The tracker is a small state machine fed analysis frames in time order; ``reset`` at a cut.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from broll.reframe import cues
+from broll.reframe.subject import SubjectEstimate
+
+MOTION_WEIGHT = 1.0
+DISTINCT_WEIGHT = 0.8
+APPEARANCE_WEIGHT = 0.6
+DETECTION_WEIGHT = 1.0
+SWITCH_SECONDS = 0.6          # a rival must be clearly stronger this long before the tracker jumps to it
+SWITCH_RATIO = 1.6            # ... by this factor
+LOST_SECONDS = 1.5            # with no evidence this long the track is dropped
+DETECT_EVERY = 0.5            # seconds between detector runs (they are the costly cue)
+CENTRE_EDGE = 0.3            # evidence weight at the frame's edges and corners (logos, watermarks) relative to its centre
+BLOB_FLOOR = 0.5             # a blob is connected evidence above this share of its peak
+HIST_BINS = (12, 8)           # hue x saturation histogram of the subject's appearance
+
+
+@dataclass
+class Blob:
+    cx: float
+    cy: float
+    half_w: float
+    half_h: float
+    strength: float           # mean evidence inside the blob
+    area: float               # share of the frame
+
+
+def _blob_at(evidence: np.ndarray, y: int, x: int) -> Blob | None:
+    """The connected region around (y, x) above half the local peak; its weighted centroid and extent."""
+    h, w = evidence.shape
+    peak = float(evidence[y, x])
+    if peak <= 1e-3:
+        return None
+    mask = (evidence >= BLOB_FLOOR * peak).astype(np.uint8)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    lab = labels[y, x]
+    if lab == 0:
+        return None
+    x0, y0, bw, bh, area = stats[lab]
+    region = labels[y0:y0 + bh, x0:x0 + bw] == lab
+    wts = evidence[y0:y0 + bh, x0:x0 + bw] * region
+    total = float(wts.sum())
+    ys, xs = np.mgrid[y0:y0 + bh, x0:x0 + bw]
+    cx = float((wts * xs).sum() / total)
+    cy = float((wts * ys).sum() / total)
+    sx = float(np.sqrt((wts * (xs - cx) ** 2).sum() / total))
+    sy = float(np.sqrt((wts * (ys - cy) ** 2).sum() / total))
+    # a uniform box of half-width a has sigma a/sqrt(3)
+    return Blob(cx + 0.5, cy + 0.5, max(1.0, 1.8 * sx), max(1.0, 1.8 * sy),
+                float(evidence[y0:y0 + bh, x0:x0 + bw][region].mean()), float(area) / (h * w))
+
+
+def _centre_prior(shape: tuple[int, int]) -> np.ndarray:
+    """1 in the middle of the frame, CENTRE_EDGE at its edges: framers rarely put a subject on the border."""
+    h, w = shape
+    ys = 1 - np.abs(np.linspace(-1, 1, h, dtype=np.float32)) ** 2
+    xs = 1 - np.abs(np.linspace(-1, 1, w, dtype=np.float32)) ** 2
+    return CENTRE_EDGE + (1 - CENTRE_EDGE) * np.sqrt(np.outer(ys, xs))
+
+
+def _strongest(evidence: np.ndarray) -> Blob | None:
+    y, x = np.unravel_index(int(np.argmax(evidence)), evidence.shape)
+    return _blob_at(evidence, int(y), int(x))
+
+
+class SubjectTracker:
+    """Feed ``update(bgr, grey, t)`` in time order; ``reset()`` at a cut."""
+
+    def __init__(self, *, use_detectors: bool = True):
+        self.use_detectors = use_detectors and bool(cues.detectors_available())
+        self.reset()
+
+    def reset(self) -> None:
+        self.prev_grey: np.ndarray | None = None
+        self.box: Blob | None = None
+        self.velocity = np.zeros(2)
+        self.last_t: float | None = None
+        self.hist: np.ndarray | None = None
+        self.rival_time = 0.0          # seconds a rival has been clearly stronger (decays when not)
+        self.last_seen: float | None = None
+        self.last_detect: float = -1e9
+        self.detected: list = []
+        self.camera: cues.CameraMotion | None = None
+
+    # -- evidence -------------------------------------------------------------------------
+    def _appearance(self, hsv: np.ndarray) -> np.ndarray:
+        if self.hist is None:
+            return np.zeros(hsv.shape[:2], np.float32)
+        back = cv2.calcBackProject([hsv], [0, 1], self.hist, [0, 180, 0, 256], 1).astype(np.float32) / 255.0
+        return cv2.GaussianBlur(back, (0, 0), sigmaX=max(1.0, hsv.shape[1] / 160))
+
+    def _learn(self, hsv: np.ndarray, frame_hist: np.ndarray, blob: Blob, rate: float) -> None:
+        """Update the subject's colour model: its histogram over the frame's (a likelihood ratio)."""
+        h, w = hsv.shape[:2]
+        x0, x1 = int(max(0, blob.cx - 0.7 * blob.half_w)), int(min(w, blob.cx + 0.7 * blob.half_w + 1))
+        y0, y1 = int(max(0, blob.cy - 0.7 * blob.half_h)), int(min(h, blob.cy + 0.7 * blob.half_h + 1))
+        if x1 - x0 < 2 or y1 - y0 < 2:
+            return
+        inner = cv2.calcHist([hsv[y0:y1, x0:x1]], [0, 1], None, list(HIST_BINS), [0, 180, 0, 256])
+        inner /= max(1.0, float(inner.sum()))
+        ratio = inner / (frame_hist + 1e-3)
+        ratio = np.clip(ratio / max(1e-6, float(ratio.max())), 0, 1) * 255
+        # colours as common in the frame as in the subject say nothing about it
+        ratio[inner < 2 * frame_hist] = 0
+        self.hist = ratio.astype(np.float32) if self.hist is None else \
+            ((1 - rate) * self.hist + rate * ratio).astype(np.float32)
+
+    def evidence(self, bgr: np.ndarray, grey: np.ndarray, t: float) -> tuple[np.ndarray, float]:
+        """The fused evidence map (motion, distinctiveness, detections; no appearance) and how much
+        the motion cue could be trusted (0..1)."""
+        distinct = cues.distinctiveness(bgr)
+        motion = np.zeros_like(distinct)
+        motion_trust = 0.0
+        if self.prev_grey is not None and self.prev_grey.shape == grey.shape:
+            cam = cues.camera_motion(self.prev_grey, grey)
+            self.camera = cam
+            if cam.reliable:
+                motion = cues.independent_motion(self.prev_grey, grey, cam)
+                # residual everywhere means the model failed (parallax, a cut, a wobble): not a subject
+                spread = float((motion > 0.3).mean())
+                motion_trust = float(np.clip(1.0 - (spread - 0.08) / 0.25, 0.0, 1.0))
+        total = MOTION_WEIGHT * motion_trust * motion + DISTINCT_WEIGHT * distinct
+        if self.use_detectors:
+            if t - self.last_detect >= DETECT_EVERY - 1e-6:
+                self.detected = cues.detections(grey)
+                self.last_detect = t
+            if self.detected:
+                total = total + DETECTION_WEIGHT * cues.detection_map(grey.shape, self.detected)
+        return total * _centre_prior(grey.shape), motion_trust
+
+    # -- tracking -------------------------------------------------------------------------
+    def update(self, bgr: np.ndarray, grey: np.ndarray, t: float) -> SubjectEstimate:
+        h, w = grey.shape
+        base, _ = self.evidence(bgr, grey, t)
+        dt = 0.0 if self.last_t is None else t - self.last_t
+        hsv = cv2.cvtColor(bgr, cv2.COLOR_BGR2HSV)
+        frame_hist = cv2.calcHist([hsv], [0, 1], None, list(HIST_BINS), [0, 180, 0, 256])
+        frame_hist /= max(1.0, float(frame_hist.sum()))
+        # appearance locates the subject being followed; it never argues for it against a rival
+        ev = base + APPEARANCE_WEIGHT * self._appearance(hsv)
+        best = _strongest(base)
+        chosen = best
+        if self.box is not None and best is not None:
+            px, py = self.box.cx + self.velocity[0] * dt, self.box.cy + self.velocity[1] * dt
+            sigma = max(self.box.half_w, self.box.half_h, 0.08 * w) * 1.5
+            yy, xx = np.ogrid[0:h, 0:w]
+            gate = np.exp(-(((xx - px) ** 2 + (yy - py) ** 2) / (2 * sigma ** 2))).astype(np.float32)
+            near = _strongest(ev * gate)
+            if near is not None:
+                near = _blob_at(ev, int(min(h - 1, max(0, near.cy))), int(min(w - 1, max(0, near.cx)))) or near
+            far = abs(best.cx - px) > 2 * sigma or abs(best.cy - py) > 2 * sigma
+            near_base = _blob_at(base, int(min(h - 1, max(0, near.cy))), int(min(w - 1, max(0, near.cx)))) \
+                if near is not None else None
+            near_strength = near_base.strength if near_base is not None else 0.0
+            if far and best.strength > SWITCH_RATIO * near_strength:
+                self.rival_time += dt
+            else:
+                self.rival_time = max(0.0, self.rival_time - dt / 2)
+            if self.rival_time >= SWITCH_SECONDS or near is None:
+                chosen, self.hist, self.velocity, self.rival_time = best, None, np.zeros(2), 0.0
+            else:
+                chosen = near
+        confidence = self._confidence(base if chosen is best else ev, chosen)
+        if chosen is not None and confidence > 0.05:
+            if self.box is not None and dt > 0:
+                v = np.array([(chosen.cx - self.box.cx) / dt, (chosen.cy - self.box.cy) / dt])
+                self.velocity = 0.6 * self.velocity + 0.4 * v
+            if self.box is not None and chosen is not self.box:
+                # sizes change slowly; positions follow the evidence
+                chosen = Blob(chosen.cx, chosen.cy, 0.6 * self.box.half_w + 0.4 * chosen.half_w,
+                              0.6 * self.box.half_h + 0.4 * chosen.half_h, chosen.strength, chosen.area)
+            self.box = chosen
+            self.last_seen = t
+            self._learn(hsv, frame_hist, chosen, rate=0.3 if self.hist is not None else 1.0)
+        elif self.last_seen is not None and t - self.last_seen > LOST_SECONDS:
+            self.box, self.hist, self.velocity = None, None, np.zeros(2)
+        self.prev_grey = grey
+        self.last_t = t
+        if self.box is None:
+            return SubjectEstimate(0.5, 0.5, 0.0, 0.0, 0.0)
+        b = self.box
+        return SubjectEstimate(b.cx / w, b.cy / h, b.half_w / w, b.half_h / h,
+                               confidence if chosen is not None else 0.0)
+
+    @staticmethod
+    def _confidence(ev: np.ndarray, blob: Blob | None) -> float:
+        """How clearly one compact region stands out: its strength over the frame's typical evidence."""
+        if blob is None:
+            return 0.0
+        typical = float(np.percentile(ev, 75))
+        lift = (blob.strength - typical) / 0.6
+        compact = 1.0 - (blob.area - 0.15) / 0.3 if blob.area > 0.15 else 1.0
+        return float(np.clip(lift, 0, 1) * np.clip(compact, 0, 1))
