@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Optional
 
+from broll.captions.ass import Canvas
+
 ANCHORS = ("top-left", "top", "top-right", "left", "center", "right", "bottom-left", "bottom", "bottom-right")
 
 
@@ -26,19 +28,7 @@ class Placement:
     end: Optional[Fraction] = None  # None: to the end of the reel
 
 
-@dataclass(frozen=True)
-class Frame:
-    """The output picture and its safe zone (fractions of each side)."""
-
-    width: int
-    height: int
-    safe_top: float = 0.05
-    safe_bottom: float = 0.05
-    safe_left: float = 0.05
-    safe_right: float = 0.05
-
-
-def position(anchor: str, margin: float, frame: Frame) -> tuple[str, str]:
+def position(anchor: str, margin: float, frame: Canvas) -> tuple[str, str]:
     """Overlay x/y expressions (``w``/``h`` are the overlay's size) keeping it inside the safe zone."""
     if anchor not in ANCHORS:
         raise ValueError(f"unknown anchor {anchor!r}")
@@ -67,8 +57,8 @@ def _seconds(value: Fraction) -> str:
     return f"{float(value):.6f}".rstrip("0").rstrip(".")
 
 
-def overlay_statements(image_label: str, base_label: str, out_label: str, placement: Placement, frame: Frame,
-                       fps: Fraction, tag: str) -> list[str]:
+def overlay_statements(image_label: str, base_label: str, out_label: str, placement: Placement, frame: Canvas,
+                       tag: str) -> list[str]:
     """``[image]`` scaled and faded, then laid over ``[base]`` into ``[out]`` while it is on screen.
 
     On screen means output frames ``f`` with ``start <= f / fps < end``; the enable test compares against
@@ -80,7 +70,7 @@ def overlay_statements(image_label: str, base_label: str, out_label: str, placem
     x, y = position(placement.anchor, placement.margin, frame)
     enable = ""
     if placement.start > 0 or placement.end is not None:
-        fps = Fraction(fps)
+        fps = Fraction(frame.fps)
         first = (math.ceil(placement.start * fps) - Fraction(1, 2)) / fps
         test = f"gte(t\\,{_seconds(first)})"
         if placement.end is not None:

@@ -169,7 +169,7 @@ def _plain(value: Any) -> Any:
 
 def _filter_with_hashes(text: str, file_hashes: Mapping[str, str], where: str) -> str:
     """The filter string with every referenced file replaced by ``sha256:<its content hash>``."""
-    from broll.grading.lut import escape_filter_value
+    from broll.filtergraph import opt as escape_filter_value
 
     for path in sorted(file_hashes, key=len, reverse=True):   # longest first: no partial replacement
         for form in {escape_filter_value(path), path}:

@@ -80,7 +80,6 @@ def fix_command(ctx: click.Context, clips: tuple[str, ...], out_dir: str, only: 
         if Path(out_dir).resolve() == Path(clip).resolve().parent:
             raise BrollError(f"{clip}: -o {out_dir} is the clip's own folder; the repair would overwrite it",
                              "choose another output folder")
-    root = _cache_root(project, no_cache)
     out = console()
     docs: list[dict] = []
     error_code = 0
@@ -89,7 +88,8 @@ def fix_command(ctx: click.Context, clips: tuple[str, ...], out_dir: str, only: 
         try:
             info = probe(clip)
             with progress_bar(f"repairing {Path(clip).name}", info.frame_count or None, enabled=not as_json) as update:
-                res = repair_clip(clip, out_dir, profile=prof, only=kinds, cache_root=root, sheet_dir=sheet_dir,
+                res = repair_clip(clip, out_dir, profile=prof, only=kinds,
+                                  cache_root=_cache_root(project, no_cache, clip), sheet_dir=sheet_dir,
                                   on_frame=update)
         except BrollError as exc:
             error_code = error_code or exc.exit_code

@@ -174,7 +174,9 @@ class GradeRun:
         """``reference``: one path, or a list of them (a look book; pass its ``reference_sha`` as loaded)."""
         from broll.grading import cache
 
-        refs = [str(r) for r in reference] if isinstance(reference, (list, tuple)) else [str(reference)]
+        from broll.grading.match import reference_paths
+
+        refs = [str(r) for r in reference_paths(reference)]
         self.clips, self.reference = [str(c) for c in clips], refs[0] if len(refs) == 1 else refs
         self.method, self.strength, self.root = method, strength, Path(cache_root)
         self.results: dict[int, dict] = {}

@@ -233,6 +233,11 @@ def _is_single(reference) -> bool:
     return isinstance(reference, (str, os.PathLike)) and not Path(reference).is_dir()
 
 
+def reference_paths(reference) -> list[Path]:
+    """The files a reference reads: the image or clip itself, or a look book's stills (a folder or a list)."""
+    return [Path(reference)] if _is_single(reference) else _book_paths(reference)
+
+
 def _book_paths(reference) -> list[Path]:
     if isinstance(reference, (str, os.PathLike)):
         folder = Path(reference)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from broll.assemble.resolve import validate_edit_list
-from broll.assemble.stages import QCGateFailed, prepare
+from broll.assemble.build import plan_build
+from broll.assemble.stages import QCGateFailed
 from broll.media import synth
 
 EDIT = """
@@ -42,19 +42,17 @@ def _edit(root: Path, name: str) -> Path:
 
 
 def test_on_fail_repair_builds_with_the_repaired_copy(project):
-    edit, jobs = validate_edit_list(_edit(project, "black"))
-    jobs, report = prepare(edit, jobs)
-    paths = [it.source.path for it in jobs[0].timeline.items]
+    plan = plan_build(_edit(project, "black"), style=False)
+    report = plan.stages
+    paths = [it.source.path for it in plan.outputs[0].job.timeline.items]
     assert any("/.broll/repaired/" in p and p.endswith("black.mp4") for p in paths)
     assert report.qc["clips/black.mp4"] in ("pass", "review")
     assert any("repaired: black" in w for w in report.warnings)
     # a rebuild reuses the repaired copy
-    edit, jobs = validate_edit_list(_edit(project, "black"))
-    jobs2, report2 = prepare(edit, jobs)
-    assert [it.source.path for it in jobs2[0].timeline.items] == paths
+    again = plan_build(_edit(project, "black"), style=False)
+    assert [it.source.path for it in again.outputs[0].job.timeline.items] == paths
 
 
 def test_on_fail_repair_stops_when_a_clip_cannot_be_repaired(project):
-    edit, jobs = validate_edit_list(_edit(project, "cut"))
     with pytest.raises(QCGateFailed, match="still regenerate"):
-        prepare(edit, jobs)
+        plan_build(_edit(project, "cut"), style=False)
