@@ -14,8 +14,8 @@ import click
 from rich.markup import escape
 
 from broll.cli.executor_opt import executor_option, make_executor
-from broll.cli.output import console, emit_json, progress_bar
-from broll.errors import BrollError, ExitCode
+from broll.cli.output import console, echo_clip_error, finish_clip_batch, progress_bar
+from broll.errors import BrollError
 
 _STYLE = {"pass": "bold green", "review": "bold yellow", "regenerate": "bold red", "error": "bold red",
           "note": "dim", }
@@ -99,9 +99,7 @@ def check_command(ctx: click.Context, clips: tuple[str, ...], profile: str, as_j
             error_code = error_code or exc.exit_code
             docs.append({"path": clip, "verdict": "error", "error": exc.message, "findings": []})
             if not as_json:
-                click.echo(f"Error: {exc.message}", err=True)
-                if exc.hint:
-                    click.echo(f"  hint: {exc.hint}", err=True)
+                echo_clip_error(exc)
             continue
         doc = report.to_dict()
         if sheet is not None:
@@ -113,10 +111,4 @@ def check_command(ctx: click.Context, clips: tuple[str, ...], profile: str, as_j
             _print_report(out, report)
             if sheet is not None:
                 out.print(f"  sheet: {escape(str(sheet))}")
-    if as_json:
-        emit_json({"profile": prof.name, "clips": docs})
-    elif len(clips) > 1:
-        counts = {v: sum(d["verdict"] == v for d in docs) for v in ("pass", "review", "regenerate", "error")}
-        out.print(", ".join(f"{k}: {v}" for k, v in counts.items() if v))
-    # an unreadable clip outranks a verdict: the run could not vouch for every clip
-    ctx.exit(int(error_code or (ExitCode.CHECK_FAILED if any_regenerate else ExitCode.OK)))
+    finish_clip_batch(ctx, out, docs, prof.name, as_json, error_code, any_regenerate)

@@ -13,8 +13,8 @@ import click
 from rich.markup import escape
 
 from broll.cli.check_cmd import _STYLE, _cache_root
-from broll.cli.output import console, emit_json, progress_bar
-from broll.errors import BrollError, ExitCode
+from broll.cli.output import console, echo_clip_error, finish_clip_batch, progress_bar
+from broll.errors import BrollError
 
 
 def _print_result(out, res) -> None:
@@ -95,17 +95,10 @@ def fix_command(ctx: click.Context, clips: tuple[str, ...], out_dir: str, only: 
             error_code = error_code or exc.exit_code
             docs.append({"path": clip, "verdict": "error", "error": exc.message})
             if not as_json:
-                click.echo(f"Error: {exc.message}", err=True)
-                if exc.hint:
-                    click.echo(f"  hint: {exc.hint}", err=True)
+                echo_clip_error(exc)
             continue
         docs.append(res.to_dict())
         any_regenerate |= res.still_regenerate
         if not as_json:
             _print_result(out, res)
-    if as_json:
-        emit_json({"profile": prof.name, "clips": docs})
-    elif len(clips) > 1:
-        counts = {v: sum(d["verdict"] == v for d in docs) for v in ("pass", "review", "regenerate", "error")}
-        out.print(", ".join(f"{k}: {v}" for k, v in counts.items() if v))
-    ctx.exit(int(error_code or (ExitCode.CHECK_FAILED if any_regenerate else ExitCode.OK)))
+    finish_clip_batch(ctx, out, docs, prof.name, as_json, error_code, any_regenerate)

@@ -91,3 +91,26 @@ class BuildProgressView:
         if event.output not in self._tasks:
             self._tasks[event.output] = self._progress.add_task(event.output, total=event.total or 1)
         self._progress.update(self._tasks[event.output], completed=event.done)
+
+
+def echo_clip_error(exc) -> None:
+    """One clip of many failed: its one-line error (and hint) on stderr, as the CLI edge prints any error."""
+    click.echo(f"Error: {exc.message}", err=True)
+    if exc.hint:
+        click.echo(f"  hint: {exc.hint}", err=True)
+
+
+def finish_clip_batch(ctx: click.Context, out, docs: list[dict], profile: str, as_json: bool, error_code: int,
+                      any_regenerate: bool) -> None:
+    """The end of `broll check` / `broll fix`: the JSON document or a verdict count, then the exit status.
+
+    An unreadable clip outranks a verdict: the run could not vouch for every clip.
+    """
+    from broll.errors import ExitCode
+
+    if as_json:
+        emit_json({"profile": profile, "clips": docs})
+    elif len(docs) > 1:
+        counts = {v: sum(d["verdict"] == v for d in docs) for v in ("pass", "review", "regenerate", "error")}
+        out.print(", ".join(f"{k}: {v}" for k, v in counts.items() if v))
+    ctx.exit(int(error_code or (ExitCode.CHECK_FAILED if any_regenerate else ExitCode.OK)))

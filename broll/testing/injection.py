@@ -193,6 +193,11 @@ def inject_cut(frames: Frames, rng, severity: str = "moderate", *, other: Frames
 def inject_jump(frames: Frames, rng, severity: str = "moderate") -> tuple[Frames, Truth]:
     """A mid-shot discontinuity: part of the picture teleports (a patch swaps with another place)."""
     s = _pick(rng, len(frames), 10, margin=12)
+    return _patch_swap(frames, s, rng, severity)
+
+
+def _patch_swap(frames: Frames, s: int, rng, severity: str) -> tuple[Frames, Truth]:
+    """A jump: from frame ``s`` on, two patches of the picture trade places (a morph-like discontinuity)."""
     frac = {"low": 0.06, "moderate": 0.12, "high": 0.2}[severity]   # area of each of the two patches
     h, w = frames[0].shape[:2]
     ph, pw = int(h * np.sqrt(frac)), int(w * np.sqrt(frac))
@@ -449,18 +454,7 @@ def inject_real_jump(frames: Frames, rng, severity: str = "moderate") -> tuple[F
     if out is not None:
         return out, truth
     s = _middle(rng, n)
-    h, w = frames[0].shape[:2]
-    frac = {"low": 0.06, "moderate": 0.12, "high": 0.2}[severity]
-    ph, pw = int(h * np.sqrt(frac)), int(w * np.sqrt(frac))
-    y0, x0 = int(rng.integers(0, h - ph)), int(rng.integers(0, w - pw))
-    y1, x1 = (y0 + ph // 2 + int(rng.integers(0, h // 4))) % (h - ph), (x0 + pw // 2 + int(rng.integers(0, w // 4))) % (w - pw)
-    out = list(frames[:s])
-    for f in frames[s:]:
-        g = f.copy()
-        g[y0:y0 + ph, x0:x0 + pw] = f[y1:y1 + ph, x1:x1 + pw]
-        g[y1:y1 + ph, x1:x1 + pw] = f[y0:y0 + ph, x0:x0 + pw]
-        out.append(g)
-    return out, Truth("jump", s, s, severity)
+    return _patch_swap(frames, s, rng, severity)
 
 
 # class name -> injector; cut takes ``other=``, freeze and flicker take ``fps=``
