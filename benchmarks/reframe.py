@@ -100,8 +100,9 @@ def score_clip(clip: dict, path, samples, fps: float) -> list[dict]:
         whole_in = fallback or (off <= lo + 0.5 and hi - 0.5 <= off + win)
         mid = g.travel / 2
         est = _nearest(samples, t).estimate
-        tc, th = (est.cx, est.half_w) if g.axis != "y" else (est.cy, est.half_h)
-        tc, th = tc * span, th * span
+        axis = "y" if g.axis == "y" else "x"
+        blo, bhi = est.span(axis)
+        tc, th = (blo + bhi) / 2 * span, (bhi - blo) / 2 * span
         if fallback:
             cause = "fallback"
         elif whole_in:
@@ -111,9 +112,9 @@ def score_clip(clip: dict, path, samples, fps: float) -> list[dict]:
         elif est.confidence < 0.15 or not (lo <= tc <= hi):
             cause = "wrong"            # the tracker is elsewhere (or nowhere) at this frame
         elif off <= tc - th and tc + th <= off + win:
-            cause = "extent"           # the tracked blob is in, the marked box is wider than the blob
+            cause = "extent"           # the tracked body is in, the marked box is wider than it
         else:
-            cause = "lag"              # the tracked blob is on the box, the window did not reach it
+            cause = "lag"              # the tracked body is on the box, the window did not reach it
         rows.append({"clip": clip["path"], "kind": clip["kind"], "subject": clip["subject"],
                      "half": half_of(clip["path"]), "frame": mark["frame"], "t": t,
                      "box": (lo, hi), "window": (off, off + win), "tracked": (tc, th, est.confidence),
