@@ -8,13 +8,17 @@ Three parts, each printed as a table:
   absolute third difference of the crop centre, source px/frame^3) against a static centre
   crop's (0) on the still-subject scenes.
 * real: hand-marked subject boxes (``reframe_boxes.json`` beside this file) on clips of the
-  footage folder; marked centre inside the crop, and the whole box inside.
+  footage folder; marked centre inside the crop, and the whole box inside, for the ``tune``
+  and ``held`` halves of the clips (split by a hash of the clip's path) and for all.
+  ``--dump`` prints every marked frame with the cause of a miss: ``wrong`` (the tracker is on
+  something else), ``extent`` (the tracked body is inside, the marked box is wider), ``lag``
+  (the tracked body is on the box, the window did not reach it), ``wider`` (no window holds it).
   A clip the analysis sends to the blurred-fill fallback shows the whole picture, so its
   boxes count as inside; the table says how many did.
 * cost (``--cost``): ``broll export --preset reels`` of a 1080p clip, ``--reframe subject``
   against ``--reframe center``, alternating, several rounds: median and spread of wall time.
 
-    .venv/bin/python benchmarks/reframe.py [--footage DIR] [--size 640x360] [--cost --rounds 5]
+    .venv/bin/python benchmarks/reframe.py [--footage DIR] [--dump] [--size 640x360] [--cost --rounds 5]
 
 The footage folder defaults to $BROLL_FOOTAGE or ~/.cache/broll-footage; when it is absent
 the real part is skipped with a note.
@@ -155,7 +159,7 @@ def print_real(rows: list[dict], dump: bool) -> None:
                 (lo, hi), (a, b), (tc, th, tconf) = r["box"], r["window"], r["tracked"]
                 print(f"    frame {r['frame']:4d}  box {lo:6.0f}-{hi:<6.0f} window {a:6.0f}-{b:<6.0f} "
                       f"tracked {tc:6.0f}+-{th:<4.0f} c{tconf:.2f}  {r['cause']:8s}"
-                      + (f" short by {r['miss_px']:.0f} px" if r["miss_px"] > 0 else ""))
+                      + (f" short by {r['miss_px']:.0f} px" if r["miss_px"] >= 0.5 else ""))
     for half in ("tune", "held", "all"):
         rs = [r for r in rows if half == "all" or r["half"] == half]
         if not rs:
