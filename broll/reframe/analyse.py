@@ -26,8 +26,9 @@ MIN_CONFIDENCE = 0.15     # below this an estimate does not constrain the window
 MEDIAN_SAMPLES = 3        # a running median against one-sample detector hops
 MIN_RUN_SECONDS = 0.8     # a subject must hold this long before the window goes to it
 FALLBACK_CONFIDENCE = 0.3  # a clip whose subject is found with less than this is contained over a blurred fill
-EXTENT_MARGIN = 2.0       # without a body extent, the window keeps this much more than the tracked core inside it
-BODY_PAD = 0.3            # with one, it keeps the body plus this share of its size on each side
+EXTENT_MARGIN = 2.0       # the window keeps this much more than the tracked core inside it ...
+BODY_PAD = 0.3            # ... and the body plus this share of its size on each side
+BODY_CONFIDENCE = 0.3     # the body is read off weak evidence: only a sample this confident has one
 
 
 @dataclass(frozen=True)
@@ -87,13 +88,15 @@ def _axis_values(est: SubjectEstimate, axis: str) -> tuple[float, float]:
 
 
 def _body(est: SubjectEstimate, axis: str) -> tuple[float, float]:
-    """(low, high) the window should hold: the body plus a pad, or a margin around the core."""
-    if est.extent is not None:
-        lo, hi = est.span(axis)
-        pad = BODY_PAD * (hi - lo)
-        return lo - pad, hi + pad
+    """(low, high) the window should hold: a margin around the core and, for a confident
+    sample, the body plus a pad (a body read off a weak sample leaks into the background)."""
     c, half = _axis_values(est, axis)
-    return c - EXTENT_MARGIN * half, c + EXTENT_MARGIN * half
+    lo, hi = c - EXTENT_MARGIN * half, c + EXTENT_MARGIN * half
+    if est.extent is not None and est.confidence >= BODY_CONFIDENCE:
+        b0, b1 = est.span(axis)
+        pad = BODY_PAD * (b1 - b0)
+        lo, hi = min(lo, b0 - pad), max(hi, b1 + pad)
+    return lo, hi
 
 
 def _persistent(centre: np.ndarray, shots: np.ndarray, times: np.ndarray, *, jump: float,
