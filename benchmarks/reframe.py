@@ -8,13 +8,17 @@ Three parts, each printed as a table:
   absolute third difference of the crop centre, source px/frame^3) against a static centre
   crop's (0) on the still-subject scenes.
 * real: hand-marked subject boxes (``reframe_boxes.json`` beside this file) on clips of the
-  footage folder; marked centre inside the crop, and the whole box inside.
+  footage folder; marked centre inside the crop, and the whole box inside, for the ``tune``
+  and ``held`` halves of the clips (split by a hash of the clip's path) and for all.
+  ``--dump`` prints every marked frame with the cause of a miss: ``wrong`` (the tracker is on
+  something else), ``extent`` (the tracked body is inside, the marked box is wider), ``lag``
+  (the tracked body is on the box, the window did not reach it), ``wider`` (no window holds it).
   A clip the analysis sends to the blurred-fill fallback shows the whole picture, so its
   boxes count as inside; the table says how many did.
 * cost (``--cost``): ``broll export --preset reels`` of a 1080p clip, ``--reframe subject``
   against ``--reframe center``, alternating, several rounds: median and spread of wall time.
 
-    .venv/bin/python benchmarks/reframe.py [--footage DIR] [--size 640x360] [--cost --rounds 5]
+    .venv/bin/python benchmarks/reframe.py [--footage DIR] [--dump] [--size 640x360] [--cost --rounds 5]
 
 The footage folder defaults to $BROLL_FOOTAGE or ~/.cache/broll-footage; when it is absent
 the real part is skipped with a note.
@@ -72,7 +76,61 @@ def _footage_file(folder: Path, clip: dict) -> Path | None:
     return None
 
 
+def half_of(clip_path: str) -> str:
+    """``tune`` or ``held``: a fixed split of the marked clips by a hash of their path, so that
+    thresholds chosen while looking at one half can be checked on the other."""
+    return "tune" if int(hashlib.sha256(clip_path.encode()).hexdigest(), 16) % 2 == 0 else "held"
+
+
+def _nearest(samples, t: float):
+    return min(samples, key=lambda s: abs(s.time - t))
+
+
+def score_clip(clip: dict, path, samples, fps: float) -> list[dict]:
+    """One row per marked frame: inside or not, and why not (``cause``)."""
+    w, h = clip["size"]
+    g = path.geometry
+    fallback = path.strategy != "subject"
+    rows = []
+    for mark in clip["boxes"]:
+        x0, y0, x1, y1 = mark["box"]
+        t = mark["frame"] / fps
+        off = path.offset_at(t) if g.axis else 0.0
+        lo, hi = (x0, x1) if g.axis != "y" else (y0, y1)
+        c = (lo + hi) / 2
+        win = g.window if g.axis else 1e9
+        span = w if g.axis != "y" else h
+        centre_in = fallback or (off <= c <= off + win)
+        whole_in = fallback or (off <= lo + 0.5 and hi - 0.5 <= off + win)
+        mid = g.travel / 2
+        est = _nearest(samples, t).estimate
+        axis = "y" if g.axis == "y" else "x"
+        blo, bhi = est.span(axis)
+        tc, th = (blo + bhi) / 2 * span, (bhi - blo) / 2 * span
+        if fallback:
+            cause = "fallback"
+        elif whole_in:
+            cause = "ok"
+        elif hi - lo > win:
+            cause = "wider"            # no window of this size holds the box
+        elif est.confidence < 0.15 or not (lo <= tc <= hi):
+            cause = "wrong"            # the tracker is elsewhere (or nowhere) at this frame
+        elif off <= tc - th and tc + th <= off + win:
+            cause = "extent"           # the tracked body is in, the marked box is wider than it
+        else:
+            cause = "lag"              # the tracked body is on the box, the window did not reach it
+        rows.append({"clip": clip["path"], "kind": clip["kind"], "subject": clip["subject"],
+                     "half": half_of(clip["path"]), "frame": mark["frame"], "t": t,
+                     "box": (lo, hi), "window": (off, off + win), "tracked": (tc, th, est.confidence),
+                     "centre_in": centre_in, "whole_in": whole_in, "cause": cause,
+                     "miss_px": max(0.0, off - lo, hi - (off + win)),
+                     "centre_crop_whole": mid <= lo + 0.5 and hi - 0.5 <= mid + win,
+                     "fits": (hi - lo) <= win, "strategy": path.strategy, "confidence": path.confidence})
+    return rows
+
+
 def real(folder: Path) -> tuple[list[dict], list[str]]:
+    from broll.media.probe import probe
     doc = json.loads(BOXES.read_text())
     rows, missing = [], []
     for clip in doc["clips"]:
@@ -80,27 +138,39 @@ def real(folder: Path) -> tuple[list[dict], list[str]]:
         if f is None:
             missing.append(clip["path"])
             continue
-        w, h = clip["size"]
-        g = crop_geometry(w, h, *REELS)
+        g = crop_geometry(*clip["size"], *REELS)
         samples, cuts = track_subject(f)
         path = path_from_samples(samples, cuts, g)
-        from broll.media.probe import probe
-        fps = float(probe(f).fps or 25)
-        fallback = path.strategy != "subject"
-        for mark in clip["boxes"]:
-            x0, y0, x1, y1 = mark["box"]
-            t = mark["frame"] / fps
-            off = path.offset_at(t) if g.axis else 0.0
-            lo, hi, c = (x0, x1, (x0 + x1) / 2) if g.axis != "y" else (y0, y1, (y0 + y1) / 2)
-            win = g.window if g.axis else 1e9
-            centre_in = fallback or (off <= c <= off + win)
-            whole_in = fallback or (off <= lo + 0.5 and hi - 0.5 <= off + win)
-            mid = g.travel / 2
-            rows.append({"clip": clip["path"], "kind": clip["kind"], "subject": clip["subject"],
-                         "frame": mark["frame"], "centre_in": centre_in, "whole_in": whole_in,
-                         "centre_crop_whole": mid <= lo + 0.5 and hi - 0.5 <= mid + win,
-                         "fits": (hi - lo) <= win, "strategy": path.strategy, "confidence": path.confidence})
+        rows += score_clip(clip, path, samples, float(probe(f).fps or 25))
     return rows, missing
+
+
+def print_real(rows: list[dict], dump: bool) -> None:
+    print(f"\nreal footage: {len({r['clip'] for r in rows})} clips, {len(rows)} marked frames")
+    print(f"{'clip':48s} {'half':4s} {'centre in':>9s} {'whole in':>8s} {'ctr crop':>8s} conf  strategy")
+    for clip in dict.fromkeys(r["clip"] for r in rows):
+        rs = [r for r in rows if r["clip"] == clip]
+        print(f"{clip[-48:]:48s} {rs[0]['half']:4s} {np.mean([r['centre_in'] for r in rs]):9.0%} "
+              f"{np.mean([r['whole_in'] for r in rs]):8.0%} "
+              f"{np.mean([r['centre_crop_whole'] for r in rs]):8.0%} {rs[0]['confidence']:.2f}  "
+              f"{rs[0]['strategy']}")
+        if dump:
+            for r in rs:
+                (lo, hi), (a, b), (tc, th, tconf) = r["box"], r["window"], r["tracked"]
+                print(f"    frame {r['frame']:4d}  box {lo:6.0f}-{hi:<6.0f} window {a:6.0f}-{b:<6.0f} "
+                      f"tracked {tc:6.0f}+-{th:<4.0f} c{tconf:.2f}  {r['cause']:8s}"
+                      + (f" short by {r['miss_px']:.0f} px" if r["miss_px"] >= 0.5 else ""))
+    for half in ("tune", "held", "all"):
+        rs = [r for r in rows if half == "all" or r["half"] == half]
+        if not rs:
+            continue
+        fb = sum(1 for c in dict.fromkeys(r["clip"] for r in rs)
+                 if next(r for r in rs if r["clip"] == c)["strategy"] != "subject")
+        causes = {k: sum(r["cause"] == k for r in rs) for k in ("wider", "wrong", "extent", "lag", "fallback")}
+        print(f"{half.upper():4s} ({len({r['clip'] for r in rs})} clips, {len(rs)} frames): centre inside "
+              f"{np.mean([r['centre_in'] for r in rs]):.1%}, whole box inside {np.mean([r['whole_in'] for r in rs]):.1%}"
+              f" (centre crop: whole {np.mean([r['centre_crop_whole'] for r in rs]):.1%}); fallback clips {fb}; "
+              + ", ".join(f"{k} {v}" for k, v in causes.items()))
 
 
 def cost(rounds: int, work: Path, seconds: float) -> dict:
@@ -155,6 +225,7 @@ def main() -> None:
     ap.add_argument("--size", default="640x360", help="synthetic clip size")
     ap.add_argument("--skip-synthetic", action="store_true")
     ap.add_argument("--skip-real", action="store_true")
+    ap.add_argument("--dump", action="store_true", help="real footage: one line per marked frame, with the cause of a miss")
     ap.add_argument("--cost", action="store_true", help="also time a 1080p reels export, subject vs center")
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--seconds", type=float, default=8.0, help="length of the 1080p clip for --cost")
@@ -182,20 +253,7 @@ def main() -> None:
                 if missing:
                     print(f"real footage: {len(missing)} marked clip(s) not in {folder}: {', '.join(missing)}")
                 if rows:
-                    print(f"\nreal footage: {len({r['clip'] for r in rows})} clips, {len(rows)} marked frames")
-                    print(f"{'clip':55s} {'centre in':>9s} {'whole in':>8s} {'ctr crop':>8s} conf  strategy")
-                    for clip in dict.fromkeys(r["clip"] for r in rows):
-                        rs = [r for r in rows if r["clip"] == clip]
-                        print(f"{clip[-55:]:55s} {np.mean([r['centre_in'] for r in rs]):9.0%} "
-                              f"{np.mean([r['whole_in'] for r in rs]):8.0%} "
-                              f"{np.mean([r['centre_crop_whole'] for r in rs]):8.0%} {rs[0]['confidence']:.2f}  "
-                              f"{rs[0]['strategy']}")
-                    fb = sum(1 for c in dict.fromkeys(r["clip"] for r in rows)
-                             if next(r for r in rows if r["clip"] == c)["strategy"] != "subject")
-                    print(f"ALL: centre inside {np.mean([r['centre_in'] for r in rows]):.1%}, whole box inside "
-                          f"{np.mean([r['whole_in'] for r in rows]):.1%} (centre crop: whole "
-                          f"{np.mean([r['centre_crop_whole'] for r in rows]):.1%}); {fb} clip(s) fell back to "
-                          f"blurred-fill contain; boxes wider than the crop: {sum(not r['fits'] for r in rows)}")
+                    print_real(rows, args.dump)
         if args.cost:
             res = cost(args.rounds, work, args.seconds)
             s, c, q = res["times"]["subject"], res["times"]["center"], res["ratios"]

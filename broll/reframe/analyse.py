@@ -26,7 +26,9 @@ MIN_CONFIDENCE = 0.15     # below this an estimate does not constrain the window
 MEDIAN_SAMPLES = 3        # a running median against one-sample detector hops
 MIN_RUN_SECONDS = 0.8     # a subject must hold this long before the window goes to it
 FALLBACK_CONFIDENCE = 0.3  # a clip whose subject is found with less than this is contained over a blurred fill
-EXTENT_MARGIN = 2.0       # the window keeps this much more than the tracked extent inside it
+EXTENT_MARGIN = 2.0       # the window keeps this much more than the tracked core inside it ...
+BODY_PAD = 0.3            # ... and the body plus this share of its size on each side
+BODY_CONFIDENCE = 0.3     # the body is read off weak evidence: only a sample this confident has one
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,18 @@ def _axis_values(est: SubjectEstimate, axis: str) -> tuple[float, float]:
     return (est.cy, est.half_h) if axis == "y" else (est.cx, est.half_w)
 
 
+def _body(est: SubjectEstimate, axis: str) -> tuple[float, float]:
+    """(low, high) the window should hold: a margin around the core and, for a confident
+    sample, the body plus a pad (a body read off a weak sample leaks into the background)."""
+    c, half = _axis_values(est, axis)
+    lo, hi = c - EXTENT_MARGIN * half, c + EXTENT_MARGIN * half
+    if est.extent is not None and est.confidence >= BODY_CONFIDENCE:
+        b0, b1 = est.span(axis)
+        pad = BODY_PAD * (b1 - b0)
+        lo, hi = min(lo, b0 - pad), max(hi, b1 + pad)
+    return lo, hi
+
+
 def _persistent(centre: np.ndarray, shots: np.ndarray, times: np.ndarray, *, jump: float,
                 min_run: float) -> np.ndarray:
     """1 for samples in a run the detector held for ``min_run`` seconds, else 0.
@@ -116,8 +130,9 @@ def path_from_samples(samples: list[Sample], cuts: list[float], geometry: CropGe
     half = win / 2
     times = np.array([s.time for s in samples])
     centre = np.array([_axis_values(s.estimate, g.axis)[0] for s in samples])
-    # the tracker's blob is the core of the subject: keep a margin around it
-    extent = np.array([min(EXTENT_MARGIN * _axis_values(s.estimate, g.axis)[1], half * 0.8) for s in samples])
+    # the body around the tracked core, relative to the core's centre: the window keeps it whole
+    # (with a pad) and aims at its middle; without one, a margin around the core
+    body = np.array([_body(s.estimate, g.axis) for s in samples]).reshape(-1, 2) - centre[:, None]
     conf = np.array([s.estimate.confidence for s in samples])
     shots = np.array([s.shot for s in samples])
     # a detector that hops between two things is not to be followed: a running median per shot
@@ -130,8 +145,12 @@ def path_from_samples(samples: list[Sample], cuts: list[float], geometry: CropGe
     centre = np.where(np.abs(centre - steady) < half / 2, centre, steady)   # the median clips peaks
     conf = conf * _persistent(centre, shots, times, jump=half, min_run=MIN_RUN_SECONDS)
     trusted = conf >= MIN_CONFIDENCE
-    lo = np.where(trusted, centre + extent - half, 0.0)
-    hi = np.where(trusted, centre - extent + half, 1.0)
+    body_lo, body_hi = centre + body[:, 0], centre + body[:, 1]
+    body_mid = (body_lo + body_hi) / 2
+    reach = np.minimum((body_hi - body_lo) / 2, half * 0.9)       # a body wider than the window: keep its middle
+    lo = np.where(trusted, body_mid + reach - half, 0.0)
+    hi = np.where(trusted, body_mid - reach + half, 1.0)
+    centre = body_mid                                             # aim at the body's middle, not the core's
     weight = np.where(trusted, conf, 0.0)
     smoothed = np.empty_like(centre)
     starts: list[int] = []

@@ -20,6 +20,14 @@ class SubjectEstimate:
     half_w: float            # half extent of the subject, normalised
     half_h: float
     confidence: float        # 0 = nothing stands out, 1 = one clear subject
+    extent: tuple[float, float, float, float] | None = None   # (x0, y0, x1, y1) of the whole body, normalised
+
+    def span(self, axis: str) -> tuple[float, float]:
+        """(low, high) of the body along ``axis`` ("x" or "y"): the extent when known, else the core."""
+        if self.extent is not None:
+            return (self.extent[1], self.extent[3]) if axis == "y" else (self.extent[0], self.extent[2])
+        c, half = (self.cy, self.half_h) if axis == "y" else (self.cx, self.half_w)
+        return c - half, c + half
 
 
 def _thumb(grey: np.ndarray) -> np.ndarray:

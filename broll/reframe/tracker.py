@@ -29,6 +29,9 @@ LOST_SECONDS = 1.5            # with no evidence this long the track is dropped
 DETECT_EVERY = 0.5            # seconds between detector runs (they are the costly cue)
 CENTRE_EDGE = 0.3            # evidence weight at the frame's edges and corners (logos, watermarks) relative to its centre
 BLOB_FLOOR = 0.5             # a blob is connected evidence above this share of its peak
+EXTENT_FLOOR = 0.2           # the subject's whole body: connected evidence above this share of the peak ...
+EXTENT_REACH = 1.5           # ... no further than this many core sizes beyond the core on each side
+EXTENT_MASS = (0.04, 0.96)   # ... between these quantiles of its evidence along each axis
 HIST_BINS = (12, 8)           # hue x saturation histogram of the subject's appearance
 
 
@@ -40,6 +43,39 @@ class Blob:
     half_h: float
     strength: float           # mean evidence inside the blob
     area: float               # share of the frame
+    extent: tuple[float, float, float, float] | None = None   # (x0, y0, x1, y1): the body around the core
+
+
+def _quantiles(mass: np.ndarray, lo: float, hi: float) -> tuple[float, float]:
+    """Positions (pixel edges) below which ``lo`` and ``hi`` of a 1-D mass lie."""
+    cum = np.cumsum(mass)
+    total = float(cum[-1])
+    if total <= 0:
+        return 0.0, float(mass.size)
+    return float(np.searchsorted(cum, lo * total)), float(np.searchsorted(cum, hi * total) + 1)
+
+
+def _extent(evidence: np.ndarray, y: int, x: int, core: tuple[int, int, int, int],
+            peak: float) -> tuple[float, float, float, float]:
+    """The subject's body around its core: weaker evidence connected to it, within reach.
+
+    The core (evidence above half the peak) is often one part of the subject, an eye, a wheel,
+    a bright shirt; the body is the connected evidence above ``EXTENT_FLOOR`` of the peak,
+    trimmed to the central ``EXTENT_MASS`` of its evidence so a thin bridge to the
+    background does not drag it across the frame.
+    """
+    h, w = evidence.shape
+    x0, y0, bw, bh = core
+    rx, ry = int(EXTENT_REACH * bw) + 2, int(EXTENT_REACH * bh) + 2
+    ax0, ay0, ax1, ay1 = max(0, x0 - rx), max(0, y0 - ry), min(w, x0 + bw + rx), min(h, y0 + bh + ry)
+    roi = evidence[ay0:ay1, ax0:ax1]
+    mask = (roi >= EXTENT_FLOOR * peak).astype(np.uint8)
+    _, labels = cv2.connectedComponents(mask, connectivity=8)
+    lab = labels[y - ay0, x - ax0]
+    wts = roi * (labels == lab) if lab else roi * 0
+    ex0, ex1 = _quantiles(wts.sum(axis=0), *EXTENT_MASS)
+    ey0, ey1 = _quantiles(wts.sum(axis=1), *EXTENT_MASS)
+    return ax0 + ex0, ay0 + ey0, ax0 + ex1, ay0 + ey1
 
 
 def _blob_at(evidence: np.ndarray, y: int, x: int) -> Blob | None:
@@ -64,7 +100,18 @@ def _blob_at(evidence: np.ndarray, y: int, x: int) -> Blob | None:
     sy = float(np.sqrt((wts * (ys - cy) ** 2).sum() / total))
     # a uniform box of half-width a has sigma a/sqrt(3)
     return Blob(cx + 0.5, cy + 0.5, max(1.0, 1.8 * sx), max(1.0, 1.8 * sy),
-                float(evidence[y0:y0 + bh, x0:x0 + bw][region].mean()), float(area) / (h * w))
+                float(evidence[y0:y0 + bh, x0:x0 + bw][region].mean()), float(area) / (h * w),
+                _extent(evidence, y, x, (x0, y0, bw, bh), peak))
+
+
+def _blend_extent(old, new):
+    """The new body's centre with a size that changes slowly (like the core's)."""
+    if old is None or new is None:
+        return new
+    cx, cy = (new[0] + new[2]) / 2, (new[1] + new[3]) / 2
+    hw = 0.6 * (old[2] - old[0]) / 2 + 0.4 * (new[2] - new[0]) / 2
+    hh = 0.6 * (old[3] - old[1]) / 2 + 0.4 * (new[3] - new[1]) / 2
+    return cx - hw, cy - hh, cx + hw, cy + hh
 
 
 def _centre_prior(shape: tuple[int, int]) -> np.ndarray:
@@ -185,7 +232,8 @@ class SubjectTracker:
             if self.box is not None and chosen is not self.box:
                 # sizes change slowly; positions follow the evidence
                 chosen = Blob(chosen.cx, chosen.cy, 0.6 * self.box.half_w + 0.4 * chosen.half_w,
-                              0.6 * self.box.half_h + 0.4 * chosen.half_h, chosen.strength, chosen.area)
+                              0.6 * self.box.half_h + 0.4 * chosen.half_h, chosen.strength, chosen.area,
+                              _blend_extent(self.box.extent, chosen.extent))
             self.box = chosen
             self.last_seen = t
             self._learn(hsv, frame_hist, chosen, rate=0.3 if self.hist is not None else 1.0)
@@ -196,8 +244,9 @@ class SubjectTracker:
         if self.box is None:
             return SubjectEstimate(0.5, 0.5, 0.0, 0.0, 0.0)
         b = self.box
+        ext = None if b.extent is None else (b.extent[0] / w, b.extent[1] / h, b.extent[2] / w, b.extent[3] / h)
         return SubjectEstimate(b.cx / w, b.cy / h, b.half_w / w, b.half_h / h,
-                               confidence if chosen is not None else 0.0)
+                               confidence if chosen is not None else 0.0, ext)
 
     @staticmethod
     def _confidence(ev: np.ndarray, blob: Blob | None) -> float:
