@@ -82,6 +82,17 @@ def one_case(tmp: Path, name: str, clean: list[np.ndarray], kind: str, seed: int
     aff_fix = [psnr(dec_fix[i], clean[i]) for i in range(n) if hit[i]]
     un_bad = [psnr(dec_bad[i], clean[i]) for i in range(n) if not hit[i]]
     un_fix = [psnr(dec_fix[i], clean[i]) for i in range(n) if not hit[i]]
+    oracle = float("nan")
+    if kind == "flicker" and aff_bad:
+        # the exact inverse of the injected gain, applied to the delivered (encoded) frames: the best a
+        # brightness correction can do; what stays between it and the clean encode is codec damage
+        orc = []
+        for i in range(n):
+            if hit[i]:
+                lit = clean[i] > 20
+                g = float(np.median(bad[i][lit].astype(np.float32) / clean[i][lit])) if lit.any() else 1.0
+                orc.append(psnr(np.clip(dec_bad[i] / g + 0.5, 0, 255).astype(np.uint8), clean[i]))
+        oracle = float(np.mean(orc) - np.mean(aff_bad))
     # the clean clip through the same encode: no repair can beat the codec's own noise
     aff_floor = [psnr(floor_clip[i], clean[i]) for i in range(min(n, len(floor_clip))) if hit[i]]
     return {"base": name, "kind": kind, "seed": seed, "clean": clean_verdict, "before": res.verdict_before,
@@ -91,6 +102,8 @@ def one_case(tmp: Path, name: str, clean: list[np.ndarray], kind: str, seed: int
             "recovered": float((np.mean(aff_fix) - np.mean(aff_bad)) / max(0.1, np.mean(aff_floor) - np.mean(aff_bad)))
             if aff_bad else 0.0,
             "unaff_drop": float(np.mean(un_bad) - np.mean(un_fix)) if un_bad else 0.0,
+            "oracle_gain": oracle,
+            "floor_gap": float(np.mean(aff_floor) - np.mean(aff_bad)) if aff_bad else 0.0,
             "seconds": res.seconds}
 
 
@@ -116,6 +129,18 @@ def summarise(rows: list[dict], title: str) -> None:
               f"{statistics.median(gain):+.1f} [{min(gain):+.1f}, {max(gain):+.1f}] | "
               f"{statistics.median([r['recovered'] for r in fixed]):.0%} | "
               f"{statistics.median(drop):.2f} [{max(drop):.2f}] |")
+    gaps = [r for r in rows if r.get("repaired")]
+    for kind in ("flicker", "boil"):
+        rs = [r for r in gaps if r["kind"] == kind]
+        if rs:
+            line = (f"\n{kind}: the most any repair could gain here (clean encode - defective, affected frames) "
+                    f"median {statistics.median([r['floor_gap'] for r in rs]):+.1f} dB "
+                    f"[{min(r['floor_gap'] for r in rs):+.1f}, {max(r['floor_gap'] for r in rs):+.1f}]")
+            orc = [r["oracle_gain"] for r in rs if r["oracle_gain"] == r["oracle_gain"]]
+            if orc:
+                line += (f"; the exact inverse of the injected gain gains {statistics.median(orc):+.1f} dB "
+                         f"[{min(orc):+.1f}, {max(orc):+.1f}]")
+            print(line)
 
 
 def speed(tmp: Path, repeat: int) -> None:

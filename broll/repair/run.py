@@ -310,6 +310,10 @@ def repair_clip(path: str | os.PathLike, out_dir: str | os.PathLike, *, profile=
     result.verdict = after.verdict
     result.findings = list(after.findings)
     result.output = str(dst)
+    from broll.hashing import file_sha256
+    from broll.repair.record import write_record
+
+    write_record(result, file_sha256(src), file_sha256(dst))
     if sheet_dir and thumbs is not None:
         from broll.repair.sheet import write_sheet
 
