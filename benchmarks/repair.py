@@ -63,7 +63,8 @@ def real_frames(path: Path, n: int, width: int) -> list[np.ndarray] | None:
     return frames
 
 
-def one_case(tmp: Path, name: str, clean: list[np.ndarray], kind: str, seed: int, fps: int, clean_verdict: str) -> dict:
+def one_case(tmp: Path, name: str, clean: list[np.ndarray], kind: str, seed: int, fps: int, clean_verdict: str,
+             floor_clip: list[np.ndarray]) -> dict:
     from broll.qc import check
     from broll.repair import repair_clip
     from broll.testing import injection as inj
@@ -71,7 +72,6 @@ def one_case(tmp: Path, name: str, clean: list[np.ndarray], kind: str, seed: int
     rng = np.random.default_rng(seed)
     bad, truth = inj.DEFECTS[kind](clean, rng, "moderate")
     src = inj.encode(tmp / f"{kind}_{seed}.mp4", bad, fps=fps)
-    floor_clip = decode(inj.encode(tmp / f"floor_{kind}_{seed}.mp4", clean, fps=fps))
     before_report = check(src)
     res = repair_clip(src, tmp / "out", report=before_report)
     dec_bad = decode(src)
@@ -192,9 +192,10 @@ def main() -> None:
         for name in [b for b in args.bases.split(",") if b]:
             clean = inj.base(name, n=args.frames)
             cv = check(inj.encode(tmp / "clean.mp4", clean)).verdict
+            floor = decode(tmp / "clean.mp4")      # the clean clip through the same delivery encode
             for kind in kinds:
                 for seed in range(args.seeds):
-                    rows.append(one_case(tmp, name, clean, kind, seed, 30, cv))
+                    rows.append(one_case(tmp, name, clean, kind, seed, 30, cv, floor))
                     print(rows[-1], file=sys.stderr)
         summarise(rows, "synthetic (320x180, 90 frames)")
         # (a real clip whose clean encode is already `regenerate` cannot leave it by a repair of the
@@ -213,8 +214,9 @@ def main() -> None:
                     continue
                 used += 1
                 cv = check(inj.encode(tmp / "clean.mp4", clean)).verdict
+                floor = decode(tmp / "clean.mp4")
                 for kind in kinds:
-                    real_rows.append(one_case(tmp, path.name[:40], clean, kind, 0, 30, cv))
+                    real_rows.append(one_case(tmp, path.name[:40], clean, kind, 0, 30, cv, floor))
                     print(real_rows[-1], file=sys.stderr)
             title = f"real clips ({used} from {folder}, scaled to {args.width} px, first {args.frames} frames)"
             summarise(real_rows, title)

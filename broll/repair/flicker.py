@@ -21,6 +21,7 @@ the region-mean index would favour the candidate that follows the content's mean
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -137,23 +138,25 @@ def aligned_log_gain(small: list[np.ndarray], grid: tuple[int, int]) -> np.ndarr
     ok = [np.all((f > 12) & (f < 243), axis=2) for f in small]
     dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_FAST)
     xs, ys = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+
+    def step(a: int, b: int) -> np.ndarray:
+        """Median log(frame a) - log(frame b warped onto a), per region and channel."""
+        flow = dis.calc(lum[a], lum[b], None)              # where each pixel of a is in b
+        mx, my = xs + flow[..., 0], ys + flow[..., 1]
+        warped = cv2.remap(logs[b], mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        warped_ok = cv2.remap(ok[b].astype(np.uint8), mx, my, cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT) > 0
+        inside = (mx >= 0) & (mx <= w - 1) & (my >= 0) & (my <= h - 1)
+        d = logs[a] - warped
+        d[~(ok[a] & warped_ok & inside)] = np.nan
+        cells = d[:ch * gy, :cw * gx].reshape(gy, ch, gx, cw, 3).transpose(0, 2, 1, 3, 4).reshape(gy, gx, -1, 3)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return np.nan_to_num(np.nanmedian(cells, axis=2), nan=0.0)
+
     steps = np.zeros((n, gy, gx, 3))
     for t in range(1, n):
-        flow = dis.calc(lum[t], lum[t - 1], None)          # where each pixel of t was in t-1
-        mx, my = xs + flow[..., 0], ys + flow[..., 1]
-        prev = cv2.remap(logs[t - 1], mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        prev_ok = cv2.remap(ok[t - 1].astype(np.uint8), mx, my, cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT) > 0
-        inside = (mx >= 0) & (mx <= w - 1) & (my >= 0) & (my <= h - 1)
-        d = logs[t] - prev
-        d[~(ok[t] & prev_ok & inside)] = np.nan
-        cells = d[:ch * gy, :cw * gx].reshape(gy, ch, gx, cw, 3).transpose(0, 2, 1, 3, 4).reshape(gy, gx, -1, 3)
-        with np.errstate(all="ignore"):
-            import warnings
-
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)
-                med = np.nanmedian(cells, axis=2)
-        steps[t] = np.nan_to_num(med, nan=0.0)
+        # both directions, halved: the interpolation's smoothing biases one direction, and cancels
+        steps[t] = 0.5 * (step(t, t - 1) - step(t - 1, t))
     return np.cumsum(steps, axis=0)
 
 
