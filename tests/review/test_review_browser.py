@@ -225,6 +225,17 @@ def test_a_repaired_copy_shows_before_and_after_frames(browser, project):
         assert shots[0].mean() > 240 and shots[1].mean() < 200      # the flash, then the rebuilt frame
         pg.locator("#repair-body .repair-head").first.click()
         pg.wait_for_selector("body[data-frame='20']", state="attached")
+        # Chromium decodes the spliced copy: frame 20 (re-encoded, in-band SPS) shows the pan, not the flash
+        from broll.media.frames import iter_frames
+
+        ref = [f.image for f in iter_frames(res.output, fmt="bgr24")][20]
+        pg.wait_for_timeout(300)
+        shot = cv2.imdecode(np.frombuffer(pg.locator("#video").screenshot(), np.uint8), cv2.IMREAD_COLOR)
+        h, w = shot.shape[:2]
+        sh = min(h, round(w * ref.shape[0] / ref.shape[1]))          # the picture inside any letterbox
+        pic = shot[(h - sh) // 2:(h - sh) // 2 + sh]
+        ref = cv2.resize(ref, (pic.shape[1], pic.shape[0]), interpolation=cv2.INTER_AREA)
+        assert np.abs(pic.astype(int) - ref.astype(int)).mean() < 12
         pg.locator("#clips li", has_text="takes/flash.mp4").click()
         assert "not a repaired copy" in pg.locator("#repair-body").inner_text()
         pg.close()
