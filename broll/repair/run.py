@@ -150,11 +150,26 @@ def rewrite(src: str | os.PathLike, dst: str | os.PathLike, steps: list[Step], i
             idx = np.linspace(lo, hi, min(8, hi - lo + 1)).round().astype(int)
             wanted.update(int(i) for i in idx)
     fmt = "yuv420p" if planar else "bgr24"
-    if plan is None:
-        with FrameSink(dst, (info.width, info.height), fps, audio_from=src, info=info, pix_fmt=fmt) as sink:
-            written = _stream(iter_frames(src, fmt=fmt), 0, sink, wins, steps, fps, thumbs, wanted, codec, on_frame)
-            sink.close()
-        return written
+    if plan is not None:
+        try:
+            return _rewrite_spliced(src, dst, plan, info, fmt, wins, steps, fps, thumbs, wanted, codec, on_frame)
+        except SpliceFailed:
+            pass          # an irregular stream: re-encode it whole, as any other clip
+    with FrameSink(dst, (info.width, info.height), fps, audio_from=src, info=info, pix_fmt=fmt) as sink:
+        written = _stream(iter_frames(src, fmt=fmt), 0, sink, wins, steps, fps, thumbs, wanted, codec, on_frame)
+        sink.close()
+    return written
+
+
+class SpliceFailed(Exception):
+    """The partial re-encode could not be put together; the caller re-encodes the whole clip."""
+
+
+def _rewrite_spliced(src, dst, plan, info, fmt, wins, steps, fps, thumbs, wanted, codec, on_frame) -> int:
+    import av
+
+    from broll.media.frames import iter_frames
+    from broll.media.reencode import FrameSink
     from broll.media.splice import assemble
 
     t0 = plan.packets.seconds(plan.start) - 1e-6
@@ -166,12 +181,14 @@ def rewrite(src: str | os.PathLike, dst: str | os.PathLike, steps: list[Step], i
             written = _stream(frames, plan.start, sink, wins, steps, fps, thumbs, wanted, codec, on_frame)
             sink.close()
         if written != plan.frames:
-            raise MediaError(f"{src}: decoded {written} frames where {plan.frames} were expected for the repair",
-                             "the clip's timing is irregular; re-encode it whole with ffmpeg and fix that copy")
-        assemble(src, middle, dst, plan)
+            raise SpliceFailed(f"decoded {written} frames where {plan.frames} were planned")
+        try:
+            assemble(src, middle, dst, plan)
+        except (av.error.FFmpegError, MediaError, ValueError) as exc:
+            raise SpliceFailed(str(exc)) from None
     finally:
         middle.unlink(missing_ok=True)
-    return n
+    return plan.packets.frames
 
 
 def _stream(frames, base: int, sink, wins, steps, fps, thumbs, wanted, codec, on_frame) -> int:

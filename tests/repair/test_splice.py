@@ -88,3 +88,23 @@ def test_splice_keeps_the_audio_and_the_duration(tmp_path):
     assert got.frame_count == info.frame_count
     assert got.audio_codec == info.audio_codec
     assert abs(float(got.duration) - float(info.duration)) < 0.05
+
+
+def test_a_splice_that_fails_falls_back_to_a_whole_re_encode(tmp_path, monkeypatch):
+    import broll.media.splice as splice
+    from broll.media.writer import write_clip
+    from broll.repair import repair_clip
+
+    def broken(*a, **k):
+        raise ValueError("non-monotonic dts")
+
+    monkeypatch.setattr(splice, "assemble", broken)
+    clean = inj.base("pan:astronaut", 45)
+    bad = list(clean)
+    bad[25] = np.full_like(clean[25], 255)
+    src = write_clip(tmp_path / "src.mp4", bad, fps=30)
+    res = repair_clip(src, tmp_path / "out")
+    assert res.repairs and res.verdict != "regenerate"
+    a, b = _yuv(src), _yuv(res.output)
+    assert len(b) == 45
+    assert not np.array_equal(a[3], b[3])          # re-encoded whole: even the first frames changed
