@@ -63,7 +63,8 @@ def real_frames(path: Path, n: int, width: int) -> list[np.ndarray] | None:
     return frames
 
 
-def one_case(tmp: Path, name: str, clean: list[np.ndarray], kind: str, seed: int, fps: int, clean_verdict: str) -> dict:
+def one_case(tmp: Path, name: str, clean: list[np.ndarray], kind: str, seed: int, fps: int, clean_verdict: str,
+             floor_clip: list[np.ndarray]) -> dict:
     from broll.qc import check
     from broll.repair import repair_clip
     from broll.testing import injection as inj
@@ -71,7 +72,6 @@ def one_case(tmp: Path, name: str, clean: list[np.ndarray], kind: str, seed: int
     rng = np.random.default_rng(seed)
     bad, truth = inj.DEFECTS[kind](clean, rng, "moderate")
     src = inj.encode(tmp / f"{kind}_{seed}.mp4", bad, fps=fps)
-    floor_clip = decode(inj.encode(tmp / f"floor_{kind}_{seed}.mp4", clean, fps=fps))
     before_report = check(src)
     res = repair_clip(src, tmp / "out", report=before_report)
     dec_bad = decode(src)
@@ -82,6 +82,17 @@ def one_case(tmp: Path, name: str, clean: list[np.ndarray], kind: str, seed: int
     aff_fix = [psnr(dec_fix[i], clean[i]) for i in range(n) if hit[i]]
     un_bad = [psnr(dec_bad[i], clean[i]) for i in range(n) if not hit[i]]
     un_fix = [psnr(dec_fix[i], clean[i]) for i in range(n) if not hit[i]]
+    oracle = float("nan")
+    if kind == "flicker" and aff_bad:
+        # the exact inverse of the injected gain, applied to the delivered (encoded) frames: the best a
+        # brightness correction can do; what stays between it and the clean encode is codec damage
+        orc = []
+        for i in range(n):
+            if hit[i]:
+                lit = clean[i] > 20
+                g = float(np.median(bad[i][lit].astype(np.float32) / clean[i][lit])) if lit.any() else 1.0
+                orc.append(psnr(np.clip(dec_bad[i] / g + 0.5, 0, 255).astype(np.uint8), clean[i]))
+        oracle = float(np.mean(orc) - np.mean(aff_bad))
     # the clean clip through the same encode: no repair can beat the codec's own noise
     aff_floor = [psnr(floor_clip[i], clean[i]) for i in range(min(n, len(floor_clip))) if hit[i]]
     return {"base": name, "kind": kind, "seed": seed, "clean": clean_verdict, "before": res.verdict_before,
@@ -91,6 +102,8 @@ def one_case(tmp: Path, name: str, clean: list[np.ndarray], kind: str, seed: int
             "recovered": float((np.mean(aff_fix) - np.mean(aff_bad)) / max(0.1, np.mean(aff_floor) - np.mean(aff_bad)))
             if aff_bad else 0.0,
             "unaff_drop": float(np.mean(un_bad) - np.mean(un_fix)) if un_bad else 0.0,
+            "oracle_gain": oracle,
+            "floor_gap": float(np.mean(aff_floor) - np.mean(aff_bad)) if aff_bad else 0.0,
             "seconds": res.seconds}
 
 
@@ -116,6 +129,18 @@ def summarise(rows: list[dict], title: str) -> None:
               f"{statistics.median(gain):+.1f} [{min(gain):+.1f}, {max(gain):+.1f}] | "
               f"{statistics.median([r['recovered'] for r in fixed]):.0%} | "
               f"{statistics.median(drop):.2f} [{max(drop):.2f}] |")
+    gaps = [r for r in rows if r.get("repaired")]
+    for kind in ("flicker", "boil"):
+        rs = [r for r in gaps if r["kind"] == kind]
+        if rs:
+            line = (f"\n{kind}: the most any repair could gain here (clean encode - defective, affected frames) "
+                    f"median {statistics.median([r['floor_gap'] for r in rs]):+.1f} dB "
+                    f"[{min(r['floor_gap'] for r in rs):+.1f}, {max(r['floor_gap'] for r in rs):+.1f}]")
+            orc = [r["oracle_gain"] for r in rs if r["oracle_gain"] == r["oracle_gain"]]
+            if orc:
+                line += (f"; the exact inverse of the injected gain gains {statistics.median(orc):+.1f} dB "
+                         f"[{min(orc):+.1f}, {max(orc):+.1f}]")
+            print(line)
 
 
 def speed(tmp: Path, repeat: int) -> None:
@@ -167,9 +192,10 @@ def main() -> None:
         for name in [b for b in args.bases.split(",") if b]:
             clean = inj.base(name, n=args.frames)
             cv = check(inj.encode(tmp / "clean.mp4", clean)).verdict
+            floor = decode(tmp / "clean.mp4")      # the clean clip through the same delivery encode
             for kind in kinds:
                 for seed in range(args.seeds):
-                    rows.append(one_case(tmp, name, clean, kind, seed, 30, cv))
+                    rows.append(one_case(tmp, name, clean, kind, seed, 30, cv, floor))
                     print(rows[-1], file=sys.stderr)
         summarise(rows, "synthetic (320x180, 90 frames)")
         # (a real clip whose clean encode is already `regenerate` cannot leave it by a repair of the
@@ -188,8 +214,9 @@ def main() -> None:
                     continue
                 used += 1
                 cv = check(inj.encode(tmp / "clean.mp4", clean)).verdict
+                floor = decode(tmp / "clean.mp4")
                 for kind in kinds:
-                    real_rows.append(one_case(tmp, path.name[:40], clean, kind, 0, 30, cv))
+                    real_rows.append(one_case(tmp, path.name[:40], clean, kind, 0, 30, cv, floor))
                     print(real_rows[-1], file=sys.stderr)
             title = f"real clips ({used} from {folder}, scaled to {args.width} px, first {args.frames} frames)"
             summarise(real_rows, title)

@@ -1,8 +1,8 @@
 """Boil repair: a temporal average limited to the cells and frames that shimmer.
 
 Boil is texture that changes every frame where little moves, so averaging each pixel over a few
-frames (7 here, each warped onto the frame being repaired with optical flow so a slow drift or
-zoom does not smear) removes it, provided it is confined to the shimmering cells. Those are found again on a small copy: per cell of a 16x9 grid, the temporal high-pass
+frames (11 here, each warped onto the frame being repaired with optical flow so a slow drift or
+zoom does not smear; frames outside the boiling span, which carry none, weigh 3x) removes it, provided it is confined to the shimmering cells. Those are found again on a small copy: per cell of a 16x9 grid, the temporal high-pass
 |Y_t - (Y_t-1 + Y_t+1)/2| inside the QC span against the same cell in the context frames either
 side; cells at least twice as busy (and 1 code value above) are candidates. A candidate is kept
 only where the aligned average changes the boiling frames at least twice as much as it changes the
@@ -17,7 +17,8 @@ import numpy as np
 from broll.repair.measure import small_luma
 
 GRID = (16, 9)
-RADIUS = 3
+RADIUS = 5
+CLEAN_WEIGHT = 3.0     # a context frame outside the boiling span carries no shimmer: trust it more
 
 
 def _cell_energy(lumas: list[np.ndarray]) -> np.ndarray:
@@ -76,14 +77,19 @@ class _Aligner:
                          borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
 
 
-def _average(frames: list[np.ndarray], flow: "_Aligner", t: int, box) -> np.ndarray:
+def _average(frames: list[np.ndarray], flow: "_Aligner", t: int, box,
+             span: tuple[int, int] | None = None) -> np.ndarray:
+    """Flow-aligned weighted mean of frames t-RADIUS..t+RADIUS; frames outside ``span`` (clean) weigh more."""
     x0, y0, x1, y1 = box
     lo, hi = max(0, t - RADIUS), min(len(frames) - 1, t + RADIUS)
     acc = frames[t][y0:y1, x0:x1].astype(np.float32)
+    total = 1.0
     for k in range(lo, hi + 1):
         if k != t:
-            acc += flow.warp(k, t)
-    return acc / (hi - lo + 1)
+            w = CLEAN_WEIGHT if span is not None and not span[0] <= k <= span[1] else 1.0
+            acc += w * flow.warp(k, t)
+            total += w
+    return acc / total
 
 
 def _worth_it(frames: list[np.ndarray], cells: np.ndarray, start: int, end: int) -> np.ndarray:
@@ -131,7 +137,8 @@ def repair_boil(frames: list[np.ndarray], start: int, end: int) -> tuple[list[np
     for t in range(start, end + 1):
         f = frames[t].copy()
         cur = f[y0:y1, x0:x1].astype(np.float32)
-        f[y0:y1, x0:x1] = np.clip(cur + m * (_average(frames, flow, t, box) - cur) + 0.5, 0, 255).astype(np.uint8)
+        avg = _average(frames, flow, t, box, (start, end))
+        f[y0:y1, x0:x1] = np.clip(cur + m * (avg - cur) + 0.5, 0, 255).astype(np.uint8)
         out[t] = f
     after = _shimmer([small_luma(f) for f in out], start, end, cells)
     return out, float(cells.mean()), before, after

@@ -6,13 +6,22 @@ is cut to 4%) is what the region should have looked like. The gain matches the s
 the mean; both are interpolated smoothly over the picture and applied to the full-size frame.
 Outside the QC span the correction fades to nothing over a few frames so no step is visible.
 
-FFmpeg's ``deflicker`` (a moving-average gain over the whole frame) is the other candidate: it
+Region statistics move with the content as well as with the light (a pan brings a brighter
+object in), so the first candidate measures the light alone: each frame is aligned onto the one
+before it with optical flow and the median log-ratio of the aligned pixels, per region and colour
+channel, is that frame's gain step (:func:`aligned_log_gain`). Summed over time it is the light's
+own track; its Gaussian low-pass is the reference, and the correction is a pure per-region,
+per-channel gain (no offset: a flicker scales the light, and an offset would lift the blacks).
+
+FFmpeg's ``deflicker`` (a moving-average gain over the whole frame) is another candidate: it
 runs on the small copy and its per-frame gain is applied to the full-size frames. Whichever
-leaves the lower :func:`~broll.repair.measure.flicker_index` is used.
+candidate leaves the lowest residual of the aligned light track (:func:`aligned_flicker`) is used:
+the region-mean index would favour the candidate that follows the content's means.
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -112,6 +121,66 @@ def deflicker_correction(small: list[np.ndarray], start: int, end: int, fps: flo
     return Correction(f"ffmpeg deflicker size={size}", gain, np.zeros_like(gain))
 
 
+def aligned_log_gain(small: list[np.ndarray], grid: tuple[int, int]) -> np.ndarray:
+    """Cumulative log gain of each frame against the first, per region and channel (frames x gy x gx x 3).
+
+    Each step is the median over a region of log(frame t) - log(frame t-1 warped onto t), over
+    pixels neither clipped nor near black, so a moving object or an occlusion does not count.
+    """
+    import cv2
+
+    gx, gy = grid
+    n = len(small)
+    h, w = small[0].shape[:2]
+    ch, cw = h // gy, w // gx
+    lum = [cv2.GaussianBlur(cv2.cvtColor(f, cv2.COLOR_BGR2GRAY), (0, 0), 1.0) for f in small]
+    logs = [np.log(f.astype(np.float32) + 1.0) for f in small]
+    ok = [np.all((f > 12) & (f < 243), axis=2) for f in small]
+    dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_FAST)
+    xs, ys = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+
+    def step(a: int, b: int) -> np.ndarray:
+        """Median log(frame a) - log(frame b warped onto a), per region and channel."""
+        flow = dis.calc(lum[a], lum[b], None)              # where each pixel of a is in b
+        mx, my = xs + flow[..., 0], ys + flow[..., 1]
+        warped = cv2.remap(logs[b], mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        warped_ok = cv2.remap(ok[b].astype(np.uint8), mx, my, cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT) > 0
+        inside = (mx >= 0) & (mx <= w - 1) & (my >= 0) & (my <= h - 1)
+        d = logs[a] - warped
+        d[~(ok[a] & warped_ok & inside)] = np.nan
+        cells = d[:ch * gy, :cw * gx].reshape(gy, ch, gx, cw, 3).transpose(0, 2, 1, 3, 4).reshape(gy, gx, -1, 3)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return np.nan_to_num(np.nanmedian(cells, axis=2), nan=0.0)
+
+    steps = np.zeros((n, gy, gx, 3))
+    for t in range(1, n):
+        # both directions, halved: the interpolation's smoothing biases one direction, and cancels
+        steps[t] = 0.5 * (step(t, t - 1) - step(t - 1, t))
+    return np.cumsum(steps, axis=0)
+
+
+def aligned_correction(small: list[np.ndarray], start: int, end: int, fps: float,
+                       grid: tuple[int, int]) -> Correction:
+    """A per-region, per-channel gain that flattens the light's own track to its low-pass."""
+    track = aligned_log_gain(small, grid)
+    sigma = max(1.0, SMOOTH_SECONDS * fps)
+    corr = gaussian_smooth(track, sigma) - track
+    w = _weights(len(small), start, end)[:, None, None, None]
+    gain = np.clip(np.exp(w * corr), *GAIN_RANGE)
+    return Correction(f"aligned-gain {grid[0]}x{grid[1]}", gain, np.zeros_like(gain))
+
+
+def aligned_flicker(small: list[np.ndarray], start: int, end: int, fps: float, grid: tuple[int, int]) -> float:
+    """Residual flicker of the light's own track in [start, end]: std around its low-pass, % (worst quarter)."""
+    track = aligned_log_gain(small, grid)
+    dev = (track - gaussian_smooth(track, max(1.0, SMOOTH_SECONDS * fps)))[max(0, start):end + 1]
+    if dev.shape[0] < 2:
+        return 0.0
+    sd = np.sort(dev.std(axis=0).ravel())[::-1]
+    return float(sd[:max(1, sd.size // 4)].mean() * 100.0)
+
+
 def apply(frame: np.ndarray, gain: np.ndarray, offset: np.ndarray) -> np.ndarray:
     """Apply one frame's region gain/offset, interpolated smoothly over the full-size picture."""
     import cv2
@@ -150,11 +219,17 @@ def repair_flicker(frames: list[np.ndarray], start: int, end: int, fps: float, s
         # a strobe over part of the picture is local: regional bridges, measured on the whole frame
         candidates = [region_correction(small, start, end, fps, g, bridge=True) for g in ((1, 1), (4, 4))]
     else:
-        candidates = [region_correction(small, start, end, fps, grid)]
+        candidates = [aligned_correction(small, start, end, fps, grid), region_correction(small, start, end, fps, grid)]
     if scope == "global" and use_ffmpeg:
         candidates.append(deflicker_correction(small, start, end, fps))
-    scored = [(_measure(small, c, start, end, fps, grid), i, c) for i, c in enumerate(candidates)]
-    after, _, best = min(scored, key=lambda x: (x[0], x[1]))
+    if strobe:
+        scored = [(_measure(small, c, start, end, fps, grid), i, c) for i, c in enumerate(candidates)]
+    else:
+        # judged on the light's own track (content motion moves region means too)
+        scored = [(aligned_flicker([apply(f, c.gain[i], c.offset[i]) for i, f in enumerate(small)],
+                                   start, end, fps, grid), i, c) for i, c in enumerate(candidates)]
+    _, _, best = min(scored, key=lambda x: (x[0], x[1]))
+    after = _measure(small, best, start, end, fps, grid)
     if after >= before:
         return frames, "none (no candidate reduced the flicker)", before, before
     touched = np.any(np.abs(best.gain - 1) > 1e-6, axis=(1, 2, 3)) | np.any(np.abs(best.offset) > 1e-6, axis=(1, 2, 3))

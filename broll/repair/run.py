@@ -2,9 +2,10 @@
 
 Frames stream from the decoder to the encoder; only the windows the plan needs (a repair's range
 plus its context) are held in memory, so a long clip with one glitch costs one window of frames.
-Untouched frames are re-encoded at high quality (x264 CRF 10, preset medium): stream-copying the GOPs around a
-repair would keep them bit-exact, but generated clips usually carry one keyframe, so every frame
-after a repair would have to be re-encoded anyway.
+Frames before the first repair (from the last mini-GOP boundary) and after the next closed keyframe
+past the last repair are stream-copied in H.264 MP4s (:mod:`broll.media.splice`); the rest is
+re-encoded at high quality (x264 CRF 7, preset superfast). Generated clips usually carry one
+keyframe, so in them everything from the first repair to the end is re-encoded.
 The repaired copy is QC-checked before it is renamed into place.
 """
 
@@ -96,10 +97,10 @@ def _apply_step(step: Step, win: list[np.ndarray], base: int, fps: float) -> lis
         step.measure = {"name": "flicker_index", "before": round(before, 3), "after": round(after, 3), "unit": "%"}
         return out
     if step.kind == "boil":
-        from broll.repair.boil import repair_boil
+        from broll.repair.boil import RADIUS, repair_boil
 
         out, area, before, after = repair_boil(win, s, e)
-        step.method = f"temporal-denoise {2 * 3 + 1} frames over {area:.0%} of the picture" if area else \
+        step.method = f"temporal-denoise {2 * RADIUS + 1} frames over {area:.0%} of the picture" if area else \
             "none (no shimmering cells found)"
         step.measure = {"name": "shimmer", "before": round(before, 3), "after": round(after, 3), "unit": "mean |dY|"}
         return out
@@ -118,6 +119,10 @@ def rewrite(src: str | os.PathLike, dst: str | os.PathLike, steps: list[Step], i
 
     8-bit 4:2:0 clips stay planar YUV from decoder to encoder: only frames a repair changes are
     converted to BGR and back (a BGR round trip of every frame would cost ~1.5 dB in chroma alone).
+    An H.264 MP4 is re-encoded only from the last mini-GOP boundary before the first repair to the
+    next closed keyframe after the last one (often the clip's end); the packets either side are
+    copied (:mod:`broll.media.splice`), so the frames before a repair stay bit-exact and are
+    neither converted nor encoded.
     """
     from broll.media.frames import iter_frames
     from broll.media.reencode import FrameSink
@@ -127,6 +132,13 @@ def rewrite(src: str | os.PathLike, dst: str | os.PathLike, steps: list[Step], i
     wins = segments(steps, n)
     planar = _planar_ok(info)
     codec = _Planar(info) if planar else _Packed()
+    plan = None
+    if planar and wins:
+        from broll.media.splice import plan_splice, scan
+
+        packets = scan(src)
+        if packets is not None and packets.frames == n:
+            plan = plan_splice(packets, wins[0][0], wins[-1][1])
     wanted: set[int] = set()
     if thumbs is not None:
         for st in steps:
@@ -137,30 +149,71 @@ def rewrite(src: str | os.PathLike, dst: str | os.PathLike, steps: list[Step], i
                 hi = lo + 7
             idx = np.linspace(lo, hi, min(8, hi - lo + 1)).round().astype(int)
             wanted.update(int(i) for i in idx)
-    written = 0
-    with FrameSink(dst, (info.width, info.height), fps, audio_from=src, info=info,
-                   pix_fmt="yuv420p" if planar else "bgr24") as sink:
-        buf: list[np.ndarray] = []
-        wi = 0
-        for fr in iter_frames(src, fmt="yuv420p" if planar else "bgr24"):
-            i = written + len(buf)
-            img = fr.image
-            while wi < len(wins) and i > wins[wi][1]:
-                wi += 1
-            if wi < len(wins) and wins[wi][0] <= i <= wins[wi][1]:
-                buf.append(img)
-                if i == wins[wi][1]:
-                    written += _flush(sink, buf, wins[wi], steps, fps, thumbs, wanted, codec)
-                    buf = []
-                continue
-            sink.write(img)
-            written += 1
-            if on_frame:
-                on_frame(written)
-        if buf:   # the clip ended inside a window (frame count was an estimate)
-            lo = wins[wi][0]
-            written += _flush(sink, buf, (lo, lo + len(buf) - 1), steps, fps, thumbs, wanted, codec)
+    fmt = "yuv420p" if planar else "bgr24"
+    if plan is not None:
+        try:
+            return _rewrite_spliced(src, dst, plan, info, fmt, wins, steps, fps, thumbs, wanted, codec, on_frame)
+        except SpliceFailed:
+            pass          # an irregular stream: re-encode it whole, as any other clip
+    with FrameSink(dst, (info.width, info.height), fps, audio_from=src, info=info, pix_fmt=fmt) as sink:
+        written = _stream(iter_frames(src, fmt=fmt), 0, sink, wins, steps, fps, thumbs, wanted, codec, on_frame)
         sink.close()
+    return written
+
+
+class SpliceFailed(Exception):
+    """The partial re-encode could not be put together; the caller re-encodes the whole clip."""
+
+
+def _rewrite_spliced(src, dst, plan, info, fmt, wins, steps, fps, thumbs, wanted, codec, on_frame) -> int:
+    import av
+
+    from broll.media.frames import iter_frames
+    from broll.media.reencode import FrameSink
+    from broll.media.splice import assemble
+
+    t0 = plan.packets.seconds(plan.start) - 1e-6
+    t1 = plan.packets.seconds(plan.stop) if plan.stop < plan.packets.frames else None
+    middle = Path(dst).with_name(Path(dst).stem + ".middle.mp4")
+    try:
+        with FrameSink(middle, (info.width, info.height), fps, info=info, pix_fmt=fmt, bframes=0) as sink:
+            frames = iter_frames(src, fmt=fmt, end=t1, keep=lambda t: t >= t0)
+            written = _stream(frames, plan.start, sink, wins, steps, fps, thumbs, wanted, codec, on_frame)
+            sink.close()
+        if written != plan.frames:
+            raise SpliceFailed(f"decoded {written} frames where {plan.frames} were planned")
+        try:
+            assemble(src, middle, dst, plan)
+        except (av.error.FFmpegError, MediaError, ValueError) as exc:
+            raise SpliceFailed(str(exc)) from None
+    finally:
+        middle.unlink(missing_ok=True)
+    return plan.packets.frames
+
+
+def _stream(frames, base: int, sink, wins, steps, fps, thumbs, wanted, codec, on_frame) -> int:
+    """Write decoded frames (display frame ``base`` first) to ``sink``, repairing the windows."""
+    buf: list[np.ndarray] = []
+    written = 0
+    wi = 0
+    for fr in frames:
+        i = base + written + len(buf)
+        img = fr.image
+        while wi < len(wins) and i > wins[wi][1]:
+            wi += 1
+        if wi < len(wins) and wins[wi][0] <= i <= wins[wi][1]:
+            buf.append(img)
+            if i == wins[wi][1]:
+                written += _flush(sink, buf, wins[wi], steps, fps, thumbs, wanted, codec)
+                buf = []
+            continue
+        sink.write(img)
+        written += 1
+        if on_frame:
+            on_frame(base + written)
+    if buf:   # the clip ended inside a window (frame count was an estimate)
+        lo = wins[wi][0]
+        written += _flush(sink, buf, (lo, lo + len(buf) - 1), steps, fps, thumbs, wanted, codec)
     return written
 
 
@@ -274,6 +327,10 @@ def repair_clip(path: str | os.PathLike, out_dir: str | os.PathLike, *, profile=
     result.verdict = after.verdict
     result.findings = list(after.findings)
     result.output = str(dst)
+    from broll.hashing import file_sha256
+    from broll.repair.record import write_record
+
+    write_record(result, file_sha256(src), file_sha256(dst))
     if sheet_dir and thumbs is not None:
         from broll.repair.sheet import write_sheet
 

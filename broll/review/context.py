@@ -1,4 +1,5 @@
-"""What the other stages know about a clip: QC verdict and findings, grade, generation metadata.
+"""What the other stages know about a clip: QC verdict and findings, grade, generation metadata,
+and for a copy ``broll fix`` wrote, what it repaired (its record beside the copy).
 
 Those stages own their tables; review only reads them (the generation manifest through its
 own ``Manifest.find``), and reads defensively: a table that does not exist yet (the stage
@@ -64,6 +65,24 @@ def generation_summary(row: Mapping[str, Any] | None) -> dict[str, Any] | None:
     return {k: row[k] for k in _GEN_FIELDS if k in keys}
 
 
+def repair_summary(path: Path, sha: str | None) -> dict[str, Any] | None:
+    """What ``broll fix`` did when this clip is a repaired copy (its record beside it), else None."""
+    from broll.repair.record import read_record
+
+    doc = read_record(path, sha)
+    if doc is None:
+        return None
+    repairs = []
+    for r in doc["repairs"]:
+        if not isinstance(r, dict):
+            continue
+        start, end = int(r.get("start", 0)), int(r.get("end", 0))
+        repairs.append({"kind": r.get("kind"), "start": start, "end": end, "frame": (start + end) // 2,
+                        "method": r.get("method"), "measure": r.get("measure") or {}})
+    return {"source": doc.get("source"), "source_exists": Path(str(doc.get("source"))).is_file(),
+            "verdict_before": doc.get("verdict_before"), "verdict": doc.get("verdict"), "repairs": repairs}
+
+
 def clip_context(root: str | os.PathLike, path: Path, sha: str | None) -> dict[str, Any]:
     """QC, grade and generation facts for one clip (each None when that stage has nothing)."""
     conn = connect(root)
@@ -81,4 +100,5 @@ def clip_context(root: str | os.PathLike, path: Path, sha: str | None) -> dict[s
     finally:
         manifest.close()
     gen = found.data if found else None
-    return {"qc": qc_summary(qc), "grade": grade_summary(grade), "generation": generation_summary(gen)}
+    return {"qc": qc_summary(qc), "grade": grade_summary(grade), "generation": generation_summary(gen),
+            "repair": repair_summary(path, sha)}

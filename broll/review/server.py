@@ -103,6 +103,11 @@ class ReviewApp:
             v = sha[:12]
             ctx["grade"]["before_url"] = f"/grade/{clip.id}/before.jpg?v={v}"
             ctx["grade"]["after_url"] = f"/grade/{clip.id}/after.jpg?v={v}"
+        if ctx.get("repair"):
+            for k, r in enumerate(ctx["repair"]["repairs"]):
+                if ctx["repair"]["source_exists"]:
+                    r["before_url"] = f"/repair/{clip.id}/{k}/before.jpg?v={sha[:12]}"
+                r["after_url"] = f"/repair/{clip.id}/{k}/after.jpg?v={sha[:12]}"
         item.update(ctx)
         return item
 
@@ -173,6 +178,9 @@ class ReviewHandler(BaseHTTPRequestHandler):
                 return self._strip_image(parts[1][:-4])
             if len(parts) == 3 and parts[0] == "grade" and parts[2] in ("before.jpg", "after.jpg"):
                 return self._grade(parts[1], parts[2][:-4])
+            if len(parts) == 4 and parts[0] == "repair" and parts[2].isdigit() and \
+                    parts[3] in ("before.jpg", "after.jpg"):
+                return self._repair(parts[1], int(parts[2]), parts[3][:-4])
             if path == "/favicon.ico":
                 return self._send(204, b"", "image/x-icon")
             return self._error(404, "not found")
@@ -287,6 +295,28 @@ class ReviewHandler(BaseHTTPRequestHandler):
         if not grade or not grade.get("lut") or not Path(grade["lut"]).is_file():
             return self._error(404, "no grade for this clip")
         img = thumbs.grade_preview(self.app.root, clip.path, sha, grade["lut"], which)
+        self._send(200, img.read_bytes(), "image/jpeg")
+
+    def _repair(self, clip_id: str, k: int, which: str) -> None:
+        """Frame ``k``'s repair, from the source (before) or the repaired copy (after)."""
+        from broll.repair.record import read_record
+
+        clip = self._clip_or_404(clip_id)
+        if clip is None:
+            return
+        sha = file_sha256(clip.path)
+        doc = read_record(clip.path, sha)
+        if doc is None or k >= len(doc["repairs"]):
+            return self._error(404, "no such repair for this clip")
+        r = doc["repairs"][k]
+        frame = (int(r.get("start", 0)) + int(r.get("end", 0))) // 2
+        if which == "after":
+            img = thumbs.frame_preview(self.app.root, clip.path, sha, frame)
+        else:
+            source = Path(str(doc.get("source")))
+            if not source.is_file() or file_sha256(source) != doc.get("source_sha256"):
+                return self._error(404, "the original clip is gone or has changed since the repair")
+            img = thumbs.frame_preview(self.app.root, source, doc["source_sha256"], frame)
         self._send(200, img.read_bytes(), "image/jpeg")
 
     def _decision(self) -> None:

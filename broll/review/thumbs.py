@@ -97,6 +97,29 @@ def grade_preview(root: str | os.PathLike, path: Path, sha: str, lut: str | os.P
         return target
 
 
+def frame_preview(root: str | os.PathLike, path: Path, sha: str, frame: int) -> Path:
+    """Display frame ``frame`` of ``path`` (content hash ``sha``) as a JPEG: a repair's before or after."""
+    from broll.media.frames import iter_frames
+    from broll.media.probe import probe
+
+    target = cache_dir(root) / f"frame-{sha[:24]}-{frame}-{PREVIEW_WIDTH}.jpg"
+    with _lock(str(target)):
+        if target.is_file():
+            return target
+        fps = float(probe(path).fps or 25)
+        with _DECODE:
+            # seek near it, then take the frame whose index (from its time) is the one asked for
+            img = None
+            for fr in iter_frames(path, width=PREVIEW_WIDTH, start=max(0.0, (frame - 0.5) / fps)):
+                img = fr.image
+                if int(round(fr.time * fps)) >= frame:
+                    break
+        if img is None:
+            raise MediaError(f"{path}: frame {frame} could not be decoded for the repair preview")
+        write_bytes(target, _jpeg(img, 85))
+        return target
+
+
 def cached_filmstrip(root: str | os.PathLike, sha: str, *, count: int = STRIP_FRAMES,
                      width: int = STRIP_WIDTH) -> tuple[Path, list[float]] | None:
     """The filmstrip if it was already made, without decoding anything."""

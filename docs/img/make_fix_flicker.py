@@ -2,7 +2,7 @@
 
 A synthetic shot (a slow pan over a scikit-image photograph, 640x360) gets an 8 Hz, 6% brightness
 flicker (``broll.testing.injection``, moderate strength), is encoded with x264 as a generator would
-deliver it, and is repaired by the real command; the sheet it writes is scaled to 1200 px wide here.
+deliver it, and is repaired by the real command; the sheet it writes is scaled to 960 px wide here.
 Run: ``.venv/bin/python docs/img/make_fix_flicker.py``.
 """
 
@@ -30,7 +30,7 @@ def main() -> None:
                        check=True)
         sheet = cv2.imread(str(Path(tmp) / "sheets" / "flicker.fix.png"))
         h, w = sheet.shape[:2]
-        small = cv2.resize(sheet, (1200, round(h * 1200 / w)), interpolation=cv2.INTER_AREA)   # keep the repo light
+        small = cv2.resize(sheet, (960, round(h * 960 / w)), interpolation=cv2.INTER_AREA)   # keep the repo light
         cv2.imwrite(str(HERE / "fix-flicker.png"), small, [cv2.IMWRITE_PNG_COMPRESSION, 9])
     print(f"flicker injected over frames {truth.start}-{truth.end}; wrote {HERE / 'fix-flicker.png'}")
 

@@ -195,3 +195,48 @@ def test_a_gif_shows_as_an_image_and_can_be_approved(browser, project):
         wait_saved(pg, 1)
         pg.close()
     assert decisions(project)["clips/z.gif"][0] == "approved"
+
+
+def test_a_repaired_copy_shows_before_and_after_frames(browser, project):
+    from broll.media.writer import write_clip
+    from broll.repair import repair_clip
+    from broll.testing import injection as inj
+
+    frames = inj.base("pan:astronaut", 45)
+    frames[20] = np.full_like(frames[20], 255)
+    res = repair_clip(write_clip(project / "takes" / "flash.mp4", frames, fps=30), project / "fixed")
+    assert res.repairs
+    with ReviewServer(project, port=0) as srv:
+        pg = browser.new_page(viewport={"width": 1280, "height": 760})
+        errors: list[str] = []
+        pg.on("pageerror", lambda e: errors.append(str(e)))
+        pg.goto(srv.url)
+        pg.wait_for_selector("body[data-ready='1']")
+        pg.locator("#clips li", has_text="fixed/flash.mp4").click()
+        pg.wait_for_selector("#repair-body img[alt^='after']")
+        assert "frame 20" in pg.locator("#repair-body").inner_text()
+        imgs = pg.locator("#repair-body img")
+        assert imgs.count() == 2
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not all(
+                imgs.nth(i).evaluate("i => i.complete && i.naturalWidth > 0") for i in range(2)):
+            pg.wait_for_timeout(100)
+        shots = [cv2.imdecode(np.frombuffer(imgs.nth(i).screenshot(), np.uint8), cv2.IMREAD_COLOR) for i in range(2)]
+        assert shots[0].mean() > 240 and shots[1].mean() < 200      # the flash, then the rebuilt frame
+        pg.locator("#repair-body .repair-head").first.click()
+        pg.wait_for_selector("body[data-frame='20']", state="attached")
+        # Chromium decodes the spliced copy: frame 20 (re-encoded, in-band SPS) shows the pan, not the flash
+        from broll.media.frames import iter_frames
+
+        ref = [f.image for f in iter_frames(res.output, fmt="bgr24")][20]
+        pg.wait_for_timeout(300)
+        shot = cv2.imdecode(np.frombuffer(pg.locator("#video").screenshot(), np.uint8), cv2.IMREAD_COLOR)
+        h, w = shot.shape[:2]
+        sh = min(h, round(w * ref.shape[0] / ref.shape[1]))          # the picture inside any letterbox
+        pic = shot[(h - sh) // 2:(h - sh) // 2 + sh]
+        ref = cv2.resize(ref, (pic.shape[1], pic.shape[0]), interpolation=cv2.INTER_AREA)
+        assert np.abs(pic.astype(int) - ref.astype(int)).mean() < 12
+        pg.locator("#clips li", has_text="takes/flash.mp4").click()
+        assert "not a repaired copy" in pg.locator("#repair-body").inner_text()
+        pg.close()
+        assert errors == [], errors

@@ -209,3 +209,37 @@ def test_a_damaged_clip_is_listed_with_its_problem(project):
         status, body = post_decision(srv, {"id": broken["id"], "decision": "rejected", "note": "corrupt"},
                                      token=srv.app.token)
         assert status == 200 and body["state"] == "rejected"
+
+
+def test_a_repaired_copy_shows_its_repairs_before_and_after(project):
+    import cv2
+
+    from broll.media.writer import write_clip
+    from broll.repair import repair_clip
+    from broll.testing import injection as inj
+
+    frames = inj.base("pan:astronaut", 45)
+    frames[20] = np.full_like(frames[20], 255)                 # one white flash frame
+    src = write_clip(project / "takes" / "flash.mp4", frames, fps=30)
+    res = repair_clip(src, project / "fixed")
+    assert res.repairs and res.output
+    with ReviewServer(project, port=0) as srv:
+        listed = clips(srv)
+        assert not any(".broll-fix" in p for p in listed)     # the record is not a clip
+        assert listed["takes/flash.mp4"]["repair"] is None     # the original is not a repaired copy
+        rep = listed["fixed/flash.mp4"]["repair"]
+        assert rep["verdict_before"] == res.verdict_before and rep["verdict"] == res.verdict
+        r = rep["repairs"][0]
+        assert r["frame"] == 20 and r["kind"] in ("black", "glitch")
+        imgs = {}
+        for which in ("before", "after"):
+            resp, data = request(srv, "GET", r[f"{which}_url"])
+            assert resp.status == 200 and resp.getheader("Content-Type") == "image/jpeg"
+            imgs[which] = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR).astype(float)
+        assert imgs["before"].mean() > 245                   # the flash frame of the original
+        assert imgs["after"].mean() < 200                    # rebuilt from its neighbours
+        assert request(srv, "GET", "/repair/nope/0/after.jpg")[0].status == 404
+    # a copy edited after the repair is no longer presented as repaired
+    shutil.copy(project / "clips" / "a.mp4", project / "fixed" / "flash.mp4")
+    with ReviewServer(project, port=0) as srv:
+        assert clips(srv)["fixed/flash.mp4"]["repair"] is None

@@ -85,6 +85,7 @@ function select(i) {
     : "Not reviewed yet.";
   renderQC(c);
   renderGrade(c);
+  renderRepair(c);
   renderGen(c);
   $("info-body").replaceChildren(defs([
     ["size", c.width ? `${c.width}x${c.height}` : null], ["fps", c.fps ? c.fps.toFixed(3) : null],
@@ -122,6 +123,27 @@ function renderGrade(c) {
     nodes.push(el("div", { class: "grade-pair" },
       el("figure", {}, el("img", { src: g.before_url, alt: "before grade" }), el("figcaption", {}, "before")),
       el("figure", {}, el("img", { src: g.after_url, alt: "after grade" }), el("figcaption", {}, "after"))));
+  }
+  body.replaceChildren(...nodes);
+}
+
+function renderRepair(c) {
+  const body = $("repair-body");
+  const r = c.repair;
+  if (!r) { body.replaceChildren(el("p", { class: "muted" }, "not a repaired copy")); return; }
+  const nodes = [el("p", {}, `broll fix: ${r.verdict_before} \u2192 ${r.verdict}`)];
+  for (const rep of r.repairs) {
+    const m = rep.measure || {};
+    const frames = rep.start === rep.end ? `frame ${rep.start}` : `frames ${rep.start}-${rep.end}`;
+    const head = el("p", { class: "repair-head", title: "jump to this frame" },
+      `${rep.kind} ${frames}: ${rep.method}` + (m.name ? ` (${m.name} ${m.before} \u2192 ${m.after} ${m.unit || ""})` : ""));
+    head.addEventListener("click", () => seekFrame(rep.frame));
+    nodes.push(head);
+    const before = rep.before_url
+      ? el("figure", {}, el("img", { src: rep.before_url, alt: `before, frame ${rep.frame}` }), el("figcaption", {}, `before (frame ${rep.frame})`))
+      : el("figure", {}, el("p", { class: "muted" }, "original not found"), el("figcaption", {}, "before"));
+    nodes.push(el("div", { class: "grade-pair" }, before,
+      el("figure", {}, el("img", { src: rep.after_url, alt: `after, frame ${rep.frame}` }), el("figcaption", {}, "after"))));
   }
   body.replaceChildren(...nodes);
 }
