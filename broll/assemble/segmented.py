@@ -196,6 +196,22 @@ def keyframe_args(starts: list[int]) -> tuple[str, ...]:
     return ("-force_key_frames", "expr:" + "+".join(f"eq(n,{s})" for s in starts))
 
 
+def cold_picture(plan, segments: Optional[list[Segment]] = None) -> RenderPlan:
+    """The single graph a cold local build runs: the plan's picture with an IDR frame forced at
+    every segment start (``broll plan`` prints this command)."""
+    segments = segments if segments is not None else list(plan_segments_seconds(plan.timeline, segment_seconds()))
+    return video_plan(plan.timeline, plan.job.preset, x264_preset=plan.x264_preset,
+                      extra_args=keyframe_args([s.start for s in segments[1:]]))
+
+
+def split_argv(video: str, segments: list[Segment], pattern: str) -> list[str]:
+    args = ["-y", "-i", video, "-map", "0:v:0", "-c", "copy", "-f", "segment", "-reset_timestamps", "1",
+            "-segment_format", "mp4"]
+    # cut only at the segment starts (the muxer's default would also cut every 2 s)
+    args += ["-segment_frames", ",".join(str(s.start) for s in segments[1:]) or str(1 << 30)]
+    return args + [pattern]
+
+
 def split_into(video: Path, jobs: list[SegmentJob], cache: SegmentCache, *, fresh: bool) -> None:
     """Cut the single graph's picture at the segment starts by stream copy; store each piece."""
     from broll.media.probe import probe
@@ -203,12 +219,8 @@ def split_into(video: Path, jobs: list[SegmentJob], cache: SegmentCache, *, fres
     cache.folder.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=".split.", dir=cache.folder))
     try:
-        starts = ",".join(str(j.segment.start) for j in jobs[1:])
-        args = ["-y", "-i", str(video), "-map", "0:v:0", "-c", "copy", "-f", "segment", "-reset_timestamps", "1",
-                "-segment_format", "mp4"]
-        if starts:
-            args += ["-segment_frames", starts]
-        run_ffmpeg(args + [str(work / "piece%05d.mp4")], what="splitting the picture into segments")
+        run_ffmpeg(split_argv(str(video), [j.segment for j in jobs], str(work / "piece%05d.mp4")),
+                   what="splitting the picture into segments")
         for k, job in enumerate(jobs):
             piece = work / f"piece{k:05d}.mp4"
             count = probe(piece).frame_count if piece.is_file() else -1
@@ -266,7 +278,7 @@ def render_segmented(plan, *, project: Path, executor=None, use_cache: bool = Tr
     # picture: which segments are missing, and how to make them
     jobs = segment_jobs(tl, job.preset, plan.x264_preset, hashes, threads=1, target_seconds=target_seconds)
     missing = [j for j in jobs if not (use_cache and cache.has(cache.segment_path(j.key)))]
-    single = (len(missing) == len(jobs) > 1 and
+    single = (len(missing) == len(jobs) > 0 and
               (cold == "single" or (cold == "auto" and executor.name == "local")))
     workers, threads = 1, 0
     if missing and not single:
@@ -345,9 +357,7 @@ def _render_single(plan, jobs: list[SegmentJob], cache: SegmentCache, *, fresh: 
     """The single graph (x264 on every core) with IDR frames at the segment starts, split into the cache."""
     from broll.media.long_args import spilled
 
-    tl = plan.timeline
-    video = video_plan(tl, plan.job.preset, x264_preset=plan.x264_preset,
-                       extra_args=keyframe_args([j.segment.start for j in jobs[1:]]))
+    video = cold_picture(plan, [j.segment for j in jobs])
     fd, name = tempfile.mkstemp(prefix=".single.", suffix=".part.mp4", dir=cache.folder)
     os.close(fd)
     tmp = Path(name)
