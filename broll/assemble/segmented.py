@@ -250,7 +250,7 @@ def join_argv(listing: Path, audio: Path, output: Path) -> list[str]:
 
 def render_segmented(plan, *, project: Path, executor=None, use_cache: bool = True,
                      on_progress: Callable[[FFmpegProgress], None] | None = None,
-                     target_seconds: Fraction | None = None, cold: str = "auto") -> SegmentedResult:
+                     target_seconds: Fraction | None = None, cold: str | None = None) -> SegmentedResult:
     """Render ``plan`` (an :class:`~broll.assemble.render.OutputPlan`) through the segment cache.
 
     ``use_cache=False`` (``--no-cache``) renders everything again and refreshes the entries.
@@ -262,6 +262,10 @@ def render_segmented(plan, *, project: Path, executor=None, use_cache: bool = Tr
     from broll.executors import get_executor
 
     started = time.perf_counter()
+    cold = cold or os.environ.get("BROLL_SEGMENT_COLD", "auto")
+    if cold not in ("auto", "single", "segments"):
+        raise InputError(f"BROLL_SEGMENT_COLD={cold} is not one of auto, single, segments",
+                         "unset it (auto: the single graph for cold local builds)")
     job, tl = plan.job, plan.timeline
     name = job.path.name
     tell = on_progress or (lambda p: None)
