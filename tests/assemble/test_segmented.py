@@ -153,7 +153,7 @@ def test_killed_segment_render_leaves_no_entry_and_lru_eviction(reel, tmp_path, 
     edit = reel()
     build(edit)
     cache = SegmentCache(project_root_for(edit))
-    entries = sorted(cache.folder.glob("*.mp4"))
+    entries = sorted(cache.folder.glob("[!.]*.mp4"))
     # a render killed mid-write leaves a temp file, never an entry: simulate by truncating nothing
     # under a real key and leaving a part file; the next build renders the missing segment
     victim = entries[0]
@@ -178,7 +178,7 @@ def test_an_interrupted_segment_render_is_not_cached(reel, monkeypatch):
     edit = reel()
     build(edit)
     edit = reel("other words")
-    before = set(SegmentCache(project_root_for(edit)).folder.glob("*.mp4"))
+    before = set(SegmentCache(project_root_for(edit)).folder.glob("[!.]*.mp4"))
     real = segmented.run_ffmpeg
 
     def dying(args, **kw):
@@ -195,5 +195,38 @@ def test_an_interrupted_segment_render_is_not_cached(reel, monkeypatch):
     monkeypatch.setattr(broll.executors, "cores", lambda: 1)      # run the segment inline, in this process
     with pytest.raises(BrollError):
         build(edit, executor="local")
-    after = set(SegmentCache(project_root_for(edit)).folder.glob("*.mp4"))
+    after = set(SegmentCache(project_root_for(edit)).folder.glob("[!.]*.mp4"))
     assert after == before
+
+
+def test_a_killed_build_keeps_its_finished_segments(reel, monkeypatch):
+    """SIGKILL the whole build once a segment has landed: the rerun reuses what was finished and
+    finds no broken entry (each segment is renamed into the cache only when complete)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from broll.assemble.segment_cache import SegmentCache
+    from broll.project import project_root_for
+
+    monkeypatch.setenv("BROLL_SEGMENT_SECONDS", "0.5")
+    monkeypatch.setenv("BROLL_SEGMENT_COLD", "segments")
+    edit = reel()
+    folder = SegmentCache(project_root_for(edit)).folder
+    proc = subprocess.Popen([sys.executable, "-m", "broll", "build", str(edit), "-q"], start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    entries = lambda: [p for p in folder.glob("*.mp4") if not p.name.startswith(".")]  # noqa: E731
+    while time.monotonic() < deadline and proc.poll() is None and not entries():
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    kept = entries()
+    assert kept, "no segment finished before the kill"
+    out = run_cli("build", str(edit), "--json")
+    assert out.returncode == 0, out.stderr
+    seg = json.loads(out.stdout)["outputs"][0]["segments"]
+    assert seg["reused"] >= len(kept) and seg["rendered"] == seg["segments"] - seg["reused"]
+    assert len(frames_of(edit.parent / "out/reel.mp4")) == json.loads(out.stdout)["outputs"][0]["frames"]
