@@ -44,7 +44,7 @@ bench-1080p:
 
 def synthetic_clips(work: Path) -> list[tuple[Path, float]]:
     from broll.media import synth
-    sources = ("testsrc2", "smptebars", "testsrc", "rgbtestsrc", "mandelbrot", "life")
+    sources = ("testsrc2", "smptebars", "testsrc", "rgbtestsrc", "gradients", "smptehdbars")
     out = []
     for i, src in enumerate(sources):
         path = work / f"syn{i}.mp4"

@@ -103,17 +103,27 @@ def ffmpeg_version() -> str:
 
 # -- which files shape a picture: sources, font, files named in filters (LUTs) ----------------
 
-def _filter_files(text: str) -> list[str]:
-    """Paths in ``file=`` options of an escaped filter string (backslash escapes removed)."""
-    found = []
-    for m in re.finditer(r"(?:^|[:=,])file=", text):
-        i, value = m.end(), []
-        while i < len(text) and text[i] not in ":,":
-            if text[i] == "\\" and i + 1 < len(text):
-                i += 1
-            value.append(text[i])
+def _unescape_until(text: str, i: int, stops: str) -> tuple[str, int]:
+    """One level of FFmpeg's backslash escaping removed, from ``i`` up to an unescaped stop."""
+    out = []
+    while i < len(text) and text[i] not in stops:
+        if text[i] == "\\" and i + 1 < len(text):
             i += 1
-        found.append("".join(value).replace("\\", ""))
+        out.append(text[i])
+        i += 1
+    return "".join(out), i
+
+
+def _filter_files(text: str) -> list[str]:
+    """Paths in ``file=`` options of a filter chain escaped for ``-filter_complex`` (two levels:
+    the graph's, then the option's; see ``broll.filtergraph.opt``)."""
+    found = []
+    i = 0
+    while i <= len(text):
+        one, i = _unescape_until(text, i, ",;")      # one filter, graph level unescaped
+        i += 1
+        for m in re.finditer(r"(?:^|[:=])file=", one):
+            found.append(_unescape_until(one, m.end(), ":")[0])
     return found
 
 
