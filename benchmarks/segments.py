@@ -190,6 +190,38 @@ def main() -> None:
     print(f"no-change rebuild wall:                {spread(times['nochange'])} s   target <= 2 s, encodes nothing: "
           f"{all(s['rendered'] == 0 and s['audio'] == 'reused' for s in rendered['nochange'])}")
     print(f"untouched segments bit-identical: {all(identical)}; load {os.getloadavg()[0]:.1f} at end")
+    print_costs(edit, work, env)
+
+
+def print_costs(edit: Path, work: Path, env: dict) -> None:
+    """The serial parts a cluster cannot spread (for docs/scaling.md's model): the whole programme's
+    sound (pass 1 + pass 2) and the stream-copy join of the cached segments with the sound."""
+    os.environ.update({k: v for k, v in env.items() if k.startswith("BROLL_")})
+    from broll.assemble.build import plan_build
+    from broll.assemble.render import run_measure
+    from broll.assemble.segment_cache import SegmentCache
+    from broll.assemble.segmented import concat_list, join_argv, segment_jobs, timeline_files
+    from broll.hashing import file_sha256
+    from broll.media.ffmpeg import run_ffmpeg
+    plan = plan_build(edit).outputs[0]
+    t0 = time.perf_counter()
+    loud = run_measure(list(plan.measure)) if plan.measure else None
+    run_ffmpeg(plan.audio_with(loud).argv(str(work / "sound.m4a")))
+    sound = time.perf_counter() - t0
+    tl = plan.timeline
+    t0 = time.perf_counter()
+    hashes = {f: file_sha256(f) for f in timeline_files(tl)}
+    jobs = segment_jobs(tl, plan.job.preset, plan.x264_preset, hashes, threads=1)
+    keys = time.perf_counter() - t0
+    cache = SegmentCache(work)
+    listing = concat_list([cache.segment_path(j.key) for j in jobs], work / "join.ffconcat")
+    t0 = time.perf_counter()
+    run_ffmpeg(join_argv(listing, work / "sound.m4a", work / "joined.mp4"))
+    join = time.perf_counter() - t0
+    size = (work / "joined.mp4").stat().st_size / 1e6
+    print(f"serial parts, {float(tl.duration):.1f} s reel, {len(jobs)} segments: sound (pass 1 + 2) {sound:.2f} s, "
+          f"keys (hash + graphs) {keys:.2f} s, join + mux {join:.2f} s ({size:.0f} MB); "
+          f"load {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":
