@@ -130,11 +130,13 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--footage", default=os.environ.get("BROLL_FOOTAGE", str(Path.home() / ".cache/broll-footage")))
     ap.add_argument("--synthetic", action="store_true", help="lavfi clips even when footage exists")
+    ap.add_argument("--size", default="1920x1080", help="the reel's size (a smaller one for a quick look)")
     ap.add_argument("--skip", default="", help="comma-separated builds to leave out: single,cold-segments")
     args = ap.parse_args()
     work = Path(args.workdir).resolve()
     work.mkdir(parents=True, exist_ok=True)
-    (work / "presets.yaml").write_text(BENCH_PRESET)
+    width, height = (int(v) for v in args.size.lower().split("x"))
+    (work / "presets.yaml").write_text(BENCH_PRESET + f"  width: {width}\n  height: {height}\n")
     env = dict(os.environ, BROLL_PRESETS=str(work / "presets.yaml"))
     os.environ["BROLL_PRESETS"] = env["BROLL_PRESETS"]
     footage = Path(args.footage)
@@ -155,7 +157,7 @@ def main() -> None:
     times: dict[str, list[float]] = {n: [] for n in names}
     rendered: dict[str, list] = {n: [] for n in names}
     identical = []
-    print(f"{ITEMS} items x {ITEM_SECONDS:g} s, {kind}; load {os.getloadavg()[0]:.1f} at start")
+    print(f"{ITEMS} items x {ITEM_SECONDS:g} s at {args.size}, {kind}; load {os.getloadavg()[0]:.1f} at start")
     skip = set(filter(None, args.skip.split(",")))
     names = [n for n in names if n not in skip]
     # the build's QC gate checks each clip once (then cached by content): pay it before timing anything
