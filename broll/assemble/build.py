@@ -66,6 +66,7 @@ class BuiltOutput:
     render_seconds: float
     otio: Optional[Path] = None
     timeline: object = field(default=None, repr=False, compare=False)   # the Timeline rendered
+    segments: Optional[dict] = None          # segments rendered/reused (broll.assemble.segmented)
 
     def to_dict(self) -> dict:
         return {"path": str(self.path), "preset": self.preset, "width": self.width, "height": self.height,
@@ -73,7 +74,7 @@ class BuiltOutput:
                 "measured_lufs": None if self.loudness is None else self.loudness.integrated,
                 "render_seconds": round(self.render_seconds, 3),
                 "probed_frames": None if self.probe is None else self.probe.frame_count,
-                "otio": None if self.otio is None else str(self.otio)}
+                "otio": None if self.otio is None else str(self.otio), "segments": self.segments}
 
 
 @dataclass(frozen=True)
@@ -187,13 +188,19 @@ def write_output_otio(plan: OutputPlan, target: Path, name: str) -> Path:
 
 def build(edit_list: str | os.PathLike, *, outputs: Optional[Sequence[str | os.PathLike]] = None,
           progress: Optional[ProgressCallback] = None, preview: bool = False,
-          otio: str | os.PathLike | bool | None = None, render: bool = True) -> BuildResult:
+          otio: str | os.PathLike | bool | None = None, render: bool = True,
+          cache: bool = True, executor: Optional[str] = None, segmented: bool = True) -> BuildResult:
     """Build the reel(s) an edit list describes; the same sequence as ``broll build``.
 
     ``outputs`` picks some of the edit list's outputs (by path or file name; default all);
     ``preview`` renders the fast 360p proxies; ``otio`` also writes each rendered timeline as
     OpenTimelineIO (a path, or True for ``<output>.otio`` beside each output); ``render=False``
     stops after the gates (with ``otio``: the timeline only). Raises ``BrollError`` subclasses.
+
+    The picture renders through the project's segment cache (``.broll/segments/``): a rebuild
+    encodes only the segments that changed. ``cache=False`` renders every segment again;
+    ``executor`` (``local``/``ray``, default ``$BROLL_EXECUTOR``) runs segment renders;
+    ``segmented=False`` renders one graph per output and caches nothing.
     """
     tell = progress or (lambda p: None)
     planned = plan_build(edit_list, outputs=outputs, preview=preview, progress=progress, style=render)
@@ -208,8 +215,12 @@ def build(edit_list: str | os.PathLike, *, outputs: Optional[Sequence[str | os.P
         if render:
             started = time.perf_counter()
             tell(Progress("render", f"rendering {name}", name, 0.0, total))
-            result = render_output(plan, on_progress=lambda p, name=name: tell(
-                Progress("render", f"rendering {name}", name, min(p.out_seconds, total), total)))
+            show = lambda p, name=name: tell(  # noqa: E731
+                Progress("render", f"rendering {name}", name, min(p.out_seconds, total), total))
+            if segmented:
+                result = _render_cached(plan, planned.edit, cache=cache, executor=executor, on_progress=show)
+            else:
+                result = render_output(plan, on_progress=show)
             from broll.media.probe import probe
             info = probe(job.path)
             tell(Progress("render", f"built {name}", name, total, total))
@@ -224,9 +235,25 @@ def build(edit_list: str | os.PathLike, *, outputs: Optional[Sequence[str | os.P
         built.append(BuiltOutput(path=job.path, preset=job.preset.name, width=tl.width, height=tl.height,
                                  fps=tl.fps, frames=tl.frames, duration=tl.duration, probe=info,
                                  loudness=result.loudness if result else None,
-                                 render_seconds=result.seconds if result else 0.0, otio=written, timeline=tl))
+                                 render_seconds=result.seconds if result else 0.0, otio=written, timeline=tl,
+                                 segments=getattr(result, "report", None) and result.report.to_dict()))
     return BuildResult(edit_list=Path(planned.edit.source), outputs=tuple(built), stages=planned.stages,
                        timings=timings, warnings=tuple(planned.stages.warnings), preview=preview)
+
+
+def _render_cached(plan: OutputPlan, edit: EditList, *, cache: bool, executor: Optional[str], on_progress):
+    """One output through the segment cache of the edit list's project (broll.assemble.segmented)."""
+    from broll.assemble.segmented import render_segmented
+    from broll.executors import get_executor
+    from broll.project import project_root_for
+    pool = get_executor(executor)
+    try:
+        return render_segmented(plan, project=project_root_for(edit.source), executor=pool, use_cache=cache,
+                                on_progress=on_progress)
+    finally:
+        close = getattr(pool, "close", None)
+        if close is not None:
+            close()
 
 
 __all__ = ["BuildPlan", "BuildResult", "BuiltOutput", "Progress", "build", "plan_build"]

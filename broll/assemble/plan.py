@@ -203,9 +203,21 @@ def _join(g: Graph, tl: Timeline, labels: list[str], kind: str) -> str:
     return acc
 
 
-def _video_graph(g: Graph, tl: Timeline, inputs: dict[int, int]) -> str:
+def _video_graph(g: Graph, tl: Timeline, inputs: dict[int, int],
+                 spans: Optional[dict[int, tuple[int, int]]] = None) -> str:
     labels = [_video_item(g, tl, i, item, inputs.get(i)) for i, item in enumerate(tl.items)]
+    if spans:   # a segment (broll.assemble.segments): keep only the part of each item it covers
+        labels = [_span(g, label, spans.get(i), tl.items[i].frames) for i, label in enumerate(labels)]
     return g.add([_join(g, tl, labels, "v")], ["setsar=1", "format=yuv420p", BT709_TAGS], "vout")
+
+
+def _span(g: Graph, label: str, span: Optional[tuple[int, int]], frames: int) -> str:
+    """Frames ``[first, last)`` of an item's finished stream: the item is built whole (same text
+    timing, same ken burns, same fades), so a segment's frames are the single graph's frames."""
+    if span is None or span == (0, frames):
+        return label
+    first, last = span
+    return g.add([label], [f"trim=start_frame={first}:end_frame={last}", "setpts=PTS-STARTPTS"], f"{label}s")
 
 
 # ------------------------------------------------------------------ audio
@@ -332,14 +344,15 @@ def _inputs(tl: Timeline, *, audio_only: bool = False, video_only: bool = False
 
 
 
-def video_encoder_args(preset: Preset, tl: Timeline, *, x264_preset: Optional[str] = None) -> list[str]:
+def video_encoder_args(preset: Preset, tl: Timeline, *, x264_preset: Optional[str] = None,
+                       frames: Optional[int] = None) -> list[str]:
     v = preset.video
     gop = max(1, int(round(preset.video.gop_seconds * float(tl.fps))))
     args = ["-c:v", v.codec]
     if v.codec == "libx264":
         args += ["-preset", x264_preset or v.x264_preset, "-crf", str(v.crf), "-profile:v", v.profile,
                  "-level:v", v.level]
-    args += ["-pix_fmt", v.pix_fmt, "-g", str(gop), "-frames:v", str(tl.frames),
+    args += ["-pix_fmt", v.pix_fmt, "-g", str(gop), "-frames:v", str(tl.frames if frames is None else frames),
              "-color_range", "tv"]
     if v.maxrate:
         args += ["-maxrate", v.maxrate, "-bufsize", _double(v.maxrate)]
@@ -366,12 +379,7 @@ def split_plans(tl: Timeline, preset: Preset, *, loudness: Optional[Loudness] = 
     the two by stream copy: the loudness pass adds nothing to the wall time, and the video
     graph holds no audio chain that reads ahead.
     """
-    vspecs, video_of, _, _ = _inputs(tl, video_only=True)
-    gv = Graph()
-    _video_graph(gv, tl, video_of)
-    video = RenderPlan(inputs=tuple(vspecs), filter_complex=gv.text(),
-                       output_args=tuple(["-map", "[vout]"] + video_encoder_args(preset, tl, x264_preset=x264_preset)),
-                       frames=tl.frames, samples=0, duration=tl.duration)
+    video = video_plan(tl, preset, x264_preset=x264_preset)
     aspecs, _, audio_of, music_input = _inputs(tl, audio_only=True)
     ga = Graph()
     _audio_graph(ga, tl, audio_of, music_input, loudness, measuring=False)
@@ -379,6 +387,21 @@ def split_plans(tl: Timeline, preset: Preset, *, loudness: Optional[Loudness] = 
                        output_args=tuple(["-map", "[aout]"] + audio_encoder_args(preset, tl)),
                        frames=0, samples=tl.samples, duration=tl.duration)
     return video, audio
+
+
+def video_plan(tl: Timeline, preset: Preset, *, x264_preset: Optional[str] = None,
+               spans: Optional[dict[int, tuple[int, int]]] = None, frames: Optional[int] = None,
+               extra_args: tuple[str, ...] = ()) -> RenderPlan:
+    """The picture as one video-only process: the whole reel, or (``spans``, ``frames``) one
+    segment of it from :func:`broll.assemble.segments.segment_timeline`; ``extra_args`` go
+    before the output (x264 threads, forced keyframes)."""
+    frames = tl.frames if frames is None else frames
+    vspecs, video_of, _, _ = _inputs(tl, video_only=True)
+    gv = Graph()
+    _video_graph(gv, tl, video_of, spans)
+    args = ["-map", "[vout]"] + video_encoder_args(preset, tl, x264_preset=x264_preset, frames=frames)
+    return RenderPlan(inputs=tuple(vspecs), filter_complex=gv.text(), output_args=tuple(args + list(extra_args)),
+                      frames=frames, samples=0, duration=Fraction(frames) / tl.fps)
 
 
 def mux_argv(video: str, audio: str, output: str) -> list[str]:

@@ -225,3 +225,32 @@ def segment_key(timeline: Timeline, segment: Segment, *, file_hashes: Mapping[st
         "items": [_item_description(timeline.items[s.index], s, file_hashes) for s in segment.spans],
     }
     return text_sha256(json.dumps(_plain(doc), sort_keys=True, separators=(",", ":")))
+
+
+# -- the segment as a timeline of its own -----------------------------------------------------
+
+def segment_timeline(timeline: Timeline, segment: Segment) -> tuple[Timeline, dict[int, tuple[int, int]]]:
+    """The items ``segment`` covers, placed relative to its first frame, and the span of each.
+
+    Fed to the one graph builder (:func:`broll.assemble.plan.video_plan` with these spans and
+    ``segment.frames``): every item is built whole, as in the single graph, then trimmed to its
+    span, and transitions inside the segment keep their offsets relative to its start. The first
+    item's incoming transition lies before the segment (boundaries fall in solo parts), so it
+    joins as a cut.
+    """
+    from dataclasses import replace
+
+    from broll.assemble.timeline import Transition
+
+    items = []
+    spans: dict[int, tuple[int, int]] = {}
+    for local, span in enumerate(segment.spans):
+        item = timeline.items[span.index]
+        item = replace(item, start=item.start - segment.start)
+        if local == 0:
+            if span.first < item.transition.frames and not item.transition.is_cut:
+                raise ValueError(f"segment {segment.index} starts inside a transition")
+            item = replace(item, transition=Transition("cut", 0))
+        items.append(item)
+        spans[local] = (span.first, span.last)
+    return replace(timeline, items=tuple(items), music=None), spans

@@ -33,6 +33,7 @@ COMMANDS: dict[str, str] = {
     "presets": "broll.cli.presets_cmd:presets_command",
     "probe": "broll.cli.probe_cmd:probe_command",
     "providers": "broll.cli.providers_cmd:providers_command",
+    "cache": "broll.cli.cache_cmd:cache_command",
 }
 
 

@@ -41,17 +41,23 @@ def output_report(plan) -> dict:
     job, tl = plan.job, plan.timeline
     out = str(job.path)
     ff = ffmpeg_path()
+    from broll.assemble.segmented import cold_picture, join_argv, segment_seconds, split_argv
+    from broll.assemble.segments import plan_segments_seconds
+    segments = list(plan_segments_seconds(tl, segment_seconds()))
+    picture = cold_picture(plan, segments)
     commands = {
-        "picture": [ff, *plan.video.argv(f"{out}.video.mp4")],
+        "picture": [ff, *picture.argv(f"{out}.video.mp4")],
         "loudness_pass": [ff, *plan.measure] if plan.measure else None,
         "sound": [ff, *plan.audio.argv(f"{out}.audio.m4a")],
-        "mux": [ff, *plan.mux_argv(f"{out}.video.mp4", f"{out}.audio.m4a", out)],
+        "split": [ff, *split_argv(f"{out}.video.mp4", segments, ".broll/segments/piece%05d.mp4")],
+        "mux": [ff, *join_argv(Path(f"{out}.ffconcat"), Path(f"{out}.audio.m4a"), Path(out))],
     }
     return {"output": out, "preset": job.preset.name, "width": tl.width, "height": tl.height,
             "fps": float(tl.fps), "frames": tl.frames, "duration": float(tl.duration),
             "audio_samples": tl.samples, "loudness_pass": plan.measure is not None,
             "items": timeline_rows(tl), "commands": commands,
-            "picture_graph": plan.video.filter_complex, "sound_graph": plan.audio.filter_complex}
+            "picture_graph": plan.video.filter_complex, "sound_graph": plan.audio.filter_complex,
+            "segments": [{"start": sg.start, "end": sg.end, "items": [sp.index for sp in sg.spans]} for sg in segments]}
 
 
 @click.command("plan")
@@ -83,8 +89,10 @@ def plan_command(edit_list: str, preview: bool, as_json: bool) -> None:
             click.echo(f"  {row['index']:>3}  {format_timecode(row['start'])} -> {format_timecode(row['end'])}  "
                        f"{row['frames']:>5}f  {row['kind']:<5}  {name}{trim}{speed}  <- {into}")
         cmds = rep["commands"]
-        click.echo("\nWhat `build` runs: the picture and the sound side by side, then a stream-copy mux "
-                   "(temp files beside the output; renamed onto it only when all succeed).")
+        click.echo("\nWhat a cold `build` runs: the picture and the sound side by side, the picture split into "
+                   f"{len(rep['segments'])} cached segments, then a stream-copy join (temp files beside the output; "
+                   "renamed onto it only when all succeed). A rebuild renders only changed segments, each "
+                   "its own graph over its items.")
         click.echo("\n1. picture:\n" + shlex.join(cmds["picture"]))
         click.echo("   graph, one statement per line:")
         for statement in split_graph(rep["picture_graph"]):
@@ -99,4 +107,5 @@ def plan_command(edit_list: str, preview: bool, as_json: bool) -> None:
         click.echo("   graph, one statement per line:")
         for statement in split_graph(rep["sound_graph"]):
             click.echo("     " + statement)
-        click.echo("\n3. mux:\n" + shlex.join(cmds["mux"]) + "\n")
+        click.echo("\n3. split into segments (stream copy):\n" + shlex.join(cmds["split"]))
+        click.echo("\n4. join the segments and mux the sound (stream copy):\n" + shlex.join(cmds["mux"]) + "\n")

@@ -93,6 +93,8 @@ def test_plan_prints_exactly_what_build_runs(project, monkeypatch):
         return real(args, **kwargs)
 
     monkeypatch.setattr(render_mod, "run_ffmpeg", recording)
+    import broll.assemble.segmented as segmented_mod
+    monkeypatch.setattr(segmented_mod, "run_ffmpeg", recording)
     result = broll.build(project, otio=project.parent / "reel.otio")
     for out, rep in zip(result.outputs, report):
         cmds = rep["commands"]

@@ -192,3 +192,29 @@ def test_key_replaces_lut_paths_by_their_hashes_and_refuses_unhashed_files():
         keys(graded)
     with pytest.raises(ValueError, match="no content hash"):
         keys(tl, file_hashes={})
+
+
+def test_segment_timeline_places_items_relative_to_the_segment():
+    from broll.assemble.segments import segment_timeline
+
+    tl = reel([(90, "cut", 0), (60, "fade", 15), (75, "cut", 0), (45, "dissolve", 9)])
+    for seg in plan_segments(tl, 50):
+        sub, spans = segment_timeline(tl, seg)
+        assert len(sub.items) == len(seg.spans) and sub.music is None
+        assert sub.items[0].transition.is_cut                       # its incoming overlap is before the segment
+        first = tl.items[seg.spans[0].index]
+        assert sub.items[0].start == first.start - seg.start <= 0
+        # the covered frames add up: each item contributes its span, minus overlaps inside the segment
+        inside = sum(b - a for a, b in spans.values()) - sum(it.transition.frames for it in sub.items[1:])
+        assert inside == seg.frames
+        for k, it in enumerate(sub.items[1:], start=1):            # transitions keep their place in the segment
+            assert it.start == tl.items[seg.spans[k].index].start - seg.start
+
+
+def test_files_named_in_filters_are_found_for_the_key():
+    from broll.assemble.segmented import _filter_files
+    from broll.filtergraph import opt
+
+    path = "/luts/shot: a,b [1].cube"
+    text = f"lut3d=file={opt(path)}:interp=tetrahedral,scale=2:2"
+    assert _filter_files(text) == [path]
