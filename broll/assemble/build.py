@@ -212,6 +212,8 @@ def build(edit_list: str | os.PathLike, *, outputs: Optional[Sequence[str | os.P
                 Progress("render", f"rendering {name}", name, min(p.out_seconds, total), total)))
             from broll.media.probe import probe
             info = probe(job.path)
+            from broll.assemble.framemap import write_frame_map    # repeated/interpolated frames, for QC (issue 20)
+            write_frame_map(job.path, tl)
             tell(Progress("render", f"built {name}", name, total, total))
             timings[f"render:{name}"] = time.perf_counter() - started
         written = None

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Optional
 
+from broll.assemble.retime import chain as retime_chain
 from broll.assemble.timeline import Item, Timeline
 from broll.filtergraph import BT709_TAGS, Graph, blur_fill, ffcolor, fit_filters, num, opt, rate, timebase
 from broll.loudness import Loudness, loudnorm_filter
@@ -152,15 +153,14 @@ def _video_item(g: Graph, tl: Timeline, index: int, item: Item, input_index: int
         label, pending = _fit(g, label, head, item.fit, w * k, h * k, tag)
         pending.append(ken_burns(item.motion, item.frames, w, h, fps))
         return g.add([label], pending + tail, tag)
-    # clips, GIFs and videos used as images: drop/dup to the output rate on the cheaper side
-    rate_filter = f"fps={rate(fps)}"
-    src_rate = (src.fps or fps) * item.speed
-    if src_rate > fps:
-        head.append(rate_filter)
+    # clips, GIFs and videos used as images: to the output rate (retime.py), on the cheaper side
+    rate_filters, first = retime_chain(item, w, h, fps)
+    if first:
+        head += rate_filters
         label, pending = _fit(g, label, head, item.fit, w, h, tag)
     else:
         label, pending = _fit(g, label, head, item.fit, w, h, tag)
-        pending.append(rate_filter)
+        pending += rate_filters
     return g.add([label], pending + tail, tag)
 
 
