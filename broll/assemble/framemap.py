@@ -89,10 +89,16 @@ def sidecar_path(video: str | os.PathLike) -> Path:
     return video.with_name(video.name + SIDECAR_SUFFIX)
 
 
-def write_frame_map(video: str | os.PathLike, tl: Timeline) -> Path:
-    """Write the sidecar beside a built reel (atomically)."""
+def write_frame_map(video: str | os.PathLike, tl: Timeline) -> Optional[Path]:
+    """Write the sidecar beside a built reel (atomically) when it has made-up frames; a reel
+    without any gets none (and loses a stale one from an earlier build)."""
     from broll.atomic import write_text
-    return write_text(sidecar_path(video), json.dumps(frame_map(tl).to_dict()) + "\n")
+    fmap = frame_map(tl)
+    path = sidecar_path(video)
+    if not fmap.runs:
+        path.unlink(missing_ok=True)
+        return None
+    return write_text(path, json.dumps(fmap.to_dict()) + "\n")
 
 
 def read_frame_map(video: str | os.PathLike) -> Optional[FrameMap]:

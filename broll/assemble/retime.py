@@ -54,10 +54,12 @@ def filters(method: str, out_fps: Fraction) -> list[str]:
     """The filter chain converting a clip's (speed-adjusted) timestamps to ``out_fps``."""
     # interpolators need a frame after each output time: one clone of the last frame lets the
     # last source picture through (and what follows it is that picture again, not a guess)
+    # and a final fps regularises the timestamps (their last frame's duration is the source's,
+    # which would open a gap when the item is held to length)
     if method == "blend":
-        return [TAIL_PAD, f"framerate=fps={rate(out_fps)}"]
+        return [TAIL_PAD, f"framerate=fps={rate(out_fps)}", f"fps={rate(out_fps)}"]
     if method == "motion":
-        return [TAIL_PAD, f"minterpolate=fps={rate(out_fps)}:{MINTERPOLATE}"]
+        return [TAIL_PAD, f"minterpolate=fps={rate(out_fps)}:{MINTERPOLATE}", f"fps={rate(out_fps)}"]
     return [f"fps={rate(out_fps)}"]
 
 
