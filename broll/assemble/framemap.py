@@ -63,7 +63,7 @@ def frame_map(tl: Timeline) -> FrameMap:
                                                                  or item.source.animated):
             methods.append("")
             continue
-        method = item_method(item, tl.fps)
+        method = item_method(item, tl.fps, tl.width, tl.height)
         methods.append(method)
         src_fps = item.source.fps or tl.fps
         available = None

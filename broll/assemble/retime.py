@@ -25,6 +25,9 @@ from broll.filtergraph import rate
 
 METHODS = ("auto", "repeat", "blend", "motion")
 AUTO_MOTION_BELOW = Fraction(20)          # fps a clip delivers below which auto interpolates motion
+# largest picture auto interpolates by motion (1024x576): minterpolate costs ~0.5 s of CPU per 1080p
+# frame, 5-10x a whole repeat build; above this auto blends (benchmarks/retime.py)
+AUTO_MOTION_MAX_PIXELS = 1024 * 576
 # interpolate before the fit unless the source has clearly more pixels than the output
 BEFORE_FIT_PIXELS = Fraction(3, 2)
 # motion-compensated interpolation: bidirectional search, adaptive overlapped block compensation
@@ -38,8 +41,13 @@ def effective_rate(src_fps: Fraction, speed: Fraction, out_fps: Fraction) -> Fra
     return Fraction(src_fps or out_fps) * Fraction(speed)
 
 
-def method_for(retime: str, src_fps: Fraction, speed: Fraction, out_fps: Fraction) -> str:
-    """The method that actually runs: pass | drop | repeat | blend | motion."""
+def method_for(retime: str, src_fps: Fraction, speed: Fraction, out_fps: Fraction,
+               pixels: int | None = None) -> str:
+    """The method that actually runs: pass | drop | repeat | blend | motion.
+
+    ``pixels`` is how large the interpolated picture is (see :func:`interpolated_pixels`):
+    ``auto`` blends instead of interpolating motion above ``AUTO_MOTION_MAX_PIXELS``, where
+    minterpolate would cost several times the rest of the build (benchmarks/retime.py)."""
     eff = effective_rate(src_fps, speed, out_fps)
     if eff == out_fps:
         return "pass"
@@ -47,7 +55,14 @@ def method_for(retime: str, src_fps: Fraction, speed: Fraction, out_fps: Fractio
         return "drop"
     if retime in ("repeat", "blend", "motion"):
         return retime
-    return "motion" if eff < AUTO_MOTION_BELOW else "repeat"
+    if eff >= AUTO_MOTION_BELOW:
+        return "repeat"
+    return "motion" if pixels is None or pixels <= AUTO_MOTION_MAX_PIXELS else "blend"
+
+
+def interpolated_pixels(src_pixels: int, out_pixels: int) -> int:
+    """Pixels per frame an interpolator works on: the source's when it runs before the fit."""
+    return src_pixels if src_pixels <= out_pixels * BEFORE_FIT_PIXELS else out_pixels
 
 
 def filters(method: str, out_fps: Fraction) -> list[str]:
@@ -119,19 +134,23 @@ def frame_kinds(method: str, frames: int, src_fps: Fraction, speed: Fraction, ou
     return out
 
 
-def item_method(item, out_fps: Fraction) -> str:
-    """The method that runs for a timeline item (``Item.retime`` against its source and speed)."""
+def item_method(item, out_fps: Fraction, width: int = 0, height: int = 0) -> str:
+    """The method that runs for a timeline item (``Item.retime`` against its source, speed and,
+    given the output size, how many pixels an interpolator would work on)."""
     src = item.source
-    return method_for(item.retime, src.fps if src is not None else out_fps, item.speed, out_fps)
+    if src is None:
+        return "pass"
+    pixels = interpolated_pixels(src.width * src.height, width * height) if width else None
+    return method_for(item.retime, src.fps or out_fps, item.speed, out_fps, pixels)
 
 
 def chain(item, width: int, height: int, out_fps: Fraction) -> tuple[list[str], bool]:
     """(filters, before the fit?) for one clip item of the render graph."""
-    method = item_method(item, out_fps)
+    method = item_method(item, out_fps, width, height)
     src = item.source
     src_pixels = src.width * src.height if src is not None else width * height
     return filters(method, out_fps), before_fit(method, src_pixels, width * height)
 
 
-__all__ = ["chain", "item_method", "AUTO_MOTION_BELOW", "METHODS", "before_fit", "effective_rate", "filters", "frame_kinds",
+__all__ = ["AUTO_MOTION_MAX_PIXELS", "chain", "interpolated_pixels", "item_method", "AUTO_MOTION_BELOW", "METHODS", "before_fit", "effective_rate", "filters", "frame_kinds",
            "method_for", "source_positions"]

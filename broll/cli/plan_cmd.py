@@ -42,7 +42,7 @@ def _retime_of(item, tl) -> str:
         return ""
     from broll.assemble.framerate import label
     from broll.assemble.retime import effective_rate, item_method
-    method = item_method(item, tl.fps)
+    method = item_method(item, tl.fps, tl.width, tl.height)
     if method == "pass":
         return method
     return f"{label(effective_rate(item.source.fps, item.speed, tl.fps))}->{label(tl.fps)} fps {method}"

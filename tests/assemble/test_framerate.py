@@ -76,6 +76,15 @@ def test_retime_method(retime_, src, speed, out, method):
     assert retime.method_for(retime_, Fraction(src), Fraction(speed), Fraction(out)) == method
 
 
+def test_auto_blends_instead_of_interpolating_large_pictures():
+    big = retime.interpolated_pixels(1920 * 1080, 1920 * 1080)
+    small = retime.interpolated_pixels(576 * 320, 1920 * 1080)
+    assert retime.method_for("auto", Fraction(10), Fraction(1), Fraction(30), big) == "blend"
+    assert retime.method_for("auto", Fraction(10), Fraction(1), Fraction(30), small) == "motion"
+    assert retime.method_for("motion", Fraction(10), Fraction(1), Fraction(30), big) == "motion"
+    assert retime.interpolated_pixels(3840 * 2160, 1920 * 1080) == 1920 * 1080    # after the fit
+
+
 def test_frame_kinds_mark_repeats_and_synthesised_frames():
     assert retime.frame_kinds("repeat", 6, Fraction(10), Fraction(1), Fraction(30)) == \
         ["source", "repeat", "repeat", "source", "repeat", "repeat"]
