@@ -146,6 +146,8 @@ def item_method(item, out_fps: Fraction, width: int = 0, height: int = 0) -> str
 
 def chain(item, width: int, height: int, out_fps: Fraction) -> tuple[list[str], bool]:
     """(filters, before the fit?) for one clip item of the render graph."""
+    if item.picture is not None:           # pre-rendered at the reel's rate (broll.assemble.motion)
+        return [f"fps={rate(out_fps)}"], False
     method = item_method(item, out_fps, width, height)
     src = item.source
     src_pixels = src.width * src.height if src is not None else width * height

@@ -74,6 +74,7 @@ class Item:
     label: str = ""                   # where it came from, for messages ("timeline[2]")
     # frame rate (issue 20): how a clip at another rate becomes the reel's (broll.assemble.retime)
     retime: str = "repeat"
+    picture: Optional[Source] = None  # the picture pre-rendered at the reel's rate (retime: motion); sound stays on source
 
     @property
     def end(self) -> int:
