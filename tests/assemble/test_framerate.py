@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 
@@ -287,3 +288,40 @@ def test_repeat_marks_the_frames_fps_repeats(media, write_edit):
     firsts = [i for i in range(len(numbers)) if i in (0, 24) or numbers[i] != numbers[i - 1]]
     assert source_frames(fmap) == firsts
     assert numbers[24:] == sorted(numbers[24:]) and sorted(set(numbers[24:])) == list(range(30))
+
+
+@pytest.mark.slow
+def test_motion_is_a_cached_flow_pre_render_feeding_the_one_graph(media, write_edit):
+    """speed: 0.5 on 24 fps footage in a 24 fps reel delivers 12 pictures a second: auto interpolates,
+    every other output frame is made up, and the source frames land in order between them."""
+    from broll.assemble.build import plan_build
+
+    clip = media.numbered("n24slow.mp4", fps=24, frames=16)
+    edit = write_edit(f"""
+        version: 1
+        output: out/slow.mp4
+        preset: tiny
+        fps: 24
+        loudness: null
+        timeline:
+          - clip: {clip}
+            speed: 0.5
+        """)
+    planned = plan_build(edit)
+    item = planned.outputs[0].timeline.items[0]
+    assert item.picture is not None and "/.broll/retimed/" in item.picture.path
+    graph = planned.outputs[0].video.filter_complex
+    assert "minterpolate" not in graph and "setpts=PTS-STARTPTS," in graph
+    assert item.picture.path in planned.outputs[0].video.inputs[0]
+    proc = run_cli("build", str(edit), "--json")
+    assert proc.returncode == 0, proc.stderr
+    out = edit.parent / "out/slow.mp4"
+    numbers = [read_frame_number(f.image) for f in iter_frames(out)]
+    assert len(numbers) == 32
+    fmap = read_frame_map(out)
+    assert source_frames(fmap)[:16] == list(range(0, 32, 2))
+    assert [numbers[i] for i in range(0, 32, 2)] == list(range(16))
+    picture = Path(item.picture.path)
+    made = picture.stat().st_mtime_ns
+    assert run_cli("build", str(edit), "--json").returncode == 0
+    assert picture.stat().st_mtime_ns == made, "a rebuild reuses the pre-render"
