@@ -119,10 +119,13 @@ def choose(requested: Optional[FpsChoice], *, coverage: Iterable[tuple[Fraction,
     if requested != "auto":
         return RateChoice(Fraction(requested), "fps: " + label(Fraction(requested)), label(Fraction(requested)))
     totals: dict[Fraction, Fraction] = {}
+    sources: dict[Fraction, set] = {}
     for src_rate, seconds in coverage:
         if src_rate and seconds > 0:
             key = snap(Fraction(src_rate))
             totals[key] = totals.get(key, Fraction(0)) + Fraction(seconds)
+            sources.setdefault(key, set()).add(label(Fraction(src_rate)) if Fraction(src_rate) in STANDARD_RATES
+                                               else f"{float(src_rate):.3g}")
     if not totals:
         return RateChoice(default, f"fps: auto, but no clip has a frame rate: the preset's default {label(default)}",
                           "auto")
@@ -132,6 +135,8 @@ def choose(requested: Optional[FpsChoice], *, coverage: Iterable[tuple[Fraction,
     share = totals[best] / whole
     rate = cap(best, maximum)
     why = f"fps: auto: {label(best)} fps footage covers {float(share) * 100:.0f}% of the clips' time"
+    if sources[best] != {label(best)}:
+        why += f" (sources at {', '.join(sorted(sources[best], key=float))} fps)"
     if len(totals) > 1:
         rest = ", ".join(f"{label(r)} {float(totals[r] / whole) * 100:.0f}%" for r in sorted(totals, reverse=True)
                          if r != best)

@@ -5,7 +5,10 @@ delivers 12 new pictures a second). Against the reel's rate:
 
 - equal: pass-through; the ``fps`` filter on an exact grid keeps every source frame once;
 - higher: frames are dropped to the nearest (every method: dropping needs no invention);
-- lower: ``repeat`` shows a frame again (FFmpeg ``fps``: each source frame lands on the
+- lower (``motion`` in a build is the flow pre-render of broll.assemble.motion; the
+  ``minterpolate`` chain below is the in-graph fallback for timelines rendered without the
+  build's planning):
+  ``repeat`` shows a frame again (FFmpeg ``fps``: each source frame lands on the
   output frame nearest its time and holds until the next lands), ``blend`` mixes the two neighbours
   (FFmpeg ``framerate``), ``motion`` builds the in-between picture along the motion
   (FFmpeg ``minterpolate``, motion-compensated); ``auto`` takes ``motion`` when the clip
@@ -25,8 +28,9 @@ from broll.filtergraph import rate
 
 METHODS = ("auto", "repeat", "blend", "motion")
 AUTO_MOTION_BELOW = Fraction(20)          # fps a clip delivers below which auto interpolates motion
-# largest picture auto interpolates by motion (1024x576): minterpolate costs ~0.5 s of CPU per 1080p
-# frame, 5-10x a whole repeat build; above this auto blends (benchmarks/retime.py)
+# largest picture auto interpolates by motion (1024x576): the flow pre-render costs ~0.2 s of CPU per
+# made 1080p frame (FFmpeg's minterpolate ~0.5 s), several times a whole repeat build; above this
+# auto blends (benchmarks/retime.py); `retime: motion` asks for it at any size
 AUTO_MOTION_MAX_PIXELS = 1024 * 576
 # interpolate before the fit unless the source has clearly more pixels than the output
 BEFORE_FIT_PIXELS = Fraction(3, 2)
@@ -140,7 +144,8 @@ def item_method(item, out_fps: Fraction, width: int = 0, height: int = 0) -> str
     src = item.source
     if src is None:
         return "pass"
-    pixels = interpolated_pixels(src.width * src.height, width * height) if width else None
+    # the flow pre-render works at the source's size (subject crops are in source pixels)
+    pixels = src.width * src.height if width else None
     return method_for(item.retime, src.fps or out_fps, item.speed, out_fps, pixels)
 
 
