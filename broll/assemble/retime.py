@@ -28,8 +28,8 @@ from broll.filtergraph import rate
 
 METHODS = ("auto", "repeat", "blend", "motion")
 AUTO_MOTION_BELOW = Fraction(20)          # fps a clip delivers below which auto interpolates motion
-# largest picture auto interpolates by motion (1024x576): the flow pre-render costs ~0.2 s of CPU per
-# made 1080p frame (FFmpeg's minterpolate ~0.5 s), several times a whole repeat build; above this
+# largest picture auto interpolates by motion (1024x576): the flow pre-render costs ~0.1 s of CPU per
+# 1080p output frame (FFmpeg's minterpolate ~0.8 s), a multiple of a whole repeat build; above this
 # auto blends (benchmarks/retime.py); `retime: motion` asks for it at any size
 AUTO_MOTION_MAX_PIXELS = 1024 * 576
 # interpolate before the fit unless the source has clearly more pixels than the output
