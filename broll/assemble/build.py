@@ -161,12 +161,23 @@ def plan_build(edit_list: str | os.PathLike, *, outputs: Optional[Sequence[str |
     if style:
         jobs = apply_style(edit, jobs, report, lambda msg: say(msg, "style"))
         lap("style")
+    jobs = _motion_pictures(edit, jobs)
     planned = []
     for job in jobs:
         say(f"planning {job.path.name}", "plan")
         planned.append(plan_output(job))
     lap("plan")
     return BuildPlan(edit=edit, outputs=tuple(planned), stages=report, timings=timings)
+
+
+def _motion_pictures(edit: EditList, jobs: list[OutputJob]) -> list[OutputJob]:
+    """``retime: motion`` clips take their picture from a cached flow pre-render (issue 20)."""
+    from dataclasses import replace as _replace
+
+    from broll.assemble.motion import attach_pictures
+    from broll.project import project_root_for
+    root = Path(project_root_for(edit.source))
+    return [_replace(job, timeline=attach_pictures(job.timeline, root)) for job in jobs]
 
 
 def otio_path_for(target: str | os.PathLike, output: Path, count: int) -> Path:
@@ -214,6 +225,8 @@ def build(edit_list: str | os.PathLike, *, outputs: Optional[Sequence[str | os.P
         info = None
         if render:
             started = time.perf_counter()
+            from broll.assemble.motion import render_pictures      # flow pre-renders not cached yet (issue 20)
+            render_pictures(tl, lambda msg, name=name: tell(Progress("render", msg, name, 0.0, total)))
             tell(Progress("render", f"rendering {name}", name, 0.0, total))
             show = lambda p, name=name: tell(  # noqa: E731
                 Progress("render", f"rendering {name}", name, min(p.out_seconds, total), total))
@@ -223,6 +236,8 @@ def build(edit_list: str | os.PathLike, *, outputs: Optional[Sequence[str | os.P
                 result = render_output(plan, on_progress=show)
             from broll.media.probe import probe
             info = probe(job.path)
+            from broll.assemble.framemap import write_frame_map    # repeated/interpolated frames, for QC (issue 20)
+            write_frame_map(job.path, tl)
             tell(Progress("render", f"built {name}", name, total, total))
             timings[f"render:{name}"] = time.perf_counter() - started
         written = None

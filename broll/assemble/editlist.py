@@ -104,6 +104,16 @@ class Text(Strict):
 Reframe = Literal["auto", "subject", "center", "blur", "contain"]
 
 
+# frame rate (issue 20): `fps:` (top level, per output) and `retime:` (defaults, per clip)
+def _fps(value: Any):
+    from broll.assemble.framerate import parse_fps
+    return parse_fps(value)
+
+
+Fps = Annotated[Union[Fraction, str], PlainValidator(_fps)]
+Retime = Literal["auto", "repeat", "blend", "motion"]
+
+
 class Defaults(Strict):
     transition: Transition = Transition(type="cut")
     fit: Literal["cover", "contain", "blur"] = "cover"
@@ -111,6 +121,8 @@ class Defaults(Strict):
     motion: Literal["zoom-in", "zoom-out", "pan-left", "pan-right", "none"] = "zoom-in"
     image_duration: Time = TimeValue(seconds=Fraction(3))
     title_duration: Time = TimeValue(seconds=Fraction(2))
+    # frame rate (issue 20): how a clip at another rate than the reel's is converted
+    retime: Retime = "auto"
 
     @field_validator("transition", mode="before")
     @classmethod
@@ -232,6 +244,8 @@ class ClipItem(ItemBase):
     audio: Annotated[Union[str, float], PlainValidator(_audio)] = "keep"
     fit: Optional[Literal["cover", "contain", "blur"]] = None
     reframe: Optional[Reframe] = None
+    # frame rate (issue 20)
+    retime: Optional[Retime] = None
 
     model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True, populate_by_name=True)
 
@@ -269,6 +283,8 @@ class OutputTarget(Strict):
     path: str
     preset: Optional[str] = None
     reframe: Optional[Reframe] = None
+    # frame rate (issue 20)
+    fps: Optional[Fps] = None
 
 
 def _outputs(value: Any) -> Any:
@@ -290,6 +306,8 @@ class EditList(Strict):
     qc: Optional[QCGate] = None
     review: Optional[Literal["required", "optional"]] = None
     timeline: Annotated[list[Item], Field(min_length=1)]
+    # frame rate (issue 20): the reel's rate; an output's own `fps` wins; absent = the preset's default
+    fps: Optional[Fps] = None
 
     @field_validator("output", mode="before")
     @classmethod

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Optional
 
+from broll.assemble.retime import chain as retime_chain
 from broll.assemble.timeline import Item, Timeline
 from broll.filtergraph import BT709_TAGS, Graph, blur_fill, ffcolor, fit_filters, num, opt, rate, timebase
 from broll.loudness import Loudness, loudnorm_filter
@@ -135,9 +136,10 @@ def _video_item(g: Graph, tl: Timeline, index: int, item: Item, input_index: int
             filters.append(drawtext(item.subtitle, tl, position="top", size=(item.size or 0.09) * 0.45,
                                     color=item.color, y_shift=0.5 - tl.safe_zone[0] + 0.03))
         return g.add([], filters + tail, tag)
-    src = item.source
+    src = item.picture or item.source          # a pre-rendered picture is already trimmed, timed and retimed
     assert src is not None and input_index is not None
-    head = [f"setpts=(PTS-STARTPTS)/{num(item.speed)}" if item.speed != 1 else "setpts=PTS-STARTPTS",
+    speed = item.speed if item.picture is None else 1
+    head = [f"setpts=(PTS-STARTPTS)/{num(speed)}" if speed != 1 else "setpts=PTS-STARTPTS",
             *item_extra(item)]
     if src.sar != 1:
         head.append("scale=trunc(iw*sar/2)*2:ih")
@@ -152,15 +154,14 @@ def _video_item(g: Graph, tl: Timeline, index: int, item: Item, input_index: int
         label, pending = _fit(g, label, head, item.fit, w * k, h * k, tag)
         pending.append(ken_burns(item.motion, item.frames, w, h, fps))
         return g.add([label], pending + tail, tag)
-    # clips, GIFs and videos used as images: drop/dup to the output rate on the cheaper side
-    rate_filter = f"fps={rate(fps)}"
-    src_rate = (src.fps or fps) * item.speed
-    if src_rate > fps:
-        head.append(rate_filter)
+    # clips, GIFs and videos used as images: to the output rate (retime.py), on the cheaper side
+    rate_filters, first = retime_chain(item, w, h, fps)
+    if first:
+        head += rate_filters
         label, pending = _fit(g, label, head, item.fit, w, h, tag)
     else:
         label, pending = _fit(g, label, head, item.fit, w, h, tag)
-        pending.append(rate_filter)
+        pending += rate_filters
     return g.add([label], pending + tail, tag)
 
 
@@ -323,8 +324,8 @@ def _inputs(tl: Timeline, *, audio_only: bool = False, video_only: bool = False
         for i, item in enumerate(tl.items):
             if item.source is not None:
                 video_of[i] = len(specs)
-                spec = _input_for(item)
-                specs.append(_only(spec, "-an") if item.source.has_audio else spec)
+                spec = _input_for(item) if item.picture is None else ("-i", item.picture.path)
+                specs.append(_only(spec, "-an") if item.source.has_audio and item.picture is None else spec)
     if video_only:
         return specs, video_of, audio_of, None
     for i, item in enumerate(tl.items):

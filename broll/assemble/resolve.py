@@ -144,7 +144,8 @@ def resolve_timeline(edit: EditList, preset: Preset, errors: _Collector | None =
                 continue
             fit, mode = _placement(entry, reframe, defaults)
             item = Item(kind="clip", frames=frames, source=_source(info), src_in=src_in, src_out=src_out,
-                        speed=speed, audio=entry.audio, fit=fit, reframe=mode, **common)
+                        speed=speed, audio=entry.audio, fit=fit, reframe=mode, **common,
+                        retime=entry.retime or defaults.retime)
         elif isinstance(entry, ImageItem):
             info = probes.get(entry.image) or _probe(edit, entry.image, where + ("image",), errors)
             if info is None:
@@ -246,9 +247,11 @@ def output_jobs(edit: EditList) -> list[OutputJob]:
         preset = _preset_for(edit, name, field, errors)
         if preset is None:
             continue
-        key = (name, target.reframe)
+        preset, rate_choice = _output_rate(edit, index, target, preset, errors, probes)
+        key = (name, target.reframe, preset.rate)
         if key not in timelines:
             timelines[key] = resolve_timeline(edit, preset, errors, probes, reframe=target.reframe)
+            timelines[key].meta["fps_reason"] = rate_choice.reason
         path = Path(target.path)
         if not path.is_absolute():
             path = edit.base_dir / path
@@ -264,6 +267,21 @@ def output_jobs(edit: EditList) -> list[OutputJob]:
     errors.errors = unique
     errors.raise_if_any()
     return jobs
+
+
+def _output_rate(edit: EditList, index: int, target, preset: Preset, errors: _Collector, probes: dict):
+    """The frame-rate hook (issue 20): this output's preset at its chosen rate, and why."""
+    from broll.assemble.outputrate import output_rate
+
+    def probe_clip(rel: str, where: tuple):
+        if rel not in probes:
+            info = _probe(edit, rel, where, _Collector(edit))   # the media pass reports the failure
+            if info is None:
+                return None
+            probes[rel] = info
+        return probes[rel]
+
+    return output_rate(edit, index, target, preset, probe_clip, lambda where, msg, hint: errors.add(where, msg, hint))
 
 
 def validate_edit_list(path) -> tuple[EditList, list[OutputJob]]:

@@ -72,6 +72,9 @@ class Item:
     texts: tuple[TextOverlay, ...] = ()
     video_filter: str = ""            # extra per-item filter inserted right after decode/trim (e.g. lut3d)
     label: str = ""                   # where it came from, for messages ("timeline[2]")
+    # frame rate (issue 20): how a clip at another rate becomes the reel's (broll.assemble.retime)
+    retime: str = "repeat"
+    picture: Optional[Source] = None  # the picture pre-rendered at the reel's rate (retime: motion); sound stays on source
 
     @property
     def end(self) -> int:

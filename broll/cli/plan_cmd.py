@@ -31,8 +31,21 @@ def timeline_rows(tl) -> list[dict]:
             "in": float(item.src_in) if item.kind == "clip" else None,
             "out": float(item.src_out) if item.kind == "clip" else None,
             "speed": float(item.speed),
+            "retime": _retime_of(item, tl),
         })
     return rows
+
+
+def _retime_of(item, tl) -> str:
+    """How a clip reaches the reel's rate (issue 20): "24->30 repeat", "10->30 motion", or ""."""
+    if item.kind != "clip" or item.source is None:
+        return ""
+    from broll.assemble.framerate import label
+    from broll.assemble.retime import effective_rate, item_method
+    method = item_method(item, tl.fps, tl.width, tl.height)
+    if method == "pass":
+        return method
+    return f"{label(effective_rate(item.source.fps, item.speed, tl.fps))}->{label(tl.fps)} fps {method}"
 
 
 def output_report(plan) -> dict:
@@ -53,7 +66,8 @@ def output_report(plan) -> dict:
         "mux": [ff, *join_argv(Path(f"{out}.ffconcat"), Path(f"{out}.audio.m4a"), Path(out))],
     }
     return {"output": out, "preset": job.preset.name, "width": tl.width, "height": tl.height,
-            "fps": float(tl.fps), "frames": tl.frames, "duration": float(tl.duration),
+            "fps": float(tl.fps), "fps_reason": tl.meta.get("fps_reason", ""),
+            "frames": tl.frames, "duration": float(tl.duration),
             "audio_samples": tl.samples, "loudness_pass": plan.measure is not None,
             "items": timeline_rows(tl), "commands": commands,
             "picture_graph": plan.video.filter_complex, "sound_graph": plan.audio.filter_complex,
@@ -80,11 +94,14 @@ def plan_command(edit_list: str, preview: bool, as_json: bool) -> None:
         tl = plan.timeline
         click.echo(f"{rep['output']}  {rep['preset']} {tl.width}x{tl.height} @ {float(tl.fps):g} fps, "
                    f"{tl.frames} frames = {format_timecode(tl.duration)}")
+        if rep["fps_reason"]:
+            click.echo(f"  frame rate {float(tl.fps):g} fps: {rep['fps_reason']}")
         for row in rep["items"]:
             tr = row["transition"]
             into = "cut" if tr["type"] == "cut" else f"{tr['type']} {tr['seconds']:.3f}s ({tr['frames']}f)"
             trim = f"  in {row['in']:.3f} out {row['out']:.3f}" if row["kind"] == "clip" else ""
             speed = f"  x{row['speed']:g}" if row["speed"] != 1 else ""
+            speed += f"  {row['retime']}" if row.get("retime") not in (None, "", "pass") else ""
             name = Path(str(row["what"])).name if row["kind"] != "title" else repr(row["what"])
             click.echo(f"  {row['index']:>3}  {format_timecode(row['start'])} -> {format_timecode(row['end'])}  "
                        f"{row['frames']:>5}f  {row['kind']:<5}  {name}{trim}{speed}  <- {into}")

@@ -22,11 +22,11 @@ def presets_command(user_file: str | None, as_json: bool) -> None:
     from rich.table import Table
     table = Table(title="Export presets (broll export -p NAME)", box=box.SIMPLE_HEAD, pad_edge=False,
                   padding=(0, 1, 0, 0), show_edge=False)
-    for col in ("name", "size", "fps", "H.264", "cap", "LUFS", "max", "safe t/b/l/r %"):
+    for col in ("name", "size", "fps/max", "H.264", "cap", "LUFS", "max", "safe t/b/l/r %"):
         table.add_column(col, no_wrap=True)
     for name, p in presets.items():
         sz = p.safe_zone
-        table.add_row(name, f"{p.width}x{p.height}", p.fps, f"{p.video.profile}@{p.video.level}",
+        table.add_row(name, f"{p.width}x{p.height}", p.fps + (f"/{p.max_fps}" if p.max_fps else ""), f"{p.video.profile}@{p.video.level}",
                       p.video.maxrate or f"crf{p.video.crf}", f"{p.loudness.integrated:g}",
                       _duration(p.max_duration),
                       "/".join(f"{v * 100:.0f}" for v in (sz.top, sz.bottom, sz.left, sz.right)))

@@ -62,6 +62,8 @@ def analyse(path: str | os.PathLike, profile: str | os.PathLike | Profile = "def
     if signals.frames == 0:
         raise MediaError(f"{path}: no video frame could be decoded", "the file is empty or damaged: regenerate it")
     findings, metrics = run_detectors(signals, prof, info)
+    from broll.qc.retimed import excuse_retimed        # a reel's repeated/interpolated frames (issue 20)
+    findings = excuse_retimed(path, findings)
     metrics["analysed_frames"] = signals.frames
     metrics["seconds"] = round(time.perf_counter() - t0, 3)
     report = QCReport(path=str(path), verdict=verdict_for(findings), findings=findings, facts=_facts(info),

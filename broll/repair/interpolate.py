@@ -26,9 +26,17 @@ def _gray_small(img: np.ndarray, scale: float):
 
 def in_betweens(before: np.ndarray, after: np.ndarray, count: int) -> list[np.ndarray]:
     """``count`` frames evenly spaced strictly between ``before`` and ``after`` (BGR uint8)."""
+    if count <= 0:
+        return []
+    return frames_at(before, after, [i / (count + 1) for i in range(1, count + 1)])
+
+
+def frames_at(before: np.ndarray, after: np.ndarray, times: list[float]) -> list[np.ndarray]:
+    """The pictures at each ``t`` in (0, 1) between ``before`` and ``after`` (BGR uint8); one flow
+    pair serves them all (the build's ``retime: motion`` asks for uneven times, e.g. 24 -> 30)."""
     import cv2
 
-    if count <= 0:
+    if not times:
         return []
     h, w = before.shape[:2]
     scale = min(1.0, FLOW_SIDE / max(h, w))
@@ -43,8 +51,7 @@ def in_betweens(before: np.ndarray, after: np.ndarray, count: int) -> list[np.nd
     grid = np.dstack([gx, gy])
     src0, src1 = before.astype(np.float32), after.astype(np.float32)
     out = []
-    for i in range(1, count + 1):
-        t = i / (count + 1)
+    for t in times:
         ft0 = -(1 - t) * t * f01 + t * t * f10
         ft1 = (1 - t) * (1 - t) * f01 - t * (1 - t) * f10
         w0 = cv2.remap(src0, grid + ft0, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)

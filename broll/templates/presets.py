@@ -77,11 +77,27 @@ class Preset(BaseModel):
     loudness: Loudness = Loudness()
     max_duration: Optional[float] = None
     safe_zone: SafeZone = SafeZone()
+    # frame rate (issue 20): `fps` is the default rate; the platform's maximum caps `fps: auto`
+    max_fps: Optional[str] = None
 
     @field_validator("fps", mode="before")
     @classmethod
     def _fps_str(cls, v):
         return str(v)
+
+    @field_validator("max_fps", mode="before")
+    @classmethod
+    def _max_fps_str(cls, v):
+        return None if v is None else str(v)
+
+    @property
+    def max_rate(self) -> Optional[Fraction]:
+        return None if self.max_fps is None else parse_rate(self.max_fps)
+
+    def at_rate(self, rate: Fraction) -> "Preset":
+        """This preset rendering at ``rate`` (an edit list's ``fps:``)."""
+        from broll.assemble.framerate import label
+        return self if rate == self.rate else self.model_copy(update={"fps": label(rate)})
 
     @field_validator("width", "height")
     @classmethod

@@ -13,7 +13,8 @@ from broll.cli import main
 from broll.media.probe import probe
 from broll.templates.starters import FOLDERS, demo_files, starters
 
-ISSUE_2_TOP_KEYS = {"version", "output", "preset", "loudness", "defaults", "music", "timeline"}
+ISSUE_2_TOP_KEYS = {"version", "output", "preset", "loudness", "defaults", "music", "timeline",
+                    "fps"}          # issue 20: the starters follow the footage's rate (fps: auto)
 ISSUE_2_ITEM_KEYS = {"clip", "in", "out", "speed", "audio", "fit", "transition", "text",
                      "image", "duration", "motion", "title", "background"}
 
