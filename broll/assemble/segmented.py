@@ -129,6 +129,7 @@ def _filter_files(text: str) -> list[str]:
 
 def timeline_files(tl) -> list[str]:
     files = {it.source.path for it in tl.items if it.source is not None}
+    files.update(it.picture.path for it in tl.items if getattr(it, "picture", None) is not None)
     if tl.font:
         files.add(tl.font)
     for it in tl.items:
@@ -186,7 +187,8 @@ def segment_jobs(tl, preset, x264_preset: str, hashes: dict[str, str], threads: 
         # graph and encoder arguments, files by content, so a change to the builder also misses
         key = segment_key(tl, seg, file_hashes=hashes, ffmpeg_version=version,
                           encoder={"argv": _hashed(argv, hashes)})
-        inputs = tuple(sorted({it.source.path for it in sub.items if it.source is not None}))
+        inputs = tuple(sorted({it.source.path for it in sub.items if it.source is not None}
+                              | {it.picture.path for it in sub.items if getattr(it, "picture", None) is not None}))
         jobs.append(SegmentJob(seg, key, plan, inputs))
     return jobs
 

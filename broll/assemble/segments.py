@@ -186,7 +186,7 @@ def _item_description(item: Item, span: ItemSpan, file_hashes: Mapping[str, str]
         if f.name in ("start", "label", "audio"):      # reel position, wording, sound: not the picture's
             continue
         value = getattr(item, f.name)
-        if f.name == "source" and value is not None:
+        if f.name in ("source", "picture") and value is not None:   # picture: a retimed pre-render
             if value.path not in file_hashes:
                 raise ValueError(f"{where}: no content hash given for {value.path}")
             value = {g.name: getattr(value, g.name) for g in fields(value)} | {"path": file_hashes[value.path]}

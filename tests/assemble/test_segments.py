@@ -218,3 +218,16 @@ def test_files_named_in_filters_are_found_for_the_key():
     path = "/luts/shot: a,b [1].cube"
     text = f"lut3d=file={opt(path)}:interp=tetrahedral,scale=2:2"
     assert _filter_files(text) == [path]
+
+
+def test_key_follows_a_retimed_picture_by_its_content():
+    """``retime: motion`` gives an item a pre-rendered picture (a second file): the key hashes it
+    like the source, so a new pre-render misses and the same one hits wherever it lies."""
+    tl = reel([(50, "cut", 0)] * 4)
+    pic = Source("/cache/retimed/abc.mp4", "video", 1920, 1080, FPS, Fraction(20), has_audio=False)
+    retimed = replace(tl, items=(replace(tl.items[0], picture=pic),) + tl.items[1:])
+    one = keys(retimed, file_hashes=hashes(retimed, **{pic.path: "1" * 64}))
+    two = keys(retimed, file_hashes=hashes(retimed, **{pic.path: "2" * 64}))
+    assert one[0] != two[0] and one[1:] == two[1:] == keys(tl)[1:]
+    with pytest.raises(ValueError, match="no content hash"):
+        keys(retimed)
