@@ -283,6 +283,7 @@ def resolve_layers(edit, preset, placed_items: Sequence, errors, probes: dict, *
             by_index[int(m.group(1))] = item
     cues = _caption_cues(edit, fps, errors) if edit.captions is not None else []
     cues += _item_cues(edit, by_index, fps, errors)
+    overlays = _overlays(edit, fps, output, preset.name, errors, probes)
     ass_text = ass_path = fonts_dir = font_file = ""
     if cues:
         from broll.assemble.editlist import CaptionStyleSpec
@@ -293,19 +294,41 @@ def resolve_layers(edit, preset, placed_items: Sequence, errors, probes: dict, *
             style = replace(_style(spec), words=words)
             if words != "none":
                 cues = [spread_words(c) for c in cues]
-            ass_text = render_ass(cues, style, canvas, font_family=family)
+            ass_text = render_ass(cues, style, canvas, font_family=family,
+                                  keep_clear=keep_clear(overlays, canvas, spec.position))
             digest = hashlib.sha256(ass_text.encode("utf-8")).hexdigest()[:20]
             from broll.project import DB_DIR, find_project
             ass_path = str(find_project(edit.source if edit._source else Path.cwd()) / DB_DIR / CAPTIONS_DIR
                            / f"{digest}.ass")
             fonts_dir = str(Path(font_file).parent)
-    overlays = _overlays(edit, fps, output, preset.name, errors, probes)
     if any(o.text for o in overlays):
         from broll.media.fonts import find_font
         font_file = font_file or find_font() or ""
     voice = _voice(edit, fps, errors, probes) if edit.voiceover is not None else None
     return Layers(canvas=canvas, ass_text=ass_text, ass_path=ass_path, fonts_dir=fonts_dir, font_file=font_file,
                   cues=len(cues), overlays=tuple(overlays), voiceover=voice)
+
+
+def keep_clear(overlays: Sequence[PlacedOverlay], canvas: Canvas, position: str) -> list[tuple]:
+    """While an overlay sits at the captions' edge (a bottom lower-third under bottom captions, a top logo over
+    top captions), the cues overlapping it in time take a vertical margin that clears it by 2% of the height."""
+    if position == "center":
+        return []
+    out = []
+    gap = round(0.02 * canvas.height)
+    for o in overlays:
+        if not o.placement.anchor.startswith(position):
+            continue
+        w, h = _overlay_size(o, canvas)
+        _, ye = position_of(o, canvas)
+        y = _evaluate(ye, w, h)
+        margin = canvas.height - int(y) + gap if position == "bottom" else int(y + h) + gap
+        out.append((o.placement.start, o.placement.end, margin))
+    return out
+
+
+def position_of(o: PlacedOverlay, canvas: Canvas) -> tuple[str, str]:
+    return position(o.placement.anchor, o.placement.margin, canvas)
 
 
 # ------------------------------------------------------------------ graph statements

@@ -216,6 +216,32 @@ def test_lower_third_text_is_drawn_on_its_image(tmp_path, write_edit):
     assert xs.min() >= 16 and xs.max() <= 16 + 192 and ys.min() >= 171 - 40 and ys.max() <= 171
 
 
+def test_captions_move_up_while_a_bottom_lower_third_is_on_screen(tmp_path, write_edit):
+    _black(tmp_path, seconds=2.0)
+    _logo(tmp_path / "plate.png", size=(400, 100), color="0x808080")
+    edit = write_edit("""
+        version: 1
+        output: out.mp4
+        preset: tiny
+        loudness: null
+        timeline:
+          - clip: black.mp4
+        captions:
+          cues: [{start: 0, end: 0.9, text: "Captions at the bottom"}, {start: 1, end: 2, text: "Captions above the plate"}]
+          style: {size: 0.08, outline: 0}
+        overlays:
+          - {image: plate.png, anchor: bottom-left, scale: 0.6, start: 1}
+        """)
+    _ok(run_cli("build", str(edit), "-q"))
+    frames = [f.image for f in iter_frames(tmp_path / "out.mp4", fmt="gray")]
+    before, during = frames[10], frames[50]
+    plate_rows = np.nonzero(((during > 100) & (during < 160)).sum(axis=1) > 150)[0]   # the 192 px wide grey plate
+    plate_top = plate_rows.min()
+    assert np.nonzero(during > 200)[0].max() < plate_top                # caption clear of the plate
+    assert np.nonzero(before > 200)[0].max() > plate_top                # a cue before the plate sits lower
+    # (a cue keeps one position: one that overlaps the plate's time at all is raised for its whole span)
+
+
 # ------------------------------------------------------------------ voice-over
 
 def _band(signal: np.ndarray, rate: int, freq: float, a: float, b: float) -> float:
