@@ -125,7 +125,7 @@ def _select(edit: EditList, jobs: list[OutputJob], outputs: Optional[Sequence[st
 
 def plan_build(edit_list: str | os.PathLike, *, outputs: Optional[Sequence[str | os.PathLike]] = None,
                preview: bool = False, progress: Optional[ProgressCallback] = None,
-               enforce_review: bool = True, style: bool = True) -> BuildPlan:
+               enforce_review: bool = True, style: bool = True, variables: Optional[dict] = None) -> BuildPlan:
     """The planning half of :func:`build`: validate, resolve, gates, style, plans. Renders nothing.
 
     ``enforce_review=False`` (``broll plan``) reports a ``review: required`` refusal as a warning
@@ -143,7 +143,7 @@ def plan_build(edit_list: str | os.PathLike, *, outputs: Optional[Sequence[str |
         clock = now
 
     say(f"validating {edit_list}", "validate")
-    edit, jobs = validate_edit_list(edit_list)
+    edit, jobs = validate_edit_list(edit_list, variables)
     jobs = _select(edit, jobs, outputs)
     if preview:
         jobs = preview_jobs(edit, jobs)
@@ -200,13 +200,15 @@ def write_output_otio(plan: OutputPlan, target: Path, name: str) -> Path:
 def build(edit_list: str | os.PathLike, *, outputs: Optional[Sequence[str | os.PathLike]] = None,
           progress: Optional[ProgressCallback] = None, preview: bool = False,
           otio: str | os.PathLike | bool | None = None, render: bool = True,
-          cache: bool = True, executor: Optional[str] = None, segmented: bool = True) -> BuildResult:
+          cache: bool = True, executor: Optional[str] = None, segmented: bool = True,
+          variables: Optional[dict] = None) -> BuildResult:
     """Build the reel(s) an edit list describes; the same sequence as ``broll build``.
 
     ``outputs`` picks some of the edit list's outputs (by path or file name; default all);
     ``preview`` renders the fast 360p proxies; ``otio`` also writes each rendered timeline as
     OpenTimelineIO (a path, or True for ``<output>.otio`` beside each output); ``render=False``
-    stops after the gates (with ``otio``: the timeline only). Raises ``BrollError`` subclasses.
+    stops after the gates (with ``otio``: the timeline only); ``variables`` override the edit list's
+    ``vars:`` (``--set``). ``edit_list`` may be a path or a loaded ``EditList``. Raises ``BrollError`` subclasses.
 
     The picture renders through the project's segment cache (``.broll/segments/``): a rebuild
     encodes only the segments that changed. ``cache=False`` renders every segment again;
@@ -214,7 +216,8 @@ def build(edit_list: str | os.PathLike, *, outputs: Optional[Sequence[str | os.P
     ``segmented=False`` renders one graph per output and caches nothing.
     """
     tell = progress or (lambda p: None)
-    planned = plan_build(edit_list, outputs=outputs, preview=preview, progress=progress, style=render)
+    planned = plan_build(edit_list, outputs=outputs, preview=preview, progress=progress, style=render,
+                         variables=variables)
     timings = dict(planned.timings)
     built = []
     for plan in planned.outputs:

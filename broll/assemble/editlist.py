@@ -207,10 +207,23 @@ class QCGate(Strict):
     profile: str = "default"
 
 
+class ItemCaption(Strict):
+    """(#18) Per-item ``caption:``: a cue timed from the item's start (default: the whole item)."""
+    text: str
+    start: Optional[Time] = None
+    end: Optional[Time] = None
+
+
 class ItemBase(Strict):
     transition: Optional[Transition] = None
     text: Optional[Text] = None
     style: Annotated[Optional[StyleChoice], BeforeValidator(_style_off)] = None
+    caption: Optional[ItemCaption] = None      # a cue on this item's span of the reel (#18)
+
+    @field_validator("caption", mode="before")
+    @classmethod
+    def _caption_short(cls, v):
+        return {"text": v} if isinstance(v, str) else v
 
     @field_validator("transition", mode="before")
     @classmethod
@@ -295,6 +308,89 @@ def _outputs(value: Any) -> Any:
     return value
 
 
+# ---------------------------------------------------------------- captions, brand layers, voice-over (#18)
+# ``vars:`` never reaches the model: broll.assemble.variables substitutes {{name}} on the YAML tree first.
+
+class CaptionStyleSpec(Strict):
+    """``captions.style``: sizes are fractions of the picture height, so one style serves every preset."""
+    font: str = "sans-serif:bold"        # a font file (relative to the edit list) or a fontconfig family
+    size: float = Field(0.055, gt=0, le=0.3)
+    min_size: float = Field(0.03, gt=0, le=0.3)
+    color: Color = "#FFFFFF"
+    highlight: Color = "#FFD400"         # the spoken word with words: highlight
+    outline_color: Color = "#000000"
+    outline: float = Field(0.06, ge=0, le=0.5, description="outline width / font size")
+    shadow: float = Field(0.0, ge=0, le=0.5, description="shadow offset / font size")
+    box: Optional[Color] = None          # background box colour, e.g. "#000000@0.6"
+    position: Literal["bottom", "center", "top"] = "bottom"
+    max_chars: int = Field(32, ge=8, le=80)
+    max_lines: int = Field(2, ge=1, le=2)
+
+
+class InlineCue(Strict):
+    start: Time
+    end: Time
+    text: str
+
+
+class Captions(Strict):
+    """``captions:``: an SRT / WebVTT / whisper-JSON file or inline ``cues:`` on the reel's clock."""
+    path: Optional[str] = None
+    cues: Optional[list[InlineCue]] = None
+    offset: Time = TimeValue(seconds=Fraction(0))   # added to every cue of the file (reel time)
+    style: CaptionStyleSpec = CaptionStyleSpec()
+    words: Literal["highlight", "reveal", "none"] = "none"
+
+
+class OverlayOverride(Strict):
+    """``overlays[i].outputs.<output path or preset>``: what changes on that output."""
+    anchor: Optional[str] = None
+    margin: Optional[float] = Field(None, ge=0, le=0.5)
+    scale: Optional[float] = Field(None, gt=0, le=1)
+    opacity: Optional[float] = Field(None, ge=0, le=1)
+    start: Optional[Time] = None
+    end: Optional[Time] = None
+    show: Optional[bool] = None
+
+    @field_validator("anchor")
+    @classmethod
+    def _anchor(cls, v):
+        return _overlay_anchor(v)
+
+
+class Overlay(Strict):
+    """``overlays:`` entry: a PNG (alpha kept) by anchor inside the safe zone; ``text:`` makes a lower-third."""
+    image: str
+    text: Optional[str] = None
+    text_color: Color = "white"
+    anchor: str = "top-right"
+    margin: float = Field(0.03, ge=0, le=0.5)
+    scale: float = Field(0.15, gt=0, le=1)
+    opacity: float = Field(1.0, ge=0, le=1)
+    start: Optional[Time] = None
+    end: Optional[Time] = None
+    outputs: Optional[dict[str, OverlayOverride]] = None
+
+    @field_validator("anchor")
+    @classmethod
+    def _anchor(cls, v):
+        return _overlay_anchor(v)
+
+
+def _overlay_anchor(v: Optional[str]) -> Optional[str]:
+    from broll.assemble.overlays import ANCHORS
+    if v is not None and v not in ANCHORS:
+        raise ValueError(_expected_one_of(v, ANCHORS, "an anchor (" + ", ".join(ANCHORS) + ")"))
+    return v
+
+
+class Voiceover(Strict):
+    """``voiceover:``: a second audio layer on the reel's clock; the music ducks under it."""
+    path: str
+    start: Time = TimeValue(seconds=Fraction(0))     # where on the reel it begins
+    volume: float = Field(0.0, ge=-60, le=12, description="dB")
+
+
 class EditList(Strict):
     version: Literal[1]
     output: Annotated[list[OutputTarget], Field(min_length=1)]
@@ -308,6 +404,10 @@ class EditList(Strict):
     timeline: Annotated[list[Item], Field(min_length=1)]
     # frame rate (issue 20): the reel's rate; an output's own `fps` wins; absent = the preset's default
     fps: Optional[Fps] = None
+    # captions, brand layers, voice-over (#18; broll.assemble.layers)
+    captions: Optional[Captions] = None
+    overlays: Optional[list[Overlay]] = None
+    voiceover: Optional[Voiceover] = None
 
     @field_validator("output", mode="before")
     @classmethod
@@ -376,10 +476,29 @@ def _model_at(path: tuple, data: Any) -> type[BaseModel] | None:
             return Text
         if path[2] == "style":
             return StyleOverride
+        if path[2] == "caption":
+            return ItemCaption
         return None
+    if head in ("captions", "overlays", "voiceover"):
+        return _layer_model_at(path)
     return {"defaults": Defaults, "music": Music, "style": Style, "qc": QCGate,
             ("defaults", "transition"): Transition}.get(
         head if len(path) == 1 else tuple(path[:2]), OutputTarget if head == "output" else None)
+
+
+def _layer_model_at(path: tuple) -> type[BaseModel] | None:
+    """The model of a mapping under captions:, overlays: or voiceover: (#18)."""
+    head, rest = path[0], path[1:]
+    if head == "voiceover":
+        return Voiceover if not rest else None
+    if head == "captions":
+        return {(): Captions, ("style",): CaptionStyleSpec}.get(tuple(rest),
+                                                                InlineCue if rest[:1] == ("cues",) else None)
+    if len(rest) == 1 and isinstance(rest[0], int):
+        return Overlay
+    if len(rest) == 3 and rest[1] == "outputs":
+        return OverlayOverride
+    return None
 
 
 def _clean_loc(loc: tuple, data: Any) -> tuple:
@@ -490,10 +609,14 @@ def validate_data(data: Any, marks: dict, source: str) -> EditList:
     return model
 
 
-def load_edit_list(path: str | os.PathLike) -> EditList:
-    """Read and schema-check an edit list (no media is touched here)."""
+def load_edit_list(path: str | os.PathLike, variables: Optional[dict] = None) -> EditList:
+    """Read and schema-check an edit list (no media is touched here).
+
+    ``variables`` (``--set``, a variants row) override the file's ``vars:``; every ``{{name}}`` is filled in
+    on the YAML tree before the schema sees it (broll.assemble.variables)."""
     doc = yamlfile.load_file(path, what="edit list")
     if doc.data is None:
         raise EditListError("the edit list is empty", file=str(path), line=1, column=1,
                             hint="start from `broll demo DIR`, which writes a commented example")
-    return validate_data(doc.data, doc.marks, str(path))
+    from broll.assemble.variables import fill_variables
+    return validate_data(fill_variables(doc, variables), doc.marks, str(path))

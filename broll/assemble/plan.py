@@ -205,11 +205,16 @@ def _join(g: Graph, tl: Timeline, labels: list[str], kind: str) -> str:
 
 
 def _video_graph(g: Graph, tl: Timeline, inputs: dict[int, int],
-                 spans: Optional[dict[int, tuple[int, int]]] = None) -> str:
+                 spans: Optional[dict[int, tuple[int, int]]] = None, layer_input: Optional[int] = None,
+                 start_frame: int = 0) -> str:
     labels = [_video_item(g, tl, i, item, inputs.get(i)) for i, item in enumerate(tl.items)]
     if spans:   # a segment (broll.assemble.segments): keep only the part of each item it covers
         labels = [_span(g, label, spans.get(i), tl.items[i].frames) for i, label in enumerate(labels)]
-    return g.add([_join(g, tl, labels, "v")], ["setsar=1", "format=yuv420p", BT709_TAGS], "vout")
+    joined = _join(g, tl, labels, "v")
+    if tl.layers is not None and tl.layers.has_video:          # overlays and captions (#18), on the reel's clock
+        from broll.assemble.layers import video_layers
+        joined = video_layers(g, tl.layers, joined, layer_input, start_frame=start_frame, fps=tl.fps)
+    return g.add([joined], ["setsar=1", "format=yuv420p", BT709_TAGS], "vout")
 
 
 def _span(g: Graph, label: str, span: Optional[tuple[int, int]], frames: int) -> str:
@@ -281,12 +286,15 @@ def loudnorm(tl: Timeline, measured: Optional[Loudness]) -> str:
 
 
 def _audio_graph(g: Graph, tl: Timeline, inputs: dict[int, int], music_input: Optional[int],
-                 measured: Optional[Loudness], *, measuring: bool) -> str:
+                 measured: Optional[Loudness], *, measuring: bool, voice_input: Optional[int] = None) -> str:
     labels = [_audio_item(g, tl, i, item, inputs.get(i)) for i, item in enumerate(tl.items)]
     mix = _join(g, tl, labels, "a")
+    if voice_input is not None:            # voice-over (#18): mixed in before the music, so the music ducks under it
+        from broll.assemble.layers import voice_layer
+        mix = voice_layer(g, tl, mix, voice_input)
     if music_input is not None and tl.music is not None:
         bed = _music(g, tl, music_input)
-        if tl.music.duck and any(it.uses_source_audio for it in tl.items):
+        if tl.music.duck and (any(it.uses_source_audio for it in tl.items) or voice_input is not None):
             g.add([mix], ["asplit=2"], ["clips", "key"])
             bed = g.add([bed, "key"], [f"sidechaincompress={DUCK}"], "ducked")
             mix = "clips"
@@ -382,8 +390,10 @@ def split_plans(tl: Timeline, preset: Preset, *, loudness: Optional[Loudness] = 
     """
     video = video_plan(tl, preset, x264_preset=x264_preset)
     aspecs, _, audio_of, music_input = _inputs(tl, audio_only=True)
+    voice_input = len(aspecs) if _layer_inputs(tl, "audio") else None
+    aspecs += _layer_inputs(tl, "audio")
     ga = Graph()
-    _audio_graph(ga, tl, audio_of, music_input, loudness, measuring=False)
+    _audio_graph(ga, tl, audio_of, music_input, loudness, measuring=False, voice_input=voice_input)
     audio = RenderPlan(inputs=tuple(aspecs), filter_complex=ga.text(),
                        output_args=tuple(["-map", "[aout]"] + audio_encoder_args(preset, tl)),
                        frames=0, samples=tl.samples, duration=tl.duration)
@@ -392,14 +402,17 @@ def split_plans(tl: Timeline, preset: Preset, *, loudness: Optional[Loudness] = 
 
 def video_plan(tl: Timeline, preset: Preset, *, x264_preset: Optional[str] = None,
                spans: Optional[dict[int, tuple[int, int]]] = None, frames: Optional[int] = None,
-               extra_args: tuple[str, ...] = ()) -> RenderPlan:
+               extra_args: tuple[str, ...] = (), start_frame: int = 0) -> RenderPlan:
     """The picture as one video-only process: the whole reel, or (``spans``, ``frames``) one
-    segment of it from :func:`broll.assemble.segments.segment_timeline`; ``extra_args`` go
+    segment of it from :func:`broll.assemble.segments.segment_timeline` starting at the reel's
+    frame ``start_frame`` (captions and overlays stay on the reel's clock); ``extra_args`` go
     before the output (x264 threads, forced keyframes)."""
     frames = tl.frames if frames is None else frames
     vspecs, video_of, _, _ = _inputs(tl, video_only=True)
+    layer_input = len(vspecs)
+    vspecs += _layer_inputs(tl, "video")
     gv = Graph()
-    _video_graph(gv, tl, video_of, spans)
+    _video_graph(gv, tl, video_of, spans, layer_input, start_frame)
     args = ["-map", "[vout]"] + video_encoder_args(preset, tl, x264_preset=x264_preset, frames=frames)
     return RenderPlan(inputs=tuple(vspecs), filter_complex=gv.text(), output_args=tuple(args + list(extra_args)),
                       frames=frames, samples=0, duration=Fraction(frames) / tl.fps)
@@ -411,14 +424,25 @@ def mux_argv(video: str, audio: str, output: str) -> list[str]:
 
 
 def needs_loudness_pass(tl: Timeline) -> bool:
-    return tl.loudness is not None and (tl.music is not None or any(it.uses_source_audio for it in tl.items))
+    return tl.loudness is not None and (tl.music is not None or any(it.uses_source_audio for it in tl.items)
+                                        or bool(_layer_inputs(tl, "audio")))
+
+
+def _layer_inputs(tl: Timeline, kind: str) -> list[tuple[str, ...]]:
+    """Inputs of the #18 layers, after the timeline's own: overlay images (video) or the voice-over (audio)."""
+    if tl.layers is None:
+        return []
+    from broll.assemble.layers import overlay_inputs, voice_input
+    return overlay_inputs(tl.layers) if kind == "video" else voice_input(tl.layers)
 
 
 def measure_argv(tl: Timeline) -> list[str]:
     """First loudnorm pass: the audio half of the graph only (no video is decoded)."""
     specs, _, audio_of, music_input = _inputs(tl, audio_only=True)
+    voice_input = len(specs) if _layer_inputs(tl, "audio") else None
+    specs += _layer_inputs(tl, "audio")
     g = Graph()
-    _audio_graph(g, tl, audio_of, music_input, None, measuring=True)
+    _audio_graph(g, tl, audio_of, music_input, None, measuring=True, voice_input=voice_input)
     args: list[str] = ["-y"]
     for spec in specs:
         args += list(spec)

@@ -73,6 +73,8 @@ def plan_output(job: OutputJob, *, x264_preset: str | None = None) -> OutputPlan
     from broll.reframe.timeline import with_subject_crops
     job = replace(job, timeline=with_subject_crops(job.timeline))
     x264 = x264_preset or job.preset.video.x264_preset
+    if job.timeline.layers is not None:
+        job.timeline.layers.write_files()      # the captions' .ass the picture graph reads (#18)
     video, audio = split_plans(job.timeline, job.preset, x264_preset=x264)
     measure = tuple(measure_argv(job.timeline)) if needs_loudness_pass(job.timeline) else None
     return OutputPlan(job=job, video=video, audio=audio, measure=measure, x264_preset=x264)
@@ -153,5 +155,6 @@ def preview_jobs(edit: EditList, jobs: list[OutputJob]) -> list[OutputJob]:
     for job in jobs:
         small = preview_preset(job.preset)
         out.append(OutputJob(path=preview_path(job.path), preset=small,
-                             timeline=resolve_timeline(edit, small, reframe=job.reframe), reframe=job.reframe))
+                             timeline=resolve_timeline(edit, small, reframe=job.reframe, output=job.path.name),
+                             reframe=job.reframe))
     return out

@@ -87,7 +87,8 @@ def _placement(entry, output_reframe: str | None, defaults) -> tuple[str, str]:
 
 
 def resolve_timeline(edit: EditList, preset: Preset, errors: _Collector | None = None,
-                     probes: dict | None = None, reframe: str | None = None) -> Timeline:
+                     probes: dict | None = None, reframe: str | None = None,
+                     output: str | None = None) -> Timeline:
     """EditList + preset -> Timeline; raises EditListErrors listing every media problem."""
     own = errors is None
     errors = errors or _Collector(edit)
@@ -222,12 +223,15 @@ def resolve_timeline(edit: EditList, preset: Preset, errors: _Collector | None =
         if not font:
             errors.add(("timeline",), "titles and text need a font, and none was found on this machine",
                        "install fonts-dejavu (or any TTF) or set BROLL_FONT=/path/to/font.ttf")
+    placed = place(items)
+    from broll.assemble.layers import resolve_layers      # captions, overlays, voice-over (#18)
+    layers = resolve_layers(edit, preset, placed, errors, probes, output=output)
     if own:
         errors.raise_if_any()
     sz = preset.safe_zone
-    return Timeline(fps=fps, width=preset.width, height=preset.height, items=place(items), music=music,
+    return Timeline(fps=fps, width=preset.width, height=preset.height, items=placed, music=music,
                     loudness=edit.loudness, true_peak=preset.loudness.true_peak, lra=preset.loudness.lra,
-                    safe_zone=(sz.top, sz.right, sz.bottom, sz.left), font=font)
+                    safe_zone=(sz.top, sz.right, sz.bottom, sz.left), font=font, layers=layers)
 
 
 def _with_text(item: Item, overlay: TextOverlay) -> Item:
@@ -248,9 +252,10 @@ def output_jobs(edit: EditList) -> list[OutputJob]:
         if preset is None:
             continue
         preset, rate_choice = _output_rate(edit, index, target, preset, errors, probes)
-        key = (name, target.reframe, preset.rate)
+        key = (name, target.reframe, preset.rate, target.path if edit.overlays else None)   # overlays may differ per output
         if key not in timelines:
-            timelines[key] = resolve_timeline(edit, preset, errors, probes, reframe=target.reframe)
+            timelines[key] = resolve_timeline(edit, preset, errors, probes, reframe=target.reframe,
+                                              output=target.path)
             timelines[key].meta["fps_reason"] = rate_choice.reason
         path = Path(target.path)
         if not path.is_absolute():
@@ -284,9 +289,11 @@ def _output_rate(edit: EditList, index: int, target, preset: Preset, errors: _Co
     return output_rate(edit, index, target, preset, probe_clip, lambda where, msg, hint: errors.add(where, msg, hint))
 
 
-def validate_edit_list(path) -> tuple[EditList, list[OutputJob]]:
-    """Everything `broll validate` checks: schema first, then media. Raises EditListErrors."""
-    edit = load_edit_list(path)
+def validate_edit_list(path, variables: dict | None = None) -> tuple[EditList, list[OutputJob]]:
+    """Everything `broll validate` checks: schema first, then media. Raises EditListErrors.
+
+    ``path`` may also be an already loaded :class:`EditList` (a variant, see broll.assemble.variants)."""
+    edit = path if isinstance(path, EditList) else load_edit_list(path, variables)
     jobs = output_jobs(edit)
     style_errors = check_style_media(edit)
     if style_errors:

@@ -134,6 +134,13 @@ def timeline_files(tl) -> list[str]:
         files.add(tl.font)
     for it in tl.items:
         files.update(_filter_files(it.video_filter))
+    layers = getattr(tl, "layers", None)      # captions, overlays, voice-over (broll.assemble.layers)
+    if layers is not None:
+        files.update(o.path for o in layers.overlays)
+        if layers.font_file:
+            files.add(layers.font_file)
+        if layers.voiceover is not None:
+            files.add(layers.voiceover.path)
     return sorted(files)
 
 
@@ -181,7 +188,9 @@ def segment_jobs(tl, preset, x264_preset: str, hashes: dict[str, str], threads: 
     for seg in plan_segments_seconds(tl, target_seconds or segment_seconds()):
         sub, spans = segment_timeline(tl, seg)
         plan = video_plan(sub, preset, x264_preset=x264_preset, spans=spans, frames=seg.frames,
-                          extra_args=("-threads", str(threads)))
+                          extra_args=("-threads", str(threads)), start_frame=seg.start)
+        if sub.layers is not None:
+            sub.layers.write_files()       # this segment's own caption script (content-addressed)
         argv = [a for spec in plan.inputs for a in spec] + [plan.filter_complex, *plan.output_args[:-2]]
         # the key: the pure description of the segment's items (segments.segment_key) and the exact
         # graph and encoder arguments, files by content, so a change to the builder also misses

@@ -253,4 +253,7 @@ def segment_timeline(timeline: Timeline, segment: Segment) -> tuple[Timeline, di
             item = replace(item, transition=Transition("cut", 0))
         items.append(item)
         spans[local] = (span.first, span.last)
-    return replace(timeline, items=tuple(items), music=None), spans
+    layers = getattr(timeline, "layers", None)   # captions and overlays stay on the reel's clock
+    if layers is not None:
+        layers = layers.for_frames(segment.start, segment.end, timeline.fps)
+    return replace(timeline, items=tuple(items), music=None, layers=layers), spans

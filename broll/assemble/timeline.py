@@ -112,6 +112,7 @@ class Timeline:
     safe_zone: tuple[float, float, float, float] = (0.05, 0.05, 0.05, 0.05)  # top, right, bottom, left
     font: str = ""
     meta: dict = field(default_factory=dict, compare=False)
+    layers: Optional[object] = None   # captions, overlays, voice-over on the reel (broll.assemble.layers.Layers)
 
     @property
     def frames(self) -> int:

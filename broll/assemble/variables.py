@@ -94,6 +94,20 @@ def substitute(data: Any, *, source: str, locate: Locate, overrides: Mapping[str
     return fill(body, ())
 
 
+def fill_variables(doc, overrides: Mapping[str, Any] | None = None, *, origin: str = "--set") -> Any:
+    """A YamlDocument's data with ``vars:`` and every ``{{name}}`` filled in (unchanged when it uses none)."""
+    data = doc.data
+    if not overrides and not (isinstance(data, dict) and ("vars" in data or references(data))):
+        return data
+    return substitute(data, source=doc.source, locate=lambda path: _find_mark(doc.marks, path),
+                      overrides=overrides, override_origin=origin)
+
+
+def _find_mark(marks: dict, path: tuple) -> tuple:
+    from broll.yamlfile import find_mark
+    return find_mark(marks, path)
+
+
 def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"

@@ -17,7 +17,7 @@ import math
 import re
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Sequence
+from typing import Optional, Sequence
 
 from broll.captions.layout import Block, fit
 from broll.captions.model import CaptionStyle, Cue
@@ -136,19 +136,33 @@ def _header(style: CaptionStyle, canvas: Canvas, font_family: str, size_px: int)
     ]
 
 
-def _dialogue(first: int, last_excl: int, fps: Fraction, text: str) -> str:
-    return f"Dialogue: 0,{stamp(first, fps)},{stamp(last_excl, fps)},Default,,0,0,0,,{text}"
+def _dialogue(first: int, last_excl: int, fps: Fraction, text: str, margin_v: int = 0) -> str:
+    return f"Dialogue: 0,{stamp(first, fps)},{stamp(last_excl, fps)},Default,,0,0,{margin_v},,{text}"
 
 
-def _block_events(block: Block, style: CaptionStyle, canvas: Canvas, base_px: int) -> list[str]:
+# (start, end or None, vertical margin in pixels): while something else occupies the captions' edge (a
+# lower-third at the bottom), cues overlapping that time move further in so they never cover it
+KeepClear = tuple[Fraction, Optional[Fraction], int]
+
+
+def _margin_for(cue: Cue, keep_clear: Sequence[KeepClear]) -> int:
+    return max((m for a, b, m in keep_clear if cue.end > a and (b is None or cue.start < b)), default=0)
+
+
+def _block_events(block: Block, style: CaptionStyle, canvas: Canvas, base_px: int,
+                  keep_clear: Sequence[KeepClear] = ()) -> list[str]:
     cue = block.cue
     first, end = frame_of(cue.start, canvas.fps), frame_of(cue.end, canvas.fps)
     if end <= first:
         return []  # shorter than a frame at this rate: nothing to show
+    margin_v = _margin_for(cue, keep_clear)
+    if margin_v:    # never closer to the edge than the safe zone keeps the style
+        edge = canvas.safe_bottom if style.position == "bottom" else canvas.safe_top
+        margin_v = max(margin_v, round(edge * canvas.height))
     size_tag = "" if block.size_px == base_px else f"{{\\fs{block.size_px}}}"
     line_words = [line.split() for line in block.lines]
     if style.words == "none" or not cue.words or sum(map(len, line_words)) != len(cue.words):
-        return [_dialogue(first, end, canvas.fps, size_tag + "\\N".join(_escape(x) for x in block.lines))]
+        return [_dialogue(first, end, canvas.fps, size_tag + "\\N".join(_escape(x) for x in block.lines), margin_v)]
     # word modes: one event per word interval, the whole cue laid out the same way in each
     spoken = [frame_of(w.start, canvas.fps) for w in cue.words]
     events, hi = [], ass_colour(style.highlight_color)
@@ -169,18 +183,19 @@ def _block_events(block: Block, style: CaptionStyle, canvas: Canvas, base_px: in
                 out.append(token)
                 index += 1
             parts.append(" ".join(out))
-        events.append(_dialogue(a, b, canvas.fps, size_tag + "\\N".join(parts)))
+        events.append(_dialogue(a, b, canvas.fps, size_tag + "\\N".join(parts), margin_v))
     return events
 
 
-def render_ass(cues: Sequence[Cue], style: CaptionStyle, canvas: Canvas, *, font_family: str = "DejaVu Sans") -> str:
-    """The whole .ass document for ``cues`` on ``canvas``."""
+def render_ass(cues: Sequence[Cue], style: CaptionStyle, canvas: Canvas, *, font_family: str = "DejaVu Sans",
+               keep_clear: Sequence[KeepClear] = ()) -> str:
+    """The whole .ass document for ``cues`` on ``canvas``; ``keep_clear`` raises cues off what else is at their edge."""
     base_px = max(8, round(style.size * canvas.height))
     lines = _header(style, canvas, font_family, base_px)
     for cue in sorted(cues, key=lambda c: (c.start, c.end)):
         for block in fit(cue, width_px=canvas.text_width, height_px=canvas.height, size=style.size,
                          min_size=style.min_size, max_chars=style.max_chars, max_lines=style.max_lines):
-            lines.extend(_block_events(block, style, canvas, base_px))
+            lines.extend(_block_events(block, style, canvas, base_px, keep_clear))
     return "\n".join(lines) + "\n"
 
 

@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "validate": "broll.cli.validate_cmd:validate_command",
     "plan": "broll.cli.plan_cmd:plan_command",
     "build": "broll.cli.build_cmd:build_command",
+    "captions": "broll.cli.captions_cmd:captions_command",
     "demo": "broll.cli.demo_cmd:demo_command",
     "export": "broll.cli.export_cmd:export_command",
     "presets": "broll.cli.presets_cmd:presets_command",

@@ -22,20 +22,34 @@ from broll.cli.output import BuildProgressView, console, emit_json
 @click.option("--no-cache", is_flag=True, help="Render every segment again (the project's .broll/segments/ "
                                                "cache is refreshed, not read).")
 @executor_option
+@click.option("--set", "assignments", multiple=True, metavar="NAME=VALUE",
+              help="Override a variable of the edit list's vars: (repeatable), e.g. --set headline=\"Spring sale\".")
+@click.option("--variants", "variants_csv", type=click.Path(dir_okay=False),
+              help="Build one reel per row of a CSV whose header names variables; outputs are named from "
+                   "{{column}} in output: or get the row number.")
 def build_command(edit_list: str, preview: bool, as_json: bool, quiet: bool, otio_path: str | None,
-                  otio_only: bool, no_cache: bool = False, executor: str = "local") -> None:
+                  otio_only: bool, no_cache: bool = False, executor: str = "local",
+                  assignments: tuple[str, ...] = (), variants_csv: str | None = None) -> None:
     """Render the reel(s) an edit list describes; a rebuild encodes only the segments that changed."""
     from broll.assemble.build import build
+    from broll.assemble.variables import parse_assignment
     from broll.cli.executor_opt import make_executor
 
     make_executor(executor)     # without the Ray extra: one line naming the install, before any work
 
     if otio_only and not otio_path:
         raise click.UsageError("--otio-only needs --otio PATH")
+    variables = dict(parse_assignment(a) for a in assignments) or None
     err = console(stderr=True)
+    if variants_csv:
+        if otio_path:
+            raise click.UsageError("--otio is for one reel; leave it out with --variants")
+        _build_variants(edit_list, variants_csv, variables, preview=preview, as_json=as_json, quiet=quiet,
+                        cache=not no_cache, executor=executor)
+        return
     with BuildProgressView(bars=not (quiet or as_json), notes=not (quiet or as_json)) as view:
         result = build(edit_list, preview=preview, progress=view, otio=otio_path, render=not otio_only,
-                       cache=not no_cache, executor=executor)
+                       cache=not no_cache, executor=executor, variables=variables)
     for warning in result.warnings:
         err.print(f"[yellow]warning:[/yellow] {escape(warning)}")
     if as_json:
@@ -51,3 +65,35 @@ def build_command(edit_list: str, preview: bool, as_json: bool, quiet: bool, oti
             err.print(f"[green]built[/green] {escape(str(out.path))}  {out.width}x{out.height} "
                       f"{float(out.duration):.3f} s ({out.frames} frames) in {out.render_seconds:.1f} s{reuse}")
             click.echo(str(out.path))
+
+
+def _build_variants(edit_list: str, rows_csv: str, variables, *, preview: bool, as_json: bool, quiet: bool,
+                    cache: bool = True, executor: str | None = None) -> None:
+    """Every row validated first (nothing renders when one is bad), then one build per row, in turn."""
+    import time
+
+    from broll.assemble.variants import build_variants
+
+    err = console(stderr=True)
+    started = time.perf_counter()
+    on_variant = None if (quiet or as_json) else (
+        lambda v: err.print(f"[bold]variant {v.row}[/bold] " + escape(", ".join(f"{k}={val}" for k, val in v.values.items()))))
+    with BuildProgressView(bars=not (quiet or as_json), notes=not (quiet or as_json)) as view:
+        results = build_variants(edit_list, rows_csv, overrides=variables, progress=view, preview=preview,
+                                 cache=cache, executor=executor,
+                                 on_variant=on_variant)
+    total = time.perf_counter() - started
+    if as_json:
+        emit_json({"ok": all(r.ok for _, r in results), "edit_list": edit_list, "variants_file": rows_csv,
+                   "seconds": round(total, 3),
+                   "variants": [{"row": v.row, "variables": {k: str(x) for k, x in v.values.items()},
+                                 **r.to_dict()} for v, r in results]})
+        return
+    for variant, result in results:
+        for warning in result.warnings:
+            err.print(f"[yellow]warning:[/yellow] variant {variant.row}: {escape(warning)}")
+        for out in result.outputs:
+            err.print(f"[green]built[/green] variant {variant.row}: {escape(str(out.path))}  {out.width}x{out.height} "
+                      f"{float(out.duration):.3f} s ({out.frames} frames) in {out.render_seconds:.1f} s")
+            click.echo(str(out.path))
+    err.print(f"{len(results)} variant(s) in {total:.1f} s")

@@ -42,3 +42,5 @@ def init_command(folder, template, demo, list_only, force, as_json):
         for f in report["missing_media"]:
             out.print(f"  {f}")
     out.print(f"Next: broll validate {report['edit_list']}  then  broll build {report['edit_list']}")
+    if report.get("variants"):
+        out.print(f"Every variant: broll build {report['edit_list']} --variants {report['variants']}")

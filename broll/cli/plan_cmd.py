@@ -70,6 +70,7 @@ def output_report(plan) -> dict:
             "frames": tl.frames, "duration": float(tl.duration),
             "audio_samples": tl.samples, "loudness_pass": plan.measure is not None,
             "items": timeline_rows(tl), "commands": commands,
+            "layers": tl.layers.describe() if getattr(tl, "layers", None) is not None else None,
             "picture_graph": plan.video.filter_complex, "sound_graph": plan.audio.filter_complex,
             "segments": [{"start": sg.start, "end": sg.end, "items": [sp.index for sp in sg.spans]} for sg in segments]}
 
@@ -78,12 +79,16 @@ def output_report(plan) -> dict:
 @click.argument("edit_list", type=click.Path(dir_okay=False))
 @click.option("--preview", is_flag=True, help="Plan the low-resolution proxy instead.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def plan_command(edit_list: str, preview: bool, as_json: bool) -> None:
+@click.option("--set", "assignments", multiple=True, metavar="NAME=VALUE", help="Override a variable (as build).")
+def plan_command(edit_list: str, preview: bool, as_json: bool, assignments: tuple[str, ...]) -> None:
     """Print each item's place on the reel and the FFmpeg commands `build` runs for it."""
     from broll.assemble.build import plan_build
+    from broll.assemble.variables import parse_assignment
     from broll.filtergraph import split_graph
 
-    planned = plan_build(edit_list, preview=preview, enforce_review=False)   # QC and LUTs are cached: build reuses them
+    variables = dict(parse_assignment(a) for a in assignments) or None
+    planned = plan_build(edit_list, preview=preview, enforce_review=False,   # QC and LUTs are cached: build reuses them
+                         variables=variables)
     report = [output_report(p) for p in planned.outputs]
     if as_json:
         emit_json({"outputs": report, "stages": planned.stages.to_dict(), "warnings": planned.stages.warnings})
@@ -105,6 +110,7 @@ def plan_command(edit_list: str, preview: bool, as_json: bool) -> None:
             name = Path(str(row["what"])).name if row["kind"] != "title" else repr(row["what"])
             click.echo(f"  {row['index']:>3}  {format_timecode(row['start'])} -> {format_timecode(row['end'])}  "
                        f"{row['frames']:>5}f  {row['kind']:<5}  {name}{trim}{speed}  <- {into}")
+        _print_layers(rep["layers"])
         cmds = rep["commands"]
         click.echo("\nWhat a cold `build` runs: the picture and the sound side by side, the picture split into "
                    f"{len(rep['segments'])} cached segments, then a stream-copy join (temp files beside the output; "
@@ -126,3 +132,23 @@ def plan_command(edit_list: str, preview: bool, as_json: bool) -> None:
             click.echo("     " + statement)
         click.echo("\n3. split into segments (stream copy):\n" + shlex.join(cmds["split"]))
         click.echo("\n4. join the segments and mux the sound (stream copy):\n" + shlex.join(cmds["mux"]) + "\n")
+
+
+def _print_layers(layers: dict | None) -> None:
+    """Captions, overlays and voice-over over the reel (#18)."""
+    if not layers:
+        return
+    z = layers["safe_zone"]
+    click.echo(f"  layers (inside the safe zone top {z['top']:g} right {z['right']:g} bottom {z['bottom']:g} "
+               f"left {z['left']:g}):")
+    if layers["captions"]:
+        click.echo(f"    captions: {layers['captions']['cues']} cue(s) -> {layers['captions']['ass']}")
+    for o in layers["overlays"]:
+        when = f"{o['start']:g}s -> " + (f"{o['end']:g}s" if o["end"] is not None else "end")
+        text = f"  text {o['text']!r}" if o["text"] else ""
+        click.echo(f"    overlay: {Path(o['image']).name} {o['anchor']} scale {o['scale']:g} "
+                   f"opacity {o['opacity']:g} {when}{text}")
+    if layers["voiceover"]:
+        v = layers["voiceover"]
+        click.echo(f"    voice-over: {Path(v['path']).name} from {v['start']:g}s at {v['volume']:+g} dB "
+                   "(music ducks under it)")

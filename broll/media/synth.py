@@ -103,3 +103,32 @@ def read_frame_number(image_rgb, bits: int = 8) -> int:
         if row[:, x0:x1].mean() > 116:
             value |= 1 << b
     return value
+
+
+def make_logo(path: str | os.PathLike, *, size: int = 256) -> Path:
+    """A round two-tone badge on a transparent background (PNG with alpha): a stand-in logo."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    c, r = size / 2, size * 0.47
+    d = f"hypot(X-{c},Y-{c})"
+    inner = f"lt({d},{r * 0.78})"
+    # a white ring around an orange disc with a white dot in its middle
+    stripe = f"lt({d},{r * 0.28})"
+    geq = (f"geq=r='if({inner},if({stripe},255,245),255)':g='if({inner},if({stripe},255,130),255)'"
+           f":b='if({inner},if({stripe},255,40),255)':a='if(lt({d},{r}),255,0)'")
+    run_ffmpeg(["-y", "-f", "lavfi", "-i", f"color=c=black:s={size}x{size},format=rgba,{geq}", "-frames:v", "1",
+                "-update", "1", str(path)], what=f"synthesising {path.name}")
+    return path
+
+
+def make_lower_third(path: str | os.PathLike, *, size: tuple[int, int] = (1200, 200)) -> Path:
+    """A dark translucent bar with an accent stripe at its left edge (PNG with alpha): a lower-third plate."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    w, h = size
+    edge = max(4, w // 50)
+    geq = (f"geq=r='if(lt(X,{edge}),255,20)':g='if(lt(X,{edge}),130,22)':b='if(lt(X,{edge}),40,30)'"
+           f":a='if(lt(X,{edge}),255,200)'")
+    run_ffmpeg(["-y", "-f", "lavfi", "-i", f"color=c=black:s={w}x{h},format=rgba,{geq}", "-frames:v", "1",
+                "-update", "1", str(path)], what=f"synthesising {path.name}")
+    return path

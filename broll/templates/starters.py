@@ -89,6 +89,14 @@ def demo_files(edit_text: str) -> list[DemoFile]:
     music = data.get("music") or {}
     if music.get("path"):
         files[music["path"]] = DemoFile(music["path"], "music", 20.0)
+    # captions, brand layers, voice-over (#18)
+    for overlay in data.get("overlays") or []:
+        if isinstance(overlay, dict) and overlay.get("image"):
+            kind = "plate" if overlay.get("text") else "logo"
+            files.setdefault(overlay["image"], DemoFile(overlay["image"], kind, 0))
+    voice = data.get("voiceover") or {}
+    if isinstance(voice, dict) and voice.get("path"):
+        files.setdefault(voice["path"], DemoFile(voice["path"], "voice", 8.0))
     return list(files.values())
 
 
@@ -115,6 +123,12 @@ def make_demo_media(root: Path, edit_text: str, on_file: Callable[[str], None] |
         elif f.kind == "image":
             size = (1600, 900) if i % 2 == 0 else (1200, 1200)
             synth.make_image(target, source="testsrc2" if i % 2 == 0 else "smptebars", size=size)
+        elif f.kind == "logo":
+            synth.make_logo(target)
+        elif f.kind == "plate":
+            synth.make_lower_third(target)
+        elif f.kind == "voice":      # a stand-in narration: a higher, louder voice-like tone the music ducks under
+            synth.make_tone(target, duration=f.seconds, notes=(330, 495, 660), volume=0.6)
         else:
             synth.make_tone(target, duration=f.seconds)
         made.append(target)
@@ -136,7 +150,19 @@ def init_project(folder: str | os.PathLike, template: str = DEFAULT_TEMPLATE, *,
     # mark the project: `broll review clips/` and every other command now find this folder's .broll/
     (root / DB_DIR).mkdir(exist_ok=True)
     write_text(edit, starter.text)
+    variants = _companion_csv(starter.name)
+    if variants is not None:              # a starter with variants ships their rows beside the edit list
+        write_text(root / VARIANTS_FILE, variants)
     media = make_demo_media(root, starter.text, on_file) if demo else []
     missing = [f.relpath for f in demo_files(starter.text) if not (root / f.relpath).exists()]
     return {"folder": str(root), "template": starter.name, "edit_list": str(edit),
-            "demo_media": [str(p) for p in media], "missing_media": missing}
+            "demo_media": [str(p) for p in media], "missing_media": missing,
+            "variants": str(root / VARIANTS_FILE) if variants is not None else None}
+
+
+VARIANTS_FILE = "variants.csv"
+
+
+def _companion_csv(name: str) -> str | None:
+    entry = resources.files("broll.templates") / "starters" / f"{name}.csv"
+    return entry.read_text(encoding="utf-8") if entry.is_file() else None

@@ -17,6 +17,8 @@ ISSUE_2_TOP_KEYS = {"version", "output", "preset", "loudness", "defaults", "musi
                     "fps"}          # issue 20: the starters follow the footage's rate (fps: auto)
 ISSUE_2_ITEM_KEYS = {"clip", "in", "out", "speed", "audio", "fit", "transition", "text",
                      "image", "duration", "motion", "title", "background"}
+ISSUE_18_TOP_KEYS = {"vars", "captions", "overlays", "voiceover"}   # only the captioned-reel starter uses them
+ISSUE_18_ITEM_KEYS = {"caption"}
 
 
 def test_at_least_three_starters():
@@ -30,9 +32,10 @@ def test_every_key_has_a_comment_and_uses_the_issue_2_format(name):
         if re.match(r"^\s*(- )?[a-z_]+:", line):
             assert "#" in line, f"{name}.yaml:{number}: key without a comment: {line.strip()}"
     data = yaml.safe_load(text)
-    assert set(data) == ISSUE_2_TOP_KEYS and data["version"] == 1
+    extra_top, extra_item = (ISSUE_18_TOP_KEYS, ISSUE_18_ITEM_KEYS) if name == "captioned-reel" else (set(), set())
+    assert ISSUE_2_TOP_KEYS - {"defaults"} <= set(data) <= ISSUE_2_TOP_KEYS | extra_top and data["version"] == 1
     for item in data["timeline"]:
-        assert set(item) <= ISSUE_2_ITEM_KEYS, item
+        assert set(item) <= ISSUE_2_ITEM_KEYS | extra_item, item
         assert sum(k in item for k in ("clip", "image", "title")) == 1
 
 
@@ -71,3 +74,22 @@ def test_init_demo_projects_build_as_they_are(name, seconds, tmp_path):
         from broll.assemble.resolve import validate_edit_list
         _, jobs = validate_edit_list(folder / "edit.yaml")
         assert jobs[0].timeline.duration == seconds
+
+
+def test_captioned_reel_demo_builds_three_variants(tmp_path):
+    """The #18 starter: captions, a logo, a lower-third and a voice-over; three variants from its CSV."""
+    folder = tmp_path / "captioned"
+    runner = CliRunner()
+    result = runner.invoke(main, ["init", "--template", "captioned-reel", "--demo", "--json", str(folder)])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["missing_media"] == [] and report["variants"] == str(folder / "variants.csv")
+    assert probe(folder / "stills" / "logo.png").pix_fmt == "rgba"
+    result = runner.invoke(main, ["build", str(folder / "edit.yaml"), "--variants", str(folder / "variants.csv"),
+                                  "--preview", "--json", "-q"])
+    assert result.exit_code == 0, result.output
+    variants = json.loads(result.output)["variants"]
+    assert [v["variables"]["slug"] for v in variants] == ["spring", "summer", "autumn"]
+    for v in variants:
+        info = probe(v["outputs"][0]["path"])
+        assert info.has_audio and info.width == 360 and info.height == 640

@@ -1,0 +1,147 @@
+"""Three CSV variants of a 20 s captioned reel vs one build of it (issue #18's target: <= 1.6x).
+
+Each variant differs only in its caption text and a lower-third's name, so everything under the layers
+(decoding, grading, fitting, transitions, the sound) is identical between them. The ratio printed is
+``wall(broll build --variants rows.csv) / wall(broll build)``, paired round by round (they alternate), median
+and spread. What drives it: ``--variants`` runs successive ``broll.build()`` calls that share the project's
+caches (QC, grades, probes), but a render is one FFmpeg graph per output, so without a segment cache (#15)
+each variant re-encodes the whole reel and the ratio sits near 3. It can only reach <= 1.6x once unchanged
+segments are reused from cache and just the segments under a changed caption are rendered again.
+
+Runs on synthetic clips, and on real ones with ``--footage DIR`` (five clips of DIR; skipped when absent).
+Not a test: run by hand, ``nice -n 5`` on a shared machine, and say the load.
+
+    .venv/bin/python benchmarks/variants.py [--runs 2] [--footage ~/.cache/broll-footage] [--workdir DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+CLIPS = 5
+CLIP_SECONDS = 4.5            # five 4.5 s clips and four 0.625 s fades: a 20.0 s reel
+FADE = 0.625
+SOURCES = ("testsrc2", "smptebars", "gradients", "rgbtestsrc", "mandelbrot")
+PRESET = """\
+bench-variants:
+  base: 16x9-1080p
+  width: 1280
+  height: 720
+  video: {x264_preset: veryfast, crf: 20}
+"""
+ROWS = "slug,headline,name\nred,Red shoes for spring,Ada Lovelace\ngreen,Green hats on sale,Grace Hopper\n" \
+       "blue,Blue socks two for one,Hedy Lamarr\n"
+
+
+def _synthetic(work: Path) -> list[Path]:
+    from broll.media import synth
+    clips = []
+    for i in range(CLIPS):
+        path = work / f"clip{i}.mp4"
+        if not path.exists():
+            synth.make_clip(path, source=SOURCES[i], size=(1920, 1080), fps=30, duration=CLIP_SECONDS,
+                            audio=220 + 110 * i)
+        clips.append(path)
+    return clips
+
+
+def _real(folder: Path) -> list[Path]:
+    from broll.media.probe import probe
+    found = []
+    for path in sorted(folder.rglob("*")):
+        if path.suffix.lower() in (".mp4", ".mov", ".webm", ".mkv") and len(found) < CLIPS:
+            try:
+                info = probe(path)
+            except Exception:
+                continue
+            if info.kind == "video" and info.duration >= CLIP_SECONDS:
+                found.append(path)
+    return found
+
+
+def _project(work: Path, clips: list[Path]) -> Path:
+    from broll.media import synth
+    work.mkdir(parents=True, exist_ok=True)
+    if not (work / "logo.png").exists():
+        synth.make_logo(work / "logo.png")
+        synth.make_lower_third(work / "plate.png")
+        synth.make_tone(work / "bed.m4a", duration=30)
+    items = "\n".join(f"  - {{clip: {c}, out: {CLIP_SECONDS}}}" for c in clips)
+    (work / "rows.csv").write_text(ROWS)
+    edit = work / "edit.yaml"
+    edit.write_text(f"""version: 1
+vars: {{slug: one, headline: "Red shoes for spring", name: "Ada Lovelace"}}
+output: "out/{{{{slug}}}}.mp4"
+preset: bench-variants
+defaults: {{transition: {{type: fade, duration: {FADE}}}}}
+music: {{path: bed.m4a, volume: -10}}
+captions:
+  words: highlight
+  cues:
+    - {{start: 0.5, end: 4.0, text: "{{{{headline}}}}"}}
+    - {{start: 12.0, end: 15.0, text: "Tap to shop"}}
+overlays:
+  - {{image: logo.png, anchor: top-right, scale: 0.12}}
+  - {{image: plate.png, text: "{{{{name}}}}", anchor: bottom-left, scale: 0.4, start: 5, end: 9}}
+timeline:
+{items}
+""")
+    return edit
+
+
+def _run(args: list[str], env: dict) -> float:
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "broll", *args, "-q"], check=True, env=env,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return time.perf_counter() - started
+
+
+def measure(name: str, edit: Path, runs: int, env: dict) -> None:
+    _run(["build", str(edit)], env)                      # warm caches (probes, QC) and the disk
+    singles, triples = [], []
+    for _ in range(runs):
+        singles.append(_run(["build", str(edit)], env))
+        triples.append(_run(["build", str(edit), "--variants", str(edit.parent / "rows.csv")], env))
+    ratios = [t / s for s, t in zip(singles, triples)]
+    print(f"{name}: one build median {statistics.median(singles):.2f} s ({min(singles):.2f}-{max(singles):.2f}), "
+          f"3 variants median {statistics.median(triples):.2f} s ({min(triples):.2f}-{max(triples):.2f})")
+    print(f"{name}: 3 variants / one build = {statistics.median(ratios):.2f}x "
+          f"(per round {', '.join(f'{r:.2f}' for r in ratios)}; target <= 1.6x needs segment reuse, #15)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument("--footage", type=Path,
+                        default=Path(os.environ.get("BROLL_FOOTAGE", "~/.cache/broll-footage")).expanduser())
+    parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--real-only", action="store_true")
+    opts = parser.parse_args()
+    work = opts.workdir or Path(tempfile.mkdtemp(prefix="broll-variants-"))
+    presets = work / "presets.yaml"
+    work.mkdir(parents=True, exist_ok=True)
+    presets.write_text(PRESET)
+    env = {**os.environ, "BROLL_PRESETS": str(presets)}
+    print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    if not opts.real_only:
+        measure("synthetic", _project(work / "synthetic", _synthetic(work / "synthetic")), opts.runs, env)
+    if opts.footage.is_dir():
+        clips = _real(opts.footage)
+        if len(clips) == CLIPS:
+            measure("real", _project(work / "real", clips), opts.runs, env)
+        else:
+            print(f"real: skipped, fewer than {CLIPS} clips of >= {CLIP_SECONDS} s in {opts.footage}")
+    else:
+        print(f"real: skipped, no footage at {opts.footage}")
+    print(f"load average at end: {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()
