@@ -23,6 +23,8 @@ from broll.errors import BrollError, InputError
 from broll.loudness import Loudness
 from broll.media.probe import MediaInfo
 
+STAGES = ("generate", "check", "grade", "review")    # where --until may stop a build
+
 
 @dataclass(frozen=True)
 class Progress:
@@ -31,7 +33,7 @@ class Progress:
     ``stage`` is validate | review | qc | style | plan | render | otio; while rendering,
     ``output`` names the file and ``done`` / ``total`` are seconds of the reel written / in all.
     """
-    stage: str
+    stage: str          # also generate | check (broll.pipeline), before validate's media pass
     message: str
     output: Optional[str] = None
     done: float = 0.0
@@ -49,6 +51,7 @@ class BuildPlan:
     outputs: tuple[OutputPlan, ...]
     stages: StageReport
     timings: dict[str, float]
+    shots: object = None                     # broll.pipeline.front.ShotsReport with a generate: section
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,8 @@ class BuildResult:
     timings: dict[str, float]                # seconds per stage (render:<file> per output)
     warnings: tuple[str, ...]
     preview: bool = False
+    shots: object = None                     # broll.pipeline.front.ShotsReport: takes used, cost
+    until: Optional[str] = None              # the stage the build stopped after (--until), if any
 
     @property
     def ok(self) -> bool:
@@ -93,7 +98,8 @@ class BuildResult:
     def to_dict(self) -> dict:
         return {"ok": self.ok, "edit_list": str(self.edit_list), "preview": self.preview,
                 "outputs": [o.to_dict() for o in self.outputs], "stages": self.stages.to_dict(),
-                "timings": {k: round(v, 3) for k, v in self.timings.items()}, "warnings": list(self.warnings)}
+                "timings": {k: round(v, 3) for k, v in self.timings.items()}, "warnings": list(self.warnings),
+                "shots": None if self.shots is None else self.shots.to_dict(), "until": self.until}
 
     def __str__(self) -> str:
         lines = [f"built {len(self.outputs)} output(s) from {self.edit_list} "
@@ -124,11 +130,14 @@ def _select(edit: EditList, jobs: list[OutputJob], outputs: Optional[Sequence[st
 
 def plan_build(edit_list: str | os.PathLike, *, outputs: Optional[Sequence[str | os.PathLike]] = None,
                preview: bool = False, progress: Optional[ProgressCallback] = None,
-               enforce_review: bool = True, style: bool = True) -> BuildPlan:
+               enforce_review: bool = True, style: bool = True, generate: bool = False,
+               until: Optional[str] = None) -> BuildPlan:
     """The planning half of :func:`build`: validate, resolve, gates, style, plans. Renders nothing.
 
     ``enforce_review=False`` (``broll plan``) reports a ``review: required`` refusal as a warning
     instead of raising, so the plan can still be read before the clips are approved.
+    ``generate`` runs a ``generate:`` section's generate and check stages first (broll.pipeline);
+    ``until="generate"|"check"`` stops after them.
     """
     tell = progress or (lambda p: None)
     say = lambda msg, stage: tell(Progress(stage, msg))  # noqa: E731
@@ -142,12 +151,22 @@ def plan_build(edit_list: str | os.PathLike, *, outputs: Optional[Sequence[str |
         clock = now
 
     say(f"validating {edit_list}", "validate")
-    edit, jobs = validate_edit_list(edit_list)
+    prepare = None
+    if generate:
+        from broll.pipeline.front import prepare_shots
+        prepare = lambda e: prepare_shots(e, generate=True, until=until, say=lambda st, m: say(m, st))  # noqa: E731
+    edit, jobs = validate_edit_list(edit_list, prepare=prepare)
+    shots = edit._shots
+    if until in ("generate", "check"):
+        lap("validate")
+        _split_generation(timings, shots)
+        report = StageReport(warnings=list(shots.warnings) if shots else [])
+        return BuildPlan(edit=edit, outputs=(), stages=report, timings=timings, shots=shots)
     jobs = _select(edit, jobs, outputs)
     if preview:
         jobs = preview_jobs(edit, jobs)
     lap("validate")
-    report = StageReport()
+    report = StageReport(warnings=list(shots.warnings) if shots else [])
     try:
         review_gate(edit, jobs)
     except BrollError as exc:
@@ -165,7 +184,15 @@ def plan_build(edit_list: str | os.PathLike, *, outputs: Optional[Sequence[str |
         say(f"planning {job.path.name}", "plan")
         planned.append(plan_output(job))
     lap("plan")
-    return BuildPlan(edit=edit, outputs=tuple(planned), stages=report, timings=timings)
+    _split_generation(timings, shots)
+    return BuildPlan(edit=edit, outputs=tuple(planned), stages=report, timings=timings, shots=shots)
+
+
+def _split_generation(timings: dict[str, float], shots) -> None:
+    """The generate and check stages ran inside validation: give them their own timings."""
+    for name, seconds in (shots.timings.items() if shots is not None else ()):
+        timings[name] = seconds
+        timings["validate"] = max(0.0, timings.get("validate", 0.0) - seconds)
 
 
 def otio_path_for(target: str | os.PathLike, output: Path, count: int) -> Path:
@@ -187,16 +214,24 @@ def write_output_otio(plan: OutputPlan, target: Path, name: str) -> Path:
 
 def build(edit_list: str | os.PathLike, *, outputs: Optional[Sequence[str | os.PathLike]] = None,
           progress: Optional[ProgressCallback] = None, preview: bool = False,
-          otio: str | os.PathLike | bool | None = None, render: bool = True) -> BuildResult:
+          otio: str | os.PathLike | bool | None = None, render: bool = True,
+          until: Optional[str] = None) -> BuildResult:
     """Build the reel(s) an edit list describes; the same sequence as ``broll build``.
 
     ``outputs`` picks some of the edit list's outputs (by path or file name; default all);
     ``preview`` renders the fast 360p proxies; ``otio`` also writes each rendered timeline as
     OpenTimelineIO (a path, or True for ``<output>.otio`` beside each output); ``render=False``
     stops after the gates (with ``otio``: the timeline only). Raises ``BrollError`` subclasses.
+    A ``generate:`` section's shots are generated and checked first (only what is missing);
+    ``until`` stops after generate | check | grade | review.
     """
+    if until is not None and until not in STAGES:
+        raise InputError(f"unknown stage {until!r} for until", "valid: " + ", ".join(STAGES))
     tell = progress or (lambda p: None)
-    planned = plan_build(edit_list, outputs=outputs, preview=preview, progress=progress, style=render)
+    render = render and until is None
+    planned = plan_build(edit_list, outputs=outputs, preview=preview, progress=progress,
+                         style=render or until in ("grade", "review"), generate=True, until=until,
+                         enforce_review=until != "grade")
     timings = dict(planned.timings)
     built = []
     for plan in planned.outputs:
@@ -226,7 +261,8 @@ def build(edit_list: str | os.PathLike, *, outputs: Optional[Sequence[str | os.P
                                  loudness=result.loudness if result else None,
                                  render_seconds=result.seconds if result else 0.0, otio=written, timeline=tl))
     return BuildResult(edit_list=Path(planned.edit.source), outputs=tuple(built), stages=planned.stages,
-                       timings=timings, warnings=tuple(planned.stages.warnings), preview=preview)
+                       timings=timings, warnings=tuple(planned.stages.warnings), preview=preview,
+                       shots=planned.shots, until=until)
 
 
 __all__ = ["BuildPlan", "BuildResult", "BuiltOutput", "Progress", "build", "plan_build"]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from broll.assemble.editlist import ClipItem, EditList, ImageItem, StyleOverride, TitleItem, load_edit_list
+from broll.assemble.editlist import ClipItem, EditList, ImageItem, ShotItem, StyleOverride, TitleItem, load_edit_list
 from broll.assemble.timeline import (MusicBed, Source, TextOverlay, Timeline, Transition as PlacedTransition,
                                      Item, place)
 from broll.errors import EditListError, EditListErrors, MediaError, UnknownNameError
@@ -266,9 +266,17 @@ def output_jobs(edit: EditList) -> list[OutputJob]:
     return jobs
 
 
-def validate_edit_list(path) -> tuple[EditList, list[OutputJob]]:
-    """Everything `broll validate` checks: schema first, then media. Raises EditListErrors."""
+def validate_edit_list(path, prepare=None) -> tuple[EditList, list[OutputJob]]:
+    """Everything `broll validate` checks: schema first, then media. Raises EditListErrors.
+
+    ``prepare(edit) -> edit`` runs between the two: the build's generate and check stages
+    (broll.pipeline), which turn ``shot:`` items into clips; by default only takes already made."""
     edit = load_edit_list(path)
+    if prepare is not None or edit.generate is not None or any(isinstance(e, ShotItem) for e in edit.timeline):
+        from broll.pipeline.front import prepare_shots
+        edit = (prepare or prepare_shots)(edit)
+        if not edit.timeline:          # every item is a shot not generated yet: nothing to probe
+            return edit, []
     jobs = output_jobs(edit)
     style_errors = check_style_media(edit)
     if style_errors:
