@@ -228,10 +228,13 @@ def prepare_shots(edit: EditList, *, generate: bool = False, until: Optional[str
         before = manifest.committed_cost(report.batch)
         if generate:
             events = _Events(say)
-            checker = None if until == "generate" else _checker(edit, root)
             started = time.perf_counter()
             todo = [j for _, j in planned_jobs(spec) if (manifest.get(j.key) is None
                                                         or manifest.get(j.key).state not in M.FINISHED)]
+            unchecked = any(t.finished and t.qc in (None, "skipped")
+                            for ts in current_takes(spec, manifest).values() for t in ts)
+            # QC is imported only when there is something to check (a rebuild loads none of it)
+            checker = None if until == "generate" or not (todo or unchecked) else _checker(edit, root)
             if todo:
                 say("generate", f"generating {len(todo)} clip(s) with {', '.join(f'{p}/{m}' for p, m in spec.targets)}")
                 _generate(spec, checker, say, events, client)
