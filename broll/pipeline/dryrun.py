@@ -44,10 +44,17 @@ def dry_run(edit_list: str | os.PathLike) -> dict:
         manifest = M.Manifest(spec.project)
         try:
             spent = manifest.committed_cost(batch_id(spec))
+            from broll.pipeline.front import current_takes
+            from broll.pipeline.takes import choose, review_states
+            takes = current_takes(spec, manifest) if spec.shots else {}
+            states = review_states(spec.project, [t for ts in takes.values() for t in ts])
+            for shot, ts in takes.items():
+                choice = choose(ts, states)
+                if choice is not None:
+                    have[shot] = f"v{choice.take.variant} ({choice.take.path.name}; {choice.why})"
             for target, job, provider in (planned_jobs(spec, with_provider=True) if spec.shots else []):
                 row = manifest.get(job.key)
                 if row is not None and row.state in M.FINISHED and row.file and Path(row.file).is_file():
-                    have.setdefault(job.shot.id, f"v{job.variant} ({Path(row.file).name})")
                     continue
                 state = row.state if row is not None else "not started"
                 tries = len(manifest.tasks(job.key)) + 1

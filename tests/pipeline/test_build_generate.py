@@ -145,3 +145,16 @@ def test_until_generate_leaves_takes_unchecked_then_the_next_build_checks_them(p
         assert {r.qc_verdict for r in manifest.rows("edit.yaml")} == {"pass"}
     finally:
         manifest.close()
+
+
+def test_review_required_gates_the_chosen_takes(provider_fake, tmp_path):
+    from broll.errors import ReviewRequired
+    from broll.review.decisions import record_decision
+    provider_fake("kling", video_kind="placeholder")
+    edit = write_edit(tmp_path, [{"id": "sea", "prompt": "the sea"}], review="required")
+    with pytest.raises(ReviewRequired) as err:
+        build(edit, until="review")
+    assert err.value.exit_code == 6 and "clips/sea.mp4 (unreviewed)" in err.value.message
+    chosen = build(edit, until="check").shots.chosen["sea"].take
+    record_decision(tmp_path, chosen.path, "approved")
+    assert build(edit, until="review").until == "review"
