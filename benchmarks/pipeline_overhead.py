@@ -15,7 +15,7 @@ every take (conservatively: it is work, not orchestration), binding takes, plann
 is overhead < 2% of provider wall. Each round uses a fresh project; it prints the median and
 spread of ``--runs`` rounds and the machine load.
 
-    .venv/bin/python benchmarks/pipeline_overhead.py [--runs 3] [--latency 30] [--shots 6]
+    .venv/bin/python benchmarks/pipeline_overhead.py [--runs 3] [--latency 30] [--shots 6] [--peer]
 """
 
 from __future__ import annotations
@@ -60,7 +60,9 @@ def started_at(fake) -> float:
     return fake.started_at
 
 
-def one_round(latency: float, shots: int, concurrency: int, poll: float) -> dict:
+def one_round(latency: float, shots: int, concurrency: int, poll: float, peer: bool = False) -> dict:
+    """One build; ``peer``: the same work done by hand, `broll generate batch.yaml` then `broll build`
+    of an edit list naming the files (what people did before generate: existed)."""
     fake = TimedKling(latency)
     fake.__enter__()
     try:
@@ -71,15 +73,23 @@ def one_round(latency: float, shots: int, concurrency: int, poll: float) -> dict
                                 "poll": {"interval": poll, "request_timeout": 10},
                                 "shots": [{"id": f"s{i}", "prompt": f"scene {i}"} for i in range(shots)]},
                    "timeline": [{"shot": f"s{i}", "out": 1.0} for i in range(shots)]}
+            cmds = [["build", "edit.yaml", "--preview", "--json"]]
+            if peer:
+                batch = dict(doc["generate"], out="clips")
+                (root / "batch.yaml").write_text(yaml.safe_dump(batch, sort_keys=False))
+                doc = dict(doc, timeline=[{"clip": f"clips/s{i}.mp4", "out": 1.0} for i in range(shots)])
+                del doc["generate"]
+                cmds = [["generate", "batch.yaml", "--json"], ["build", "edit.yaml", "--preview", "--json"]]
             (root / "edit.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
             env = {**os.environ, **KEYS, "BROLL_KLING_BASE_URL": fake.base_url}
             started = time.perf_counter()
             fake.started_at = time.time()
-            run = subprocess.run([sys.executable, "-m", "broll", "build", "edit.yaml", "--preview", "--json"],
-                                 cwd=root, env=env, capture_output=True, text=True)
+            for cmd in cmds:
+                run = subprocess.run([sys.executable, "-m", "broll", *cmd], cwd=root, env=env, capture_output=True,
+                                     text=True)
+                if run.returncode != 0:
+                    raise SystemExit(f"{cmd[0]} failed ({run.returncode}): {run.stderr[-2000:]}")
             wall = time.perf_counter() - started
-            if run.returncode != 0:
-                raise SystemExit(f"build failed ({run.returncode}): {run.stderr[-2000:]}")
             result = json.loads(run.stdout)
     finally:
         fake.__exit__(None, None, None)
@@ -100,10 +110,17 @@ def main() -> None:
     ap.add_argument("--shots", type=int, default=6)
     ap.add_argument("--concurrency", type=int, default=3)
     ap.add_argument("--poll", type=float, default=0.5, help="poll interval (s); the default spec polls every 6 s")
+    ap.add_argument("--peer", action="store_true", help="also time the same work by hand (generate, then build)")
     args = ap.parse_args()
     print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
-    rounds = []
+    rounds, peers = [], []
     for n in range(args.runs):
+        if args.peer:
+            p = one_round(args.latency, args.shots, args.concurrency, args.poll, peer=True)
+            peers.append(p)
+            print(f"round {n + 1} by hand (generate, then build): wall {p['wall']:.2f} s = provider "
+                  f"{p['provider']:.2f} s + render {p['render']:.2f} s + overhead {p['overhead']:.2f} s -> "
+                  f"{100 * p['ratio']:.2f}%")
         r = one_round(args.latency, args.shots, args.concurrency, args.poll)
         rounds.append(r)
         print(f"round {n + 1}: wall {r['wall']:.2f} s = provider {r['provider']:.2f} s + render {r['render']:.2f} s "
@@ -114,6 +131,12 @@ def main() -> None:
     ratios = [100 * r["ratio"] for r in rounds]
     print(f"overhead / provider wall: median {statistics.median(ratios):.2f}% "
           f"(min {min(ratios):.2f}%, max {max(ratios):.2f}%) over {len(rounds)} rounds; target < 2%")
+    if peers:
+        pr = [100 * p["ratio"] for p in peers]
+        paired = [r["overhead"] / p["overhead"] for r, p in zip(rounds, peers)]
+        print(f"by hand: median {statistics.median(pr):.2f}% (min {min(pr):.2f}%, max {max(pr):.2f}%); "
+              f"one command's overhead / by hand's, paired by round: median {statistics.median(paired):.2f} "
+              f"(min {min(paired):.2f}, max {max(paired):.2f})")
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 
