@@ -56,6 +56,13 @@ class TimedKling(KlingFake):
         return status, body, headers
 
 
+# the broll CLI, printing at exit the CPU seconds its own process used (all threads; not the
+# FFmpeg children that render): what orchestration costs on an idle machine, whatever the load now
+CPU_PROBE = ("import atexit, sys, time; atexit.register(lambda: sys.stderr.write("
+             "f'\\nBROLL_CPU {time.process_time():.3f}\\n')); sys.argv = ['broll', *sys.argv[1:]]; "
+             "from broll.cli import run; run()")
+
+
 def started_at(fake) -> float:
     return fake.started_at
 
@@ -84,11 +91,13 @@ def one_round(latency: float, shots: int, concurrency: int, poll: float, peer: b
             env = {**os.environ, **KEYS, "BROLL_KLING_BASE_URL": fake.base_url}
             started = time.perf_counter()
             fake.started_at = time.time()
+            cpu = 0.0
             for cmd in cmds:
-                run = subprocess.run([sys.executable, "-m", "broll", *cmd], cwd=root, env=env, capture_output=True,
+                run = subprocess.run([sys.executable, "-c", CPU_PROBE, *cmd], cwd=root, env=env, capture_output=True,
                                      text=True)
                 if run.returncode != 0:
                     raise SystemExit(f"{cmd[0]} failed ({run.returncode}): {run.stderr[-2000:]}")
+                cpu += float(run.stderr.rsplit("BROLL_CPU ", 1)[1].split()[0])
             wall = time.perf_counter() - started
             result = json.loads(run.stdout)
     finally:
@@ -100,7 +109,8 @@ def one_round(latency: float, shots: int, concurrency: int, poll: float, peer: b
     first_create = min(created) - started_at(fake)
     return {"wall": wall, "provider": provider, "render": render, "overhead": overhead,
             "ratio": overhead / provider, "creates": fake.count("create"), "polls": fake.count("poll"),
-            "timings": result["timings"], "to_first_create": first_create, "started": started}
+            "timings": result["timings"], "to_first_create": first_create, "started": started,
+            "cpu": cpu, "cpu_ratio": cpu / provider}
 
 
 def main() -> None:
@@ -120,15 +130,20 @@ def main() -> None:
             peers.append(p)
             print(f"round {n + 1} by hand (generate, then build): wall {p['wall']:.2f} s = provider "
                   f"{p['provider']:.2f} s + render {p['render']:.2f} s + overhead {p['overhead']:.2f} s -> "
-                  f"{100 * p['ratio']:.2f}%")
+                  f"{100 * p['ratio']:.2f}%; CPU {p['cpu']:.2f} s = {100 * p['cpu_ratio']:.2f}%")
         r = one_round(args.latency, args.shots, args.concurrency, args.poll)
         rounds.append(r)
         print(f"round {n + 1}: wall {r['wall']:.2f} s = provider {r['provider']:.2f} s + render {r['render']:.2f} s "
               f"+ overhead {r['overhead']:.2f} s -> {100 * r['ratio']:.2f}% of provider time "
               f"({r['creates']} creates, {r['polls']} polls)")
         stages = ", ".join(f"{k} {v:.2f}" for k, v in r["timings"].items())
+        print(f"  CPU of the build process (imports, validation, manifest, polls, downloads, QC of every take, "
+              f"planning; not FFmpeg): {r['cpu']:.2f} s = {100 * r['cpu_ratio']:.2f}% of provider time")
         print(f"  process start to first create {r['to_first_create']:.2f} s; build timings (s): {stages}")
     ratios = [100 * r["ratio"] for r in rounds]
+    cpu = [100 * r["cpu_ratio"] for r in rounds]
+    print(f"build-process CPU / provider wall: median {statistics.median(cpu):.2f}% "
+          f"(min {min(cpu):.2f}%, max {max(cpu):.2f}%): the overhead on an idle machine")
     print(f"overhead / provider wall: median {statistics.median(ratios):.2f}% "
           f"(min {min(ratios):.2f}%, max {max(ratios):.2f}%) over {len(rounds)} rounds; target < 2%")
     if peers:
