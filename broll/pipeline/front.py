@@ -229,10 +229,9 @@ def prepare_shots(edit: EditList, *, generate: bool = False, until: Optional[str
         if generate:
             events = _Events(say)
             started = time.perf_counter()
-            todo = [j for _, j in planned_jobs(spec) if (manifest.get(j.key) is None
-                                                        or manifest.get(j.key).state not in M.FINISHED)]
-            unchecked = any(t.finished and t.qc in (None, "skipped")
-                            for ts in current_takes(spec, manifest).values() for t in ts)
+            takes = [t for ts in current_takes(spec, manifest).values() for t in ts]
+            todo = [t for t in takes if not t.finished]
+            unchecked = any(t.finished and t.qc in (None, "skipped") for t in takes)
             # QC is imported only when there is something to check (a rebuild loads none of it)
             checker = None if until == "generate" or not (todo or unchecked) else _checker(edit, root)
             if todo:
