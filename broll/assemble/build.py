@@ -152,9 +152,10 @@ def plan_build(edit_list: str | os.PathLike, *, outputs: Optional[Sequence[str |
 
     say(f"validating {edit_list}", "validate")
     prepare = None
-    if generate:
-        from broll.pipeline.front import prepare_shots
-        prepare = lambda e: prepare_shots(e, generate=True, until=until, say=lambda st, m: say(m, st))  # noqa: E731
+    if generate:      # called only for an edit list with a generate: section or shot: items
+        def prepare(e):
+            from broll.pipeline.front import prepare_shots
+            return prepare_shots(e, generate=True, until=until, say=lambda st, m: say(m, st))
     edit, jobs = validate_edit_list(edit_list, prepare=prepare)
     shots = edit._shots
     if until in ("generate", "check"):

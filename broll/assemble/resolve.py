@@ -269,10 +269,11 @@ def output_jobs(edit: EditList) -> list[OutputJob]:
 def validate_edit_list(path, prepare=None) -> tuple[EditList, list[OutputJob]]:
     """Everything `broll validate` checks: schema first, then media. Raises EditListErrors.
 
-    ``prepare(edit) -> edit`` runs between the two: the build's generate and check stages
-    (broll.pipeline), which turn ``shot:`` items into clips; by default only takes already made."""
+    ``prepare(edit) -> edit`` runs between the two when the edit list has a ``generate:`` section
+    or ``shot:`` items: the build's generate and check stages (broll.pipeline), which turn
+    ``shot:`` items into clips; by default only takes already made are bound (nothing is sent)."""
     edit = load_edit_list(path)
-    if prepare is not None or edit.generate is not None or any(isinstance(e, ShotItem) for e in edit.timeline):
+    if edit.generate is not None or any(isinstance(e, ShotItem) for e in edit.timeline):
         from broll.pipeline.front import prepare_shots
         edit = (prepare or prepare_shots)(edit)
         if not edit.timeline:          # every item is a shot not generated yet: nothing to probe
