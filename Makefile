@@ -15,7 +15,8 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/broll demo demo-project
+	$(BIN)/broll init --template social-15s --generate --force demo-project
+	$(BIN)/broll build demo-project/edit.yaml
 
 test: $(STAMP)
 	sh scripts/install-browser.sh

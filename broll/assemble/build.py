@@ -23,6 +23,8 @@ from broll.errors import BrollError, InputError
 from broll.loudness import Loudness
 from broll.media.probe import MediaInfo
 
+STAGES = ("generate", "check", "grade", "review")    # where --until may stop a build
+
 
 @dataclass(frozen=True)
 class Progress:
@@ -31,7 +33,7 @@ class Progress:
     ``stage`` is validate | review | qc | style | plan | render | otio; while rendering,
     ``output`` names the file and ``done`` / ``total`` are seconds of the reel written / in all.
     """
-    stage: str
+    stage: str          # also generate | check (broll.pipeline), before validate's media pass
     message: str
     output: Optional[str] = None
     done: float = 0.0
@@ -49,6 +51,7 @@ class BuildPlan:
     outputs: tuple[OutputPlan, ...]
     stages: StageReport
     timings: dict[str, float]
+    shots: object = None                     # broll.pipeline.front.ShotsReport with a generate: section
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,8 @@ class BuildResult:
     timings: dict[str, float]                # seconds per stage (render:<file> per output)
     warnings: tuple[str, ...]
     preview: bool = False
+    shots: object = None                     # broll.pipeline.front.ShotsReport: takes used, cost
+    until: Optional[str] = None              # the stage the build stopped after (--until), if any
 
     @property
     def ok(self) -> bool:
@@ -94,7 +99,8 @@ class BuildResult:
     def to_dict(self) -> dict:
         return {"ok": self.ok, "edit_list": str(self.edit_list), "preview": self.preview,
                 "outputs": [o.to_dict() for o in self.outputs], "stages": self.stages.to_dict(),
-                "timings": {k: round(v, 3) for k, v in self.timings.items()}, "warnings": list(self.warnings)}
+                "timings": {k: round(v, 3) for k, v in self.timings.items()}, "warnings": list(self.warnings),
+                "shots": None if self.shots is None else self.shots.to_dict(), "until": self.until}
 
     def __str__(self) -> str:
         lines = [f"built {len(self.outputs)} output(s) from {self.edit_list} "
@@ -125,11 +131,14 @@ def _select(edit: EditList, jobs: list[OutputJob], outputs: Optional[Sequence[st
 
 def plan_build(edit_list: str | os.PathLike, *, outputs: Optional[Sequence[str | os.PathLike]] = None,
                preview: bool = False, progress: Optional[ProgressCallback] = None,
-               enforce_review: bool = True, style: bool = True, variables: Optional[dict] = None) -> BuildPlan:
+               enforce_review: bool = True, style: bool = True, variables: Optional[dict] = None,
+               generate: bool = False, until: Optional[str] = None) -> BuildPlan:
     """The planning half of :func:`build`: validate, resolve, gates, style, plans. Renders nothing.
 
     ``enforce_review=False`` (``broll plan``) reports a ``review: required`` refusal as a warning
     instead of raising, so the plan can still be read before the clips are approved.
+    ``generate`` runs a ``generate:`` section's generate and check stages first (broll.pipeline);
+    ``until="generate"|"check"`` stops after them.
     """
     tell = progress or (lambda p: None)
     say = lambda msg, stage: tell(Progress(stage, msg))  # noqa: E731
@@ -143,12 +152,23 @@ def plan_build(edit_list: str | os.PathLike, *, outputs: Optional[Sequence[str |
         clock = now
 
     say(f"validating {edit_list}", "validate")
-    edit, jobs = validate_edit_list(edit_list, variables)
+    prepare = None
+    if generate:      # called only for an edit list with a generate: section or shot: items
+        def prepare(e):
+            from broll.pipeline.front import prepare_shots
+            return prepare_shots(e, generate=True, until=until, say=lambda st, m: say(m, st))
+    edit, jobs = validate_edit_list(edit_list, variables, prepare=prepare)
+    shots = edit._shots
+    if until in ("generate", "check"):
+        lap("validate")
+        _split_generation(timings, shots)
+        report = StageReport(warnings=list(shots.warnings) if shots else [])
+        return BuildPlan(edit=edit, outputs=(), stages=report, timings=timings, shots=shots)
     jobs = _select(edit, jobs, outputs)
     if preview:
         jobs = preview_jobs(edit, jobs)
     lap("validate")
-    report = StageReport()
+    report = StageReport(warnings=list(shots.warnings) if shots else [])
     try:
         review_gate(edit, jobs)
     except BrollError as exc:
@@ -167,7 +187,15 @@ def plan_build(edit_list: str | os.PathLike, *, outputs: Optional[Sequence[str |
         say(f"planning {job.path.name}", "plan")
         planned.append(plan_output(job))
     lap("plan")
-    return BuildPlan(edit=edit, outputs=tuple(planned), stages=report, timings=timings)
+    _split_generation(timings, shots)
+    return BuildPlan(edit=edit, outputs=tuple(planned), stages=report, timings=timings, shots=shots)
+
+
+def _split_generation(timings: dict[str, float], shots) -> None:
+    """The generate and check stages ran inside validation: give them their own timings."""
+    for name, seconds in (shots.timings.items() if shots is not None else ()):
+        timings[name] = seconds
+        timings["validate"] = max(0.0, timings.get("validate", 0.0) - seconds)
 
 
 def _motion_pictures(edit: EditList, jobs: list[OutputJob]) -> list[OutputJob]:
@@ -201,7 +229,7 @@ def build(edit_list: str | os.PathLike, *, outputs: Optional[Sequence[str | os.P
           progress: Optional[ProgressCallback] = None, preview: bool = False,
           otio: str | os.PathLike | bool | None = None, render: bool = True,
           cache: bool = True, executor: Optional[str] = None, segmented: bool = True,
-          variables: Optional[dict] = None) -> BuildResult:
+          variables: Optional[dict] = None, until: Optional[str] = None) -> BuildResult:
     """Build the reel(s) an edit list describes; the same sequence as ``broll build``.
 
     ``outputs`` picks some of the edit list's outputs (by path or file name; default all);
@@ -214,10 +242,16 @@ def build(edit_list: str | os.PathLike, *, outputs: Optional[Sequence[str | os.P
     encodes only the segments that changed. ``cache=False`` renders every segment again;
     ``executor`` (``local``/``ray``, default ``$BROLL_EXECUTOR``) runs segment renders;
     ``segmented=False`` renders one graph per output and caches nothing.
+    A ``generate:`` section's shots are generated and checked first (only what is missing);
+    ``until`` stops after generate | check | grade | review.
     """
+    if until is not None and until not in STAGES:
+        raise InputError(f"unknown stage {until!r} for until", "valid: " + ", ".join(STAGES))
     tell = progress or (lambda p: None)
-    planned = plan_build(edit_list, outputs=outputs, preview=preview, progress=progress, style=render,
-                         variables=variables)
+    render = render and until is None
+    planned = plan_build(edit_list, outputs=outputs, preview=preview, progress=progress,
+                         style=render or until in ("grade", "review"), generate=True, until=until,
+                         enforce_review=until != "grade", variables=variables)
     timings = dict(planned.timings)
     built = []
     for plan in planned.outputs:
@@ -256,7 +290,8 @@ def build(edit_list: str | os.PathLike, *, outputs: Optional[Sequence[str | os.P
                                  render_seconds=result.seconds if result else 0.0, otio=written, timeline=tl,
                                  segments=getattr(result, "report", None) and result.report.to_dict()))
     return BuildResult(edit_list=Path(planned.edit.source), outputs=tuple(built), stages=planned.stages,
-                       timings=timings, warnings=tuple(planned.stages.warnings), preview=preview)
+                       timings=timings, warnings=tuple(planned.stages.warnings), preview=preview,
+                       shots=planned.shots, until=until)
 
 
 def _render_cached(plan: OutputPlan, edit: EditList, *, cache: bool, executor: Optional[str], on_progress):

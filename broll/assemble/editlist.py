@@ -39,7 +39,7 @@ TRANSITION_TYPES = ("cut",) + XFADE_TRANSITIONS
 FIT_MODES = ("cover", "contain", "blur")
 MOTIONS = ("zoom-in", "zoom-out", "pan-left", "pan-right", "none")
 TEXT_POSITIONS = ("top", "center", "bottom")
-ITEM_KINDS = ("clip", "image", "title")
+ITEM_KINDS = ("clip", "image", "title", "shot")   # shot: a take of a generate: shot (broll.pipeline)
 _COLOR = re.compile(r"^(#[0-9a-fA-F]{6}([0-9a-fA-F]{2})?|0x[0-9a-fA-F]{6}|[a-zA-Z]+)(@[0-9.]+)?$")
 
 
@@ -279,6 +279,13 @@ class TitleItem(ItemBase):
     subtitle: Optional[str] = None
 
 
+class ShotItem(ClipItem):
+    """``- shot: city-dawn``: the take of a ``generate:`` shot, with everything a clip item takes.
+    The build swaps it for a clip item once the take exists (broll.pipeline.bind)."""
+    shot: str = Field(min_length=1)
+    clip: Optional[str] = None        # set by the build to the chosen take; not written by people
+
+
 def _item_kind(value: Any) -> Optional[str]:
     if isinstance(value, dict):
         for kind in ITEM_KINDS:
@@ -289,7 +296,7 @@ def _item_kind(value: Any) -> Optional[str]:
 
 
 Item = Annotated[Union[Annotated[ClipItem, Tag("clip")], Annotated[ImageItem, Tag("image")],
-                       Annotated[TitleItem, Tag("title")]], Discriminator(_item_kind)]
+                       Annotated[TitleItem, Tag("title")], Annotated[ShotItem, Tag("shot")]], Discriminator(_item_kind)]
 
 
 class OutputTarget(Strict):
@@ -408,6 +415,8 @@ class EditList(Strict):
     captions: Optional[Captions] = None
     overlays: Optional[list[Overlay]] = None
     voiceover: Optional[Voiceover] = None
+    # generation in front of the build (broll.pipeline): a batch spec inline, or a batch.yaml path
+    generate: Optional[Union[str, dict[str, Any]]] = None
 
     @field_validator("output", mode="before")
     @classmethod
@@ -417,6 +426,7 @@ class EditList(Strict):
     # set by load_edit_list: where the YAML lives (paths are relative to it) and its marks
     _source: Optional[str] = None
     _marks: Optional[dict] = None
+    _shots: Optional[Any] = None          # what broll.pipeline bound to `shot:` items (takes, warnings)
 
     @property
     def source(self) -> str:
@@ -449,7 +459,7 @@ _dotted = yamlfile.dotted
 
 # ---------------------------------------------------------------- pydantic errors -> located errors
 
-_MODEL_FOR_KIND = {"clip": ClipItem, "image": ImageItem, "title": TitleItem}
+_MODEL_FOR_KIND = {"clip": ClipItem, "image": ImageItem, "title": TitleItem, "shot": ShotItem}
 
 
 def _fields_of(model: type[BaseModel]) -> list[str]:
@@ -550,7 +560,7 @@ def _message(err: dict, path: tuple, data: Any) -> tuple[str, bool]:
             if close:
                 guess = close[0]
                 break
-        msg = "each timeline item needs one of clip, image or title"
+        msg = "each timeline item needs one of clip, image, title or shot"
         if guess:
             msg += f" (did you mean '{guess}'?)"
         return msg, False

@@ -303,7 +303,9 @@ def _audio_graph(g: Graph, tl: Timeline, inputs: dict[int, int], music_input: Op
     if measuring:
         return g.add([mix], [loudnorm(tl, None)], "aout")
     tail = []
-    if tl.loudness is not None and (measured is None or not measured.silent):
+    # a programme with no sound at all (no clip audio, no music) is left silent: loudnorm on
+    # digital silence can emit NaN, which the AAC encoder refuses
+    if needs_loudness_pass(tl) and (measured is None or not measured.silent):
         tail += [loudnorm(tl, measured), f"aresample={tl.sample_rate}", fmt]
     tail += [f"apad=whole_len={tl.samples}", f"atrim=end_sample={tl.samples}"]
     return g.add([mix], tail, "aout")

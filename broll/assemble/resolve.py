@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from broll.assemble.editlist import ClipItem, EditList, ImageItem, StyleOverride, TitleItem, load_edit_list
+from broll.assemble.editlist import ClipItem, EditList, ImageItem, ShotItem, StyleOverride, TitleItem, load_edit_list
 from broll.assemble.timeline import (MusicBed, Source, TextOverlay, Timeline, Transition as PlacedTransition,
                                      Item, place)
 from broll.errors import EditListError, EditListErrors, MediaError, UnknownNameError
@@ -289,11 +289,19 @@ def _output_rate(edit: EditList, index: int, target, preset: Preset, errors: _Co
     return output_rate(edit, index, target, preset, probe_clip, lambda where, msg, hint: errors.add(where, msg, hint))
 
 
-def validate_edit_list(path, variables: dict | None = None) -> tuple[EditList, list[OutputJob]]:
+def validate_edit_list(path, variables: dict | None = None, prepare=None) -> tuple[EditList, list[OutputJob]]:
     """Everything `broll validate` checks: schema first, then media. Raises EditListErrors.
 
-    ``path`` may also be an already loaded :class:`EditList` (a variant, see broll.assemble.variants)."""
+    ``path`` may also be an already loaded :class:`EditList` (a variant, see broll.assemble.variants).
+    ``prepare(edit) -> edit`` runs between the two when the edit list has a ``generate:`` section
+    or ``shot:`` items: the build's generate and check stages (broll.pipeline), which turn
+    ``shot:`` items into clips; by default only takes already made are bound (nothing is sent)."""
     edit = path if isinstance(path, EditList) else load_edit_list(path, variables)
+    if edit.generate is not None or any(isinstance(e, ShotItem) for e in edit.timeline):
+        from broll.pipeline.front import prepare_shots
+        edit = (prepare or prepare_shots)(edit)
+        if not edit.timeline:          # every item is a shot not generated yet: nothing to probe
+            return edit, []
     jobs = output_jobs(edit)
     style_errors = check_style_media(edit)
     if style_errors:

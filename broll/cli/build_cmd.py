@@ -27,10 +27,19 @@ from broll.cli.output import BuildProgressView, console, emit_json
 @click.option("--variants", "variants_csv", type=click.Path(dir_okay=False),
               help="Build one reel per row of a CSV whose header names variables; outputs are named from "
                    "{{column}} in output: or get the row number.")
+@click.option("--dry-run", is_flag=True, help="With a generate: section: print every request, the estimated "
+                                              "cost and the plan; send nothing.")
+@click.option("--until", type=click.Choice(["generate", "check", "grade", "review"]), default=None,
+              help="Stop after this stage (e.g. generate and check, review, then assemble later).")
 def build_command(edit_list: str, preview: bool, as_json: bool, quiet: bool, otio_path: str | None,
                   otio_only: bool, no_cache: bool = False, executor: str = "local",
-                  assignments: tuple[str, ...] = (), variants_csv: str | None = None) -> None:
-    """Render the reel(s) an edit list describes; a rebuild encodes only the segments that changed."""
+                  assignments: tuple[str, ...] = (), variants_csv: str | None = None,
+                  dry_run: bool = False, until: str | None = None) -> None:
+    """Render the reel(s) an edit list describes; a rebuild encodes only the segments that changed.
+
+    With a generate: section, the shots the timeline names are generated first (only what is
+    missing; re-running resumes and never pays twice), checked, graded and reviewed.
+    """
     from broll.assemble.build import build
     from broll.assemble.variables import parse_assignment
     from broll.cli.executor_opt import make_executor
@@ -39,6 +48,9 @@ def build_command(edit_list: str, preview: bool, as_json: bool, quiet: bool, oti
 
     if otio_only and not otio_path:
         raise click.UsageError("--otio-only needs --otio PATH")
+    if dry_run:
+        _dry_run(edit_list, as_json)
+        return
     variables = dict(parse_assignment(a) for a in assignments) or None
     err = console(stderr=True)
     if variants_csv:
@@ -49,12 +61,18 @@ def build_command(edit_list: str, preview: bool, as_json: bool, quiet: bool, oti
         return
     with BuildProgressView(bars=not (quiet or as_json), notes=not (quiet or as_json)) as view:
         result = build(edit_list, preview=preview, progress=view, otio=otio_path, render=not otio_only,
-                       cache=not no_cache, executor=executor, variables=variables)
+                       cache=not no_cache, executor=executor, variables=variables, until=until)
     for warning in result.warnings:
         err.print(f"[yellow]warning:[/yellow] {escape(warning)}")
     if as_json:
         emit_json({**result.to_dict(), "otio": otio_path})
         return
+    if result.shots is not None:
+        for line in result.shots.take_lines():
+            err.print(escape(line), highlight=False)
+        err.print(escape(result.shots.cost_line()), highlight=False)
+    if until is not None:
+        err.print(f"stopped after {until}: run `broll build {escape(edit_list)}` to go on", highlight=False)
     for out in result.outputs:
         if out.otio is not None:
             err.print(f"[green]wrote[/green] {escape(str(out.otio))} (OpenTimelineIO, "
@@ -97,3 +115,34 @@ def _build_variants(edit_list: str, rows_csv: str, variables, *, preview: bool, 
                       f"{float(out.duration):.3f} s ({out.frames} frames) in {out.render_seconds:.1f} s")
             click.echo(str(out.path))
     err.print(f"{len(results)} variant(s) in {total:.1f} s")
+
+
+def _dry_run(edit_list: str, as_json: bool) -> None:
+    """Every request, the estimated cost and the plan; nothing is sent."""
+    import json
+
+    from broll.pipeline.dryrun import dry_run
+    plan = dry_run(edit_list)
+    if as_json:
+        emit_json(plan)
+        return
+    out = console()
+    for note in plan["warnings"]:
+        console(stderr=True).print(f"warning: {note}", markup=False, highlight=False)
+    for r in plan["requests"]:
+        what = "poll (in flight)" if r["in_flight"] else f"est ${r['estimate']:.2f}"
+        out.print(f"{r['target']} {r['shot']} v{r['variant']} -> {r['file']}  seed={r['seed']}  {what}",
+                  markup=False, highlight=False)
+        out.print(json.dumps(r["request"], indent=2), markup=False, highlight=False)
+    budget = plan["budget"]
+    out.print(f"\n{len(plan['requests'])} request(s), estimated ${plan['estimated_cost']:.2f}; "
+              f"${plan['spent_so_far']:.2f} spent so far"
+              + (f" of a ${budget:.2f} budget" if budget is not None else "")
+              + (" (over budget: the build would stop before submitting)" if plan["over_budget"] else ""),
+              markup=False, highlight=False)
+    out.print("plan:", markup=False)
+    for line in plan["stages"]:
+        out.print(f"  {line}", markup=False, highlight=False)
+    for line in plan["timeline"]:
+        out.print(f"  {line}", markup=False, highlight=False)
+    out.print("nothing was sent.", markup=False)

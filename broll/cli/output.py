@@ -57,7 +57,7 @@ class BuildProgressView:
     """Turns ``broll.build`` progress events into the CLI's display: a rich bar per rendered
     output (on a terminal) and dim one-line notes for the stages that take time before it."""
 
-    NOTED = ("qc", "style")        # validation and planning are quick: no note
+    NOTED = ("generate", "check", "qc", "style")   # validation and planning are quick: no note
 
     def __init__(self, *, bars: bool = True, notes: bool = True):
         self.bars = bars and sys.stderr.isatty()

@@ -27,6 +27,10 @@ def validate_command(edit_list: str, as_json: bool) -> None:
     if as_json:
         emit_json({"ok": True, **summarise(edit, jobs)})
         return
+    for note in (edit._shots.warnings if edit._shots is not None else ()):   # generate: section notes
+        click.echo(f"warning: {note}", err=True)
+    if not jobs and edit._shots is not None:
+        click.echo(f"ok {edit_list}: schema and shots checked; no shot has a take yet (broll build generates them)")
     for job in jobs:
         click.echo(f"ok {edit_list}: {len(edit.timeline)} items -> {job.path} "
                   f"({job.preset.name}, {float(job.timeline.duration):.3f} s, {job.timeline.frames} frames)")

@@ -197,9 +197,26 @@ def load_spec(path: str | Path, *, check_models: bool = True) -> BatchSpec:
     capabilities (for reading the manifest of a batch whose model has since been retired)."""
     path = Path(path)
     doc = yamlfile.load_file(path, what="batch spec")
-    data = doc.data
+    return spec_from_data(doc.data, path, lambda key, key_=True: doc.where(key, key=key_), check_models=check_models)
+
+
+def spec_from_data(data: Any, path: Path, where, *, check_models: bool = True, prefix: tuple = (),
+                   file: str | None = None) -> BatchSpec:
+    """Validate batch-spec data read from ``file`` (default ``path``) into a BatchSpec whose ``path``
+    is ``path`` (the manifest batch id and the folder relative paths start from).
+
+    ``where(loc)`` gives ``(line, col)`` for a field path; ``prefix`` is where the spec sits inside
+    its file: an edit list's ``generate:`` section is validated here too, with errors named
+    ``generate.shots[2].prompt`` at their own line.
+    """
+    path = Path(path)
+    file = file or str(path)
+    at = lambda loc: where(prefix + tuple(loc))  # noqa: E731
+    name = lambda loc: yamlfile.dotted(prefix + tuple(loc))  # noqa: E731
     if not isinstance(data, dict):
-        raise EditListError("a batch spec is a mapping with provider, shots, ...", file=str(path), line=1, column=1)
+        line = at(())
+        raise EditListError("a batch spec is a mapping with provider, shots, ...", file=file, line=line[0] or 1,
+                            column=line[1] or 1, field=name(()) or None)
 
     try:
         spec = BatchSpec.model_validate(data)
@@ -208,7 +225,7 @@ def load_spec(path: str | Path, *, check_models: bool = True) -> BatchSpec:
         for err in exc.errors():
             loc = tuple(err["loc"])
             msg, hint = err["msg"], None
-            where_ = doc.where(loc, key=True)
+            where_ = at(loc)
             if err["type"] == "extra_forbidden":
                 allowed = _allowed(BatchSpec, loc)
                 close = get_close_matches(str(loc[-1]), allowed, n=1)
@@ -217,16 +234,16 @@ def load_spec(path: str | Path, *, check_models: bool = True) -> BatchSpec:
             elif err["type"] == "missing":
                 msg = "required field is missing"
             msg = msg.removeprefix("Value error, ")
-            errors.append(EditListError(msg, file=str(path), line=where_[0], column=where_[1],
-                                        field=yamlfile.dotted(loc), hint=hint))
+            errors.append(EditListError(msg, file=file, line=where_[0], column=where_[1],
+                                        field=name(loc), hint=hint))
         raise EditListErrors(errors) from None
     seen: dict[str, int] = {}
     dupes = []
     for i, shot in enumerate(spec.shots):
         if shot.id in seen:
-            line = doc.where(("shots", i, "id"), key=True)
+            line = at(("shots", i, "id"))
             dupes.append(EditListError(f"duplicate shot id '{shot.id}' (first at shots[{seen[shot.id]}])",
-                                       file=str(path), line=line[0], column=line[1], field=f"shots[{i}].id",
+                                       file=file, line=line[0], column=line[1], field=name(("shots", i, "id")),
                                        hint="give every shot a unique id"))
         seen.setdefault(shot.id, i)
     if dupes:
@@ -236,12 +253,12 @@ def load_spec(path: str | Path, *, check_models: bool = True) -> BatchSpec:
         ref = spec.reference_for(shot)
         if ref and not ref.startswith(("http://", "https://")) and not Path(ref).is_file():
             key = ("shots", i, "style_reference") if shot.style_reference else ("style_reference",)
-            line = doc.where(key, key=True)
-            raise EditListError(f"style reference {ref} does not exist", file=str(path), line=line[0],
-                                column=line[1], field=yamlfile.dotted(key),
+            line = at(key)
+            raise EditListError(f"style reference {ref} does not exist", file=file, line=line[0],
+                                column=line[1], field=name(key),
                                 hint="paths are relative to the batch spec's folder")
     if not check_models:
         return spec
     from broll.generate.validate import check_against_models
-    check_against_models(spec, locate=lambda key: doc.where(key, key=True), field_name=yamlfile.dotted)
+    check_against_models(spec, locate=at, field_name=name, file=file)
     return spec

@@ -33,10 +33,11 @@ def _seconds(values) -> str:
     return " or ".join(str(v) for v in values) + " s"
 
 
-def check_against_models(spec, *, locate: Locate, field_name: Callable[[tuple], str]) -> None:
+def check_against_models(spec, *, locate: Locate, field_name: Callable[[tuple], str],
+                         file: str | None = None) -> None:
     errors: list[EditListError] = []
     warnings: list[str] = []
-    file = str(spec.path) if spec.path else None
+    file = file or (str(spec.path) if spec.path else None)
 
     def error(key: tuple, message: str, hint: str | None = None) -> None:
         line, col = locate(key)

@@ -76,6 +76,9 @@ def edit_list_clip_paths(path: Path) -> list[Path]:
 
     edit = load_edit_list(path)
     out: list[Path] = []
+    if edit.generate is not None:       # every take of the shots it names, so takes sit side by side
+        from broll.pipeline.front import shot_take_paths
+        out += [p for p in shot_take_paths(edit) if p not in out]
     for entry in edit.timeline:
         media = getattr(entry, "clip", None) or getattr(entry, "image", None)
         if media:

@@ -136,9 +136,21 @@ def make_demo_media(root: Path, edit_text: str, on_file: Callable[[str], None] |
 
 
 def init_project(folder: str | os.PathLike, template: str = DEFAULT_TEMPLATE, *, demo: bool = False,
-                 force: bool = False, on_file: Callable[[str], None] | None = None) -> dict:
-    """Write a starter project into ``folder``; returns what was written."""
+                 force: bool = False, on_file: Callable[[str], None] | None = None, generate: bool = False) -> dict:
+    """Write a starter project into ``folder``; returns what was written.
+
+    ``generate``: the clips become generated shots (broll.templates.generate_starter); the stills,
+    music and style reference are synthesised so the project builds offline at once."""
     starter = lookup(starters(), "template", template)
+    if generate:
+        from broll.templates.generate_starter import STYLE_REFERENCE, generate_text
+        starter = Starter(starter.name, starter.description, generate_text(starter.text))
+        demo = True
+        style = Path(folder) / STYLE_REFERENCE
+        if not style.exists():
+            from broll.media import synth
+            style.parent.mkdir(parents=True, exist_ok=True)
+            synth.make_image(style, source="mandelbrot", size=(1280, 720))
     root = Path(folder)
     edit = root / EDIT_LIST
     if edit.exists() and not force:

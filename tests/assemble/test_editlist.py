@@ -125,7 +125,7 @@ def test_item_without_a_kind_and_bad_time(write_edit):
             in: -1
         """)
     text = "\n".join(lines)
-    assert ":4:5: timeline[0]: each timeline item needs one of clip, image or title (did you mean 'title'?)" in text
+    assert ":4:5: timeline[0]: each timeline item needs one of clip, image, title or shot (did you mean 'title'?)" in text
     assert ":6:15: timeline[1].duration: cannot read 'abc' as a time" in text
     assert ":8:9: timeline[2].in: time -1 is negative" in text
 

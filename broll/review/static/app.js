@@ -87,6 +87,7 @@ function select(i) {
   renderGrade(c);
   renderRepair(c);
   renderGen(c);
+  renderTakes(c);
   $("info-body").replaceChildren(defs([
     ["size", c.width ? `${c.width}x${c.height}` : null], ["fps", c.fps ? c.fps.toFixed(3) : null],
     ["frames", c.frames], ["duration", c.duration ? c.duration.toFixed(2) + " s" : null],
@@ -154,6 +155,28 @@ function renderGen(c) {
   $("gen-body").replaceChildren(defs([["prompt", g.prompt], ["provider", g.provider], ["model", g.model],
     ["shot", g.shot_id], ["variant", g.variant], ["attempt", g.attempt], ["seed", g.seed], ["cost", g.cost],
     ["placeholder", g.placeholder ? "yes" : null]]));
+}
+
+// A shot's takes side by side (variants: N in a generate: section); approving one makes it
+// the take the build uses.
+function renderTakes(c) {
+  const g = c.generation;
+  const box = $("takes");
+  const sibs = g ? state.clips.filter((x) => x.generation && x.generation.batch === g.batch &&
+    x.generation.shot_id === g.shot_id) : [];
+  if (sibs.length < 2) { box.hidden = true; $("takes-row").replaceChildren(); return; }
+  box.hidden = false;
+  $("takes-title").textContent = `Shot ${g.shot_id}: ${sibs.length} takes (the build uses the approved one)`;
+  $("takes-row").replaceChildren(...sibs.map((x) => {
+    const clip = el("video", { src: x.media, muted: true, loop: true, autoplay: true, playsInline: true });
+    const use = el("button", { class: "approve", title: "approve this take: the build uses it" }, "Use this take");
+    use.addEventListener("click", (e) => { e.stopPropagation(); select(state.clips.indexOf(x)); decide("approved"); });
+    const fig = el("figure", { class: "take" + (x.id === c.id ? " current" : ""), "data-id": x.id, "data-state": x.state },
+      clip, el("figcaption", {}, `v${x.generation.variant} \u00b7 QC ${x.qc ? x.qc.verdict : "-"} `,
+        el("span", { class: "badge " + x.state }, x.state)), use);
+    fig.addEventListener("click", () => select(state.clips.indexOf(x)));
+    return fig;
+  }));
 }
 
 async function fetchStrip(c) {
