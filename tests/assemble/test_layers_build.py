@@ -392,3 +392,60 @@ def test_plan_lists_captions_overlays_and_voiceover(tmp_path, write_edit):
     assert "captions: 1 cue(s)" in proc.stdout and "overlay: logo.png top-right" in proc.stdout
     assert "voice-over: voice.m4a from 0.2s at -3 dB" in proc.stdout
     assert "subtitles=filename=" in proc.stdout and "adelay=delays=9600S" in proc.stdout
+
+
+# ------------------------------------------------------------------ layers through the segment cache (#15)
+
+def test_layers_stay_on_the_reel_clock_in_every_segment_and_one_cue_edit_renders_one_segment(
+        tmp_path, write_edit, monkeypatch):
+    """Each segment is its own graph (BROLL_SEGMENT_COLD=segments): captions, the logo and the
+    lower-third must land on exactly the frames the single graph shows; editing one cue then
+    re-renders only the segment it is on."""
+    monkeypatch.setenv("BROLL_SEGMENT_SECONDS", "1")
+    monkeypatch.setenv("BROLL_SEGMENT_COLD", "segments")
+    for k in range(4):
+        _black(tmp_path, f"b{k}.mp4", seconds=1.0)
+    _logo(tmp_path / "logo.png")
+    _logo(tmp_path / "plate.png", size=(120, 40), color="gray")
+    text = """
+        version: 1
+        output: out.mp4
+        preset: tiny
+        loudness: null
+        timeline:
+          - clip: b0.mp4
+          - clip: b1.mp4
+          - clip: b2.mp4
+          - clip: b3.mp4
+        overlays:
+          - {image: logo.png, anchor: top-right, scale: 0.2, start: 1.5}
+          - {image: plate.png, anchor: top-left, scale: 0.3, start: 2.2, end: 3.4, text: "Ada"}
+        captions:
+          cues:
+            - {start: 0.5, end: 1.2, text: "Hello"}
+            - {start: 2.3, end: 2.8, text: "CUE"}
+          style: {size: 0.15, outline: 0, position: bottom}
+        """
+    edit = write_edit(text)
+    first = run_cli("build", str(edit), "-q", "--json")
+    _ok(first)
+    seg = json.loads(first.stdout)["outputs"][0]["segments"]
+    assert seg["segments"] == 4 and seg["rendered"] == 4
+
+    def lit(region) -> list[int]:
+        return [i for i, f in enumerate(_lit_frames(tmp_path / "out.mp4", 100)) if region(f).sum() > 20]
+
+    logo = lit(lambda f: f[:90, 200:])
+    plate = [i for i, f in enumerate(iter_frames(tmp_path / "out.mp4", fmt="gray"))
+             if (f.image[:90, :120] > 60).sum() > 200]
+    captions = lit(lambda f: f[100:, :])
+    assert logo == list(range(45, 120))
+    assert plate == list(range(66, 102))
+    assert captions == list(range(15, 36)) + list(range(69, 84))
+
+    write_edit(text.replace('"CUE"', '"EDIT"'))
+    again = run_cli("build", str(edit), "-q", "--json")
+    _ok(again)
+    seg = json.loads(again.stdout)["outputs"][0]["segments"]
+    assert (seg["rendered"], seg["reused"]) == (1, 3)
+    assert lit(lambda f: f[100:, :]) == list(range(15, 36)) + list(range(69, 84))
