@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import fake_environ, write_edit
+from pipeline_helpers import fake_environ, write_edit
 from fakes.providers import _kling
 from fakes.server import Fault, video_bytes
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 import yaml
-from conftest import creates_per_prompt, write_edit
+from pipeline_helpers import creates_per_prompt, write_edit
 
 from broll.assemble.build import build
 from broll.errors import BudgetExceeded

@@ -7,7 +7,7 @@ import json
 import pytest
 import yaml
 from click.testing import CliRunner
-from conftest import write_edit
+from pipeline_helpers import write_edit
 
 from broll.cli import main
 
