@@ -81,9 +81,23 @@ def _print_error(exc: BrollError) -> None:
         click.echo(f"  hint: {exc.hint}", err=True)
 
 
+def _terminate_like_ctrl_c() -> None:
+    """SIGTERM (a job runner's stop, ``kill``) unwinds like Ctrl-C: FFmpeg is stopped and every
+    temporary output is removed on the way out, instead of dying with ``.part`` files left behind."""
+    import signal
+    import threading
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, stop)
+
+
 def run(argv: list[str] | None = None) -> None:
     """Console-script entry point: run the group, map errors to messages and exit codes."""
     debug = "--debug" in (argv if argv is not None else sys.argv[1:]) or bool(os.environ.get("BROLL_DEBUG"))
+    _terminate_like_ctrl_c()
     try:
         rv = main.main(args=argv, prog_name="broll", standalone_mode=False)
     except click.exceptions.Abort:
