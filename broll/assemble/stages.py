@@ -224,7 +224,7 @@ def apply_style(edit: EditList, jobs: list[OutputJob], report: StageReport, say:
                 report.graded.append({
                     "clip": _rel(edit, item.source.path), "reference": _rel(edit, str(ref)), "method": style.method, "strength": style.strength,
                     "de_before": round(r.de_before, 2), "de_after": round(r.de_after, 2),
-                    "safeguards": list(r.safeguards), "shots": len(r.shots),
+                    "safeguards": list(r.safeguards), "shots": len(r.shots), "change": round(r.change, 2),
                     "applied_as": r.applied_as(style.apply)})
             filters[i] = _lut_chain(results[key], item, style.apply)
         out.append(replace(job, timeline=job.timeline.with_filters(filters)))

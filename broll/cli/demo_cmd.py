@@ -103,7 +103,9 @@ def demo_command(directory: str, preview: bool, no_build: bool) -> None:
         err.print(f"QC {escape(clip)}: {verdict}")
     for g in result.stages.graded:
         guard = f" ({', '.join(g['safeguards'])})" if g["safeguards"] else ""
-        err.print(f"graded {escape(g['clip'])}: dE00 to the look {g['de_before']:.1f} -> {g['de_after']:.1f}{guard}")
+        # the demo's look still shows other content: what matters is how far the clip moved
+        err.print(f"graded {escape(g['clip'])}: moved {g.get('change', 0.0):.1f} dE00 (palette distance to the "
+                  f"reference {g['de_before']:.1f} -> {g['de_after']:.1f}){guard}")
     for out in result.outputs:
         err.print(f"[green]built[/green] {escape(str(out.path))}  {out.width}x{out.height}, "
                   f"{float(out.duration):.2f} s in {out.render_seconds:.1f} s")

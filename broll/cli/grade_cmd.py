@@ -202,7 +202,7 @@ def _explain(result) -> list[str]:
             tints = ", ".join(f"{k.split()[1]} {v:.1f}" for k, v in comps.items() if k.startswith("tint "))
             lines.append(f"{where}transferred (x strength {fit['strength']:.2f}): neutral tint shift dE {tints}; "
                          f"saturation x{comps['saturation']:.2f}; confidence {comps['confidence']:.2f} "
-                         "(one still 0.50; a look book raises it)")
+                         "(a look book of 2 stills 0.50, 3 stills 0.75; one still of other content: nothing)")
     return lines
 
 
