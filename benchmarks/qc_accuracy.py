@@ -105,6 +105,8 @@ def main() -> None:
                     help="folder of real clips for the real suite")
     ap.add_argument("--real-frames", type=int, default=60, help="frames kept from the start of each real clip")
     ap.add_argument("--dump", help="write each clean real clip's per-frame signals as CSV into this folder")
+    ap.add_argument("--signal-cache", help="real suite: keep each variant's signals here and, when the signal code "
+                    "is unchanged, re-run only the detectors (threshold tuning in seconds)")
     ap.add_argument("--only", help="real suite: only clips whose name contains this")
     ap.add_argument("--classes", help="real suite: only these variants, comma-separated (clean,murky,...)")
     args = ap.parse_args()
@@ -230,7 +232,7 @@ def _split(path: Path) -> str:
 
 
 def _real_job(args):
-    clip, other, index, max_frames, profile, workdir, dump, classes = args
+    clip, other, index, max_frames, profile, workdir, dump, classes, signal_cache = args
     from broll.qc import analyse
     from broll.testing import injection as inj
 
@@ -259,17 +261,54 @@ def _real_job(args):
             if change < 1.0:
                 out.append((kind, None, "skipped", [], f"stall invisible (max change {change:.2f})"))
                 continue
-        path = Path(workdir) / f"{stem}-{kind}.mp4"
-        inj.encode(path, clip_frames, fps=fps)
-        report, signals = analyse(path, profile, keep_signals=True)
+        stored = Path(signal_cache) / f"{clip.stem}-{kind}-{max_frames}-{_signals_key()}.pkl" if signal_cache else None
+        if stored is not None and stored.is_file():
+            report, signals = _redetect(stored, profile)
+        else:
+            path = Path(workdir) / f"{stem}-{kind}.mp4"
+            inj.encode(path, clip_frames, fps=fps)
+            report, signals = analyse(path, profile, keep_signals=True)
+            if stored is not None:
+                _store(stored, path, signals)
+            path.unlink()
         if dump and kind == "clean":
             from broll.qc.dump import write_signals_csv
             write_signals_csv(signals, Path(dump) / f"{clip.stem}.csv")
-        path.unlink()
         findings = [(f.kind, f.start_frame, f.end_frame, f.severity) for f in report.findings if f.severity != "note"]
         notes = [(f.kind, f.start_frame, f.end_frame, f.severity) for f in report.findings if f.severity == "note"]
         out.append((kind, truth and (truth.kind, truth.start, truth.end), report.verdict, findings, notes))
     return clip.name, out
+
+
+def _signals_key() -> str:
+    """``broll.qc.signals.SIGNALS_VERSION``: bumped whenever a measured value changes, so a stale
+    cache is never read."""
+    from broll.qc.signals import SIGNALS_VERSION
+
+    return f"s{SIGNALS_VERSION}"
+
+
+def _store(stored: Path, clip: Path, signals) -> None:
+    import pickle
+
+    from broll.atomic import write_bytes
+    from broll.media.probe import probe
+
+    write_bytes(stored, pickle.dumps((probe(clip), signals)))
+
+
+def _redetect(stored: Path, profile):
+    """The report from stored signals: the detectors alone, as ``analyse`` runs them."""
+    import pickle
+
+    from broll.qc import load_profile
+    from broll.qc.detectors import run_detectors
+    from broll.qc.report import QCReport, verdict_for
+
+    info, signals = pickle.loads(stored.read_bytes())
+    findings, metrics = run_detectors(signals, load_profile(profile), info)
+    return QCReport(path=str(stored), verdict=verdict_for(findings), findings=findings, facts={},
+                    metrics=metrics, profile=str(profile)), signals
 
 
 def _real_match(kind: str, truth, finding) -> bool:
@@ -300,13 +339,15 @@ def run_real(args) -> None:
     if not clips:
         print(f"real suite skipped: no clips under {folder} (give --footage DIR or set BROLL_FOOTAGE)")
         return
-    if args.dump:
-        Path(args.dump).mkdir(parents=True, exist_ok=True)
+    for folder_arg in (args.dump, args.signal_cache):
+        if folder_arg:
+            Path(folder_arg).mkdir(parents=True, exist_ok=True)
     jobs = []
     with tempfile.TemporaryDirectory() as work:
         for i, clip in enumerate(clips):
             other = clips[(i + len(clips) // 2) % len(clips)]
-            jobs.append((clip, other, i, args.real_frames, args.profile, work, args.dump, args.classes))
+            jobs.append((clip, other, i, args.real_frames, args.profile, work, args.dump, args.classes,
+                         args.signal_cache))
         t0 = time.perf_counter()
         with ProcessPoolExecutor(max_workers=args.jobs) as pool:
             results = list(pool.map(_real_job, jobs))
