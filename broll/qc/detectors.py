@@ -201,7 +201,8 @@ def detect_freeze(ctx: Context, cfg: dict) -> list[Finding]:
             moving = float(np.median(around)) if around.size else 0.0
             # a slow shot (a talking head) that stalls gives itself away when it catches up: the
             # frame after the run jumps by several typical steps at once
-            after = float(np.nanmax(mae[e + 1:e + 3])) if e + 1 < ctx.n else 0.0
+            # (after the encoder's refinement of the last copies: the catch-up follows those)
+            after = float(np.nanmax(mae[e0 + 1:e0 + 3])) if e0 + 1 < ctx.n else 0.0
             catches_up = step > 0 and after >= max(cfg["catch_up"] * step, 1.0)
             if not catches_up and (shot_moves < cfg["min_motion"] or moving < cfg["min_motion"]):
                 continue  # the shot around it hardly moves: stillness, not a stalled generation

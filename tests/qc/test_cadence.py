@@ -101,3 +101,14 @@ def test_low_detail_needs_few_edges_as_well_as_low_sharpness():
                        edges=np.full(30, edges))
         ctx = Context(sig, None, uniform=np.zeros(30, bool))
         assert [f.kind for f in detect_blur(ctx, cfg)] == expected
+
+
+def test_stall_in_a_slow_shot_is_found_by_its_catch_up(qc_media):
+    """A talking-head pace (0.15 px/frame) hardly moves the flow: the stall shows when the picture
+    catches up, which comes after the encoder's refinement of the last copies."""
+    frames = inj._camera(inj._photo("astronaut"), 60, (320, 180), dx=0.15, dy=0.05)
+    stalled = list(frames)
+    for i in range(20, 28):
+        stalled[i] = frames[19].copy()
+    report = check(_write(qc_media, "slow-stall.mp4", stalled))
+    assert any(18 <= f.start_frame <= 21 and f.severity != "note" for f in report.by_kind("freeze")), report.findings
