@@ -555,7 +555,8 @@ def detect_jump(ctx: Context, cfg: dict) -> list[Finding]:
         if nb:
             rise = region_occ[t] - np.maximum(np.max(region_occ[nb], axis=0), _cadence_level(region_occ, t))
             local = float(np.sort(rise)[-2:].mean())
-        by_region = (local >= cfg["region_occluded"] and np.isfinite(occ[t])
+        # (flow lost nearly everywhere at once is its limit in a fast pan, not a teleport)
+        by_region = (local >= cfg["region_occluded"] and np.isfinite(occ[t]) and occ[t] < cfg["region_max_frame"]
                      and occ[t] - occ_near >= cfg["occluded_rise"]
                      and occ[t] >= omed + cfg["region_mad_z"] * omad
                      and occ[t] >= cfg["region_spike_ratio"] * max(occ_near, 0.01))
