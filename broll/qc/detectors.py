@@ -203,7 +203,9 @@ def detect_freeze(ctx: Context, cfg: dict) -> list[Finding]:
             # frame after the run jumps by several typical steps at once
             # (after the encoder's refinement of the last copies: the catch-up follows those)
             after = float(np.nanmax(mae[e0 + 1:e0 + 3])) if e0 + 1 < ctx.n else 0.0
-            catches_up = step > 0 and after >= max(cfg["catch_up"] * step, 1.0)
+            # ... and moves content when it does (a brightness change after a still stretch is no catch-up)
+            moved = float(np.nanmax(np.nan_to_num(sig["motion_top"][e0 + 1:e0 + 3], nan=0.0), initial=0.0))
+            catches_up = step > 0 and after >= max(cfg["catch_up"] * step, 1.0) and moved >= cfg["min_motion"]
             if not catches_up and (shot_moves < cfg["min_motion"] or moving < cfg["min_motion"]):
                 continue  # the shot around it hardly moves: stillness, not a stalled generation
             s, e = s0, e0
