@@ -30,6 +30,7 @@ held-out half; both are reported. ``--dump DIR`` writes each clean clip's per-fr
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
@@ -54,8 +55,8 @@ TOL = 2
 
 
 def _job(args):
-    base_name, kind, severity, seed, frames, profile, workdir = args
-    from broll.qc import check
+    base_name, kind, severity, seed, frames, profile, workdir, signal_cache = args
+    from broll.qc import analyse
     from broll.testing import injection as inj
 
     base = inj.base(base_name, frames)
@@ -66,10 +67,17 @@ def _job(args):
         out, truth = inj.fade(base), None
     else:
         out, truth = inj.DEFECTS[kind](base, rng, severity)
-    path = Path(workdir) / f"{base_name.replace(':', '_')}-{kind}-{severity}-{seed}.mp4"
-    inj.encode(path, out)
-    report = check(path, profile)
-    path.unlink()
+    name = f"{base_name.replace(':', '_')}-{kind}-{severity}-{seed}"
+    stored = Path(signal_cache) / f"synthetic-{name}-{frames}-{_signals_key()}.pkl" if signal_cache else None
+    if stored is not None and stored.is_file():
+        report, _ = _redetect(stored, profile)
+    else:
+        path = Path(workdir) / f"{name}.mp4"
+        inj.encode(path, out)
+        report, signals = analyse(path, profile, keep_signals=True)
+        if stored is not None:
+            _store(stored, path, signals)
+        path.unlink()
     findings = [(f.kind, f.start_frame, f.end_frame, f.severity) for f in report.findings if f.severity != "note"]
     return base_name, kind, severity, truth and (truth.kind, truth.start, truth.end), report.verdict, findings
 
@@ -105,6 +113,8 @@ def main() -> None:
                     help="folder of real clips for the real suite")
     ap.add_argument("--real-frames", type=int, default=60, help="frames kept from the start of each real clip")
     ap.add_argument("--dump", help="write each clean real clip's per-frame signals as CSV into this folder")
+    ap.add_argument("--signal-cache", help="keep each clip's signals here and, when the signal code "
+                    "is unchanged, re-run only the detectors (threshold tuning in seconds)")
     ap.add_argument("--only", help="real suite: only clips whose name contains this")
     ap.add_argument("--classes", help="real suite: only these variants, comma-separated (clean,murky,...)")
     args = ap.parse_args()
@@ -117,17 +127,20 @@ def main() -> None:
 def synthetic(args) -> None:
     from broll.testing.injection import DEFECTS, SEVERITY_LEVELS
 
+    if args.signal_cache:
+        Path(args.signal_cache).mkdir(parents=True, exist_ok=True)
     jobs = []
     with tempfile.TemporaryDirectory() as work:
         for bi, base in enumerate(BASES):
             for clean in ("clean", "fade"):
-                jobs.append((base, clean, "-", 0, args.frames, args.profile, work))
+                jobs.append((base, clean, "-", 0, args.frames, args.profile, work, args.signal_cache))
             for ki, kind in enumerate(DEFECTS):
                 if (kind, base) in SKIP:
                     continue
                 for si, sev in enumerate(SEVERITY_LEVELS):
                     for seed in range(args.seeds):
-                        jobs.append((base, kind, sev, 1000 * bi + 100 * ki + 10 * si + seed, args.frames, args.profile, work))
+                        jobs.append((base, kind, sev, 1000 * bi + 100 * ki + 10 * si + seed, args.frames, args.profile,
+                                     work, args.signal_cache))
         t0 = time.perf_counter()
         with ProcessPoolExecutor(max_workers=args.jobs) as pool:
             results = list(pool.map(_job, jobs, chunksize=2))
@@ -230,10 +243,14 @@ def _split(path: Path) -> str:
 
 
 def _real_job(args):
-    clip, other, index, max_frames, profile, workdir, dump, classes = args
+    clip, other, index, max_frames, profile, workdir, dump, classes, signal_cache = args
     from broll.qc import analyse
     from broll.testing import injection as inj
 
+    kinds = [k for k in ("clean", *inj.REAL_DEFECTS) if not classes or k in classes.split(",")]
+    known = _stored_truths(signal_cache, clip, max_frames)
+    if known is not None and all(k in known for k in kinds):
+        return clip.name, _real_from_cache(signal_cache, clip, max_frames, kinds, known, profile, dump)
     frames, fps = inj.real_clip(clip, max_frames)
     if len(frames) < 12:
         return clip.name, []
@@ -259,17 +276,89 @@ def _real_job(args):
             if change < 1.0:
                 out.append((kind, None, "skipped", [], f"stall invisible (max change {change:.2f})"))
                 continue
-        path = Path(workdir) / f"{stem}-{kind}.mp4"
-        inj.encode(path, clip_frames, fps=fps)
-        report, signals = analyse(path, profile, keep_signals=True)
+        stored = Path(signal_cache) / f"{clip.stem}-{kind}-{max_frames}-{_signals_key()}.pkl" if signal_cache else None
+        if stored is not None and stored.is_file():
+            report, signals = _redetect(stored, profile)
+        else:
+            path = Path(workdir) / f"{stem}-{kind}.mp4"
+            inj.encode(path, clip_frames, fps=fps)
+            report, signals = analyse(path, profile, keep_signals=True)
+            if stored is not None:
+                _store(stored, path, signals)
+            path.unlink()
         if dump and kind == "clean":
             from broll.qc.dump import write_signals_csv
             write_signals_csv(signals, Path(dump) / f"{clip.stem}.csv")
-        path.unlink()
         findings = [(f.kind, f.start_frame, f.end_frame, f.severity) for f in report.findings if f.severity != "note"]
         notes = [(f.kind, f.start_frame, f.end_frame, f.severity) for f in report.findings if f.severity == "note"]
         out.append((kind, truth and (truth.kind, truth.start, truth.end), report.verdict, findings, notes))
+    if signal_cache:
+        truths = dict(known or {})
+        truths.update({v[0]: (None if v[2] == "skipped" else v[1]) for v in out})
+        from broll.atomic import write_text
+        write_text(_truths_path(signal_cache, clip, max_frames), json.dumps(truths))
     return clip.name, out
+
+
+def _truths_path(signal_cache: str, clip: Path, max_frames: int) -> Path:
+    return Path(signal_cache) / f"{clip.stem}-truths-{max_frames}-{_signals_key()}.json"
+
+
+def _stored_truths(signal_cache: str | None, clip: Path, max_frames: int) -> dict | None:
+    if not signal_cache:
+        return None
+    path = _truths_path(signal_cache, clip, max_frames)
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
+def _real_from_cache(signal_cache, clip, max_frames, kinds, known, profile, dump):
+    """The variants' reports from stored signals and truths (no decoding, no injection)."""
+    out = []
+    for kind in kinds:
+        stored = Path(signal_cache) / f"{clip.stem}-{kind}-{max_frames}-{_signals_key()}.pkl"
+        if not stored.is_file():      # a freeze skipped because the stall would be invisible
+            out.append((kind, None, "skipped", [], "stall invisible"))
+            continue
+        report, signals = _redetect(stored, profile)
+        if dump and kind == "clean":
+            from broll.qc.dump import write_signals_csv
+            write_signals_csv(signals, Path(dump) / f"{clip.stem}.csv")
+        truth = known[kind]
+        findings = [(f.kind, f.start_frame, f.end_frame, f.severity) for f in report.findings if f.severity != "note"]
+        notes = [(f.kind, f.start_frame, f.end_frame, f.severity) for f in report.findings if f.severity == "note"]
+        out.append((kind, tuple(truth) if truth else None, report.verdict, findings, notes))
+    return out
+
+
+def _signals_key() -> str:
+    """``broll.qc.signals.SIGNALS_VERSION``: bumped whenever a measured value changes, so a stale
+    cache is never read."""
+    from broll.qc.signals import SIGNALS_VERSION
+
+    return f"s{SIGNALS_VERSION}"
+
+
+def _store(stored: Path, clip: Path, signals) -> None:
+    import pickle
+
+    from broll.atomic import write_bytes
+    from broll.media.probe import probe
+
+    write_bytes(stored, pickle.dumps((probe(clip), signals)))
+
+
+def _redetect(stored: Path, profile):
+    """The report from stored signals: the detectors alone, as ``analyse`` runs them."""
+    import pickle
+
+    from broll.qc import load_profile
+    from broll.qc.detectors import run_detectors
+    from broll.qc.report import QCReport, verdict_for
+
+    info, signals = pickle.loads(stored.read_bytes())
+    findings, metrics = run_detectors(signals, load_profile(profile), info)
+    return QCReport(path=str(stored), verdict=verdict_for(findings), findings=findings, facts={},
+                    metrics=metrics, profile=str(profile)), signals
 
 
 def _real_match(kind: str, truth, finding) -> bool:
@@ -300,13 +389,15 @@ def run_real(args) -> None:
     if not clips:
         print(f"real suite skipped: no clips under {folder} (give --footage DIR or set BROLL_FOOTAGE)")
         return
-    if args.dump:
-        Path(args.dump).mkdir(parents=True, exist_ok=True)
+    for folder_arg in (args.dump, args.signal_cache):
+        if folder_arg:
+            Path(folder_arg).mkdir(parents=True, exist_ok=True)
     jobs = []
     with tempfile.TemporaryDirectory() as work:
         for i, clip in enumerate(clips):
             other = clips[(i + len(clips) // 2) % len(clips)]
-            jobs.append((clip, other, i, args.real_frames, args.profile, work, args.dump, args.classes))
+            jobs.append((clip, other, i, args.real_frames, args.profile, work, args.dump, args.classes,
+                         args.signal_cache))
         t0 = time.perf_counter()
         with ProcessPoolExecutor(max_workers=args.jobs) as pool:
             results = list(pool.map(_real_job, jobs))

@@ -110,6 +110,29 @@ def _static_by_flow(ctx: Context, keep: np.ndarray) -> tuple[bool, float]:
     return moving <= round(2 * len(top) / 16), float(np.median(top)) if len(top) else 0.0
 
 
+def _within_cadence_hold(mae: np.ndarray, s: int, e: int) -> bool:
+    """True when repeated frames ``s..e`` sit inside one of the clip's regular holds.
+
+    Some generations show a new picture every few frames and vary it only slightly in between
+    (an 8 fps render interpolated or upscaled to 24): most such in-between frames differ a little,
+    but a few come out exactly alike. The big changes then recur at one interval; a run between
+    two consecutive big changes no further apart than that interval is the cadence, not a stall.
+    """
+    x = np.nan_to_num(mae, nan=0.0)
+    if x.size < 12:
+        return False
+    big = np.flatnonzero(x >= 0.5 * float(np.percentile(x[1:], 90)))
+    gaps = np.diff(big)
+    if gaps.size < 4:
+        return False
+    usual = int(np.median(gaps))
+    if usual < 2 or float(np.mean(gaps == usual)) < 0.6:
+        return False
+    before = big[big <= s - 1]
+    after = big[big >= e + 1]
+    return bool(before.size and after.size and after[0] - before[-1] <= usual)
+
+
 FREEZE_CAP = 0.35   # mean |dY| above which a frame is never a repeat (the rule before the relative one)
 
 
@@ -159,6 +182,10 @@ def detect_freeze(ctx: Context, cfg: dict) -> list[Finding]:
         if cadence:
             frozen = held
             need += int(np.median(holds))
+            # how much the shot moves is measured on its new pictures, not on its repeats
+            motion = np.where(held, np.nan, motion)
+            finite = motion[np.isfinite(motion)]
+            shot_moves = float(np.median(finite)) if finite.size else 0.0
         for s, e in runs(frozen, min_len=need):
             s0, e0 = s, e
             while s0 > 1 and near[s0 - 1] and not ctx.uniform[s0 - 1]:
@@ -167,13 +194,18 @@ def detect_freeze(ctx: Context, cfg: dict) -> list[Finding]:
                 e0 += 1
             if sharp_med > 0 and float(np.median(sharp[s:e + 1])) < 0.5 * sharp_med:
                 continue  # a heavy blur erases slow motion: the blur detector reports it
+            if _within_cadence_hold(mae, s, e):
+                continue  # the clip's own rhythm of held pictures
             around = np.concatenate([motion[max(1, s - ctx_len):s], motion[e + 1:e + 1 + ctx_len]])
             around = around[np.isfinite(around)]
             moving = float(np.median(around)) if around.size else 0.0
             # a slow shot (a talking head) that stalls gives itself away when it catches up: the
             # frame after the run jumps by several typical steps at once
-            after = float(np.nanmax(mae[e + 1:e + 3])) if e + 1 < ctx.n else 0.0
-            catches_up = step > 0 and after >= max(cfg["catch_up"] * step, 1.0)
+            # (after the encoder's refinement of the last copies: the catch-up follows those)
+            after = float(np.nanmax(mae[e0 + 1:e0 + 3])) if e0 + 1 < ctx.n else 0.0
+            # ... and moves content when it does (a brightness change after a still stretch is no catch-up)
+            moved = float(np.nanmax(np.nan_to_num(sig["motion_top"][e0 + 1:e0 + 3], nan=0.0), initial=0.0))
+            catches_up = step > 0 and after >= max(cfg["catch_up"] * step, 1.0) and moved >= cfg["min_motion"]
             if not catches_up and (shot_moves < cfg["min_motion"] or moving < cfg["min_motion"]):
                 continue  # the shot around it hardly moves: stillness, not a stalled generation
             s, e = s0, e0
@@ -438,6 +470,42 @@ def detect_cut(ctx: Context, cfg: dict) -> list[Finding]:
     return out
 
 
+def _distinct_neighbours(new_picture: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each frame, the previous and next frame that shows a new picture (-1 when none).
+
+    A generation rendered at 8 fps and padded to 24 repeats each picture: next to a repeat every
+    real change looks like a spike, so spikes are judged against the neighbouring *changes*.
+    """
+    n = len(new_picture)
+    left = np.full(n, -1)
+    right = np.full(n, -1)
+    last = -1
+    for t in range(n):
+        left[t] = last
+        if new_picture[t]:
+            last = t
+    last = -1
+    for t in range(n - 1, -1, -1):
+        right[t] = last
+        if new_picture[t]:
+            last = t
+    return left, right
+
+
+CADENCE_LAGS = range(2, 7)   # a dropped or doubled picture every 2-6 frames is the clip's cadence
+
+
+def _cadence_level(x: np.ndarray, t: int) -> np.ndarray | float:
+    """The most ``x`` reaches on both sides of ``t`` at one lag of 2-6 frames.
+
+    A clip converted from another rate skips (or repeats) a picture every few frames: each such
+    change carries two steps of motion and spikes, at a regular interval. A jump spikes alone.
+    """
+    levels = [np.minimum(x[t - p], x[t + p]) for p in CADENCE_LAGS if t - p >= 1 and t + p < len(x)]
+    levels = [np.nan_to_num(v, nan=0.0) for v in levels]
+    return np.max(levels, axis=0) if levels else 0.0
+
+
 def detect_jump(ctx: Context, cfg: dict) -> list[Finding]:
     if ctx.blank or ctx.n < 5:
         return []
@@ -450,39 +518,60 @@ def detect_jump(ctx: Context, cfg: dict) -> list[Finding]:
         excluded[max(0, s - 2):e + 3] = True
     # the baseline is what a real change between frames looks like: a low-frame-rate generation
     # padded with repeated frames would otherwise make every real change a spike
-    changing = ~excluded & (np.nan_to_num(sig["mae"], nan=0.0) > cfg["min_change"])
+    new_picture = np.nan_to_num(sig["mae"], nan=0.0) > cfg["min_change"]
+    changing = ~excluded & new_picture
     basis = changing if changing.sum() >= 5 else ~excluded
     med, mad = _robust(err[basis])
     smed, smad = _robust(ssim[basis])
     occ = sig["occluded"]
     omed, omad = _robust(occ[basis])
     drop = smed - ssim
+    region_occ = np.nan_to_num(sig.region_occluded.astype(np.float64), nan=0.0)
     std = sig["luma_std"]
     contrast_floor = cfg["min_contrast"] * float(np.median(std))
+    left_of, right_of = _distinct_neighbours(new_picture)
+
+    def around(x: np.ndarray, t: int, floor: float) -> float:
+        """What ``x`` is next to ``t``: the larger value at the neighbouring changes, or at the same
+        phase of a regular cadence (``floor`` when there is neither)."""
+        vals = [x[i] for i in (left_of[t], right_of[t]) if i >= 1 and np.isfinite(x[i])]
+        return max([floor, float(_cadence_level(x, t)), *vals])
+
     out = []
     for t in range(1, ctx.n):
         if excluded[t] or not np.isfinite(err[t]):
             continue
         if min(std[t - 1], std[t]) < contrast_floor:
             continue  # nearly flat frames (the dark end of a fade): flow and SSIM mean little
-        left = err[t - 1] if t - 1 >= 1 and np.isfinite(err[t - 1]) else 0.0
-        right = err[t + 1] if t + 1 < ctx.n and np.isfinite(err[t + 1]) else 0.0
         by_warp = (err[t] >= max(cfg["ratio"] * med, med + cfg["mad_z"] * mad, cfg["min_error"])
-                   and err[t] >= cfg["spike_ratio"] * max(left, right))
-        dl = drop[t - 1] if t - 1 >= 1 and np.isfinite(drop[t - 1]) else 0.0
-        dr = drop[t + 1] if t + 1 < ctx.n and np.isfinite(drop[t + 1]) else 0.0
+                   and err[t] >= cfg["spike_ratio"] * around(err, t, 0.0))
         by_ssim = (np.isfinite(drop[t]) and drop[t] >= max(cfg["ssim_drop"], cfg["mad_z"] * smad)
-                   and drop[t] >= cfg["spike_ratio"] * max(dl, dr, 0.01))
-        ol = occ[t - 1] if t - 1 >= 1 and np.isfinite(occ[t - 1]) else 0.0
-        orr = occ[t + 1] if t + 1 < ctx.n and np.isfinite(occ[t + 1]) else 0.0
+                   and drop[t] >= cfg["spike_ratio"] * around(drop, t, 0.01))
+        occ_near = around(occ, t, 0.0)
         by_occlusion = (np.isfinite(occ[t]) and occ[t] >= max(cfg["min_occluded"], cfg["ratio"] * omed, omed + cfg["mad_z"] * omad)
-                        and occ[t] >= cfg["spike_ratio"] * max(ol, orr, 0.01))
-        if by_warp or by_ssim or by_occlusion:
+                        and occ[t] >= cfg["spike_ratio"] * max(occ_near, 0.01))
+        # part of the picture teleports (a patch, a limb, a face): flow fails all at once in a few of
+        # the 16 regions, which it followed the change before and after; the whole frame shows it too
+        nb = [i for i in (left_of[t], right_of[t]) if i >= 1]
+        local = 0.0
+        if nb:
+            rise = region_occ[t] - np.maximum(np.max(region_occ[nb], axis=0), _cadence_level(region_occ, t))
+            local = float(np.sort(rise)[-2:].mean())
+        # (flow lost nearly everywhere at once is its limit in a fast pan, not a teleport)
+        by_region = (local >= cfg["region_occluded"] and np.isfinite(occ[t]) and occ[t] < cfg["region_max_frame"]
+                     and occ[t] - occ_near >= cfg["occluded_rise"]
+                     and occ[t] >= omed + cfg["region_mad_z"] * omad
+                     and occ[t] >= cfg["region_spike_ratio"] * max(occ_near, 0.01))
+        if by_warp or by_ssim or by_occlusion or by_region:
             ratio = err[t] / max(med, 1e-3)
-            out.append(ctx.finding("jump", t, t, cfg["severity"], ratio, cfg["ratio"],
+            # an image-to-video generation often steps away from its conditioning frame at once, and
+            # the last frames may settle: a jump in the first or last frames is trimmed in the edit
+            at_edge = t <= cfg["edge_frames"] or t >= ctx.n - 1 - cfg["edge_frames"]
+            out.append(ctx.finding("jump", t, t, "note" if at_edge else cfg["severity"], ratio, cfg["ratio"],
+                                   ("at the clip's edge (trim it): " if at_edge else "") +
                                    f"structural jump without a cut: warping error {err[t]:.1f} vs clip median "
                                    f"{med:.1f}, SSIM {ssim[t]:.2f} vs {smed:.2f}, flow fails on {occ[t]:.0%} "
-                                   f"vs {omed:.0%}"))
+                                   f"vs {omed:.0%} ({local:.0%} more in the two regions it hits)"))
     return out
 
 
@@ -563,9 +652,13 @@ def detect_blur(ctx: Context, cfg: dict) -> list[Finding]:
     med = float(np.median(sharp[valid])) if valid.any() else 0.0
     ctx.metrics["sharpness_median"] = round(med, 4)
     out = []
-    if med < cfg["floor"]:
+    # a close-up of smooth shading (a face against a plain wall) has high contrast and so a low
+    # contrast-normalised sharpness, yet its edges are as crisp as any: soft means few edges too
+    edges = _quality(ctx)["edges"]
+    if med < cfg["floor"] and edges < cfg["max_edges"]:
         out.append(ctx.finding("low_detail", 0, ctx.n - 1, cfg["severity"], med, cfg["floor"],
-                               f"the whole clip is soft (contrast-normalised sharpness {med:.3f})"))
+                               f"the whole clip is soft (contrast-normalised sharpness {med:.3f}, "
+                               f"{edges:.0%} of the picture on an edge)"))
         return out
     below = (sharp < cfg["ratio"] * med) & valid
     for s, e in runs(below, min_len=int(cfg["min_frames"]), max_gap=1):

@@ -56,6 +56,10 @@ import numpy as np
 from broll.media.analysis_frames import AnalysisFrame, iter_analysis_frames
 from broll.media.probe import MediaInfo, probe
 
+# bump whenever any measured value changes (decoding, analysis size, a formula); caches of signals
+# (the accuracy benchmark's) are keyed by it
+SIGNALS_VERSION = "1"
+
 SCALAR_SIGNALS = ("cells_changed", "luma", "luma_std", "mae", "mae2", "mae3", "bgr_mae", "ssim", "lap_var", "motion",
                   "motion_top", "occluded", "warp_mae", "bright_shift", "flash_lum", "flash_red", "brng", "r103",
                   "spike_area", "spike_line", "spike_block", "edges", "colourfulness", "noise", "entropy")

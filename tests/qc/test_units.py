@@ -83,3 +83,25 @@ def test_decode_order_and_frame_count(media):
     sig = measure(path)
     assert sig.frames == 40 and all(len(v) == 40 for v in sig.series.values())
     assert sig.cell_resid.shape == (40, 144) and np.isnan(sig["mae"][0])
+
+
+def test_large_sources_skip_deblocking_with_no_visible_change_at_analysis_size(tmp_path):
+    """720p and up are decoded without the loop filter (cheaper); at 320x180 the picture is the same
+    to a fraction of a code value, and small sources keep the filter."""
+    import cv2
+
+    from broll.media.analysis_frames import SKIP_DEBLOCK_SCALE, _small_i420
+    from broll.media.decode import VideoStream
+    from broll.media.synth import make_clip
+
+    path = make_clip(tmp_path / "hd.mp4", source="testsrc2", size=(1280, 720), duration=0.4, audio=None,
+                     codec_args=("-c:v", "libx264", "-preset", "veryfast", "-crf", "35", "-pix_fmt", "yuv420p"))
+    assert 1280 / analysis_size(1280, 720)[0] >= SKIP_DEBLOCK_SCALE > 854 / analysis_size(854, 480)[0]
+    fast = [f.luma.astype(np.float32) for f in iter_analysis_frames(path)]
+    full = [_small_i420(fr, 320, 180, cv2)[:180].astype(np.float32)
+            for _, _, fr in VideoStream(path).frames(skip_loop_filter=False)]
+    raw = [_small_i420(fr, 320, 180, cv2)[:180].astype(np.float32)
+           for _, _, fr in VideoStream(path).frames(skip_loop_filter=True)]
+    assert len(fast) == len(full) == 12
+    assert any(np.abs(a - b).max() > 0 for a, b in zip(raw, full))      # the option does take effect
+    assert max(float(np.abs(a - b).mean()) for a, b in zip(fast, full)) < 0.5
