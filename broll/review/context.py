@@ -83,6 +83,20 @@ def repair_summary(path: Path, sha: str | None) -> dict[str, Any] | None:
             "verdict_before": doc.get("verdict_before"), "verdict": doc.get("verdict"), "repairs": repairs}
 
 
+def retime_summary(path: Path) -> dict[str, Any] | None:
+    """For a reel the build retimed (its ``.frames.json`` beside it): which frames show a source
+    picture for the first time, so the page can step and play those only. None for any other clip."""
+    from broll.assemble.framemap import MADE_KINDS, read_frame_map, source_frames
+
+    fmap = read_frame_map(path)
+    if fmap is None:
+        return None
+    made = {kind: sum(end - start for start, end, k in fmap.runs if k == kind) for kind in MADE_KINDS}
+    return {"fps": float(fmap.fps), "frames": fmap.frames, "source_frames": source_frames(fmap),
+            "repeat": made["repeat"], "synth": made["synth"],
+            "methods": sorted({m for m in fmap.methods if m})}
+
+
 def clip_context(root: str | os.PathLike, path: Path, sha: str | None) -> dict[str, Any]:
     """QC, grade and generation facts for one clip (each None when that stage has nothing)."""
     conn = connect(root)
@@ -101,4 +115,4 @@ def clip_context(root: str | os.PathLike, path: Path, sha: str | None) -> dict[s
         manifest.close()
     gen = found.data if found else None
     return {"qc": qc_summary(qc), "grade": grade_summary(grade), "generation": generation_summary(gen),
-            "repair": repair_summary(path, sha)}
+            "repair": repair_summary(path, sha), "retime": retime_summary(path)}

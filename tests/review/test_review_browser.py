@@ -165,6 +165,37 @@ def test_frame_step_and_finding_jump_show_the_exact_frame(browser, project):
         pg.close()
 
 
+def test_source_frames_only_steps_and_plays_source_pictures(browser, project):
+    """A retimed reel (its frame map beside it): with the toggle on, steps and play land on source frames."""
+    import json
+
+    from broll.assemble.framemap import FrameMap, sidecar_path
+    runs = tuple((f, f + 2, "repeat") for f in range(1, 60, 3))       # source pictures at 0, 3, 6, ...
+    sidecar_path(project / "clips" / "n.mp4").write_text(json.dumps(FrameMap(30, 60, runs).to_dict()))
+    with ReviewServer(project, port=0) as srv:
+        pg = browser.new_page(viewport={"width": 1280, "height": 760})
+        pg.goto(srv.url)
+        pg.wait_for_selector("body[data-ready='1']")
+        assert not pg.locator("#src-only-box").is_visible()             # clips/a.mp4: not retimed
+        pg.locator("#clips li", has_text="clips/n.mp4").click()
+        clip_id = pg.evaluate("document.body.dataset.current")
+        pg.wait_for_selector(f"body[data-loaded='{clip_id}']", state="attached")
+        assert pg.locator("#src-only-box").is_visible()
+        pg.keyboard.press("s")
+        pg.wait_for_selector("body[data-source-only='1']", state="attached")
+        pg.keyboard.press(".")
+        wait_frame(pg, 3)
+        pg.keyboard.press(".")
+        wait_frame(pg, 6)
+        pg.keyboard.press(",")
+        wait_frame(pg, 3)
+        pg.keyboard.press(" ")                                             # play source frames to the end
+        pg.wait_for_selector("body[data-source-play='1']", state="attached")
+        pg.wait_for_selector("body[data-source-play='0']", state="attached", timeout=20000)
+        wait_frame(pg, 57)
+        pg.close()
+
+
 def test_a_changed_clip_needs_review_again(page, project):
     page.keyboard.press("a")
     wait_saved(page, 1)

@@ -56,6 +56,7 @@ function renderList() {
 function select(i) {
   if (!state.clips.length) return;
   wantFrame = issuedFrame = null;
+  stopSourcePlay();
   state.index = Math.max(0, Math.min(state.clips.length - 1, i));
   const c = current();
   document.body.dataset.current = c.id;
@@ -83,6 +84,7 @@ function select(i) {
       (c.decision.clip_sha !== c.sha256 ? " (on an earlier version of this file)" : "") +
       (c.decision.note ? ` - "${c.decision.note}"` : "")
     : "Not reviewed yet.";
+  $("src-only-box").hidden = !c.retime;
   renderQC(c);
   renderGrade(c);
   renderRepair(c);
@@ -92,6 +94,8 @@ function select(i) {
     ["size", c.width ? `${c.width}x${c.height}` : null], ["fps", c.fps ? c.fps.toFixed(3) : null],
     ["frames", c.frames], ["duration", c.duration ? c.duration.toFixed(2) + " s" : null],
     ["codec", c.codec], ["sha256", c.sha256 ? c.sha256.slice(0, 16) + "..." : "missing"],
+    ["retimed", c.retime ? `${c.retime.source_frames.length} source frames, ${c.retime.repeat} repeated, ` +
+      `${c.retime.synth} made up (${c.retime.methods.join(", ")})` : null],
     ["problem", c.error]]));
   say("");
   loadStrip(c);
@@ -262,11 +266,51 @@ function checkPresented(v, target) {
   setTimeout(() => { if (!presented) heal(); }, 300);
 }
 
-function step(delta) { seekFrame((wantFrame ?? frameOf(video().currentTime)) + delta); }
+// "Source frames only" (a reel the build retimed, its .frames.json beside it): stepping skips
+// repeated and interpolated frames, and playing shows each source picture at its own time,
+// holding it over the made-up frames that follow.
+const sourceOnly = () => Boolean(current()?.retime && $("src-only").checked);
+
+function neighbourSource(from, delta) {
+  const frames = current().retime.source_frames;
+  if (delta > 0) return frames.find((f) => f > from) ?? from;
+  for (let i = frames.length - 1; i >= 0; i--) if (frames[i] < from) return frames[i];
+  return from;
+}
+
+function step(delta) {
+  stopSourcePlay();
+  const from = wantFrame ?? frameOf(video().currentTime);
+  seekFrame(sourceOnly() ? neighbourSource(from, Math.sign(delta)) : from + delta);
+}
+
+let sourcePlay = null;   // the timer of a source-frames-only playback
+function stopSourcePlay() {
+  if (sourcePlay !== null) clearTimeout(sourcePlay);
+  sourcePlay = null;
+  document.body.dataset.sourcePlay = "0";
+}
+
+function playSources() {
+  const frames = current().retime.source_frames;
+  let i = frames.findIndex((f) => f >= frameOf(video().currentTime));
+  if (i < 0) i = 0;
+  document.body.dataset.sourcePlay = "1";
+  const tick = () => {
+    if (i >= frames.length) { stopSourcePlay(); return; }
+    seekFrame(frames[i]);
+    const hold = i + 1 < frames.length ? (frames[i + 1] - frames[i]) * 1000 / fps() : 0;
+    i += 1;
+    sourcePlay = setTimeout(tick, hold);
+  };
+  tick();
+}
 
 function togglePlay() {
   const v = video();
   wantFrame = issuedFrame = null;
+  if (sourcePlay !== null) { stopSourcePlay(); return; }
+  if (sourceOnly()) { v.pause(); playSources(); return; }
   if (v.paused) v.play().catch(() => {}); else v.pause();
 }
 
@@ -280,7 +324,7 @@ function updateTime() {
     $("scrub").value = Math.round((t / d) * 1000);
     $("strip-head").style.left = `${(t / d) * 100}%`;
   }
-  $("btn-play").textContent = v.paused ? "\u25B6" : "\u275A\u275A";
+  $("btn-play").textContent = v.paused && sourcePlay === null ? "\u25B6" : "\u275A\u275A";
   document.body.dataset.paused = v.paused ? "1" : "0";
 }
 
@@ -328,8 +372,15 @@ const KEYS = {
   ".": () => step(1),
   n: () => $("note").focus(),
   m: () => { video().muted = !video().muted; say(video().muted ? "sound off" : "sound on"); },
+  s: () => { if (current()?.retime) { $("src-only").checked = !$("src-only").checked; onSourceToggle(); } },
   u: () => { const i = nextIndex((x) => x.state !== "approved" && x.state !== "rejected", state.index + 1); if (i !== null) select(i); },
 };
+
+function onSourceToggle() {
+  stopSourcePlay();
+  document.body.dataset.sourceOnly = sourceOnly() ? "1" : "0";
+  say(sourceOnly() ? "source frames only: stepping and playing skip repeated and made-up frames" : "");
+}
 
 document.addEventListener("keydown", (ev) => {
   if (ev.target.tagName === "TEXTAREA" || ev.target.tagName === "INPUT" && ev.target.type === "text") {
@@ -354,18 +405,19 @@ async function start() {
   v.addEventListener("pause", updateTime);
   v.addEventListener("error", () => say("the browser cannot play this file (codec?); the filmstrip still shows it", true));
   $("btn-play").addEventListener("click", togglePlay);
+  $("src-only").addEventListener("change", (e) => { e.currentTarget.blur(); onSourceToggle(); });
   $("btn-prev-frame").addEventListener("click", () => step(-1));
   $("btn-next-frame").addEventListener("click", () => step(1));
   $("btn-approve").addEventListener("click", (e) => { e.currentTarget.blur(); decide("approved"); });
   $("btn-reject").addEventListener("click", (e) => { e.currentTarget.blur(); decide("rejected"); });
   $("scrub").addEventListener("input", (e) => {
     const d = v.duration || current()?.duration || 0;
-    if (d) { v.pause(); wantFrame = issuedFrame = null; v.currentTime = (e.target.value / 1000) * d; }
+    if (d) { stopSourcePlay(); v.pause(); wantFrame = issuedFrame = null; v.currentTime = (e.target.value / 1000) * d; }
   });
   $("strip").addEventListener("click", (e) => {
     const rect = e.currentTarget.getBoundingClientRect();
     const d = v.duration || current()?.duration || 0;
-    if (d) { v.pause(); wantFrame = issuedFrame = null; v.currentTime = ((e.clientX - rect.left) / rect.width) * d; }
+    if (d) { stopSourcePlay(); v.pause(); wantFrame = issuedFrame = null; v.currentTime = ((e.clientX - rect.left) / rect.width) * d; }
   });
   // buttons keep focus after a click; space would then press them instead of playing
   for (const b of document.querySelectorAll("button")) b.addEventListener("keydown", (e) => { if (e.key === " ") e.preventDefault(); });
