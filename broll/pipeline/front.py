@@ -43,6 +43,9 @@ class ShotsReport:
     submitted: int = 0                            # creates sent this build (QC regenerations included)
     regenerated: int = 0
     timings: dict[str, float] = field(default_factory=dict)
+    # (start, end) wall-clock seconds of each take's QC: QC runs inside the generate stage (in the
+    # runner's workers), so a measurement of orchestration overhead can tell it apart
+    qc_spans: list[tuple[float, float]] = field(default_factory=list)
 
     @property
     def budget_left(self) -> Optional[Decimal]:
@@ -67,7 +70,8 @@ class ShotsReport:
                 "spent_total": float(self.spent_total), "budget": None if self.budget is None else float(self.budget),
                 "budget_left": None if self.budget is None else float(self.budget_left),
                 "submitted": self.submitted, "regenerated": self.regenerated,
-                "timings": {k: round(v, 3) for k, v in self.timings.items()}}
+                "timings": {k: round(v, 3) for k, v in self.timings.items()},
+                "qc_spans": [[round(a, 3), round(b, 3)] for a, b in self.qc_spans]}
 
 
 # ------------------------------------------------------------------ the manifest's view of the spec
@@ -116,15 +120,22 @@ def shot_take_paths(edit: EditList) -> list[Path]:
 
 # ------------------------------------------------------------------ the stages
 
-def _checker(edit: EditList, root: Path):
+def _checker(edit: EditList, root: Path, spans: list[tuple[float, float]]):
     """QC through the project's cache, with the edit list's ``qc:`` profile: the build's QC gate
-    reads the same verdicts later without decoding again."""
+    reads the same verdicts later without decoding again. Each check's wall-clock span goes to ``spans``."""
     from broll.generate.gate import default_checker
     from broll.assemble.stages import _profile
     default_checker()                     # a broken QC install stops here, before anything is paid
     from broll.qc import check
     profile = _profile(edit) if edit.qc is not None else "default"
-    return lambda path: check(path, profile=profile, cache_root=root)
+
+    def timed(path):
+        started = time.time()
+        try:
+            return check(path, profile=profile, cache_root=root)
+        finally:
+            spans.append((started, time.time()))     # list.append is atomic: workers share it
+    return timed
 
 
 class _Events:
@@ -233,7 +244,7 @@ def prepare_shots(edit: EditList, *, generate: bool = False, until: Optional[str
             todo = [t for t in takes if not t.finished]
             unchecked = any(t.finished and t.qc in (None, "skipped") for t in takes)
             # QC is imported only when there is something to check (a rebuild loads none of it)
-            checker = None if until == "generate" or not (todo or unchecked) else _checker(edit, root)
+            checker = None if until == "generate" or not (todo or unchecked) else _checker(edit, root, report.qc_spans)
             if todo:
                 say("generate", f"generating {len(todo)} clip(s) with {', '.join(f'{p}/{m}' for p, m in spec.targets)}")
                 _generate(spec, checker, say, events, client)
