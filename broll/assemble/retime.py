@@ -28,10 +28,10 @@ from broll.filtergraph import rate
 
 METHODS = ("auto", "repeat", "blend", "motion")
 AUTO_MOTION_BELOW = Fraction(20)          # fps a clip delivers below which auto interpolates motion
-# largest picture auto interpolates by motion (1024x576): the flow pre-render costs ~0.1 s of CPU per
-# 1080p output frame (FFmpeg's minterpolate ~0.8 s), a multiple of a whole repeat build; above this
-# auto blends (benchmarks/retime.py); `retime: motion` asks for it at any size
-AUTO_MOTION_MAX_PIXELS = 1024 * 576
+# largest picture auto interpolates by motion (1920x1080): at 1080p a whole build with the flow
+# pre-render measured x2.4-2.5 the CPU of a repeat build (benchmarks/retime.py; the issue allows 4x);
+# larger pictures were not measured, so there auto blends; `retime: motion` asks for it at any size
+AUTO_MOTION_MAX_PIXELS = 1920 * 1080
 # interpolate before the fit unless the source has clearly more pixels than the output
 BEFORE_FIT_PIXELS = Fraction(3, 2)
 # motion-compensated interpolation: bidirectional search, adaptive overlapped block compensation
@@ -50,8 +50,8 @@ def method_for(retime: str, src_fps: Fraction, speed: Fraction, out_fps: Fractio
     """The method that actually runs: pass | drop | repeat | blend | motion.
 
     ``pixels`` is how large the interpolated picture is (see :func:`interpolated_pixels`):
-    ``auto`` blends instead of interpolating motion above ``AUTO_MOTION_MAX_PIXELS``, where
-    minterpolate would cost several times the rest of the build (benchmarks/retime.py)."""
+    ``auto`` blends instead of interpolating motion above ``AUTO_MOTION_MAX_PIXELS`` (1080p),
+    where the cost was not measured (benchmarks/retime.py)."""
     eff = effective_rate(src_fps, speed, out_fps)
     if eff == out_fps:
         return "pass"

@@ -77,12 +77,14 @@ def test_retime_method(retime_, src, speed, out, method):
     assert retime.method_for(retime_, Fraction(src), Fraction(speed), Fraction(out)) == method
 
 
-def test_auto_blends_instead_of_interpolating_large_pictures():
-    big = retime.interpolated_pixels(1920 * 1080, 1920 * 1080)
+def test_auto_interpolates_up_to_1080p_and_blends_larger_pictures():
+    hd = retime.interpolated_pixels(1920 * 1080, 1920 * 1080)
     small = retime.interpolated_pixels(576 * 320, 1920 * 1080)
-    assert retime.method_for("auto", Fraction(10), Fraction(1), Fraction(30), big) == "blend"
+    uhd = retime.interpolated_pixels(3840 * 2160, 3840 * 2160)
+    assert retime.method_for("auto", Fraction(10), Fraction(1), Fraction(30), hd) == "motion"
     assert retime.method_for("auto", Fraction(10), Fraction(1), Fraction(30), small) == "motion"
-    assert retime.method_for("motion", Fraction(10), Fraction(1), Fraction(30), big) == "motion"
+    assert retime.method_for("auto", Fraction(10), Fraction(1), Fraction(30), uhd) == "blend"
+    assert retime.method_for("motion", Fraction(10), Fraction(1), Fraction(30), uhd) == "motion"
     assert retime.interpolated_pixels(3840 * 2160, 1920 * 1080) == 1920 * 1080    # after the fit
 
 
