@@ -1,17 +1,23 @@
 """Three CSV variants of a 20 s captioned reel vs one build of it (issue #18's target: <= 1.6x).
 
-Each variant differs only in its caption text and a lower-third's name, so everything under the layers
-(decoding, grading, fitting, transitions, the sound) is identical between them. The ratio printed is
-``wall(broll build --variants rows.csv) / wall(broll build)``, paired round by round (they alternate), median
-and spread. What drives it: ``--variants`` runs successive ``broll.build()`` calls that share the project's
-caches (QC, grades, probes), but a render is one FFmpeg graph per output, so without a segment cache (#15)
-each variant re-encodes the whole reel and the ratio sits near 3. It can only reach <= 1.6x once unchanged
-segments are reused from cache and just the segments under a changed caption are rendered again.
+Each row changes what a product, language or platform variant changes, localized at the two ends of the
+reel: the opening headline caption (0.5-3.0 s), the lower-third's name (3.0-5.5 s), the end card's call to
+action (17.0-20.0 s) and the output slug. The body (the shots, their grading and fitting, the transitions,
+a mid-reel caption, the logo, the sound) is the same for every row. The ratio printed is
+``wall(broll build --variants rows.csv) / wall(broll build)``, each arm from a fresh project cache (so the
+first variant is a cold build like the single one, and the next reuse what the first cached), paired
+round by round, median and spread; with each variant's segment counts (rendered/reused, from the
+``--json`` report) and the stages' seconds summed over the builds.
+
+What bounds it: a variant re-encodes every segment (``BROLL_SEGMENT_SECONDS``, default 6) that a changed
+layer touches. With the changes at both ends, 2 of the 20 s reel's 3 segments (0-6 s and 11.7-20.1 s,
+boundaries fall outside transitions) change per row, about 72% of its frames, so 3 variants cost about
+1 + 2 x 0.72 builds plus the joins; only the middle segment and the sound are reused.
 
 Runs on synthetic clips, and on real ones with ``--footage DIR`` (five clips of DIR; skipped when absent).
 Not a test: run by hand, ``nice -n 5`` on a shared machine, and say the load.
 
-    .venv/bin/python benchmarks/variants.py [--runs 2] [--footage ~/.cache/broll-footage] [--workdir DIR]
+    nice -n 5 .venv/bin/python benchmarks/variants.py [--runs 2] [--footage ~/.cache/broll-footage] [--workdir DIR]
 """
 
 from __future__ import annotations
