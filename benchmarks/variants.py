@@ -2,7 +2,7 @@
 
 Each row changes what a product, language or platform variant changes, localized at the two ends of the
 reel: the opening headline caption (0.5-3.0 s), the lower-third's name (3.0-5.5 s), the end card's call to
-action (17.0-20.0 s) and the output slug. The body (the shots, their grading and fitting, the transitions,
+action (17.0-20.0 s) and the output slug. The body (the shots, their fitting, the transitions,
 a mid-reel caption, the logo, the sound) is the same for every row. The ratio printed is
 ``wall(broll build --variants rows.csv) / wall(broll build)``, each arm from a fresh project cache (so the
 first variant is a cold build like the single one, and the next reuse what the first cached), paired
@@ -45,14 +45,14 @@ bench-variants:
   video: {x264_preset: veryfast, crf: 20}
 """
 # What differs between rows: the opening headline caption, the lower-third's name, the end card's call to
-# action, and the output slug. The body of the reel (the shots, the grades, the mid-reel caption, the logo,
+# action, and the output slug. The body of the reel (the shots, the transitions, the mid-reel caption, the logo,
 # the sound) is the same for every row: the localized changes a product/language/platform variant makes.
 ROWS = ("slug,headline,name,cta\n"
         "red,Red shoes for spring,Ada Lovelace,Shop red today\n"
         "green,Green hats on sale,Grace Hopper,Hats: two for one\n"
         "blue,Blue socks two for one,Hedy Lamarr,Socks ship free\n")
 DIFFERS = ("opening headline caption 0.5-3.0 s, lower-third name 3.0-5.5 s, end-card call to action 17.0-20.0 s, "
-           "output slug; same for all rows: shots, grades, mid caption 9-12 s, logo, sound")
+           "output slug; same for all rows: shots, fitting, transitions, mid caption 9-12 s, logo, sound")
 
 
 def _synthetic(work: Path) -> list[Path]:
