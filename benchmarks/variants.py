@@ -1,23 +1,31 @@
 """Three CSV variants of a 20 s captioned reel vs one build of it (issue #18's target: <= 1.6x).
 
-Each variant differs only in its caption text and a lower-third's name, so everything under the layers
-(decoding, grading, fitting, transitions, the sound) is identical between them. The ratio printed is
-``wall(broll build --variants rows.csv) / wall(broll build)``, paired round by round (they alternate), median
-and spread. What drives it: ``--variants`` runs successive ``broll.build()`` calls that share the project's
-caches (QC, grades, probes), but a render is one FFmpeg graph per output, so without a segment cache (#15)
-each variant re-encodes the whole reel and the ratio sits near 3. It can only reach <= 1.6x once unchanged
-segments are reused from cache and just the segments under a changed caption are rendered again.
+Each row changes what a product, language or platform variant changes, localized at the two ends of the
+reel: the opening headline caption (0.5-3.0 s), the lower-third's name (3.0-5.5 s), the end card's call to
+action (17.0-20.0 s) and the output slug. The body (the shots, their fitting, the transitions,
+a mid-reel caption, the logo, the sound) is the same for every row. The ratio printed is
+``wall(broll build --variants rows.csv) / wall(broll build)``, each arm from a fresh project cache (so the
+first variant is a cold build like the single one, and the next reuse what the first cached), paired
+round by round, median and spread; with each variant's segment counts (rendered/reused, from the
+``--json`` report) and the stages' seconds summed over the builds.
+
+What bounds it: a variant re-encodes every segment (``BROLL_SEGMENT_SECONDS``, default 6) that a changed
+layer touches. With the changes at both ends, 2 of the 20 s reel's 3 segments (0-6 s and 11.7-20.1 s,
+boundaries fall outside transitions) change per row, about 72% of its frames, so 3 variants cost about
+1 + 2 x 0.72 builds plus the joins; only the middle segment and the sound are reused.
 
 Runs on synthetic clips, and on real ones with ``--footage DIR`` (five clips of DIR; skipped when absent).
 Not a test: run by hand, ``nice -n 5`` on a shared machine, and say the load.
 
-    .venv/bin/python benchmarks/variants.py [--runs 2] [--footage ~/.cache/broll-footage] [--workdir DIR]
+    nice -n 5 .venv/bin/python benchmarks/variants.py [--runs 2] [--footage ~/.cache/broll-footage] [--workdir DIR]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -36,8 +44,15 @@ bench-variants:
   height: 720
   video: {x264_preset: veryfast, crf: 20}
 """
-ROWS = "slug,headline,name\nred,Red shoes for spring,Ada Lovelace\ngreen,Green hats on sale,Grace Hopper\n" \
-       "blue,Blue socks two for one,Hedy Lamarr\n"
+# What differs between rows: the opening headline caption, the lower-third's name, the end card's call to
+# action, and the output slug. The body of the reel (the shots, the transitions, the mid-reel caption, the logo,
+# the sound) is the same for every row: the localized changes a product/language/platform variant makes.
+ROWS = ("slug,headline,name,cta\n"
+        "red,Red shoes for spring,Ada Lovelace,Shop red today\n"
+        "green,Green hats on sale,Grace Hopper,Hats: two for one\n"
+        "blue,Blue socks two for one,Hedy Lamarr,Socks ship free\n")
+DIFFERS = ("opening headline caption 0.5-3.0 s, lower-third name 3.0-5.5 s, end-card call to action 17.0-20.0 s, "
+           "output slug; same for all rows: shots, fitting, transitions, mid caption 9-12 s, logo, sound")
 
 
 def _synthetic(work: Path) -> list[Path]:
@@ -77,7 +92,7 @@ def _project(work: Path, clips: list[Path]) -> Path:
     (work / "rows.csv").write_text(ROWS)
     edit = work / "edit.yaml"
     edit.write_text(f"""version: 1
-vars: {{slug: one, headline: "Red shoes for spring", name: "Ada Lovelace"}}
+vars: {{slug: one, headline: "Red shoes for spring", name: "Ada Lovelace", cta: "Shop red today"}}
 output: "out/{{{{slug}}}}.mp4"
 preset: bench-variants
 defaults: {{transition: {{type: fade, duration: {FADE}}}}}
@@ -85,35 +100,79 @@ music: {{path: bed.m4a, volume: -10}}
 captions:
   words: highlight
   cues:
-    - {{start: 0.5, end: 4.0, text: "{{{{headline}}}}"}}
-    - {{start: 12.0, end: 15.0, text: "Tap to shop"}}
+    - {{start: 0.5, end: 3.0, text: "{{{{headline}}}}"}}
+    - {{start: 9.0, end: 12.0, text: "Made to last, made to move"}}
+    - {{start: 17.0, end: 20.0, text: "{{{{cta}}}}"}}
 overlays:
   - {{image: logo.png, anchor: top-right, scale: 0.12}}
-  - {{image: plate.png, text: "{{{{name}}}}", anchor: bottom-left, scale: 0.4, start: 5, end: 9}}
+  - {{image: plate.png, text: "{{{{name}}}}", anchor: bottom-left, scale: 0.4, start: 3.0, end: 5.5}}
 timeline:
 {items}
 """)
     return edit
 
 
-def _run(args: list[str], env: dict) -> float:
+def _run(args: list[str], env: dict) -> tuple[float, list[dict]]:
+    """Wall time of one ``broll build ... --json`` and its build reports (one per variant)."""
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "broll", *args, "-q"], check=True, env=env,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    return time.perf_counter() - started
+    done = subprocess.run([sys.executable, "-m", "broll", *args, "--json"], check=True, env=env,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    seconds = time.perf_counter() - started
+    report = json.loads(done.stdout)
+    return seconds, report.get("variants", [report])
+
+
+def _cold(project: Path) -> None:
+    """A fresh project cache: no QC verdicts, grades, probes, segments or sound kept from an earlier arm."""
+    shutil.rmtree(project / ".broll", ignore_errors=True)
+    shutil.rmtree(project / "out", ignore_errors=True)
+
+
+def _segments(build: dict) -> str:
+    parts = []
+    for out in build.get("outputs", []):
+        s = out.get("segments") or {}
+        parts.append(f"{s.get('rendered')}/{s.get('segments')} rendered, {s.get('reused')} reused "
+                     f"({s.get('mode')}, audio {s.get('audio')})")
+    return "; ".join(parts)
+
+
+def _stages(builds: list[dict]) -> dict[str, float]:
+    total: dict[str, float] = {}
+    for build in builds:
+        for name, seconds in build.get("timings", {}).items():
+            name = "render" if name.startswith("render:") else name
+            total[name] = total.get(name, 0.0) + seconds
+    return total
 
 
 def measure(name: str, edit: Path, runs: int, env: dict) -> None:
-    _run(["build", str(edit)], env)                      # warm caches (probes, QC) and the disk
-    singles, triples = [], []
-    for _ in range(runs):
-        singles.append(_run(["build", str(edit)], env))
-        triples.append(_run(["build", str(edit), "--variants", str(edit.parent / "rows.csv")], env))
+    rows = str(edit.parent / "rows.csv")
+    singles, triples, stage_one, stage_three = [], [], [], []
+    for _ in range(runs):                                  # paired rounds, each arm from a cold project cache
+        _cold(edit.parent)
+        seconds, builds = _run(["build", str(edit)], env)
+        singles.append(seconds)
+        stage_one.append(_stages(builds))
+        _cold(edit.parent)
+        seconds, builds = _run(["build", str(edit), "--variants", rows], env)
+        triples.append(seconds)
+        stage_three.append(_stages(builds))
+        segs = [_segments(b) for b in builds]
     ratios = [t / s for s, t in zip(singles, triples)]
-    print(f"{name}: one build median {statistics.median(singles):.2f} s ({min(singles):.2f}-{max(singles):.2f}), "
-          f"3 variants median {statistics.median(triples):.2f} s ({min(triples):.2f}-{max(triples):.2f})")
-    print(f"{name}: 3 variants / one build = {statistics.median(ratios):.2f}x "
-          f"(per round {', '.join(f'{r:.2f}' for r in ratios)}; target <= 1.6x needs segment reuse, #15)")
+    print(f"{name}: rows differ in: {DIFFERS}")
+    for k, text in enumerate(segs, 1):
+        print(f"{name}: variant {k}: {text}")
+    print(f"{name}: one build (cold) median {statistics.median(singles):.2f} s "
+          f"({min(singles):.2f}-{max(singles):.2f}), 3 variants (cold start) median "
+          f"{statistics.median(triples):.2f} s ({min(triples):.2f}-{max(triples):.2f})")
+    names = sorted(set().union(*stage_one, *stage_three))
+    print(f"{name}: stage seconds, median over rounds (one build | 3 variants summed): " + ", ".join(
+        f"{n} {statistics.median([s.get(n, 0.0) for s in stage_one]):.2f}|"
+        f"{statistics.median([s.get(n, 0.0) for s in stage_three]):.2f}" for n in names))
+    print(f"{name}: 3 variants / one build = {statistics.median(ratios):.2f}x median, spread "
+          f"{min(ratios):.2f}-{max(ratios):.2f} over {runs} paired rounds "
+          f"(per round {', '.join(f'{r:.2f}' for r in ratios)}; target <= 1.6x)")
 
 
 def main() -> None:

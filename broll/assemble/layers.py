@@ -77,7 +77,12 @@ class Layers:
         """The layers as the reel's frames ``[first, end)`` (a segment) see them: only the caption
         events on screen there, in a script of their own (content-addressed like the whole one), so
         a segment's cache key and graph change only when its own captions do. Times stay on the
-        reel's clock (see :func:`video_layers`)."""
+        reel's clock (see :func:`video_layers`). Overlays off screen for the whole segment are
+        dropped too, so a lower-third's text changing elsewhere in the reel does not change this
+        segment's graph or key."""
+        shown = tuple(o for o in self.overlays if _on_screen_in(o.placement, first, end, fps))
+        if shown != self.overlays:
+            return replace(self, overlays=shown).for_frames(first, end, fps)
         if not self.ass_text:
             return self
         from broll.captions.ass import stamp
@@ -109,6 +114,16 @@ class Layers:
                     "volume": self.voiceover.volume_db},
                 "safe_zone": {"top": self.canvas.safe_top, "right": self.canvas.safe_right,
                               "bottom": self.canvas.safe_bottom, "left": self.canvas.safe_left}}
+
+
+def _on_screen_in(placement: Placement, first: int, end: int, fps: Fraction) -> bool:
+    """Whether an overlay may show on any of the reel's frames ``[first, end)`` (on screen means
+    ``start <= f / fps < end``, see :func:`broll.assemble.overlays.overlay_statements`); errs towards
+    keeping it, which costs a cache miss at worst, never a missing overlay."""
+    fps = Fraction(fps)
+    if placement.start * fps >= end:
+        return False
+    return placement.end is None or placement.end * fps > first
 
 
 # ------------------------------------------------------------------ the canvas
