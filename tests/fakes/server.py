@@ -110,6 +110,7 @@ class FakeProvider:
         self.tasks: dict[str, Task] = {}
         self.faults: dict[str, deque[Fault]] = {k: deque() for k in ("create", "poll", "download", "list")}
         self.slow_creates = 0           # next N creates: do the work, then answer too late
+        self.slow_create_number = 0     # or exactly the Nth create (1-based), decided when it arrives
         self.slow_seconds = 1.5
         self.on_slow_create = None
         self.on_request = None          # called with every handled request before it is answered      # called (with the request) once the task exists, before the late answer
@@ -222,12 +223,17 @@ class FakeProvider:
                               body)
                 with fake.lock:
                     fake.log.append(req)
-                status, payload, headers = fake.handle(req)
+                status, payload, headers = fake.handle(req)      # names req.kind
+                with fake.lock:     # this create's place among the creates (the log is in arrival order)
+                    creates = [r for r in fake.log if r.kind == "create"]
+                    number = next((i + 1 for i, r in enumerate(creates) if r is req), 0)
                 if fake.on_request:
                     fake.on_request(req)
-                if req.kind == "create" and fake.slow_creates > 0 and status < 300:
+                slow_by_number = number > 0 and number == fake.slow_create_number
+                if req.kind == "create" and (fake.slow_creates > 0 or slow_by_number) and status < 300:
                     with fake.lock:
-                        fake.slow_creates -= 1
+                        if not slow_by_number:
+                            fake.slow_creates -= 1
                     if fake.on_slow_create:
                         fake.on_slow_create(req)
                     time.sleep(fake.slow_seconds)      # the task exists; the answer comes too late

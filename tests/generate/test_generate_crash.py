@@ -36,7 +36,9 @@ def test_kill_9_mid_batch_then_resume_loses_nothing_and_pays_once(fake_env, tmp_
     # The 4th create is processed by the server, but its answer is held back: the kill lands
     # in the worst window, after the provider started a paid task and before broll knew its id.
     in_window = threading.Event()
-    fake.slow_creates, fake.slow_seconds = 0, 3.0
+    # chosen by the create's place in the log when it arrives (setting slow_creates after seeing 3
+    # creates raced: the 3rd could still be between its log entry and the slow check, and got slow)
+    fake.slow_create_number, fake.slow_seconds = 4, 3.0
 
     def arm(req):
         in_window.set()
@@ -44,11 +46,7 @@ def test_kill_9_mid_batch_then_resume_loses_nothing_and_pays_once(fake_env, tmp_
     fake.on_slow_create = arm
     cmd = [sys.executable, "-m", "broll", "generate", str(spec), "--no-qc", "--json"]
     proc = subprocess.Popen(cmd, env=_env(fake), stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path)
-    deadline = time.time() + 60
-    while fake.count("create") < 3 and time.time() < deadline:
-        time.sleep(0.01)
-    fake.slow_creates = 1
-    assert in_window.wait(30), "the batch never reached a 4th create"
+    assert in_window.wait(60), f"the batch never reached a 4th create: {[r.kind for r in fake.log]}"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(10)
     assert proc.returncode == -signal.SIGKILL
