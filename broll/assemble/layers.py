@@ -250,24 +250,32 @@ def _override(overlay, output: Optional[str], preset_name: str):
     return None
 
 
-def _overlays(edit, fps: Fraction, output: Optional[str], preset_name: str, errors, probes: dict
-              ) -> list[PlacedOverlay]:
+def _probe_layer(edit, rel: str, where: tuple, key: tuple, errors, probes: dict):
+    """A layer's file probed once per build (``probes`` is shared), or None with a located error
+    that names the path as the edit list wrote it."""
     from broll.errors import MediaError
     from broll.media.probe import probe
+    info = probes.get(key)
+    if info is None:
+        path = _full(edit, rel)
+        try:
+            info = probe(path)
+        except MediaError as exc:
+            errors.add(where, exc.message.replace(str(path.resolve()), rel).replace(str(path), rel),
+                       exc.hint or "check the path (relative to the edit list)")
+            return None
+        probes[key] = info
+    return info
+
+
+def _overlays(edit, fps: Fraction, output: Optional[str], preset_name: str, errors, probes: dict
+              ) -> list[PlacedOverlay]:
     out = []
     for i, ov in enumerate(edit.overlays or []):
         where = ("overlays", i)
-        key = ("overlay", ov.image)
-        info = probes.get(key)
+        info = _probe_layer(edit, ov.image, where + ("image",), ("overlay", ov.image), errors, probes)
         if info is None:
-            path = _full(edit, ov.image)
-            try:
-                info = probe(path)
-            except MediaError as exc:
-                errors.add(where + ("image",), exc.message.replace(str(path.resolve()), ov.image)
-                           .replace(str(path), ov.image), exc.hint or "check the path (relative to the edit list)")
-                continue
-            probes[key] = info
+            continue
         if info.kind != "image":
             errors.add(where + ("image",), f"{ov.image} is not an image", "overlays take a PNG (alpha is kept)")
             continue
@@ -287,20 +295,10 @@ def _overlays(edit, fps: Fraction, output: Optional[str], preset_name: str, erro
 
 
 def _voice(edit, fps: Fraction, errors, probes: dict) -> Optional[VoiceLayer]:
-    from broll.errors import MediaError
-    from broll.media.probe import probe
     v = edit.voiceover
-    key = ("voiceover", v.path)
-    info = probes.get(key)
+    info = _probe_layer(edit, v.path, ("voiceover", "path"), ("voiceover", v.path), errors, probes)
     if info is None:
-        path = _full(edit, v.path)
-        try:
-            info = probe(path)
-        except MediaError as exc:
-            errors.add(("voiceover", "path"), exc.message.replace(str(path.resolve()), v.path).replace(str(path), v.path),
-                       exc.hint or "check the path (relative to the edit list)")
-            return None
-        probes[key] = info
+        return None
     if not info.has_audio:
         errors.add(("voiceover", "path"), f"{v.path} has no audio track")
         return None
