@@ -144,8 +144,22 @@ def detect_freeze(ctx: Context, cfg: dict) -> list[Finding]:
     # each shot is judged on its own: a cut joins shots of different speed and frame-repeat cadence
     # (a still first shot next to a fast second one read as a stall; holds of an 8 fps shot spliced
     # after a 30 fps one read as hitches), and a cut is no catch-up
-    starts = _cut_candidates(ctx, ctx.cut_cfg) if ctx.cut_cfg else []
-    bounds = [0, *starts, ctx.n]
+    limit, _ = _repeat_limit(ctx, cfg, keep)
+    strict = (np.nan_to_num(ctx.signals["mae"], nan=np.inf) <= limit) & ~ctx.uniform
+    need = int(cfg["min_frames"])
+    # ... but a candidate right after a stall of encoded copies, in a shot that moved before the
+    # stall, may be the stall catching up at once: the clip stays whole there, and the freeze is
+    # judged with what follows (a still picture from the shot's first frame up to the candidate
+    # is a still shot cut to the next)
+    bounds = [0]
+    for c in (_cut_candidates(ctx, ctx.cut_cfg) if ctx.cut_cfg else []):
+        r = c - 1
+        while r > bounds[-1] and strict[r]:
+            r -= 1
+        if c - 1 - r >= need and r > bounds[-1] + 1:
+            continue
+        bounds.append(c)
+    bounds.append(ctx.n)
     out = []
     for lo, hi in zip(bounds[:-1], bounds[1:]):
         if hi - lo < 3:
@@ -153,9 +167,7 @@ def detect_freeze(ctx: Context, cfg: dict) -> list[Finding]:
         shot = _shot_context(ctx, lo, hi) if (lo, hi) != (0, ctx.n) else ctx
         out.extend(replace(f, start_frame=f.start_frame + lo, end_frame=f.end_frame + lo)
                    for f in _freeze_runs(shot, cfg, lo, ctx.n))
-    limit, _ = _repeat_limit(ctx, cfg, keep)
-    frozen = (np.nan_to_num(ctx.signals["mae"], nan=np.inf) <= limit) & ~ctx.uniform
-    frac = float(frozen[1:][keep[1:]].mean())
+    frac = float(strict[1:][keep[1:]].mean())
     static, top = _static_by_flow(ctx, keep)
     ctx.metrics["static"] = bool(static)
     if not out and (static or frac >= cfg["static_fraction"]):
