@@ -522,6 +522,13 @@ def _cut_candidates(ctx: Context, cfg: dict) -> list[int]:
     ``detect_freeze`` splits the clip at these frames (it runs before ``detect_cut``), and
     ``detect_cut`` reports those not explained by a stalled run catching up.
     """
+    return _shot_breaks(ctx, cfg)[0]
+
+
+def _shot_breaks(ctx: Context, cfg: dict) -> tuple[list[int], list[int]]:
+    """Cut candidates, and frames that pass every cut rule but the last: flow fails at once over
+    most of the frame while the brightness layout changes no more than at the frames either side
+    (a fast shot in which part of the picture teleports; ``detect_jump`` reports those)."""
     sig = ctx.signals
     mae = np.nan_to_num(sig["mae"], nan=0.0)
     mae2 = np.nan_to_num(sig["mae2"], nan=np.inf)
@@ -533,7 +540,8 @@ def _cut_candidates(ctx: Context, cfg: dict) -> list[int]:
     left = np.concatenate([[1.0], occ[:-1]])
     right = np.concatenate([occ[1:], [1.0]])
     own = np.flatnonzero((occ >= 0.9) & (occ >= np.maximum(left, right) + 0.2) & (changed >= cfg["min_changed"]))
-    out = []
+    out: list[int] = []
+    breaks: list[int] = []
     for c in sorted(set(sig.scene_cuts) | set(int(t) for t in own)):
         if c <= 0 or c >= ctx.n:
             continue
@@ -548,8 +556,15 @@ def _cut_candidates(ctx: Context, cfg: dict) -> list[int]:
             continue  # optical flow explains the change: fast motion, not a cut
         if changed[c] < cfg["min_changed"] and occ[c] < 0.9:
             continue  # part of the picture stays: a jump inside the shot, reported by the jump detector
+        around = max(changed[c - 1] if c >= 2 else 0.0, changed[c + 1] if c + 1 < ctx.n else 0.0)
+        if changed[c] < min(around + cfg["min_changed_rise"], CUT_ALL_CHANGED):
+            breaks.append(int(c))   # a new shot changes more of the picture than the motion around it
+            continue
         out.append(int(c))
-    return out
+    return out, breaks
+
+
+CUT_ALL_CHANGED = 0.9   # a change over this share of the grid is a new shot whatever changed around it
 
 
 def detect_cut(ctx: Context, cfg: dict) -> list[Finding]:
@@ -625,6 +640,7 @@ def detect_jump(ctx: Context, cfg: dict) -> list[Finding]:
     std = sig["luma_std"]
     contrast_floor = cfg["min_contrast"] * float(np.median(std))
     left_of, right_of = _distinct_neighbours(new_picture)
+    breaks = set(_shot_breaks(ctx, ctx.cut_cfg)[1]) if ctx.cut_cfg else set()
 
     def around(x: np.ndarray, t: int, floor: float) -> float:
         """What ``x`` is next to ``t``: the larger value at the neighbouring changes, or at the same
@@ -657,7 +673,10 @@ def detect_jump(ctx: Context, cfg: dict) -> list[Finding]:
                      and occ[t] - occ_near >= cfg["occluded_rise"]
                      and occ[t] >= omed + cfg["region_mad_z"] * omad
                      and occ[t] >= cfg["region_spike_ratio"] * max(occ_near, 0.01))
-        if by_warp or by_ssim or by_occlusion or by_region:
+        # flow lost at once over most of a fast shot whose brightness layout changes no more than
+        # around it: not a new shot (the cut detector passed it on), so part of the picture jumped
+        by_break = t in breaks
+        if by_warp or by_ssim or by_occlusion or by_region or by_break:
             ratio = err[t] / max(med, 1e-3)
             # an image-to-video generation often steps away from its conditioning frame at once, and
             # the last frames may settle: a jump in the first or last frames is trimmed in the edit
