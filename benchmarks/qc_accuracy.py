@@ -276,7 +276,7 @@ def _real_job(args):
             if change < 1.0:
                 out.append((kind, None, "skipped", [], f"stall invisible (max change {change:.2f})"))
                 continue
-        stored = Path(signal_cache) / f"{clip.stem}-{kind}-{max_frames}-{_signals_key()}.pkl" if signal_cache else None
+        stored = Path(signal_cache) / f"{clip.name}-{kind}-{max_frames}-{_signals_key()}.pkl" if signal_cache else None
         if stored is not None and stored.is_file():
             report, signals = _redetect(stored, profile)
         else:
@@ -288,7 +288,7 @@ def _real_job(args):
             path.unlink()
         if dump and kind == "clean":
             from broll.qc.dump import write_signals_csv
-            write_signals_csv(signals, Path(dump) / f"{clip.stem}.csv")
+            write_signals_csv(signals, Path(dump) / f"{clip.name}.csv")
         findings = [(f.kind, f.start_frame, f.end_frame, f.severity) for f in report.findings if f.severity != "note"]
         notes = [(f.kind, f.start_frame, f.end_frame, f.severity) for f in report.findings if f.severity == "note"]
         out.append((kind, truth and (truth.kind, truth.start, truth.end), report.verdict, findings, notes))
@@ -301,7 +301,7 @@ def _real_job(args):
 
 
 def _truths_path(signal_cache: str, clip: Path, max_frames: int) -> Path:
-    return Path(signal_cache) / f"{clip.stem}-truths-{max_frames}-{_signals_key()}.json"
+    return Path(signal_cache) / f"{clip.name}-truths-{max_frames}-{_signals_key()}.json"
 
 
 def _stored_truths(signal_cache: str | None, clip: Path, max_frames: int) -> dict | None:
@@ -315,14 +315,14 @@ def _real_from_cache(signal_cache, clip, max_frames, kinds, known, profile, dump
     """The variants' reports from stored signals and truths (no decoding, no injection)."""
     out = []
     for kind in kinds:
-        stored = Path(signal_cache) / f"{clip.stem}-{kind}-{max_frames}-{_signals_key()}.pkl"
+        stored = Path(signal_cache) / f"{clip.name}-{kind}-{max_frames}-{_signals_key()}.pkl"
         if not stored.is_file():      # a freeze skipped because the stall would be invisible
             out.append((kind, None, "skipped", [], "stall invisible"))
             continue
         report, signals = _redetect(stored, profile)
         if dump and kind == "clean":
             from broll.qc.dump import write_signals_csv
-            write_signals_csv(signals, Path(dump) / f"{clip.stem}.csv")
+            write_signals_csv(signals, Path(dump) / f"{clip.name}.csv")
         truth = known[kind]
         findings = [(f.kind, f.start_frame, f.end_frame, f.severity) for f in report.findings if f.severity != "note"]
         notes = [(f.kind, f.start_frame, f.end_frame, f.severity) for f in report.findings if f.severity == "note"]

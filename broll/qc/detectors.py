@@ -8,7 +8,7 @@ flicker). No detector touches media: everything here is numpy on a few series pe
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 import numpy as np
@@ -26,6 +26,7 @@ class Context:
     uniform: np.ndarray | None = None
     blank: bool = False
     metrics: dict = field(default_factory=dict)
+    cut_cfg: dict | None = None     # the profile's cut section: freeze judges each shot on its own
 
     @property
     def n(self) -> int:
@@ -139,27 +140,109 @@ FREEZE_CAP = 0.35   # mean |dY| above which a frame is never a repeat (the rule 
 def detect_freeze(ctx: Context, cfg: dict) -> list[Finding]:
     if ctx.blank or ctx.n < 3:
         return []
+    keep = _freeze_keep(ctx)
+    # each shot is judged on its own: a cut joins shots of different speed and frame-repeat cadence
+    # (a still first shot next to a fast second one read as a stall; holds of an 8 fps shot spliced
+    # after a 30 fps one read as hitches), and a cut is no catch-up
+    limit, _ = _repeat_limit(ctx, cfg, keep)
+    strict = (np.nan_to_num(ctx.signals["mae"], nan=np.inf) <= limit) & ~ctx.uniform
+    need = int(cfg["min_frames"])
+    # ... but a candidate right after a stall of encoded copies, in a shot that moved before the
+    # stall, may be the stall catching up at once: the clip stays whole there, and the freeze is
+    # judged with what follows (a still picture from the shot's first frame up to the candidate
+    # is a still shot cut to the next)
+    bounds = [0]
+    for c in (_cut_candidates(ctx, ctx.cut_cfg) if ctx.cut_cfg else []):
+        r = c - 1
+        while r > bounds[-1] and strict[r]:
+            r -= 1
+        if c - 1 - r >= need and r > bounds[-1] + 1:
+            continue
+        bounds.append(c)
+    bounds.append(ctx.n)
+    out = []
+    for lo, hi in zip(bounds[:-1], bounds[1:]):
+        if hi - lo < 3:
+            continue
+        shot = _shot_context(ctx, lo, hi) if (lo, hi) != (0, ctx.n) else ctx
+        out.extend(replace(f, start_frame=f.start_frame + lo, end_frame=f.end_frame + lo)
+                   for f in _freeze_runs(shot, cfg, lo, ctx.n))
+    frac = float(strict[1:][keep[1:]].mean())
+    static, top = _static_by_flow(ctx, keep)
+    ctx.metrics["static"] = bool(static)
+    if not out and (static or frac >= cfg["static_fraction"]):
+        out.append(ctx.finding("static", 0, ctx.n - 1, "note", top, 3.0 * min(ctx.signals.size) / 256.0,
+                               f"static shot: {frac:.0%} of frames repeat their predecessor, top flow {top:.2f} px/frame"))
+    return out
+
+
+# series that compare a frame with earlier ones: meaningless across a shot's first frame
+_STEP_SERIES = ("cells_changed", "mae", "mae2", "mae3", "bgr_mae", "ssim", "motion", "motion_top", "occluded",
+                "warp_mae", "bright_shift")
+
+
+def _shot_context(ctx: Context, lo: int, hi: int) -> Context:
+    """Frames ``lo..hi-1`` as a clip of their own (the first frame compares with nothing)."""
     sig = ctx.signals
-    mae = sig["mae"]
-    # frames of a strobe or a black insert say nothing about whether the shot moves
+    series = {k: v[lo:hi].astype(np.float64) for k, v in sig.series.items()}
+    for k in _STEP_SERIES:
+        if k in series and lo > 0:
+            series[k][0] = np.nan
+    for k in ("mae2", "mae3"):       # two and three frames back reach over the cut
+        if k in series and lo > 0:
+            series[k][:3 if k == "mae3" else 2] = np.nan
+    shot = Signals(hi - lo, sig.fps, sig.size, series, sig.region_shift[lo:hi], sig.region_luma[lo:hi],
+                   sig.region_occluded[lo:hi], sig.region_motion[lo:hi], sig.cell_resid[lo:hi], sig.cell_corr[lo:hi],
+                   sig.cell_motion[lo:hi], sig.cell_texture[lo:hi], [], sig.times[lo:hi] if len(sig.times) else sig.times)
+    flashes = [replace(f, start_frame=f.start_frame - lo, end_frame=f.end_frame - lo)
+               for f in ctx.findings if f.kind == "flash" and f.end_frame >= lo and f.start_frame < hi]
+    return Context(shot, ctx.info, findings=flashes, uniform=ctx.uniform[lo:hi], cut_cfg=ctx.cut_cfg)
+
+
+def _freeze_keep(ctx: Context) -> np.ndarray:
+    """Frames that say whether the shot moves: not a strobe's or a black insert's."""
     keep = ~ctx.uniform.copy()
     for s, e in ctx.spans("flash"):
         keep[max(0, s - 1):e + 2] = False
     if keep[1:].sum() < 3:
         keep[:] = True
-    usual = mae[keep & np.isfinite(mae)]
+    return keep
+
+
+def _structural_change(sig: Signals) -> np.ndarray:
+    """Mean |dY| less the change of mean brightness: what moved, not what brightened.
+
+    A flickering stretch changes every pixel by its brightness step; counted as change, it raised
+    the clip's typical step so far that the still frames after it read as repeats.
+    """
+    mae = sig["mae"]
+    luma = sig["luma"].astype(np.float64)
+    dluma = np.abs(np.diff(luma, prepend=np.nan))
+    return np.where(np.isfinite(mae), np.maximum(mae - np.nan_to_num(dluma, nan=0.0), 0.0), np.nan)
+
+
+def _repeat_limit(ctx: Context, cfg: dict, keep: np.ndarray) -> tuple[float, np.ndarray]:
+    """The mean |dY| at or below which a frame repeats its predecessor, and the usual structural steps."""
+    struct = _structural_change(ctx.signals)
+    usual = struct[keep & np.isfinite(struct)]
     typical = float(np.median(usual)) if usual.size else 0.0
     # an encoded copy differs from its original by a hundredth of a code value or so, a little more
     # where the encoder refines the picture; in a fast shot that is still tiny next to a real step
     # (never more than FREEZE_CAP, whatever the shot)
-    limit = max(cfg["max_mae"], min(cfg["max_relative"] * typical, FREEZE_CAP))
+    return max(cfg["max_mae"], min(cfg["max_relative"] * typical, FREEZE_CAP)), usual
+
+
+def _freeze_runs(ctx: Context, cfg: dict, offset: int, clip_n: int) -> list[Finding]:
+    """Stalls inside one shot (frames are the shot's; ``offset`` and ``clip_n`` place it in the clip)."""
+    sig = ctx.signals
+    mae = sig["mae"]
+    keep = _freeze_keep(ctx)
+    limit, usual = _repeat_limit(ctx, cfg, keep)
     frozen = (np.nan_to_num(mae, nan=np.inf) <= limit) & ~ctx.uniform
     changing = np.nan_to_num(mae, nan=0.0)[~frozen & keep]
     step = float(np.median(changing)) if changing.size else 0.0     # a typical real change between frames
     frac = float(frozen[1:][keep[1:]].mean())
-    static, top = _static_by_flow(ctx, keep)
     motion = np.where(keep, np.nan_to_num(sig["motion_top"], nan=0.0), np.nan)
-    ctx.metrics["static"] = bool(static)
     out = []
     finite = motion[np.isfinite(motion)]
     shot_moves = float(np.median(finite)) if finite.size else 0.0
@@ -201,7 +284,8 @@ def detect_freeze(ctx: Context, cfg: dict) -> list[Finding]:
             moving = float(np.median(around)) if around.size else 0.0
             # a slow shot (a talking head) that stalls gives itself away when it catches up: the
             # frame after the run jumps by several typical steps at once
-            # (after the encoder's refinement of the last copies: the catch-up follows those)
+            # (after the encoder's refinement of the last copies: the catch-up follows those;
+            # the shot's end is no catch-up: what follows is the next shot)
             after = float(np.nanmax(mae[e0 + 1:e0 + 3])) if e0 + 1 < ctx.n else 0.0
             # ... and moves content when it does (a brightness change after a still stretch is no catch-up)
             moved = float(np.nanmax(np.nan_to_num(sig["motion_top"][e0 + 1:e0 + 3], nan=0.0), initial=0.0))
@@ -213,17 +297,15 @@ def detect_freeze(ctx: Context, cfg: dict) -> list[Finding]:
             # a hitch of a few frames is worth a look; a longer stall is a failed generation
             severity = cfg["severity"] if e - s + 1 >= cfg["regenerate_frames"] else "review"
             # at the very start or end a short hold is trimmed in the edit anyway: a note
-            at_edge = (s <= 2 or e >= ctx.n - 2) and (e - s + 1) <= max(1.0, cfg["edge_seconds"] * ctx.fps)
+            at_edge = ((s + offset <= 2 or e + offset >= clip_n - 2)
+                       and (e - s + 1) <= max(1.0, cfg["edge_seconds"] * ctx.fps))
             where = ""
             if at_edge:
                 severity, where = "note", " at the clip's edge (trim it)"
             out.append(ctx.finding("freeze", s, e, severity, e - s + 1, cfg["min_frames"],
-                                   f"{e - s + 1} repeated frame(s){where} (mean |dY| <= {peak:.2f}) after frame {s - 1}, "
+                                   f"{e - s + 1} repeated frame(s){where} (mean |dY| <= {peak:.2f}) after frame {s + offset - 1}, "
                                    f"while the shot moves {moving:.1f} px/frame around them"
                                    + (f"; then it jumps {after / step:.0f}x a usual step" if catches_up else "")))
-    if not out and (static or frac >= cfg["static_fraction"]):
-        out.append(ctx.finding("static", 0, ctx.n - 1, "note", top, 3.0 * min(ctx.signals.size) / 256.0,
-                               f"static shot: {frac:.0%} of frames repeat their predecessor, top flow {top:.2f} px/frame"))
     return out
 
 
@@ -434,9 +516,19 @@ def detect_glitch(ctx: Context, cfg: dict) -> list[Finding]:
     return out
 
 
-def detect_cut(ctx: Context, cfg: dict) -> list[Finding]:
-    if ctx.blank:
-        return []
+def _cut_candidates(ctx: Context, cfg: dict) -> list[int]:
+    """Frames where a new shot starts, by every rule of the cut detector but the freeze one.
+
+    ``detect_freeze`` splits the clip at these frames (it runs before ``detect_cut``), and
+    ``detect_cut`` reports those not explained by a stalled run catching up.
+    """
+    return _shot_breaks(ctx, cfg)[0]
+
+
+def _shot_breaks(ctx: Context, cfg: dict) -> tuple[list[int], list[int]]:
+    """Cut candidates, and frames that pass every cut rule but the last: flow fails at once over
+    most of the frame while the brightness layout changes no more than at the frames either side
+    (a fast shot in which part of the picture teleports; ``detect_jump`` reports those)."""
     sig = ctx.signals
     mae = np.nan_to_num(sig["mae"], nan=0.0)
     mae2 = np.nan_to_num(sig["mae2"], nan=np.inf)
@@ -448,14 +540,13 @@ def detect_cut(ctx: Context, cfg: dict) -> list[Finding]:
     left = np.concatenate([[1.0], occ[:-1]])
     right = np.concatenate([occ[1:], [1.0]])
     own = np.flatnonzero((occ >= 0.9) & (occ >= np.maximum(left, right) + 0.2) & (changed >= cfg["min_changed"]))
-    out = []
+    out: list[int] = []
+    breaks: list[int] = []
     for c in sorted(set(sig.scene_cuts) | set(int(t) for t in own)):
         if c <= 0 or c >= ctx.n:
             continue
         if ctx.near(c, ("glitch", "black", "flash"), margin=2):
             continue  # PySceneDetect issue #35: a flash frame or a short black insert is no cut
-        if any(s <= c <= e + 2 for s, e in ctx.spans("freeze")):
-            continue  # a stalled run catching up jumps at once: the freeze is the finding
         # the picture comes back within two frames: an extraneous frame, not a new shot
         if c + 1 < ctx.n and mae2[c + 1] < 0.5 * mae[c]:
             continue
@@ -465,6 +556,25 @@ def detect_cut(ctx: Context, cfg: dict) -> list[Finding]:
             continue  # optical flow explains the change: fast motion, not a cut
         if changed[c] < cfg["min_changed"] and occ[c] < 0.9:
             continue  # part of the picture stays: a jump inside the shot, reported by the jump detector
+        around = max(changed[c - 1] if c >= 2 else 0.0, changed[c + 1] if c + 1 < ctx.n else 0.0)
+        if changed[c] < min(around + cfg["min_changed_rise"], CUT_ALL_CHANGED):
+            breaks.append(int(c))   # a new shot changes more of the picture than the motion around it
+            continue
+        out.append(int(c))
+    return out, breaks
+
+
+CUT_ALL_CHANGED = 0.9   # a change over this share of the grid is a new shot whatever changed around it
+
+
+def detect_cut(ctx: Context, cfg: dict) -> list[Finding]:
+    if ctx.blank:
+        return []
+    occ = np.nan_to_num(ctx.signals["occluded"], nan=0.0)
+    out = []
+    for c in _cut_candidates(ctx, cfg):
+        if any(s <= c <= e + 2 for s, e in ctx.spans("freeze")):
+            continue  # a stalled run catching up jumps at once: the freeze is the finding
         out.append(ctx.finding("cut", c, c, cfg["severity"], occ[c], cfg["min_occluded"],
                                f"hard cut: a new shot starts at frame {c} (flow explains only {1 - occ[c]:.0%} of it)"))
     return out
@@ -530,6 +640,7 @@ def detect_jump(ctx: Context, cfg: dict) -> list[Finding]:
     std = sig["luma_std"]
     contrast_floor = cfg["min_contrast"] * float(np.median(std))
     left_of, right_of = _distinct_neighbours(new_picture)
+    breaks = set(_shot_breaks(ctx, ctx.cut_cfg)[1]) if ctx.cut_cfg else set()
 
     def around(x: np.ndarray, t: int, floor: float) -> float:
         """What ``x`` is next to ``t``: the larger value at the neighbouring changes, or at the same
@@ -562,7 +673,10 @@ def detect_jump(ctx: Context, cfg: dict) -> list[Finding]:
                      and occ[t] - occ_near >= cfg["occluded_rise"]
                      and occ[t] >= omed + cfg["region_mad_z"] * omad
                      and occ[t] >= cfg["region_spike_ratio"] * max(occ_near, 0.01))
-        if by_warp or by_ssim or by_occlusion or by_region:
+        # flow lost at once over most of a fast shot whose brightness layout changes no more than
+        # around it: not a new shot (the cut detector passed it on), so part of the picture jumped
+        by_break = t in breaks
+        if by_warp or by_ssim or by_occlusion or by_region or by_break:
             ratio = err[t] / max(med, 1e-3)
             # an image-to-video generation often steps away from its conditioning frame at once, and
             # the last frames may settle: a jump in the first or last frames is trimmed in the edit
@@ -794,7 +908,7 @@ DETECTORS: dict[str, Detector] = {
 
 def run_detectors(signals: Signals, profile, info: MediaInfo | None = None) -> tuple[list[Finding], dict]:
     """Run every detector of ``DETECTORS`` with ``profile``'s thresholds; findings sorted by frame."""
-    ctx = Context(signals, info)
+    ctx = Context(signals, info, cut_cfg=profile.section("cut"))
     black = profile.section("black")
     ctx.uniform = signals["luma_std"] < black["max_std"] if signals.frames else np.zeros(0, bool)
     for name, fn in DETECTORS.items():
