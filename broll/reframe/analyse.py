@@ -28,6 +28,7 @@ MIN_RUN_SECONDS = 0.8     # a subject must hold this long before the window goes
 FALLBACK_CONFIDENCE = 0.3  # a clip whose subject is found with less than this is contained over a blurred fill
 EXTENT_MARGIN = 2.0       # the window keeps this much more than the tracked core inside it ...
 BODY_PAD = 0.3            # ... and the body plus this share of its size on each side
+HOLD_WEIGHT = 0.3         # pull of the last trusted position on samples without a trusted subject
 BODY_CONFIDENCE = 0.3     # the body is read off weak evidence: only a sample this confident has one
 
 
@@ -195,6 +196,18 @@ def path_from_samples(samples: list[Sample], cuts: list[float], geometry: CropGe
     hi = np.where(trusted, body_mid - reach + half, 1.0)
     centre = body_mid                                             # aim at the body's middle, not the core's
     weight = np.where(trusted, conf, 0.0)
+    if HOLD_WEIGHT > 0:
+        # where nothing is trusted the window holds where the subject was last (or next) seen,
+        # rather than coasting on at the last speed until it hits the frame's edge
+        for shot in np.unique(shots):
+            idx = np.flatnonzero(shots == shot)
+            good = idx[trusted[idx]]
+            if good.size == 0:
+                continue
+            for i in idx[~trusted[idx]]:
+                j = good[np.argmin(np.abs(times[good] - times[i]))]
+                centre[i] = centre[j]
+                weight[i] = HOLD_WEIGHT
     smoothed = np.empty_like(centre)
     starts: list[int] = []
     for shot in np.unique(shots):

@@ -253,11 +253,13 @@ class SubjectTracker:
                                confidence if chosen is not None else 0.0, ext)
 
     @staticmethod
-    def _confidence(ev: np.ndarray, blob: Blob | None) -> float:
-        """How clearly one compact region stands out: its strength over the frame's typical evidence."""
+    def _confidence(ev: np.ndarray, blob: Blob | None, typical: float | None = None) -> float:
+        """How clearly one compact region stands out: its strength over the frame's typical
+        evidence (its 75th percentile, passed in when several regions of one map are scored)."""
         if blob is None:
             return 0.0
-        typical = float(np.percentile(ev, 75))
+        if typical is None:
+            typical = float(np.percentile(ev, 75))
         lift = (blob.strength - typical) / 0.6
         compact = 1.0 - (blob.area - 0.15) / 0.3 if blob.area > 0.15 else 1.0
         return float(np.clip(lift, 0, 1) * np.clip(compact, 0, 1))
@@ -280,9 +282,14 @@ def candidates(tracker: SubjectTracker, tracked: SubjectEstimate, n: int = CANDI
     base, motion = tracker.last_base, tracker.last_motion
     if base is None:
         return []
-    h, w = base.shape
     if motion is None or motion.shape != base.shape:
         motion = np.zeros_like(base)
+    # at half the analysis size: candidates need only where and how strong (a quarter of the cost)
+    size = (max(1, base.shape[1] // 2), max(1, base.shape[0] // 2))
+    base = cv2.resize(base, size, interpolation=cv2.INTER_AREA)
+    motion = cv2.resize(motion, size, interpolation=cv2.INTER_AREA)
+    h, w = base.shape
+    typical = float(np.percentile(base, 75))
 
     def core_mean(m: np.ndarray, cx: float, cy: float, hw: float, hh: float) -> float:
         x0, x1 = int(max(0, cx - hw)), int(min(w, cx + hw + 1))
@@ -298,7 +305,7 @@ def candidates(tracker: SubjectTracker, tracked: SubjectEstimate, n: int = CANDI
         blob = _strongest(ev)
         if blob is None or blob.strength <= 1e-3:
             break
-        conf = SubjectTracker._confidence(base, blob)
+        conf = SubjectTracker._confidence(base, blob, typical)
         out.append(Candidate(_estimate(blob, (h, w), conf), core_mean(base, blob.cx, blob.cy, blob.half_w, blob.half_h),
                              core_mean(motion, blob.cx, blob.cy, blob.half_w, blob.half_h)))
         # the next candidate is somewhere else
