@@ -13,6 +13,9 @@ Three parts, each printed as a table:
   ``--dump`` prints every marked frame with the cause of a miss: ``wrong`` (the tracker is on
   something else), ``extent`` (the tracked body is inside, the marked box is wider), ``lag``
   (the tracked body is on the box, the window did not reach it), ``wider`` (no window holds it).
+  A box wider than the window counts as a whole-box miss (only the blurred fill shows it whole);
+  the table also gives the figures for the boxes that fit, and for the wider ones how often the
+  window is filled by the subject (lies inside the box: as much of it as a crop can hold).
   A clip the analysis sends to the blurred-fill fallback shows the whole picture, so its
   boxes count as inside; the table says how many did.
 * cost (``--cost``): ``broll export --preset reels`` of a 1080p clip, ``--reframe subject``
@@ -102,6 +105,9 @@ def score_clip(clip: dict, path, samples, fps: float) -> list[dict]:
         span = w if g.axis != "y" else h
         centre_in = fallback or (off <= c <= off + win)
         whole_in = fallback or (off <= lo + 0.5 and hi - 0.5 <= off + win)
+        # a box wider than the window cannot be whole in a crop; the best a crop can do is to be
+        # filled by it (the window inside the box: as much subject as fits, no background)
+        fill = fallback or (lo - 0.5 <= off and off + win <= hi + 0.5)
         mid = g.travel / 2
         est = _nearest(samples, t).estimate
         axis = "y" if g.axis == "y" else "x"
@@ -122,7 +128,7 @@ def score_clip(clip: dict, path, samples, fps: float) -> list[dict]:
         rows.append({"clip": clip["path"], "kind": clip["kind"], "subject": clip["subject"],
                      "half": half_of(clip["path"]), "frame": mark["frame"], "t": t,
                      "box": (lo, hi), "window": (off, off + win), "tracked": (tc, th, est.confidence),
-                     "centre_in": centre_in, "whole_in": whole_in, "cause": cause,
+                     "centre_in": centre_in, "whole_in": whole_in, "fill": fill, "cause": cause,
                      "miss_px": max(0.0, off - lo, hi - (off + win)),
                      "centre_crop_whole": mid <= lo + 0.5 and hi - 0.5 <= mid + win,
                      "fits": (hi - lo) <= win, "strategy": path.strategy, "confidence": path.confidence})
@@ -167,10 +173,17 @@ def print_real(rows: list[dict], dump: bool) -> None:
         fb = sum(1 for c in dict.fromkeys(r["clip"] for r in rs)
                  if next(r for r in rs if r["clip"] == c)["strategy"] != "subject")
         causes = {k: sum(r["cause"] == k for r in rs) for k in ("wider", "wrong", "extent", "lag", "fallback")}
+        fit = [r for r in rs if r["fits"]]
+        wide = [r for r in rs if not r["fits"]]
         print(f"{half.upper():4s} ({len({r['clip'] for r in rs})} clips, {len(rs)} frames): centre inside "
               f"{np.mean([r['centre_in'] for r in rs]):.1%}, whole box inside {np.mean([r['whole_in'] for r in rs]):.1%}"
               f" (centre crop: whole {np.mean([r['centre_crop_whole'] for r in rs]):.1%}); fallback clips {fb}; "
               + ", ".join(f"{k} {v}" for k, v in causes.items()))
+        if wide:
+            print(f"     boxes that fit the window ({len(fit)} frames): centre inside "
+                  f"{np.mean([r['centre_in'] for r in fit]):.1%}, whole box inside {np.mean([r['whole_in'] for r in fit]):.1%}; "
+                  f"wider than the window ({len(wide)} frames): centre inside {np.mean([r['centre_in'] for r in wide]):.1%}, "
+                  f"window filled by the subject {np.mean([r['fill'] for r in wide]):.1%}")
 
 
 def cost(rounds: int, work: Path, seconds: float) -> dict:

@@ -28,6 +28,7 @@ MIN_RUN_SECONDS = 0.8     # a subject must hold this long before the window goes
 FALLBACK_CONFIDENCE = 0.3  # a clip whose subject is found with less than this is contained over a blurred fill
 EXTENT_MARGIN = 2.0       # the window keeps this much more than the tracked core inside it ...
 BODY_PAD = 0.3            # ... and the body plus this share of its size on each side
+HOLD_WEIGHT = 0.3         # pull of the last trusted position on samples without a trusted subject
 BODY_CONFIDENCE = 0.3     # the body is read off weak evidence: only a sample this confident has one
 
 
@@ -39,15 +40,17 @@ class Sample:
 
 
 def track_subject(path: str | os.PathLike, *, start: float | None = None, end: float | None = None,
-                  rate: float = ANALYSIS_RATE) -> tuple[list[Sample], list[float]]:
+                  rate: float = ANALYSIS_RATE, select: bool = True) -> tuple[list[Sample], list[float]]:
     """Subject estimates at ~``rate`` per second, and the times of hard cuts (seconds from ``start``).
 
     Every frame is decoded (at ``ANALYSIS_WIDTH``) for the cut detector; the tracker sees
-    every n-th, and starts afresh in each shot.
+    every n-th, and starts afresh in each shot. With ``select``, the subject of each shot is
+    then chosen over the whole shot among the tracker's box and other strong regions
+    (``select.choose``), which can look ahead; without, the tracker's box is the answer.
     """
     import cv2
 
-    from broll.reframe.tracker import SubjectTracker
+    from broll.reframe.tracker import SubjectTracker, candidates
     info = probe(path)
     if info.kind not in ("video", "image"):
         raise MediaError(f"{path}: has no picture to reframe")
@@ -61,6 +64,13 @@ def track_subject(path: str | os.PathLike, *, start: float | None = None, end: f
     shot = 0
     since = every
     last = None
+    offered: list[list] = []
+
+    def sample(image, grey, t, shot) -> None:
+        est = tracker.update(image, grey, t)
+        samples.append(Sample(t, est, shot))
+        offered.append(candidates(tracker, est) if select else [])
+
     for fr in iter_frames(path, width=ANALYSIS_WIDTH, fmt="bgr24", start=start, end=end):
         t = fr.time - origin
         grey = cv2.cvtColor(fr.image, cv2.COLOR_BGR2GRAY)
@@ -70,17 +80,51 @@ def track_subject(path: str | os.PathLike, *, start: float | None = None, end: f
             tracker.reset()           # motion and appearance across a cut mean nothing
             since = every
         if since >= every:
-            samples.append(Sample(t, tracker.update(fr.image, grey, t), shot))
+            sample(fr.image, grey, t, shot)
             since = 0
         since += 1
         prev_grey = grey
         last = (t, fr.image, grey, shot)
     if samples and last[0] > samples[-1].time:
         # the final frame too, so the path does not coast past the last estimate
-        samples.append(Sample(last[0], tracker.update(last[1], last[2], last[0]), last[3]))
+        sample(last[1], last[2], last[0], last[3])
     if not samples:
         raise MediaError(f"{path}: no frames could be decoded for reframing")
+    if select:
+        samples = _selected(samples, offered)
     return samples, cuts
+
+
+def _same_object(a, b) -> bool:
+    """Whether estimate ``b``'s centre lies on ``a``'s body (or near its core without one)."""
+    x0, x1 = a.span("x")
+    y0, y1 = a.span("y")
+    mx, my = max(a.half_w, 0.02), max(a.half_h, 0.02)
+    return min(x0, a.cx - 1.5 * mx) <= b.cx <= max(x1, a.cx + 1.5 * mx) and \
+        min(y0, a.cy - 1.5 * my) <= b.cy <= max(y1, a.cy + 1.5 * my)
+
+
+def _selected(samples: list[Sample], offered: list[list]) -> list[Sample]:
+    """Each shot's samples with the candidate the whole-shot choice picked (pure).
+
+    Where the choice is on the tracker's own subject, the tracker's estimate stands (its size
+    and body are smoothed over time); elsewhere the chosen region replaces it.
+    """
+    from broll.reframe.select import choose
+    out = list(samples)
+    shots = np.array([s.shot for s in samples])
+    for shot in np.unique(shots):
+        idx = np.flatnonzero(shots == shot)
+        picks = choose([samples[i].time for i in idx], [offered[i] for i in idx])
+        for i, k in zip(idx, picks):
+            if k < 0:
+                continue
+            own = samples[i].estimate
+            chosen = offered[i][k].estimate
+            if own.confidence > 0 and _same_object(own, chosen):
+                continue
+            out[i] = Sample(samples[i].time, chosen, samples[i].shot)
+    return out
 
 
 def _axis_values(est: SubjectEstimate, axis: str) -> tuple[float, float]:
@@ -152,6 +196,18 @@ def path_from_samples(samples: list[Sample], cuts: list[float], geometry: CropGe
     hi = np.where(trusted, body_mid - reach + half, 1.0)
     centre = body_mid                                             # aim at the body's middle, not the core's
     weight = np.where(trusted, conf, 0.0)
+    if HOLD_WEIGHT > 0:
+        # where nothing is trusted the window holds where the subject was last (or next) seen,
+        # rather than coasting on at the last speed until it hits the frame's edge
+        for shot in np.unique(shots):
+            idx = np.flatnonzero(shots == shot)
+            good = idx[trusted[idx]]
+            if good.size == 0:
+                continue
+            for i in idx[~trusted[idx]]:
+                j = good[np.argmin(np.abs(times[good] - times[i]))]
+                centre[i] = centre[j]
+                weight[i] = HOLD_WEIGHT
     smoothed = np.empty_like(centre)
     starts: list[int] = []
     for shot in np.unique(shots):

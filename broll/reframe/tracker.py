@@ -145,6 +145,8 @@ class SubjectTracker:
         self.last_detect: float = -1e9
         self.detected: list = []
         self.camera: cues.CameraMotion | None = None
+        self.last_base: np.ndarray | None = None      # the last sample's evidence, for ``candidates``
+        self.last_motion: np.ndarray | None = None
 
     # -- evidence -------------------------------------------------------------------------
     def _appearance(self, hsv: np.ndarray) -> np.ndarray:
@@ -184,6 +186,7 @@ class SubjectTracker:
                 spread = float((motion > 0.3).mean())
                 motion_trust = float(np.clip(1.0 - (spread - 0.08) / 0.25, 0.0, 1.0))
         total = MOTION_WEIGHT * motion_trust * motion + DISTINCT_WEIGHT * distinct
+        self.last_motion = motion_trust * motion
         if self.use_detectors:
             if t - self.last_detect >= DETECT_EVERY - 1e-6:
                 self.detected = cues.detections(grey)
@@ -196,6 +199,7 @@ class SubjectTracker:
     def update(self, bgr: np.ndarray, grey: np.ndarray, t: float) -> SubjectEstimate:
         h, w = grey.shape
         base, _ = self.evidence(bgr, grey, t)
+        self.last_base = base
         dt = 0.0 if self.last_t is None else t - self.last_t
         hsv = cv2.cvtColor(bgr, cv2.COLOR_BGR2HSV)
         frame_hist = cv2.calcHist([hsv], [0, 1], None, list(HIST_BINS), [0, 180, 0, 256])
@@ -249,11 +253,63 @@ class SubjectTracker:
                                confidence if chosen is not None else 0.0, ext)
 
     @staticmethod
-    def _confidence(ev: np.ndarray, blob: Blob | None) -> float:
-        """How clearly one compact region stands out: its strength over the frame's typical evidence."""
+    def _confidence(ev: np.ndarray, blob: Blob | None, typical: float | None = None) -> float:
+        """How clearly one compact region stands out: its strength over the frame's typical
+        evidence (its 75th percentile, passed in when several regions of one map are scored)."""
         if blob is None:
             return 0.0
-        typical = float(np.percentile(ev, 75))
+        if typical is None:
+            typical = float(np.percentile(ev, 75))
         lift = (blob.strength - typical) / 0.6
         compact = 1.0 - (blob.area - 0.15) / 0.3 if blob.area > 0.15 else 1.0
         return float(np.clip(lift, 0, 1) * np.clip(compact, 0, 1))
+
+
+CANDIDATES = 4               # regions offered per sample besides the tracker's own box
+
+
+def _estimate(blob: Blob, shape: tuple[int, int], confidence: float) -> SubjectEstimate:
+    h, w = shape
+    ext = None if blob.extent is None else (blob.extent[0] / w, blob.extent[1] / h,
+                                            blob.extent[2] / w, blob.extent[3] / h)
+    return SubjectEstimate(blob.cx / w, blob.cy / h, blob.half_w / w, blob.half_h / h, confidence, ext)
+
+
+def candidates(tracker: SubjectTracker, tracked: SubjectEstimate, n: int = CANDIDATES) -> list:
+    """The tracker's own box and the ``n`` strongest other regions of its last evidence map,
+    as ``select.Candidate``: the offline subject choice weighs them over the whole shot."""
+    from broll.reframe.select import Candidate
+    base, motion = tracker.last_base, tracker.last_motion
+    if base is None:
+        return []
+    if motion is None or motion.shape != base.shape:
+        motion = np.zeros_like(base)
+    # at half the analysis size: candidates need only where and how strong (a quarter of the cost)
+    size = (max(1, base.shape[1] // 2), max(1, base.shape[0] // 2))
+    base = cv2.resize(base, size, interpolation=cv2.INTER_AREA)
+    motion = cv2.resize(motion, size, interpolation=cv2.INTER_AREA)
+    h, w = base.shape
+    typical = float(np.percentile(base, 75))
+
+    def core_mean(m: np.ndarray, cx: float, cy: float, hw: float, hh: float) -> float:
+        x0, x1 = int(max(0, cx - hw)), int(min(w, cx + hw + 1))
+        y0, y1 = int(max(0, cy - hh)), int(min(h, cy + hh + 1))
+        return float(m[y0:y1, x0:x1].mean()) if x1 > x0 and y1 > y0 else 0.0
+
+    out = []
+    if tracked.confidence > 0:
+        cx, cy, hw, hh = tracked.cx * w, tracked.cy * h, max(1.0, tracked.half_w * w), max(1.0, tracked.half_h * h)
+        out.append(Candidate(tracked, core_mean(base, cx, cy, hw, hh), core_mean(motion, cx, cy, hw, hh), True))
+    ev = base.copy()
+    for _ in range(n):
+        blob = _strongest(ev)
+        if blob is None or blob.strength <= 1e-3:
+            break
+        conf = SubjectTracker._confidence(base, blob, typical)
+        out.append(Candidate(_estimate(blob, (h, w), conf), core_mean(base, blob.cx, blob.cy, blob.half_w, blob.half_h),
+                             core_mean(motion, blob.cx, blob.cy, blob.half_w, blob.half_h)))
+        # the next candidate is somewhere else
+        x0, x1 = int(max(0, blob.cx - 2 * blob.half_w)), int(blob.cx + 2 * blob.half_w + 1)
+        y0, y1 = int(max(0, blob.cy - 2 * blob.half_h)), int(blob.cy + 2 * blob.half_h + 1)
+        ev[y0:y1, x0:x1] = 0
+    return out
