@@ -17,6 +17,7 @@ import numpy as np
 from broll.errors import InputError, MediaError
 from broll.grading import cache
 from broll.grading.color import rgb_to_lab
+from broll.grading.correspond import correspondences
 from broll.grading.fit import (DEFAULT_METHOD, DEFAULT_STRENGTH, MAX_CHANGE, ShotFit, fit_paired, fit_shot,
                                get_method, is_paired)
 from broll.grading.lut import bake, read_cube, shot_filter, write_cube
@@ -199,13 +200,15 @@ def fit_images(images: list[np.ndarray], ref: Reference, *, method: str = DEFAUL
     core = None
     if first is not None and paired is not False and (paired or is_paired(first, ref.image)):
         core = fit_paired(first, ref.image)
-    scene, registered = None, None
+    scene, registered, pairs = None, None, None
     if core is None and method != "balance":
         scene = same_scene(images, ref.images or [ref.image])
         if scene.same:
             registered = registered_pixels(images, ref.images or [ref.image], scene)
+            src_pairs, ref_pairs, _ = correspondences(images, ref.images or [ref.image], scene.pairs)
+            pairs = (src_pairs, ref_pairs)
     return fit_shot(pool(images), ref.pool, method=method, strength=strength, max_change=max_change, core=core,
-                    scene=scene, registered=registered, ref_parts=ref.parts or None)
+                    scene=scene, registered=registered, ref_parts=ref.parts or None, pairs=pairs)
 
 
 def _frame_format(info: MediaInfo) -> str:
