@@ -16,9 +16,10 @@ Which of them may run depends on what the clip and the reference share
 (:mod:`broll.grading.scene` judges it on structure, which a colour cast does not move):
 
 - **same scene** (``scene.same``): the full match, never capped: the cast is all there is
-  between the two. With ``mkl``, the linear map, the map plus curves, and the map fitted on
-  the region both frames show are tried, and the one that lands the registered flat pixels
-  closest to the reference is kept (``selected``).
+  between the two. With ``mkl``, the linear map, the map plus curves, the map fitted on the
+  region both frames show and, when the homography pairs enough pixels, a robust polynomial
+  fitted on those pixel pairs (:mod:`broll.grading.correspond`, MKL as its prior) are tried;
+  the one that lands held-out registered pixels closest to the reference is kept (``selected``).
 - **different content**: a single still does not say which of its colours are the look and
   which are its content, so only what is identifiable is transferred (:func:`fit_look`): the
   tint of near-neutral pixels per lightness band (white balance, split toning) and overall
@@ -55,6 +56,7 @@ from typing import Callable
 import numpy as np
 
 from broll.errors import InputError, lookup
+from broll.grading import correspond
 from broll.grading.color import colour, decode, delta_e00, encode, rgb_to_lab, to_float
 from broll.grading.metrics import mean_change, palette_distance
 from broll.grading.pixels import PixelPool, robust_mask
@@ -328,19 +330,36 @@ def _paired_error(t: Transform, pairs: tuple[np.ndarray, np.ndarray]) -> float:
 
 
 def _full_match(method: str, src_rgb: np.ndarray, ref_rgb: np.ndarray,
-                registered: tuple[np.ndarray, np.ndarray] | None, details: dict) -> Transform:
+                registered: tuple[np.ndarray, np.ndarray] | None, details: dict,
+                pairs: tuple[np.ndarray, np.ndarray] | None = None) -> Transform:
     """The full map for a confirmed same scene; with mkl, the candidate that best fits the
-    registered pixels (a direct check of the match on what both frames show)."""
+    registered pixels (a direct check of the match on what both frames show).
+
+    ``pairs``: registered clip/reference pixel pairs (:mod:`broll.grading.correspond`); when
+    there are enough, a robust polynomial fitted on half of them (MKL as the prior where they
+    are thin) joins the candidates, all judged on the other half; if it wins it is refitted on all.
+    """
     core = GRADE_METHODS[method](src_rgb, ref_rgb)
     if method != "mkl" or registered is None or len(registered[0]) < MIN_PIXELS:
         return core
     candidates = {"mkl": core, "mkl-linear": fit_mkl_linear(src_rgb, ref_rgb)}
     overlap_src, overlap_ref = registered
     candidates["mkl on the shared region"] = fit_mkl(overlap_src, overlap_ref)
-    errors = {name: _paired_error(t, registered) for name, t in candidates.items()}
+    check = registered
+    if pairs is not None and len(pairs[0]) >= correspond.MIN_PAIRS:
+        fit_half, check_half = slice(0, None, 2), slice(1, None, 2)
+        check = (pairs[0][check_half], pairs[1][check_half])
+        prior = min(candidates.values(), key=lambda t: _paired_error(t, check))
+        registered_fit, info = correspond.fit_registered(pairs[0][fit_half], pairs[1][fit_half], prior, src_rgb)
+        candidates["registered pairs"] = registered_fit
+    errors = {name: _paired_error(t, check) for name, t in candidates.items()}
     best = min(errors, key=errors.get)
     details["selected"] = f"{best} ({errors[best]:.2f} median dE00 on registered pixels; " + \
         ", ".join(f"{k} {v:.2f}" for k, v in errors.items() if k != best) + ")"
+    if best == "registered pairs":
+        refit, info = correspond.fit_registered(pairs[0], pairs[1], prior, src_rgb)
+        details["registered pairs"] = ", ".join(f"{k} {v}" for k, v in info.items())
+        return refit
     return candidates[best]
 
 
@@ -348,14 +367,16 @@ def fit_shot(src: PixelPool | np.ndarray, ref: PixelPool | np.ndarray, *, method
              strength: float = DEFAULT_STRENGTH, max_change: float = MAX_CHANGE,
              core: Transform | None = None, scene=None,
              registered: tuple[np.ndarray, np.ndarray] | None = None,
-             ref_parts: list[np.ndarray] | None = None) -> ShotFit:
+             ref_parts: list[np.ndarray] | None = None,
+             pairs: tuple[np.ndarray, np.ndarray] | None = None) -> ShotFit:
     """Fit ``method`` from the shot's pool to the reference's pool, applying the safeguards.
 
     ``core`` skips fitting and gating (paired mode passes its transform here). ``scene`` is the
     :class:`~broll.grading.scene.SceneMatch` of the shot against the reference (None: not
     judged, treated as different content); ``registered`` the (clip, reference) pixels of the
-    region both show, when the scene is the same; ``ref_parts`` the reference's pixels per
-    still (a look book), for the different-content path.
+    region both show, when the scene is the same; ``pairs`` the registered pixel pairs a
+    same-scene fit may be fitted on (:func:`broll.grading.correspond.correspondences`);
+    ``ref_parts`` the reference's pixels per still (a look book), for the different-content path.
     """
     get_method(method)               # an unknown name lists the valid ones
     if not 0.0 <= strength <= 1.0:
@@ -395,7 +416,7 @@ def fit_shot(src: PixelPool | np.ndarray, ref: PixelPool | np.ndarray, *, method
         if used == "balance":
             core = fit_balance(src_rgb, ref_rgb)
         elif same:
-            core = _full_match(method, src_rgb, ref_rgb, registered, details)
+            core = _full_match(method, src_rgb, ref_rgb, registered, details, pairs)
         else:
             safeguards.append("content-differs")
             details["content-differs"] = scene.describe() if scene is not None else "scene not judged"

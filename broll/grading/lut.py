@@ -34,9 +34,22 @@ def write_cube(lut, path: str | os.PathLike) -> Path:
     """Write an Iridas/Resolve ``.cube`` atomically (loads in Resolve, Premiere and FFmpeg)."""
     path = Path(path)
     with atomic_path(path) as tmp:
-        colour().write_LUT(lut, str(tmp), decimals=6, method="Iridas Cube")
+        if isinstance(lut, colour().LUT3D) and np.array_equal(lut.domain, [[0, 0, 0], [1, 1, 1]]):
+            _write_cube_3d(lut, tmp)
+        else:
+            colour().write_LUT(lut, str(tmp), decimals=6, method="Iridas Cube")
         os.chmod(tmp, 0o644)
     return path
+
+
+def _write_cube_3d(lut, path: str | os.PathLike) -> None:
+    """What colour-science writes for a 3D LUT on the unit domain, formatted by NumPy in one
+    pass (colour's row-by-row formatting took ~0.3 s CPU per 33-point cube, a third of a fit)."""
+    import io
+    head = [f'TITLE "{lut.name}"'] + [f"# {c}" for c in lut.comments] + [f"LUT_3D_SIZE {lut.table.shape[0]}"]
+    rows = io.StringIO()
+    np.savetxt(rows, np.reshape(lut.table, (-1, 3), order="F"), fmt="%.6f")
+    Path(path).write_text("\n".join(head) + "\n" + rows.getvalue())
 
 
 def read_cube(path: str | os.PathLike):

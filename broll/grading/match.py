@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -17,6 +17,7 @@ import numpy as np
 from broll.errors import InputError, MediaError
 from broll.grading import cache
 from broll.grading.color import rgb_to_lab
+from broll.grading.correspond import correspondences
 from broll.grading.fit import (DEFAULT_METHOD, DEFAULT_STRENGTH, MAX_CHANGE, ShotFit, fit_paired, fit_shot,
                                get_method, is_paired)
 from broll.grading.lut import bake, read_cube, shot_filter, write_cube
@@ -32,6 +33,7 @@ from broll.media.probe import MediaInfo, probe
 FIT_WIDTH = 384
 FRAMES_PER_SHOT = 12      # 8-16 frames across each shot
 MIN_FRAMES, MAX_FRAMES = 8, 16
+REGISTERED_FRAME_PAIRS = 4   # frame pairs (most matched features first) registered for a same-scene fit
 SINGLE_PASS_FRAMES = 360  # clips up to this many frames are decoded once (about 90 MB at 384 px)
 LOG_TRANSFERS = {"log", "log100", "log316", "log_sqrt"}
 
@@ -191,21 +193,27 @@ def reference_from_images(images: list[np.ndarray], path: str = "<images>", sha2
 
 def fit_images(images: list[np.ndarray], ref: Reference, *, method: str = DEFAULT_METHOD,
                strength: float = DEFAULT_STRENGTH, max_change: float = MAX_CHANGE,
-               first: np.ndarray | None = None, paired: bool | None = None) -> ShotFit:
+               first: np.ndarray | None = None, paired: bool | None = None,
+               src_pool: PixelPool | None = None) -> ShotFit:
     """Fit one shot from its sampled frames: what :func:`match` does per shot, without decoding.
 
-    ``first`` is the clip's frame 0 when this is its first shot (paired-mode detection).
+    ``first`` is the clip's frame 0 when this is its first shot (paired-mode detection);
+    ``src_pool`` the frames' pool when the caller has made it already.
     """
     core = None
     if first is not None and paired is not False and (paired or is_paired(first, ref.image)):
         core = fit_paired(first, ref.image)
-    scene, registered = None, None
+    scene, registered, pairs = None, None, None
     if core is None and method != "balance":
         scene = same_scene(images, ref.images or [ref.image])
         if scene.same:
-            registered = registered_pixels(images, ref.images or [ref.image], scene)
-    return fit_shot(pool(images), ref.pool, method=method, strength=strength, max_change=max_change, core=core,
-                    scene=scene, registered=registered, ref_parts=ref.parts or None)
+            # the best-matched frame pairs carry the evidence; more add time, not accuracy
+            best = replace(scene, pairs=scene.pairs[:REGISTERED_FRAME_PAIRS])
+            registered = registered_pixels(images, ref.images or [ref.image], best)
+            src_pairs, ref_pairs, _ = correspondences(images, ref.images or [ref.image], best.pairs)
+            pairs = (src_pairs, ref_pairs)
+    return fit_shot(src_pool if src_pool is not None else pool(images), ref.pool, method=method, strength=strength, max_change=max_change, core=core,
+                    scene=scene, registered=registered, ref_parts=ref.parts or None, pairs=pairs)
 
 
 def _frame_format(info: MediaInfo) -> str:
@@ -398,7 +406,7 @@ def match(clip: str | os.PathLike, reference: str | os.PathLike | Reference, *, 
             else:
                 first = next(iter_frames(clip, width=FIT_WIDTH, fmt=fmt)).image
         fitted: ShotFit = fit_images(images, ref, method=method, strength=strength, max_change=max_change,
-                                     first=first, paired=paired)
+                                     first=first, paired=paired, src_pool=src)
         final = fitted.transform if look_lut is None else Chain((fitted.transform, TableLUT(look_lut)), name="graded+look")
         lut = bake(final, comments=[f"broll grade: {Path(clip).name} shot {shot.index} -> {Path(ref.path).name}",
                                     f"method {fitted.method} strength {fitted.strength:.3f}"

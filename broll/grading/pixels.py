@@ -74,10 +74,15 @@ def robust_mask(rgb: np.ndarray) -> np.ndarray:
 def pool(images: Sequence[np.ndarray], *, seed: int = 0) -> PixelPool:
     """Pool the trustworthy pixels of ``images`` (uint8/uint16 RGB of one shot or one still)."""
     box = active_box(images)
-    parts = [to_float(im[box.top:box.bottom, box.left:box.right]).reshape(-1, 3) for im in images]
-    rgb = np.concatenate(parts)
-    total = len(rgb)
-    rgb = rgb[robust_mask(rgb)]
+    raw = np.concatenate([np.asarray(im)[box.top:box.bottom, box.left:box.right].reshape(-1, 3) for im in images])
+    total = len(raw)
+    if raw.dtype in (np.uint8, np.uint16):
+        # the mask on the integer codes (same thresholds), so only kept pixels are converted
+        scale = 255.0 if raw.dtype == np.uint8 else 65535.0
+        rgb = to_float(raw[(raw.max(axis=1) > NEAR_BLACK * scale) & ~(raw.min(axis=1) > CLIPPED * scale)])
+    else:
+        rgb = to_float(raw)
+        rgb = rgb[robust_mask(rgb)]
     if len(rgb) > MAX_POOL:
         pick = np.random.default_rng(seed).choice(len(rgb), MAX_POOL, replace=False)
         rgb = rgb[np.sort(pick)]

@@ -42,7 +42,7 @@ class SceneMatch:
     ref_index: int = -1             # ... matched which reference image
     homography: np.ndarray | None = None   # maps clip-frame pixels to reference pixels
     per_ref: list[int] = field(default_factory=list)   # best inlier count per reference image
-    pairs: list[tuple[int, int, np.ndarray]] = field(default_factory=list)  # every confirmed (clip, ref, H)
+    pairs: list[tuple[int, int, np.ndarray]] = field(default_factory=list)  # every confirmed (clip, ref, H), most inliers first
 
     def describe(self) -> str:
         return f"{self.inliers} matched features ({100 * self.share:.0f}% consistent; same scene at >= {MIN_INLIERS})"
@@ -91,20 +91,20 @@ def same_scene(clip_images: Sequence[np.ndarray], ref_images: Sequence[np.ndarra
     ref_feats = [_features(r) for r in refs]
     ref_at = [int(i) for i in np.linspace(0, len(ref_images) - 1, n_ref).round()]
     best = SceneMatch(False, per_ref=[0] * n_ref)
-    pairs: list[tuple[int, int, np.ndarray]] = []
+    pairs: list[tuple[int, int, int, np.ndarray]] = []
     for ci in picks:
         fc = _features(clip_images[ci])
         for ri, fr in enumerate(ref_feats):
             inliers, share, h = _match(fc, fr)
             best.per_ref[ri] = max(best.per_ref[ri], inliers)
             if inliers >= MIN_INLIERS and share >= MIN_INLIER_SHARE:
-                pairs.append((ci, ref_at[ri], h))
+                pairs.append((inliers, ci, ref_at[ri], h))
             if inliers > best.inliers:
                 best = SceneMatch(False, inliers, share, ci, ri, h, best.per_ref)
     best.same = best.inliers >= MIN_INLIERS and best.share >= MIN_INLIER_SHARE
     if best.ref_index >= 0:
         best.ref_index = ref_at[best.ref_index]     # an index into the caller's list
-    best.pairs = pairs
+    best.pairs = [(ci, ri, h) for _, ci, ri, h in sorted(pairs, key=lambda p: -p[0])]   # best first
     return best
 
 
