@@ -23,6 +23,7 @@ from broll.generate.spec import BatchSpec
 from broll.pipeline.bind import bind_takes
 from broll.pipeline.section import batch_spec, check_shot_references, shot_items, used_spec
 from broll.pipeline.takes import Choice, Take, choose, review_states, take_from_row
+from broll.pipeline.warmup import ASSEMBLY, GRADING, QC, Warmup, check_installed
 
 Say = Callable[[str, str], None]          # (stage, message)
 STAGES = ("generate", "check", "grade", "review")
@@ -120,16 +121,20 @@ def shot_take_paths(edit: EditList) -> list[Path]:
 
 # ------------------------------------------------------------------ the stages
 
-def _checker(edit: EditList, root: Path, spans: list[tuple[float, float]]):
+def _checker(edit: EditList, root: Path, spans: list[tuple[float, float]], warmup: Warmup):
     """QC through the project's cache, with the edit list's ``qc:`` profile: the build's QC gate
-    reads the same verdicts later without decoding again. Each check's wall-clock span goes to ``spans``."""
-    from broll.generate.gate import default_checker
+    reads the same verdicts later without decoding again. Each check's wall-clock span goes to ``spans``.
+
+    QC's libraries are only looked up here (a missing one stops the build before anything is
+    paid); the warm-up thread imports them while the provider works, and the first check waits
+    for it (broll.pipeline.warmup)."""
     from broll.assemble.stages import _profile
-    default_checker()                     # a broken QC install stops here, before anything is paid
-    from broll.qc import check
+    check_installed(QC)
     profile = _profile(edit) if edit.qc is not None else "default"
 
     def timed(path):
+        warmup.wait()
+        from broll.qc import check        # an ImportError here stops the batch (broll.generate.gate)
         started = time.time()
         try:
             return check(path, profile=profile, cache_root=root)
@@ -144,11 +149,14 @@ class _Events:
              "failed": "failed", "skipped-budget": "not submitted (budget)", "reconciled": "found again",
              "download-gave-up": "download gave up", "poll-gave-up": "polling gave up", "ambiguous": "ambiguous",
              "qc": "checked"}
+    WAITS = {"poll", "downloading", "retry", "failed", "error", "ambiguous", "skipped-budget", "reconciled", "qc",
+             "poll-gave-up", "download-gave-up"}
 
-    def __init__(self, say: Say):
+    def __init__(self, say: Say, warmup: Optional[Warmup] = None, first_wave: int = 1):
         self.say = say
         self.submitted = 0
         self.regenerated = 0
+        self.warmup, self.first_wave = warmup, first_wave
 
     def __call__(self, job, what: str, **info) -> None:
         if job is None:
@@ -156,6 +164,9 @@ class _Events:
             return
         if what == "submitted":
             self.submitted += 1
+        # the later stages' imports start once the first creates are out, or at the first wait
+        if self.warmup is not None and (self.submitted >= self.first_wave or what in self.WAITS):
+            self.warmup.start()
         if what == "regenerate":
             self.regenerated += 1
         if what not in self.SHOWN:
@@ -169,6 +180,19 @@ class _Events:
         elif info.get("message"):
             detail += f": {info['message']}"
         self.say("check" if what == "qc" else "generate", f"{job.label}: {detail}")
+
+
+def _later_modules(edit: EditList, spec: BatchSpec, until: Optional[str], *, qc: bool) -> list[str]:
+    """What the stages after generation will import: QC when takes are checked, grading when a
+    style applies, assembly unless the build stops after generate or check."""
+    names = list(QC) if qc else []
+    if until in ("generate", "check"):
+        return names
+    styled = edit.style is not None or ("style" not in edit.model_fields_set and (
+        spec.style_reference is not None or any(getattr(s, "style_reference", None) for s in spec.shots)))
+    if styled or any(isinstance(getattr(e, "style", None), StyleOverride) for e in edit.timeline):
+        names += GRADING
+    return names + (list(ASSEMBLY) if until is None else [])
 
 
 def _generate(spec: BatchSpec, checker, say: Say, events: _Events, client) -> None:
@@ -238,13 +262,16 @@ def prepare_shots(edit: EditList, *, generate: bool = False, until: Optional[str
     try:
         before = manifest.committed_cost(report.batch)
         if generate:
-            events = _Events(say)
             started = time.perf_counter()
             takes = [t for ts in current_takes(spec, manifest).values() for t in ts]
             todo = [t for t in takes if not t.finished]
             unchecked = any(t.finished and t.qc in (None, "skipped") for t in takes)
-            # QC is imported only when there is something to check (a rebuild loads none of it)
-            checker = None if until == "generate" or not (todo or unchecked) else _checker(edit, root, report.qc_spans)
+            # QC is loaded only when there is something to check (a rebuild loads none of it), and
+            # with the later stages, in the background once the first creates are out
+            warmup = Warmup(_later_modules(edit, spec, until, qc=until != "generate" and bool(todo or unchecked)))
+            checker = None if until == "generate" or not (todo or unchecked) else \
+                _checker(edit, root, report.qc_spans, warmup)
+            events = _Events(say, warmup, first_wave=max(1, min(spec.concurrency, len(todo))))
             if todo:
                 say("generate", f"generating {len(todo)} clip(s) with {', '.join(f'{p}/{m}' for p, m in spec.targets)}")
                 _generate(spec, checker, say, events, client)
@@ -259,6 +286,7 @@ def prepare_shots(edit: EditList, *, generate: bool = False, until: Optional[str
                     _generate(spec, checker, say, events, client)
                 report.timings["check"] = time.perf_counter() - started
             report.submitted, report.regenerated = events.submitted, events.regenerated
+            warmup.wait(start=False)          # no import of the later stages runs in two threads at once
         report.takes = current_takes(spec, manifest)
         report.spent_total = manifest.committed_cost(report.batch)
         report.spent_run = report.spent_total - before
