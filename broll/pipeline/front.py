@@ -62,6 +62,9 @@ class ShotsReport:
         for shot, choice in self.chosen.items():
             lines.append(f"shot {shot}: take v{choice.take.variant} ({choice.why}) {choice.take.path}")
         lines += [f"shot {shot}: no take ({why})" for shot, why in self.missing.items()]
+        if self.repaired:
+            lines.append(f"repaired {self.repaired} take(s) QC refused instead of paying for new ones "
+                         "(originals kept in .rejected/)")
         return lines
 
     def to_dict(self) -> dict:
