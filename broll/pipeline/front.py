@@ -194,6 +194,8 @@ class _Events:
             self.regenerated += 1
         if what == "repair" and info.get("replaced"):
             self.repaired += 1
+        if what == "done" and self.warmup is not None:
+            self._probe_ahead(info.get("row"))
         if what not in self.SHOWN:
             return
         detail = self.SHOWN[what]
@@ -208,6 +210,19 @@ class _Events:
         elif info.get("message"):
             detail += f": {info['message']}"
         self.say("check" if what in ("qc", "repair") else "generate", f"{job.label}: {detail}")
+
+
+    def _probe_ahead(self, row) -> None:
+        """Probe a finished take in the worker that made it (cached by path, size and mtime), so the
+        build's validation after the last take finds every probe done."""
+        if row is None or not row.file or "broll.media.probe" not in self.warmup.names or not Path(row.file).is_file():
+            return
+        self.warmup.wait()            # the warm-up imports PyAV; this thread does not
+        try:
+            from broll.media.probe import probe
+            probe(row.file)
+        except Exception:       # noqa: BLE001 - validation probes it again and reports the problem there
+            pass
 
 
 def _later_modules(edit: EditList, spec: BatchSpec, until: Optional[str], *, qc: bool) -> list[str]:
@@ -299,6 +314,7 @@ def prepare_shots(edit: EditList, *, generate: bool = False, until: Optional[str
         return edit
     root = spec.project
     manifest = M.Manifest(root)
+    warmup: Optional[Warmup] = None
     try:
         before = manifest.committed_cost(report.batch)
         if generate:
@@ -329,7 +345,6 @@ def prepare_shots(edit: EditList, *, generate: bool = False, until: Optional[str
                 report.timings["check"] = time.perf_counter() - started
             report.submitted, report.regenerated = events.submitted, events.regenerated
             report.repaired = events.repaired
-            warmup.wait(start=False)          # no import of the later stages runs in two threads at once
         report.takes = current_takes(spec, manifest)
         report.spent_total = manifest.committed_cost(report.batch)
         report.spent_run = report.spent_total - before
@@ -337,6 +352,8 @@ def prepare_shots(edit: EditList, *, generate: bool = False, until: Optional[str
         rows = {t.key: manifest.get(t.key) for ts in report.takes.values() for t in ts}
     finally:
         manifest.close()
+        if warmup is not None:    # joined however the stage ended: no import runs in two threads at once,
+            warmup.wait(start=False)      # and none is cut off at exit
     states = review_states(root, [t for ts in report.takes.values() for t in ts])
     for shot, takes in report.takes.items():
         choice = choose(takes, states)
