@@ -131,13 +131,14 @@ def _repair(edit: EditList, jobs: list[OutputJob], failed: dict[str, str], repor
     from broll.hashing import file_sha256
     from broll.qc import check
     from broll.repair import repair_clip
+    from broll.repair.record import build_copy
 
     swapped: dict[str, str] = {}
     still: dict[str, str] = {}
     for path, why in failed.items():
         rel = _rel(edit, path)
-        out_dir = Path(root) / ".broll" / "repaired" / file_sha256(path)[:16]
-        done = out_dir / Path(path).name
+        done = build_copy(root, path, file_sha256(path))
+        out_dir = done.parent
         if done.is_file():
             verdict, what = check(done, profile=_profile(edit), cache_root=root).verdict, "repaired earlier"
         else:

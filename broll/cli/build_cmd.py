@@ -44,7 +44,8 @@ def build_command(edit_list: str, preview: bool, as_json: bool, quiet: bool, oti
     from broll.assemble.variables import parse_assignment
     from broll.cli.executor_opt import make_executor
 
-    make_executor(executor)     # without the Ray extra: one line naming the install, before any work
+    if executor != "local":     # without the Ray extra: one line naming the install, before any work
+        make_executor(executor)     # (local needs no check: its pool loads with the render, not before)
 
     if otio_only and not otio_path:
         raise click.UsageError("--otio-only needs --otio PATH")

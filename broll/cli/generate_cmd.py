@@ -93,11 +93,14 @@ def _exit_code(summaries: list[dict]) -> int:
 @click.argument("batch", type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def status_command(batch: str, as_json: bool) -> None:
-    """Show the manifest for BATCH: state, file, task id, seed, QC verdict, cost per clip."""
+    """Show the manifest for BATCH: state, file, task id, seed, QC verdict, cost per clip.
+
+    BATCH is a batch spec or an edit list with a generate: section (the shots its timeline uses).
+    """
     from broll.generate import manifest as M
     from broll.generate.batch import batch_id, row_summary
-    from broll.generate.spec import load_spec
-    spec = load_spec(batch, check_models=False)
+    from broll.pipeline.section import spec_for_file
+    spec = spec_for_file(batch, check_models=False)     # a batch spec, or an edit list's generate: section
     manifest = M.Manifest(spec.project)
     rows = manifest.rows(batch_id(spec))
     known = {(r.provider, r.model, r.shot_id, r.variant) for r in rows}
@@ -131,8 +134,8 @@ def status_command(batch: str, as_json: bool) -> None:
 def report_command(target: str | None, as_json: bool, html_file: str | None) -> None:
     """Compare providers and models on your own runs: cost per accepted second, QC and review rates, latency.
 
-    TARGET is a batch spec (that batch only) or a folder (every batch in its manifest);
-    the current folder by default.
+    TARGET is a batch spec or an edit list with a generate: section (that batch only) or a folder
+    (every batch in its manifest); the current folder by default.
     """
     from broll.generate.report import gather
     report = gather(target)

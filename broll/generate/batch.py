@@ -9,6 +9,7 @@ a person. Retries use separate budgets for submit, poll and download.
 
 from __future__ import annotations
 
+import heapq
 import json
 import os
 import random
@@ -27,7 +28,7 @@ from broll.errors import AuthError, BrollError, BudgetExceeded, InputError, Inst
 from broll.generate import manifest as M
 from broll.generate.budget import Budget, merged_prices
 from broll.generate.download import Artifact, CorruptDownload, fetch, keep_rejected
-from broll.generate.gate import Checker, GateResult, Repairer, run_gate, try_repair
+from broll.generate.gate import Checker, GateResult, Repairer, repair_first, run_gate
 from broll.generate.provider import RETRY_ONCE, ClipSpec, FailKind, HTTPFailure, Poll, State, UrlExpired
 from broll.generate.retry import RetryBudget, backoff_delay
 from broll.generate.spec import BatchSpec, Shot
@@ -156,6 +157,9 @@ class BatchRunner:
         self.fatal: BrollError | None = None
         self._stop = threading.Event()
         self.caps = provider.capabilities(spec.model_name)
+        self._slots: threading.Condition | None = None    # provider slots (set by run): free count,
+        self._free, self._waiting, self._order = 0, [], {}   # waiting jobs by spec order, spec order
+        self._held = threading.local()
 
     # -- entry point ---------------------------------------------------------------------------
     def run(self, jobs: list[Job]) -> list[M.ClipRow]:
@@ -169,7 +173,12 @@ class BatchRunner:
             if row.state in (M.SUBMITTING, M.IN_FLIGHT, M.DOWNLOADING, M.AMBIGUOUS) and not self._task_charged(row):
                 self.budget.hold(Decimal(row.cost_est))   # in flight from an earlier run: still reserved
         workers = self._preflight(jobs)
-        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="gen")
+        # ``workers`` tasks run at the provider at once (a slot is held from the create to the poll
+        # that sees the task end); more threads than that, so a take is downloaded, verified and
+        # checked while the next job's task already runs at the provider
+        self._slots, self._free = threading.Condition(), workers
+        self._order = {job.key: i for i, job in enumerate(jobs)}
+        pool = ThreadPoolExecutor(max_workers=max(1, min(len(jobs), 2 * workers + 2)), thread_name_prefix="gen")
         try:
             futures = [pool.submit(self._run_job_safely, job) for job in jobs]
             for future in futures:
@@ -234,9 +243,36 @@ class BatchRunner:
         except BrollError as exc:
             self.manifest.update(job.key, message=exc.message)
             self.emit(job, "error", message=exc.message)
+        finally:
+            self._give_slot()       # whatever ended the job, its provider slot is free again
 
     def emit(self, job: Job, what: str, **info: Any) -> None:
         self.on_event(job, what, **info)
+
+    # -- provider slots: at most ``concurrency`` tasks at the provider, granted in spec order ----------
+    def _take_slot(self, job: Job) -> None:
+        if self._slots is None or getattr(self._held, "slot", False):
+            return
+        order = self._order.get(job.key, len(self._order))
+        with self._slots:
+            heapq.heappush(self._waiting, order)
+            try:
+                while not (self._free > 0 and self._waiting[0] == order):
+                    if self._halt.is_set():
+                        raise _Halted
+                    self._slots.wait(0.2)
+            finally:
+                self._waiting.remove(order)
+                heapq.heapify(self._waiting)
+            self._free -= 1
+        self._held.slot = True
+
+    def _give_slot(self) -> None:
+        if self._slots is not None and getattr(self._held, "slot", False):
+            self._held.slot = False
+            with self._slots:
+                self._free += 1
+                self._slots.notify_all()
 
     # -- one clip -------------------------------------------------------------------------------
     def run_job(self, job: Job) -> None:
@@ -263,8 +299,10 @@ class BatchRunner:
                 if not self._follow(job, row):
                     return
                 continue
-            # pending / skipped / resumable failure: a new submission
+            # pending / skipped / resumable failure: a new submission, once a provider slot is free
+            self._take_slot(job)
             if self._stop.is_set():
+                self._give_slot()
                 self.manifest.update(job.key, state=M.SKIPPED, message=self.budget.stopped or "batch stopped")
                 self.emit(job, "skipped-budget", message=self.budget.stopped)
                 return
@@ -284,10 +322,18 @@ class BatchRunner:
 
     # -- submit ----------------------------------------------------------------------------------
     def _submit(self, job: Job, attempt: int, seed: int, client_key: str | None = None) -> bool:
-        """Send one create, at most once. True when a task id is recorded.
+        """Send one create, at most once. True when a task id is recorded (and this thread then holds
+        a provider slot until a poll sees the task end).
 
         ``client_key`` is reused only where the provider dedupes on it (Kling external_task_id).
         """
+        self._take_slot(job)
+        sent = self._send_create(job, attempt, seed, client_key)
+        if not sent:
+            self._give_slot()
+        return sent
+
+    def _send_create(self, job: Job, attempt: int, seed: int, client_key: str | None) -> bool:
         spec = replace(job.spec, seed=seed if self.caps.seed else None)
         if client_key is None:
             client_key = f"{job.key[:16]}-{len(self.manifest.tasks(job.key)) + 1}"
@@ -438,6 +484,14 @@ class BatchRunner:
         return self._task_failed(job, row, poll)
 
     def _poll_until_terminal(self, job: Job, row: M.ClipRow) -> Poll | None:
+        """Poll to an end (None: gave up, cancelled or refused); the provider slot is free afterwards."""
+        self._take_slot(job)
+        try:
+            return self._poll_loop(job, row)
+        finally:
+            self._give_slot()
+
+    def _poll_loop(self, job: Job, row: M.ClipRow) -> Poll | None:
         retries = RetryBudget("poll", self.settings.poll_retries)
         start = time.monotonic()
         entered: dict[State, float] = {}
@@ -589,21 +643,15 @@ class BatchRunner:
 
     def _repair(self, job: Job, row: M.ClipRow, art: Artifact, failed: GateResult) -> tuple[GateResult, Artifact]:
         """Repair before paying for a regeneration; the manifest records both verdicts."""
-        fixed, copy = try_repair(self.repairer, art.path)
-        if copy is None:
+        fixed = repair_first(self.repairer, art.path, row.attempt, failed)
+        if not fixed.note:
             return failed, art
-        self.emit(job, "repair", verdict=fixed.verdict)
-        self.manifest.note_task(row.client_key, f"QC regenerate: {failed.detail}; repaired take: {fixed.verdict} "
-                                                f"({fixed.detail})"[:500])
-        if fixed.verdict == "regenerate":
-            copy.unlink(missing_ok=True)
-            return GateResult("regenerate", f"{failed.detail}; still regenerate after repair ({fixed.detail})"[:300]), art
-        original = keep_rejected(art.path, row.attempt)
-        os.replace(copy, art.path)
-        sha = file_sha256(art.path)
-        self.manifest.update(job.key, sha256=sha)
-        detail = f"repaired {fixed.detail} (QC said regenerate: {failed.detail}; original kept as .rejected/{original.name})"
-        return GateResult(fixed.verdict, detail[:500]), replace(art, sha256=sha, size=art.path.stat().st_size)
+        self.emit(job, "repair", verdict=fixed.result.verdict, replaced=fixed.sha256 is not None)
+        self.manifest.note_task(row.client_key, fixed.note)
+        if fixed.sha256 is None:
+            return fixed.result, art
+        self.manifest.update(job.key, sha256=fixed.sha256)
+        return fixed.result, replace(art, sha256=fixed.sha256, size=art.path.stat().st_size)
 
     # -- helpers ------------------------------------------------------------------------------------
     def _fail(self, job: Job, kind: FailKind, code: str | None, message: str | None) -> None:

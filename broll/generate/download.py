@@ -15,7 +15,6 @@ import httpx
 from broll.atomic import atomic_path
 from broll.errors import MediaError, ProviderError
 from broll.generate.provider import FailKind, HTTPFailure, UrlExpired, generic_kind, parse_retry_after
-from broll.media.verify import decode_check
 
 
 @dataclass(frozen=True)
@@ -41,6 +40,7 @@ def fetch(client: httpx.Client | None, url: str, dest: Path, *, headers: dict[st
             if expected_size is not None and size != expected_size:
                 raise CorruptDownload(f"{dest.name}: got {size} bytes, provider said {expected_size}")
             try:
+                from broll.media.verify import decode_check      # PyAV: at the first download, not earlier
                 report = decode_check(part, expected_duration=expected_duration)
             except MediaError as exc:
                 raise CorruptDownload(f"{dest.name}: {exc.message.split(': ', 1)[-1]}") from None

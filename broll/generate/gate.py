@@ -9,6 +9,7 @@ without anyone having checked them. ``broll generate --no-qc`` turns the gate of
 from __future__ import annotations
 
 import importlib
+import os
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,3 +91,35 @@ def try_repair(repairer: Repairer, path: Path) -> tuple[GateResult, Path | None]
         return GateResult("regenerate", "nothing repairable"), None
     what = ", ".join(f"{s.kind} {s.start}-{s.end}" for s in res.repairs)
     return GateResult(str(res.verdict), what[:300]), Path(res.output)
+
+
+@dataclass(frozen=True)
+class Repaired:
+    """What repairing a take QC wants regenerated came to."""
+    result: GateResult          # the verdict to act on: the repaired take's, or still regenerate
+    sha256: str | None = None   # the take's new content hash when the repaired copy replaced it
+    note: str = ""              # both verdicts, for the manifest's task note ("" when nothing was repaired)
+
+
+def repair_first(repairer: Repairer, path: Path, attempt: int, failed: GateResult) -> Repaired:
+    """Repair before paying for a regeneration. When the repaired take passes or goes to review it
+    becomes the take: the original is kept as ``.rejected/<name>-a<attempt>.mp4`` and the repair
+    record moves beside the take, so review shows before and after. Otherwise the copy is dropped
+    and the take is regenerated as before."""
+    fixed, copy = try_repair(repairer, path)
+    if copy is None:
+        return Repaired(failed)
+    note = f"QC regenerate: {failed.detail}; repaired take: {fixed.verdict} ({fixed.detail})"[:500]
+    if fixed.verdict == "regenerate":
+        copy.unlink(missing_ok=True)
+        return Repaired(GateResult("regenerate", f"{failed.detail}; still regenerate after repair "
+                                                 f"({fixed.detail})"[:300]), None, note)
+    from broll.generate.download import keep_rejected
+    from broll.hashing import file_sha256
+    from broll.repair.record import rehome_record
+    original = keep_rejected(path, attempt)
+    os.replace(copy, path)
+    rehome_record(copy, path, original)
+    detail = (f"repaired {fixed.detail} (QC said regenerate: {failed.detail}; original kept as "
+              f".rejected/{original.name})")
+    return Repaired(GateResult(fixed.verdict, detail[:500]), file_sha256(path), note)

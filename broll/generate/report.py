@@ -217,14 +217,17 @@ def gather(target: str | Path | None) -> Report:
     if path.is_dir():
         root, batch = path.resolve(), None
     elif path.is_file():
-        from broll.generate.spec import load_spec
-        spec = load_spec(path, check_models=False)      # an old batch may name a model retired since
+        from broll.pipeline.section import spec_for_file
+        # a batch spec or an edit list's generate: section; an old batch may name a model retired since
+        spec = spec_for_file(path, check_models=False)
         root, batch = spec.project, batch_id(spec)
     else:
-        raise InputError(f"{path}: no such batch spec or folder", "give a batch.yaml or the folder that holds it")
+        raise InputError(f"{path}: no such batch spec or folder", "give a batch.yaml, an edit list with a "
+                         "generate: section, or the folder that holds it")
     if not db_path(root).is_file():
         raise InputError(f"{root}: no generation manifest here (.broll/project.db)",
-                         "run `broll generate batch.yaml` first, or point at the folder that holds the spec")
+                         "run `broll generate batch.yaml` (or `broll build edit.yaml`) first, or point at the "
+                         "folder that holds the spec")
     manifest = M.Manifest(root)
     try:
         clips = [r.data for r in (manifest.rows(batch) if batch else manifest.all_rows())]

@@ -13,7 +13,7 @@ import httpx
 from broll.generate import manifest as M
 from broll.project import DB_DIR
 from broll.generate.batch import BatchRunner, RunSettings, plan_jobs, row_summary
-from broll.generate.gate import Checker, default_checker, default_repairer
+from broll.generate.gate import Checker, Repairer, default_checker, default_repairer
 from broll.generate.providers import build
 from broll.generate.spec import BatchSpec, load_spec
 
@@ -33,14 +33,14 @@ class BatchResult:
 def run_batch(spec: BatchSpec | str | os.PathLike, *, concurrency: int | None = None,
               poll_interval: float | None = None, qc: bool = True, checker: Checker | None = None,
               resubmit_ambiguous: bool = False, on_event: Callable[..., None] | None = None,
-              client: httpx.Client | None = None) -> BatchResult:
-    """Run (or resume) a batch. The QC gate is ``checker`` if given, else broll.qc (``qc=False``: off)."""
+              client: httpx.Client | None = None, repairer: Repairer | None = None) -> BatchResult:
+    """Run (or resume) a batch. The QC gate is ``checker`` if given, else broll.qc (``qc=False``: off);
+    a take it wants regenerated is repaired first by ``repairer`` (default with broll.qc: broll.repair)."""
     spec = spec if isinstance(spec, BatchSpec) else load_spec(spec)
-    repairer = None
     if checker is None and qc:
         checker = default_checker()     # a broken QC install stops here, before anything is paid
         # repair first, regenerate only when the repaired take still fails (broll fix)
-        repairer = default_repairer()
+        repairer = repairer or default_repairer()
     settings = RunSettings(
         concurrency=concurrency or spec.concurrency,
         poll_interval=poll_interval if poll_interval is not None else spec.poll.interval,

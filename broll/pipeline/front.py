@@ -23,6 +23,7 @@ from broll.generate.spec import BatchSpec
 from broll.pipeline.bind import bind_takes
 from broll.pipeline.section import batch_spec, check_shot_references, shot_items, used_spec
 from broll.pipeline.takes import Choice, Take, choose, review_states, take_from_row
+from broll.pipeline.warmup import ASSEMBLY, GRADING, QC, Warmup, check_installed
 
 Say = Callable[[str, str], None]          # (stage, message)
 STAGES = ("generate", "check", "grade", "review")
@@ -42,6 +43,7 @@ class ShotsReport:
     budget: Optional[Decimal] = None
     submitted: int = 0                            # creates sent this build (QC regenerations included)
     regenerated: int = 0
+    repaired: int = 0                             # takes QC refused that a repair saved (not paid for again)
     timings: dict[str, float] = field(default_factory=dict)
     # (start, end) wall-clock seconds of each take's QC: QC runs inside the generate stage (in the
     # runner's workers), so a measurement of orchestration overhead can tell it apart
@@ -60,6 +62,9 @@ class ShotsReport:
         for shot, choice in self.chosen.items():
             lines.append(f"shot {shot}: take v{choice.take.variant} ({choice.why}) {choice.take.path}")
         lines += [f"shot {shot}: no take ({why})" for shot, why in self.missing.items()]
+        if self.repaired:
+            lines.append(f"repaired {self.repaired} take(s) QC refused instead of paying for new ones "
+                         "(originals kept in .rejected/)")
         return lines
 
     def to_dict(self) -> dict:
@@ -69,7 +74,7 @@ class ShotsReport:
                 "missing": self.missing, "warnings": self.warnings, "spent_run": float(self.spent_run),
                 "spent_total": float(self.spent_total), "budget": None if self.budget is None else float(self.budget),
                 "budget_left": None if self.budget is None else float(self.budget_left),
-                "submitted": self.submitted, "regenerated": self.regenerated,
+                "submitted": self.submitted, "regenerated": self.regenerated, "repaired": self.repaired,
                 "timings": {k: round(v, 3) for k, v in self.timings.items()},
                 "qc_spans": [[round(a, 3), round(b, 3)] for a, b in self.qc_spans]}
 
@@ -120,16 +125,20 @@ def shot_take_paths(edit: EditList) -> list[Path]:
 
 # ------------------------------------------------------------------ the stages
 
-def _checker(edit: EditList, root: Path, spans: list[tuple[float, float]]):
+def _checker(edit: EditList, root: Path, spans: list[tuple[float, float]], warmup: Warmup):
     """QC through the project's cache, with the edit list's ``qc:`` profile: the build's QC gate
-    reads the same verdicts later without decoding again. Each check's wall-clock span goes to ``spans``."""
-    from broll.generate.gate import default_checker
+    reads the same verdicts later without decoding again. Each check's wall-clock span goes to ``spans``.
+
+    QC's libraries are only looked up here (a missing one stops the build before anything is
+    paid); the warm-up thread imports them while the provider works, and the first check waits
+    for it (broll.pipeline.warmup)."""
     from broll.assemble.stages import _profile
-    default_checker()                     # a broken QC install stops here, before anything is paid
-    from broll.qc import check
+    check_installed(QC)
     profile = _profile(edit) if edit.qc is not None else "default"
 
     def timed(path):
+        warmup.wait()
+        from broll.qc import check        # an ImportError here stops the batch (broll.generate.gate)
         started = time.time()
         try:
             return check(path, profile=profile, cache_root=root)
@@ -138,17 +147,39 @@ def _checker(edit: EditList, root: Path, spans: list[tuple[float, float]]):
     return timed
 
 
+def _repairer(edit: EditList, root: Path, spans: list[tuple[float, float]], warmup: Warmup):
+    """``broll fix``'s repair of a take QC wants regenerated, with the edit list's ``qc:`` profile,
+    into ``.repaired/`` beside the take (the gate moves a good copy over the take). Its span counts
+    as check time."""
+    from broll.assemble.stages import _profile
+    profile = _profile(edit) if edit.qc is not None else "default"
+
+    def repair(path):
+        warmup.wait()
+        from broll.repair import repair_clip
+        started = time.time()
+        try:
+            return repair_clip(path, Path(path).parent / ".repaired", profile=profile, cache_root=root)
+        finally:
+            spans.append((started, time.time()))
+    return repair
+
+
 class _Events:
     """Batch runner events -> one progress line per state change that matters."""
     SHOWN = {"submitted": "submitted", "done": "done", "regenerate": "QC said regenerate: resubmitting",
              "failed": "failed", "skipped-budget": "not submitted (budget)", "reconciled": "found again",
              "download-gave-up": "download gave up", "poll-gave-up": "polling gave up", "ambiguous": "ambiguous",
-             "qc": "checked"}
+             "qc": "checked", "repair": "QC said regenerate: repaired"}
+    WAITS = {"poll", "downloading", "retry", "failed", "error", "ambiguous", "skipped-budget", "reconciled", "qc",
+             "poll-gave-up", "download-gave-up"}
 
-    def __init__(self, say: Say):
+    def __init__(self, say: Say, warmup: Optional[Warmup] = None, first_wave: int = 1):
         self.say = say
         self.submitted = 0
         self.regenerated = 0
+        self.repaired = 0
+        self.warmup, self.first_wave = warmup, first_wave
 
     def __call__(self, job, what: str, **info) -> None:
         if job is None:
@@ -156,29 +187,66 @@ class _Events:
             return
         if what == "submitted":
             self.submitted += 1
+        # the later stages' imports start once the first creates are out, or at the first wait
+        if self.warmup is not None and (self.submitted >= self.first_wave or what in self.WAITS):
+            self.warmup.start()
         if what == "regenerate":
             self.regenerated += 1
+        if what == "repair" and info.get("replaced"):
+            self.repaired += 1
+        if what == "done" and self.warmup is not None:
+            self._probe_ahead(info.get("row"))
         if what not in self.SHOWN:
             return
         detail = self.SHOWN[what]
         if what == "qc":
             detail = f"QC {info.get('verdict')}"
+        elif what == "repair":
+            detail = (f"QC said regenerate: repaired, QC now says {info.get('verdict')}" if info.get("replaced")
+                      else "QC said regenerate: still regenerate after repair")
         elif what == "done":
             row = info.get("row")
             detail = f"done{f' (QC {row.qc_verdict})' if row is not None and row.qc_verdict else ''}"
         elif info.get("message"):
             detail += f": {info['message']}"
-        self.say("check" if what == "qc" else "generate", f"{job.label}: {detail}")
+        self.say("check" if what in ("qc", "repair") else "generate", f"{job.label}: {detail}")
 
 
-def _generate(spec: BatchSpec, checker, say: Say, events: _Events, client) -> None:
+    def _probe_ahead(self, row) -> None:
+        """Probe a finished take in the worker that made it (cached by path, size and mtime), so the
+        build's validation after the last take finds every probe done."""
+        if row is None or not row.file or "broll.media.probe" not in self.warmup.names or not Path(row.file).is_file():
+            return
+        self.warmup.wait()            # the warm-up imports PyAV; this thread does not
+        try:
+            from broll.media.probe import probe
+            probe(row.file)
+        except Exception:       # noqa: BLE001 - validation probes it again and reports the problem there
+            pass
+
+
+def _later_modules(edit: EditList, spec: BatchSpec, until: Optional[str], *, qc: bool) -> list[str]:
+    """What the stages after generation will import: QC when takes are checked, grading when a
+    style applies, assembly unless the build stops after generate or check."""
+    names = list(QC) if qc else []
+    if until in ("generate", "check"):
+        return names
+    styled = edit.style is not None or ("style" not in edit.model_fields_set and (
+        spec.style_reference is not None or any(getattr(s, "style_reference", None) for s in spec.shots)))
+    if styled or any(isinstance(getattr(e, "style", None), StyleOverride) for e in edit.timeline):
+        names += GRADING
+    return names + (list(ASSEMBLY) if until is None else [])
+
+
+def _generate(spec: BatchSpec, checker, say: Say, events: _Events, client, repairer=None) -> None:
     from broll.generate.run import run_batch
-    run_batch(spec, checker=checker, qc=checker is not None, on_event=events, client=client)
+    run_batch(spec, checker=checker, qc=checker is not None, on_event=events, client=client, repairer=repairer)
 
 
-def _check_unchecked(spec: BatchSpec, manifest: M.Manifest, checker, say: Say) -> int:
-    """Check takes generated with the gate off; send QC's refusals back (a new seed). Returns how many."""
-    from broll.generate.gate import run_gate
+def _check_unchecked(spec: BatchSpec, manifest: M.Manifest, checker, say: Say, repairer=None) -> int:
+    """Check takes generated with the gate off; repair QC's refusals first (broll fix), and send back
+    the ones still refused (a new seed). Returns how many were sent back."""
+    from broll.generate.gate import repair_first, run_gate
     sent = 0
     for shot, takes in current_takes(spec, manifest).items():
         for take in takes:
@@ -186,6 +254,17 @@ def _check_unchecked(spec: BatchSpec, manifest: M.Manifest, checker, say: Say) -
                 continue
             say("check", f"checking {take.label}")
             result = run_gate(checker, take.path)
+            if result.verdict == "regenerate" and repairer is not None:
+                fixed = repair_first(repairer, take.path, take.attempt, result)
+                if fixed.note:
+                    row = manifest.get(take.key)
+                    manifest.note_task(row.client_key, fixed.note)
+                    now = (f"repaired, QC now says {fixed.result.verdict}" if fixed.sha256
+                           else "still regenerate after repair")
+                    say("check", f"{take.label}: QC said regenerate: {now}")
+                if fixed.sha256 is not None:
+                    manifest.update(take.key, sha256=fixed.sha256)
+                result = fixed.result
             if result.verdict == "regenerate" and take.attempt < spec.attempts:
                 from broll.generate.download import keep_rejected
                 kept = keep_rejected(take.path, take.attempt)
@@ -235,30 +314,37 @@ def prepare_shots(edit: EditList, *, generate: bool = False, until: Optional[str
         return edit
     root = spec.project
     manifest = M.Manifest(root)
+    warmup: Optional[Warmup] = None
     try:
         before = manifest.committed_cost(report.batch)
         if generate:
-            events = _Events(say)
             started = time.perf_counter()
             takes = [t for ts in current_takes(spec, manifest).values() for t in ts]
             todo = [t for t in takes if not t.finished]
             unchecked = any(t.finished and t.qc in (None, "skipped") for t in takes)
-            # QC is imported only when there is something to check (a rebuild loads none of it)
-            checker = None if until == "generate" or not (todo or unchecked) else _checker(edit, root, report.qc_spans)
+            # QC is loaded only when there is something to check (a rebuild loads none of it), and
+            # with the later stages, in the background once the first creates are out
+            warmup = Warmup(_later_modules(edit, spec, until, qc=until != "generate" and bool(todo or unchecked)))
+            checker = None if until == "generate" or not (todo or unchecked) else \
+                _checker(edit, root, report.qc_spans, warmup)
+            # a take QC refuses is repaired first; regenerated only when the repaired take still fails
+            repairer = None if checker is None else _repairer(edit, root, report.qc_spans, warmup)
+            events = _Events(say, warmup, first_wave=max(1, min(spec.concurrency, len(todo))))
             if todo:
                 say("generate", f"generating {len(todo)} clip(s) with {', '.join(f'{p}/{m}' for p, m in spec.targets)}")
-                _generate(spec, checker, say, events, client)
+                _generate(spec, checker, say, events, client, repairer)
             else:
                 say("generate", "every take is already generated: nothing to send")
             report.timings["generate"] = time.perf_counter() - started
             if checker is not None:
                 started = time.perf_counter()
                 for _ in range(spec.attempts):
-                    if not _check_unchecked(spec, manifest, checker, say):
+                    if not _check_unchecked(spec, manifest, checker, say, repairer):
                         break
-                    _generate(spec, checker, say, events, client)
+                    _generate(spec, checker, say, events, client, repairer)
                 report.timings["check"] = time.perf_counter() - started
             report.submitted, report.regenerated = events.submitted, events.regenerated
+            report.repaired = events.repaired
         report.takes = current_takes(spec, manifest)
         report.spent_total = manifest.committed_cost(report.batch)
         report.spent_run = report.spent_total - before
@@ -266,6 +352,8 @@ def prepare_shots(edit: EditList, *, generate: bool = False, until: Optional[str
         rows = {t.key: manifest.get(t.key) for ts in report.takes.values() for t in ts}
     finally:
         manifest.close()
+        if warmup is not None:    # joined however the stage ended: no import runs in two threads at once,
+            warmup.wait(start=False)      # and none is cut off at exit
     states = review_states(root, [t for ts in report.takes.values() for t in ts])
     for shot, takes in report.takes.items():
         choice = choose(takes, states)

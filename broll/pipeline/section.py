@@ -80,3 +80,26 @@ def used_spec(edit: EditList, spec: BatchSpec) -> BatchSpec:
         return spec
     cut = spec.model_copy(update={"shots": shots})
     return cut
+
+
+def is_edit_list(data) -> bool:
+    """An edit list (``timeline:``/``output:``) rather than a batch spec (``provider:``/``shots:``)."""
+    return isinstance(data, dict) and ("timeline" in data or "generate" in data) and "shots" not in data
+
+
+def spec_for_file(path, *, check_models: bool = True) -> BatchSpec:
+    """The batch spec a file stands for: a batch spec itself, or an edit list's ``generate:``
+    section (inline or ``generate: batch.yaml``), cut to the shots its timeline uses, as
+    ``broll build`` generates them. For ``broll generate status`` / ``report`` on either file."""
+    doc = yamlfile.load_file(path, what="batch spec or edit list")
+    if not is_edit_list(doc.data):
+        return load_spec(path, check_models=check_models)
+    from broll.assemble.editlist import load_edit_list
+    from broll.errors import InputError
+    edit = load_edit_list(path)
+    spec = batch_spec(edit, check_models=check_models)
+    if spec is None:
+        raise InputError(f"{path}: this edit list has no generate: section, so it generates nothing",
+                         "give the batch spec, or an edit list with a `generate:` section and `- shot:` items")
+    check_shot_references(edit, spec)
+    return used_spec(edit, spec)

@@ -34,6 +34,54 @@ def write_record(result, source_sha: str, output_sha: str) -> Path:
     return write_text(target, json.dumps(doc, indent=1))
 
 
+def rehome_record(old_output: str | os.PathLike, new_output: str | os.PathLike,
+                  source: str | os.PathLike) -> Path | None:
+    """Move a record along with its copy: the generation gate moves a repaired copy over the take
+    it repaired, after keeping the original at ``source`` (``.rejected/``). Returns the new record
+    (None when the copy had none)."""
+    from broll.atomic import write_text
+
+    old = record_path(old_output)
+    try:
+        doc = json.loads(old.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    doc.update(source=str(Path(source).resolve()), output=str(Path(new_output).resolve()))
+    target = record_path(new_output)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    written = write_text(target, json.dumps(doc, indent=1))
+    old.unlink(missing_ok=True)
+    return written
+
+
+def build_copy(root: str | os.PathLike, clip: str | os.PathLike, sha: str) -> Path:
+    """Where ``qc: {on_fail: repair}`` keeps the build's repaired copy of a clip (content hash
+    ``sha``): ``.broll/repaired/<sha[:16]>/<name>``, reused by every rebuild."""
+    return Path(root) / ".broll" / "repaired" / sha[:16] / Path(clip).name
+
+
+def read_build_repair(root: str | os.PathLike, clip: str | os.PathLike, sha: str | None) -> dict | None:
+    """The record of the build's repaired copy of ``clip`` (hash ``sha``), when that copy still is
+    what the record says and was made from this very clip; else None. For review's before/after."""
+    if sha is None:
+        return None
+    copy = build_copy(root, clip, sha)
+    path = record_path(copy)
+    if not copy.is_file() or not path.is_file():
+        return None
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(doc, dict) or doc.get("source_sha256") != sha or not isinstance(doc.get("repairs"), list):
+        return None
+    from broll.hashing import file_sha256
+
+    if file_sha256(copy) != doc.get("output_sha256"):
+        return None
+    return {**doc, "output": str(copy)}
+
+
 def read_record(clip: str | os.PathLike, sha: str | None) -> dict | None:
     """The repair record of ``clip`` when it is still the repaired copy (hash ``sha``), else None."""
     path = record_path(clip)

@@ -65,11 +65,17 @@ def generation_summary(row: Mapping[str, Any] | None) -> dict[str, Any] | None:
     return {k: row[k] for k in _GEN_FIELDS if k in keys}
 
 
-def repair_summary(path: Path, sha: str | None) -> dict[str, Any] | None:
-    """What ``broll fix`` did when this clip is a repaired copy (its record beside it), else None."""
-    from broll.repair.record import read_record
+def repair_summary(path: Path, sha: str | None, root: str | os.PathLike | None = None) -> dict[str, Any] | None:
+    """What ``broll fix`` did when this clip is a repaired copy (its record beside it), or, with the
+    project ``root``, what the build's ``qc: {on_fail: repair}`` made of this clip (``copy``: the
+    repaired copy the reel uses); else None."""
+    from broll.repair.record import read_build_repair, read_record
 
     doc = read_record(path, sha)
+    copy = None
+    if doc is None and root is not None:
+        doc = read_build_repair(root, path, sha)
+        copy = None if doc is None else doc["output"]
     if doc is None:
         return None
     repairs = []
@@ -79,6 +85,9 @@ def repair_summary(path: Path, sha: str | None) -> dict[str, Any] | None:
         start, end = int(r.get("start", 0)), int(r.get("end", 0))
         repairs.append({"kind": r.get("kind"), "start": start, "end": end, "frame": (start + end) // 2,
                         "method": r.get("method"), "measure": r.get("measure") or {}})
+    if copy is not None:      # this clip is the original: before is itself, after the build's copy
+        return {"source": str(path), "source_exists": True, "copy": copy, "verdict_before": doc.get("verdict_before"),
+                "verdict": doc.get("verdict"), "repairs": repairs}
     return {"source": doc.get("source"), "source_exists": Path(str(doc.get("source"))).is_file(),
             "verdict_before": doc.get("verdict_before"), "verdict": doc.get("verdict"), "repairs": repairs}
 
@@ -115,4 +124,4 @@ def clip_context(root: str | os.PathLike, path: Path, sha: str | None) -> dict[s
         manifest.close()
     gen = found.data if found else None
     return {"qc": qc_summary(qc), "grade": grade_summary(grade), "generation": generation_summary(gen),
-            "repair": repair_summary(path, sha), "retime": retime_summary(path)}
+            "repair": repair_summary(path, sha, root), "retime": retime_summary(path)}

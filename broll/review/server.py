@@ -306,6 +306,15 @@ class ReviewHandler(BaseHTTPRequestHandler):
             return
         sha = file_sha256(clip.path)
         doc = read_record(clip.path, sha)
+        if doc is None:       # the original of a copy the build repaired (qc: on_fail: repair)
+            from broll.repair.record import read_build_repair
+            doc = read_build_repair(self.app.root, clip.path, sha)
+            if doc is not None and k < len(doc["repairs"]):
+                r = doc["repairs"][k]
+                frame = (int(r.get("start", 0)) + int(r.get("end", 0))) // 2
+                shown, shown_sha = (Path(doc["output"]), doc["output_sha256"]) if which == "after" else (clip.path, sha)
+                return self._send(200, thumbs.frame_preview(self.app.root, shown, shown_sha, frame).read_bytes(),
+                                  "image/jpeg")
         if doc is None or k >= len(doc["repairs"]):
             return self._error(404, "no such repair for this clip")
         r = doc["repairs"][k]

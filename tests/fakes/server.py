@@ -29,7 +29,9 @@ def video_bytes(duration: float, kind: str = "testsrc", prompt: str = "") -> byt
     ``testsrc``: a tiny lavfi test pattern (fast); ``placeholder``: a smooth Ken Burns clip
     that broll's QC passes; ``flash``: the same with a white flash every other frame, which
     QC sends back for regeneration (photosensitivity); ``procedural``: a placeholder whose
-    picture and tint follow the prompt, so clips of one batch differ in colour.
+    picture and tint follow the prompt, so clips of one batch differ in colour; ``blackframes``: a
+    pan over a photo with two black frames inside the shot (broll.testing.injection), which QC
+    sends back and ``broll fix`` repairs.
     """
     import zlib
     seed = zlib.crc32(prompt.encode()) % 10_000 if kind == "procedural" else 1
@@ -38,6 +40,13 @@ def video_bytes(duration: float, kind: str = "testsrc", prompt: str = "") -> byt
         if not path.exists():
             if kind == "testsrc":
                 synth.make_clip(path, size=(160, 90), fps=10, duration=duration, audio=None)
+            elif kind == "blackframes":
+                import numpy as np
+
+                from broll.testing import injection as inj
+                frames = inj.base("pan:astronaut", int(round(duration * 30)), size=(640, 360))
+                frames, _ = inj.inject_black(frames, np.random.default_rng(3), "moderate")
+                inj.encode(path, frames, fps=30)
             else:
                 from broll.media.placeholder import render_placeholder
                 ref = _VIDEO_DIR / "mandelbrot.png"
@@ -120,6 +129,7 @@ class FakeProvider:
         self.fail_once: set[str] = set()          # outcomes that succeed when retried
         self.video_kind = "testsrc"               # what finished tasks deliver (see video_bytes)
         self.flash_first = 0                      # the first N tasks deliver a flashing clip
+        self.defect_first = 0                     # the next N deliver a repairable clip ("blackframes")
         self.lock = threading.Lock()
         self._ids = itertools.count(1)
         self._urls: dict[str, tuple[str, bool]] = {}   # token -> (task id, valid)
@@ -160,7 +170,9 @@ class FakeProvider:
                 outcome = fail
         if outcome in self.fail_once and any(t.outcome == outcome for t in self.tasks.values()):
             outcome = "ok"
-        kind = "flash" if len(self.tasks) < self.flash_first else self.video_kind
+        n = len(self.tasks)
+        kind = ("flash" if n < self.flash_first else
+                "blackframes" if n < self.flash_first + self.defect_first else self.video_kind)
         task = Task(id=self.make_id(), body=body, duration=duration, outcome=outcome,
                     steps=self.steps_for(outcome), external_id=external_id, video_kind=kind, prompt=prompt)
         self.tasks[task.id] = task

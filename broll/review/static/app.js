@@ -136,7 +136,9 @@ function renderRepair(c) {
   const body = $("repair-body");
   const r = c.repair;
   if (!r) { body.replaceChildren(el("p", { class: "muted" }, "not a repaired copy")); return; }
-  const nodes = [el("p", {}, `broll fix: ${r.verdict_before} \u2192 ${r.verdict}`)];
+  const nodes = [el("p", {}, r.copy
+    ? `the build repairs this clip (qc: on_fail: repair): ${r.verdict_before} \u2192 ${r.verdict}; the reel uses the repaired copy`
+    : `broll fix: ${r.verdict_before} \u2192 ${r.verdict}`)];
   for (const rep of r.repairs) {
     const m = rep.measure || {};
     const frames = rep.start === rep.end ? `frame ${rep.start}` : `frames ${rep.start}-${rep.end}`;
