@@ -182,4 +182,25 @@ def remembered(path: str | os.PathLike, kind: str, compute, *, st: Optional[os.s
     return value
 
 
-__all__ = ["FileMemo", "RACY_NS", "active", "remembered", "save", "stamp_of", "use_project"]
+def code_stamp(*modules: str) -> str:
+    """A short hash naming the code a remembered value came from: the bytes of broll's own
+    modules (``"broll.reframe"`` is every module of the package) and the installed files of
+    third-party packages (``"cv2"``: its stamp, so an upgrade reads files again)."""
+    import importlib.util
+
+    from broll.hashing import file_sha256, text_sha256
+    parts = []
+    for name in modules:
+        spec = importlib.util.find_spec(name)
+        origin = spec.origin if spec is not None else None
+        if origin is None or not os.path.isfile(origin):
+            parts.append((name, None))
+        elif name.split(".")[0] == "broll":
+            files = sorted(Path(origin).parent.glob("*.py")) if origin.endswith("__init__.py") else [Path(origin)]
+            parts += [(name, f.name, file_sha256(f)) for f in files]
+        else:
+            parts.append((name, stamp_of(os.stat(origin))))
+    return text_sha256(*parts)[:16]
+
+
+__all__ = ["FileMemo", "RACY_NS", "active", "code_stamp", "remembered", "save", "stamp_of", "use_project"]

@@ -159,11 +159,12 @@ def timeline_files(tl) -> list[str]:
 def _hashed(args, hashes: dict[str, str]) -> list[str]:
     """argv with every known file replaced by its content hash (escaped forms too)."""
     from broll.filtergraph import opt
+    forms = [(opt(path), path, f"sha256:{hashes[path]}") for path in sorted(hashes, key=len, reverse=True)]
     out = []
     for a in args:
-        for path in sorted(hashes, key=len, reverse=True):
-            if path in a or opt(path) in a:
-                a = a.replace(opt(path), f"sha256:{hashes[path]}").replace(path, f"sha256:{hashes[path]}")
+        for escaped, path, digest in forms:
+            if path in a or escaped in a:
+                a = a.replace(escaped, digest).replace(path, digest)
         out.append(a)
     return out
 
