@@ -86,10 +86,22 @@ def write_edit(work: Path, clips: list[tuple[Path, float]], caption_round: int) 
     return path
 
 
-def run(cmd: list[str], env: dict) -> tuple[float, dict]:
+CPU: dict[str, list[float]] = {}      # CPU seconds (user + system) of each timed build and its FFmpeg children
+
+
+def _children_cpu() -> float:
+    import resource
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+def run(cmd: list[str], env: dict, name: str = "") -> tuple[float, dict]:
+    cpu0 = _children_cpu()
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
     wall = time.perf_counter() - t0
+    if name:
+        CPU.setdefault(name, []).append(_children_cpu() - cpu0)
     if proc.returncode != 0:
         sys.exit(f"failed: {' '.join(cmd)}\n{proc.stderr[-2000:]}")
     try:
@@ -167,33 +179,34 @@ def main() -> None:
         single = ("import broll,sys; r = broll.build(sys.argv[1], segmented=False); "
                   "print(r.outputs[0].frames)")
         if "single" in names:
-            times["single"].append(run([py, "-c", single, str(edit)], env)[0])
-        wall, doc = run(broll + [str(edit), "--json", "--no-cache"], env)
+            times["single"].append(run([py, "-c", single, str(edit)], env, "single")[0])
+        wall, doc = run(broll + [str(edit), "--json", "--no-cache"], env, "cold")
         times["cold"].append(wall)
         rendered["cold"].append(doc["outputs"][0]["segments"])
         if "cold-segments" in names:
-            wall, doc = run(broll + [str(edit), "--json", "--no-cache"], dict(env, BROLL_SEGMENT_COLD="segments"))
+            wall, doc = run(broll + [str(edit), "--json", "--no-cache"], dict(env, BROLL_SEGMENT_COLD="segments"),
+                            "cold-segments")
             times["cold-segments"].append(wall)
             rendered["cold-segments"].append(doc["outputs"][0]["segments"])
         before = frame_digests(work / "reel.mp4")
-        wall, doc = run(broll + [str(edit), "--json"], env)
+        wall, doc = run(broll + [str(edit), "--json"], env, "nochange")
         times["nochange"].append(wall)
         rendered["nochange"].append(doc["outputs"][0]["segments"])
         edit = write_edit(work, clips, 100 + r)
-        wall, doc = run(broll + [str(edit), "--json"], env)
+        wall, doc = run(broll + [str(edit), "--json"], env, "caption")
         times["caption"].append(wall)
         rendered["caption"].append(doc["outputs"][0]["segments"])
         same, compared = untouched_identical(before, frame_digests(work / "reel.mp4"), edit, env)
         identical.append(same)
         print(f"round {r + 1}: " + ", ".join(f"{n} {times[n][-1]:.2f} s" for n in names)
               + f"; untouched frames identical: {same} ({compared} compared); load {os.getloadavg()[0]:.1f}")
-    print(f"\n{'build':<14} {'median wall s (min-max)':>26}  segments rendered/reused")
+    print(f"\n{'build':<14} {'median wall s (min-max)':>26}  {'median CPU s (min-max)':>26}  segments rendered/reused")
     for n in names:
         if not times[n]:
             continue
         seg = rendered[n][-1] if rendered[n] else None
         note = f"{seg['rendered']}/{seg['reused']} ({seg['mode']})" if seg else "-"
-        print(f"{n:<14} {spread(times[n]):>26}  {note}")
+        print(f"{n:<14} {spread(times[n]):>26}  {spread(CPU.get(n, [0.0])):>26}  {note}")
     ratio = lambda a, b: [x / y for x, y in zip(times[a], times[b])]  # noqa: E731
     if times["single"]:
         print(f"\ncold (segmented path) / single graph:  {spread(ratio('cold', 'single'))}")
@@ -201,7 +214,8 @@ def main() -> None:
         print(f"cold-segments / single graph:          {spread(ratio('cold-segments', 'single'))}")
     print(f"caption rebuild / cold build:          {spread(ratio('caption', 'cold'))}   target <= 0.15")
     print(f"no-change rebuild wall:                {spread(times['nochange'])} s   target <= 2 s, encodes nothing: "
-          f"{all(s['rendered'] == 0 and s['audio'] == 'reused' for s in rendered['nochange'])}")
+          f"{all(s.get('encoded', s['rendered']) == 0 and s['audio'] == 'reused' for s in rendered['nochange'])}, "
+          f"joined: {[s.get('joined') for s in rendered['nochange']]}")
     print(f"untouched segments bit-identical: {all(identical)}; load {os.getloadavg()[0]:.1f} at end")
     print_costs(edit, work, env)
 

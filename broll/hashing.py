@@ -7,12 +7,15 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
+from broll.file_memo import remembered
+
 
 def file_sha256(path: str | os.PathLike) -> str:
-    """sha256 of a file's bytes; memoised on (path, size, mtime) within the process."""
+    """sha256 of a file's bytes; memoised on (path, size, mtime) within the process, and across
+    runs in the project's file memo when a command made one active (:mod:`broll.file_memo`)."""
     p = Path(path).resolve()
     st = p.stat()
-    return _sha256_cached(str(p), st.st_size, st.st_mtime_ns)
+    return remembered(str(p), "sha256", lambda: _sha256_cached(str(p), st.st_size, st.st_mtime_ns), st=st)
 
 
 @lru_cache(maxsize=4096)

@@ -152,6 +152,7 @@ def plan_build(edit_list: str | os.PathLike, *, outputs: Optional[Sequence[str |
         clock = now
 
     say(f"validating {edit_list}", "validate")
+    _remember_files(edit_list)
     prepare = None
     if generate:      # called only for an edit list with a generate: section or shot: items
         def prepare(e):
@@ -189,6 +190,13 @@ def plan_build(edit_list: str | os.PathLike, *, outputs: Optional[Sequence[str |
     lap("plan")
     _split_generation(timings, shots)
     return BuildPlan(edit=edit, outputs=tuple(planned), stages=report, timings=timings, shots=shots)
+
+
+def _remember_files(edit_list) -> None:
+    """Content hashes and probes come from the project's file memo when the files did not change."""
+    from broll.file_memo import use_project
+    from broll.project import project_root_for
+    use_project(project_root_for(getattr(edit_list, "source", edit_list)))
 
 
 def _split_generation(timings: dict[str, float], shots) -> None:
@@ -289,6 +297,8 @@ def build(edit_list: str | os.PathLike, *, outputs: Optional[Sequence[str | os.P
                                  loudness=result.loudness if result else None,
                                  render_seconds=result.seconds if result else 0.0, otio=written, timeline=tl,
                                  segments=getattr(result, "report", None) and result.report.to_dict()))
+    from broll.file_memo import save
+    save()
     return BuildResult(edit_list=Path(planned.edit.source), outputs=tuple(built), stages=planned.stages,
                        timings=timings, warnings=tuple(planned.stages.warnings), preview=preview,
                        shots=planned.shots, until=until)

@@ -37,10 +37,12 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from broll.assemble.plan import RenderPlan, video_plan
+from broll.assemble.reel_record import record, reel_key, unchanged
 from broll.assemble.segment_cache import SegmentCache
 from broll.assemble.segments import Segment, plan_segments_seconds, segment_key, segment_timeline
 from broll.atomic import atomic_path
 from broll.errors import FFmpegError, InputError
+from broll.file_memo import remembered, use_project
 from broll.hashing import file_sha256, text_sha256
 from broll.loudness import Loudness
 from broll.media.ffmpeg import FFmpegProgress, ffmpeg_path, run_ffmpeg
@@ -56,16 +58,23 @@ class SegmentReport:
     segments: int
     rendered: int
     reused: int
-    mode: str                 # single-graph (cold, split into the cache) | segments | cached (nothing encoded)
+    mode: str                 # single-graph (cold, split into the cache) | segments | cached (nothing
+                              # encoded, joined again) | unchanged (the reel on disk is already this one)
     audio: str                # rendered | reused
     workers: int = 1
     threads: int = 0          # x264 threads per segment render (0: x264's own choice, the single graph)
     executor: str = "local"
+    joined: bool = True       # whether the segments were joined and muxed into the output this time
+
+    @property
+    def encoded(self) -> int:
+        """Encodes this build ran: picture segments rendered, plus one when the sound was rendered."""
+        return self.rendered + (self.audio == "rendered")
 
     def to_dict(self) -> dict:
         return {"segments": self.segments, "rendered": self.rendered, "reused": self.reused, "mode": self.mode,
-                "audio": self.audio, "workers": self.workers, "x264_threads": self.threads,
-                "executor": self.executor}
+                "audio": self.audio, "encoded": self.encoded, "joined": self.joined, "workers": self.workers,
+                "x264_threads": self.threads, "executor": self.executor}
 
 
 @dataclass(frozen=True)
@@ -93,8 +102,11 @@ def segment_seconds() -> Fraction:
 
 @lru_cache(maxsize=4)
 def _ffmpeg_version(path: str) -> str:
-    out = run_ffmpeg(["-version"], what="reading FFmpeg's version", capture_stdout=True)
-    return out.splitlines()[0].strip() if out else path
+    def read() -> str:
+        out = run_ffmpeg(["-version"], what="reading FFmpeg's version", capture_stdout=True)
+        return out.splitlines()[0].strip() if out else path
+    # remembered by the binary's stat in the project's file memo: no FFmpeg start per build
+    return remembered(str(Path(path).resolve()), "ffmpeg-version", read)
 
 
 def ffmpeg_version() -> str:
@@ -147,11 +159,12 @@ def timeline_files(tl) -> list[str]:
 def _hashed(args, hashes: dict[str, str]) -> list[str]:
     """argv with every known file replaced by its content hash (escaped forms too)."""
     from broll.filtergraph import opt
+    forms = [(opt(path), path, f"sha256:{hashes[path]}") for path in sorted(hashes, key=len, reverse=True)]
     out = []
     for a in args:
-        for path in sorted(hashes, key=len, reverse=True):
-            if path in a or opt(path) in a:
-                a = a.replace(opt(path), f"sha256:{hashes[path]}").replace(path, f"sha256:{hashes[path]}")
+        for escaped, path, digest in forms:
+            if path in a or escaped in a:
+                a = a.replace(escaped, digest).replace(path, digest)
         out.append(a)
     return out
 
@@ -293,6 +306,7 @@ def render_segmented(plan, *, project: Path, executor=None, use_cache: bool = Tr
     total = float(tl.duration)
     cache = SegmentCache(project)
     cache.folder.mkdir(parents=True, exist_ok=True)
+    use_project(project)                 # hashes, probes and the reel record: broll.file_memo
     executor = executor or get_executor("local")
 
     audio_plan = plan.audio_with(None)
@@ -319,6 +333,14 @@ def render_segmented(plan, *, project: Path, executor=None, use_cache: bool = Tr
     cached_audio, cached_loudness = cache.audio_loudness(a_key) if use_cache else (False, None)
     if cached_audio:
         audio_state["loudness"] = cached_loudness
+    # nothing changed, every piece is cached and the reel on disk is the one we wrote: no join,
+    # nothing encoded (broll.assemble.reel_record)
+    whole_key = reel_key([j.key for j in jobs], a_key, join_argv(Path("segments"), Path("sound"), Path("reel")))
+    if cached_audio and not missing and unchanged(job.path, whole_key):
+        tell(FFmpegProgress(out_seconds=total, total_seconds=total, done=True))
+        report = SegmentReport(segments=len(jobs), rendered=0, reused=len(jobs), mode="unchanged",
+                               audio="reused", executor=executor.name, joined=False)
+        return SegmentedResult(job.path, cached_loudness, time.perf_counter() - started, report)
 
     def sound() -> None:
         try:
@@ -351,6 +373,7 @@ def render_segmented(plan, *, project: Path, executor=None, use_cache: bool = Tr
                     run_ffmpeg(join_argv(listing, audio_file, tmp), what=f"joining the segments of {name}")
                 finally:
                     listing.unlink(missing_ok=True)
+            record(job.path, whole_key)
         except FFmpegError as exc:
             raise FFmpegError(f"rendering {name} failed; the previous file (if any) is untouched",
                               relevant_tail(exc.stderr_tail), "run `broll plan` to see the exact commands") from None

@@ -22,7 +22,7 @@ import logging
 import os
 from typing import Callable, Optional, Sequence
 
-from broll.errors import ExitCode, InputError
+from broll.errors import ExitCode, InputError, ToolError
 from broll.executors.local import cores
 from broll.executors.progress import OnProgress, Tracker
 from broll.executors.work import ErrorInfo, Outcome, Task, Throttle, execute
@@ -114,6 +114,16 @@ class RayExecutor:
         except ConnectionError as exc:
             raise InputError(f"cannot reach the Ray cluster at {self.address} ({exc})",
                              "check RAY_ADDRESS and that `ray status` works on this machine") from None
+        except Exception as exc:  # noqa: BLE001 - Ray raises a bare Exception when its node does not come up
+            if self.address:
+                raise
+            with contextlib.suppress(Exception):
+                ray.shutdown()          # stop whatever part of the private instance did start
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise ToolError(f"Ray's private instance on this machine did not start: {first}",
+                            "Ray gives its node 30 s to start, which an overloaded machine can miss: retry when "
+                            "it is less busy, start Ray yourself (`ray start --head`) and set RAY_ADDRESS, "
+                            "or use --executor local") from None
         return True
 
     def run(self, tasks: Sequence[Task], on_progress: Optional[OnProgress] = None,

@@ -7,12 +7,13 @@ duration and a VFR verdict; the first decoded frame gives rotation and pixel for
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
 
 from broll.errors import MediaError
+from broll.file_memo import remembered
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff"}
 HDR_TRANSFERS = {"smpte2084", "arib-std-b67", "smpte428"}
@@ -116,7 +117,34 @@ def probe(path: str | os.PathLike) -> MediaInfo:
         raise MediaError(f"{path}: cannot read ({exc.strerror})") from None
     if p.is_dir():
         raise MediaError(f"{path}: is a folder, not a media file")
-    return _probe_cached(str(p.resolve()), st.st_size, st.st_mtime_ns)
+    resolved = str(p.resolve())
+    # across runs: the project's file memo (broll.file_memo), keyed by the file's stat and this code
+    doc = remembered(resolved, _memo_kind(),
+                     lambda: info_to_dict(_probe_cached(resolved, st.st_size, st.st_mtime_ns)), st=st)
+    return info_from_dict(doc)
+
+
+_FRACTIONS = frozenset(f.name for f in fields(MediaInfo) if f.type in ("Fraction", Fraction))
+
+
+def info_to_dict(info: MediaInfo) -> dict:
+    """A JSON-able form of a probe (fractions as [numerator, denominator])."""
+    out = {}
+    for f in fields(MediaInfo):
+        value = getattr(info, f.name)
+        out[f.name] = [value.numerator, value.denominator] if isinstance(value, Fraction) else value
+    return out
+
+
+def info_from_dict(doc: dict) -> MediaInfo:
+    return MediaInfo(**{k: Fraction(*v) if k in _FRACTIONS else v for k, v in doc.items()})
+
+
+@lru_cache(maxsize=1)
+def _memo_kind() -> str:
+    """Remembered probes are keyed by this module's code: a change to the probe reads files again."""
+    from broll.hashing import file_sha256
+    return "probe/" + file_sha256(__file__)[:16]
 
 
 @lru_cache(maxsize=512)

@@ -8,8 +8,10 @@ expression is a balanced binary search over the segments (see ``CropPath.express
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:          # numpy is imported where a path is computed: a build whose items need no
+    import numpy as np     # crop (the same aspect) does not pay for it
 
 
 def _even(v: float) -> int:
@@ -96,6 +98,7 @@ class CropPath:
                 seg = s
             else:
                 break
+        import numpy as np
         return float(np.clip(seg.at(t), 0, self.geometry.travel))
 
     def window_at(self, t: float) -> tuple[int, int, int, int]:
@@ -147,6 +150,7 @@ def _search(segs: list[Segment]) -> str:
 
 def simplify(times: np.ndarray, values: np.ndarray, tolerance: float) -> list[int]:
     """Indices of the points kept by Ramer-Douglas-Peucker: a polyline within ``tolerance``."""
+    import numpy as np
     n = len(times)
     if n <= 2:
         return list(range(n))
@@ -172,6 +176,7 @@ def simplify(times: np.ndarray, values: np.ndarray, tolerance: float) -> list[in
 def segments_from_samples(times: np.ndarray, offsets: np.ndarray, shot_starts: list[int],
                           tolerance: float = 0.5) -> tuple[Segment, ...]:
     """Keyframes per shot (RDP within ``tolerance`` px), joined into segments; jumps at cuts."""
+    import numpy as np
     bounds = sorted(set(shot_starts) | {0}) + [len(times)]
     segs: list[Segment] = []
     for a, b in zip(bounds[:-1], bounds[1:]):

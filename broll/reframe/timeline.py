@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from broll.reframe.path import CropPath, crop_geometry
+if TYPE_CHECKING:
+    from broll.reframe.path import CropPath
 
 AUTO_THRESHOLD = 0.25        # share of the frame a cover crop removes before auto follows the subject
 
@@ -33,6 +35,7 @@ def subject_crop(item, width: int, height: int) -> tuple[str, CropPath] | None:
     mode = item.reframe
     if mode not in ("subject", "auto"):
         return None
+    from broll.reframe.path import crop_geometry    # numpy: only for items that may be cropped
     g = crop_geometry(src.width, src.height, width, height)
     if not g.axis or g.travel <= 0:
         return None
@@ -57,13 +60,39 @@ def with_subject_crops(timeline):
     """
     changed = {}
     for index, item in enumerate(timeline.items):
-        crop = subject_crop(item, timeline.width, timeline.height)
+        crop = _remembered_crop(item, timeline.width, timeline.height)
         if crop is None:
             continue
-        if not crop[0]:
+        if not crop:
             changed[index] = replace(item, fit="blur")
         else:
-            changed[index] = replace(item, video_filter=",".join(f for f in (item.video_filter, crop[0]) if f))
+            changed[index] = replace(item, video_filter=",".join(f for f in (item.video_filter, crop) if f))
     if not changed:
         return timeline
     return replace(timeline, items=tuple(changed.get(i, it) for i, it in enumerate(timeline.items)))
+
+
+def _remembered_crop(item, width: int, height: int) -> str | None:
+    """:func:`subject_crop`'s filter ("" for a blurred fill, None for a centred cover), remembered
+    in the project's file memo (broll.file_memo) by the clip's stat, what of the item the crop
+    depends on, and the analysis code: a rebuild does not track the subject again."""
+    src = item.source
+    if item.kind != "clip" or item.fit != "cover" or src is None or src.sar != 1 or item.reframe not in ("subject", "auto"):
+        return None
+    from pathlib import Path
+
+    from broll.file_memo import active, remembered
+    if active() is None:
+        crop = subject_crop(item, width, height)
+        return None if crop is None else crop[0]
+    what = (src.width, src.height, width, height, item.reframe, str(item.src_in), str(item.src_out), str(item.speed))
+    kind = f"subject-crop/{_crop_code()}/" + "/".join(map(str, what))
+    found = remembered(str(Path(src.path).resolve()), kind,
+                       lambda: {"filter": None if (c := subject_crop(item, width, height)) is None else c[0]})
+    return found["filter"]
+
+
+@lru_cache(maxsize=1)
+def _crop_code() -> str:
+    from broll.file_memo import code_stamp
+    return code_stamp("broll.reframe", "broll.media.frames", "broll.media.decode", "cv2", "numpy", "scipy")

@@ -108,7 +108,7 @@ def test_rebuild_reuses_untouched_segments_bit_identically(reel, tmp_path):
     before = digests(first.path)
     again = build(edit).outputs[0]
     assert again.segments["rendered"] == 0 and again.segments["audio"] == "reused"
-    assert again.segments["mode"] == "cached"
+    assert again.segments["mode"] == "unchanged" and again.segments["encoded"] == 0
     assert digests(again.path) == before
 
     edit = reel("changed")            # the first item's text: only the segments it covers change
@@ -230,3 +230,37 @@ def test_a_killed_build_keeps_its_finished_segments(reel, monkeypatch):
     seg = json.loads(out.stdout)["outputs"][0]["segments"]
     assert seg["reused"] >= len(kept) and seg["rendered"] == seg["segments"] - seg["reused"]
     assert len(frames_of(edit.parent / "out/reel.mp4")) == json.loads(out.stdout)["outputs"][0]["frames"]
+
+
+def test_a_no_change_rebuild_skips_the_join_until_the_output_is_touched(reel):
+    """The reel on disk is recorded with its key: an unchanged rebuild encodes and joins nothing;
+    a touched, replaced or deleted output is joined again from the cache (nothing encoded)."""
+    import os
+    import time
+
+    edit = reel()
+    first = build(edit).outputs[0]
+    assert first.segments["joined"] and first.segments["encoded"] == first.segments["segments"] + 1
+    stamp = first.path.stat()
+    again = build(edit).outputs[0]
+    assert again.segments["mode"] == "unchanged" and not again.segments["joined"]
+    assert again.segments["encoded"] == 0 and again.probe.frame_count == again.frames
+    assert again.path.stat().st_mtime_ns == stamp.st_mtime_ns          # not even rewritten
+    time.sleep(0.01)
+    os.utime(first.path)                                               # someone touched it
+    touched = build(edit).outputs[0]
+    assert touched.segments["mode"] == "cached" and touched.segments["joined"]
+    assert touched.segments["encoded"] == 0
+    first.path.unlink()                                                # or deleted it
+    gone = build(edit).outputs[0]
+    assert gone.segments["joined"] and gone.segments["encoded"] == 0 and gone.path.is_file()
+    assert build(edit, cache=False).outputs[0].segments["encoded"] == first.segments["encoded"]
+
+
+def test_cli_no_change_rebuild_reports_encoded_0(reel):
+    edit = reel()
+    assert run_cli("build", str(edit), "-q").returncode == 0
+    out = run_cli("build", str(edit), "--json")
+    assert out.returncode == 0, out.stderr
+    seg = json.loads(out.stdout)["outputs"][0]["segments"]
+    assert seg["encoded"] == 0 and seg["mode"] == "unchanged" and seg["joined"] is False

@@ -109,3 +109,33 @@ def test_build_writes_opentimelineio(project, media):
     assert [m.name for c in clips for m in c.markers] == ["Hello", "Look"]
     result = CliRunner().invoke(main, ["build", str(project / "edit.yaml"), "--otio-only"])
     assert result.exit_code != 0 and "--otio-only needs --otio" in result.output
+
+
+def test_a_rebuild_does_not_track_the_subject_again(project, monkeypatch):
+    """The crop is remembered in the project's file memo by the clip's stat: a second run reads
+    it back instead of tracking again; a changed clip is tracked again."""
+    import os
+
+    from broll import file_memo
+    from broll.reframe import timeline as reframe_timeline
+
+    monkeypatch.setattr(file_memo, "RACY_NS", 0)
+    monkeypatch.setattr(file_memo, "_active", None)        # restored after the test
+    monkeypatch.setattr(file_memo, "_memos", {})
+    (project / "edit.yaml").write_text("version: 1\noutput: out/v.mp4\npreset: 9x16-1080p\n"
+                                       "timeline:\n  - {clip: reel.mp4, out: 1}\n")
+    _, jobs = validate_edit_list(project / "edit.yaml")
+    file_memo.use_project(project)
+    first = reframe_timeline.with_subject_crops(jobs[0].timeline)
+    assert first.items[0].video_filter.startswith("crop=")
+    file_memo.save()
+    monkeypatch.setattr(file_memo, "_memos", {})          # the next process: the memo from disk
+    file_memo.use_project(project)
+    calls = []
+    real = reframe_timeline.subject_crop
+    monkeypatch.setattr(reframe_timeline, "subject_crop", lambda *a: calls.append(a) or real(*a))
+    again = reframe_timeline.with_subject_crops(jobs[0].timeline)
+    assert again.items[0].video_filter == first.items[0].video_filter and calls == []
+    os.utime(project / "reel.mp4")                       # the clip changed (its stamp did)
+    reframe_timeline.with_subject_crops(jobs[0].timeline)
+    assert len(calls) == 1
