@@ -82,7 +82,7 @@ def _real(folder: Path) -> list[Path]:
     return found
 
 
-def _project(work: Path, clips: list[Path]) -> Path:
+def _project(work: Path, clips: list[Path], pipeline: bool = True) -> Path:
     from broll.media import synth
     work.mkdir(parents=True, exist_ok=True)
     if not (work / "logo.png").exists():
@@ -92,8 +92,9 @@ def _project(work: Path, clips: list[Path]) -> Path:
     items = "\n".join(f"  - {{clip: {c}, out: {CLIP_SECONDS}}}" for c in clips)
     (work / "rows.csv").write_text(ROWS)
     edit = work / "edit.yaml"
+    stages = (f"qc: {{on_fail: warn}}\nstyle: {{reference: {clips[0]}, strength: 0.8}}\n" if pipeline else "")
     edit.write_text(f"""version: 1
-vars: {{slug: one, headline: "Red shoes for spring", name: "Ada Lovelace", cta: "Shop red today"}}
+{stages}vars: {{slug: one, headline: "Red shoes for spring", name: "Ada Lovelace", cta: "Shop red today"}}
 output: "out/{{{{slug}}}}.mp4"
 preset: bench-variants
 defaults: {{transition: {{type: fade, duration: {FADE}}}}}
@@ -221,6 +222,9 @@ def main() -> None:
                         default=Path(os.environ.get("BROLL_FOOTAGE", "~/.cache/broll-footage")).expanduser())
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--real-only", action="store_true")
+    parser.add_argument("--scenario", choices=("pipeline", "plain", "both"), default="pipeline",
+                        help="pipeline: the edit list checks (qc:) and grades (style:) its clips, as the broll "
+                             "pipeline does; plain: captions and overlays over ungraded clips only")
     opts = parser.parse_args()
     work = opts.workdir or Path(tempfile.mkdtemp(prefix="broll-variants-"))
     presets = work / "presets.yaml"
@@ -230,12 +234,16 @@ def main() -> None:
     if not _adopt_orphans():
         print("CPU figures leave out the segment workers (no PR_SET_CHILD_SUBREAPER here)")
     print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    scenarios = ("pipeline", "plain") if opts.scenario == "both" else (opts.scenario,)
     if not opts.real_only:
-        measure("synthetic", _project(work / "synthetic", _synthetic(work / "synthetic")), opts.runs, env)
+        clips = _synthetic(work / "synthetic")
+        for sc in scenarios:
+            measure(f"synthetic/{sc}", _project(work / f"synthetic-{sc}", clips, sc == "pipeline"), opts.runs, env)
     if opts.footage.is_dir():
         clips = _real(opts.footage)
         if len(clips) == CLIPS:
-            measure("real", _project(work / "real", clips), opts.runs, env)
+            for sc in scenarios:
+                measure(f"real/{sc}", _project(work / f"real-{sc}", clips, sc == "pipeline"), opts.runs, env)
         else:
             print(f"real: skipped, fewer than {CLIPS} clips of >= {CLIP_SECONDS} s in {opts.footage}")
     else:
