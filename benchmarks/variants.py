@@ -3,21 +3,28 @@
 Each row changes what a product, language or platform variant changes, localized at the two ends of the
 reel: the opening headline caption (0.5-3.0 s), the lower-third's name (3.0-5.5 s), the end card's call to
 action (17.0-20.0 s) and the output slug. The body (the shots, their fitting, the transitions,
-a mid-reel caption, the logo, the sound) is the same for every row. The ratio printed is
+a mid-reel caption, the logo, the sound) is the same for every row. ``--scenario pipeline`` (default)
+is the edit list a broll user builds after the pipeline's check and grade stages: it also has ``qc:``
+(warn) and ``style:`` (colour-match every clip to the first); ``plain`` has neither (captions and
+overlays over ungraded clips only); ``both`` runs the two. The ratio printed is
 ``wall(broll build --variants rows.csv) / wall(broll build)``, each arm from a fresh project cache (so the
-first variant is a cold build like the single one, and the next reuse what the first cached), paired
-round by round, median and spread; with each variant's segment counts (rendered/reused, from the
-``--json`` report) and the stages' seconds summed over the builds.
+first variant is a cold build like the single one, QC and grading included, and the next reuse what the
+first cached), paired round by round, median and spread; then the same ratio of CPU seconds (user + system
+of every process, the segment workers included), which a loaded shared machine disturbs less than wall
+time; with each variant's segment counts (rendered/reused, from the ``--json`` report) and the stages'
+seconds summed over the builds.
 
-What bounds it: a variant re-encodes every segment (``BROLL_SEGMENT_SECONDS``, default 6) that a changed
-layer touches. With the changes at both ends, 2 of the 20 s reel's 3 segments (0-6 s and 11.7-20.1 s,
-boundaries fall outside transitions) change per row, about 72% of its frames, so 3 variants cost about
-1 + 2 x 0.72 builds plus the joins; only the middle segment and the sound are reused.
+What bounds it: a variant re-encodes the picture where its rows differ. The rows' timelines are
+compared before the first render and those frames get segment boundaries of their own
+(broll.assemble.variant_spans): here 0.5-5.5 s and 17.0-20.1 s, 40% of the reel's frames (without
+the fences, the default 6 s segments made it 72%). So 3 variants cost about 1 + 2 x 0.4 pictures plus
+the per-process start of the segment renders; QC, grading, probing and the sound are done once.
 
 Runs on synthetic clips, and on real ones with ``--footage DIR`` (five clips of DIR; skipped when absent).
-Not a test: run by hand, ``nice -n 5`` on a shared machine, and say the load.
+Not a test: run by hand on a quiet machine if you can, and say the load.
 
-    nice -n 5 .venv/bin/python benchmarks/variants.py [--runs 2] [--footage ~/.cache/broll-footage] [--workdir DIR]
+    .venv/bin/python benchmarks/variants.py [--runs 3] [--scenario pipeline|plain|both] \
+        [--footage ~/.cache/broll-footage] [--workdir DIR]
 """
 
 from __future__ import annotations
