@@ -237,7 +237,7 @@ def build(edit_list: str | os.PathLike, *, outputs: Optional[Sequence[str | os.P
           progress: Optional[ProgressCallback] = None, preview: bool = False,
           otio: str | os.PathLike | bool | None = None, render: bool = True,
           cache: bool = True, executor: Optional[str] = None, segmented: bool = True,
-          variables: Optional[dict] = None, until: Optional[str] = None) -> BuildResult:
+          variables: Optional[dict] = None, until: Optional[str] = None, vary: Optional[dict] = None) -> BuildResult:
     """Build the reel(s) an edit list describes; the same sequence as ``broll build``.
 
     ``outputs`` picks some of the edit list's outputs (by path or file name; default all);
@@ -252,6 +252,8 @@ def build(edit_list: str | os.PathLike, *, outputs: Optional[Sequence[str | os.P
     ``segmented=False`` renders one graph per output and caches nothing.
     A ``generate:`` section's shots are generated and checked first (only what is missing);
     ``until`` stops after generate | check | grade | review.
+    ``vary`` (``--variants``): per output path, the frames where sibling variants differ, which the
+    segments fence in (:mod:`broll.assemble.variant_spans`).
     """
     if until is not None and until not in STAGES:
         raise InputError(f"unknown stage {until!r} for until", "valid: " + ", ".join(STAGES))
@@ -276,7 +278,8 @@ def build(edit_list: str | os.PathLike, *, outputs: Optional[Sequence[str | os.P
             show = lambda p, name=name: tell(  # noqa: E731
                 Progress("render", f"rendering {name}", name, min(p.out_seconds, total), total))
             if segmented:
-                result = _render_cached(plan, planned.edit, cache=cache, executor=executor, on_progress=show)
+                result = _render_cached(plan, planned.edit, cache=cache, executor=executor, on_progress=show,
+                                        vary=(vary or {}).get(job.path))
             else:
                 result = render_output(plan, on_progress=show)
             from broll.media.probe import probe
@@ -304,7 +307,8 @@ def build(edit_list: str | os.PathLike, *, outputs: Optional[Sequence[str | os.P
                        shots=planned.shots, until=until)
 
 
-def _render_cached(plan: OutputPlan, edit: EditList, *, cache: bool, executor: Optional[str], on_progress):
+def _render_cached(plan: OutputPlan, edit: EditList, *, cache: bool, executor: Optional[str], on_progress,
+                   vary=None):
     """One output through the segment cache of the edit list's project (broll.assemble.segmented)."""
     from broll.assemble.segmented import render_segmented
     from broll.executors import get_executor
@@ -312,7 +316,7 @@ def _render_cached(plan: OutputPlan, edit: EditList, *, cache: bool, executor: O
     pool = get_executor(executor)
     try:
         return render_segmented(plan, project=project_root_for(edit.source), executor=pool, use_cache=cache,
-                                on_progress=on_progress)
+                                on_progress=on_progress, vary=vary)
     finally:
         close = getattr(pool, "close", None)
         if close is not None:

@@ -194,11 +194,12 @@ def threads_for(workers: int) -> int:
 
 
 def segment_jobs(tl, preset, x264_preset: str, hashes: dict[str, str], threads: int,
-                 target_seconds: Fraction | None = None) -> list[SegmentJob]:
-    """Every segment of ``tl`` with its key and its own graph (from the one builder)."""
+                 target_seconds: Fraction | None = None, edges: tuple[int, ...] = ()) -> list[SegmentJob]:
+    """Every segment of ``tl`` with its key and its own graph (from the one builder); ``edges``:
+    boundaries that must be there (see :func:`broll.assemble.segments.plan_segments`)."""
     version = ffmpeg_version()
     jobs = []
-    for seg in plan_segments_seconds(tl, target_seconds or segment_seconds()):
+    for seg in plan_segments_seconds(tl, target_seconds or segment_seconds(), edges=edges):
         sub, spans = segment_timeline(tl, seg)
         plan = video_plan(sub, preset, x264_preset=x264_preset, spans=spans, frames=seg.frames,
                           extra_args=("-threads", str(threads)), start_frame=seg.start)
@@ -284,13 +285,15 @@ def join_argv(listing: Path, audio: Path, output: Path) -> list[str]:
 
 def render_segmented(plan, *, project: Path, executor=None, use_cache: bool = True,
                      on_progress: Callable[[FFmpegProgress], None] | None = None,
-                     target_seconds: Fraction | None = None, cold: str | None = None) -> SegmentedResult:
+                     target_seconds: Fraction | None = None, cold: str | None = None,
+                     vary=None) -> SegmentedResult:
     """Render ``plan`` (an :class:`~broll.assemble.render.OutputPlan`) through the segment cache.
 
     ``use_cache=False`` (``--no-cache``) renders everything again and refreshes the entries.
     ``cold``: ``auto`` (single graph + split when nothing is cached and the executor is local),
     ``segments`` (always separate segment graphs), ``single`` (the single graph whenever every
-    segment is missing).
+    segment is missing). ``vary``: the frames where sibling variants differ
+    (:class:`broll.assemble.variant_spans.VaryingSpans`), fenced in by segment boundaries.
     """
     from broll.assemble.render import relevant_tail, run_measure
     from broll.executors import get_executor
@@ -315,7 +318,12 @@ def render_segmented(plan, *, project: Path, executor=None, use_cache: bool = Tr
     a_key = audio_key(audio_plan, plan.measure, hashes)
 
     # picture: which segments are missing, and how to make them
-    jobs = segment_jobs(tl, job.preset, plan.x264_preset, hashes, threads=1, target_seconds=target_seconds)
+    edges = ()
+    if vary is not None and vary.fits(tl):
+        from broll.assemble.variant_spans import fence_edges
+        edges = tuple(fence_edges(tl, vary.spans))
+    jobs = segment_jobs(tl, job.preset, plan.x264_preset, hashes, threads=1, target_seconds=target_seconds,
+                        edges=edges)
     missing = [j for j in jobs if not (use_cache and cache.has(cache.segment_path(j.key)))]
     single = (len(missing) == len(jobs) > 0 and
               (cold == "single" or (cold == "auto" and executor.name == "local")))

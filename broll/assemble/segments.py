@@ -26,7 +26,7 @@ import json
 import re
 from dataclasses import dataclass, fields
 from fractions import Fraction
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from broll.assemble.timeline import Item, Timeline
 from broll.hashing import text_sha256
@@ -106,13 +106,16 @@ def _nearest_allowed(allowed: list[tuple[int, int]], ideal: int, lo: int, hi: in
     return best
 
 
-def plan_segments(timeline: Timeline, target_frames: int, *, min_frames: int | None = None) -> tuple[Segment, ...]:
+def plan_segments(timeline: Timeline, target_frames: int, *, min_frames: int | None = None,
+                  edges: Sequence[int] = ()) -> tuple[Segment, ...]:
     """Cut ``timeline`` into segments of about ``target_frames`` frames each.
 
     From each segment's start the planner looks for a hard cut within half a target of the ideal
     end, else the allowed boundary nearest to it; no segment (not even the last) is shorter
     than ``min_frames`` (default: half the target) unless the reel is. A reel with no allowed
-    boundary stays one segment.
+    boundary stays one segment. ``edges``: boundaries that must be there (allowed ones, e.g. where
+    the picture starts and stops differing between variants, see broll.assemble.variant_spans);
+    the stretches between them are cut as above, and may be shorter than ``min_frames``.
     """
     if target_frames < 1:
         raise ValueError(f"target_frames must be positive, got {target_frames}")
@@ -122,8 +125,20 @@ def plan_segments(timeline: Timeline, target_frames: int, *, min_frames: int | N
     min_frames = max(1, target_frames // 2 if min_frames is None else min_frames)
     allowed = allowed_boundaries(timeline)
     cuts = hard_cuts(timeline)
+    fixed = sorted({e for e in edges if 0 < e < total})
+    for e in fixed:
+        if not any(a <= e <= b for a, b in allowed):
+            raise ValueError(f"segment edge {e} is not an allowed boundary")
     bounds = [0]
-    cursor = 0
+    for stop in fixed + [total]:
+        bounds += _cut_stretch(bounds[-1], stop, target_frames, min_frames, allowed, cuts)
+    return tuple(_segment(timeline, i, a, b) for i, (a, b) in enumerate(zip(bounds, bounds[1:])))
+
+
+def _cut_stretch(cursor: int, total: int, target_frames: int, min_frames: int,
+                 allowed: list[tuple[int, int]], cuts: list[int]) -> list[int]:
+    """The boundaries after ``cursor`` up to and including ``total`` (one stretch of the reel)."""
+    bounds = []
     while total - cursor >= target_frames + min_frames:
         lo, hi = cursor + min_frames, total - min_frames
         if lo > hi:
@@ -136,7 +151,7 @@ def plan_segments(timeline: Timeline, target_frames: int, *, min_frames: int | N
         bounds.append(b)
         cursor = b
     bounds.append(total)
-    return tuple(_segment(timeline, i, a, b) for i, (a, b) in enumerate(zip(bounds, bounds[1:])))
+    return bounds
 
 
 def plan_segments_seconds(timeline: Timeline, target_seconds: Fraction | float = DEFAULT_TARGET_SECONDS,

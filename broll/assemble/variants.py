@@ -3,7 +3,10 @@
 Every row is substituted and validated (schema and media) before the first render, so a bad row (an unknown
 column, a missing overlay image) stops the run with nothing rendered. The builds then run one after another in
 this process and share the project's caches (QC verdicts, grades, and any other content-keyed cache the build
-uses), so what is identical between variants is not computed twice.
+uses), so what is identical between variants is not computed twice. Before the first render the rows'
+timelines are compared (:mod:`broll.assemble.variant_spans`): the frames where they differ (a headline
+caption, a lower-third's name ...) are fenced in by segment boundaries that every row uses, so a row
+re-encodes only the stretch of picture its values change, and the rest is rendered once for all rows.
 
 Outputs are named from the variables when the edit list's ``output:`` uses one (``out/{{slug}}.mp4``); otherwise
 each row's outputs get the row number: ``out/reel.mp4`` -> ``out/reel-1.mp4``, ``out/reel-2.mp4`` ...
@@ -26,6 +29,7 @@ class Variant:
     row: int                       # 1-based data row of the CSV
     values: dict[str, Any]
     edit: EditList
+    timelines: tuple = ()          # (output path, resolved Timeline) per output, from the media pass
 
     @property
     def outputs(self) -> list[str]:
@@ -73,12 +77,12 @@ def prepare_variants(edit_list: str | os.PathLike, rows_csv: str | os.PathLike,
                                     file=str(rows_csv), line=number + 1,
                                     hint="name the outputs from a column that differs per row, e.g. out/{{slug}}.mp4")
             seen[target.path] = number + 1
-        output_jobs(edit)                       # media: missing images, caption files, voice-over ... located
+        jobs = output_jobs(edit)                # media: missing images, caption files, voice-over ... located
         style_errors = check_style_media(edit)
         if style_errors:
             from broll.errors import EditListErrors
             raise EditListErrors(style_errors)
-        variants.append(Variant(number, values, edit))
+        variants.append(Variant(number, values, edit, tuple((job.path, job.timeline) for job in jobs)))
     return variants
 
 
@@ -94,10 +98,27 @@ def build_variants(edit_list: str | os.PathLike, rows_csv: str | os.PathLike, *,
     from broll.assemble.build import build
 
     variants = prepare_variants(edit_list, rows_csv, overrides)
+    vary = varying_by_output(variants)
     results = []
     for variant in variants:
         if on_variant:
             on_variant(variant)
         results.append((variant, build(variant.edit, progress=progress, preview=preview, cache=cache,
-                                       executor=executor)))
+                                       executor=executor, vary=vary.get(variant.row))))
     return results
+
+
+def varying_by_output(variants: list[Variant]) -> dict[int, dict]:
+    """Per row, ``{output path: VaryingSpans}``: for each output (by its place in ``output:``), the
+    frames where the rows' timelines differ (:func:`broll.assemble.variant_spans.varying_spans`)."""
+    from broll.assemble.variant_spans import varying_spans
+
+    out: dict[int, dict] = {v.row: {} for v in variants}
+    count = min((len(v.timelines) for v in variants), default=0)
+    for k in range(count):
+        spans = varying_spans([v.timelines[k][1] for v in variants])
+        if spans is None:
+            continue
+        for v in variants:
+            out[v.row][v.timelines[k][0]] = spans
+    return out
