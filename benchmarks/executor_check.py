@@ -75,22 +75,14 @@ def make_clips(folder: Path, footage: Path | None, count: int) -> tuple[int, int
     return real, lavfi
 
 
-CPU: dict[str, list[float]] = {}
-
-
 def run_check(clips: list[str], executor: str) -> tuple[float, dict, tuple[float, float]]:
     env = dict(os.environ)
     env.pop("RAY_ADDRESS", None)             # a private Ray on this machine: same cores as the pool
     load0 = os.getloadavg()[0]
-    import resource
-    cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.run([sys.executable, "-m", "broll", "check", *clips, "--json", "--no-cache",
                            "--executor", executor], capture_output=True, text=True, env=env)
     wall = time.perf_counter() - t0
-    cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    # CPU of the command and the processes it waited for (the local pool's workers; Ray's are not counted)
-    CPU.setdefault(executor, []).append(cpu1.ru_utime + cpu1.ru_stime - cpu0.ru_utime - cpu0.ru_stime)
     if proc.returncode not in (0, 1, 2) or not proc.stdout.strip():
         sys.exit(f"broll check --executor {executor} failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
     return wall, json.loads(proc.stdout), (load0, os.getloadavg()[0])
@@ -152,11 +144,6 @@ def main() -> None:
               f" -> Ray's fixed start/stop cost ~{statistics.median(small['ray']) - statistics.median(small['local']):.1f} s")
         print(f"per-clip analysis (reports' metrics.seconds): median {statistics.median(per_clip):.2f} s, "
               f"mean {statistics.mean(per_clip):.2f} s")
-        if CPU.get("local"):
-            big = CPU["local"][0::2]       # each 100-clip run is followed by a 2-clip run
-            print(f"local CPU (command + pool workers, user + system): median {statistics.median(big):.1f} s "
-                  f"(min {min(big):.1f}, max {max(big):.1f}) = {statistics.median(big) / len(clips):.2f} "
-                  f"CPU-seconds per clip")
         print(f"load average during the runs: median {statistics.median(loads):.1f} "
               f"(min {min(loads):.1f}, max {max(loads):.1f})")
 

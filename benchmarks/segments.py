@@ -86,7 +86,7 @@ def write_edit(work: Path, clips: list[tuple[Path, float]], caption_round: int) 
     return path
 
 
-CPU: dict[str, list[float]] = {}      # CPU seconds (user + system) of each timed build and its FFmpeg children
+CPU: dict[str, list[float]] = {}   # CPU s (user + system) of each build and the FFmpeg it waited for (not pool workers)
 
 
 def _children_cpu() -> float:
