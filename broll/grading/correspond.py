@@ -111,7 +111,7 @@ def correspondences(clip_images: Sequence[np.ndarray], ref_images: Sequence[np.n
     what was measured. Frame pairs whose whole overlap agrees clearly worse than the best one's
     (luma correlation) are dropped: the reference is usually nearest one moment of the shot."""
     import cv2
-    from broll.grading.pixels import robust_mask
+    from broll.grading.pixels import pool_pairs
     luma = np.array([0.2126, 0.7152, 0.0722], np.float32)
     found = []
     for ci, ri, h in pairs:
@@ -152,12 +152,7 @@ def correspondences(clip_images: Sequence[np.ndarray], ref_images: Sequence[np.n
     info = {"frame pairs": used, "luma agreement": round(best, 3)}
     if not S:
         return np.zeros((0, 3)), np.zeros((0, 3)), info
-    s, r = np.concatenate(S).astype(np.float64), np.concatenate(R).astype(np.float64)
-    ok = robust_mask(s) & robust_mask(r)
-    s, r = s[ok], r[ok]
-    if len(s) > limit:
-        pick = np.linspace(0, len(s) - 1, limit).astype(int)
-        s, r = s[pick], r[pick]
+    s, r = pool_pairs(S, R, limit)
     return s, r, info
 
 

@@ -71,6 +71,18 @@ def robust_mask(rgb: np.ndarray) -> np.ndarray:
     return (rgb.max(axis=1) > NEAR_BLACK) & ~(rgb.min(axis=1) > CLIPPED)
 
 
+def pool_pairs(clip_rows: list[np.ndarray], ref_rows: list[np.ndarray], limit: int) -> tuple[np.ndarray, np.ndarray]:
+    """Join registered (clip, reference) pixel rows, keep pairs trustworthy on both sides and
+    thin them evenly to ``limit``: one rule for every fit made on pixel correspondences."""
+    s, r = np.concatenate(clip_rows).astype(np.float64), np.concatenate(ref_rows).astype(np.float64)
+    ok = robust_mask(s) & robust_mask(r)
+    s, r = s[ok], r[ok]
+    if len(s) > limit:
+        pick = np.linspace(0, len(s) - 1, limit).astype(int)
+        s, r = s[pick], r[pick]
+    return s, r
+
+
 def pool(images: Sequence[np.ndarray], *, seed: int = 0) -> PixelPool:
     """Pool the trustworthy pixels of ``images`` (uint8/uint16 RGB of one shot or one still)."""
     box = active_box(images)

@@ -119,7 +119,7 @@ def registered_pixels(clip_images: Sequence[np.ndarray], ref_images: Sequence[np
     and choose between candidate fits, and as the shared region's two distributions.
     """
     import cv2
-    from broll.grading.pixels import robust_mask
+    from broll.grading.pixels import pool_pairs
     S, R = [], []
     for ci, ri, h in match.pairs:
         ref = to_float(ref_images[ri]).astype(np.float32)
@@ -141,10 +141,5 @@ def registered_pixels(clip_images: Sequence[np.ndarray], ref_images: Sequence[np
         R.append(rb[keep])
     if not S:
         return np.zeros((0, 3)), np.zeros((0, 3))
-    s, r = np.concatenate(S).astype(np.float64), np.concatenate(R).astype(np.float64)
-    ok = robust_mask(s) & robust_mask(r)
-    s, r = s[ok], r[ok]
-    if len(s) > limit:
-        pick = np.linspace(0, len(s) - 1, limit).astype(int)
-        s, r = s[pick], r[pick]
+    s, r = pool_pairs(S, R, limit)
     return s, r
