@@ -66,14 +66,8 @@ def read_build_repair(root: str | os.PathLike, clip: str | os.PathLike, sha: str
     if sha is None:
         return None
     copy = build_copy(root, clip, sha)
-    path = record_path(copy)
-    if not copy.is_file() or not path.is_file():
-        return None
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(doc, dict) or doc.get("source_sha256") != sha or not isinstance(doc.get("repairs"), list):
+    doc = _load_record(record_path(copy)) if copy.is_file() else None
+    if doc is None or doc.get("source_sha256") != sha:
         return None
     from broll.hashing import file_sha256
 
@@ -84,13 +78,21 @@ def read_build_repair(root: str | os.PathLike, clip: str | os.PathLike, sha: str
 
 def read_record(clip: str | os.PathLike, sha: str | None) -> dict | None:
     """The repair record of ``clip`` when it is still the repaired copy (hash ``sha``), else None."""
-    path = record_path(clip)
-    if sha is None or not path.is_file():
+    doc = _load_record(record_path(clip)) if sha is not None else None
+    if doc is None or doc.get("output_sha256") != sha:
+        return None
+    return doc
+
+
+def _load_record(path: Path) -> dict | None:
+    """A repair record as written by this module, or None when absent, unreadable or malformed:
+    a record that can't be trusted only costs the review its before/after."""
+    if not path.is_file():
         return None
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if not isinstance(doc, dict) or doc.get("output_sha256") != sha or not isinstance(doc.get("repairs"), list):
+    if not isinstance(doc, dict) or not isinstance(doc.get("repairs"), list):
         return None
     return doc
