@@ -1,8 +1,9 @@
 """Run a plan: measure loudness (pass 1), render (pass 2) into a temp file, rename into place.
 
 A failed or interrupted build never leaves a broken file at the output path and never
-destroys the previous reel: FFmpeg writes ``.reel.XXXX.part.mp4`` beside the target and
-only a successful run is renamed over it (``broll.atomic``).
+destroys the previous reel: FFmpeg writes ``.reel.PID-HOST.XXXX.part.mp4`` beside the target and
+only a successful run is renamed over it (``broll.atomic``, which also sweeps the temp files of
+builds killed outright).
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from broll.errors import FFmpegError, Interrupted, ToolError
+from broll.media.child_process import stop_with_parent
 
 QUIET = ["-hide_banner", "-nostdin", "-loglevel", "error"]
 
@@ -79,7 +80,7 @@ def run_ffmpeg(args: Sequence[str], *, what: str = "FFmpeg",
         cmd += ["-progress", "pipe:1", "-nostats"]
     cmd += list(args)
     try:
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=stop_with_parent())
     except OSError as exc:
         raise ToolError(f"cannot start FFmpeg at {cmd[0]}: {exc.strerror}",
                         "set BROLL_FFMPEG to a working ffmpeg") from exc
@@ -135,7 +136,7 @@ def run_ffmpeg_bytes(args: Sequence[str], *, what: str = "FFmpeg") -> bytes:
     """Run FFmpeg and return raw stdout bytes (e.g. rawvideo frames, a PNG)."""
     cmd = [ffmpeg_path(), *QUIET, *args]
     try:
-        proc = subprocess.run(cmd, capture_output=True)
+        proc = subprocess.run(cmd, capture_output=True, preexec_fn=stop_with_parent())
     except KeyboardInterrupt:
         raise Interrupted(f"{what} interrupted") from None
     if proc.returncode != 0:
