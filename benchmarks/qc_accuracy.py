@@ -19,7 +19,8 @@ commits any) is decoded at analysis size, trimmed to ``--real-frames`` frames, r
 (the clean set) and with one defect injected at moderate strength per class of
 ``broll.testing.injection.REAL_DEFECTS``: a thin line (0.5% of the frame), a band, a rectangle, a
 white frame, murky degenerate output, a freeze, flicker at 3-6% amplitude, a cut to another real
-clip and a patch jump. Clips are split by a hash of their file name into a tuning half and a
+clip, a patch jump, a focus-blur ramp (Gaussian sigma 2.5 at its peak) and boil (blobby shimmer, new
+every frame, sigma 8 over the 12% patch of the picture that changes least). Clips are split by a hash of their file name into a tuning half and a
 held-out half; both are reported. ``--dump DIR`` writes each clean clip's per-frame signals as CSV
 (as ``broll check --dump-signals`` does) to find why a false finding fires.
 
@@ -221,7 +222,7 @@ def synthetic(args) -> None:
 
 REAL_ACCEPT = {"line": {"glitch"}, "band": {"glitch"}, "rect": {"glitch"}, "white": {"glitch", "black"},
                "murky": {"degenerate"}, "freeze": {"freeze"}, "flicker": {"flicker", "flash"}, "cut": {"cut"},
-               "jump": {"jump"}}
+               "jump": {"jump"}, "blur": {"blur"}, "boil": {"boil"}}
 REAL_POINT = {"line", "band", "rect", "white", "freeze", "cut", "jump"}
 # findings that truly describe the injection though of another kind (precision only)
 REAL_ALSO_TRUE = {"murky": {"low_detail", "low_quality", "blank", "blur"}, "flicker": {"flash"},

@@ -500,7 +500,8 @@ def detect_glitch(ctx: Context, cfg: dict) -> list[Finding]:
     line = np.nan_to_num(sig["spike_line"], nan=0.0)
     block = np.nan_to_num(sig["spike_block"], nan=0.0)
     area = np.nan_to_num(sig["spike_area"], nan=0.0)
-    small = (line >= cfg["line_cover"]) | (block >= cfg["min_block"])
+    patch = np.nan_to_num(sig.series.get("spike_patch", np.zeros(ctx.n)), nan=0.0)
+    small = (line >= cfg["line_cover"]) | (block >= cfg["min_block"]) | (patch >= cfg["min_patch"])
     for t in np.flatnonzero(small):
         t = int(t)
         if t < 1 or t >= ctx.n - 1 or taken[max(0, t - 1):t + 2].any():
@@ -509,10 +510,16 @@ def detect_glitch(ctx: Context, cfg: dict) -> list[Finding]:
             continue
         taken[t] = True
         shape = "line" if line[t] >= cfg["line_cover"] else "patch"
-        value, limit = (line[t], cfg["line_cover"]) if shape == "line" else (block[t], cfg["min_block"])
+        if shape == "line":
+            value, limit = line[t], cfg["line_cover"]
+        elif block[t] >= cfg["min_block"]:
+            value, limit = block[t], cfg["min_block"]
+        else:
+            value, limit = patch[t], cfg["min_patch"]
         out.append(ctx.finding("glitch", t, t, cfg["severity"], value, limit,
                                f"one-frame {shape} artifact: {area[t]:.2%} of the picture differs from both "
-                               f"neighbours ({line[t]:.0%} of one row/column, {block[t]:.2%} of the frame in one patch)"))
+                               f"neighbours ({line[t]:.0%} of one row/column, {block[t]:.2%} of the frame in one "
+                               f"window, {patch[t]:.2%} in one solid piece)"))
     return out
 
 
