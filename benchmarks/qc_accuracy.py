@@ -270,6 +270,9 @@ def _real_job(args):
             clip_frames, truth = inj.REAL_DEFECTS[kind](frames, rng, "moderate", fps=fps)
         else:
             clip_frames, truth = inj.REAL_DEFECTS[kind](frames, rng, "moderate")
+        if kind == "boil" and len(frames) < inj.REAL_BOIL_MIN_FRAMES:
+            out.append((kind, None, "skipped", [], f"clip too short for boil ({len(frames)} frames)"))
+            continue
         if kind == "freeze":
             # a stall where the picture hardly changes anyway is invisible: nothing to find
             s, e = truth.start, truth.end
@@ -386,7 +389,9 @@ def run_real(args) -> None:
     from broll.testing.injection import REAL_DEFECTS
 
     folder = Path(args.footage).expanduser()
-    clips = _real_clips(folder, args.only) if folder.is_dir() else []
+    # every clip's seed and cut partner come from its place in the whole folder, so ``--only`` runs
+    # the same injections (and reads the same cached signals) as the full suite
+    clips = _real_clips(folder, None) if folder.is_dir() else []
     if not clips:
         print(f"real suite skipped: no clips under {folder} (give --footage DIR or set BROLL_FOOTAGE)")
         return
@@ -396,6 +401,8 @@ def run_real(args) -> None:
     jobs = []
     with tempfile.TemporaryDirectory() as work:
         for i, clip in enumerate(clips):
+            if args.only and args.only not in clip.name:
+                continue
             other = clips[(i + len(clips) // 2) % len(clips)]
             jobs.append((clip, other, i, args.real_frames, args.profile, work, args.dump, args.classes,
                          args.signal_cache))

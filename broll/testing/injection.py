@@ -459,14 +459,15 @@ def inject_real_jump(frames: Frames, rng, severity: str = "moderate") -> tuple[F
 
 
 def inject_real_blur(frames: Frames, rng, severity: str = "moderate") -> tuple[Frames, Truth]:
-    """``inject_blur``'s focus ramp (4 frames in, a hold, 4 out), the hold shortened to fit a short clip."""
+    """``inject_blur``'s focus ramp (4 frames in, a hold, 4 out); in a short clip a shorter ramp and
+    hold, under half the clip (blur is judged against the shot's median sharpness)."""
     import cv2
 
     n = len(frames)
     if n >= 34:
         return inject_blur(frames, rng, severity)
     peak = {"low": 1.5, "moderate": 2.5, "high": 5.0}[severity]
-    ramp, hold = 2, max(3, n - 12)
+    ramp, hold = 2, max(2, (n // 2 - 1) - 4)
     length = 2 * ramp + hold
     s = _middle(rng, n, length)
     out = list(frames)
@@ -476,16 +477,21 @@ def inject_real_blur(frames: Frames, rng, severity: str = "moderate") -> tuple[F
     return out, Truth("blur", s, s + length - 1, severity)
 
 
+REAL_BOIL_MIN_FRAMES = 24    # 10 boiling frames (boil.min_frames) must stay under half the clip
+
+
 def inject_real_boil(frames: Frames, rng, severity: str = "moderate") -> tuple[Frames, Truth]:
     """Generative shimmer (``inject_boil``'s blobby noise, new every frame) over a patch of 12% of the
     picture where it changes least over the span: boil is defined where the picture hardly moves, and
-    a patch over a fast-moving subject would test motion, not shimmer."""
+    a patch over a fast-moving subject would test motion, not shimmer. It lasts under half the clip
+    (each cell is judged against its median over the shot); clips shorter than
+    ``REAL_BOIL_MIN_FRAMES`` cannot hold the detector's 10 frames that way and are skipped."""
     import cv2
 
     sigma = {"low": 4.0, "moderate": 8.0, "high": 16.0}[severity]
     area = {"low": 0.06, "moderate": 0.12, "high": 0.25}[severity]
     n = len(frames)
-    length = min(24, n - 6)
+    length = min(24, (n - 1) // 2 - 1)
     s = _middle(rng, n, length) if length < 24 else _pick(rng, n, length, margin=min(8, (n - length) // 2))
     h, w = frames[0].shape[:2]
     ph, pw = int(h * np.sqrt(area)), int(w * np.sqrt(area))
