@@ -20,7 +20,8 @@ commits any) is decoded at analysis size, trimmed to ``--real-frames`` frames, r
 ``broll.testing.injection.REAL_DEFECTS``: a thin line (0.5% of the frame), a band, a rectangle, a
 white frame, murky degenerate output, a freeze, flicker at 3-6% amplitude, a cut to another real
 clip, a patch jump, a focus-blur ramp (Gaussian sigma 2.5 at its peak) and boil (blobby shimmer, new
-every frame, sigma 8 over the 12% patch of the picture that changes least). Clips are split by a hash of their file name into a tuning half and a
+every frame, sigma 8 over the 12% patch of the picture that changes least; skipped in clips under
+24 frames). Clips are split by a hash of their file name into a tuning half and a
 held-out half; both are reported. ``--dump DIR`` writes each clean clip's per-frame signals as CSV
 (as ``broll check --dump-signals`` does) to find why a false finding fires.
 
