@@ -19,7 +19,9 @@ commits any) is decoded at analysis size, trimmed to ``--real-frames`` frames, r
 (the clean set) and with one defect injected at moderate strength per class of
 ``broll.testing.injection.REAL_DEFECTS``: a thin line (0.5% of the frame), a band, a rectangle, a
 white frame, murky degenerate output, a freeze, flicker at 3-6% amplitude, a cut to another real
-clip and a patch jump. Clips are split by a hash of their file name into a tuning half and a
+clip, a patch jump, a focus-blur ramp (Gaussian sigma 2.5 at its peak) and boil (blobby shimmer, new
+every frame, sigma 8 over the 12% patch of the picture that changes least; skipped in clips under
+24 frames). Clips are split by a hash of their file name into a tuning half and a
 held-out half; both are reported. ``--dump DIR`` writes each clean clip's per-frame signals as CSV
 (as ``broll check --dump-signals`` does) to find why a false finding fires.
 
@@ -221,7 +223,7 @@ def synthetic(args) -> None:
 
 REAL_ACCEPT = {"line": {"glitch"}, "band": {"glitch"}, "rect": {"glitch"}, "white": {"glitch", "black"},
                "murky": {"degenerate"}, "freeze": {"freeze"}, "flicker": {"flicker", "flash"}, "cut": {"cut"},
-               "jump": {"jump"}}
+               "jump": {"jump"}, "blur": {"blur"}, "boil": {"boil"}}
 REAL_POINT = {"line", "band", "rect", "white", "freeze", "cut", "jump"}
 # findings that truly describe the injection though of another kind (precision only)
 REAL_ALSO_TRUE = {"murky": {"low_detail", "low_quality", "blank", "blur"}, "flicker": {"flash"},
@@ -269,6 +271,9 @@ def _real_job(args):
             clip_frames, truth = inj.REAL_DEFECTS[kind](frames, rng, "moderate", fps=fps)
         else:
             clip_frames, truth = inj.REAL_DEFECTS[kind](frames, rng, "moderate")
+        if kind == "boil" and len(frames) < inj.REAL_BOIL_MIN_FRAMES:
+            out.append((kind, None, "skipped", [], f"clip too short for boil ({len(frames)} frames)"))
+            continue
         if kind == "freeze":
             # a stall where the picture hardly changes anyway is invisible: nothing to find
             s, e = truth.start, truth.end
@@ -385,7 +390,9 @@ def run_real(args) -> None:
     from broll.testing.injection import REAL_DEFECTS
 
     folder = Path(args.footage).expanduser()
-    clips = _real_clips(folder, args.only) if folder.is_dir() else []
+    # every clip's seed and cut partner come from its place in the whole folder, so ``--only`` runs
+    # the same injections (and reads the same cached signals) as the full suite
+    clips = _real_clips(folder, None) if folder.is_dir() else []
     if not clips:
         print(f"real suite skipped: no clips under {folder} (give --footage DIR or set BROLL_FOOTAGE)")
         return
@@ -395,6 +402,8 @@ def run_real(args) -> None:
     jobs = []
     with tempfile.TemporaryDirectory() as work:
         for i, clip in enumerate(clips):
+            if args.only and args.only not in clip.name:
+                continue
             other = clips[(i + len(clips) // 2) % len(clips)]
             jobs.append((clip, other, i, args.real_frames, args.profile, work, args.dump, args.classes,
                          args.signal_cache))

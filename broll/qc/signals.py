@@ -34,7 +34,10 @@ for those). Units are 8-bit code values unless noted.
   t+1 by more than ``SPIKE_LEVEL`` beyond what t-1 and t+1 differ (``min(|t-(t-1)|, |t-(t+1)|) -
   |(t+1)-(t-1)|``): their share of the frame, the largest share of one row or column they cover (a
   thin line), and the most of them in any 3x3-cell window of a 32x18 grid as a share of the frame
-  (a small rectangle). NaN on the first and last frame.
+  (a small rectangle); ``spike_patch``: the largest connected piece of them, after a closing that
+  bridges gaps of up to ``SPIKE_CLOSE`` px, as a share of the frame (a corrupt rectangle's blocks
+  and what motion compensation takes out of it read as one solid patch, wherever it falls and
+  whatever its shape; scattered pixels of a clean frame stay apart). NaN on the first and last frame.
 - ``edges``, ``colourfulness``, ``noise``, ``entropy``: technical-quality terms for degenerate output:
   share of half-size pixels on an edge (Sobel L1 above ``EDGE_LEVEL``), Hasler-Suesstrunk
   colourfulness, Immerkaer's noise sigma estimate (code values), entropy of the luma histogram (bits).
@@ -58,11 +61,11 @@ from broll.media.probe import MediaInfo, probe
 
 # bump whenever any measured value changes (decoding, analysis size, a formula); caches of signals
 # (the accuracy benchmark's) are keyed by it
-SIGNALS_VERSION = "1"
+SIGNALS_VERSION = "2"
 
 SCALAR_SIGNALS = ("cells_changed", "luma", "luma_std", "mae", "mae2", "mae3", "bgr_mae", "ssim", "lap_var", "motion",
                   "motion_top", "occluded", "warp_mae", "bright_shift", "flash_lum", "flash_red", "brng", "r103",
-                  "spike_area", "spike_line", "spike_block", "edges", "colourfulness", "noise", "entropy")
+                  "spike_area", "spike_line", "spike_block", "spike_patch", "edges", "colourfulness", "noise", "entropy")
 REGION_GRID = (4, 4)      # cols x rows for flicker tracks
 CELL_GRID = (16, 9)       # cols x rows for boil and local motion
 FLASH_GRID = (32, 18)
@@ -70,6 +73,7 @@ SPIKE_GRID = (32, 18)     # cells for the densest small patch of spike pixels
 SPIKE_PREFILTER = (0.15, 0.0015)  # (line, patch) beyond which the spike is measured again with motion compensation
 SPIKE_MIN_AREA = 0.0008   # below this share of the frame no line or patch can reach a detector threshold
 SPIKE_LEVEL = 32          # code values a pixel must stand out from both neighbours while they agree
+SPIKE_CLOSE = 5           # px (analysis size): gaps a closing bridges inside one artifact (its blocks, flow's holes)
 QUALITY_EVERY = 3         # technical-quality terms are clip medians: every 3rd frame is plenty
 EDGE_LEVEL = 48           # |Sobel x| + |Sobel y| at half analysis size that counts as structure
 
@@ -194,6 +198,7 @@ class SignalMeter:
         self.full_xy: np.ndarray | None = None
         self.prev_bwd: np.ndarray | None = None     # flow from the previous frame back to the one before
         self.spike_kernel = np.ones((5, 5), np.uint8)
+        self.close_kernel = np.ones((SPIKE_CLOSE, SPIKE_CLOSE), np.uint8)
         self.size = (0, 0)
 
     # -- helpers ---------------------------------------------------------------------------
@@ -276,7 +281,7 @@ class SignalMeter:
         self.prev_cells = cl
         self.region_luma.append(cv2.resize(y, REGION_GRID, interpolation=cv2.INTER_AREA).astype(np.float32).ravel())
         # the spike of frame t-1 (needs t-2 and t): filled in now, NaN for this frame until the next
-        for key in ("spike_area", "spike_line", "spike_block"):
+        for key in ("spike_area", "spike_line", "spike_block", "spike_patch"):
             v[key].append(math.nan)
         if not self.history:
             for key in ("mae", "mae2", "mae3", "bgr_mae", "ssim", "motion", "motion_top", "occluded", "warp_mae", "bright_shift"):
@@ -316,15 +321,16 @@ class SignalMeter:
         cv2 = self.cv2
         v = self.values
         mask = self._spike_mask(before, mid, after)
-        line, block, area = self._spike_shape(mask)
-        if line >= SPIKE_PREFILTER[0] or block >= SPIKE_PREFILTER[1]:
+        line, block, area, patch = self._spike_shape(mask)
+        if line >= SPIKE_PREFILTER[0] or max(block, patch) >= SPIKE_PREFILTER[1]:
             h, w = mid.shape
             warp = lambda img, flow: cv2.remap(  # noqa: E731
                 img, self.full_xy + cv2.resize(flow, (w, h), interpolation=cv2.INTER_LINEAR) * 2.0, None,
                 cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
             mask = cv2.min(mask, self._outlier_mask(warp(before, to_before), mid, warp(after, to_after)))
-            line, block, area = self._spike_shape(mask)
+            line, block, area, patch = self._spike_shape(mask)
         v["spike_area"][-2], v["spike_line"][-2], v["spike_block"][-2] = area, line, block
+        v["spike_patch"][-2] = patch
 
     def _spike_mask(self, before: np.ndarray, mid: np.ndarray, after: np.ndarray) -> np.ndarray:
         cv2 = self.cv2
@@ -343,19 +349,24 @@ class SignalMeter:
         out = cv2.max(cv2.subtract(mid, hi), cv2.subtract(lo, mid))
         return cv2.compare(out, SPIKE_LEVEL, cv2.CMP_GT)
 
-    def _spike_shape(self, mask: np.ndarray) -> tuple[float, float, float]:
-        """(row/column cover, densest patch share, area share) of a spike mask."""
+    def _spike_shape(self, mask: np.ndarray) -> tuple[float, float, float, float]:
+        """(row/column cover, densest patch share, area share, largest closed piece share) of a spike mask."""
         cv2 = self.cv2
         area = cv2.countNonZero(mask) / mask.size
         if area < SPIKE_MIN_AREA:
-            return 0.0, 0.0, area    # too few pixels to cover a third of a column or fill a patch
+            return 0.0, 0.0, area, 0.0    # too few pixels to cover a third of a column or fill a patch
         m = mask.astype(np.float32) * (1.0 / 255.0)
         line = float(max(cv2.reduce(m, 1, cv2.REDUCE_AVG).max(), cv2.reduce(m, 0, cv2.REDUCE_AVG).max()))
         # the most spike pixels in any window of about a 10th of the height (3x3 cells of a 32x18
         # grid), as a share of the frame: a small rectangle, wherever it falls
         fine = cv2.resize(m, SPIKE_GRID, interpolation=cv2.INTER_AREA)
         window = cv2.boxFilter(fine, -1, (3, 3), normalize=False, borderType=cv2.BORDER_CONSTANT)
-        return line, float(window.max()) / (SPIKE_GRID[0] * SPIKE_GRID[1]), area
+        # a 3x3-cell window holds only part of a rectangle that straddles cells (and of a portrait
+        # frame's, whose cells are tall): the largest connected piece, its gaps closed, holds all of it
+        closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, self.close_kernel)
+        count, _, stats, _ = cv2.connectedComponentsWithStats(closed, connectivity=8)
+        patch = float(stats[1:, cv2.CC_STAT_AREA].max()) / mask.size if count > 1 else 0.0
+        return line, float(window.max()) / (SPIKE_GRID[0] * SPIKE_GRID[1]), area, patch
 
     def _quality(self, y: np.ndarray, small: np.ndarray, bgr: np.ndarray) -> None:
         """No-reference technical-quality terms (structure, colour, noise, entropy) of one frame."""

@@ -457,6 +457,60 @@ def inject_real_jump(frames: Frames, rng, severity: str = "moderate") -> tuple[F
     return _patch_swap(frames, s, rng, severity)
 
 
+
+def inject_real_blur(frames: Frames, rng, severity: str = "moderate") -> tuple[Frames, Truth]:
+    """``inject_blur``'s focus ramp (4 frames in, a hold, 4 out); in a short clip a shorter ramp and
+    hold, under half the clip (blur is judged against the shot's median sharpness)."""
+    import cv2
+
+    n = len(frames)
+    if n >= 34:
+        return inject_blur(frames, rng, severity)
+    peak = {"low": 1.5, "moderate": 2.5, "high": 5.0}[severity]
+    ramp, hold = 2, max(2, (n // 2 - 1) - 4)
+    length = 2 * ramp + hold
+    s = _middle(rng, n, length)
+    out = list(frames)
+    for j in range(length):
+        level = min(1.0, (j + 1) / ramp, (length - j) / ramp)
+        out[s + j] = cv2.GaussianBlur(frames[s + j], (0, 0), max(0.3, peak * level))
+    return out, Truth("blur", s, s + length - 1, severity)
+
+
+REAL_BOIL_MIN_FRAMES = 24    # 10 boiling frames (boil.min_frames) must stay under half the clip
+
+
+def inject_real_boil(frames: Frames, rng, severity: str = "moderate") -> tuple[Frames, Truth]:
+    """Generative shimmer (``inject_boil``'s blobby noise, new every frame) over a patch of 12% of the
+    picture where it changes least over the span: boil is defined where the picture hardly moves, and
+    a patch over a fast-moving subject would test motion, not shimmer. It lasts under half the clip
+    (each cell is judged against its median over the shot); clips shorter than
+    ``REAL_BOIL_MIN_FRAMES`` cannot hold the detector's 10 frames that way and are skipped."""
+    import cv2
+
+    sigma = {"low": 4.0, "moderate": 8.0, "high": 16.0}[severity]
+    area = {"low": 0.06, "moderate": 0.12, "high": 0.25}[severity]
+    n = len(frames)
+    length = min(24, (n - 1) // 2 - 1)
+    s = _middle(rng, n, length) if length < 24 else _pick(rng, n, length, margin=min(8, (n - length) // 2))
+    h, w = frames[0].shape[:2]
+    ph, pw = int(h * np.sqrt(area)), int(w * np.sqrt(area))
+    luma = [cv2.cvtColor(frames[i], cv2.COLOR_BGR2GRAY).astype(np.float32) for i in range(s, s + length)]
+    change = np.mean([np.abs(b - a) for a, b in zip(luma[:-1], luma[1:])], axis=0)
+    box = cv2.boxFilter(change, -1, (pw, ph), borderType=cv2.BORDER_CONSTANT)
+    cy, cx = np.unravel_index(int(np.argmin(box[ph // 2:h - (ph - ph // 2) + 1, pw // 2:w - (pw - pw // 2) + 1])),
+                              (h - ph + 1, w - pw + 1))
+    y0, x0 = int(cy), int(cx)
+    out = list(frames)
+    for i in range(s, s + length):
+        grain = rng.normal(0, sigma * 1.6, size=(max(2, ph // 3), max(2, pw // 3))).astype(np.float32)
+        grain = cv2.resize(grain, (pw, ph), interpolation=cv2.INTER_CUBIC)
+        g = frames[i].astype(np.float32)
+        g[y0:y0 + ph, x0:x0 + pw] += grain[..., None]
+        out[i] = np.clip(g, 0, 255).astype(np.uint8)
+    return out, Truth("boil", s, s + length - 1, severity)
+
+
 # class name -> injector; cut takes ``other=``, freeze and flicker take ``fps=``
 REAL_DEFECTS: dict[str, Callable] = {
     "line": inject_line,
@@ -468,4 +522,6 @@ REAL_DEFECTS: dict[str, Callable] = {
     "flicker": inject_real_flicker,
     "cut": inject_real_cut,
     "jump": inject_real_jump,
+    "blur": inject_real_blur,
+    "boil": inject_real_boil,
 }

@@ -16,7 +16,7 @@ from broll.testing import injection as inj
 def _signals(n: int, **series) -> Signals:
     """Signals of ``n`` frames: the given series, no flash or spike, every other scalar 1.0, grids 0."""
     base = {k: np.full(n, 1.0) for k in SCALAR_SIGNALS}
-    base.update({k: np.zeros(n) for k in ("flash_lum", "flash_red", "spike_area", "spike_line", "spike_block")})
+    base.update({k: np.zeros(n) for k in ("flash_lum", "flash_red", "spike_area", "spike_line", "spike_block", "spike_patch")})
     base.update({k: np.asarray(v, float) for k, v in series.items()})
     r, c = REGION_GRID[0] * REGION_GRID[1], CELL_GRID[0] * CELL_GRID[1]
     z = np.zeros((n, r), np.float32)
