@@ -43,9 +43,16 @@ class SceneMatch:
     homography: np.ndarray | None = None   # maps clip-frame pixels to reference pixels
     per_ref: list[int] = field(default_factory=list)   # best inlier count per reference image
     pairs: list[tuple[int, int, np.ndarray]] = field(default_factory=list)  # every confirmed (clip, ref, H), most inliers first
+    dense: float | None = None      # ECC luma correlation after alignment, when features were too few
 
     def describe(self) -> str:
-        return f"{self.inliers} matched features ({100 * self.share:.0f}% consistent; same scene at >= {MIN_INLIERS})"
+        text = f"{self.inliers} matched features ({100 * self.share:.0f}% consistent; same scene at >= {MIN_INLIERS})"
+        if self.dense is not None:
+            from broll.grading.dense import DENSE_SAME
+            text += (f"; dense alignment: luma correlation {self.dense:.2f} after alignment "
+                     f"(same scene at >= {DENSE_SAME:g})" if self.dense >= 0 else
+                     "; dense alignment: no plausible alignment")
+        return text
 
 
 def _grey(image: np.ndarray) -> np.ndarray:
@@ -105,7 +112,23 @@ def same_scene(clip_images: Sequence[np.ndarray], ref_images: Sequence[np.ndarra
     if best.ref_index >= 0:
         best.ref_index = ref_at[best.ref_index]     # an index into the caller's list
     best.pairs = [(ci, ri, h) for _, ci, ri, h in sorted(pairs, key=lambda p: -p[0])]   # best first
+    if not best.same:
+        _dense_fallback(best, clip_images, ref_images, ref_at)
     return best
+
+
+def _dense_fallback(best: SceneMatch, clip_images, ref_images, ref_at: list[int]) -> None:
+    """Too few consistent features (fast motion, low texture): judge on a dense luma alignment
+    instead (:mod:`broll.grading.dense`); its warps stand in for the feature homographies."""
+    from broll.grading.dense import dense_pairs
+    nearest = [ref_at[int(np.argmax(best.per_ref))]] if best.per_ref and max(best.per_ref) > 0 else ref_at[-1:]
+    score, found = dense_pairs(clip_images, ref_images, nearest)
+    best.dense = score
+    if found:
+        best.same = True
+        _, ci, ri, h = found[0]
+        best.clip_index, best.ref_index, best.homography = ci, ri, h
+        best.pairs = [(c, r, hh) for _, c, r, hh in found]
 
 
 def registered_pixels(clip_images: Sequence[np.ndarray], ref_images: Sequence[np.ndarray], match: SceneMatch,
