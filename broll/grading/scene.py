@@ -132,28 +132,25 @@ def _dense_fallback(best: SceneMatch, clip_images, ref_images, ref_at: list[int]
 
 
 def registered_pixels(clip_images: Sequence[np.ndarray], ref_images: Sequence[np.ndarray], match: SceneMatch,
-                      *, blur: float = 2.0, flat_share: float = 0.5, erode: int = 6,
-                      limit: int = 8_000) -> tuple[np.ndarray, np.ndarray]:
+                      *, blur: float = 2.0, flat_share: float = 0.5, limit: int = 8_000,
+                      warps=None) -> tuple[np.ndarray, np.ndarray]:
     """(clip, reference) float RGB rows of the region both frames show, registered pixel to pixel.
 
     Each confirmed clip frame is warped onto its reference by the homography; both are
     blurred a little and only the flattest half of the overlap is kept, so residual
     misregistration (parallax, moving subjects) barely matters. Used to *check* a match
     and choose between candidate fits, and as the shared region's two distributions.
+    ``warps``: ``match.pairs`` already warped (:func:`broll.grading.correspond.warp_pairs`).
     """
     import cv2
+    from broll.grading.correspond import warp_pairs
     from broll.grading.pixels import pool_pairs
     S, R = [], []
-    for ci, ri, h in match.pairs:
-        ref = to_float(ref_images[ri]).astype(np.float32)
-        rh, rw = ref.shape[:2]
-        clip = to_float(clip_images[ci]).astype(np.float32)
-        warped = cv2.warpPerspective(clip, h, (rw, rh), flags=cv2.INTER_LINEAR)
-        mask = cv2.warpPerspective(np.ones(clip.shape[:2], np.uint8), h, (rw, rh), flags=cv2.INTER_NEAREST)
-        mask = cv2.erode(mask, np.ones((2 * erode + 1, 2 * erode + 1), np.uint8)).astype(bool)
+    for w in (warps if warps is not None else warp_pairs(clip_images, ref_images, match.pairs)):
+        mask = w.inside
         if mask.sum() < 100:
             continue
-        wb, rb = cv2.GaussianBlur(warped, (0, 0), blur), cv2.GaussianBlur(ref, (0, 0), blur)
+        wb, rb = cv2.GaussianBlur(w.clip, (0, 0), blur), cv2.GaussianBlur(w.ref, (0, 0), blur)
 
         def grad(im: np.ndarray) -> np.ndarray:
             g = im.mean(axis=2)
