@@ -31,8 +31,8 @@ DENSE_WIDTH = 128        # px: luma is compared at this width
 DENSE_SAME = 0.88        # ECC correlation after alignment: same scene at or above this
 MAX_ASPECT_DIFF = 0.02   # frames of another aspect ratio are not one framing: not aligned
 MAX_DENSE_PAIRS = 6      # clip frames tried against the nearest reference image
-ECC_ITERATIONS = 100
-ECC_EPS = 1e-6
+ECC_ITERATIONS = 50       # same-shot correlations settle within these (0.91-0.96 unchanged from 100 at 1e-6)
+ECC_EPS = 1e-4
 
 
 def _luma_small(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
