@@ -294,8 +294,8 @@ def speed(tmp: Path, quick: bool) -> None:
 def fit_time(tmp: Path, footage: str, runs: int = 3) -> None:
     """CPU seconds of the fit (statistics + scene check + fit + bake) per 1080p clip: median and
     spread over clips and runs. Synthetic clips (a photograph under a cast, slow zoom: the
-    same-scene path) and, when the footage folder has them, real 1920x1080 clips graded to
-    another clip's frame (the different-content path)."""
+    same-scene path) and, when the footage folder has them, up to 3 real 1920x1080 clips graded
+    to their own last frame (a later moment)."""
     import os
     from broll.media.probe import probe
     print(f"\nFit time per 1080p clip, CPU seconds of the fitting process ({runs} runs each; load "
@@ -311,13 +311,12 @@ def fit_time(tmp: Path, footage: str, runs: int = 3) -> None:
     folder = Path(footage).expanduser()
     if folder.is_dir():
         found = sorted(p for p in folder.rglob("*.mp4") if p.is_file())
-        full_hd = [p for p in found if (lambda i: (i.width, i.height) == (1920, 1080))(probe(p))][:4]
-        if len(full_hd) >= 2:
-            ref = tmp / "ft-real-ref.png"
-            from broll.media.frames import sample_frames
-            save_png(sample_frames(full_hd[-1], 1, width=1920)[0].image, ref)
-            real = [(p, ref) for p in full_hd[:-1]]
-    for label, cases in (("synthetic (same scene)", synthetic), ("real footage (other clip's frame)", real)):
+        full_hd = [p for p in found if (lambda i: (i.width, i.height) == (1920, 1080))(probe(p))][:3]
+        from broll.media.frames import sample_frames
+        for i, clip in enumerate(full_hd):      # graded to its own last frame: the same-scene path
+            ref = save_png(sample_frames(clip, 12, width=1920)[-1].image, tmp / f"ft-real-ref{i}.png")
+            real.append((clip, ref))
+    for label, cases in (("synthetic", synthetic), ("real footage, own later frame", real)):
         if not cases:
             print(f"{label:34s} skipped (no 1920x1080 clips in {folder})")
             continue
