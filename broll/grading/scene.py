@@ -9,6 +9,9 @@ rank-equalised first. A reference and a clip frame showing the same scene share 
 features that agree on one homography (RANSAC), even after the camera and subjects moved;
 different scenes share almost none.
 
+Where fast motion or low texture leaves too few consistent features, a dense alignment of
+luma (:mod:`broll.grading.dense`) decides instead, and its warps stand in for the homographies.
+
 When the match is confirmed, the homography also tells which part of the clip frame the
 reference shows, so the fit can compare like with like (the same content) instead of the
 whole shot with one moment of it.
