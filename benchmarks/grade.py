@@ -291,6 +291,49 @@ def speed(tmp: Path, quick: bool) -> None:
     print("target: applying adds <= 10% to a build's wall time at 1080p")
 
 
+def fit_time(tmp: Path, footage: str, runs: int = 3) -> None:
+    """CPU seconds of the fit (statistics + scene check + fit + bake) per 1080p clip: median and
+    spread over clips and runs. Synthetic clips (a photograph under a cast, slow zoom: the
+    same-scene path) and, when the footage folder has them, up to 3 real 1920x1080 clips graded
+    to their own last frame (a later moment)."""
+    import os
+    from broll.media.probe import probe
+    print(f"\nFit time per 1080p clip, CPU seconds of the fitting process ({runs} runs each; load "
+          f"{os.getloadavg()[0]:.1f} at the start)")
+    synthetic = []
+    for i, (name, cast) in enumerate(zip(("coffee", "astronaut", "chelsea"), STANDARD_CASTS)):
+        truth = photo(name, 1920)
+        ref = save_png(truth, tmp / f"ft-ref{i}.png")
+        still = save_png(cast.apply(truth), tmp / f"ft-cast{i}.png")
+        synthetic.append((clip_from_image(still, tmp / f"ft-clip{i}.mp4", size=(1920, 1080), duration=4.0,
+                                          zoom=0.1), ref))
+    real = []
+    folder = Path(footage).expanduser()
+    if folder.is_dir():
+        found = sorted(p for p in folder.rglob("*.mp4") if p.is_file())
+        full_hd = [p for p in found if (lambda i: (i.width, i.height) == (1920, 1080))(probe(p))][:3]
+        from broll.media.frames import sample_frames
+        for i, clip in enumerate(full_hd):      # graded to its own last frame: the same-scene path
+            ref = save_png(sample_frames(clip, 12, width=1920)[-1].image, tmp / f"ft-real-ref{i}.png")
+            real.append((clip, ref))
+    for label, cases in (("synthetic", synthetic), ("real footage, own later frame", real)):
+        if not cases:
+            print(f"{label:34s} skipped (no 1920x1080 clips in {folder})")
+            continue
+        cpu, wall, kinds = [], [], set()
+        for clip, ref in cases:
+            match(clip, ref, cache_root=None, paired=False)          # warm: imports, reference pooling
+            for _ in range(runs):
+                r = match(clip, ref, cache_root=None, paired=False)
+                cpu.append(r.fit_cpu_seconds)
+                wall.append(r.fit_seconds)
+                kinds.update(s.fit["scene"] for s in r.shots)
+        c, w = np.array(cpu), np.array(wall)
+        print(f"{label:34s} {len(cases)} clips: CPU {np.median(c):.2f} s median ({c.min():.2f}-{c.max():.2f}); "
+              f"wall {np.median(w):.2f} s ({w.min():.2f}-{w.max():.2f}); scene {sorted(kinds)}")
+    print(f"target: fit <= 1 s per 1080p clip; load {os.getloadavg()[0]:.1f} at the end")
+
+
 def jitter_figures() -> None:
     truth = photo("chelsea", 512)
     cast = STANDARD_CASTS[1].apply(truth)
@@ -328,6 +371,8 @@ def main() -> None:
     ap.add_argument("--image-only", action="store_true", help="only write docs/img/grade-before-after.png")
     ap.add_argument("--speed-only", action="store_true", help="only the 1080p timing section")
     ap.add_argument("--yuv-only", action="store_true", help="only the YUV stand-in's fidelity through FFmpeg")
+    ap.add_argument("--fit-time", action="store_true",
+                    help="only the fit's CPU seconds per 1080p clip (median and spread; real clips too with --footage)")
     ap.add_argument("--footage", default=None,
                     help="folder of real clips for the real-footage suites (default $BROLL_FOOTAGE or "
                          "~/.cache/broll-footage; skipped cleanly when absent)")
@@ -348,6 +393,9 @@ def main() -> None:
             return
         if args.yuv_only:
             yuv_fidelity(tmp)
+            return
+        if args.fit_time:
+            fit_time(tmp, footage)
             return
         if args.real_only:
             run_footage(footage, tmp, suites=args.real_only, limit=args.limit, verbose=args.verbose)

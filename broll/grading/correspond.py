@@ -103,29 +103,53 @@ def plausible(h: np.ndarray, shape: tuple[int, int]) -> bool:
     return bool(np.linalg.det(a) > 0 and sv.min() > 0.5 and sv.max() < 2.0 and persp.max() < 0.3)
 
 
-def correspondences(clip_images: Sequence[np.ndarray], ref_images: Sequence[np.ndarray],
-                    pairs: Sequence[tuple[int, int, np.ndarray]], *, limit: int = MAX_PAIRS
-                    ) -> tuple[np.ndarray, np.ndarray, dict]:
-    """(clip, reference) float RGB rows paired through each confirmed homography, masked where
-    the overlap ends, edges are strong, or local structure disagrees (motion, occlusion); and
-    what was measured. Frame pairs whose whole overlap agrees clearly worse than the best one's
-    (luma correlation) are dropped: the reference is usually nearest one moment of the shot."""
+@dataclass(frozen=True, eq=False)
+class Warped:
+    """One clip frame warped onto its reference image through a homography: made once per
+    frame pair and shared by :func:`correspondences` and :func:`broll.grading.scene.registered_pixels`."""
+
+    h: np.ndarray
+    ref: np.ndarray          # float32 reference frame
+    clip: np.ndarray         # float32 clip frame warped onto it
+    inside: np.ndarray       # bool: warped pixels at least ``ERODE`` px inside the clip frame
+
+
+def warp_pairs(clip_images: Sequence[np.ndarray], ref_images: Sequence[np.ndarray],
+               pairs: Sequence[tuple[int, int, np.ndarray]]) -> list[Warped]:
+    """Warp each (clip frame, reference image, H) of ``pairs`` once."""
     import cv2
-    from broll.grading.pixels import pool_pairs
-    luma = np.array([0.2126, 0.7152, 0.0722], np.float32)
-    found = []
+    out = []
     for ci, ri, h in pairs:
         ref = to_float(ref_images[ri]).astype(np.float32)
         rh, rw = ref.shape[:2]
-        if not plausible(h, (rh, rw)):
-            continue
         clip = to_float(clip_images[ci]).astype(np.float32)
         warped = cv2.warpPerspective(clip, h, (rw, rh), flags=cv2.INTER_LINEAR)
         inside = cv2.warpPerspective(np.ones(clip.shape[:2], np.uint8), h, (rw, rh), flags=cv2.INTER_NEAREST)
         inside = cv2.erode(inside, np.ones((2 * ERODE + 1, 2 * ERODE + 1), np.uint8)).astype(bool)
+        out.append(Warped(h, ref, warped, inside))
+    return out
+
+
+def correspondences(clip_images: Sequence[np.ndarray], ref_images: Sequence[np.ndarray],
+                    pairs: Sequence[tuple[int, int, np.ndarray]], *, limit: int = MAX_PAIRS,
+                    warps: Sequence[Warped] | None = None) -> tuple[np.ndarray, np.ndarray, dict]:
+    """(clip, reference) float RGB rows paired through each confirmed homography, masked where
+    the overlap ends, edges are strong, or local structure disagrees (motion, occlusion); and
+    what was measured. Frame pairs whose whole overlap agrees clearly worse than the best one's
+    (luma correlation) are dropped: the reference is usually nearest one moment of the shot.
+    ``warps``: the pairs already warped (:func:`warp_pairs`), so a frame pair is warped once."""
+    import cv2
+    from broll.grading.pixels import pool_pairs
+    luma = np.array([0.2126, 0.7152, 0.0722], np.float32)
+    found = []
+    for w in (warps if warps is not None else warp_pairs(clip_images, ref_images, pairs)):
+        rh, rw = w.ref.shape[:2]
+        if not plausible(w.h, (rh, rw)):
+            continue
+        inside = w.inside
         if inside.sum() < MIN_OVERLAP * rh * rw:
             continue
-        wb, rb = cv2.GaussianBlur(warped, (0, 0), BLUR), cv2.GaussianBlur(ref, (0, 0), BLUR)
+        wb, rb = cv2.GaussianBlur(w.clip, (0, 0), BLUR), cv2.GaussianBlur(w.ref, (0, 0), BLUR)
         ga, gb = wb @ luma, rb @ luma
         agreement = float(np.corrcoef(ga[inside], gb[inside])[0, 1])
         found.append((agreement, wb, rb, ga, gb, inside))

@@ -30,8 +30,8 @@ Safeguards (reported by name in ``ShotFit.safeguards``, with the measured value 
 ``ShotFit.details``):
 
 - ``near-grey``: the clip has almost no chroma, so a full map would amplify noise: balance.
-- ``content-differs``: too few matching features for the same scene: identifiable
-  components only (see above).
+- ``content-differs``: neither matching features nor a dense luma alignment confirm the
+  same scene: identifiable components only (see above).
 - ``change-capped``: the mean change of a *different-content* grade would exceed
   ``max_change`` dE00 (a user setting, 5 by default): strength is lowered to meet it. A
   confirmed same-scene match is never capped.
@@ -323,10 +323,17 @@ def looks_like_log(rgb: np.ndarray, lab: np.ndarray) -> bool:
     return bool(lo >= LOG_BLACK_FLOOR and hi <= LOG_WHITE_CEILING and chroma95 <= LOG_MAX_CHROMA)
 
 
-def _paired_error(t: Transform, pairs: tuple[np.ndarray, np.ndarray]) -> float:
-    """Median CIEDE2000 between transformed registered clip pixels and their reference pixels."""
+def _paired_error(t: Transform, pairs: tuple[np.ndarray, np.ndarray], ref_lab: np.ndarray | None = None) -> float:
+    """Median CIEDE2000 between transformed registered clip pixels and their reference pixels
+    (``ref_lab``: the reference pixels' L*a*b*, when the caller judges many transforms on them)."""
     s, r = pairs
-    return float(np.median(delta_e00(rgb_to_lab(np.clip(t(s), 0, 1)), rgb_to_lab(r))))
+    return float(np.median(delta_e00(rgb_to_lab(np.clip(t(s), 0, 1)), rgb_to_lab(r) if ref_lab is None else ref_lab)))
+
+
+def _judge_on(pairs: tuple[np.ndarray, np.ndarray]) -> Callable[[Transform], float]:
+    """:func:`_paired_error` on fixed pairs, their reference side converted to L*a*b* once."""
+    ref_lab = rgb_to_lab(pairs[1])
+    return lambda t: _paired_error(t, pairs, ref_lab)
 
 
 def _full_match(method: str, src_rgb: np.ndarray, ref_rgb: np.ndarray,
@@ -346,13 +353,15 @@ def _full_match(method: str, src_rgb: np.ndarray, ref_rgb: np.ndarray,
     overlap_src, overlap_ref = registered
     candidates["mkl on the shared region"] = fit_mkl(overlap_src, overlap_ref)
     check = registered
+    judge = _judge_on(check)
     if pairs is not None and len(pairs[0]) >= correspond.MIN_PAIRS:
         fit_half, check_half = slice(0, None, 2), slice(1, None, 2)
         check = (pairs[0][check_half], pairs[1][check_half])
-        prior = min(candidates.values(), key=lambda t: _paired_error(t, check))
+        judge = _judge_on(check)
+        prior = min(candidates.values(), key=judge)
         registered_fit, info = correspond.fit_registered(pairs[0][fit_half], pairs[1][fit_half], prior, src_rgb)
         candidates["registered pairs"] = registered_fit
-    errors = {name: _paired_error(t, check) for name, t in candidates.items()}
+    errors = {name: judge(t) for name, t in candidates.items()}
     best = min(errors, key=errors.get)
     details["selected"] = f"{best} ({errors[best]:.2f} median dE00 on registered pixels; " + \
         ", ".join(f"{k} {v:.2f}" for k, v in errors.items() if k != best) + ")"
@@ -447,7 +456,7 @@ def fit_shot(src: PixelPool | np.ndarray, ref: PixelPool | np.ndarray, *, method
     # Do no harm, as measured where a measure exists: step the strength down until the clip is
     # no further from the reference than it started, or leave the shot untouched.
     if same and registered is not None and len(registered[0]) >= MIN_PIXELS and not paired:
-        judge = lambda g: _paired_error(g, registered)  # noqa: E731
+        judge = _judge_on(registered)
         what = "median dE00 on registered pixels"
     elif look_target is not None:
         judge = lambda g: tint_distance(rgb_to_lab(g(s_sub)), look_target)  # noqa: E731

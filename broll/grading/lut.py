@@ -45,11 +45,11 @@ def write_cube(lut, path: str | os.PathLike) -> Path:
 def _write_cube_3d(lut, path: str | os.PathLike) -> None:
     """What colour-science writes for a 3D LUT on the unit domain, formatted by NumPy in one
     pass (colour's row-by-row formatting took ~0.3 s CPU per 33-point cube, a third of a fit)."""
-    import io
     head = [f'TITLE "{lut.name}"'] + [f"# {c}" for c in lut.comments] + [f"LUT_3D_SIZE {lut.table.shape[0]}"]
-    rows = io.StringIO()
-    np.savetxt(rows, np.reshape(lut.table, (-1, 3), order="F"), fmt="%.6f")
-    Path(path).write_text("\n".join(head) + "\n" + rows.getvalue())
+    flat = np.reshape(lut.table, (-1, 3), order="F")
+    # one %-format over the whole table: about 3x faster than np.savetxt's row loop, same text
+    rows = ("%.6f %.6f %.6f\n" * len(flat)) % tuple(flat.ravel().tolist())
+    Path(path).write_text("\n".join(head) + "\n" + rows)
 
 
 def read_cube(path: str | os.PathLike):

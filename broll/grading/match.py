@@ -17,7 +17,7 @@ import numpy as np
 from broll.errors import InputError, MediaError
 from broll.grading import cache
 from broll.grading.color import rgb_to_lab
-from broll.grading.correspond import correspondences
+from broll.grading.correspond import correspondences, warp_pairs
 from broll.grading.fit import (DEFAULT_METHOD, DEFAULT_STRENGTH, MAX_CHANGE, ShotFit, fit_paired, fit_shot,
                                get_method, is_paired)
 from broll.grading.lut import bake, read_cube, shot_filter, write_cube
@@ -63,6 +63,7 @@ class GradeResult:
     bit_depth: int = 8
     cached: bool = False
     fit_seconds: float = 0.0          # statistics + fit + bake, all shots
+    fit_cpu_seconds: float = 0.0      # ... in CPU seconds of this process (steadier than wall time under load)
     analysis_seconds: float = 0.0     # everything, including decoding and cut detection
     key: str = ""
 
@@ -209,8 +210,10 @@ def fit_images(images: list[np.ndarray], ref: Reference, *, method: str = DEFAUL
         if scene.same:
             # the best-matched frame pairs carry the evidence; more add time, not accuracy
             best = replace(scene, pairs=scene.pairs[:REGISTERED_FRAME_PAIRS])
-            registered = registered_pixels(images, ref.images or [ref.image], best)
-            src_pairs, ref_pairs, _ = correspondences(images, ref.images or [ref.image], best.pairs)
+            refs = ref.images or [ref.image]
+            warps = warp_pairs(images, refs, best.pairs)      # each frame pair warped once, used twice
+            registered = registered_pixels(images, refs, best, warps=warps)
+            src_pairs, ref_pairs, _ = correspondences(images, refs, best.pairs, warps=warps)
             pairs = (src_pairs, ref_pairs)
     return fit_shot(src_pool if src_pool is not None else pool(images), ref.pool, method=method, strength=strength, max_change=max_change, core=core,
                     scene=scene, registered=registered, ref_parts=ref.parts or None, pairs=pairs)
@@ -392,12 +395,12 @@ def match(clip: str | os.PathLike, reference: str | os.PathLike | Reference, *, 
         shots = shots_from_cuts(cuts, max(decoded, info.frame_count, 1), float(info.fps or 25))
     else:
         shots = split_shots(clip, info, detect=detect_cuts)
-    fit_time = 0.0
+    fit_time = fit_cpu = 0.0
     graded: list[ShotGrade] = []
     labs_before, labs_after = [], []
     for shot in shots:
         images = _kept_images(kept, shot) if kept else _shot_images(clip, info, shot, fmt)
-        t1 = time.perf_counter()
+        t1, c1 = time.perf_counter(), time.process_time()
         src = pool(images)
         first = None
         if shot.index == 0 and paired is not False:
@@ -416,6 +419,7 @@ def match(clip: str | os.PathLike, reference: str | os.PathLike | Reference, *, 
         if yuv_matrix is not None and len(src.rgb):
             fast = fit_chain(final, src.rgb, yuv_matrix).summary()
         fit_time += time.perf_counter() - t1
+        fit_cpu += time.process_time() - c1
         sample = src.rgb[:: max(1, len(src.rgb) // 20000)]
         if len(sample):
             weight = shot.frames
@@ -433,7 +437,7 @@ def match(clip: str | os.PathLike, reference: str | os.PathLike | Reference, *, 
     result = GradeResult(clip=str(clip), reference=str(ref.path), method=method, strength=strength, shots=graded,
                          mean_lab_before=weighted(labs_before), mean_lab_after=weighted(labs_after),
                          reference_mean_lab=[float(v) for v in ref.mean_lab], bit_depth=info.bit_depth,
-                         fit_seconds=fit_time, analysis_seconds=time.perf_counter() - t0, key=key)
+                         fit_seconds=fit_time, fit_cpu_seconds=fit_cpu, analysis_seconds=time.perf_counter() - t0, key=key)
     if cache_root is not None:
         cache.store(cache_root, key, clip_sha, ref.sha256, method, strength, result.to_dict())
     return result

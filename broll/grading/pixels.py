@@ -50,9 +50,20 @@ class PixelPool:
         return len(self.rgb) / self.total if self.total else 0.0
 
 
+def channel_max(a: np.ndarray) -> np.ndarray:
+    """Largest of the last axis's 3 channels: the same as ``a.max(axis=-1)``, several times faster
+    (NumPy reduces a length-3 inner axis element by element)."""
+    return np.maximum(np.maximum(a[..., 0], a[..., 1]), a[..., 2])
+
+
+def channel_min(a: np.ndarray) -> np.ndarray:
+    return np.minimum(np.minimum(a[..., 0], a[..., 1]), a[..., 2])
+
+
 def active_box(images: Sequence[np.ndarray]) -> Box:
     """Find letterbox/pillarbox bars: edge rows/columns dark in every sampled frame."""
-    peak = np.max([to_float(im).max(axis=2) for im in images], axis=0)
+    # the brightest channel per pixel, on the integer codes (converted once, not per frame)
+    peak = to_float(np.max([channel_max(np.asarray(im)) for im in images], axis=0))
     h, w = peak.shape
     rows = np.flatnonzero(peak.max(axis=1) > BAR_LEVEL)
     cols = np.flatnonzero(peak.max(axis=0) > BAR_LEVEL)
@@ -68,7 +79,7 @@ def active_box(images: Sequence[np.ndarray]) -> Box:
 
 
 def robust_mask(rgb: np.ndarray) -> np.ndarray:
-    return (rgb.max(axis=1) > NEAR_BLACK) & ~(rgb.min(axis=1) > CLIPPED)
+    return (channel_max(rgb) > NEAR_BLACK) & ~(channel_min(rgb) > CLIPPED)
 
 
 def pool_pairs(clip_rows: list[np.ndarray], ref_rows: list[np.ndarray], limit: int) -> tuple[np.ndarray, np.ndarray]:
@@ -91,7 +102,7 @@ def pool(images: Sequence[np.ndarray], *, seed: int = 0) -> PixelPool:
     if raw.dtype in (np.uint8, np.uint16):
         # the mask on the integer codes (same thresholds), so only kept pixels are converted
         scale = 255.0 if raw.dtype == np.uint8 else 65535.0
-        rgb = to_float(raw[(raw.max(axis=1) > NEAR_BLACK * scale) & ~(raw.min(axis=1) > CLIPPED * scale)])
+        rgb = to_float(raw[(channel_max(raw) > NEAR_BLACK * scale) & ~(channel_min(raw) > CLIPPED * scale)])
     else:
         rgb = to_float(raw)
         rgb = rgb[robust_mask(rgb)]

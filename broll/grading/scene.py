@@ -9,6 +9,9 @@ rank-equalised first. A reference and a clip frame showing the same scene share 
 features that agree on one homography (RANSAC), even after the camera and subjects moved;
 different scenes share almost none.
 
+Where fast motion or low texture leaves too few consistent features, a dense alignment of
+luma (:mod:`broll.grading.dense`) decides instead, and its warps stand in for the homographies.
+
 When the match is confirmed, the homography also tells which part of the clip frame the
 reference shows, so the fit can compare like with like (the same content) instead of the
 whole shot with one moment of it.
@@ -43,9 +46,16 @@ class SceneMatch:
     homography: np.ndarray | None = None   # maps clip-frame pixels to reference pixels
     per_ref: list[int] = field(default_factory=list)   # best inlier count per reference image
     pairs: list[tuple[int, int, np.ndarray]] = field(default_factory=list)  # every confirmed (clip, ref, H), most inliers first
+    dense: float | None = None      # ECC luma correlation after alignment, when features were too few
 
     def describe(self) -> str:
-        return f"{self.inliers} matched features ({100 * self.share:.0f}% consistent; same scene at >= {MIN_INLIERS})"
+        text = f"{self.inliers} matched features ({100 * self.share:.0f}% consistent; same scene at >= {MIN_INLIERS})"
+        if self.dense is not None:
+            from broll.grading.dense import DENSE_SAME
+            text += (f"; dense alignment: luma correlation {self.dense:.2f} after alignment "
+                     f"(same scene at >= {DENSE_SAME:g})" if self.dense >= 0 else
+                     "; dense alignment: no plausible alignment")
+        return text
 
 
 def _grey(image: np.ndarray) -> np.ndarray:
@@ -105,32 +115,45 @@ def same_scene(clip_images: Sequence[np.ndarray], ref_images: Sequence[np.ndarra
     if best.ref_index >= 0:
         best.ref_index = ref_at[best.ref_index]     # an index into the caller's list
     best.pairs = [(ci, ri, h) for _, ci, ri, h in sorted(pairs, key=lambda p: -p[0])]   # best first
+    if not best.same:
+        _dense_fallback(best, clip_images, ref_images, ref_at)
     return best
 
 
+def _dense_fallback(best: SceneMatch, clip_images, ref_images, ref_at: list[int]) -> None:
+    """Too few consistent features (fast motion, low texture): judge on a dense luma alignment
+    instead (:mod:`broll.grading.dense`); its warps stand in for the feature homographies."""
+    from broll.grading.dense import dense_pairs
+    nearest = [ref_at[int(np.argmax(best.per_ref))]] if best.per_ref and max(best.per_ref) > 0 else ref_at[-1:]
+    score, found = dense_pairs(clip_images, ref_images, nearest)
+    best.dense = score
+    if found:
+        best.same = True
+        _, ci, ri, h = found[0]
+        best.clip_index, best.ref_index, best.homography = ci, ri, h
+        best.pairs = [(c, r, hh) for _, c, r, hh in found]
+
+
 def registered_pixels(clip_images: Sequence[np.ndarray], ref_images: Sequence[np.ndarray], match: SceneMatch,
-                      *, blur: float = 2.0, flat_share: float = 0.5, erode: int = 6,
-                      limit: int = 8_000) -> tuple[np.ndarray, np.ndarray]:
+                      *, blur: float = 2.0, flat_share: float = 0.5, limit: int = 8_000,
+                      warps=None) -> tuple[np.ndarray, np.ndarray]:
     """(clip, reference) float RGB rows of the region both frames show, registered pixel to pixel.
 
     Each confirmed clip frame is warped onto its reference by the homography; both are
     blurred a little and only the flattest half of the overlap is kept, so residual
     misregistration (parallax, moving subjects) barely matters. Used to *check* a match
     and choose between candidate fits, and as the shared region's two distributions.
+    ``warps``: ``match.pairs`` already warped (:func:`broll.grading.correspond.warp_pairs`).
     """
     import cv2
+    from broll.grading.correspond import warp_pairs
     from broll.grading.pixels import pool_pairs
     S, R = [], []
-    for ci, ri, h in match.pairs:
-        ref = to_float(ref_images[ri]).astype(np.float32)
-        rh, rw = ref.shape[:2]
-        clip = to_float(clip_images[ci]).astype(np.float32)
-        warped = cv2.warpPerspective(clip, h, (rw, rh), flags=cv2.INTER_LINEAR)
-        mask = cv2.warpPerspective(np.ones(clip.shape[:2], np.uint8), h, (rw, rh), flags=cv2.INTER_NEAREST)
-        mask = cv2.erode(mask, np.ones((2 * erode + 1, 2 * erode + 1), np.uint8)).astype(bool)
+    for w in (warps if warps is not None else warp_pairs(clip_images, ref_images, match.pairs)):
+        mask = w.inside
         if mask.sum() < 100:
             continue
-        wb, rb = cv2.GaussianBlur(warped, (0, 0), blur), cv2.GaussianBlur(ref, (0, 0), blur)
+        wb, rb = cv2.GaussianBlur(w.clip, (0, 0), blur), cv2.GaussianBlur(w.ref, (0, 0), blur)
 
         def grad(im: np.ndarray) -> np.ndarray:
             g = im.mean(axis=2)

@@ -201,7 +201,8 @@ def fit_chain(transform: Callable[[np.ndarray], np.ndarray], rgb: np.ndarray, ma
     adds rounding noise and CPU, so the cheapest form within 0.1 dE00 of the best usable one
     wins; if none is usable, the most faithful is returned (and the build keeps the exact LUT).
     """
-    fits = [_fit_chain(transform, rgb, matrix, seed, rotate=rot, offsets=off)
+    target = _Target.of(transform, rgb, matrix, seed)      # shared by the four forms: fitted once
+    fits = [_fit_chain(transform, rgb, matrix, seed, rotate=rot, offsets=off, target=target)
             for rot in (False, True) for off in (False, True)]
     usable = [f for f in fits if f.usable]
     if not usable:
@@ -210,21 +211,35 @@ def fit_chain(transform: Callable[[np.ndarray], np.ndarray], rgb: np.ndarray, ma
     return min((f for f in usable if f.mean_de <= best + 0.1), key=lambda f: (f.chain.cost_ms, f.mean_de))
 
 
+@dataclass(frozen=True, eq=False)
+class _Target:
+    """What every chain form is fitted to: the sampled decoder codes and the transform's output."""
+
+    src: np.ndarray          # (N, 3) int64 Y'CbCr codes
+    want: np.ndarray         # (N, 3) float codes the transform asks for
+    want_lab: np.ndarray     # ... as L*a*b*, for the fidelity check
+
+    @classmethod
+    def of(cls, transform: Callable[[np.ndarray], np.ndarray], rgb: np.ndarray, matrix: str, seed: int) -> "_Target":
+        from broll.grading.color import rgb_to_lab
+        rgb = np.asarray(rgb, dtype=np.float64)
+        if len(rgb) > SAMPLE:
+            rgb = rgb[np.random.default_rng(seed).choice(len(rgb), SAMPLE, replace=False)]
+        # a grey ramp from black to white too: the pool leaves out near-black and clipped pixels,
+        # and the stand-in must keep black black and white white like the LUT does
+        ramp = np.repeat(np.linspace(0.0, 1.0, GREY_RAMP)[:, None], 3, axis=1)
+        rgb = np.vstack([rgb, ramp])
+        src = np.clip(np.round(rgb_to_codes(rgb, matrix)), 0, 255).astype(np.int64)   # what the decoder holds
+        want_rgb = np.clip(transform(codes_to_rgb(src, matrix)), 0.0, 1.0)
+        return cls(src, rgb_to_codes(want_rgb, matrix), rgb_to_lab(want_rgb))
+
+
 def _fit_chain(transform: Callable[[np.ndarray], np.ndarray], rgb: np.ndarray, matrix: str, seed: int,
-               *, rotate: bool, offsets: bool = True) -> FastFit:
+               *, rotate: bool, offsets: bool = True, target: _Target | None = None) -> FastFit:
     from broll.grading.color import delta_e00, rgb_to_lab
 
-    rgb = np.asarray(rgb, dtype=np.float64)
-    if len(rgb) > SAMPLE:
-        rgb = rgb[np.random.default_rng(seed).choice(len(rgb), SAMPLE, replace=False)]
-    # a grey ramp from black to white too: the pool leaves out near-black and clipped pixels,
-    # and the stand-in must keep black black and white white like the LUT does
-    ramp = np.repeat(np.linspace(0.0, 1.0, GREY_RAMP)[:, None], 3, axis=1)
-    rgb = np.vstack([rgb, ramp])
-    src = np.clip(np.round(rgb_to_codes(rgb, matrix)), 0, 255).astype(np.int64)   # what the decoder holds
-    src_rgb = codes_to_rgb(src, matrix)
-    want_rgb = np.clip(transform(src_rgb), 0.0, 1.0)
-    want = rgb_to_codes(want_rgb, matrix)
+    target = target if target is not None else _Target.of(transform, rgb, matrix, seed)
+    src, want = target.src, target.want
 
     y_coef = _lstsq(_hinges(src[:, 0], Y_KNOTS), want[:, 0])
     y_out = _curve_table(y_coef, Y_KNOTS)[src[:, 0]].astype(np.float64)
@@ -260,7 +275,7 @@ def _fit_chain(transform: Callable[[np.ndarray], np.ndarray], rgb: np.ndarray, m
     chain = YuvChain(tuple(float(c) for c in y_coef), tuple(float(c) for c in u_coef),
                      tuple(float(c) for c in v_coef), post, pre, rl=rl, rh=rh, bl=bl, bh=bh)
     got_rgb = codes_to_rgb(chain.simulate(src), matrix)
-    de = delta_e00(rgb_to_lab(got_rgb), rgb_to_lab(want_rgb))
+    de = delta_e00(rgb_to_lab(got_rgb), target.want_lab)
     return FastFit(chain, matrix, float(de.mean()), float(np.percentile(de, 95)))
 
 
