@@ -101,7 +101,8 @@ def score_clip(clip: dict, path, samples, fps: float) -> list[dict]:
         off = path.offset_at(t) if g.axis else 0.0
         lo, hi = (x0, x1) if g.axis != "y" else (y0, y1)
         c = (lo + hi) / 2
-        win = g.window if g.axis else 1e9
+        win = path.size_at(t) if g.axis else 1e9        # wider than the aspect where the path widens
+        widened = bool(g.axis) and win > g.window + 0.5
         span = w if g.axis != "y" else h
         centre_in = fallback or (off <= c <= off + win)
         whole_in = fallback or (off <= lo + 0.5 and hi - 0.5 <= off + win)
@@ -118,7 +119,7 @@ def score_clip(clip: dict, path, samples, fps: float) -> list[dict]:
         elif whole_in:
             cause = "ok"
         elif hi - lo > win:
-            cause = "wider"            # no window of this size holds the box
+            cause = "wider"            # the window (widened or not) is narrower than the box
         elif est.confidence < 0.15 or not (lo <= tc <= hi):
             cause = "wrong"            # the tracker is elsewhere (or nowhere) at this frame
         elif off <= tc - th and tc + th <= off + win:
@@ -130,8 +131,9 @@ def score_clip(clip: dict, path, samples, fps: float) -> list[dict]:
                      "box": (lo, hi), "window": (off, off + win), "tracked": (tc, th, est.confidence),
                      "centre_in": centre_in, "whole_in": whole_in, "fill": fill, "cause": cause,
                      "miss_px": max(0.0, off - lo, hi - (off + win)),
-                     "centre_crop_whole": mid <= lo + 0.5 and hi - 0.5 <= mid + win,
-                     "fits": (hi - lo) <= win, "strategy": path.strategy, "confidence": path.confidence})
+                     "centre_crop_whole": mid <= lo + 0.5 and hi - 0.5 <= mid + g.window,
+                     "fits": (hi - lo) <= g.window, "widened": widened, "size": win,
+                     "strategy": path.strategy, "confidence": path.confidence})
     return rows
 
 
@@ -165,7 +167,8 @@ def print_real(rows: list[dict], dump: bool) -> None:
                 (lo, hi), (a, b), (tc, th, tconf) = r["box"], r["window"], r["tracked"]
                 print(f"    frame {r['frame']:4d}  box {lo:6.0f}-{hi:<6.0f} window {a:6.0f}-{b:<6.0f} "
                       f"tracked {tc:6.0f}+-{th:<4.0f} c{tconf:.2f}  {r['cause']:8s}"
-                      + (f" short by {r['miss_px']:.0f} px" if r["miss_px"] >= 0.5 else ""))
+                      + (f" short by {r['miss_px']:.0f} px" if r["miss_px"] >= 0.5 else "")
+                      + (f" widened to {r['size']:.0f} px" if r["widened"] else ""))
     for half in ("tune", "held", "all"):
         rs = [r for r in rows if half == "all" or r["half"] == half]
         if not rs:
@@ -178,7 +181,8 @@ def print_real(rows: list[dict], dump: bool) -> None:
         print(f"{half.upper():4s} ({len({r['clip'] for r in rs})} clips, {len(rs)} frames): centre inside "
               f"{np.mean([r['centre_in'] for r in rs]):.1%}, whole box inside {np.mean([r['whole_in'] for r in rs]):.1%}"
               f" (centre crop: whole {np.mean([r['centre_crop_whole'] for r in rs]):.1%}); fallback clips {fb}; "
-              + ", ".join(f"{k} {v}" for k, v in causes.items()))
+              + ", ".join(f"{k} {v}" for k, v in causes.items())
+              + f"; widened window at {sum(r['widened'] for r in rs)} marked frames")
         if wide:
             print(f"     boxes that fit the window ({len(fit)} frames): centre inside "
                   f"{np.mean([r['centre_in'] for r in fit]):.1%}, whole box inside {np.mean([r['whole_in'] for r in fit]):.1%}; "

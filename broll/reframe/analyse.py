@@ -143,6 +143,14 @@ def _body(est: SubjectEstimate, axis: str) -> tuple[float, float]:
     return lo, hi
 
 
+def _raw_body(est: SubjectEstimate, axis: str) -> tuple[float, float]:
+    """(low, high) of the subject's body without the framing pad (NaN without a trusted body):
+    what the window must hold whole, widening if it has to."""
+    if est.extent is None or est.confidence < BODY_CONFIDENCE:
+        return float("nan"), float("nan")
+    return est.span(axis)
+
+
 def _persistent(centre: np.ndarray, shots: np.ndarray, times: np.ndarray, *, jump: float,
                 min_run: float) -> np.ndarray:
     """1 for samples in a run the detector held for ``min_run`` seconds, else 0.
@@ -216,16 +224,26 @@ def path_from_samples(samples: list[Sample], cuts: list[float], geometry: CropGe
         target = centre[idx] if weight[idx].sum() > 0 else np.full(idx.size, 0.5)
         smoothed[idx] = smooth_path(target, weight[idx], lo[idx], hi[idx], limits=(half, 1 - half),
                                     weights=weights)
-    offsets = (smoothed - half) * g.span
+    # a subject wider than the window: the window widens (scaled into the output over a blurred
+    # fill) smoothly and only while needed, rather than cutting the subject
+    from broll.reframe.widen import widened_sizes
+    spans = np.array([_raw_body(s.estimate, g.axis) for s in samples]).reshape(-1, 2)
+    sizes = widened_sizes(smoothed, spans, trusted, shots, win)
+    smoothed = np.clip(smoothed, sizes / 2, 1 - sizes / 2)
+    offsets = (smoothed - sizes / 2) * g.span
     segments = segments_from_samples(times, offsets, starts, tolerance=0.5)
+    wide = sizes > win + 0.5 / g.span
+    size_segments = segments_from_samples(times, sizes * g.span, starts, tolerance=0.5) if wide.any() else ()
     raw_offsets = (np.clip(centre, half, 1 - half) - half) * g.span
     stats = {"samples": len(samples), "shots": len(starts), "keyframes": len(segments) + 1,
              "raw_jerk": jerk(raw_offsets), "path_jerk": jerk(offsets),
-             "mean_confidence": float(conf.mean())}
+             "mean_confidence": float(conf.mean()),
+             "widened": round(float(wide.mean()), 3), "widest": round(float(sizes.max() / win), 3)}
     # the clip's confidence: how much of it the tracker followed one subject with conviction
     stats["confidence"] = round(float(np.mean(np.clip(conf / 0.6, 0, 1))), 3)
     stats["strategy"] = "subject" if stats["confidence"] >= FALLBACK_CONFIDENCE else "blur"
-    return CropPath(g, segments, tuple(cuts), "subject", stats)
+    return CropPath(g, segments, tuple(cuts), "subject", stats,
+                    size_segments if stats["strategy"] == "subject" else ())
 
 
 def subject_path(path: str | os.PathLike, target_size: tuple[int, int], *, start: float | None = None, end: float | None = None,

@@ -1,0 +1,97 @@
+"""A subject wider than the crop window is not cut: the window widens, smoothly and only while
+needed, and the export shows it over a blurred fill (a partial contain)."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from broll.reframe.analyse import Sample, path_from_samples
+from broll.reframe.filters import reframe_filter
+from broll.reframe.path import CropPath, Segment, crop_geometry
+from broll.reframe.subject import SubjectEstimate
+from broll.reframe.widen import widened_sizes
+
+
+def _wide_in_the_middle(n=60, window=0.3, widest=0.5):
+    """Bodies centred at 0.5: narrow, then wider than the window for samples 20..39, then narrow."""
+    width = np.where((np.arange(n) >= 20) & (np.arange(n) < 40), widest, 0.15)
+    body = np.stack([0.5 - width / 2, 0.5 + width / 2], axis=1)
+    return body, np.full(n, 0.5), np.ones(n, bool), np.zeros(n, int)
+
+
+def test_window_widens_only_around_the_wide_stretch_and_eases():
+    body, centre, trusted, shots = _wide_in_the_middle()
+    sizes = widened_sizes(centre, body, trusted, shots, 0.3)
+    padded = (body[:, 1] - body[:, 0]) * 1.1
+    assert np.all(sizes[20:40] >= padded[20:40] - 1e-9), "the wide body must be whole"
+    assert np.all(sizes[:10] == 0.3) and np.all(sizes[50:] == 0.3), "narrow again: the plain crop"
+    assert sizes[17] > 0.3 and sizes[42] > 0.3, "the widening leads and trails (look-ahead)"
+    assert np.max(np.abs(np.diff(sizes))) < 0.06, "it eases in and out"
+
+
+def test_a_one_sample_flicker_or_an_untrusted_body_does_not_widen():
+    body, centre, trusted, shots = _wide_in_the_middle()
+    flicker = body.copy()
+    flicker[20:40] = [0.425, 0.575]
+    flicker[30] = [0.2, 0.8]
+    assert np.all(widened_sizes(centre, flicker, trusted, shots, 0.3) == 0.3)
+    assert np.all(widened_sizes(centre, body, np.zeros(60, bool), shots, 0.3) == 0.3)
+
+
+def _samples(extent, n=40, conf=0.9):
+    est = SubjectEstimate((extent[0] + extent[2]) / 2, 0.5, 0.05, 0.05, conf, extent)
+    return [Sample(i / 10, est, 0) for i in range(n)]
+
+
+def test_path_widens_for_a_body_wider_than_the_window_and_says_so():
+    g = crop_geometry(1920, 1080, 1080, 1920)            # window 608 px of 1920
+    body = (0.30, 0.3, 0.70, 0.7)                         # 768 px: no 9:16 window holds it
+    path = path_from_samples(_samples(body), [], g)
+    assert path.widened and path.stats["widened"] > 0.9
+    x, _, w, h = path.window_at(2.0)
+    assert h == 1080 and x <= body[0] * 1920 and body[2] * 1920 <= x + w
+    narrow = path_from_samples(_samples((0.40, 0.3, 0.55, 0.7)), [], g)
+    assert not narrow.widened and narrow.sizes == () and narrow.stats["widened"] == 0
+
+
+def _widened_path(g, seconds=1.0):
+    return CropPath(g, (Segment(0.0, seconds, 0.0, g.travel / 2),), (), "subject", {"confidence": 1.0},
+                    (Segment(0.0, seconds, g.window, g.span * 0.8),))
+
+
+def test_widened_filter_uses_the_one_blurred_fill_and_zooms_the_canvas():
+    g = crop_geometry(320, 180, 180, 320)
+    text = reframe_filter("subject", (320, 180), (180, 320), path=_widened_path(g), rate=Fraction(30))
+    assert "boxblur" in text and "zoompan" in text and "fps=30" in text
+    with pytest.raises(Exception):
+        reframe_filter("subject", (320, 180), (180, 320), path=_widened_path(g))     # no rate
+
+
+def _sharpness(rows: np.ndarray) -> float:
+    return float(np.abs(np.diff(rows.astype(float), axis=1)).mean())
+
+
+def test_widened_export_renders_every_frame_at_the_preset_size(tmp_path):
+    from broll.media.ffmpeg import run_ffmpeg
+    from broll.media.frames import iter_frames
+    from broll.media.probe import probe
+    from broll.media.synth import make_clip
+    src = make_clip(tmp_path / "src.mp4", duration=1.0, size=(320, 180), fps=30)
+    g = crop_geometry(320, 180, 180, 320)
+    graph = reframe_filter("subject", (320, 180), (180, 320), path=_widened_path(g), rate=Fraction(30),
+                           in_label="0:v", out_label="v")
+    out = tmp_path / "out.mp4"
+    run_ffmpeg(["-y", "-i", str(src), "-filter_complex", graph, "-map", "[v]", "-c:v", "libx264",
+                "-preset", "ultrafast", str(out)], what="widened test")
+    info = probe(out)
+    assert (info.width, info.height) == (180, 320)
+    frames = [f.image for f in iter_frames(out, fmt="gray")]
+    assert len(frames) == 30
+    # at first the window has the output's aspect: picture from top to bottom; at the end it is
+    # 0.8 of the width: a 180x126 picture in the middle, the blurred fill above and below
+    first, last = frames[0], frames[-1]
+    assert _sharpness(last[:80]) < 0.5 * _sharpness(first[:80])
+    assert _sharpness(last[130:190]) > 2 * _sharpness(last[:80])
