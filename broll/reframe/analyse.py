@@ -143,14 +143,6 @@ def _body(est: SubjectEstimate, axis: str) -> tuple[float, float]:
     return lo, hi
 
 
-def _raw_body(est: SubjectEstimate, axis: str) -> tuple[float, float]:
-    """(low, high) of the subject's body without the framing pad (NaN without a trusted body):
-    what the window must hold whole, widening if it has to."""
-    if est.extent is None or est.confidence < BODY_CONFIDENCE:
-        return float("nan"), float("nan")
-    return est.span(axis)
-
-
 def _persistent(centre: np.ndarray, shots: np.ndarray, times: np.ndarray, *, jump: float,
                 min_run: float) -> np.ndarray:
     """1 for samples in a run the detector held for ``min_run`` seconds, else 0.
@@ -226,8 +218,8 @@ def path_from_samples(samples: list[Sample], cuts: list[float], geometry: CropGe
                                     weights=weights)
     # a subject wider than the window: the window widens (scaled into the output over a blurred
     # fill) smoothly and only while needed, rather than cutting the subject
-    from broll.reframe.widen import widened_sizes
-    spans = np.array([_raw_body(s.estimate, g.axis) for s in samples]).reshape(-1, 2)
+    from broll.reframe.widen import body_to_hold, widened_sizes
+    spans = np.array([body_to_hold(s.estimate, g.axis) for s in samples]).reshape(-1, 2)
     sizes = widened_sizes(smoothed, spans, trusted, shots, win)
     smoothed = np.clip(smoothed, sizes / 2, 1 - sizes / 2)
     offsets = (smoothed - sizes / 2) * g.span

@@ -13,11 +13,29 @@ from __future__ import annotations
 import numpy as np
 from scipy.ndimage import gaussian_filter1d, maximum_filter1d, median_filter
 
-WIDEN_PAD = 0.05          # the body plus this share of its size on each side must be inside
+from broll.reframe.subject import SubjectEstimate
+
+WIDEN_PAD = 0.1          # the body plus this share of its size on each side must be inside
 MEDIAN_SAMPLES = 5        # a body must be too wide for ~3 samples (0.3 s) in a row to count
 LEAD_SAMPLES = 5          # the window is already wide this many samples before it is needed, and after
 EASE_SAMPLES = 2.0        # sigma of the ease in and out (samples)
 MIN_WIDEN = 1.03          # a widening smaller than this (share of the window) is not worth the bars
+WIDEN_CONFIDENCE = 0.6    # only a sample this sure of its subject may widen the window ...
+BODY_TO_CORE = 1.5        # ... and only with a body at most this much wider than its core: a body read
+                          # off weak evidence around a small core leaks into the background, and a
+                          # window widened for it would shrink the picture for nothing
+
+
+def body_to_hold(est: SubjectEstimate, axis: str) -> tuple[float, float]:
+    """(low, high) of the body the window must hold whole, widening if it has to; NaN where the
+    estimate is not trusted to that degree."""
+    if est.extent is None or est.confidence < WIDEN_CONFIDENCE:
+        return float("nan"), float("nan")
+    lo, hi = est.span(axis)
+    core = 2 * (est.half_h if axis == "y" else est.half_w)
+    if hi - lo > BODY_TO_CORE * core:
+        return float("nan"), float("nan")
+    return lo, hi
 
 
 def widened_sizes(centre: np.ndarray, body: np.ndarray, trusted: np.ndarray, shots: np.ndarray,

@@ -12,7 +12,7 @@ from broll.reframe.analyse import Sample, path_from_samples
 from broll.reframe.filters import reframe_filter
 from broll.reframe.path import CropPath, Segment, crop_geometry
 from broll.reframe.subject import SubjectEstimate
-from broll.reframe.widen import widened_sizes
+from broll.reframe.widen import WIDEN_PAD, widened_sizes
 
 
 def _wide_in_the_middle(n=60, window=0.3, widest=0.5):
@@ -25,11 +25,11 @@ def _wide_in_the_middle(n=60, window=0.3, widest=0.5):
 def test_window_widens_only_around_the_wide_stretch_and_eases():
     body, centre, trusted, shots = _wide_in_the_middle()
     sizes = widened_sizes(centre, body, trusted, shots, 0.3)
-    padded = (body[:, 1] - body[:, 0]) * 1.1
+    padded = (body[:, 1] - body[:, 0]) * (1 + 2 * WIDEN_PAD)
     assert np.all(sizes[20:40] >= padded[20:40] - 1e-9), "the wide body must be whole"
     assert np.all(sizes[:10] == 0.3) and np.all(sizes[50:] == 0.3), "narrow again: the plain crop"
     assert sizes[17] > 0.3 and sizes[42] > 0.3, "the widening leads and trails (look-ahead)"
-    assert np.max(np.abs(np.diff(sizes))) < 0.06, "it eases in and out"
+    assert np.max(np.abs(np.diff(sizes))) < 0.25 * (sizes.max() - 0.3), "it eases in and out"
 
 
 def test_a_one_sample_flicker_or_an_untrusted_body_does_not_widen():
@@ -41,8 +41,9 @@ def test_a_one_sample_flicker_or_an_untrusted_body_does_not_widen():
     assert np.all(widened_sizes(centre, body, np.zeros(60, bool), shots, 0.3) == 0.3)
 
 
-def _samples(extent, n=40, conf=0.9):
-    est = SubjectEstimate((extent[0] + extent[2]) / 2, 0.5, 0.05, 0.05, conf, extent)
+def _samples(extent, n=40, conf=0.9, core=0.8):
+    """Samples whose core is ``core`` of the body's width (a body much wider than its core is a leak)."""
+    est = SubjectEstimate((extent[0] + extent[2]) / 2, 0.5, core * (extent[2] - extent[0]) / 2, 0.05, conf, extent)
     return [Sample(i / 10, est, 0) for i in range(n)]
 
 
@@ -55,6 +56,13 @@ def test_path_widens_for_a_body_wider_than_the_window_and_says_so():
     assert h == 1080 and x <= body[0] * 1920 and body[2] * 1920 <= x + w
     narrow = path_from_samples(_samples((0.40, 0.3, 0.55, 0.7)), [], g)
     assert not narrow.widened and narrow.sizes == () and narrow.stats["widened"] == 0
+
+
+def test_a_body_that_leaks_far_past_its_core_or_a_weak_subject_does_not_widen():
+    g = crop_geometry(1920, 1080, 1080, 1920)
+    body = (0.30, 0.3, 0.70, 0.7)
+    assert not path_from_samples(_samples(body, core=0.3), [], g).widened      # body 3x its core
+    assert not path_from_samples(_samples(body, conf=0.5), [], g).widened      # not sure enough
 
 
 def _widened_path(g, seconds=1.0):
