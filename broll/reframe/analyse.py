@@ -165,8 +165,12 @@ def _persistent(centre: np.ndarray, shots: np.ndarray, times: np.ndarray, *, jum
 
 
 def path_from_samples(samples: list[Sample], cuts: list[float], geometry: CropGeometry,
-                      weights: SmoothingWeights = SmoothingWeights()) -> CropPath:
-    """Smooth each shot's subject track into window offsets, then keyframe it (pure)."""
+                      weights: SmoothingWeights = SmoothingWeights(), *, widen: bool = True) -> CropPath:
+    """Smooth each shot's subject track into window offsets, then keyframe it (pure).
+
+    With ``widen``, the window grows past the target's aspect while a trusted subject is wider
+    than it (``broll.reframe.widen``); without, the path is a plain crop throughout.
+    """
     g = geometry
     if not g.axis or g.travel <= 0:
         return CropPath(g, (Segment(0.0, 0.0, 0.0, 0.0),), tuple(cuts), "subject", {"static": True})
@@ -220,7 +224,7 @@ def path_from_samples(samples: list[Sample], cuts: list[float], geometry: CropGe
     # fill) smoothly and only while needed, rather than cutting the subject
     from broll.reframe.widen import body_to_hold, widened_sizes
     spans = np.array([body_to_hold(s.estimate, g.axis) for s in samples]).reshape(-1, 2)
-    sizes = widened_sizes(smoothed, spans, trusted, shots, win)
+    sizes = widened_sizes(smoothed, spans, trusted, shots, win) if widen else np.full_like(smoothed, win)
     smoothed = np.clip(smoothed, sizes / 2, 1 - sizes / 2)
     offsets = (smoothed - sizes / 2) * g.span
     segments = segments_from_samples(times, offsets, starts, tolerance=0.5)

@@ -82,7 +82,9 @@ def widened_subject(path: CropPath, dst: tuple[int, int], *, rate: Fraction, in_
     fill = f"{out_label}_canvas"
     return blur_fill(in_label, fill, *canvas, pre=pre or []) + [
         f"[{fill}]zoompan=z={opt(zoom)}:x={opt(x)}:y={opt(y)}:d=1:s={dst[0]}x{dst[1]}:fps={rate},"
-        f"setsar=1[{out_label}]"]
+        # zoompan hands on the end of stream in the input's time base: an ``fps`` after it would
+        # repeat the last frame for hours; setpts re-times frames and the end on one clock
+        f"setpts={opt(f'N/(({rate})*TB)')},setsar=1[{out_label}]"]
 
 
 def _contain(src: tuple[int, int], dst: tuple[int, int], path: CropPath | None) -> list[str]:

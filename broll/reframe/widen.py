@@ -20,6 +20,8 @@ MEDIAN_SAMPLES = 5        # a body must be too wide for ~3 samples (0.3 s) in a 
 LEAD_SAMPLES = 5          # the window is already wide this many samples before it is needed, and after
 EASE_SAMPLES = 2.0        # sigma of the ease in and out (samples)
 MIN_WIDEN = 1.03          # a widening smaller than this (share of the window) is not worth the bars
+MAX_WIDEN = 1.8           # a body that needs more than this is more likely background than subject:
+                          # it does not widen the window (nor does it shrink the picture past ~60%)
 WIDEN_CONFIDENCE = 0.6    # only a sample this sure of its subject may widen the window ...
 BODY_TO_CORE = 1.5        # ... and only with a body at most this much wider than its core: a body read
                           # off weak evidence around a small core leaks into the background, and a
@@ -56,7 +58,7 @@ def widened_sizes(centre: np.ndarray, body: np.ndarray, trusted: np.ndarray, sho
     with np.errstate(invalid="ignore"):
         need = np.where(known, 2 * np.maximum(hi + pad - centre, centre - lo + pad), window)
     need = np.clip(np.nan_to_num(need, nan=window), window, 1.0)
-    need = np.where(need >= MIN_WIDEN * window, need, window)
+    need = np.where((need >= MIN_WIDEN * window) & (need <= MAX_WIDEN * window), need, window)
     for shot in np.unique(shots):
         idx = np.flatnonzero(shots == shot)
         if not (need[idx] > window).any():

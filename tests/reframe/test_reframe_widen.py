@@ -12,10 +12,10 @@ from broll.reframe.analyse import Sample, path_from_samples
 from broll.reframe.filters import reframe_filter
 from broll.reframe.path import CropPath, Segment, crop_geometry
 from broll.reframe.subject import SubjectEstimate
-from broll.reframe.widen import WIDEN_PAD, widened_sizes
+from broll.reframe.widen import MAX_WIDEN, WIDEN_PAD, widened_sizes
 
 
-def _wide_in_the_middle(n=60, window=0.3, widest=0.5):
+def _wide_in_the_middle(n=60, window=0.3, widest=0.4):
     """Bodies centred at 0.5: narrow, then wider than the window for samples 20..39, then narrow."""
     width = np.where((np.arange(n) >= 20) & (np.arange(n) < 40), widest, 0.15)
     body = np.stack([0.5 - width / 2, 0.5 + width / 2], axis=1)
@@ -39,6 +39,8 @@ def test_a_one_sample_flicker_or_an_untrusted_body_does_not_widen():
     flicker[30] = [0.2, 0.8]
     assert np.all(widened_sizes(centre, flicker, trusted, shots, 0.3) == 0.3)
     assert np.all(widened_sizes(centre, body, np.zeros(60, bool), shots, 0.3) == 0.3)
+    huge, *_ = _wide_in_the_middle(widest=0.3 * MAX_WIDEN)     # more likely background than subject
+    assert np.all(widened_sizes(centre, huge, trusted, shots, 0.3) == 0.3)
 
 
 def _samples(extent, n=40, conf=0.9, core=0.8):
@@ -92,7 +94,8 @@ def test_widened_export_renders_every_frame_at_the_preset_size(tmp_path):
     graph = reframe_filter("subject", (320, 180), (180, 320), path=_widened_path(g), rate=Fraction(30),
                            in_label="0:v", out_label="v")
     out = tmp_path / "out.mp4"
-    run_ffmpeg(["-y", "-i", str(src), "-filter_complex", graph, "-map", "[v]", "-c:v", "libx264",
+    graph += ";[v]fps=30[w]"          # as in an export: zoompan's end of stream must not make fps repeat frames
+    run_ffmpeg(["-y", "-i", str(src), "-filter_complex", graph, "-map", "[w]", "-frames:v", "90", "-c:v", "libx264",
                 "-preset", "ultrafast", str(out)], what="widened test")
     info = probe(out)
     assert (info.width, info.height) == (180, 320)
@@ -103,3 +106,21 @@ def test_widened_export_renders_every_frame_at_the_preset_size(tmp_path):
     first, last = frames[0], frames[-1]
     assert _sharpness(last[:80]) < 0.5 * _sharpness(first[:80])
     assert _sharpness(last[130:190]) > 2 * _sharpness(last[:80])
+
+
+def test_export_of_a_wide_subject_widens_and_reports_it(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from broll.cli import main
+    from broll.testing.reframe_scenes import WIDE_SUBJECT, make_scene_clip
+    clip = make_scene_clip(WIDE_SUBJECT, tmp_path / "wide.mp4", size=(320, 180))
+    small = tmp_path / "small.yaml"
+    small.write_text("reels:\n  base: reels\n  width: 360\n  height: 640\n")
+    result = CliRunner().invoke(main, ["export", str(clip.path), "-p", "reels", "-o", str(tmp_path / "o"),
+                                       "--file", str(small), "--draft", "--json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)["outputs"][0]
+    assert out["reframe"] == "subject" and 0.2 < out["widened"] < 0.95, out
+    assert abs(out["duration"] - 4.0) < 0.1 and (out["width"], out["height"]) == (360, 640)
