@@ -217,24 +217,31 @@ def cost(rounds: int, work: Path, seconds: float) -> dict:
     return {"times": times, "ratios": ratios, "load": os.getloadavg()}
 
 
-def figure(target: Path, work: Path) -> None:
-    """Before/after on the issue's case: three frames, the centre crop in red, the subject crop in green."""
+def figure(target: Path, work: Path, scene_name: str = "issue-zoom") -> None:
+    """Before/after: three frames, in red the centre crop (``issue-zoom``) or the plain subject
+    crop (``wide-subject``), in green the subject window (widened where the subject is wider)."""
     import cv2
 
-    from broll.reframe.analyse import subject_path
+    from broll.reframe.analyse import path_from_samples, subject_path
     from broll.testing.reframe_scenes import render_frames
     size = (640, 360)
-    clip = make_scene_clip("issue-zoom", work / "figure.mp4", size=size)
+    scene = WIDE_SUBJECT if scene_name == WIDE_SUBJECT.name else SCENES[scene_name]
+    clip = make_scene_clip(scene, work / "figure.mp4", size=size)
     path = subject_path(clip.path, REELS)
     g = path.geometry
-    frames = [f for f, _ in render_frames(SCENES["issue-zoom"], size)]
+    plain = None
+    if scene is WIDE_SUBJECT:
+        samples, cuts = track_subject(clip.path)
+        plain = path_from_samples(samples, cuts, g, widen=False)
+    frames = [f for f, _ in render_frames(scene, size)]
     tiles = []
     for i in (15, 60, 105):
         im = frames[i].copy()
-        mid = g.travel // 2
-        off = int(round(path.offset_at(i / clip.fps)))
-        cv2.rectangle(im, (mid, 2), (mid + g.crop_w, size[1] - 3), (0, 0, 230), 3)
-        cv2.rectangle(im, (off, 6), (off + g.crop_w, size[1] - 7), (0, 200, 0), 3)
+        t = i / clip.fps
+        before = g.travel // 2 if plain is None else int(round(plain.offset_at(t)))
+        off, width = int(round(path.offset_at(t))), int(round(path.size_at(t)))
+        cv2.rectangle(im, (before, 2), (before + g.crop_w, size[1] - 3), (0, 0, 230), 3)
+        cv2.rectangle(im, (off, 6), (off + width, size[1] - 7), (0, 200, 0), 3)
         cv2.putText(im, f"t={i / clip.fps:.1f}s", (8, 24), cv2.FONT_HERSHEY_SIMPLEX, 0.7, (255, 0, 255), 2)
         tiles.append(cv2.copyMakeBorder(im, 0, 0, 0, 6, cv2.BORDER_CONSTANT, value=(255, 255, 255)))
     cv2.imwrite(str(target), np.hstack(tiles)[:, :-6], [cv2.IMWRITE_PNG_COMPRESSION, 9])
@@ -251,12 +258,13 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--seconds", type=float, default=8.0, help="length of the 1080p clip for --cost")
     ap.add_argument("--figure", help="write the docs' before/after PNG here and stop")
+    ap.add_argument("--figure-scene", default="issue-zoom", help="issue-zoom or wide-subject")
     args = ap.parse_args()
     size = tuple(int(v) for v in args.size.lower().split("x"))
     with tempfile.TemporaryDirectory(prefix="broll-reframe-bench-") as tmp:
         work = Path(tmp)
         if args.figure:
-            figure(Path(args.figure), work)
+            figure(Path(args.figure), work, args.figure_scene)
             return
         if not args.skip_synthetic:
             print(f"synthetic scenes at {size[0]}x{size[1]}, reels crop (9:16); load {os.getloadavg()[0]:.1f}")
