@@ -194,10 +194,13 @@ def print_real(rows: list[dict], dump: bool) -> None:
                   f"window filled by the subject {np.mean([r['fill'] for r in wide]):.1%}")
 
 
-def cost(rounds: int, work: Path, seconds: float) -> dict:
-    """Paired wall times of ``broll export --preset reels`` with subject and centre reframing."""
-    clip = make_scene_clip("issue-zoom", work / "cost-1080p.mp4", size=(1920, 1080),
-                           fps=30).path if seconds <= 4 else None
+def cost(rounds: int, work: Path, seconds: float, scene: str = "issue-zoom") -> dict:
+    """Paired wall times of ``broll export --preset reels`` with subject and centre reframing
+    (``scene="wide-subject"``: a 4 s clip whose subject window is widened, the costlier graph)."""
+    if scene == WIDE_SUBJECT.name:
+        seconds = WIDE_SUBJECT.duration
+    clip = make_scene_clip(WIDE_SUBJECT if scene == WIDE_SUBJECT.name else scene, work / "cost-1080p.mp4",
+                           size=(1920, 1080), fps=30).path if seconds <= 4 else None
     if clip is None:
         from broll.testing.reframe_scenes import Scene
         base = SCENES["issue-zoom"]
@@ -257,6 +260,7 @@ def main() -> None:
     ap.add_argument("--cost", action="store_true", help="also time a 1080p reels export, subject vs center")
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--seconds", type=float, default=8.0, help="length of the 1080p clip for --cost")
+    ap.add_argument("--cost-scene", default="issue-zoom", help="--cost clip: issue-zoom or wide-subject (widened window)")
     ap.add_argument("--figure", help="write the docs' before/after PNG here and stop")
     ap.add_argument("--figure-scene", default="issue-zoom", help="issue-zoom or wide-subject")
     args = ap.parse_args()
@@ -285,9 +289,10 @@ def main() -> None:
                 if rows:
                     print_real(rows, args.dump)
         if args.cost:
-            res = cost(args.rounds, work, args.seconds)
+            res = cost(args.rounds, work, args.seconds, args.cost_scene)
             s, c, q = res["times"]["subject"], res["times"]["center"], res["ratios"]
-            print(f"\ncost: 1080p30 {args.seconds:g} s clip, broll export --preset reels, {args.rounds} rounds alternating")
+            print(f"\ncost: 1080p30 {args.cost_scene} clip ({args.seconds:g} s unless wide-subject: 4 s), broll export "
+                  f"--preset reels, {args.rounds} rounds alternating")
             print(f"  subject: median {statistics.median(s):.2f} s (min {min(s):.2f}, max {max(s):.2f})")
             print(f"  center:  median {statistics.median(c):.2f} s (min {min(c):.2f}, max {max(c):.2f})")
             print(f"  subject/center per round: median {statistics.median(q):.3f} (min {min(q):.3f}, max {max(q):.3f})"
