@@ -96,27 +96,15 @@ class CropPath:
         """Window offset along the axis at time ``t`` (clamped inside the frame)."""
         if not self.segments:
             return self.geometry.travel / 2
-        seg = self.segments[0]
-        for s in self.segments:
-            if t >= s.t0:
-                seg = s
-            else:
-                break
         import numpy as np
-        return float(np.clip(seg.at(t), 0, self.geometry.travel))
+        return float(np.clip(_value_at(self.segments, t), 0, self.geometry.travel))
 
     def size_at(self, t: float) -> float:
         """The window's size along the axis at ``t`` (source px): ``geometry.window`` unless widened."""
         g = self.geometry
         if not self.sizes:
             return float(g.window)
-        seg = self.sizes[0]
-        for s in self.sizes:
-            if t >= s.t0:
-                seg = s
-            else:
-                break
-        return float(min(max(seg.at(t), g.window), g.span))
+        return float(min(max(_value_at(self.sizes, t), g.window), g.span))
 
     @property
     def widened(self) -> bool:
@@ -165,6 +153,17 @@ class CropPath:
         if not self.sizes:
             return str(self.geometry.window)
         return _search(list(self.sizes), var)
+
+
+def _value_at(segments: tuple[Segment, ...], t: float) -> float:
+    """The value at ``t`` of the last segment starting at or before it (the first before any)."""
+    seg = segments[0]
+    for s in segments:
+        if t >= s.t0:
+            seg = s
+        else:
+            break
+    return seg.at(t)
 
 
 def _leaf(s: Segment, var: str = "t") -> str:
