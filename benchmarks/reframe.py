@@ -45,7 +45,7 @@ import numpy as np
 from broll.reframe.analyse import path_from_samples, track_subject
 from broll.reframe.path import crop_geometry
 from broll.reframe.smooth import jerk
-from broll.testing.reframe_scenes import SCENES, make_scene_clip, whole_inside
+from broll.testing.reframe_scenes import SCENES, WIDE_SUBJECT, make_scene_clip, whole_inside
 
 REELS = (1080, 1920)
 BOXES = Path(__file__).with_name("reframe_boxes.json")
@@ -53,7 +53,7 @@ BOXES = Path(__file__).with_name("reframe_boxes.json")
 
 def synthetic(size: tuple[int, int], work: Path) -> list[dict]:
     rows = []
-    for name, scene in SCENES.items():
+    for name, scene in {**SCENES, WIDE_SUBJECT.name: WIDE_SUBJECT}.items():
         clip = make_scene_clip(scene, work / f"{name}.mp4", size=size)
         t0 = time.perf_counter()
         samples, cuts = track_subject(clip.path)
@@ -62,12 +62,15 @@ def synthetic(size: tuple[int, int], work: Path) -> list[dict]:
         took = time.perf_counter() - t0
         n = len(clip.boxes)
         offsets = np.array([path.offset_at(i / clip.fps) for i in range(n)])
+        sizes = np.array([path.size_at(i / clip.fps) for i in range(n)])
         fallback = path.strategy != "subject"
-        inside = 1.0 if fallback else float(whole_inside(clip.boxes, offsets, g.crop_w).mean())
+        b = np.asarray(clip.boxes, float)
+        inside = 1.0 if fallback else float(((offsets <= b[:, 0] + 0.5) & (b[:, 2] - 0.5 <= offsets + sizes)).mean())
         centre = float(whole_inside(clip.boxes, np.full(n, g.travel / 2), g.crop_w).mean())
         rows.append({"case": name, "inside": inside, "centre_crop": centre, "strategy": path.strategy,
                      "confidence": path.confidence, "jerk": jerk(offsets + g.crop_w / 2),
-                     "static": scene.static_subject, "analysis_s": took, "frames": n})
+                     "static": scene.static_subject, "analysis_s": took, "frames": n,
+                     "widened": float((sizes > g.crop_w + 0.5).mean())})
     return rows
 
 
@@ -101,7 +104,8 @@ def score_clip(clip: dict, path, samples, fps: float) -> list[dict]:
         off = path.offset_at(t) if g.axis else 0.0
         lo, hi = (x0, x1) if g.axis != "y" else (y0, y1)
         c = (lo + hi) / 2
-        win = g.window if g.axis else 1e9
+        win = path.size_at(t) if g.axis else 1e9        # wider than the aspect where the path widens
+        widened = bool(g.axis) and win > g.window + 0.5
         span = w if g.axis != "y" else h
         centre_in = fallback or (off <= c <= off + win)
         whole_in = fallback or (off <= lo + 0.5 and hi - 0.5 <= off + win)
@@ -118,7 +122,7 @@ def score_clip(clip: dict, path, samples, fps: float) -> list[dict]:
         elif whole_in:
             cause = "ok"
         elif hi - lo > win:
-            cause = "wider"            # no window of this size holds the box
+            cause = "wider"            # the window (widened or not) is narrower than the box
         elif est.confidence < 0.15 or not (lo <= tc <= hi):
             cause = "wrong"            # the tracker is elsewhere (or nowhere) at this frame
         elif off <= tc - th and tc + th <= off + win:
@@ -130,8 +134,9 @@ def score_clip(clip: dict, path, samples, fps: float) -> list[dict]:
                      "box": (lo, hi), "window": (off, off + win), "tracked": (tc, th, est.confidence),
                      "centre_in": centre_in, "whole_in": whole_in, "fill": fill, "cause": cause,
                      "miss_px": max(0.0, off - lo, hi - (off + win)),
-                     "centre_crop_whole": mid <= lo + 0.5 and hi - 0.5 <= mid + win,
-                     "fits": (hi - lo) <= win, "strategy": path.strategy, "confidence": path.confidence})
+                     "centre_crop_whole": mid <= lo + 0.5 and hi - 0.5 <= mid + g.window,
+                     "fits": (hi - lo) <= g.window, "widened": widened, "size": win,
+                     "strategy": path.strategy, "confidence": path.confidence})
     return rows
 
 
@@ -165,7 +170,8 @@ def print_real(rows: list[dict], dump: bool) -> None:
                 (lo, hi), (a, b), (tc, th, tconf) = r["box"], r["window"], r["tracked"]
                 print(f"    frame {r['frame']:4d}  box {lo:6.0f}-{hi:<6.0f} window {a:6.0f}-{b:<6.0f} "
                       f"tracked {tc:6.0f}+-{th:<4.0f} c{tconf:.2f}  {r['cause']:8s}"
-                      + (f" short by {r['miss_px']:.0f} px" if r["miss_px"] >= 0.5 else ""))
+                      + (f" short by {r['miss_px']:.0f} px" if r["miss_px"] >= 0.5 else "")
+                      + (f" widened to {r['size']:.0f} px" if r["widened"] else ""))
     for half in ("tune", "held", "all"):
         rs = [r for r in rows if half == "all" or r["half"] == half]
         if not rs:
@@ -178,7 +184,9 @@ def print_real(rows: list[dict], dump: bool) -> None:
         print(f"{half.upper():4s} ({len({r['clip'] for r in rs})} clips, {len(rs)} frames): centre inside "
               f"{np.mean([r['centre_in'] for r in rs]):.1%}, whole box inside {np.mean([r['whole_in'] for r in rs]):.1%}"
               f" (centre crop: whole {np.mean([r['centre_crop_whole'] for r in rs]):.1%}); fallback clips {fb}; "
-              + ", ".join(f"{k} {v}" for k, v in causes.items()))
+              + ", ".join(f"{k} {v}" for k, v in causes.items())
+              + f"; widened window at {sum(r['widened'] for r in rs)} marked frames"
+              f" ({sum(r['widened'] and r['fits'] for r in rs)} of them boxes that fit the 9:16 window)")
         if wide:
             print(f"     boxes that fit the window ({len(fit)} frames): centre inside "
                   f"{np.mean([r['centre_in'] for r in fit]):.1%}, whole box inside {np.mean([r['whole_in'] for r in fit]):.1%}; "
@@ -186,10 +194,13 @@ def print_real(rows: list[dict], dump: bool) -> None:
                   f"window filled by the subject {np.mean([r['fill'] for r in wide]):.1%}")
 
 
-def cost(rounds: int, work: Path, seconds: float) -> dict:
-    """Paired wall times of ``broll export --preset reels`` with subject and centre reframing."""
-    clip = make_scene_clip("issue-zoom", work / "cost-1080p.mp4", size=(1920, 1080),
-                           fps=30).path if seconds <= 4 else None
+def cost(rounds: int, work: Path, seconds: float, scene: str = "issue-zoom") -> dict:
+    """Paired wall times of ``broll export --preset reels`` with subject and centre reframing
+    (``scene="wide-subject"``: a 4 s clip whose subject window is widened, the costlier graph)."""
+    if scene == WIDE_SUBJECT.name:
+        seconds = WIDE_SUBJECT.duration
+    clip = make_scene_clip(WIDE_SUBJECT if scene == WIDE_SUBJECT.name else scene, work / "cost-1080p.mp4",
+                           size=(1920, 1080), fps=30).path if seconds <= 4 else None
     if clip is None:
         from broll.testing.reframe_scenes import Scene
         base = SCENES["issue-zoom"]
@@ -209,24 +220,31 @@ def cost(rounds: int, work: Path, seconds: float) -> dict:
     return {"times": times, "ratios": ratios, "load": os.getloadavg()}
 
 
-def figure(target: Path, work: Path) -> None:
-    """Before/after on the issue's case: three frames, the centre crop in red, the subject crop in green."""
+def figure(target: Path, work: Path, scene_name: str = "issue-zoom") -> None:
+    """Before/after: three frames, in red the centre crop (``issue-zoom``) or the plain subject
+    crop (``wide-subject``), in green the subject window (widened where the subject is wider)."""
     import cv2
 
-    from broll.reframe.analyse import subject_path
+    from broll.reframe.analyse import path_from_samples, subject_path
     from broll.testing.reframe_scenes import render_frames
     size = (640, 360)
-    clip = make_scene_clip("issue-zoom", work / "figure.mp4", size=size)
+    scene = WIDE_SUBJECT if scene_name == WIDE_SUBJECT.name else SCENES[scene_name]
+    clip = make_scene_clip(scene, work / "figure.mp4", size=size)
     path = subject_path(clip.path, REELS)
     g = path.geometry
-    frames = [f for f, _ in render_frames(SCENES["issue-zoom"], size)]
+    plain = None
+    if scene is WIDE_SUBJECT:
+        samples, cuts = track_subject(clip.path)
+        plain = path_from_samples(samples, cuts, g, widen=False)
+    frames = [f for f, _ in render_frames(scene, size)]
     tiles = []
     for i in (15, 60, 105):
         im = frames[i].copy()
-        mid = g.travel // 2
-        off = int(round(path.offset_at(i / clip.fps)))
-        cv2.rectangle(im, (mid, 2), (mid + g.crop_w, size[1] - 3), (0, 0, 230), 3)
-        cv2.rectangle(im, (off, 6), (off + g.crop_w, size[1] - 7), (0, 200, 0), 3)
+        t = i / clip.fps
+        before = g.travel // 2 if plain is None else int(round(plain.offset_at(t)))
+        off, width = int(round(path.offset_at(t))), int(round(path.size_at(t)))
+        cv2.rectangle(im, (before, 2), (before + g.crop_w, size[1] - 3), (0, 0, 230), 3)
+        cv2.rectangle(im, (off, 6), (off + width, size[1] - 7), (0, 200, 0), 3)
         cv2.putText(im, f"t={i / clip.fps:.1f}s", (8, 24), cv2.FONT_HERSHEY_SIMPLEX, 0.7, (255, 0, 255), 2)
         tiles.append(cv2.copyMakeBorder(im, 0, 0, 0, 6, cv2.BORDER_CONSTANT, value=(255, 255, 255)))
     cv2.imwrite(str(target), np.hstack(tiles)[:, :-6], [cv2.IMWRITE_PNG_COMPRESSION, 9])
@@ -242,13 +260,15 @@ def main() -> None:
     ap.add_argument("--cost", action="store_true", help="also time a 1080p reels export, subject vs center")
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--seconds", type=float, default=8.0, help="length of the 1080p clip for --cost")
+    ap.add_argument("--cost-scene", default="issue-zoom", help="--cost clip: issue-zoom or wide-subject (widened window)")
     ap.add_argument("--figure", help="write the docs' before/after PNG here and stop")
+    ap.add_argument("--figure-scene", default="issue-zoom", help="issue-zoom or wide-subject")
     args = ap.parse_args()
     size = tuple(int(v) for v in args.size.lower().split("x"))
     with tempfile.TemporaryDirectory(prefix="broll-reframe-bench-") as tmp:
         work = Path(tmp)
         if args.figure:
-            figure(Path(args.figure), work)
+            figure(Path(args.figure), work, args.figure_scene)
             return
         if not args.skip_synthetic:
             print(f"synthetic scenes at {size[0]}x{size[1]}, reels crop (9:16); load {os.getloadavg()[0]:.1f}")
@@ -256,6 +276,7 @@ def main() -> None:
             for r in synthetic(size, work):
                 print(f"{r['case']:14s} {r['inside']:9.1%} {r['centre_crop']:11.1%} {r['jerk']:7.3f} "
                       f"{r['confidence']:5.2f} {r['strategy']:9s} {r['analysis_s']:.2f} s / {r['frames']} frames"
+                      + (f"   widened {r['widened']:.0%} of frames" if r["widened"] else "")
                       + ("   (still subject: centre crop jerk 0.000)" if r["static"] else ""))
         if not args.skip_real:
             folder = Path(args.footage).expanduser()
@@ -268,9 +289,10 @@ def main() -> None:
                 if rows:
                     print_real(rows, args.dump)
         if args.cost:
-            res = cost(args.rounds, work, args.seconds)
+            res = cost(args.rounds, work, args.seconds, args.cost_scene)
             s, c, q = res["times"]["subject"], res["times"]["center"], res["ratios"]
-            print(f"\ncost: 1080p30 {args.seconds:g} s clip, broll export --preset reels, {args.rounds} rounds alternating")
+            print(f"\ncost: 1080p30 {args.cost_scene} clip ({args.seconds:g} s unless wide-subject: 4 s), broll export "
+                  f"--preset reels, {args.rounds} rounds alternating")
             print(f"  subject: median {statistics.median(s):.2f} s (min {min(s):.2f}, max {max(s):.2f})")
             print(f"  center:  median {statistics.median(c):.2f} s (min {min(c):.2f}, max {max(c):.2f})")
             print(f"  subject/center per round: median {statistics.median(q):.3f} (min {min(q):.3f}, max {max(q):.3f})"

@@ -81,6 +81,8 @@ def export_command(video, presets, out_dir, reframe, strategy, trim_to_limit, us
     for r in results:
         how = r.reframe
         if r.confidence is not None:
-            how = (f"subject, confidence {r.confidence:.2f}" if r.reframe == "subject" else
+            how = (f"subject, confidence {r.confidence:.2f}" + (f", widened {r.widened:.0%} of the time"
+                                                               if r.widened else "")
+                   if r.reframe == "subject" else
                    f"{r.reframe}: no confident subject ({r.confidence:.2f})")
         out.print(f"{escape(str(r.path))}  {r.width}x{r.height} {r.fps:g} fps {r.duration:.2f}s ({how})")

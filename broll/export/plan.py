@@ -63,7 +63,8 @@ def video_chain(source: ExportSource, target: ExportTarget, graph: Graph, src_la
     if fps_first:
         label = graph.add([label], [f"fps={p.fps}"], f"f{k}")
     graph.extend([reframe_filter(target.reframe, (info.width, info.height), (p.width, p.height),
-                                 path=target.crop_path, sar=info.sar, in_label=label, out_label=f"r{k}")])
+                                 path=target.crop_path, sar=info.sar, in_label=label, out_label=f"r{k}",
+                                 rate=p.rate if fps_first or not src_rate else src_rate)])
     tail = [] if fps_first else [f"fps={p.fps}"]
     if target.guides:
         tail.append(safe_zone_box(p))

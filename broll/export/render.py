@@ -38,6 +38,8 @@ class ExportedFile:
     warnings: list[str] = field(default_factory=list)
     confidence: float | None = None        # subject analysis: how sure it is of the subject (0..1)
     requested: str = ""                    # the mode asked for, when the analysis fell back from it
+    widened: float | None = None           # subject crop: share of the time the window is wider than the
+                                           # output's aspect (shown over a blurred fill: a wide subject)
 
 
 def draft(preset: Preset) -> Preset:
@@ -110,6 +112,14 @@ def plan_export(source_path: str | os.PathLike, presets: list[Preset], out_dir: 
     return source, targets
 
 
+def _widened(target: ExportTarget) -> float | None:
+    """Share of the output's time the subject window is widened (None without a subject crop)."""
+    path = target.crop_path
+    if path is None or target.reframe != "subject":
+        return None
+    return float(path.stats.get("widened", 0.0)) if path.widened else 0.0
+
+
 def run_export(source: ExportSource, targets: list[ExportTarget], *, strategy: str = DEFAULT_STRATEGY,
                on_progress: Callable[[float], None] | None = None) -> list[ExportedFile]:
     """Render every target with ``strategy``; returns what was written, as probed afterwards."""
@@ -136,5 +146,6 @@ def run_export(source: ExportSource, targets: list[ExportTarget], *, strategy: s
         results.append(ExportedFile(t.preset.name, t.output, info.width, info.height, float(info.fps),
                                     float(info.duration), info.codec, t.reframe, keyframes, list(t.warnings),
                                     confidence=a.confidence if a is not None else None,
-                                    requested="subject" if a is not None and t.reframe != "subject" else ""))
+                                    requested="subject" if a is not None and t.reframe != "subject" else "",
+                                    widened=_widened(t)))
     return results

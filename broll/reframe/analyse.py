@@ -165,8 +165,12 @@ def _persistent(centre: np.ndarray, shots: np.ndarray, times: np.ndarray, *, jum
 
 
 def path_from_samples(samples: list[Sample], cuts: list[float], geometry: CropGeometry,
-                      weights: SmoothingWeights = SmoothingWeights()) -> CropPath:
-    """Smooth each shot's subject track into window offsets, then keyframe it (pure)."""
+                      weights: SmoothingWeights = SmoothingWeights(), *, widen: bool = True) -> CropPath:
+    """Smooth each shot's subject track into window offsets, then keyframe it (pure).
+
+    With ``widen``, the window grows past the target's aspect while a trusted subject is wider
+    than it (``broll.reframe.widen``); without, the path is a plain crop throughout.
+    """
     g = geometry
     if not g.axis or g.travel <= 0:
         return CropPath(g, (Segment(0.0, 0.0, 0.0, 0.0),), tuple(cuts), "subject", {"static": True})
@@ -216,16 +220,26 @@ def path_from_samples(samples: list[Sample], cuts: list[float], geometry: CropGe
         target = centre[idx] if weight[idx].sum() > 0 else np.full(idx.size, 0.5)
         smoothed[idx] = smooth_path(target, weight[idx], lo[idx], hi[idx], limits=(half, 1 - half),
                                     weights=weights)
-    offsets = (smoothed - half) * g.span
+    # a subject wider than the window: the window widens (scaled into the output over a blurred
+    # fill) smoothly and only while needed, rather than cutting the subject
+    from broll.reframe.widen import body_to_hold, widened_sizes
+    spans = np.array([body_to_hold(s.estimate, g.axis) for s in samples]).reshape(-1, 2)
+    sizes = widened_sizes(smoothed, spans, trusted, shots, win) if widen else np.full_like(smoothed, win)
+    smoothed = np.clip(smoothed, sizes / 2, 1 - sizes / 2)
+    offsets = (smoothed - sizes / 2) * g.span
     segments = segments_from_samples(times, offsets, starts, tolerance=0.5)
+    wide = sizes > win + 0.5 / g.span
+    size_segments = segments_from_samples(times, sizes * g.span, starts, tolerance=0.5) if wide.any() else ()
     raw_offsets = (np.clip(centre, half, 1 - half) - half) * g.span
     stats = {"samples": len(samples), "shots": len(starts), "keyframes": len(segments) + 1,
              "raw_jerk": jerk(raw_offsets), "path_jerk": jerk(offsets),
-             "mean_confidence": float(conf.mean())}
+             "mean_confidence": float(conf.mean()),
+             "widened": round(float(wide.mean()), 3), "widest": round(float(sizes.max() / win), 3)}
     # the clip's confidence: how much of it the tracker followed one subject with conviction
     stats["confidence"] = round(float(np.mean(np.clip(conf / 0.6, 0, 1))), 3)
     stats["strategy"] = "subject" if stats["confidence"] >= FALLBACK_CONFIDENCE else "blur"
-    return CropPath(g, segments, tuple(cuts), "subject", stats)
+    return CropPath(g, segments, tuple(cuts), "subject", stats,
+                    size_segments if stats["strategy"] == "subject" else ())
 
 
 def subject_path(path: str | os.PathLike, target_size: tuple[int, int], *, start: float | None = None, end: float | None = None,

@@ -4,7 +4,8 @@ Pure string building: the fragment reads ``[in]`` and writes ``[out]`` labels gi
 caller, so it drops into a larger ``-filter_complex`` (export, build) unchanged.
 
     center    crop the middle of the frame to the target aspect
-    subject   crop a window that follows the subject (a CropPath from ``analyse``)
+    subject   crop a window that follows the subject (a CropPath from ``analyse``); where the
+              path is widened, the wider window scaled into the frame over a blurred fill
     blur      the whole picture, contained, over a blurred cover of itself (no black bars)
     contain   the whole picture with black bars
 """
@@ -59,6 +60,33 @@ def crop_filter(path: CropPath) -> str:
     return f"crop=w={g.crop_w}:h={g.crop_h}:x={x}:y={y}:exact=1"
 
 
+def widened_subject(path: CropPath, dst: tuple[int, int], *, rate: Fraction, in_label: str, out_label: str,
+                    pre: list[str] | None = None) -> list[str]:
+    """Statements for a path whose window widens past the target's aspect (``CropPath.widened``).
+
+    The picture is contained in a canvas of the target's aspect at source resolution over the
+    one blurred fill (``filtergraph.blur_fill``); ``zoompan`` then cuts the window out of the
+    canvas each frame (its size and offset follow the path) and scales it to ``dst``. While the
+    window has the target's aspect this is exactly the crop; while it is wider, the window is
+    shown whole with the blurred fill above and below (beside, for a tall source). ``zoompan``
+    numbers its output frames at ``rate``: pass the frame rate of the stream it gets.
+    """
+    g = path.geometry
+    if g.axis == "x":
+        canvas = (g.src_w, max(2, int(round(g.src_w * dst[1] / dst[0] / 2)) * 2))
+    else:
+        canvas = (max(2, int(round(g.src_h * dst[0] / dst[1] / 2)) * 2), g.src_h)
+    zoom = f"{g.span}/({path.size_expression('it')})"
+    offset = path.expression("it")
+    x, y = (offset, "(ih-ih/zoom)/2") if g.axis == "x" else ("(iw-iw/zoom)/2", offset)
+    fill = f"{out_label}_canvas"
+    return blur_fill(in_label, fill, *canvas, pre=pre or []) + [
+        f"[{fill}]zoompan=z={opt(zoom)}:x={opt(x)}:y={opt(y)}:d=1:s={dst[0]}x{dst[1]}:fps={rate},"
+        # zoompan hands on the end of stream in the input's time base: an ``fps`` after it would
+        # repeat the last frame for hours; setpts re-times frames and the end on one clock
+        f"setpts={opt(f'N/(({rate})*TB)')},setsar=1[{out_label}]"]
+
+
 def _contain(src: tuple[int, int], dst: tuple[int, int], path: CropPath | None) -> list[str]:
     w, h = dst
     return [f"scale={w}:{h}:force_original_aspect_ratio=decrease:flags=bicubic",
@@ -73,11 +101,21 @@ REFRAME_MODES = ("subject", "center", "blur", "contain")
 
 
 def reframe_filter(mode: str, src: tuple[int, int], dst: tuple[int, int], *, path: CropPath | None = None,
-                   sar: Fraction = Fraction(1), in_label: str = "in", out_label: str = "out") -> str:
-    """A ``-filter_complex`` fragment from ``[in_label]`` to ``[out_label]`` at ``dst`` size, SAR 1."""
+                   sar: Fraction = Fraction(1), in_label: str = "in", out_label: str = "out",
+                   rate: Fraction | None = None) -> str:
+    """A ``-filter_complex`` fragment from ``[in_label]`` to ``[out_label]`` at ``dst`` size, SAR 1.
+
+    ``rate`` is the frame rate of the stream at ``[in_label]``; a widened subject path needs it.
+    """
     mode = lookup({m: m for m in REFRAME_MODES}, "reframe mode", mode)
     pre = _square_pixels(sar)
     if mode == "blur":
         return ";".join(blur_fill(in_label, out_label, *dst, pre=pre))
+    if mode == "subject" and path is not None and path.widened and path.geometry.axis and \
+            (path.geometry.src_w, path.geometry.src_h) == tuple(src):
+        if not rate:
+            raise InputError("a widened subject path needs the stream's frame rate", "pass rate= to reframe_filter")
+        return ";".join(widened_subject(path, dst, rate=Fraction(rate), in_label=in_label, out_label=out_label,
+                                        pre=pre))
     chain = pre + CHAINS[mode](src, dst, path) + ["setsar=1"]
     return f"[{in_label}]{','.join(chain)}[{out_label}]"

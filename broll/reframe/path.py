@@ -76,6 +76,10 @@ class CropPath:
     cuts: tuple[float, ...] = ()
     method: str = "subject"
     stats: dict = field(default_factory=dict, compare=False)
+    # the window's size along the axis over time (source px); empty: always ``geometry.window``.
+    # Larger where the subject is wider than the window: the wider window is scaled into the
+    # output over a blurred fill (a partial ``contain``), see ``widened``
+    sizes: tuple[Segment, ...] = ()
 
     @property
     def confidence(self) -> float:
@@ -92,36 +96,47 @@ class CropPath:
         """Window offset along the axis at time ``t`` (clamped inside the frame)."""
         if not self.segments:
             return self.geometry.travel / 2
-        seg = self.segments[0]
-        for s in self.segments:
-            if t >= s.t0:
-                seg = s
-            else:
-                break
         import numpy as np
-        return float(np.clip(seg.at(t), 0, self.geometry.travel))
+        return float(np.clip(_value_at(self.segments, t), 0, self.geometry.travel))
+
+    def size_at(self, t: float) -> float:
+        """The window's size along the axis at ``t`` (source px): ``geometry.window`` unless widened."""
+        g = self.geometry
+        if not self.sizes:
+            return float(g.window)
+        return float(min(max(_value_at(self.sizes, t), g.window), g.span))
+
+    @property
+    def widened(self) -> bool:
+        """Whether the window grows past the target aspect anywhere (then the output shows it
+        scaled down over a blurred fill while it is wider)."""
+        return any(max(s.p0, s.p1) > self.geometry.window + 0.5 for s in self.sizes)
 
     def window_at(self, t: float) -> tuple[int, int, int, int]:
-        """(x, y, w, h) of the crop at ``t`` in source pixels."""
+        """(x, y, w, h) of the window at ``t`` in source pixels (wider than the target's aspect
+        where the path is widened)."""
         g = self.geometry
         off = int(round(self.offset_at(t)))
+        size = int(round(self.size_at(t)))
         if g.axis == "y":
-            return 0, off, g.crop_w, g.crop_h
-        return off, 0, g.crop_w, g.crop_h
+            return 0, off, g.crop_w, size
+        return off, 0, size, g.crop_h
 
     def retimed(self, factor: float, offset: float = 0.0) -> "CropPath":
         """The same path on another clock: ``t' = t * factor + offset`` (e.g. ``1/speed`` after
         a speed change, or the item's start when the crop runs after items are joined)."""
-        segs = tuple(Segment(s.t0 * factor + offset, s.t1 * factor + offset, s.p0, s.p1) for s in self.segments)
-        return CropPath(self.geometry, segs, tuple(c * factor + offset for c in self.cuts), self.method, self.stats)
+        def moved(segments):
+            return tuple(Segment(s.t0 * factor + offset, s.t1 * factor + offset, s.p0, s.p1) for s in segments)
+        return CropPath(self.geometry, moved(self.segments), tuple(c * factor + offset for c in self.cuts),
+                        self.method, self.stats, moved(self.sizes))
 
     @property
     def is_static(self) -> bool:
         return all(abs(s.p1 - s.p0) < 0.5 for s in self.segments) and \
             len({round(s.p0) for s in self.segments}) <= 1
 
-    def expression(self) -> str:
-        """An FFmpeg expression of ``t`` giving the window offset (for ``crop``'s x or y).
+    def expression(self, var: str = "t") -> str:
+        """An FFmpeg expression of ``var`` (the time) giving the window offset (for ``crop``'s x or y).
 
         Segments form a balanced binary search on ``t`` with ``if(lt(t,..),left,right)``:
         FFmpeg evaluates only the taken branch, so each frame costs O(log n) and the
@@ -131,21 +146,38 @@ class CropPath:
             return str(self.geometry.travel // 2)
         if self.is_static:
             return str(int(round(self.segments[0].p0)))
-        return _search(list(self.segments))
+        return _search(list(self.segments), var)
+
+    def size_expression(self, var: str = "t") -> str:
+        """An FFmpeg expression of ``var`` giving the window's size along the axis (source px)."""
+        if not self.sizes:
+            return str(self.geometry.window)
+        return _search(list(self.sizes), var)
 
 
-def _leaf(s: Segment) -> str:
+def _value_at(segments: tuple[Segment, ...], t: float) -> float:
+    """The value at ``t`` of the last segment starting at or before it (the first before any)."""
+    seg = segments[0]
+    for s in segments:
+        if t >= s.t0:
+            seg = s
+        else:
+            break
+    return seg.at(t)
+
+
+def _leaf(s: Segment, var: str = "t") -> str:
     if s.t1 > s.t0 and abs(s.p1 - s.p0) >= 0.05:
         slope = (s.p1 - s.p0) / (s.t1 - s.t0)
-        return f"{s.p0:.1f}{slope:+.3f}*(clip(t,{s.t0:.3f},{s.t1:.3f})-{s.t0:.3f})"
+        return f"{s.p0:.1f}{slope:+.3f}*(clip({var},{s.t0:.3f},{s.t1:.3f})-{s.t0:.3f})"
     return f"{s.p0:.1f}"
 
 
-def _search(segs: list[Segment]) -> str:
+def _search(segs: list[Segment], var: str = "t") -> str:
     if len(segs) == 1:
-        return _leaf(segs[0])
+        return _leaf(segs[0], var)
     mid = len(segs) // 2
-    return f"if(lt(t,{segs[mid].t0:.3f}),{_search(segs[:mid])},{_search(segs[mid:])})"
+    return f"if(lt({var},{segs[mid].t0:.3f}),{_search(segs[:mid], var)},{_search(segs[mid:], var)})"
 
 
 def simplify(times: np.ndarray, values: np.ndarray, tolerance: float) -> list[int]:

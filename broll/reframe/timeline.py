@@ -43,7 +43,9 @@ def subject_crop(item, width: int, height: int) -> tuple[str, CropPath] | None:
         return None
     from broll.reframe.analyse import path_from_samples
     samples, cuts = _track(src.path, float(item.src_in), float(item.src_out))
-    path = path_from_samples(list(samples), list(cuts), g).retimed(1 / float(item.speed))
+    # a build's item takes one crop filter in its chain: the window keeps the output's aspect
+    # (the widened window of ``broll export`` needs the blurred-fill graph; not built here yet)
+    path = path_from_samples(list(samples), list(cuts), g, widen=False).retimed(1 / float(item.speed))
     if path.strategy != "subject":
         return "", path                  # no confident subject: the caller contains it over a blurred fill
     if path.is_static and abs(path.offset_at(0) - g.travel / 2) < 1:

@@ -31,6 +31,7 @@ class Scene:
     subject_x: Curve                      # subject centre x (0..1 of width) over time
     subject_y: Curve
     radius: float = 0.05                  # subject radius as a fraction of the frame width
+    stretch: Curve = lambda t: 1.0        # horizontal half-axis over ``radius``: >1 is a wide ellipse
     colour: tuple[int, int, int] = (30, 30, 230)   # BGR: saturated red
     zoom: Curve = lambda t: 1.0           # camera magnification of the texture
     pan: Curve = lambda t: 0.0            # camera centre drift, fraction of the texture width
@@ -81,6 +82,13 @@ SCENES: dict[str, Scene] = {s.name: s for s in (
     Scene("static-zoom", 3.0, lambda t: 0.68, lambda t: 0.45, static_subject=True,
           zoom=lambda t: 1.0 + 0.3 * t / 3.0, notes="still subject right of centre, camera zooms (jerk check)"),
 )}
+
+# a subject that grows wider than a 9:16 window and shrinks again (a car coming past, side-on):
+# a crop cannot hold it whole while it is wide; the window widens over a blurred fill meanwhile
+WIDE_SUBJECT = Scene("wide-subject", 4.0, lambda t: 0.4 + 0.2 * t / 4.0, lambda t: 0.5,
+                     stretch=lambda t: 1.0 + 3.5 * math.sin(math.pi * min(1.0, max(0.0, (t - 0.8) / 2.4))),
+                     pan=lambda t: 0.1 * t / 4.0, zoom=lambda t: 1.1,
+                     notes="red ellipse growing to 0.5 of the width and back; camera pans")
 
 # no subject at all: a panning, zooming texture; the honest answer is the blurred-fill fallback
 NO_SUBJECT = Scene("no-subject", 3.0, lambda t: 0.5, lambda t: 0.5, has_subject=False,
@@ -159,9 +167,14 @@ def render_frames(scene: Scene, size: tuple[int, int], fps: float = 30.0, seed: 
         if not scene.has_subject:
             yield frame, (cx, cy, cx, cy)
             continue
-        cv2.circle(frame, (int(round(cx * 16)), int(round(cy * 16))), int(round(r * 16)), scene.colour, -1,
-                   lineType=cv2.LINE_AA, shift=4)
-        yield frame, (cx - r, cy - r, cx + r, cy + r)
+        rx = r * scene.stretch(t)
+        if abs(rx - r) < 1e-9:
+            cv2.circle(frame, (int(round(cx * 16)), int(round(cy * 16))), int(round(r * 16)), scene.colour, -1,
+                       lineType=cv2.LINE_AA, shift=4)
+        else:
+            cv2.ellipse(frame, (int(round(cx * 16)), int(round(cy * 16))), (int(round(rx * 16)), int(round(r * 16))),
+                        0, 0, 360, scene.colour, -1, lineType=cv2.LINE_AA, shift=4)
+        yield frame, (cx - rx, cy - r, cx + rx, cy + r)
 
 
 def make_scene_clip(scene: Scene | str, path: str | os.PathLike, *, size: tuple[int, int] = (320, 180),
