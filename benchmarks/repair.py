@@ -2,17 +2,26 @@
 
 For each base clip (lavfi / photo camera moves, and real clips from a footage folder) and each
 repairable kind (flicker, flash strobe, glitch, black, freeze, boil at moderate strength) the defect is injected
-into the clean frames (:mod:`broll.testing.injection`), encoded with x264 CRF 20 as a generator
-would deliver it, repaired with :func:`broll.repair.repair_clip`, and measured:
+into the clean frames (:mod:`broll.testing.injection`), delivered as x264 at each ``--delivery`` CRF,
+repaired with :func:`broll.repair.repair_clip`, and measured against the clean frames:
 
 - the verdict after repair (targets: >= 90% not `regenerate`, >= 75% `pass`), next to the clean
   clip's own verdict (a real clip that is `review` when clean cannot `pass` after a repair);
 - PSNR against the clean frames on the affected frames (target: +3 dB over the defective clip) and
   on the unaffected ones (target: no more than 0.3 dB lost to the re-encode);
-- speed: repair seconds per second of clip for a 1080p30 5 s clip with one glitch, with `broll check`
-  on the same clip as the peer in the same run (``--speed``).
+- two delivery modes: CRF 20, as a generator's web delivery (the codec's loss then bounds what any
+  repair can gain: the clean clip through the same encode is the ceiling), and CRF 8, a high-quality
+  master (the ceiling is the repair itself);
+- for flicker and boil, per clip: defective, repaired, an oracle (flicker: the exact inverse of the
+  injected gain; boil: the clean encode's pixels in the injected patch), the repair with each
+  frame's best gain toward the clean frame (the brightness it left wrong), and the patch alone;
+- speed (``--speed`` / ``--speed-only``): `broll fix CLIP -o OUT --no-cache` through the CLI on a 1080p30
+  5 s clip with one defect of each kind (flicker, glitch, freeze, boil), wall and CPU as a multiple of
+  real time, median of ``--repeat`` runs, with `broll check` on the same clip as the peer.
 
-    .venv/bin/python benchmarks/repair.py [--footage DIR] [--real 6] [--seeds 2] [--speed]
+    .venv/bin/python benchmarks/repair.py [--footage DIR] [--real 8] [--seeds 2] [--delivery 20,8]
+        [--rows rows.jsonl] [--speed | --speed-only --repeat 3]
+    .venv/bin/python benchmarks/repair.py --summarise rows.jsonl      # tables of a (stopped) run
 
 The footage folder defaults to $BROLL_FOOTAGE or ~/.cache/broll-footage (any *.mp4 below it);
 without it only the synthetic half runs. Nothing from the footage is written outside a temp folder.
