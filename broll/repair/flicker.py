@@ -21,7 +21,6 @@ the region-mean index would favour the candidate that follows the content's mean
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -121,6 +120,21 @@ def deflicker_correction(small: list[np.ndarray], start: int, end: int, fps: flo
     return Correction(f"ffmpeg deflicker size={size}", gain, np.zeros_like(gain))
 
 
+def _cell_medians(cells: np.ndarray) -> np.ndarray:
+    """``nan_to_num(nanmedian(cells, axis=2))`` for cells (gy x gx x N x 3), computed per cell and
+    channel over the non-NaN values: the same numbers, several times faster than numpy's nanmedian."""
+    gy, gx, _, nc = cells.shape
+    out = np.zeros((gy, gx, nc))
+    for y in range(gy):
+        for x in range(gx):
+            for c in range(nc):
+                v = cells[y, x, :, c]
+                v = v[~np.isnan(v)]
+                if v.size:
+                    out[y, x, c] = np.median(v)
+    return out
+
+
 def aligned_log_gain(small: list[np.ndarray], grid: tuple[int, int]) -> np.ndarray:
     """Cumulative log gain of each frame against the first, per region and channel (frames x gy x gx x 3).
 
@@ -149,9 +163,7 @@ def aligned_log_gain(small: list[np.ndarray], grid: tuple[int, int]) -> np.ndarr
         d = logs[a] - warped
         d[~(ok[a] & warped_ok & inside)] = np.nan
         cells = d[:ch * gy, :cw * gx].reshape(gy, ch, gx, cw, 3).transpose(0, 2, 1, 3, 4).reshape(gy, gx, -1, 3)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            return np.nan_to_num(np.nanmedian(cells, axis=2), nan=0.0)
+        return _cell_medians(cells)
 
     steps = np.zeros((n, gy, gx, 3))
     for t in range(1, n):
