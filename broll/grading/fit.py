@@ -349,7 +349,10 @@ def fit_shot(src: PixelPool | np.ndarray, ref: PixelPool | np.ndarray, *, method
         judge = lambda g: _paired_error(g, registered)  # noqa: E731
         what = "median dE00 on registered pixels"
     elif look_target is not None:
-        judge = lambda g: tint_distance(rgb_to_lab(g(s_sub)), look_target)  # noqa: E731
+        # judged on the tint alone: a tone curve moves pixels between the bands the tint is read in
+        from dataclasses import replace as _replace
+        tint_only = _replace(core, tone_x=None, tone_y=None)
+        judge = lambda g: tint_distance(rgb_to_lab(Graded(tint_only, g.strength)(s_sub)), look_target)  # noqa: E731
         what = "neutral-tint distance"
     else:
         judge = lambda g: palette_distance(rgb_to_lab(g(s_sub)), r_lab)  # noqa: E731
