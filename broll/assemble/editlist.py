@@ -142,7 +142,7 @@ class Music(Strict):
 
 class StyleOverride(Strict):
     """Per-item ``style:``: any subset of the top-level keys, or ``off``."""
-    reference: Optional[str] = None
+    reference: Optional[Union[str, list[str]]] = None   # a list (or a folder) is a look book
     strength: Optional[float] = Field(None, ge=0, le=1)
     method: Optional[str] = None
     apply: Optional[Literal["auto", "exact", "fast"]] = None
@@ -157,7 +157,7 @@ class StyleOverride(Strict):
 
 class Style(Strict):
     """``style: {reference: style.png, strength: 0.8, method: mkl}``: colour-match every clip."""
-    reference: str
+    reference: Union[str, list[str]]     # an image or clip; a list of stills or a folder is a look book
     strength: float = Field(0.8, ge=0, le=1)
     method: str = "mkl"
     # how the build applies each shot's grade: the exact LUT, or the YUV stand-in where it is

@@ -310,27 +310,47 @@ def validate_edit_list(path, variables: dict | None = None, prepare=None) -> tup
 
 
 def style_references(edit: EditList) -> list[tuple[tuple, str]]:
-    """(field path, reference) of every style block, for the validation pass."""
+    """(field path, reference) of every style block, for the validation pass; a look book (a
+    list) gives one entry per still, located at its index."""
     refs = []
+
+    def add(path: tuple, ref) -> None:
+        if isinstance(ref, list):
+            if not ref:
+                refs.append((path, ""))
+            refs.extend((path + (j,), r) for j, r in enumerate(ref))
+        else:
+            refs.append((path, ref))
     if edit.style is not None:
-        refs.append((("style", "reference"), edit.style.reference))
+        add(("style", "reference"), edit.style.reference)
     for i, entry in enumerate(edit.timeline):
         own = getattr(entry, "style", None)
         if isinstance(own, StyleOverride) and own.reference:
-            refs.append((("timeline", i, "style", "reference"), own.reference))
+            add(("timeline", i, "style", "reference"), own.reference)
     return refs
 
 
 def check_style_media(edit: EditList) -> list[EditListError]:
-    """Located errors for style references that are missing or unreadable."""
+    """Located errors for style references that are missing or unreadable (a folder is a look
+    book: it must hold stills, and each is checked)."""
+    from broll.errors import InputError
     from broll.media.probe import probe
     errors = []
-    for path, ref in style_references(edit):
+    refs = style_references(edit)
+    if refs:
+        from broll.grading.match import reference_paths   # only when a style block is present
+    for path, ref in refs:
+        if not ref:
+            errors.append(edit.locate(path, "an empty list of style references", "list one or more stills of the look"))
+            continue
         full = Path(ref) if Path(ref).is_absolute() else edit.base_dir / ref
         try:
-            info = probe(full)
-            if info.kind == "audio":
-                errors.append(edit.locate(path, f"{ref}: is audio; the style reference must be an image or a clip"))
+            for still in reference_paths(full):
+                info = probe(still)
+                if info.kind == "audio":
+                    errors.append(edit.locate(path, f"{ref}: is audio; the style reference must be an image or a clip"))
+        except InputError as exc:
+            errors.append(edit.locate(path, exc.message.replace(str(full), ref), exc.hint))
         except MediaError as exc:
             errors.append(edit.locate(path, exc.message.replace(str(full.resolve()), ref), exc.hint))
     return errors

@@ -188,6 +188,14 @@ def item_style(edit: EditList, item: Item) -> Optional[Style]:
     return base
 
 
+def _style_reference(edit: EditList, reference):
+    """The reference's path(s) resolved against the edit list's folder: one image or clip, a
+    folder of stills, or a list of them (a look book)."""
+    def full(r) -> Path:
+        return Path(r) if Path(r).is_absolute() else edit.base_dir / r
+    return [full(r) for r in reference] if isinstance(reference, list) else full(reference)
+
+
 def _lut_chain(result, item: Item, apply: str = "auto") -> str:
     """The grade's filter for this item's trimmed span, with shot switches in output time."""
     end = float(item.src_out) if item.src_out > item.src_in else None
@@ -212,8 +220,7 @@ def apply_style(edit: EditList, jobs: list[OutputJob], report: StageReport, say:
             style = item_style(edit, item)
             if style is None:
                 continue
-            ref = Path(style.reference)
-            ref = ref if ref.is_absolute() else edit.base_dir / ref
+            ref = _style_reference(edit, style.reference)
             look = Path(style.look) if style.look else None
             look = look if look is None or look.is_absolute() else edit.base_dir / look
             key = (item.source.path, str(ref), style.method, style.strength, style.max_change, str(look))
@@ -223,7 +230,7 @@ def apply_style(edit: EditList, jobs: list[OutputJob], report: StageReport, say:
                                      cache_root=root, max_change=style.max_change, look=look)
                 r = results[key]
                 report.graded.append({
-                    "clip": _rel(edit, item.source.path), "reference": _rel(edit, str(ref)), "method": style.method, "strength": style.strength,
+                    "clip": _rel(edit, item.source.path), "reference": (", ".join(_rel(edit, str(r)) for r in ref) if isinstance(ref, list) else _rel(edit, str(ref))), "method": style.method, "strength": style.strength,
                     "de_before": round(r.de_before, 2), "de_after": round(r.de_after, 2),
                     "safeguards": list(r.safeguards), "shots": len(r.shots), "change": round(r.change, 2),
                     "applied_as": r.applied_as(style.apply)})

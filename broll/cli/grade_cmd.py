@@ -198,11 +198,13 @@ def _explain(result) -> list[str]:
             lines.append(f"{where}same scene, full match at strength {fit['strength']:.2f}: {details.get('scene', '')}"
                          + (f"; {details['selected']}" if "selected" in details else ""))
         comps = fit.get("components") or {}
-        if comps:
+        if comps and "saturation" in comps:
             tints = ", ".join(f"{k.split()[1]} {v:.1f}" for k, v in comps.items() if k.startswith("tint "))
-            lines.append(f"{where}transferred (x strength {fit['strength']:.2f}): neutral tint shift dE {tints}; "
-                         f"saturation x{comps['saturation']:.2f}; confidence {comps['confidence']:.2f} "
-                         "(a look book of 2 stills 0.50, 3 stills 0.75; one still of other content: nothing)")
+            tone = f"tone curve up to {comps['tone']:.1f} L*" if comps.get("tone") else "tone: none"
+            lines.append(f"{where}transferred from a look book of {comps.get('stills', '?')} stills "
+                         f"(x strength {fit['strength']:.2f}): neutral tint shift (a*b*) {tints}; "
+                         f"saturation x{comps['saturation']:.2f}; {tone} (each weighted by the share content cannot "
+                         "explain; one still of other content: nothing; tone from 3 stills)")
     return lines
 
 

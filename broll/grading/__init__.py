@@ -26,8 +26,9 @@ How a match is made (see the modules for the why):
   (ORB features + one homography), which a colour cast does not move;
 - :mod:`~broll.grading.fit` fits a method from ``GRADE_METHODS`` (``mkl`` default, ``mkl-linear``,
   ``reinhard``, ``balance``): the full, uncapped match for the same scene; for other content only
-  the identifiable look (neutral tint per lightness band, saturation; ``method: look``), restrained
-  by confidence (a look book raises it) and capped at ``max_change``; blends
+  the identifiable look of a look book (:mod:`~broll.grading.look_transfer`: neutral tint per
+  lightness band, saturation, tone from 3 stills; ``method: look``), weighted by the share
+  content cannot explain and capped at ``max_change``; one still of other content: nothing; blends
   ``src + strength * (T(src) - src)``; paired mode uses ``colour.colour_correction`` when the
   clip's first frame is the reference (image-to-video);
 - ``match(..., look="brand.cube")`` composes a team's look LUT after the match;

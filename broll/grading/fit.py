@@ -21,10 +21,11 @@ Which of them may run depends on what the clip and the reference share
   fitted on those pixel pairs (:mod:`broll.grading.correspond`, MKL as its prior) are tried;
   the one that lands held-out registered pixels closest to the reference is kept (``selected``).
 - **different content**: a single still does not say which of its colours are the look and
-  which are its content, so only what is identifiable is transferred (:func:`fit_look`): the
-  tint of near-neutral pixels per lightness band (white balance, split toning) and overall
-  saturation, restrained by a confidence that grows with the number of reference stills
-  (a look book). Lightness is never transferred. ``content-differs`` names this case.
+  which are its content, so only what is identifiable is transferred
+  (:mod:`broll.grading.look_transfer`): the tint of near-neutral pixels per lightness band
+  (white balance, split toning) and overall saturation, relative to the clip's own, beyond
+  what unrelated scenes differ by; with a look book also the tone curve. ``content-differs``
+  names this case.
 
 Safeguards (reported by name in ``ShotFit.safeguards``, with the measured value behind each in
 ``ShotFit.details``):
@@ -59,9 +60,10 @@ from broll.errors import InputError, lookup
 from broll.grading import correspond
 from broll.grading.color import colour, decode, delta_e00, encode, rgb_to_lab, to_float
 from broll.grading.metrics import mean_change, palette_distance
+from broll.grading.look_transfer import MIN_STILLS, estimate_look, neutral_tint, transferred
 from broll.grading.pixels import PixelPool, robust_mask
 from broll.grading.transforms import (Affine, Chain, Curves, Graded, Identity, InLab, LinearGains,
-                                      PolynomialCorrection, ToneTint, Transform)
+                                      PolynomialCorrection, Transform)
 
 DEFAULT_METHOD = "mkl"
 DEFAULT_STRENGTH = 0.8
@@ -159,111 +161,7 @@ def get_method(name: str) -> Callable[[np.ndarray, np.ndarray], Transform]:
     return lookup(GRADE_METHODS, "grade method", name)
 
 
-# -- identifiable components of a look (different content) ------------------------------
-
-L_KNOTS = np.array([5.0, 25.0, 45.0, 65.0, 85.0, 100.0])   # L* positions of the tint curve
-L_HALF_WIDTH = 12.0        # L* half-width of each knot's band
-NEUTRAL_SHARE = 0.25       # the least chromatic quarter of a band is its "neutrals"
-MIN_BAND_PIXELS = 150
-SINGLE_CONFIDENCE = 0.0    # a single still of other content: nothing is taken (measured below)
-CONFIDENCE_GROWTH = 0.5    # each further still of a look book halves what is left untaken
-MIN_BOOK = 2               # stills of other content needed before any component is transferred
-# Why a single still transfers nothing: on 33 real clips (tuning half), graded to a frame of
-# another clip, the neutral-tint transfer at half confidence moved *uncast* clips 1.3 dE00
-# (median; 79% of pairs worse than uncorrected by > 0.5) and did not help *cast* clips
-# (median change in error -0.15, 24% worse). A dead zone of 20 a*b* units on the tint still
-# left 24% of uncast pairs harmed. The "neutrals" of coloured content are content.
-SATURATION_RANGE = (0.6, 1.5)
-BAND_NAMES = {0: "shadows", 2: "midtones", 4: "highlights"}
-
-
-def neutral_tint(lab: np.ndarray) -> np.ndarray:
-    """a*, b* of the near-neutral pixels at each of ``L_KNOTS`` (K, 2): white balance per band.
-
-    The least chromatic quarter of each lightness band stands for its greys; a band with too
-    few pixels takes its nearest measured neighbour's tint.
-    """
-    L, ab = lab[:, 0], lab[:, 1:]
-    chroma = np.hypot(ab[:, 0], ab[:, 1])
-    tint = np.full((len(L_KNOTS), 2), np.nan)
-    for k, knot in enumerate(L_KNOTS):
-        sel = np.abs(L - knot) < L_HALF_WIDTH
-        if sel.sum() < MIN_BAND_PIXELS:
-            continue
-        low = chroma[sel] <= np.quantile(chroma[sel], NEUTRAL_SHARE)
-        tint[k] = np.median(ab[sel][low], axis=0)
-    valid = np.flatnonzero(~np.isnan(tint[:, 0]))
-    if len(valid) == 0:
-        return np.zeros((len(L_KNOTS), 2))
-    for c in (0, 1):
-        tint[:, c] = np.interp(L_KNOTS, L_KNOTS[valid], tint[valid, c])
-    return tint
-
-
-def colourfulness(lab: np.ndarray) -> float:
-    """Median chroma of the mid-lightness pixels: 'overall saturation'."""
-    mid = (lab[:, 0] > 20) & (lab[:, 0] < 90)
-    c = np.hypot(lab[mid, 1], lab[mid, 2]) if mid.sum() > MIN_BAND_PIXELS else np.hypot(lab[:, 1], lab[:, 2])
-    return float(np.median(c)) if len(c) else 0.0
-
-
-def look_confidence(stills: int) -> float:
-    """0 for one still of other content, 0.5 for two, 0.75 for three...: a look book makes the
-    look identifiable, since what the stills share is the look and what differs is content."""
-    if stills < MIN_BOOK:
-        return SINGLE_CONFIDENCE
-    return float(1.0 - 0.5 * (1.0 - CONFIDENCE_GROWTH) ** max(0, stills - MIN_BOOK))
-
-
-TINT_DEAD_ZONE = 20.0       # a*b*: "neutral" tints of uncast real clips reach this from content alone
-SATURATION_DEAD_ZONE = 0.8  # |log| of colourfulness relative to NATURAL_COLOURFULNESS, ditto
-NATURAL_COLOURFULNESS = 16.0   # median colourfulness of uncast real clips (tuning half: 17.2)
-# Measured on the tuning half of the real footage (33 uncast clips): the neutral tint per
-# lightness band of a single frame reaches 16-26 a*b* units at the 90th percentile from content
-# alone; colourfulness spreads 0.6-0.8 in log. A look book's averages shrink these by 1/sqrt(n).
-
-
-def shrink(tint: np.ndarray, dead_zone: float) -> np.ndarray:
-    """Soft threshold per band: the part of a neutral tint that content cannot explain.
-
-    Uncast footage of coloured content already has "neutral" tints of many a*b* units (a warm
-    interior, a green forest); only what lies beyond that range is evidence of a look, so only
-    that part is moved. Inside the dead zone nothing moves at all.
-    """
-    mag = np.hypot(tint[:, 0], tint[:, 1])
-    keep = np.clip(1.0 - dead_zone / np.maximum(mag, 1e-9), 0.0, None)
-    return tint * keep[:, None]
-
-
-def _saturation_excess(sat: float, dead_zone: float) -> float:
-    """log colourfulness beyond what content explains (0 inside the dead zone)."""
-    x = float(np.log(max(sat, 1e-3) / NATURAL_COLOURFULNESS))
-    return float(np.sign(x) * max(0.0, abs(x) - dead_zone))
-
-
-def fit_look(src_lab: np.ndarray, ref_labs: list[np.ndarray], confidence: float) -> tuple[ToneTint, dict]:
-    """The identifiable components of a look book's look, restrained by ``confidence``.
-
-    ``ref_labs``: one L*a*b* pixel set per reference still. Each still's neutral tint per
-    lightness band and colourfulness are measured on its own and averaged, which cancels
-    content; only the part of the average beyond what content alone produces (the dead zone,
-    shrinking as 1/sqrt(n)) is taken as the look and added to the clip. The clip's own
-    content tint is kept: the look is added, the reference's scene colours are not copied.
-    """
-    n = max(1, len(ref_labs))
-    tint_src = neutral_tint(src_lab)
-    tint_ref = np.mean([neutral_tint(r) for r in ref_labs], axis=0)
-    look_ref = shrink(tint_ref, TINT_DEAD_ZONE / np.sqrt(n))
-    out = tint_src + confidence * look_ref
-    sat_src = colourfulness(src_lab)
-    sat_ref = float(np.exp(np.mean([np.log(max(colourfulness(r), 1e-3)) for r in ref_labs])))
-    excess = confidence * _saturation_excess(sat_ref, SATURATION_DEAD_ZONE / np.sqrt(n))
-    scale = float(np.clip(np.exp(excess), *SATURATION_RANGE)) if sat_src > 1.0 else 1.0
-    shift = np.hypot(*(out - tint_src).T)
-    components = {f"tint {name}": round(float(shift[k]), 2) for k, name in BAND_NAMES.items()}
-    components.update({"saturation": round(scale, 3), "confidence": round(confidence, 2), "stills": n})
-    return ToneTint(l_knots=L_KNOTS, tint_in=tint_src, tint_out=out, chroma_scale=scale), components
-
+# -- identifiable components of a look (different content): broll.grading.look_transfer --
 
 def tint_distance(lab_a: np.ndarray, tint_b: np.ndarray) -> float:
     """Mean a*b* distance between the neutral tints of a pixel set and a target tint curve."""
@@ -430,17 +328,18 @@ def fit_shot(src: PixelPool | np.ndarray, ref: PixelPool | np.ndarray, *, method
             safeguards.append("content-differs")
             details["content-differs"] = scene.describe() if scene is not None else "scene not judged"
             parts = [rgb_to_lab(_subsample(p, GATE_SAMPLE // 2)) for p in (ref_parts or [r_sub]) if len(p) >= MIN_PIXELS]
-            confidence = look_confidence(len(parts))
-            if confidence <= 0:
-                # one still of other content: its look cannot be told from its content
+            core, components = estimate_look(s_lab, parts or [r_lab])
+            if not transferred(components):
+                # nothing the stills say survives what content alone explains
                 safeguards.append("look-not-identifiable")
-                details["look-not-identifiable"] = (f"{len(parts)} still of other content (a look book needs >= {MIN_BOOK}): "
-                                                    "left unchanged; pass more stills of the look or --look FILE.cube")
+                details["look-not-identifiable"] = (
+                    f"{len(parts)} still of other content (a look book needs >= {MIN_STILLS}): left unchanged; "
+                    "pass more stills of the look or --look FILE.cube" if len(parts) < MIN_STILLS else
+                    f"{len(parts)} stills of other content: nothing beyond what content explains; left unchanged")
                 return ShotFit(Graded(Identity(), 0.0), "identity", 0.0, safeguards,
                                de_before=palette_distance(s_lab, r_lab), de_after=palette_distance(s_lab, r_lab),
                                change=0.0, scene=scene_label, details=details,
                                components={"transferred": "nothing", "stills": len(parts)})
-            core, components = fit_look(s_lab, parts or [r_lab], confidence)
             look_target = core.tint_out
             used = "look"
     capped_strength, change = strength, None
@@ -459,7 +358,10 @@ def fit_shot(src: PixelPool | np.ndarray, ref: PixelPool | np.ndarray, *, method
         judge = _judge_on(registered)
         what = "median dE00 on registered pixels"
     elif look_target is not None:
-        judge = lambda g: tint_distance(rgb_to_lab(g(s_sub)), look_target)  # noqa: E731
+        # judged on the tint alone: a tone curve moves pixels between the bands the tint is read in
+        from dataclasses import replace as _replace
+        tint_only = _replace(core, tone_x=None, tone_y=None)
+        judge = lambda g: tint_distance(rgb_to_lab(Graded(tint_only, g.strength)(s_sub)), look_target)  # noqa: E731
         what = "neutral-tint distance"
     else:
         judge = lambda g: palette_distance(rgb_to_lab(g(s_sub)), r_lab)  # noqa: E731

@@ -20,7 +20,7 @@ KEYS = ("reference", "strength", "method", "max_change", "look")
 
 @dataclass(frozen=True)
 class Style:
-    reference: str
+    reference: str | tuple[str, ...]     # one image/clip or folder; a tuple of stills is a look book
     strength: float = DEFAULT_STRENGTH
     method: str = DEFAULT_METHOD
     max_change: float = MAX_CHANGE
@@ -66,12 +66,19 @@ def parse_style(value: Any, *, base: Style | None = None, field: str = "style") 
     if max_change is not None and max_change <= 0:
         raise EditListError(f"max_change {max_change} must be positive", field=f"{field}.max_change",
                             hint="a mean dE00, e.g. 5 (the default)")
-    merged = base or Style(reference=str(value["reference"]))
+    merged = base or Style(reference="")
     changes = {k: v for k, v in (("reference", value.get("reference")), ("strength", strength),
                                   ("method", value.get("method")), ("max_change", max_change),
                                   ("look", value.get("look"))) if v is not None}
     if "reference" in changes:
-        changes["reference"] = str(changes["reference"])
+        ref = changes["reference"]
+        if isinstance(ref, (list, tuple)):
+            if not ref:
+                raise EditListError("an empty list of references", field=f"{field}.reference",
+                                    hint="list one or more stills of the look")
+            changes["reference"] = tuple(str(r) for r in ref)
+        else:
+            changes["reference"] = str(ref)
     return _check(replace(merged, **changes), field)
 
 

@@ -153,20 +153,25 @@ class ToneTint(Transform):
 
     ``a* b*`` of a pixel lose the clip's own tint at its lightness (``tint_in``, linear in L*
     between ``l_knots``), are scaled by ``chroma_scale`` about that neutral and gain
-    ``tint_out``. Lightness is left alone: a reference of other content says nothing
-    reliable about tone (a darker scene would darken a bright one).
+    ``tint_out``. Lightness is left alone unless a tone curve is given (``tone_x`` ->
+    ``tone_y`` on L*): one reference of other content says nothing reliable about tone (a
+    darker scene would darken a bright one); a look book's pooled stills can.
     """
 
     l_knots: np.ndarray        # (K,) L* positions
     tint_in: np.ndarray        # (K, 2) a*, b* of the clip's neutrals at each knot
     tint_out: np.ndarray       # (K, 2) where those neutrals go
     chroma_scale: float = 1.0
+    tone_x: np.ndarray | None = None   # optional L* curve (a look book's tone): knots in ...
+    tone_y: np.ndarray | None = None   # ... and out, increasing; None leaves lightness alone
     name: str = "tone-tint"
 
     def __call__(self, rgb: np.ndarray) -> np.ndarray:
         lab = rgb_to_lab(np.clip(np.asarray(rgb, dtype=np.float64), 0, 1))
         L = lab[:, 0]
         out = lab.copy()
+        if self.tone_x is not None:
+            out[:, 0] = np.interp(L, self.tone_x, self.tone_y)
         for c in (0, 1):
             t_in = np.interp(L, self.l_knots, self.tint_in[:, c])
             t_out = np.interp(L, self.l_knots, self.tint_out[:, c])

@@ -234,3 +234,36 @@ def test_a_fast_styled_build_renders(cast_project, write_edit):
     src = _mean_rgb(cast_project / "clips" / "warm.mp4", 10)
     graded = _mean_rgb(out, 10)
     assert np.abs(graded - ref).sum() < 0.6 * np.abs(src - ref).sum()
+
+
+def test_style_takes_a_look_book_as_a_list_or_a_folder(cast_project, write_edit):
+    """`style: {reference: [a.png, b.png, c.png]}` and `reference: book/` grade with the look book;
+    a missing still is located at its index."""
+    book = cast_project / "book"
+    for i, source in enumerate(("testsrc2", "rgbtestsrc", "smptehdbars")):
+        synth.make_image(book / f"still{i}.png", source=source, size=(320, 180))
+    for ref in ("[book/still0.png, book/still1.png, book/still2.png]", "book"):
+        edit_path = write_edit(f"""
+            version: 1
+            output: out/reel.mp4
+            preset: tiny
+            style: {{reference: {ref}}}
+            timeline:
+              - clip: clips/warm.mp4
+        """)
+        edit, jobs = validate_edit_list(edit_path)
+        report = StageReport()
+        jobs = apply_style(edit, jobs, report, lambda _: None)
+        assert jobs[0].timeline.items[0].video_filter != ""
+        assert "book" in report.graded[0]["reference"] and "content-differs" in report.graded[0]["safeguards"]
+    edit_path = write_edit("""
+        version: 1
+        output: out/reel.mp4
+        preset: tiny
+        style: {reference: [book/still0.png, book/nope.png]}
+        timeline:
+          - clip: clips/warm.mp4
+    """)
+    with pytest.raises(EditListErrors) as info:
+        validate_edit_list(edit_path)
+    assert "style.reference" in str(info.value) and "nope.png" in str(info.value)

@@ -82,11 +82,11 @@ def test_look_book_look_lut_and_max_change(grade_media, tmp_path):
     proc = broll("grade", clip, "-r", book, "--look", look, "--max-change", "2", "-o", tmp_path / "o",
                  "--lut-only", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    assert "content-differs" in proc.stdout and "confidence 0.75" in proc.stdout
+    assert "content-differs" in proc.stdout and "look book of 3 stills" in proc.stdout
     data = json.loads(broll("grade", clip, "-r", book, "--look", look, "--max-change", "2", "-o", tmp_path / "o",
                             "--lut-only", "--json", cwd=tmp_path).stdout)
     fit = data["clips"][0]["shots"][0]["fit"]
-    assert fit["method"] == "look" and fit["components"]["confidence"] == 0.75
+    assert fit["method"] == "look" and fit["components"]["confidence"] == 1.0 and fit["components"]["stills"] == 3
     assert fit["change"] <= 2.1
     missing = broll("grade", clip, "-r", book, "--look", tmp_path / "nope.cube", cwd=tmp_path)
     assert missing.returncode != 0 and "nope.cube: look LUT not found" in missing.stderr

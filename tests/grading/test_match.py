@@ -124,4 +124,4 @@ def test_a_look_book_of_stills_of_different_sizes(grade_media, tmp_path):
     assert len(ref.parts) == 2 and len(ref.images) == 2 and ref.sha256
     clip = grade_media.clip("astronaut", STANDARD_CASTS[1], duration=0.5)
     result = match(clip, stills, cache_root=tmp_path, paired=False)
-    assert result.shots[0].fit["components"]["confidence"] == 0.5
+    assert result.shots[0].fit["components"]["confidence"] == 1.0 and result.shots[0].fit["components"]["stills"] == 2

@@ -45,3 +45,10 @@ def test_edit_list_style_model_takes_max_change_and_a_look():
     s = EditStyle(reference="a.png", max_change=7, look="brand.cube")
     assert s.max_change == 7 and s.look == "brand.cube"
     assert EditStyle(reference="a.png").max_change == 5.0
+
+
+def test_style_takes_a_look_book_list():
+    from broll.errors import EditListError
+    assert resolve_style({"reference": ["a.png", "b.png", "c.png"]}, None).reference == ("a.png", "b.png", "c.png")
+    with pytest.raises(EditListError, match="empty list"):
+        resolve_style({"reference": []}, None)

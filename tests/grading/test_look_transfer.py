@@ -1,0 +1,80 @@
+"""The look-transfer estimator on synthetic looks (pure: L*a*b* pixel sets in, a transform out)."""
+
+import numpy as np
+import pytest
+
+from broll.grading import look_transfer as lt
+from broll.grading.color import rgb_to_lab
+from broll.testing.looks import LOOKS
+
+
+def _scene(seed: int, n: int = 6000) -> np.ndarray:
+    """A synthetic 'natural' scene: a few coloured objects on near-neutral surfaces, full tonal range."""
+    rng = np.random.default_rng(seed)
+    grey = rng.uniform(0.04, 0.96, n)[:, None] * np.ones(3) + rng.normal(0, 0.01, (n, 3))
+    hues = rng.uniform(0.2, 0.8, (4, 3))
+    objects = hues[rng.integers(0, 4, n)] * rng.uniform(0.3, 1.1, n)[:, None]
+    mix = rng.random(n) < 0.5
+    return np.clip(np.where(mix[:, None], grey, objects), 0, 1)
+
+
+def _lab(rgb: np.ndarray) -> np.ndarray:
+    return rgb_to_lab(np.clip(rgb, 0, 1))
+
+
+def test_one_still_transfers_nothing():
+    src = _scene(1)
+    t, comp = lt.estimate_look(_lab(src), [_lab(LOOKS["warm"](_scene(2)))])
+    assert comp["confidence"] == 0.0 and not lt.transferred(comp)
+    assert np.allclose(t(src), np.clip(src, 0, 1), atol=2e-3)
+
+
+def _strong_warm(rgb: np.ndarray) -> np.ndarray:
+    """The benchmark's warm look twice: warmer than real footage's usual slightly warm neutrals."""
+    return LOOKS["warm"](LOOKS["warm"](rgb))
+
+
+def test_a_look_book_of_a_warm_look_warms_the_clip_in_every_band():
+    src = _scene(1)
+    book = [_lab(_strong_warm(_scene(s))) for s in (2, 3, 4)]
+    t, comp = lt.estimate_look(_lab(src), book)
+    assert comp["stills"] == 3 and comp["confidence"] == 1.0 and lt.transferred(comp)
+    before, after = lt.neutral_tint(_lab(src)), lt.neutral_tint(_lab(t(src)))
+    assert np.all((after - before)[1:5, 1] > 0.5)                 # b* of the greys rises: warmer
+    truth = lt.neutral_tint(_lab(_strong_warm(src)))
+    # part of the way, not past the look itself
+    assert (after - before)[1:5, 1].mean() < (truth - before)[1:5, 1].mean()
+
+
+def test_a_look_book_of_a_cool_look_cools_and_a_desaturating_one_desaturates():
+    src = _scene(5)
+    _, warm = lt.estimate_look(_lab(src), [_lab(LOOKS["warm"](_scene(s))) for s in (6, 7, 8)])
+    t, cool = lt.estimate_look(_lab(src), [_lab(LOOKS["cool"](_scene(s))) for s in (6, 7, 8)])
+    assert lt.neutral_tint(_lab(t(src)))[2, 1] < lt.neutral_tint(_lab(src))[2, 1]
+    _, bleach = lt.estimate_look(_lab(src), [_lab(LOOKS["bleach-bypass"](_scene(s))) for s in (6, 7, 8)])
+    assert bleach["saturation"] < 1.0
+
+
+def test_faded_blacks_lift_the_clip_blacks_from_three_stills():
+    src = _scene(9)
+    t, comp = lt.estimate_look(_lab(src), [_lab(LOOKS["faded"](_scene(s))) for s in (10, 11, 12)])
+    assert comp["tone"] > 0.5
+    dark = np.full((1, 3), 0.06)
+    assert _lab(t(dark))[0, 0] > _lab(dark)[0, 0] + 1.0
+
+
+def test_more_stills_weigh_the_evidence_more():
+    """The posterior weight grows with the stills: content noise averages out as 1/n."""
+    w1 = lt._weight(lt.LOOK_TINT_SD, lt.CONTENT_TINT_SD, 1)
+    w3 = lt._weight(lt.LOOK_TINT_SD, lt.CONTENT_TINT_SD, 3)
+    w8 = lt._weight(lt.LOOK_TINT_SD, lt.CONTENT_TINT_SD, 8)
+    assert np.all(w1 < w3) and np.all(w3 < w8) and np.all(w8 < 1)
+
+
+@pytest.mark.parametrize("look", ["warm", "cool", "teal-orange"])
+def test_a_look_book_moves_a_clip_towards_the_same_clip_with_the_look(look):
+    from broll.grading.color import delta_e00
+    src = _scene(13)
+    t, _ = lt.estimate_look(_lab(src), [_lab(LOOKS[look](_scene(s))) for s in (14, 15, 16)])
+    truth = _lab(LOOKS[look](src))
+    assert delta_e00(_lab(t(src)), truth).mean() < delta_e00(_lab(src), truth).mean()
