@@ -214,8 +214,6 @@ def _patch_swap(frames: Frames, s: int, rng, severity: str) -> tuple[Frames, Tru
 
 def inject_boil(frames: Frames, rng, severity: str = "moderate") -> tuple[Frames, Truth]:
     """Texture shimmer: blobby noise that changes every frame over a patch of the picture."""
-    import cv2
-
     sigma = {"low": 4.0, "moderate": 8.0, "high": 16.0}[severity]
     area = {"low": 0.06, "moderate": 0.12, "high": 0.25}[severity]
     length = 24
@@ -223,14 +221,23 @@ def inject_boil(frames: Frames, rng, severity: str = "moderate") -> tuple[Frames
     h, w = frames[0].shape[:2]
     ph, pw = int(h * np.sqrt(area)), int(w * np.sqrt(area))
     y0, x0 = int(rng.integers(0, h - ph)), int(rng.integers(0, w - pw))
+    return _boil_patch(frames, rng, s, length, (y0, x0, ph, pw), sigma), Truth("boil", s, s + length - 1, severity)
+
+
+def _boil_patch(frames: Frames, rng, start: int, length: int, box: tuple[int, int, int, int],
+                sigma: float) -> Frames:
+    """Fresh coarse grain in one box on every frame of the span: shimmer that flow cannot follow."""
+    import cv2
+
+    y0, x0, ph, pw = box
     out = list(frames)
-    for i in range(s, s + length):
+    for i in range(start, start + length):
         grain = rng.normal(0, sigma * 1.6, size=(max(2, ph // 3), max(2, pw // 3))).astype(np.float32)
         grain = cv2.resize(grain, (pw, ph), interpolation=cv2.INTER_CUBIC)
         g = frames[i].astype(np.float32)
         g[y0:y0 + ph, x0:x0 + pw] += grain[..., None]
         out[i] = np.clip(g, 0, 255).astype(np.uint8)
-    return out, Truth("boil", s, s + length - 1, severity)
+    return out
 
 
 def inject_blur(frames: Frames, rng, severity: str = "moderate") -> tuple[Frames, Truth]:
@@ -501,14 +508,7 @@ def inject_real_boil(frames: Frames, rng, severity: str = "moderate") -> tuple[F
     cy, cx = np.unravel_index(int(np.argmin(box[ph // 2:h - (ph - ph // 2) + 1, pw // 2:w - (pw - pw // 2) + 1])),
                               (h - ph + 1, w - pw + 1))
     y0, x0 = int(cy), int(cx)
-    out = list(frames)
-    for i in range(s, s + length):
-        grain = rng.normal(0, sigma * 1.6, size=(max(2, ph // 3), max(2, pw // 3))).astype(np.float32)
-        grain = cv2.resize(grain, (pw, ph), interpolation=cv2.INTER_CUBIC)
-        g = frames[i].astype(np.float32)
-        g[y0:y0 + ph, x0:x0 + pw] += grain[..., None]
-        out[i] = np.clip(g, 0, 255).astype(np.uint8)
-    return out, Truth("boil", s, s + length - 1, severity)
+    return _boil_patch(frames, rng, s, length, (y0, x0, ph, pw), sigma), Truth("boil", s, s + length - 1, severity)
 
 
 # class name -> injector; cut takes ``other=``, freeze and flicker take ``fps=``
