@@ -157,12 +157,12 @@ def _report(results, ref, out: Path) -> dict:
 def _print_table(results, written, lut_only: bool) -> None:
     from rich.table import Table
     table = Table(title="broll grade: palette CIEDE2000 to the reference", title_justify="left")
-    table.add_column("clip", no_wrap=True)
-    table.add_column("method", no_wrap=True)
-    table.add_column("before", justify="right")
-    table.add_column("after", justify="right")
-    table.add_column("change", justify="right")
-    table.add_column("safeguard", no_wrap=True, min_width=15)
+    # long clip names fold instead of squeezing the figures out (pipes get 80 columns)
+    table.add_column("clip", overflow="fold", min_width=12)
+    table.add_column("method", overflow="fold", min_width=8)
+    for figure in ("before", "after", "change"):
+        table.add_column(figure, justify="right", no_wrap=True, min_width=6)
+    table.add_column("safeguard", overflow="fold", min_width=15)
     for r in results:
         shots = f"\n({len(r.shots)} shots)" if len(r.shots) > 1 else ""
         table.add_row(Path(r.clip).name + shots, "\n".join(r.methods_used), f"{r.de_before:.2f}", f"{r.de_after:.2f}",
