@@ -69,7 +69,7 @@ def plan_export(source_path: str | os.PathLike, presets: list[Preset], out_dir: 
     if not src.exists():
         raise MediaError(f"{src}: no such file", "check the path")
     info = probe(src)
-    if info.kind != "video":
+    if info.kind != "video" and not info.animated:     # an animated GIF/WebP exports like a clip
         raise MediaError(f"{src}: is {'a still image' if info.is_still else 'not a video'}; "
                          f"export re-targets a finished video", "put stills into an edit list and run broll build")
     folder = Path(out_dir) if out_dir else src.parent

@@ -53,7 +53,7 @@ def analyse(path: str | os.PathLike, profile: str | os.PathLike | Profile = "def
 
     prof = load_profile(profile)
     info = probe(path)
-    if info.kind != "video":
+    if info.kind != "video" and not info.animated:      # an animated GIF/WebP is a generator's clip too
         raise MediaError(f"{path}: not a video clip ({info.kind})", "broll check takes video files")
     cut = prof.section("cut")
     t0 = time.perf_counter()

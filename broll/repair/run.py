@@ -276,6 +276,9 @@ def repair_clip(path: str | os.PathLike, out_dir: str | os.PathLike, *, profile=
     kinds = parse_only(only) if not isinstance(only, tuple) else only
     prof = load_profile(profile)
     info = probe(src)
+    if info.animated:
+        raise MediaError(f"{src}: broll fix repairs video files, not animated images",
+                         "convert it to MP4 first (e.g. `broll export CLIP --preset ...`), then fix that")
     if info.kind != "video":
         raise MediaError(f"{src}: not a video clip ({info.kind})", "broll fix takes video files")
     dst = Path(out_dir) / src.name
