@@ -29,6 +29,9 @@ def colour():
     return _colour
 
 
+REC709_LUMA = np.array([0.2126, 0.7152, 0.0722])
+
+
 def to_float(image: np.ndarray) -> np.ndarray:
     """uint8/uint16 RGB -> float64 in [0, 1]."""
     if image.dtype == np.uint8:
@@ -36,6 +39,12 @@ def to_float(image: np.ndarray) -> np.ndarray:
     if image.dtype == np.uint16:
         return image.astype(np.float64) / 65535.0
     return np.asarray(image, dtype=np.float64)
+
+
+def luma(image: np.ndarray) -> np.ndarray:
+    """Rec. 709 luma of an RGB image as float64 in [0, 1] (the structure checks compare luma,
+    which a colour cast moves least)."""
+    return to_float(image) @ REC709_LUMA
 
 
 def decode(rgb: np.ndarray) -> np.ndarray:

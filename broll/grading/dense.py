@@ -25,7 +25,7 @@ from typing import Sequence
 
 import numpy as np
 
-from broll.grading.color import to_float
+from broll.grading.color import luma
 
 DENSE_WIDTH = 128        # px: luma is compared at this width
 DENSE_SAME = 0.88        # ECC correlation after alignment: same scene at or above this
@@ -37,7 +37,7 @@ ECC_EPS = 1e-4
 
 def _luma_small(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     import cv2
-    y = (to_float(image) @ np.array([0.2126, 0.7152, 0.0722])).astype(np.float32)
+    y = luma(image).astype(np.float32)
     return cv2.resize(y, size, interpolation=cv2.INTER_AREA)
 
 

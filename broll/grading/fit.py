@@ -58,7 +58,7 @@ import numpy as np
 
 from broll.errors import InputError, lookup
 from broll.grading import correspond
-from broll.grading.color import colour, decode, delta_e00, encode, rgb_to_lab, to_float
+from broll.grading.color import REC709_LUMA, colour, decode, delta_e00, encode, luma, rgb_to_lab, to_float
 from broll.grading.metrics import mean_change, palette_distance
 from broll.grading.look_transfer import MIN_STILLS, estimate_look, neutral_tint, transferred
 from broll.grading.pixels import PixelPool, robust_mask
@@ -79,7 +79,6 @@ GATE_SAMPLE = 40_000      # pixels used for safeguard measurements
 LOG_BLACK_FLOOR = 0.08    # 1st percentile of luma at or above this: no true black
 LOG_WHITE_CEILING = 0.65  # 99th percentile at or below this: no true white
 LOG_MAX_CHROMA = 25.0     # p95 of C* at or below this: washed-out colour
-REC709_LUMA = np.array([0.2126, 0.7152, 0.0722])
 
 
 # -- the methods -------------------------------------------------------------------------
@@ -215,8 +214,8 @@ def _cap_strength(core: Transform, src: np.ndarray, src_lab: np.ndarray, strengt
 
 def looks_like_log(rgb: np.ndarray, lab: np.ndarray) -> bool:
     """Untagged log footage: lifted blacks, compressed highlights and weak chroma, all at once."""
-    luma = rgb @ REC709_LUMA
-    lo, hi = np.percentile(luma, [1, 99])
+    y = rgb @ REC709_LUMA
+    lo, hi = np.percentile(y, [1, 99])
     chroma95 = float(np.percentile(np.hypot(lab[:, 1], lab[:, 2]), 95))
     return bool(lo >= LOG_BLACK_FLOOR and hi <= LOG_WHITE_CEILING and chroma95 <= LOG_MAX_CHROMA)
 
@@ -316,8 +315,8 @@ def fit_shot(src: PixelPool | np.ndarray, ref: PixelPool | np.ndarray, *, method
             used = "balance"
         elif method != "balance" and looks_like_log(s_sub, s_lab):
             safeguards.append("looks-like-log")
-            luma = s_sub @ REC709_LUMA
-            lo, hi = np.percentile(luma, [1, 99])
+            y = s_sub @ REC709_LUMA
+            lo, hi = np.percentile(y, [1, 99])
             details["looks-like-log"] = f"luma 1st/99th percentile {lo:.2f}/{hi:.2f}, chroma p95 {chroma95:.1f}"
             used = "balance"
         if used == "balance":
@@ -391,11 +390,6 @@ PAIRED_CORRELATION = 0.93
 PAIRED_TERMS = 10
 
 
-def _luma(image: np.ndarray) -> np.ndarray:
-    f = to_float(image)
-    return f @ np.array([0.2126, 0.7152, 0.0722])
-
-
 def _resized(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     import cv2
     return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
@@ -411,8 +405,8 @@ def is_paired(first_frame: np.ndarray, reference: np.ndarray) -> bool:
     rh, rw = reference.shape[:2]
     if abs(w / h - rw / rh) > 0.02 * (w / h):
         return False
-    a = _luma(first_frame)
-    b = _luma(_resized(reference, (w, h)))
+    a = luma(first_frame)
+    b = luma(_resized(reference, (w, h)))
     if a.std() < 1e-3 or b.std() < 1e-3:
         return False
     return float(np.corrcoef(a.ravel(), b.ravel())[0, 1]) >= PAIRED_CORRELATION

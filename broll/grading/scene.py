@@ -24,7 +24,7 @@ from typing import Sequence
 
 import numpy as np
 
-from broll.grading.color import to_float
+from broll.grading.color import luma
 
 FEATURES = 600
 RATIO = 0.78              # Lowe's ratio test
@@ -61,8 +61,7 @@ class SceneMatch:
 def _grey(image: np.ndarray) -> np.ndarray:
     """Rank-equalised 8-bit luma: invariant to any monotone tone change."""
     import cv2
-    f = to_float(image)
-    y = (f @ np.array([0.2126, 0.7152, 0.0722]) * 255).astype(np.uint8)
+    y = (luma(image) * 255).astype(np.uint8)
     return cv2.equalizeHist(y)
 
 
