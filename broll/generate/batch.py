@@ -159,6 +159,7 @@ class BatchRunner:
         self.caps = provider.capabilities(spec.model_name)
         self._slots: threading.Condition | None = None    # provider slots (set by run): free count,
         self._free, self._waiting, self._order = 0, [], {}   # waiting jobs by spec order, spec order
+        self._unasked: set[int] = set()   # spec orders of running jobs that have not yet asked for a slot
         self._held = threading.local()
 
     # -- entry point ---------------------------------------------------------------------------
@@ -178,6 +179,7 @@ class BatchRunner:
         # checked while the next job's task already runs at the provider
         self._slots, self._free = threading.Condition(), workers
         self._order = {job.key: i for i, job in enumerate(jobs)}
+        self._unasked = set(self._order.values())
         pool = ThreadPoolExecutor(max_workers=max(1, min(len(jobs), 2 * workers + 2)), thread_name_prefix="gen")
         try:
             futures = [pool.submit(self._run_job_safely, job) for job in jobs]
@@ -245,6 +247,7 @@ class BatchRunner:
             self.emit(job, "error", message=exc.message)
         finally:
             self._give_slot()       # whatever ended the job, its provider slot is free again
+            self._settle(job)
 
     def emit(self, job: Job, what: str, **info: Any) -> None:
         self.on_event(job, what, **info)
@@ -255,9 +258,10 @@ class BatchRunner:
             return
         order = self._order.get(job.key, len(self._order))
         with self._slots:
+            self._unasked.discard(order)
             heapq.heappush(self._waiting, order)
             try:
-                while not (self._free > 0 and self._waiting[0] == order):
+                while not (self._free > 0 and order == self._waiting[0] and order <= min(self._unasked, default=order)):
                     if self._halt.is_set():
                         raise _Halted
                     self._slots.wait(0.2)
@@ -266,6 +270,18 @@ class BatchRunner:
                 heapq.heapify(self._waiting)
             self._free -= 1
         self._held.slot = True
+
+    def _settle(self, job: Job) -> None:
+        """The job needs no first slot any more: later jobs may stop waiting for it.
+
+        Without this, a later shot that reaches the queue first (on resume, earlier shots are busy
+        skipping finished work) could take the last slot the budget allows, out of spec order.
+        """
+        if self._slots is None:
+            return
+        with self._slots:
+            self._unasked.discard(self._order.get(job.key, -1))
+            self._slots.notify_all()
 
     def _give_slot(self) -> None:
         if self._slots is not None and getattr(self._held, "slot", False):
