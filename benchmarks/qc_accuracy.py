@@ -25,8 +25,9 @@ clip, a patch jump, a focus-blur ramp (Gaussian sigma 2.5 at its peak) and boil 
 every frame, sigma 8 over the 12% patch of the picture that changes least; skipped in clips under
 24 frames). Clips are split by a hash of their file name into a tuning half and a
 held-out half; both are reported. A defect really in a source clip (``REAL_SOURCE_DEFECTS``, checked
-frame by frame) is reported on its own line, and that clip is not counted as clean. ``--dump DIR`` writes each clean clip's per-frame signals as CSV
-(as ``broll check --dump-signals`` does) to find why a false finding fires.
+frame by frame) is reported on its own line, and that clip is not counted as clean. ``--dump DIR``
+writes each clean clip's per-frame signals as CSV (as ``broll check --dump-signals`` does) to find
+why a false finding fires.
 
     .venv/bin/python benchmarks/qc_accuracy.py [--profile default] [--frames 90] [--jobs 2]
     .venv/bin/python benchmarks/qc_accuracy.py --suite real --footage /work/footage [--dump DIR]
