@@ -15,15 +15,19 @@ defined on low-motion regions) and freeze not into the static shot (nothing move
 
 Real suite (``--footage DIR``, default ``$BROLL_FOOTAGE`` or ``~/.cache/broll-footage``; skipped
 with one line when absent): every clip under DIR (generated and camera footage; the project never
-commits any) is decoded at analysis size, trimmed to ``--real-frames`` frames, re-encoded as it is
-(the clean set) and with one defect injected at moderate strength per class of
+commits any) is judged whole as it is, as ``broll check`` reads it (the clean set; ``--clean-length
+cut`` judges its first ``--real-frames`` frames re-encoded instead, as sessions 4-6 did), and decoded at
+analysis size, trimmed to ``--real-frames`` frames and re-encoded with one defect injected at moderate
+strength per class of
 ``broll.testing.injection.REAL_DEFECTS``: a thin line (0.5% of the frame), a band, a rectangle, a
 white frame, murky degenerate output, a freeze, flicker at 3-6% amplitude, a cut to another real
 clip, a patch jump, a focus-blur ramp (Gaussian sigma 2.5 at its peak) and boil (blobby shimmer, new
 every frame, sigma 8 over the 12% patch of the picture that changes least; skipped in clips under
 24 frames). Clips are split by a hash of their file name into a tuning half and a
-held-out half; both are reported. ``--dump DIR`` writes each clean clip's per-frame signals as CSV
-(as ``broll check --dump-signals`` does) to find why a false finding fires.
+held-out half; both are reported. A defect really in a source clip (``REAL_SOURCE_DEFECTS``, checked
+frame by frame) is reported on its own line, and that clip is not counted as clean. ``--dump DIR``
+writes each clean clip's per-frame signals as CSV (as ``broll check --dump-signals`` does) to find
+why a false finding fires.
 
     .venv/bin/python benchmarks/qc_accuracy.py [--profile default] [--frames 90] [--jobs 2]
     .venv/bin/python benchmarks/qc_accuracy.py --suite real --footage /work/footage [--dump DIR]
@@ -113,7 +117,11 @@ def main() -> None:
     ap.add_argument("--verbose", action="store_true", help="list every miss and false finding")
     ap.add_argument("--footage", default=os.environ.get("BROLL_FOOTAGE", str(Path.home() / ".cache" / "broll-footage")),
                     help="folder of real clips for the real suite")
-    ap.add_argument("--real-frames", type=int, default=60, help="frames kept from the start of each real clip")
+    ap.add_argument("--real-frames", type=int, default=60, help="frames kept from the start of each real clip "
+                    "for the injected variants")
+    ap.add_argument("--clean-length", choices=("whole", "cut"), default="whole",
+                    help="judge each clean real clip whole, as `broll check` does (default), or only its first "
+                    "--real-frames frames re-encoded like the injected variants (sessions 4-6)")
     ap.add_argument("--dump", help="write each clean real clip's per-frame signals as CSV into this folder")
     ap.add_argument("--signal-cache", help="keep each clip's signals here and, when the signal code "
                     "is unchanged, re-run only the detectors (threshold tuning in seconds)")
@@ -225,6 +233,14 @@ REAL_ACCEPT = {"line": {"glitch"}, "band": {"glitch"}, "rect": {"glitch"}, "whit
                "murky": {"degenerate"}, "freeze": {"freeze"}, "flicker": {"flicker", "flash"}, "cut": {"cut"},
                "jump": {"jump"}, "blur": {"blur"}, "boil": {"boil"}}
 REAL_POINT = {"line", "band", "rect", "white", "freeze", "cut", "jump"}
+# defects that are really in a source clip at full length, looked at frame by frame: a finding over
+# them is true, and the clip is not counted as clean (name -> (finding kind, first, last frame, what))
+REAL_SOURCE_DEFECTS = {
+    # frames 229-267: the lower half smeared into vertical stripes and displaced blocks (a damaged
+    # stream), the picture held still from 231 (mean |dY| <= 0.34) until it snaps back at 268
+    # (mean |dY| 58, flow fails on 95% of the frame)
+    "open-mmlab__mmaction2__demo_demo.mp4": ("freeze", 229, 267, "corrupt picture held for 37 frames"),
+}
 # findings that truly describe the injection though of another kind (precision only)
 REAL_ALSO_TRUE = {"murky": {"low_detail", "low_quality", "blank", "blur"}, "flicker": {"flash"},
                   "white": {"black", "glitch"}, "cut": {"jump"}}
@@ -245,14 +261,15 @@ def _split(path: Path) -> str:
 
 
 def _real_job(args):
-    clip, other, index, max_frames, profile, workdir, dump, classes, signal_cache = args
+    clip, other, index, max_frames, profile, workdir, dump, classes, signal_cache, whole = args
     from broll.qc import analyse
     from broll.testing import injection as inj
 
     kinds = [k for k in ("clean", *inj.REAL_DEFECTS) if not classes or k in classes.split(",")]
     known = _stored_truths(signal_cache, clip, max_frames)
-    if known is not None and all(k in known for k in kinds):
-        return clip.name, _real_from_cache(signal_cache, clip, max_frames, kinds, known, profile, dump)
+    cached = known is not None and all(k in known for k in kinds if k != "clean" or not whole)
+    if cached and (not whole or "clean" not in kinds or _variant_path(signal_cache, clip, "clean", max_frames, whole).is_file()):
+        return clip.name, _real_from_cache(signal_cache, clip, max_frames, kinds, known, profile, dump, whole)
     frames, fps = inj.real_clip(clip, max_frames)
     if len(frames) < 12:
         return clip.name, []
@@ -281,9 +298,14 @@ def _real_job(args):
             if change < 1.0:
                 out.append((kind, None, "skipped", [], f"stall invisible (max change {change:.2f})"))
                 continue
-        stored = Path(signal_cache) / f"{clip.name}-{kind}-{max_frames}-{_signals_key()}.pkl" if signal_cache else None
+        stored = _variant_path(signal_cache, clip, kind, max_frames, whole) if signal_cache else None
         if stored is not None and stored.is_file():
             report, signals = _redetect(stored, profile)
+        elif kind == "clean" and whole:
+            # the clean clip as a user checks it: the original file, every frame, no re-encode
+            report, signals = analyse(clip, profile, keep_signals=True)
+            if stored is not None:
+                _store(stored, clip, signals)
         else:
             path = Path(workdir) / f"{stem}-{kind}.mp4"
             inj.encode(path, clip_frames, fps=fps)
@@ -296,10 +318,13 @@ def _real_job(args):
             write_signals_csv(signals, Path(dump) / f"{clip.name}.csv")
         findings = [(f.kind, f.start_frame, f.end_frame, f.severity) for f in report.findings if f.severity != "note"]
         notes = [(f.kind, f.start_frame, f.end_frame, f.severity) for f in report.findings if f.severity == "note"]
+        if kind == "clean":
+            out.append((kind, _source_truth(clip, whole), report.verdict, findings, notes))
+            continue
         out.append((kind, truth and (truth.kind, truth.start, truth.end), report.verdict, findings, notes))
     if signal_cache:
         truths = dict(known or {})
-        truths.update({v[0]: (None if v[2] == "skipped" else v[1]) for v in out})
+        truths.update({v[0]: (None if v[2] == "skipped" or v[0] == "clean" else v[1]) for v in out})
         from broll.atomic import write_text
         write_text(_truths_path(signal_cache, clip, max_frames), json.dumps(truths))
     return clip.name, out
@@ -316,11 +341,23 @@ def _stored_truths(signal_cache: str | None, clip: Path, max_frames: int) -> dic
     return json.loads(path.read_text()) if path.is_file() else None
 
 
-def _real_from_cache(signal_cache, clip, max_frames, kinds, known, profile, dump):
+def _source_truth(clip: Path, whole: bool):
+    """A defect really in the source clip, when the clean clip is judged whole (else None)."""
+    known = REAL_SOURCE_DEFECTS.get(clip.name) if whole else None
+    return (known[0], known[1], known[2]) if known else None
+
+
+def _variant_path(signal_cache: str, clip: Path, kind: str, max_frames: int, whole: bool) -> Path:
+    """Where one variant's signals are kept: the clean clip at full length has its own entry."""
+    length = "whole" if kind == "clean" and whole else str(max_frames)
+    return Path(signal_cache) / f"{clip.name}-{kind}-{length}-{_signals_key()}.pkl"
+
+
+def _real_from_cache(signal_cache, clip, max_frames, kinds, known, profile, dump, whole):
     """The variants' reports from stored signals and truths (no decoding, no injection)."""
     out = []
     for kind in kinds:
-        stored = Path(signal_cache) / f"{clip.name}-{kind}-{max_frames}-{_signals_key()}.pkl"
+        stored = _variant_path(signal_cache, clip, kind, max_frames, whole)
         if not stored.is_file():      # a freeze skipped because the stall would be invisible
             out.append((kind, None, "skipped", [], "stall invisible"))
             continue
@@ -328,7 +365,7 @@ def _real_from_cache(signal_cache, clip, max_frames, kinds, known, profile, dump
         if dump and kind == "clean":
             from broll.qc.dump import write_signals_csv
             write_signals_csv(signals, Path(dump) / f"{clip.name}.csv")
-        truth = known[kind]
+        truth = _source_truth(clip, whole) if kind == "clean" else known.get(kind)
         findings = [(f.kind, f.start_frame, f.end_frame, f.severity) for f in report.findings if f.severity != "note"]
         notes = [(f.kind, f.start_frame, f.end_frame, f.severity) for f in report.findings if f.severity == "note"]
         out.append((kind, tuple(truth) if truth else None, report.verdict, findings, notes))
@@ -406,13 +443,14 @@ def run_real(args) -> None:
                 continue
             other = clips[(i + len(clips) // 2) % len(clips)]
             jobs.append((clip, other, i, args.real_frames, args.profile, work, args.dump, args.classes,
-                         args.signal_cache))
+                         args.signal_cache, args.clean_length == "whole"))
         t0 = time.perf_counter()
         with ProcessPoolExecutor(max_workers=args.jobs) as pool:
             results = list(pool.map(_real_job, jobs))
         elapsed = time.perf_counter() - t0
-    print(f"real suite: {sum(1 for _, v in results if v)} clips from {folder} (first {args.real_frames} frames at "
-          f"analysis size, x264 CRF 20), profile {args.profile}; {elapsed:.0f} s on {args.jobs} worker(s); "
+    clean_how = "clean clips whole, as broll check reads them" if args.clean_length == "whole" else "clean clips cut alike"
+    print(f"real suite: {sum(1 for _, v in results if v)} clips from {folder} (injected variants: first {args.real_frames} "
+          f"frames at analysis size, x264 CRF 20; {clean_how}), profile {args.profile}; {elapsed:.0f} s on {args.jobs} worker(s); "
           f"load average {os.getloadavg()[0]:.1f}")
     report_real(results, verbose=args.verbose)
 
@@ -427,11 +465,20 @@ def report_real(results, *, verbose: bool = False) -> None:
     tp = defaultdict(int)                     # (split, finding kind) -> true
     total = defaultdict(int)
     clean = {s: [] for s in splits}
-    misses, falses = [], []
+    misses, falses, sources = [], [], []
     for name, variants in results:
         split = _split(Path(name))
         for kind, truth, verdict, findings, *rest in variants:
             if verdict == "skipped":
+                continue
+            if kind == "clean" and truth is not None:      # a defect really in the source clip
+                sources.append((split, name, truth, verdict, findings))
+                for f in findings:
+                    ok = f[1] <= truth[2] + TOL and truth[1] - TOL <= f[2]
+                    total[(split, f[0])] += 1
+                    tp[(split, f[0])] += ok
+                    if not ok:
+                        falses.append((split, f[0], name, kind, truth, f))
                 continue
             if truth is None:
                 clean[split].append((name, verdict, findings))
@@ -477,6 +524,10 @@ def report_real(results, *, verbose: bool = False) -> None:
         for name, verdict, findings in clean[s]:
             if verdict != "pass":
                 print(f"  {s:8s} {verdict:10s} {name}: {findings}")
+    for split, name, truth, verdict, findings in sources:
+        hit = any(f[0] == truth[0] and f[1] <= truth[2] + TOL and truth[1] - TOL <= f[2] for f in findings)
+        print(f"source defect ({split}) {name} frames {truth[1]}-{truth[2]} ({REAL_SOURCE_DEFECTS[name][3]}): "
+              f"{'found' if hit else 'MISSED'}, verdict {verdict}: {findings}")
     if verbose:
         print()
         for split, kind, name, truth, findings in misses:

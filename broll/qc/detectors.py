@@ -296,12 +296,15 @@ def _freeze_runs(ctx: Context, cfg: dict, offset: int, clip_n: int) -> list[Find
             peak = float(np.nanmax(mae[s:e + 1]))
             # a hitch of a few frames is worth a look; a longer stall is a failed generation
             severity = cfg["severity"] if e - s + 1 >= cfg["regenerate_frames"] else "review"
-            # at the very start or end a short hold is trimmed in the edit anyway: a note
-            at_edge = ((s + offset <= 2 or e + offset >= clip_n - 2)
-                       and (e - s + 1) <= max(1.0, cfg["edge_seconds"] * ctx.fps))
+            # a hold that touches the clip's first or last frames is cut off by a trim with nothing
+            # lost between: never a regeneration; a short one is trimmed in the edit anyway (a note),
+            # a longer one is worth a look at how much stays
+            touches_edge = s + offset <= 2 or e + offset >= clip_n - 2
             where = ""
-            if at_edge:
-                severity, where = "note", " at the clip's edge (trim it)"
+            if touches_edge:
+                short = (e - s + 1) <= max(1.0, cfg["edge_seconds"] * ctx.fps)
+                severity = "note" if short else "review"
+                where = " at the clip's edge (trim it)"
             out.append(ctx.finding("freeze", s, e, severity, e - s + 1, cfg["min_frames"],
                                    f"{e - s + 1} repeated frame(s){where} (mean |dY| <= {peak:.2f}) after frame {s + offset - 1}, "
                                    f"while the shot moves {moving:.1f} px/frame around them"
@@ -502,11 +505,14 @@ def detect_glitch(ctx: Context, cfg: dict) -> list[Finding]:
     area = np.nan_to_num(sig["spike_area"], nan=0.0)
     patch = np.nan_to_num(sig.series.get("spike_patch", np.zeros(ctx.n)), nan=0.0)
     small = (line >= cfg["line_cover"]) | (block >= cfg["min_block"]) | (patch >= cfg["min_patch"])
+    occ = np.nan_to_num(sig["occluded"], nan=0.0)
     for t in np.flatnonzero(small):
         t = int(t)
         if t < 1 or t >= ctx.n - 1 or taken[max(0, t - 1):t + 2].any():
             continue
         if any(fs - 1 <= t <= fe + 1 for fs, fe in ctx.spans(*skip)):
+            continue
+        if line[t] < cfg["line_cover"] and _patch_is_motion(patch, occ, t, cfg):
             continue
         taken[t] = True
         shape = "line" if line[t] >= cfg["line_cover"] else "patch"
@@ -521,6 +527,23 @@ def detect_glitch(ctx: Context, cfg: dict) -> list[Finding]:
                                f"neighbours ({line[t]:.0%} of one row/column, {block[t]:.2%} of the frame in one "
                                f"window, {patch[t]:.2%} in one solid piece)"))
     return out
+
+
+def _patch_is_motion(patch: np.ndarray, occ: np.ndarray, t: int, cfg: dict) -> bool:
+    """A one-frame patch at ``t`` that motion explains better than an artifact does.
+
+    - *recurring*: a frame next to it stands out in a solid patch too. A one-frame artifact leaves
+      its neighbours alone (each of them agrees with its own other neighbour); a border wedge that
+      shakes in and out of a hand-held shot, or fast motion, stands out frame after frame.
+    - *flow lost around it*: the flow fails on most of the picture just before and just after it
+      (frames ``t-1`` and ``t+2``, which the artifact itself does not touch), so motion compensation
+      cannot tell a patch from motion there (a car passing the camera in a blur of snow spray).
+    """
+    n = len(patch)
+    recurring = max(patch[t - 1], patch[t + 1] if t + 1 < n else 0.0) >= cfg["recurring_patch"]
+    around = [occ[i] for i in (t - 1, t + 2) if 1 <= i < n]
+    lost = bool(around) and min(around) >= cfg["lost_flow"]
+    return bool(recurring or lost)
 
 
 def _cut_candidates(ctx: Context, cfg: dict) -> list[int]:

@@ -56,6 +56,18 @@ def test_freeze_at_the_very_start_is_a_note(qc_media):
     assert report.verdict == "pass"
 
 
+def test_long_freeze_touching_the_end_is_a_trim_not_a_regeneration(qc_media):
+    frames = list(qc_media.base("pan:astronaut"))
+    n = len(frames)
+    for i in range(n - 24, n):                 # the last 24 frames (0.8 s) repeat one picture
+        frames[i] = frames[n - 25].copy()
+    report = check(_write(qc_media, "tail-freeze.mp4", frames))
+    freezes = report.by_kind("freeze")
+    assert freezes and all(f.severity == "review" for f in freezes), freezes
+    assert "trim" in freezes[0].message
+    assert report.verdict == "review"
+
+
 def test_dump_signals_writes_one_row_per_frame(qc_media, tmp_path):
     clip = qc_media.clean("mandelbrot")
     out = tmp_path / "signals.csv"
