@@ -263,11 +263,13 @@ def _measure(small: list[np.ndarray], corr: Correction | None, start: int, end: 
     return flicker_index([small_luma(f) for f in frames], start, end, max(1.0, SMOOTH_SECONDS * fps), grid)
 
 
-def repair_flicker(frames: list[np.ndarray], start: int, end: int, fps: float, scope: str = "global",
-                   use_ffmpeg: bool = True, strobe: bool = False) -> tuple[list[np.ndarray], str, float, float]:
-    """Repair frames[start..end] (window indices; context around them is read, tapered into).
+def plan_flicker(frames: list[np.ndarray], start: int, end: int, fps: float, scope: str = "global",
+                 use_ffmpeg: bool = True, strobe: bool = False) -> tuple[Correction | None, str, float, float]:
+    """The correction for frames[start..end] (window indices, BGR; context is read, tapered into).
 
-    Returns the new window frames, the method used, and the flicker index before and after.
+    Returns the chosen correction (None when no candidate reduced the flicker), the method, and
+    the flicker index before and after. The caller applies it (:func:`apply`, or
+    :func:`broll.repair.planar.apply_i420` on the planar frames, which avoids a chroma round trip).
     """
     small = _small(frames)
     grid = (4, 4) if scope == "regional" else (1, 1)
@@ -289,7 +291,24 @@ def repair_flicker(frames: list[np.ndarray], start: int, end: int, fps: float, s
     _, _, best = min(scored, key=lambda x: (x[0], x[1]))
     after = _measure(small, best, start, end, fps, grid)
     if after >= before:
-        return frames, "none (no candidate reduced the flicker)", before, before
-    touched = np.any(np.abs(best.gain - 1) > 1e-6, axis=(1, 2, 3)) | np.any(np.abs(best.offset) > 1e-6, axis=(1, 2, 3))
+        return None, "none (no candidate reduced the flicker)", before, before
+    return best, best.method, before, after
+
+
+def touched_frames(corr: Correction) -> np.ndarray:
+    """Which frames of the window the correction changes."""
+    return np.any(np.abs(corr.gain - 1) > 1e-6, axis=(1, 2, 3)) | np.any(np.abs(corr.offset) > 1e-6, axis=(1, 2, 3))
+
+
+def repair_flicker(frames: list[np.ndarray], start: int, end: int, fps: float, scope: str = "global",
+                   use_ffmpeg: bool = True, strobe: bool = False) -> tuple[list[np.ndarray], str, float, float]:
+    """Repair frames[start..end] (window indices; context around them is read, tapered into).
+
+    Returns the new window frames, the method used, and the flicker index before and after.
+    """
+    best, method, before, after = plan_flicker(frames, start, end, fps, scope, use_ffmpeg, strobe)
+    if best is None:
+        return frames, method, before, after
+    touched = touched_frames(best)
     out = [apply(f, best.gain[i], best.offset[i]) if touched[i] else f for i, f in enumerate(frames)]
-    return out, best.method, before, after
+    return out, method, before, after
