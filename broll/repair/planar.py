@@ -51,31 +51,69 @@ def _mix(gain: np.ndarray, offset: np.ndarray, row: int) -> tuple[list[np.ndarra
 
 def apply_i420(img: np.ndarray, gain: np.ndarray, offset: np.ndarray) -> np.ndarray:
     """``img`` (I420, (h * 3/2) x w uint8) with the BGR gain/offset of one frame (gy x gx x 3) applied."""
+    if gain.shape[0] == 1 and gain.shape[1] == 1:
+        return _apply_uniform(img, gain.reshape(3), offset.reshape(3))
+    return _apply_field(img, gain, offset)
+
+
+def _apply_uniform(img: np.ndarray, g: np.ndarray, o: np.ndarray) -> np.ndarray:
+    """One gain/offset per channel over the frame: a table per plane, plus the cross terms where they
+    move a value by half a code value or more (channel gains that differ: a colour flicker)."""
+    import cv2
+
+    y, u, v, h, w = _planes(img)
+    q = (h // 2) * (w // 2)
+    out = np.empty_like(img)
+    flat = out.reshape(-1)
+    (c0, c1, c2), s0 = _mix(g.astype(np.float64), o.astype(np.float64), 0)
+    levels = np.arange(256, dtype=np.float64)
+    flat[:h * w] = cv2.LUT(y, np.clip(c0 * (levels - 16) + s0 + 16.5, 0, 255).astype(np.uint8)).ravel()
+    span_u = float(max(int(u.max()) - 128, 128 - int(u.min()), 0))
+    span_v = float(max(int(v.max()) - 128, 128 - int(v.min()), 0))
+    uc = vc = None
+    if abs(c1) * span_u + abs(c2) * span_v >= 0.5:
+        uc, vc = u.astype(np.float32) - 128.0, v.astype(np.float32) - 128.0
+        cross = cv2.resize(c1 * uc + c2 * vc, (w, h), interpolation=cv2.INTER_LINEAR)
+        yy = flat[:h * w].reshape(h, w)
+        yy[:] = np.clip(yy.astype(np.float32) + np.round(cross), 0, 255).astype(np.uint8)
+    for row, lo, own, own_c, other_c, other_span in ((1, h * w, u, 1, 2, span_v), (2, h * w + q, v, 2, 1, span_u)):
+        a, sh = _mix(g.astype(np.float64), o.astype(np.float64), row)
+        if abs(a[0]) * 239 < 0.5 and abs(a[other_c]) * other_span < 0.5:
+            # the plane depends on itself alone (equal channel gains): a table
+            table = np.clip(a[own_c] * (levels - 128) + sh + 128.5, 0, 255).astype(np.uint8)
+            flat[lo:lo + q] = cv2.LUT(own, table).ravel()
+            continue
+        if uc is None:
+            uc, vc = u.astype(np.float32) - 128.0, v.astype(np.float32) - 128.0
+        plane = a[1] * uc + a[2] * vc + (sh + 128.5)
+        if abs(a[0]) * 239 >= 0.5:
+            yd = cv2.resize(y, (w // 2, h // 2), interpolation=cv2.INTER_AREA).astype(np.float32) - 16.0
+            plane += a[0] * yd
+        flat[lo:lo + q] = np.clip(plane, 0, 255).astype(np.uint8).ravel()
+    return out
+
+
+def _apply_field(img: np.ndarray, gain: np.ndarray, offset: np.ndarray) -> np.ndarray:
+    """Per-region gains and offsets, interpolated smoothly over each plane."""
     import cv2
 
     y, u, v, h, w = _planes(img)
     yc = y.astype(np.float32) - 16.0
     uc = u.astype(np.float32) - 128.0
     vc = v.astype(np.float32) - 128.0
-    # luma plane: its own term at full size, the chroma terms at chroma size then upsampled
+    # luma plane: the chroma terms from the chroma upsampled
     gl, ol = _field(gain, w, h), _field(offset, w, h)
     (c0, c1, c2), s0 = _mix(gl, ol, 0)
-    if gl.shape[0] == 1:
-        cross = c1.item() * uc + c2.item() * vc
-        y_new = c0.item() * yc + cv2.resize(cross, (w, h), interpolation=cv2.INTER_LINEAR) + (s0.item() + 16.5)
-    else:
-        up_u = cv2.resize(uc, (w, h), interpolation=cv2.INTER_LINEAR)
-        up_v = cv2.resize(vc, (w, h), interpolation=cv2.INTER_LINEAR)
-        y_new = c0 * yc + c1 * up_u + c2 * up_v + s0 + 16.5
+    up_u = cv2.resize(uc, (w, h), interpolation=cv2.INTER_LINEAR)
+    up_v = cv2.resize(vc, (w, h), interpolation=cv2.INTER_LINEAR)
+    y_new = c0 * yc + c1 * up_u + c2 * up_v + s0 + 16.5
     # chroma planes: the luma averaged over each 2x2 block
     yd = cv2.resize(yc, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
     gc, oc = _field(gain, w // 2, h // 2), _field(offset, w // 2, h // 2)
     out_c = []
-    for row, zero in ((1, 128.5), (2, 128.5)):
-        (c0, c1, c2), s = _mix(gc, oc, row)
-        if gc.shape[0] == 1:
-            c0, c1, c2, s = c0.item(), c1.item(), c2.item(), s.item()
-        out_c.append(c0 * yd + c1 * uc + c2 * vc + s + zero)
+    for row in (1, 2):
+        (a0, a1, a2), sh = _mix(gc, oc, row)
+        out_c.append(a0 * yd + a1 * uc + a2 * vc + sh + 128.5)
     q = (h // 2) * (w // 2)
     out = np.empty_like(img)
     flat = out.reshape(-1)
