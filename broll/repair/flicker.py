@@ -210,9 +210,10 @@ def aligned_log_gain(small: list[np.ndarray], grid: tuple[int, int]) -> np.ndarr
 
 
 def aligned_correction(tracker: LightTrack, small: list[np.ndarray], start: int, end: int,
-                       fps: float) -> Correction:
-    """A per-region, per-channel gain that flattens the light's own track to its low-pass."""
-    track = tracker.track(small)
+                       fps: float, track: np.ndarray | None = None) -> Correction:
+    """A per-region, per-channel gain that flattens the light's own track (``track``, when measured
+    already) to its low-pass."""
+    track = tracker.track(small) if track is None else track
     sigma = max(1.0, SMOOTH_SECONDS * fps)
     corr = gaussian_smooth(track, sigma) - track
     w = _weights(len(small), start, end)[:, None, None, None]
@@ -226,7 +227,39 @@ def aligned_flicker(tracker: LightTrack, small: list[np.ndarray], start: int, en
 
     ``small`` is a corrected copy of the frames ``tracker`` measured its flows on.
     """
-    track = tracker.track(small)
+    return _residual(tracker.track(small), start, end, fps)
+
+
+def _light_change(small: list[np.ndarray], corr: Correction, grid: tuple[int, int]) -> np.ndarray:
+    """What a correction adds to the light track, per frame, region and channel (log gain).
+
+    A pure gain per channel over the whole frame adds its log exactly; otherwise (an offset, or
+    regions interpolated over the picture) the median log-ratio of corrected to original pixels per
+    region, over the same pixels the track uses (neither clipped nor near black)."""
+    if grid == (1, 1) and corr.gain.shape[1:3] == (1, 1) and not np.any(corr.offset):
+        return np.log(corr.gain)
+    gx, gy = grid
+    k = LightTrack.STRIDE
+    out = np.zeros((len(small), gy, gx, 3))
+    for t, f in enumerate(small):
+        g = apply(f, corr.gain[t], corr.offset[t])
+        if g is f:
+            continue
+        a, b = f[::k, ::k], g[::k, ::k]
+        d = np.log(b.astype(np.float32) + 1.0) - np.log(a.astype(np.float32) + 1.0)
+        ok = np.all((a > 12) & (a < 243), axis=2)
+        h, w = ok.shape
+        ch, cw = max(1, h // gy), max(1, w // gx)
+        for y in range(gy):
+            for x in range(gx):
+                sel = ok[y * ch:(y + 1) * ch, x * cw:(x + 1) * cw]
+                if sel.any():
+                    out[t, y, x] = np.median(d[y * ch:(y + 1) * ch, x * cw:(x + 1) * cw][sel], axis=0)
+    return out
+
+
+def _residual(track: np.ndarray, start: int, end: int, fps: float) -> float:
+    """Std of a light track around its low-pass in [start, end], % (worst quarter of regions and channels)."""
     dev = (track - gaussian_smooth(track, max(1.0, SMOOTH_SECONDS * fps)))[max(0, start):end + 1]
     if dev.shape[0] < 2:
         return 0.0
@@ -264,14 +297,16 @@ def _measure(small: list[np.ndarray], corr: Correction | None, start: int, end: 
 
 
 def plan_flicker(frames: list[np.ndarray], start: int, end: int, fps: float, scope: str = "global",
-                 use_ffmpeg: bool = True, strobe: bool = False) -> tuple[Correction | None, str, float, float]:
+                 use_ffmpeg: bool = True, strobe: bool = False,
+                 small: list[np.ndarray] | None = None) -> tuple[Correction | None, str, float, float]:
     """The correction for frames[start..end] (window indices, BGR; context is read, tapered into).
 
     Returns the chosen correction (None when no candidate reduced the flicker), the method, and
     the flicker index before and after. The caller applies it (:func:`apply`, or
     :func:`broll.repair.planar.apply_i420` on the planar frames, which avoids a chroma round trip).
+    ``small`` are the frames at analysis size when the caller has them (then ``frames`` is not read).
     """
-    small = _small(frames)
+    small = _small(frames) if small is None else small
     grid = (4, 4) if scope == "regional" else (1, 1)
     before = _measure(small, None, start, end, fps, grid)
     if strobe:
@@ -279,15 +314,18 @@ def plan_flicker(frames: list[np.ndarray], start: int, end: int, fps: float, sco
         candidates = [region_correction(small, start, end, fps, g, bridge=True) for g in ((1, 1), (4, 4))]
     else:
         tracker = LightTrack(small, grid)
-        candidates = [aligned_correction(tracker, small, start, end, fps), region_correction(small, start, end, fps, grid)]
+        track = tracker.track(small)
+        candidates = [aligned_correction(tracker, small, start, end, fps, track),
+                      region_correction(small, start, end, fps, grid)]
     if scope == "global" and use_ffmpeg:
         candidates.append(deflicker_correction(small, start, end, fps))
     if strobe:
         scored = [(_measure(small, c, start, end, fps, grid), i, c) for i, c in enumerate(candidates)]
     else:
-        # judged on the light's own track (content motion moves region means too)
-        scored = [(aligned_flicker(tracker, [apply(f, c.gain[i], c.offset[i]) for i, f in enumerate(small)],
-                                   start, end, fps), i, c) for i, c in enumerate(candidates)]
+        # judged on the light's own track (content motion moves region means too): the measured track
+        # plus what each candidate does to the light, so the frames are not aligned again per candidate
+        scored = [(_residual(track + _light_change(small, c, grid), start, end, fps), i, c)
+                  for i, c in enumerate(candidates)]
     _, _, best = min(scored, key=lambda x: (x[0], x[1]))
     after = _measure(small, best, start, end, fps, grid)
     if after >= before:

@@ -33,6 +33,23 @@ def _planes(img: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, i
     return y, u, v, h, w
 
 
+def small_bgr(img: np.ndarray, longest: int = 320) -> np.ndarray:
+    """An I420 frame as BGR at analysis size (as ``flicker._small`` makes from the full BGR frame):
+    each plane is shrunk first, so the full-size BGR frame is never made."""
+    import cv2
+
+    y, u, v, h, w = _planes(img)
+    s = min(1.0, longest / max(h, w))
+    size = (max(8, int(round(w * s))), max(8, int(round(h * s))))
+    if s >= 1.0:
+        return cv2.cvtColor(img, cv2.COLOR_YUV2BGR_I420)
+    yuv = np.dstack([cv2.resize(y, size, interpolation=cv2.INTER_AREA).astype(np.float32) - 16.0,
+                     cv2.resize(u, size, interpolation=cv2.INTER_AREA).astype(np.float32) - 128.0,
+                     cv2.resize(v, size, interpolation=cv2.INTER_AREA).astype(np.float32) - 128.0])
+    bgr = yuv @ YUV_TO_BGR.T.astype(np.float32)
+    return np.clip(bgr + 0.5, 0, 255).astype(np.uint8)
+
+
 def _field(grid: np.ndarray, w: int, h: int) -> np.ndarray:
     """A per-region value (gy x gx x 3) interpolated smoothly over a w x h picture (as flicker.apply does)."""
     import cv2

@@ -96,8 +96,14 @@ def _apply_step(step: Step, win: list[np.ndarray], base: int, fps: float,
     if step.kind in ("flicker", "flash"):
         from broll.repair.flicker import apply, plan_flicker, touched_frames
 
+        small = None
+        if planes is not None:
+            from broll.repair.planar import small_bgr
+
+            small = [small_bgr(p) for p in planes]
         best, method, before, after = plan_flicker(win, s, e, fps, step.scope or "global",
-                                                   use_ffmpeg=step.kind == "flicker", strobe=step.kind == "flash")
+                                                   use_ffmpeg=step.kind == "flicker", strobe=step.kind == "flash",
+                                                   small=small)
         step.method = method
         step.measure = {"name": "flicker_index", "before": round(before, 3), "after": round(after, 3), "unit": "%"}
         if best is None:
@@ -107,11 +113,9 @@ def _apply_step(step: Step, win: list[np.ndarray], base: int, fps: float,
             # corrected on the planar frames themselves: no chroma round trip through BGR
             from broll.repair.planar import apply_i420
 
-            out = list(win)
             for k in np.flatnonzero(touched):
                 planes[k] = apply_i420(planes[k], best.gain[k], best.offset[k])
-                out[k] = codec.to_bgr(planes[k])
-            return out
+            return win          # the caller rebuilds the BGR frames from the planes
         return [apply(f, best.gain[i], best.offset[i]) if touched[i] else f for i, f in enumerate(win)]
     if step.kind == "boil":
         from broll.repair.boil import RADIUS, repair_boil
@@ -277,10 +281,33 @@ class _Packed:
         return img
 
 
+class _LazyBGR:
+    """A window's frames as BGR, each converted from its planar frame when first asked for: a light
+    correction (flicker, flash) works on small copies and the planar frames, so the full-size BGR
+    of most frames is never needed."""
+
+    def __init__(self, planes: list[np.ndarray], codec, known: dict[int, np.ndarray] | None = None):
+        self.planes, self.codec, self.cache = planes, codec, dict(known or {})
+
+    def __len__(self) -> int:
+        return len(self.planes)
+
+    def __getitem__(self, k):
+        if isinstance(k, slice):
+            return [self[i] for i in range(*k.indices(len(self)))]
+        k = k + len(self) if k < 0 else k
+        if k not in self.cache:
+            self.cache[k] = self.codec.to_bgr(self.planes[k])
+        return self.cache[k]
+
+    def __iter__(self):
+        return (self[k] for k in range(len(self)))
+
+
 def _flush(sink, raw, win, steps, fps, thumbs, wanted, codec) -> int:
     lo, hi = win
-    original = [codec.to_bgr(x) for x in raw]
-    buf = list(original)
+    original = _LazyBGR(list(raw), codec)
+    buf = original
     out = list(raw)          # what is written: the decoded frame until a step changes it
     for st in steps:
         if st.kind == "shake" or st.start < lo or st.end > hi:
@@ -288,18 +315,23 @@ def _flush(sink, raw, win, steps, fps, thumbs, wanted, codec) -> int:
         if st.kind in ("glitch", "black", "freeze") and (st.start - lo < 1 or hi - st.end < 1):
             continue
         if codec.planar and st.kind in ("flicker", "flash"):
-            buf = _apply_step(st, buf, lo, fps, planes=out, codec=codec)
+            before = list(out)
+            _apply_step(st, buf, lo, fps, planes=out, codec=codec)
+            known = {k: v for k, v in buf.cache.items() if out[k] is before[k]} if isinstance(buf, _LazyBGR) else \
+                {k: v for k, v in enumerate(buf) if out[k] is before[k]}
+            buf = _LazyBGR(out, codec, known)
+            out = list(out)
             continue
-        new = _apply_step(st, buf, lo, fps)
+        new = _apply_step(st, list(buf), lo, fps)
         out = [o if n is b else codec.from_bgr(n) for o, n, b in zip(out, new, buf)]
         buf = new
-    for k, img in enumerate(buf):
+    for k in range(len(out)):
         if thumbs is not None and lo + k in wanted:
             thumbs.before[lo + k] = _thumb(original[k])
-            thumbs.after[lo + k] = _thumb(img)
+            thumbs.after[lo + k] = _thumb(buf[k])
         # frames no step changed go out exactly as decoded
         sink.write(out[k])
-    return len(buf)
+    return len(out)
 
 
 def repair_clip(path: str | os.PathLike, out_dir: str | os.PathLike, *, profile="default",
