@@ -4,8 +4,10 @@ Frames stream from the decoder to the encoder; only the windows the plan needs (
 plus its context) are held in memory, so a long clip with one glitch costs one window of frames.
 Frames before the first repair (from the last mini-GOP boundary) and after the next closed keyframe
 past the last repair are stream-copied in H.264 MP4s (:mod:`broll.media.splice`); the rest is
-re-encoded at high quality (x264 CRF 7, preset superfast). Generated clips usually carry one
-keyframe, so in them everything from the first repair to the end is re-encoded.
+re-encoded at high quality (x264 preset superfast, CRF 7, or the source's own x264 CRF - 6 when that
+is finer: :func:`repair_crf`). Generated clips usually carry one keyframe, so in them everything
+from the first repair to the end is re-encoded. A flicker or flash correction is applied to the
+planar YUV frames themselves (:mod:`broll.repair.planar`), so no frame takes a chroma round trip.
 The repaired copy is QC-checked before it is renamed into place.
 """
 
