@@ -15,7 +15,8 @@ per-channel gain (no offset: a flicker scales the light, and an offset would lif
 
 FFmpeg's ``deflicker`` (a moving-average gain over the whole frame) is another candidate: it
 runs on the small copy and its per-frame gain is applied to the full-size frames. Whichever
-candidate leaves the lowest residual of the aligned light track (:func:`aligned_flicker`) is used:
+candidate leaves the lowest residual of the aligned light track (:func:`_residual`; the flow is measured
+once, :class:`LightTrack`, and each candidate adds its own change of the light to it) is used:
 the region-mean index would favour the candidate that follows the content's means.
 """
 
@@ -220,14 +221,6 @@ def aligned_correction(tracker: LightTrack, small: list[np.ndarray], start: int,
     gain = np.clip(np.exp(w * corr), *GAIN_RANGE)
     grid = tracker.grid
     return Correction(f"aligned-gain {grid[0]}x{grid[1]}", gain, np.zeros_like(gain))
-
-
-def aligned_flicker(tracker: LightTrack, small: list[np.ndarray], start: int, end: int, fps: float) -> float:
-    """Residual flicker of the light's own track in [start, end]: std around its low-pass, % (worst quarter).
-
-    ``small`` is a corrected copy of the frames ``tracker`` measured its flows on.
-    """
-    return _residual(tracker.track(small), start, end, fps)
 
 
 def _light_change(small: list[np.ndarray], corr: Correction, grid: tuple[int, int]) -> np.ndarray:
