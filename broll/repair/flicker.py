@@ -15,7 +15,8 @@ per-channel gain (no offset: a flicker scales the light, and an offset would lif
 
 FFmpeg's ``deflicker`` (a moving-average gain over the whole frame) is another candidate: it
 runs on the small copy and its per-frame gain is applied to the full-size frames. Whichever
-candidate leaves the lowest residual of the aligned light track (:func:`aligned_flicker`) is used:
+candidate leaves the lowest residual of the aligned light track (:func:`_residual`; the flow is measured
+once, :class:`LightTrack`, and each candidate adds its own change of the light to it) is used:
 the region-mean index would favour the candidate that follows the content's means.
 """
 
@@ -120,72 +121,138 @@ def deflicker_correction(small: list[np.ndarray], start: int, end: int, fps: flo
     return Correction(f"ffmpeg deflicker size={size}", gain, np.zeros_like(gain))
 
 
-def _cell_medians(cells: np.ndarray) -> np.ndarray:
-    """``nan_to_num(nanmedian(cells, axis=2))`` for cells (gy x gx x N x 3), computed per cell and
-    channel over the non-NaN values: the same numbers, several times faster than numpy's nanmedian."""
-    gy, gx, _, nc = cells.shape
-    out = np.zeros((gy, gx, nc))
-    for y in range(gy):
-        for x in range(gx):
-            for c in range(nc):
-                v = cells[y, x, :, c]
-                v = v[~np.isnan(v)]
-                if v.size:
-                    out[y, x, c] = np.median(v)
-    return out
+class LightTrack:
+    """The optical flow between consecutive small frames, measured once for a repair.
+
+    A brightness correction does not move the content, so the light track of each candidate's
+    corrected frames reuses these flows (:meth:`track`); measuring them afresh per candidate was
+    half the cost of a flicker repair.
+    """
+
+    # the step medians are taken over every STRIDE-th pixel in each direction (a quarter of them: 14k
+    # pixels of a 320x180 frame, ample for a median; the flow itself is measured on every pixel)
+    STRIDE = 2
+
+    def __init__(self, small: list[np.ndarray], grid: tuple[int, int]):
+        import cv2
+
+        gx, gy = grid
+        self.grid = grid
+        h, w = small[0].shape[:2]
+        self.shape = (h, w)
+        ch, cw = h // gy, w // gx
+        # cell of each pixel (-1: the remainder past the last whole cell, left out as before)
+        cy, cx = np.arange(h) // max(1, ch), np.arange(w) // max(1, cw)
+        cell = cy[:, None] * gx + cx[None, :]
+        cell[(cy >= gy)[:, None] | (cx >= gx)[None, :]] = -1
+        k = self.STRIDE
+        self.cell = cell[::k, ::k].ravel()
+        lum = [cv2.GaussianBlur(cv2.cvtColor(f, cv2.COLOR_BGR2GRAY), (0, 0), 1.0) for f in small]
+        dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_FAST)
+        xs, ys = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+        self.maps: list[tuple] = [None]        # per step t: (a -> b) maps for (t, t-1) and (t-1, t)
+        for t in range(1, len(small)):
+            pair = []
+            for a, b in ((t, t - 1), (t - 1, t)):
+                flow = dis.calc(lum[a], lum[b], None)          # where each pixel of a is in b
+                mx, my = (xs + flow[..., 0])[::k, ::k], (ys + flow[..., 1])[::k, ::k]
+                inside = (mx >= 0) & (mx <= w - 1) & (my >= 0) & (my <= h - 1)
+                pair.append((np.ascontiguousarray(mx), np.ascontiguousarray(my), inside))
+            self.maps.append(tuple(pair))
+
+    def _step(self, logs, ok, a: int, b: int, maps) -> np.ndarray:
+        """Median log(frame a) - log(frame b warped onto a), per region and channel."""
+        import cv2
+
+        mx, my, inside = maps
+        warped = cv2.remap(logs[b], mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        warped_ok = cv2.remap(ok[b].view(np.uint8), mx, my, cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT) > 0
+        k = self.STRIDE
+        good = (ok[a][::k, ::k] & warped_ok & inside).ravel()
+        d = (logs[a][::k, ::k] - warped).reshape(-1, 3)
+        gx, gy = self.grid
+        out = np.zeros((gy, gx, 3))
+        if gx * gy == 1:
+            sel = good & (self.cell == 0)
+            if sel.any():
+                out[0, 0] = np.median(d[sel], axis=0)
+            return out
+        cells = np.where(good, self.cell, -1)
+        order = np.argsort(cells, kind="stable")
+        bounds = np.searchsorted(cells[order], np.arange(gx * gy + 1))
+        for k in range(gx * gy):
+            idx = order[bounds[k]:bounds[k + 1]]
+            if idx.size:
+                out[k // gx, k % gx] = np.median(d[idx], axis=0)
+        return out
+
+    def track(self, small: list[np.ndarray]) -> np.ndarray:
+        """Cumulative log gain of each frame against the first, per region and channel (frames x gy x gx x 3).
+
+        Each step is the median over a region of log(frame t) - log(frame t-1 warped onto t), over
+        pixels neither clipped nor near black, so a moving object or an occlusion does not count.
+        ``small`` are the frames the flows were measured on, or a brightness-corrected copy of them.
+        """
+        gx, gy = self.grid
+        n = len(small)
+        logs = [np.log(f.astype(np.float32) + 1.0) for f in small]
+        ok = [np.all((f > 12) & (f < 243), axis=2) for f in small]
+        steps = np.zeros((n, gy, gx, 3))
+        for t in range(1, n):
+            fwd, back = self.maps[t]
+            # both directions, halved: the interpolation's smoothing biases one direction, and cancels
+            steps[t] = 0.5 * (self._step(logs, ok, t, t - 1, fwd) - self._step(logs, ok, t - 1, t, back))
+        return np.cumsum(steps, axis=0)
 
 
 def aligned_log_gain(small: list[np.ndarray], grid: tuple[int, int]) -> np.ndarray:
-    """Cumulative log gain of each frame against the first, per region and channel (frames x gy x gx x 3).
-
-    Each step is the median over a region of log(frame t) - log(frame t-1 warped onto t), over
-    pixels neither clipped nor near black, so a moving object or an occlusion does not count.
-    """
-    import cv2
-
-    gx, gy = grid
-    n = len(small)
-    h, w = small[0].shape[:2]
-    ch, cw = h // gy, w // gx
-    lum = [cv2.GaussianBlur(cv2.cvtColor(f, cv2.COLOR_BGR2GRAY), (0, 0), 1.0) for f in small]
-    logs = [np.log(f.astype(np.float32) + 1.0) for f in small]
-    ok = [np.all((f > 12) & (f < 243), axis=2) for f in small]
-    dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_FAST)
-    xs, ys = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
-
-    def step(a: int, b: int) -> np.ndarray:
-        """Median log(frame a) - log(frame b warped onto a), per region and channel."""
-        flow = dis.calc(lum[a], lum[b], None)              # where each pixel of a is in b
-        mx, my = xs + flow[..., 0], ys + flow[..., 1]
-        warped = cv2.remap(logs[b], mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        warped_ok = cv2.remap(ok[b].astype(np.uint8), mx, my, cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT) > 0
-        inside = (mx >= 0) & (mx <= w - 1) & (my >= 0) & (my <= h - 1)
-        d = logs[a] - warped
-        d[~(ok[a] & warped_ok & inside)] = np.nan
-        cells = d[:ch * gy, :cw * gx].reshape(gy, ch, gx, cw, 3).transpose(0, 2, 1, 3, 4).reshape(gy, gx, -1, 3)
-        return _cell_medians(cells)
-
-    steps = np.zeros((n, gy, gx, 3))
-    for t in range(1, n):
-        # both directions, halved: the interpolation's smoothing biases one direction, and cancels
-        steps[t] = 0.5 * (step(t, t - 1) - step(t - 1, t))
-    return np.cumsum(steps, axis=0)
+    """Cumulative log gain of each frame against the first, per region and channel (see :class:`LightTrack`)."""
+    return LightTrack(small, grid).track(small)
 
 
-def aligned_correction(small: list[np.ndarray], start: int, end: int, fps: float,
-                       grid: tuple[int, int]) -> Correction:
-    """A per-region, per-channel gain that flattens the light's own track to its low-pass."""
-    track = aligned_log_gain(small, grid)
+def aligned_correction(tracker: LightTrack, small: list[np.ndarray], start: int, end: int,
+                       fps: float, track: np.ndarray | None = None) -> Correction:
+    """A per-region, per-channel gain that flattens the light's own track (``track``, when measured
+    already) to its low-pass."""
+    track = tracker.track(small) if track is None else track
     sigma = max(1.0, SMOOTH_SECONDS * fps)
     corr = gaussian_smooth(track, sigma) - track
     w = _weights(len(small), start, end)[:, None, None, None]
     gain = np.clip(np.exp(w * corr), *GAIN_RANGE)
+    grid = tracker.grid
     return Correction(f"aligned-gain {grid[0]}x{grid[1]}", gain, np.zeros_like(gain))
 
 
-def aligned_flicker(small: list[np.ndarray], start: int, end: int, fps: float, grid: tuple[int, int]) -> float:
-    """Residual flicker of the light's own track in [start, end]: std around its low-pass, % (worst quarter)."""
-    track = aligned_log_gain(small, grid)
+def _light_change(small: list[np.ndarray], corr: Correction, grid: tuple[int, int]) -> np.ndarray:
+    """What a correction adds to the light track, per frame, region and channel (log gain).
+
+    A pure gain per channel over the whole frame adds its log exactly; otherwise (an offset, or
+    regions interpolated over the picture) the median log-ratio of corrected to original pixels per
+    region, over the same pixels the track uses (neither clipped nor near black)."""
+    if grid == (1, 1) and corr.gain.shape[1:3] == (1, 1) and not np.any(corr.offset):
+        return np.log(corr.gain)
+    gx, gy = grid
+    k = LightTrack.STRIDE
+    out = np.zeros((len(small), gy, gx, 3))
+    for t, f in enumerate(small):
+        g = apply(f, corr.gain[t], corr.offset[t])
+        if g is f:
+            continue
+        a, b = f[::k, ::k], g[::k, ::k]
+        d = np.log(b.astype(np.float32) + 1.0) - np.log(a.astype(np.float32) + 1.0)
+        ok = np.all((a > 12) & (a < 243), axis=2)
+        h, w = ok.shape
+        ch, cw = max(1, h // gy), max(1, w // gx)
+        for y in range(gy):
+            for x in range(gx):
+                sel = ok[y * ch:(y + 1) * ch, x * cw:(x + 1) * cw]
+                if sel.any():
+                    out[t, y, x] = np.median(d[y * ch:(y + 1) * ch, x * cw:(x + 1) * cw][sel], axis=0)
+    return out
+
+
+def _residual(track: np.ndarray, start: int, end: int, fps: float) -> float:
+    """Std of a light track around its low-pass in [start, end], % (worst quarter of regions and channels)."""
     dev = (track - gaussian_smooth(track, max(1.0, SMOOTH_SECONDS * fps)))[max(0, start):end + 1]
     if dev.shape[0] < 2:
         return 0.0
@@ -203,6 +270,10 @@ def apply(frame: np.ndarray, gain: np.ndarray, offset: np.ndarray) -> np.ndarray
         o = offset.reshape(1, 1, 3).astype(np.float32)
         if np.allclose(g, 1, atol=1e-4) and np.allclose(o, 0, atol=0.05):
             return frame
+        # one gain per channel: a 256-entry table per channel, the same numbers as the float path below
+        lut = np.arange(256, dtype=np.float32)[:, None] * g.reshape(1, 3)
+        lut += o.reshape(1, 3) + 0.5
+        return cv2.LUT(frame, np.clip(lut, 0, 255).astype(np.uint8).reshape(256, 1, 3))
     else:
         g = cv2.resize(gain.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
         o = cv2.resize(offset.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
@@ -218,32 +289,57 @@ def _measure(small: list[np.ndarray], corr: Correction | None, start: int, end: 
     return flicker_index([small_luma(f) for f in frames], start, end, max(1.0, SMOOTH_SECONDS * fps), grid)
 
 
-def repair_flicker(frames: list[np.ndarray], start: int, end: int, fps: float, scope: str = "global",
-                   use_ffmpeg: bool = True, strobe: bool = False) -> tuple[list[np.ndarray], str, float, float]:
-    """Repair frames[start..end] (window indices; context around them is read, tapered into).
+def plan_flicker(frames: list[np.ndarray], start: int, end: int, fps: float, scope: str = "global",
+                 use_ffmpeg: bool = True, strobe: bool = False,
+                 small: list[np.ndarray] | None = None) -> tuple[Correction | None, str, float, float]:
+    """The correction for frames[start..end] (window indices, BGR; context is read, tapered into).
 
-    Returns the new window frames, the method used, and the flicker index before and after.
+    Returns the chosen correction (None when no candidate reduced the flicker), the method, and
+    the flicker index before and after. The caller applies it (:func:`apply`, or
+    :func:`broll.repair.planar.apply_i420` on the planar frames, which avoids a chroma round trip).
+    ``small`` are the frames at analysis size when the caller has them (then ``frames`` is not read).
     """
-    small = _small(frames)
+    small = _small(frames) if small is None else small
     grid = (4, 4) if scope == "regional" else (1, 1)
     before = _measure(small, None, start, end, fps, grid)
     if strobe:
         # a strobe over part of the picture is local: regional bridges, measured on the whole frame
         candidates = [region_correction(small, start, end, fps, g, bridge=True) for g in ((1, 1), (4, 4))]
     else:
-        candidates = [aligned_correction(small, start, end, fps, grid), region_correction(small, start, end, fps, grid)]
+        tracker = LightTrack(small, grid)
+        track = tracker.track(small)
+        candidates = [aligned_correction(tracker, small, start, end, fps, track),
+                      region_correction(small, start, end, fps, grid)]
     if scope == "global" and use_ffmpeg:
         candidates.append(deflicker_correction(small, start, end, fps))
     if strobe:
         scored = [(_measure(small, c, start, end, fps, grid), i, c) for i, c in enumerate(candidates)]
     else:
-        # judged on the light's own track (content motion moves region means too)
-        scored = [(aligned_flicker([apply(f, c.gain[i], c.offset[i]) for i, f in enumerate(small)],
-                                   start, end, fps, grid), i, c) for i, c in enumerate(candidates)]
+        # judged on the light's own track (content motion moves region means too): the measured track
+        # plus what each candidate does to the light, so the frames are not aligned again per candidate
+        scored = [(_residual(track + _light_change(small, c, grid), start, end, fps), i, c)
+                  for i, c in enumerate(candidates)]
     _, _, best = min(scored, key=lambda x: (x[0], x[1]))
     after = _measure(small, best, start, end, fps, grid)
     if after >= before:
-        return frames, "none (no candidate reduced the flicker)", before, before
-    touched = np.any(np.abs(best.gain - 1) > 1e-6, axis=(1, 2, 3)) | np.any(np.abs(best.offset) > 1e-6, axis=(1, 2, 3))
+        return None, "none (no candidate reduced the flicker)", before, before
+    return best, best.method, before, after
+
+
+def touched_frames(corr: Correction) -> np.ndarray:
+    """Which frames of the window the correction changes."""
+    return np.any(np.abs(corr.gain - 1) > 1e-6, axis=(1, 2, 3)) | np.any(np.abs(corr.offset) > 1e-6, axis=(1, 2, 3))
+
+
+def repair_flicker(frames: list[np.ndarray], start: int, end: int, fps: float, scope: str = "global",
+                   use_ffmpeg: bool = True, strobe: bool = False) -> tuple[list[np.ndarray], str, float, float]:
+    """Repair frames[start..end] (window indices; context around them is read, tapered into).
+
+    Returns the new window frames, the method used, and the flicker index before and after.
+    """
+    best, method, before, after = plan_flicker(frames, start, end, fps, scope, use_ffmpeg, strobe)
+    if best is None:
+        return frames, method, before, after
+    touched = touched_frames(best)
     out = [apply(f, best.gain[i], best.offset[i]) if touched[i] else f for i, f in enumerate(frames)]
-    return out, best.method, before, after
+    return out, method, before, after

@@ -4,8 +4,10 @@ Frames stream from the decoder to the encoder; only the windows the plan needs (
 plus its context) are held in memory, so a long clip with one glitch costs one window of frames.
 Frames before the first repair (from the last mini-GOP boundary) and after the next closed keyframe
 past the last repair are stream-copied in H.264 MP4s (:mod:`broll.media.splice`); the rest is
-re-encoded at high quality (x264 CRF 7, preset superfast). Generated clips usually carry one
-keyframe, so in them everything from the first repair to the end is re-encoded.
+re-encoded at high quality (x264 preset superfast, CRF 7, or the source's own x264 CRF - 6 when that
+is finer: :func:`repair_crf`). Generated clips usually carry one keyframe, so in them everything
+from the first repair to the end is re-encoded. A flicker or flash correction is applied to the
+planar YUV frames themselves (:mod:`broll.repair.planar`), so no frame takes a chroma round trip.
 The repaired copy is QC-checked before it is renamed into place.
 """
 
@@ -65,8 +67,13 @@ def _thumb(img: np.ndarray, width: int = 240) -> np.ndarray:
     return cv2.resize(img, (width, max(2, int(round(h * width / w)))), interpolation=cv2.INTER_AREA)
 
 
-def _apply_step(step: Step, win: list[np.ndarray], base: int, fps: float) -> list[np.ndarray]:
-    """Run one step over the window (frames ``base`` .. ``base + len(win) - 1``); fills ``step.measure``."""
+def _apply_step(step: Step, win: list[np.ndarray], base: int, fps: float,
+                planes: list[np.ndarray] | None = None, codec=None) -> list[np.ndarray]:
+    """Run one step over the window (frames ``base`` .. ``base + len(win) - 1``); fills ``step.measure``.
+
+    With ``planes`` (the same frames as planar YUV, and the ``codec`` converting them) a light
+    correction (flicker, flash) is applied to the planes in place and the BGR copies follow.
+    """
     from broll.repair import measure as ms
 
     s, e = step.start - base, step.end - base
@@ -89,13 +96,29 @@ def _apply_step(step: Step, win: list[np.ndarray], base: int, fps: float) -> lis
                             "unit": "mean |dY|"}
         return win
     if step.kind in ("flicker", "flash"):
-        from broll.repair.flicker import repair_flicker
+        from broll.repair.flicker import apply, plan_flicker, touched_frames
 
-        out, method, before, after = repair_flicker(win, s, e, fps, step.scope or "global",
-                                                    use_ffmpeg=step.kind == "flicker", strobe=step.kind == "flash")
+        small = None
+        if planes is not None:
+            from broll.repair.planar import small_bgr
+
+            small = [small_bgr(p) for p in planes]
+        best, method, before, after = plan_flicker(win, s, e, fps, step.scope or "global",
+                                                   use_ffmpeg=step.kind == "flicker", strobe=step.kind == "flash",
+                                                   small=small)
         step.method = method
         step.measure = {"name": "flicker_index", "before": round(before, 3), "after": round(after, 3), "unit": "%"}
-        return out
+        if best is None:
+            return win
+        touched = touched_frames(best)
+        if planes is not None:
+            # corrected on the planar frames themselves: no chroma round trip through BGR
+            from broll.repair.planar import apply_i420
+
+            for k in np.flatnonzero(touched):
+                planes[k] = apply_i420(planes[k], best.gain[k], best.offset[k])
+            return win          # the caller rebuilds the BGR frames from the planes
+        return [apply(f, best.gain[i], best.offset[i]) if touched[i] else f for i, f in enumerate(win)]
     if step.kind == "boil":
         from broll.repair.boil import RADIUS, repair_boil
 
@@ -105,6 +128,24 @@ def _apply_step(step: Step, win: list[np.ndarray], base: int, fps: float) -> lis
         step.measure = {"name": "shimmer", "before": round(before, 3), "after": round(after, 3), "unit": "mean |dY|"}
         return out
     raise ValueError(step.kind)
+
+
+# the re-encode stays this many CRF steps finer than the source's own x264 CRF, and never coarser than
+# REPAIR_CRF (7): re-encoding a CRF 8 master at CRF 7 costs its untouched frames 0.2-0.7 dB, at CRF 2
+# 0.04-0.33 (lavfi mandelbrot, noise-like detail, the worst); a CRF 20 delivery at CRF 7 0.05-0.12
+MATCH_STEPS = 6
+MIN_CRF = 1
+
+
+def repair_crf(path: str | os.PathLike) -> int:
+    """The x264 CRF to re-encode ``path``'s repaired part at: finer than the source's, when it says."""
+    from broll.media.encoder_settings import x264_quality
+    from broll.media.reencode import REPAIR_CRF
+
+    q = x264_quality(path)
+    if q is None:
+        return REPAIR_CRF
+    return int(max(MIN_CRF, min(REPAIR_CRF, round(q) - MATCH_STEPS)))
 
 
 def _planar_ok(info) -> bool:
@@ -150,12 +191,13 @@ def rewrite(src: str | os.PathLike, dst: str | os.PathLike, steps: list[Step], i
             idx = np.linspace(lo, hi, min(8, hi - lo + 1)).round().astype(int)
             wanted.update(int(i) for i in idx)
     fmt = "yuv420p" if planar else "bgr24"
+    crf = repair_crf(src)
     if plan is not None:
         try:
-            return _rewrite_spliced(src, dst, plan, info, fmt, wins, steps, fps, thumbs, wanted, codec, on_frame)
+            return _rewrite_spliced(src, dst, plan, info, fmt, wins, steps, fps, thumbs, wanted, codec, on_frame, crf)
         except SpliceFailed:
             pass          # an irregular stream: re-encode it whole, as any other clip
-    with FrameSink(dst, (info.width, info.height), fps, audio_from=src, info=info, pix_fmt=fmt) as sink:
+    with FrameSink(dst, (info.width, info.height), fps, audio_from=src, info=info, pix_fmt=fmt, crf=crf) as sink:
         written = _stream(iter_frames(src, fmt=fmt), 0, sink, wins, steps, fps, thumbs, wanted, codec, on_frame)
         sink.close()
     return written
@@ -165,7 +207,7 @@ class SpliceFailed(Exception):
     """The partial re-encode could not be put together; the caller re-encodes the whole clip."""
 
 
-def _rewrite_spliced(src, dst, plan, info, fmt, wins, steps, fps, thumbs, wanted, codec, on_frame) -> int:
+def _rewrite_spliced(src, dst, plan, info, fmt, wins, steps, fps, thumbs, wanted, codec, on_frame, crf) -> int:
     import av
 
     from broll.media.frames import iter_frames
@@ -176,7 +218,7 @@ def _rewrite_spliced(src, dst, plan, info, fmt, wins, steps, fps, thumbs, wanted
     t1 = plan.packets.seconds(plan.stop) if plan.stop < plan.packets.frames else None
     middle = Path(dst).with_name(Path(dst).stem + ".middle.mp4")
     try:
-        with FrameSink(middle, (info.width, info.height), fps, info=info, pix_fmt=fmt, bframes=0) as sink:
+        with FrameSink(middle, (info.width, info.height), fps, info=info, pix_fmt=fmt, bframes=0, crf=crf) as sink:
             frames = iter_frames(src, fmt=fmt, end=t1, keep=lambda t: t >= t0)
             written = _stream(frames, plan.start, sink, wins, steps, fps, thumbs, wanted, codec, on_frame)
             sink.close()
@@ -218,6 +260,8 @@ def _stream(frames, base: int, sink, wins, steps, fps, thumbs, wanted, codec, on
 
 
 class _Planar:
+    planar = True
+
     def __init__(self, info):
         import cv2
         self.cv2 = cv2
@@ -230,6 +274,8 @@ class _Planar:
 
 
 class _Packed:
+    planar = False
+
     def to_bgr(self, img: np.ndarray) -> np.ndarray:
         return img
 
@@ -237,23 +283,57 @@ class _Packed:
         return img
 
 
+class _LazyBGR:
+    """A window's frames as BGR, each converted from its planar frame when first asked for: a light
+    correction (flicker, flash) works on small copies and the planar frames, so the full-size BGR
+    of most frames is never needed."""
+
+    def __init__(self, planes: list[np.ndarray], codec, known: dict[int, np.ndarray] | None = None):
+        self.planes, self.codec, self.cache = planes, codec, dict(known or {})
+
+    def __len__(self) -> int:
+        return len(self.planes)
+
+    def __getitem__(self, k):
+        if isinstance(k, slice):
+            return [self[i] for i in range(*k.indices(len(self)))]
+        k = k + len(self) if k < 0 else k
+        if k not in self.cache:
+            self.cache[k] = self.codec.to_bgr(self.planes[k])
+        return self.cache[k]
+
+    def __iter__(self):
+        return (self[k] for k in range(len(self)))
+
+
 def _flush(sink, raw, win, steps, fps, thumbs, wanted, codec) -> int:
     lo, hi = win
-    original = [codec.to_bgr(x) for x in raw]
-    buf = list(original)
+    original = _LazyBGR(list(raw), codec)
+    buf = original
+    out = list(raw)          # what is written: the decoded frame until a step changes it
     for st in steps:
         if st.kind == "shake" or st.start < lo or st.end > hi:
             continue
         if st.kind in ("glitch", "black", "freeze") and (st.start - lo < 1 or hi - st.end < 1):
             continue
-        buf = _apply_step(st, buf, lo, fps)
-    for k, img in enumerate(buf):
+        if codec.planar and st.kind in ("flicker", "flash"):
+            before = list(out)
+            _apply_step(st, buf, lo, fps, planes=out, codec=codec)
+            known = {k: v for k, v in buf.cache.items() if out[k] is before[k]} if isinstance(buf, _LazyBGR) else \
+                {k: v for k, v in enumerate(buf) if out[k] is before[k]}
+            buf = _LazyBGR(out, codec, known)
+            out = list(out)
+            continue
+        new = _apply_step(st, list(buf), lo, fps)
+        out = [o if n is b else codec.from_bgr(n) for o, n, b in zip(out, new, buf)]
+        buf = new
+    for k in range(len(out)):
         if thumbs is not None and lo + k in wanted:
             thumbs.before[lo + k] = _thumb(original[k])
-            thumbs.after[lo + k] = _thumb(img)
+            thumbs.after[lo + k] = _thumb(buf[k])
         # frames no step changed go out exactly as decoded
-        sink.write(raw[k] if img is original[k] else codec.from_bgr(img))
-    return len(buf)
+        sink.write(out[k])
+    return len(out)
 
 
 def repair_clip(path: str | os.PathLike, out_dir: str | os.PathLike, *, profile="default",
