@@ -31,7 +31,8 @@ THUMB_SIZE = (16, 9)
 class SampledFrame:
     index: int                 # 0-based decode order
     time: float                # seconds from stream start
-    thumb: np.ndarray          # THUMB_SIZE luma, uint8, full range (0 black .. 255 white), display orientation
+    thumb: np.ndarray          # THUMB_SIZE luma, uint8, full range (0 black .. 255 white), as coded
+                               # (not turned upright: frames are only compared with each other)
     _frame: object = field(repr=False, default=None)
     _video: VideoStream | None = field(repr=False, default=None)
     _size: tuple[int, int] = (0, 0)   # coded size of the colour picture
@@ -74,7 +75,4 @@ def iter_sampled_frames(path: str | os.PathLike, *, width: int, start: float | N
     sw, sh = video.coded_size(dw, dh)
     coarse = w > 0 and h > 0 and min(w / dw, h / dh) >= SKIP_DEBLOCK_SCALE
     for index, t, frame in video.frames(start=start, end=end, skip_loop_filter=coarse):
-        thumb = _thumb(frame, cv2)
-        if video.rotation_quarters:
-            thumb = cv2.resize(video.orient(thumb), THUMB_SIZE, interpolation=cv2.INTER_AREA)
-        yield SampledFrame(index, t, thumb, frame, video, (sw, sh))
+        yield SampledFrame(index, t, _thumb(frame, cv2), frame, video, (sw, sh))
