@@ -118,4 +118,5 @@ def _remembered_crop(item, width: int, height: int) -> str | None:
 @lru_cache(maxsize=1)
 def _crop_code() -> str:
     from broll.file_memo import code_stamp
-    return code_stamp("broll.reframe", "broll.media.frames", "broll.media.decode", "cv2", "numpy", "scipy")
+    return code_stamp("broll.reframe", "broll.media.frames", "broll.media.decode", "broll.media.sampled_frames",
+                      "broll.media.analysis_frames", "broll.filtergraph", "cv2", "numpy", "scipy")
