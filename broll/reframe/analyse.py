@@ -44,7 +44,8 @@ def track_subject(path: str | os.PathLike, *, start: float | None = None, end: f
     """Subject estimates at ~``rate`` per second, and the times of hard cuts (seconds from ``start``).
 
     Every frame is decoded and its luma thumbnail feeds the cut detector; only every n-th is
-    made into an ``ANALYSIS_WIDTH`` colour picture for the tracker, which starts afresh in each shot. With ``select``, the subject of each shot is
+    made into an ``ANALYSIS_WIDTH`` colour picture for the tracker, which starts afresh in each
+    shot. With ``select``, the subject of each shot is
     then chosen over the whole shot among the tracker's box and other strong regions
     (``select.choose``), which can look ahead; without, the tracker's box is the answer.
     """
