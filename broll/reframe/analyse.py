@@ -1,6 +1,6 @@
 """Decode a clip once at analysis size and turn it into a smoothed crop path.
 
-The only I/O here is decoding through ``broll.media.frames``; estimation, smoothing and
+The only I/O here is decoding through ``broll.media.sampled_frames``; estimation, smoothing and
 keyframing are pure (``subject``, ``smooth``, ``path``).
 """
 
@@ -13,7 +13,7 @@ import numpy as np
 from scipy.ndimage import median_filter
 
 from broll.errors import MediaError
-from broll.media.frames import iter_frames
+from broll.media.sampled_frames import iter_sampled_frames
 from broll.media.probe import probe
 from broll.reframe.path import CropGeometry, CropPath, Segment, crop_geometry, segments_from_samples
 from broll.reframe.smooth import SmoothingWeights, jerk, smooth_path
@@ -43,8 +43,9 @@ def track_subject(path: str | os.PathLike, *, start: float | None = None, end: f
                   rate: float = ANALYSIS_RATE, select: bool = True) -> tuple[list[Sample], list[float]]:
     """Subject estimates at ~``rate`` per second, and the times of hard cuts (seconds from ``start``).
 
-    Every frame is decoded (at ``ANALYSIS_WIDTH``) for the cut detector; the tracker sees
-    every n-th, and starts afresh in each shot. With ``select``, the subject of each shot is
+    Every frame is decoded and its luma thumbnail feeds the cut detector; only every n-th is
+    made into an ``ANALYSIS_WIDTH`` colour picture for the tracker, which starts afresh in each
+    shot. With ``select``, the subject of each shot is
     then chosen over the whole shot among the tracker's box and other strong regions
     (``select.choose``), which can look ahead; without, the tracker's box is the answer.
     """
@@ -60,7 +61,7 @@ def track_subject(path: str | os.PathLike, *, start: float | None = None, end: f
     tracker = SubjectTracker()
     samples: list[Sample] = []
     cuts: list[float] = []
-    prev_grey = None
+    prev_thumb = None
     shot = 0
     since = every
     last = None
@@ -71,23 +72,24 @@ def track_subject(path: str | os.PathLike, *, start: float | None = None, end: f
         samples.append(Sample(t, est, shot))
         offered.append(candidates(tracker, est) if select else [])
 
-    for fr in iter_frames(path, width=ANALYSIS_WIDTH, fmt="bgr24", start=start, end=end):
+    for fr in iter_sampled_frames(path, width=ANALYSIS_WIDTH, start=start, end=end):
         t = fr.time - origin
-        grey = cv2.cvtColor(fr.image, cv2.COLOR_BGR2GRAY)
-        if prev_grey is not None and frame_change(prev_grey, grey) > CUT_THRESHOLD:
+        if prev_thumb is not None and frame_change(prev_thumb, fr.thumb) > CUT_THRESHOLD:
             shot += 1
             cuts.append(t)
             tracker.reset()           # motion and appearance across a cut mean nothing
             since = every
         if since >= every:
-            sample(fr.image, grey, t, shot)
+            image = fr.bgr()          # only the sampled frames are converted and scaled
+            sample(image, cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), t, shot)
             since = 0
         since += 1
-        prev_grey = grey
-        last = (t, fr.image, grey, shot)
+        prev_thumb = fr.thumb
+        last = (t, fr, shot)
     if samples and last[0] > samples[-1].time:
         # the final frame too, so the path does not coast past the last estimate
-        sample(last[1], last[2], last[0], last[3])
+        image = last[1].bgr()
+        sample(image, cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), last[0], last[2])
     if not samples:
         raise MediaError(f"{path}: no frames could be decoded for reframing")
     if select:

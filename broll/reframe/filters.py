@@ -87,6 +87,20 @@ def widened_subject(path: CropPath, dst: tuple[int, int], *, rate: Fraction, in_
         f"setpts={opt(f'N/(({rate})*TB)')},setsar=1[{out_label}]"]
 
 
+def widened_chain(path: CropPath, dst: tuple[int, int], *, rate: Fraction, tag: str) -> str:
+    """:func:`widened_subject` as one chain fragment for a filter slot inside a larger chain
+    (a build item's ``video_filter``): no input or output label, internal labels ``{tag}...``.
+
+    FFmpeg allows labelled pads in the middle of a chain, so the fragment splits, blurs and
+    overlays, and the chain it sits in goes on from the zoomed window at ``dst`` size.
+    """
+    head, tail = f"{tag}in", f"{tag}w"
+    statements = widened_subject(path, dst, rate=rate, in_label=head, out_label=tail)
+    text = ";".join(statements)
+    assert text.startswith(f"[{head}]") and text.endswith(f"[{tail}]")
+    return text[len(head) + 2:-(len(tail) + 2)]
+
+
 def _contain(src: tuple[int, int], dst: tuple[int, int], path: CropPath | None) -> list[str]:
     w, h = dst
     return [f"scale={w}:{h}:force_original_aspect_ratio=decrease:flags=bicubic",

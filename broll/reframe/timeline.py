@@ -10,6 +10,7 @@ trim and speed change, so the path is on that clock: seconds from ``in``, divide
 from __future__ import annotations
 
 from dataclasses import replace
+from fractions import Fraction
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -28,7 +29,10 @@ def _track(path: str, start: float, end: float) -> tuple[tuple, tuple[float, ...
 
 def subject_crop(item, width: int, height: int) -> tuple[str, CropPath] | None:
     """The crop filter (and its path) for one timeline item, or None when a centred cover will do;
-    an empty filter when the analysis found no confident subject (``path.strategy == "blur"``)."""
+    an empty filter when the analysis found no confident subject (``path.strategy == "blur"``).
+
+    Where the path widens, the filter is a chain with labels of its own (``ITEM_TAG`` stands
+    for the item's prefix): the widened window over the blurred fill, at the output's size."""
     src = item.source
     if item.kind != "clip" or item.fit != "cover" or src is None or src.sar != 1:
         return None
@@ -43,15 +47,29 @@ def subject_crop(item, width: int, height: int) -> tuple[str, CropPath] | None:
         return None
     from broll.reframe.analyse import path_from_samples
     samples, cuts = _track(src.path, float(item.src_in), float(item.src_out))
-    # a build's item takes one crop filter in its chain: the window keeps the output's aspect
-    # (the widened window of ``broll export`` needs the blurred-fill graph; not built here yet)
-    path = path_from_samples(list(samples), list(cuts), g, widen=False).retimed(1 / float(item.speed))
+    # the same path as ``broll export``: the window widens (over the one blurred fill) while the
+    # subject is wider than the output's aspect
+    path = path_from_samples(list(samples), list(cuts), g).retimed(1 / float(item.speed))
     if path.strategy != "subject":
         return "", path                  # no confident subject: the caller contains it over a blurred fill
-    if path.is_static and abs(path.offset_at(0) - g.travel / 2) < 1:
+    if path.is_static and not path.widened and abs(path.offset_at(0) - g.travel / 2) < 1:
         return None
-    from broll.reframe.filters import crop_filter
+    from broll.reframe.filters import crop_filter, widened_chain
+    if path.widened:
+        # the item's picture runs at the source's rate times the speed (the reel's rate for a
+        # pre-rendered ``retime: motion`` picture); zoompan numbers its frames at that rate
+        return widened_chain(path, (width, height), rate=_item_rate(item), tag=ITEM_TAG), path
     return crop_filter(path), path
+
+
+ITEM_TAG = "@item@"          # in a remembered filter, stands for the item's own label prefix
+
+
+def _item_rate(item) -> Fraction:
+    """The frame rate of the item's picture where its filter runs (after trim and speed change)."""
+    if item.picture is not None:
+        return Fraction(item.picture.fps or 30)
+    return Fraction(item.source.fps or 30) * Fraction(item.speed)
 
 
 def with_subject_crops(timeline):
@@ -68,6 +86,8 @@ def with_subject_crops(timeline):
         if not crop:
             changed[index] = replace(item, fit="blur")
         else:
+            # a widened window's chain has labels of its own: unique per item within the graph
+            crop = crop.replace(ITEM_TAG, f"rf{index}")
             changed[index] = replace(item, video_filter=",".join(f for f in (item.video_filter, crop) if f))
     if not changed:
         return timeline
@@ -87,7 +107,8 @@ def _remembered_crop(item, width: int, height: int) -> str | None:
     if active() is None:
         crop = subject_crop(item, width, height)
         return None if crop is None else crop[0]
-    what = (src.width, src.height, width, height, item.reframe, str(item.src_in), str(item.src_out), str(item.speed))
+    what = (src.width, src.height, width, height, item.reframe, str(item.src_in), str(item.src_out), str(item.speed),
+            str(_item_rate(item)))
     kind = f"subject-crop/{_crop_code()}/" + "/".join(map(str, what))
     found = remembered(str(Path(src.path).resolve()), kind,
                        lambda: {"filter": None if (c := subject_crop(item, width, height)) is None else c[0]})
@@ -97,4 +118,5 @@ def _remembered_crop(item, width: int, height: int) -> str | None:
 @lru_cache(maxsize=1)
 def _crop_code() -> str:
     from broll.file_memo import code_stamp
-    return code_stamp("broll.reframe", "broll.media.frames", "broll.media.decode", "cv2", "numpy", "scipy")
+    return code_stamp("broll.reframe", "broll.media.frames", "broll.media.decode", "broll.media.sampled_frames",
+                      "broll.media.analysis_frames", "broll.filtergraph", "cv2", "numpy", "scipy")
