@@ -31,8 +31,9 @@ Safeguards (reported by name in ``ShotFit.safeguards``, with the measured value 
 ``ShotFit.details``):
 
 - ``near-grey``: the clip has almost no chroma, so a full map would amplify noise: balance.
-- ``content-differs``: neither matching features nor a dense luma alignment confirm the
-  same scene: identifiable components only (see above).
+- ``content-differs``: neither matching features, nor a dense luma alignment, nor the colour
+  distributions after a cast map (:mod:`broll.grading.cast_check`, asked only when the dense
+  alignment is plausible but weak) confirm the same scene: identifiable components only (see above).
 - ``change-capped``: the mean change of a *different-content* grade would exceed
   ``max_change`` dE00 (a user setting, 5 by default): strength is lowered to meet it. A
   confirmed same-scene match is never capped.
