@@ -211,10 +211,10 @@ def suite_b(clips: list[Clip], tmp: Path, book: int = 3, looks: tuple[str, ...] 
     out = {}
     kinds = (("single still", 1), (f"look book of {book} stills", book))
     for label, k in kinds if single else kinds[1:]:
-        by_half = {}
+        by_half, look_of = {}, {}
         for half in ("tuning", "held-out"):
             group = [c for c in clips if c.half == half]
-            pairs = []
+            pairs, names = [], []
             for li, name in enumerate(looks):
                 lut = cubes[name]
                 for b, partners in zip(group, _partners(group, k, 1 + li)):
@@ -222,13 +222,28 @@ def suite_b(clips: list[Clip], tmp: Path, book: int = 3, looks: tuple[str, ...] 
                         continue
                     refs = _look([p.later for p in partners], lut)
                     pairs.append((b.shot, refs, _look(b.shot, lut)))
+                    names.append(name)
             by_half[half] = run_pairs(pairs, 0.8)
+            look_of[half] = names
         _print_table(f"(b) look transfer, {label}: {len(looks)} looks x clips of other content; default strength",
                      by_half, note="targets: single still <= 0.85x none, no clip worse by > 0.5; "
                                    "look book <= 0.6x none")
         _safeguard_tally(by_half)
+        _per_look(by_half, look_of)
         out[label] = by_half
     return out
+
+
+def _per_look(by_half: dict[str, dict[str, list]], look_of: dict[str, list[str]]) -> None:
+    """Share of each look's effect recovered (1 - broll / none: 0 is no correction, 1 the whole look)."""
+    for half, r in by_half.items():
+        names = np.array(look_of[half])
+        parts = []
+        for name in dict.fromkeys(look_of[half]):
+            sel = names == name
+            none, b = np.array(r["none"])[sel], np.array(r["broll"])[sel]
+            parts.append(f"{name} {100 * (1 - b.mean() / none.mean()):.0f}%")
+        print(f"  {half}: look's effect recovered (1 - broll/none) " + ", ".join(parts))
 
 
 def suite_c(clips: list[Clip], seed: int = 2) -> dict:

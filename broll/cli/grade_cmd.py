@@ -196,7 +196,11 @@ def _explain(result) -> list[str]:
                 lines.append(f"{where}{name}: {details[name]}")
         if fit.get("scene") == "same":
             lines.append(f"{where}same scene, full match at strength {fit['strength']:.2f}: {details.get('scene', '')}"
+                         + (f"; same content by colour: {details['same content by colour']}"
+                            if "same content by colour" in details else "")
                          + (f"; {details['selected']}" if "selected" in details else ""))
+        elif "same content by colour" in details:
+            lines.append(f"{where}same content by colour: {details['same content by colour']}")
         comps = fit.get("components") or {}
         if comps and "saturation" in comps:
             tints = ", ".join(f"{k.split()[1]} {v:.1f}" for k, v in comps.items() if k.startswith("tint "))

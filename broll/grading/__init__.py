@@ -23,7 +23,9 @@ How a match is made (see the modules for the why):
 - :mod:`~broll.grading.pixels` pools 8-16 frames per shot at 384 px, dropping letterbox bars,
   near-black and fully clipped pixels;
 - :mod:`~broll.grading.scene` judges whether the shot shows the reference's scene on structure
-  (ORB features + one homography), which a colour cast does not move;
+  (ORB features + one homography), which a colour cast does not move; where a dense alignment is
+  plausible but weak, :mod:`~broll.grading.cast_check` asks whether the colours land on the
+  reference's after a cast map;
 - :mod:`~broll.grading.fit` fits a method from ``GRADE_METHODS`` (``mkl`` default, ``mkl-linear``,
   ``reinhard``, ``balance``): the full, uncapped match for the same scene; for other content only
   the identifiable look of a look book (:mod:`~broll.grading.look_transfer`: neutral tint per

@@ -13,7 +13,8 @@ from pathlib import Path
 from broll.hashing import text_sha256
 from broll.project import DB_DIR, connect, register_schema
 
-FIT_VERSION = 3          # 2: shots carry the YUV stand-in; 3: scene judged on structure, look transfer
+FIT_VERSION = 4          # 2: shots carry the YUV stand-in; 3: scene judged on structure, look transfer;
+                         # 4: dense fallback and the colour check (same content by colour)
 LUT_DIR = "luts"
 
 register_schema("grading", """

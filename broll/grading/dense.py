@@ -14,7 +14,8 @@ and ``c``): different-content pairs (142, cast and uncast) reach at most 0.82 (9
 percentile 0.82); same shots that ORB missed reach 0.91-0.96 when the reference really is
 the same shot, and 0.55-0.68 when it is not (a cut before the reference moment, an extreme
 close-up, a motion-blurred pan). ``DENSE_SAME`` sits between the two groups; the cases below
-it are reported honestly as different content. The warp becomes the homography the rest of
+it are reported honestly as different content, unless their colours land on the reference's
+after a cast map (:mod:`broll.grading.cast_check`, a second witness for a plausible warp). The warp becomes the homography the rest of
 the same-scene path uses (registered pixels, pixel pairs, the no-gain check), so no second
 kind of fit is needed.
 """

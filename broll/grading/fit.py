@@ -31,8 +31,9 @@ Safeguards (reported by name in ``ShotFit.safeguards``, with the measured value 
 ``ShotFit.details``):
 
 - ``near-grey``: the clip has almost no chroma, so a full map would amplify noise: balance.
-- ``content-differs``: neither matching features nor a dense luma alignment confirm the
-  same scene: identifiable components only (see above).
+- ``content-differs``: neither matching features, nor a dense luma alignment, nor the colour
+  distributions after a cast map (:mod:`broll.grading.cast_check`, asked only when the dense
+  alignment is plausible but weak) confirm the same scene: identifiable components only (see above).
 - ``change-capped``: the mean change of a *different-content* grade would exceed
   ``max_change`` dE00 (a user setting, 5 by default): strength is lowered to meet it. A
   confirmed same-scene match is never capped.
@@ -269,6 +270,18 @@ def _full_match(method: str, src_rgb: np.ndarray, ref_rgb: np.ndarray,
     return candidates[best]
 
 
+def _same_by_colour(src_rgb: np.ndarray, ref_rgb: np.ndarray, scene, details: dict) -> bool:
+    """Structure was not sure (a plausible but weak dense alignment): the colour distributions
+    may still say it is the same content under a cast (:mod:`broll.grading.cast_check`)."""
+    from broll.grading.cast_check import CAST_SAME, cast_of_same_content
+    same, distance = cast_of_same_content(src_rgb, ref_rgb, scene.dense)
+    if distance == distance:        # measured (not NaN)
+        details["same content by colour"] = (
+            f"L*a*b* histogram distance {distance:.3f} after a cast map (same content at <= {CAST_SAME:g}, "
+            f"with a dense alignment of {scene.dense:.2f}): " + ("full match" if same else "not confirmed"))
+    return same
+
+
 def fit_shot(src: PixelPool | np.ndarray, ref: PixelPool | np.ndarray, *, method: str = DEFAULT_METHOD,
              strength: float = DEFAULT_STRENGTH, max_change: float = MAX_CHANGE,
              core: Transform | None = None, scene=None,
@@ -303,6 +316,8 @@ def fit_shot(src: PixelPool | np.ndarray, ref: PixelPool | np.ndarray, *, method
     used = method
     paired = core is not None
     same = paired or bool(scene is not None and scene.same)
+    if not same and scene is not None and method != "balance":
+        same = _same_by_colour(src_rgb, ref_rgb, scene, details)
     scene_label = "same" if same else ("different" if scene is not None else "")
     if scene is not None:
         details["scene"] = scene.describe()
