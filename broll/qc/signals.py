@@ -182,6 +182,7 @@ class SignalMeter:
         self.history: list[np.ndarray] = []     # last three luma planes, newest last
         self.prev_bgr: np.ndarray | None = None
         self.prev_small: np.ndarray | None = None
+        self.prev_terms: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None   # _ssim_terms of prev_small
         self.dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST)
         self.lin = _srgb_to_linear_lut()
         self.lum_counter = _TransitionCounter(FLASH_DELTA, FLASH_DARKER, FLASH_AREA)
@@ -205,15 +206,21 @@ class SignalMeter:
     def _mae(self, a: np.ndarray, b: np.ndarray) -> float:
         return float(self.cv2.mean(self.cv2.absdiff(a, b))[0])
 
-    def _ssim(self, a: np.ndarray, b: np.ndarray) -> float:
+    def _ssim_terms(self, small: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """One frame's share of SSIM: the float picture, its local mean and local mean square.
+
+        Kept for the next frame, so each picture is blurred for these twice, not four times."""
         cv2 = self.cv2
-        x = a.astype(np.float32)
-        y = b.astype(np.float32)
-        blur = lambda img: cv2.GaussianBlur(img, (7, 7), 1.5)  # noqa: E731
-        mx, my = blur(x), blur(y)
-        sxx = blur(x * x) - mx * mx
-        syy = blur(y * y) - my * my
-        sxy = blur(x * y) - mx * my
+        x = small.astype(np.float32)
+        return x, cv2.GaussianBlur(x, (7, 7), 1.5), cv2.GaussianBlur(x * x, (7, 7), 1.5)
+
+    def _ssim(self, a: tuple[np.ndarray, np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray, np.ndarray]) -> float:
+        """SSIM of two frames from their :meth:`_ssim_terms`."""
+        cv2 = self.cv2
+        (x, mx, bxx), (y, my, byy) = a, b
+        sxx = bxx - mx * mx
+        syy = byy - my * my
+        sxy = cv2.GaussianBlur(x * y, (7, 7), 1.5) - mx * my
         c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
         num = (2 * mx * my + c1) * (2 * sxy + c2)
         den = (mx * mx + my * my + c1) * (sxx + syy + c2)
@@ -265,6 +272,7 @@ class SignalMeter:
         for cut in self.detector.process_frame(self.timecode(t, self.fps), bgr):
             self.scene_cuts.append(cut.frame_num)
         small = cv2.resize(y, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
+        terms = self._ssim_terms(small)     # float copy and SSIM blurs, reused by the next frame
         if t % QUALITY_EVERY == 0:
             self._quality(y, small, bgr)
         else:
@@ -299,8 +307,8 @@ class SignalMeter:
             v["mae2"].append(self._mae(y, self.history[-2]) if len(self.history) >= 2 else math.nan)
             v["mae3"].append(self._mae(y, self.history[-3]) if len(self.history) >= 3 else math.nan)
             v["bgr_mae"].append(float(np.mean(cv2.mean(cv2.absdiff(bgr, self.prev_bgr))[:3])))
-            v["ssim"].append(self._ssim(self.prev_small, small))
-            fwd, bwd = self._flow_signals(prev, y, self.prev_small, small)
+            v["ssim"].append(self._ssim(self.prev_terms, terms))
+            fwd, bwd = self._flow_signals(prev, y, self.prev_small, small, self.prev_terms[0])
             if len(self.history) >= 2 and self.prev_bwd is not None:
                 self._spike(self.history[-2], prev, y, self.prev_bwd, fwd)
             self.prev_bwd = bwd
@@ -309,6 +317,7 @@ class SignalMeter:
             self.history.pop(0)
         self.prev_bgr = bgr
         self.prev_small = small
+        self.prev_terms = terms
 
     def _spike(self, before: np.ndarray, mid: np.ndarray, after: np.ndarray, to_before: np.ndarray,
                to_after: np.ndarray) -> None:
@@ -321,14 +330,20 @@ class SignalMeter:
         cv2 = self.cv2
         v = self.values
         mask = self._spike_mask(before, mid, after)
-        line, block, area, patch = self._spike_shape(mask)
+        line, block, area, patch = self._spike_shape(mask, screening=True)
         if line >= SPIKE_PREFILTER[0] or max(block, patch) >= SPIKE_PREFILTER[1]:
             h, w = mid.shape
+            # only pixels already in the mask can stay in it: warp and test just the box that holds them,
+            # widened by the outlier test's reach (every value in the box is what the whole frame gives)
+            x, y, bw, bh = cv2.boundingRect(mask)
+            reach = self.spike_kernel.shape[0] // 2
+            box = (slice(max(0, y - reach), min(h, y + bh + reach)), slice(max(0, x - reach), min(w, x + bw + reach)))
             warp = lambda img, flow: cv2.remap(  # noqa: E731
-                img, self.full_xy + cv2.resize(flow, (w, h), interpolation=cv2.INTER_LINEAR) * 2.0, None,
-                cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-            mask = cv2.min(mask, self._outlier_mask(warp(before, to_before), mid, warp(after, to_after)))
-            line, block, area, patch = self._spike_shape(mask)
+                img, cv2.scaleAdd(cv2.resize(flow, (w, h), interpolation=cv2.INTER_LINEAR)[box], 2.0, self.full_xy[box]),
+                None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+            kept = np.zeros_like(mask)
+            kept[box] = cv2.min(mask[box], self._outlier_mask(warp(before, to_before), mid[box], warp(after, to_after)))
+            line, block, area, patch = self._spike_shape(kept)
         v["spike_area"][-2], v["spike_line"][-2], v["spike_block"][-2] = area, line, block
         v["spike_patch"][-2] = patch
 
@@ -349,8 +364,12 @@ class SignalMeter:
         out = cv2.max(cv2.subtract(mid, hi), cv2.subtract(lo, mid))
         return cv2.compare(out, SPIKE_LEVEL, cv2.CMP_GT)
 
-    def _spike_shape(self, mask: np.ndarray) -> tuple[float, float, float, float]:
-        """(row/column cover, densest patch share, area share, largest closed piece share) of a spike mask."""
+    def _spike_shape(self, mask: np.ndarray, *, screening: bool = False) -> tuple[float, float, float, float]:
+        """(row/column cover, densest patch share, area share, largest closed piece share) of a spike mask.
+
+        ``screening``: the caller only asks whether :data:`SPIKE_PREFILTER` is reached and measures
+        again if so; when the line or window share already reach it, the closed piece (the costly
+        part) is not measured and reads ``inf``."""
         cv2 = self.cv2
         area = cv2.countNonZero(mask) / mask.size
         if area < SPIKE_MIN_AREA:
@@ -361,12 +380,16 @@ class SignalMeter:
         # grid), as a share of the frame: a small rectangle, wherever it falls
         fine = cv2.resize(m, SPIKE_GRID, interpolation=cv2.INTER_AREA)
         window = cv2.boxFilter(fine, -1, (3, 3), normalize=False, borderType=cv2.BORDER_CONSTANT)
+        block = float(window.max()) / (SPIKE_GRID[0] * SPIKE_GRID[1])
+        if screening and (line >= SPIKE_PREFILTER[0] or block >= SPIKE_PREFILTER[1]):
+            return line, block, area, math.inf
         # a 3x3-cell window holds only part of a rectangle that straddles cells (and of a portrait
         # frame's, whose cells are tall): the largest connected piece, its gaps closed, holds all of it
         closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, self.close_kernel)
-        count, _, stats, _ = cv2.connectedComponentsWithStats(closed, connectivity=8)
+        x, y, bw, bh = cv2.boundingRect(closed)     # labelling only the box that holds every piece: same areas
+        count, _, stats, _ = cv2.connectedComponentsWithStats(closed[y:y + bh, x:x + bw], connectivity=8)
         patch = float(stats[1:, cv2.CC_STAT_AREA].max()) / mask.size if count > 1 else 0.0
-        return line, float(window.max()) / (SPIKE_GRID[0] * SPIKE_GRID[1]), area, patch
+        return line, block, area, patch
 
     def _quality(self, y: np.ndarray, small: np.ndarray, bgr: np.ndarray) -> None:
         """No-reference technical-quality terms (structure, colour, noise, entropy) of one frame."""
@@ -387,9 +410,11 @@ class SignalMeter:
         p = hist[hist > 0] / hist.sum()
         v["entropy"].append(float(-(p * np.log2(p)).sum()))
 
-    def _flow_signals(self, prev: np.ndarray, cur: np.ndarray, prev_small: np.ndarray, cur_small: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _flow_signals(self, prev: np.ndarray, cur: np.ndarray, prev_small: np.ndarray, cur_small: np.ndarray,
+                      prev_f: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         # flow and everything derived from it run at half the analysis size (about 160x90): four
-        # times less arithmetic per frame; motion is reported in analysis-size pixels (x2)
+        # times less arithmetic per frame; motion is reported in analysis-size pixels (x2).
+        # ``prev_f`` is ``prev_small`` as float32 (converted once, in _ssim_terms)
         cv2 = self.cv2
         v = self.values
         prev, cur = prev_small, cur_small
@@ -399,13 +424,17 @@ class SignalMeter:
         mapping = self.grid_xy + fwd
         warped = cv2.remap(cur, mapping, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         bwd_at = cv2.remap(bwd, mapping, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        s = fwd + bwd_at
-        mag2 = fwd[..., 0] ** 2 + fwd[..., 1] ** 2
-        occluded = (s[..., 0] ** 2 + s[..., 1] ** 2) > 0.01 * (mag2 + bwd_at[..., 0] ** 2 + bwd_at[..., 1] ** 2) + 0.5
-        outside = (mapping[..., 0] < 0) | (mapping[..., 0] > w - 1) | (mapping[..., 1] < 0) | (mapping[..., 1] > h - 1)
-        occluded |= outside
+        # the same float32 arithmetic on contiguous x and y planes (strided channel views cost twice)
+        fx, fy = cv2.split(fwd)
+        bx, by = cv2.split(bwd_at)
+        sx, sy = fx + bx, fy + by
+        mag2 = fx * fx + fy * fy
+        occluded = (sx * sx + sy * sy) > 0.01 * (mag2 + bx * bx + by * by) + 0.5
+        inside = cv2.inRange(mapping, (0.0, 0.0), (float(w - 1), float(h - 1)))    # 255 where both in range
+        occluded[inside == 0] = True
         valid = (~occluded).astype(np.float32)
-        resid = (warped.astype(np.float32) - prev.astype(np.float32)) * valid
+        warped_f = warped.astype(np.float32)
+        resid = (warped_f - prev_f) * valid
         mag = np.sqrt(mag2) * 2.0
         v["motion"].append(float(mag.mean()))
         small_mag = cv2.resize(mag, (w // 2, h // 2), interpolation=cv2.INTER_AREA).ravel()
@@ -419,22 +448,24 @@ class SignalMeter:
         # gain flicker on a dark picture with a few bright things is seen; noise in black is not
         # (both sides blurred alike first: the warp's interpolation softens small bright points,
         # which would read as a dimming)
-        soft_prev = cv2.GaussianBlur(prev.astype(np.float32), (0, 0), 1.2)
-        soft_warp = cv2.GaussianBlur(warped.astype(np.float32), (0, 0), 1.2)
+        soft_prev = cv2.GaussianBlur(prev_f, (0, 0), 1.2)
+        soft_warp = cv2.GaussianBlur(warped_f, (0, 0), 1.2)
         lit = (soft_prev - 16.0) * valid
         den = float((lit * lit).sum())
         v["bright_shift"].append(float(((soft_warp - soft_prev) * valid * lit).sum()) / den if den > 0 else math.nan)
         # signed brightness change on a coarse grid, weighted by valid pixels
-        area = cv2.resize(valid, REGION_GRID, interpolation=cv2.INTER_AREA) + 1e-6
+        # (one 3-channel area resize gives each plane's exact single-plane result, at a third of the cost)
+        regions = cv2.resize(cv2.merge([valid, mag, resid]), REGION_GRID, interpolation=cv2.INTER_AREA)
+        area = regions[..., 0] + 1e-6
         self.region_occluded.append((1.0 - area).ravel().astype(np.float32))
-        self.region_motion.append(cv2.resize(mag, REGION_GRID, interpolation=cv2.INTER_AREA).ravel().astype(np.float32))
-        self.region_shift.append((cv2.resize(resid, REGION_GRID, interpolation=cv2.INTER_AREA) / area).ravel())
+        self.region_motion.append(regions[..., 1].ravel().astype(np.float32))
+        self.region_shift.append((regions[..., 2] / area).ravel())
         # per cell, what is left after the best gain + offset maps t-1 onto warped t: a fade, an
         # exposure change or flicker is a gain and vanishes; shimmer is uncorrelated and stays
         a = cv2.resize
         cw = a(valid, CELL_GRID, interpolation=cv2.INTER_AREA) + 1e-6
-        p = prev.astype(np.float32) * valid
-        q = warped.astype(np.float32) * valid
+        p = prev_f * valid
+        q = warped_f * valid
         ep = a(p, CELL_GRID, interpolation=cv2.INTER_AREA) / cw
         eq = a(q, CELL_GRID, interpolation=cv2.INTER_AREA) / cw
         epp = a(p * p, CELL_GRID, interpolation=cv2.INTER_AREA) / cw

@@ -1,0 +1,86 @@
+"""The signal meter's shortcuts give exactly what the plain computation gives (speed work, #12)."""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+
+from broll.qc.signals import REGION_GRID, SPIKE_PREFILTER, SignalMeter
+
+
+def _texture(rng, h=180, w=320):
+    img = cv2.GaussianBlur(rng.integers(0, 256, (h, w), dtype=np.uint8), (0, 0), 2.0)
+    return cv2.normalize(img, None, 0, 255, cv2.NORM_MINMAX)
+
+
+def _plain_ssim(a, b):
+    x, y = a.astype(np.float32), b.astype(np.float32)
+    blur = lambda img: cv2.GaussianBlur(img, (7, 7), 1.5)  # noqa: E731
+    mx, my = blur(x), blur(y)
+    sxx, syy, sxy = blur(x * x) - mx * mx, blur(y * y) - my * my, blur(x * y) - mx * my
+    c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
+    return float(cv2.mean((2 * mx * my + c1) * (2 * sxy + c2) / ((mx * mx + my * my + c1) * (sxx + syy + c2)))[0])
+
+
+def test_ssim_from_kept_terms_equals_plain_ssim():
+    rng = np.random.default_rng(1)
+    a = _texture(rng, 90, 160)
+    b = np.roll(a, 3, axis=1)
+    meter = SignalMeter(30.0)
+    assert meter._ssim(meter._ssim_terms(a), meter._ssim_terms(b)) == _plain_ssim(a, b)
+
+
+def test_multichannel_area_resize_equals_each_plane():
+    rng = np.random.default_rng(2)
+    planes = [rng.random((90, 160), dtype=np.float32) * s for s in (1.0, 30.0, 200.0)]
+    merged = cv2.resize(cv2.merge(planes), REGION_GRID, interpolation=cv2.INTER_AREA)
+    for i, p in enumerate(planes):
+        assert np.array_equal(merged[..., i], cv2.resize(p, REGION_GRID, interpolation=cv2.INTER_AREA))
+
+
+def _plain_spike(meter, before, mid, after, to_before, to_after):
+    """The whole-frame computation the boxed one replaces."""
+    mask = meter._spike_mask(before, mid, after)
+    h, w = mid.shape
+    warp = lambda img, flow: cv2.remap(  # noqa: E731
+        img, meter.full_xy + cv2.resize(flow, (w, h), interpolation=cv2.INTER_LINEAR) * 2.0, None,
+        cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    mask = cv2.min(mask, meter._outlier_mask(warp(before, to_before), mid, warp(after, to_after)))
+    return meter._spike_shape(mask)
+
+
+def test_boxed_motion_compensation_equals_whole_frame():
+    rng = np.random.default_rng(3)
+    base = _texture(rng)
+    before, after = base, np.roll(base, 4, axis=1)
+    mid = np.roll(base, 2, axis=1).copy()
+    mid[100:102, 40:260] = 255                     # a thin one-frame line
+    mid[20:34, 200:230] = 0                        # and a small dark patch
+    meter = SignalMeter(30.0)
+    meter.values = {k: [math.nan, math.nan] for k in meter.values}
+    h, w = mid.shape
+    fx, fy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    meter.full_xy = np.dstack([fx, fy])
+    half = lambda img: cv2.resize(img, (w // 2, h // 2), interpolation=cv2.INTER_AREA)  # noqa: E731
+    to_before = meter.dis.calc(half(mid), half(before), None)
+    to_after = meter.dis.calc(half(mid), half(after), None)
+    line, block, area, patch = _plain_spike(meter, before, mid, after, to_before, to_after)
+    meter._spike(before, mid, after, to_before, to_after)
+    v = meter.values
+    assert (v["spike_line"][-2], v["spike_block"][-2], v["spike_area"][-2], v["spike_patch"][-2]) == (line, block, area, patch)
+    assert line > 0.3                              # the line survived compensation: the test measures something
+
+
+def test_screening_skips_only_the_piece_it_does_not_need():
+    meter = SignalMeter(30.0)
+    mask = np.zeros((180, 320), np.uint8)
+    mask[90, 10:310] = 255                         # a line: reaches the prefilter by its row share
+    line, block, area, patch = meter._spike_shape(mask, screening=True)
+    assert line >= SPIKE_PREFILTER[0] and math.isinf(patch)
+    assert (line, block, area) == meter._spike_shape(mask)[:3]
+    small = np.zeros((180, 320), np.uint8)
+    small[50:58, 50:57] = 255                      # below both: measured in full, same as without screening
+    assert meter._spike_shape(small, screening=True) == meter._spike_shape(small)
+    assert meter._spike_shape(small)[3] > 0
