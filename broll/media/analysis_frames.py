@@ -37,7 +37,7 @@ def analysis_size(width: int, height: int, longest: int = 320) -> tuple[int, int
     return w, h
 
 
-_PLANAR_420 = {"yuv420p", "yuvj420p"}
+PLANAR_420 = {"yuv420p", "yuvj420p"}
 # shrunk at least this many times (720p and up at 320x180), a picture decoded without the codec's
 # deblocking filter differs from the filtered one by 0.04 code values on average at analysis size
 # (1080p x264 CRF 20): block edges 8 px apart are under 2 px after the area filter. Skipping it
@@ -45,7 +45,8 @@ _PLANAR_420 = {"yuv420p", "yuvj420p"}
 SKIP_DEBLOCK_SCALE = 4.0
 
 
-def _plane(frame, i: int, w: int, h: int) -> np.ndarray:
+def plane_view(frame, i: int, w: int, h: int) -> np.ndarray:
+    """Plane ``i`` of a decoded frame as a ``h`` x ``w`` uint8 view, no copy (rows padded to line_size)."""
     p = frame.planes[i]
     return np.frombuffer(p, np.uint8).reshape(-1, p.line_size)[:h, :w]
 
@@ -56,15 +57,15 @@ def _small_i420(frame, sw: int, sh: int, cv2) -> np.ndarray:
     8-bit 4:2:0 pictures are read plane by plane and shrunk with OpenCV (luma with the area filter),
     several times cheaper than a libswscale reformat; anything else goes through swscale.
     """
-    if frame.format.name in _PLANAR_420:
+    if frame.format.name in PLANAR_420:
         out = np.empty((sh * 3 // 2, sw), np.uint8)
-        out[:sh] = cv2.resize(_plane(frame, 0, frame.width, frame.height), (sw, sh), interpolation=cv2.INTER_AREA)
+        out[:sh] = cv2.resize(plane_view(frame, 0, frame.width, frame.height), (sw, sh), interpolation=cv2.INTER_AREA)
         cw, ch = (frame.width + 1) // 2, (frame.height + 1) // 2
         q = sh // 4
         # chroma only colours the picture (flash redness, PySceneDetect's hue and saturation):
         # nearest sampling costs a twentieth of an area filter and is plenty for that
-        out[sh:sh + q] = cv2.resize(_plane(frame, 1, cw, ch), (sw // 2, sh // 2), interpolation=cv2.INTER_NEAREST).reshape(q, sw)
-        out[sh + q:] = cv2.resize(_plane(frame, 2, cw, ch), (sw // 2, sh // 2), interpolation=cv2.INTER_NEAREST).reshape(q, sw)
+        out[sh:sh + q] = cv2.resize(plane_view(frame, 1, cw, ch), (sw // 2, sh // 2), interpolation=cv2.INTER_NEAREST).reshape(q, sw)
+        out[sh + q:] = cv2.resize(plane_view(frame, 2, cw, ch), (sw // 2, sh // 2), interpolation=cv2.INTER_NEAREST).reshape(q, sw)
         return out
     return frame.reformat(width=sw, height=sh, format="yuv420p", interpolation="AREA").to_ndarray()
 

@@ -24,7 +24,8 @@ class Frame:
     image: np.ndarray    # HxWx3 uint8 RGB (or HxW for gray)
 
 
-def _target_size(w: int, h: int, width: int | None, height: int | None) -> tuple[int, int]:
+def target_size(w: int, h: int, width: int | None, height: int | None) -> tuple[int, int]:
+    """The picture size a caller asked for; a missing side keeps the aspect ratio."""
     if width and height:
         return width, height
     if width:
@@ -46,7 +47,7 @@ def iter_frames(path: str | os.PathLike, *, width: int | None = None, height: in
     """
     video = VideoStream(path, threads=threads)
     # the size requested is in display orientation; swscale works in coded orientation
-    sw, sh = video.coded_size(*_target_size(video.info.width, video.info.height, width, height))
+    sw, sh = video.coded_size(*target_size(video.info.width, video.info.height, width, height))
     for index, t, frame in video.frames(start=start, end=end):
         if every > 1 and index % every:
             continue

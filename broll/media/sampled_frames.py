@@ -20,9 +20,9 @@ from typing import Iterator
 
 import numpy as np
 
-from broll.media.analysis_frames import _PLANAR_420, SKIP_DEBLOCK_SCALE, _plane
+from broll.media.analysis_frames import PLANAR_420, SKIP_DEBLOCK_SCALE, plane_view
 from broll.media.decode import VideoStream
-from broll.media.frames import _target_size
+from broll.media.frames import target_size
 
 THUMB_SIZE = (16, 9)
 
@@ -51,15 +51,15 @@ def _limited(frame) -> bool:
 
 
 def _thumb(frame, cv2) -> np.ndarray:
-    if frame.format.name in _PLANAR_420:
-        y = _plane(frame, 0, frame.width, frame.height)
+    if frame.format.name in PLANAR_420:
+        y = plane_view(frame, 0, frame.width, frame.height)
         # every few pixels are plenty for a 16x9 mean (an area filter over all of 1080p is 5 ms)
         step = max(1, min(y.shape[1] // (THUMB_SIZE[0] * 8), y.shape[0] // (THUMB_SIZE[1] * 8)))
         y = np.ascontiguousarray(y[::step, ::step])
     else:
         y = frame.reformat(width=THUMB_SIZE[0] * 8, height=THUMB_SIZE[1] * 8, format="gray").to_ndarray()
     small = cv2.resize(y, THUMB_SIZE, interpolation=cv2.INTER_AREA)
-    if frame.format.name in _PLANAR_420 and _limited(frame):
+    if frame.format.name in PLANAR_420 and _limited(frame):
         small = np.clip((small.astype(np.float32) - 16) * (255 / 219) + 0.5, 0, 255).astype(np.uint8)
     return small
 
@@ -71,7 +71,7 @@ def iter_sampled_frames(path: str | os.PathLike, *, width: int, start: float | N
 
     video = VideoStream(path)
     w, h = video.info.width, video.info.height
-    dw, dh = _target_size(w, h, width, None)
+    dw, dh = target_size(w, h, width, None)
     sw, sh = video.coded_size(dw, dh)
     coarse = w > 0 and h > 0 and min(w / dw, h / dh) >= SKIP_DEBLOCK_SCALE
     for index, t, frame in video.frames(start=start, end=end, skip_loop_filter=coarse):
