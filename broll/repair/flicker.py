@@ -274,9 +274,8 @@ def apply(frame: np.ndarray, gain: np.ndarray, offset: np.ndarray) -> np.ndarray
         lut = np.arange(256, dtype=np.float32)[:, None] * g.reshape(1, 3)
         lut += o.reshape(1, 3) + 0.5
         return cv2.LUT(frame, np.clip(lut, 0, 255).astype(np.uint8).reshape(256, 1, 3))
-    else:
-        g = cv2.resize(gain.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
-        o = cv2.resize(offset.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
+    from broll.repair.planar import region_field
+    g, o = region_field(gain, w, h), region_field(offset, w, h)
     out = frame.astype(np.float32)
     out *= g
     out += o + 0.5

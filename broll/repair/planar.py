@@ -50,8 +50,8 @@ def small_bgr(img: np.ndarray, longest: int = 320) -> np.ndarray:
     return np.clip(bgr + 0.5, 0, 255).astype(np.uint8)
 
 
-def _field(grid: np.ndarray, w: int, h: int) -> np.ndarray:
-    """A per-region value (gy x gx x 3) interpolated smoothly over a w x h picture (as flicker.apply does)."""
+def region_field(grid: np.ndarray, w: int, h: int) -> np.ndarray:
+    """A per-region value (gy x gx x 3) interpolated smoothly over a w x h picture (both apply paths use it)."""
     import cv2
 
     if grid.shape[0] == 1 and grid.shape[1] == 1:
@@ -119,14 +119,14 @@ def _apply_field(img: np.ndarray, gain: np.ndarray, offset: np.ndarray) -> np.nd
     uc = u.astype(np.float32) - 128.0
     vc = v.astype(np.float32) - 128.0
     # luma plane: the chroma terms from the chroma upsampled
-    gl, ol = _field(gain, w, h), _field(offset, w, h)
+    gl, ol = region_field(gain, w, h), region_field(offset, w, h)
     (c0, c1, c2), s0 = _mix(gl, ol, 0)
     up_u = cv2.resize(uc, (w, h), interpolation=cv2.INTER_LINEAR)
     up_v = cv2.resize(vc, (w, h), interpolation=cv2.INTER_LINEAR)
     y_new = c0 * yc + c1 * up_u + c2 * up_v + s0 + 16.5
     # chroma planes: the luma averaged over each 2x2 block
     yd = cv2.resize(yc, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
-    gc, oc = _field(gain, w // 2, h // 2), _field(offset, w // 2, h // 2)
+    gc, oc = region_field(gain, w // 2, h // 2), region_field(offset, w // 2, h // 2)
     out_c = []
     for row in (1, 2):
         (a0, a1, a2), sh = _mix(gc, oc, row)
