@@ -10,7 +10,8 @@ Public API (used by ``broll grade`` and by the build's ``style:`` block)::
     result.ffmpeg_filter()  # "format=gbrp16le,lut3d=file=...:interp=tetrahedral[,lut3d=...:enable='...']"
 
 Edit lists: ``style: {reference, strength, method, max_change, look}`` at the top level, ``style: off`` or a partial
-override per item; :func:`resolve_style` merges and validates them (located EditListErrors).
+override per item; the edit list's schema (:class:`broll.assemble.editlist.Style`) validates them and
+:func:`broll.assemble.stages.item_style` merges them per item.
 
 ``ffmpeg_filter(start, end)`` is the chain to insert after the clip's trim (timestamps reset to 0
 at ``start``); it leaves frames in ``gbrp16le``, so the caller appends its output format. A
@@ -45,7 +46,6 @@ HDR (PQ/HLG) and log footage is refused with a clear message; 8- and 10-bit SDR 
 from broll.grading.fit import DEFAULT_METHOD, DEFAULT_STRENGTH, GRADE_METHODS
 from broll.grading.match import (GradeResult, Reference, ShotGrade, fit_images, load_reference, match,
                                  reference_from_images)
-from broll.grading.style import Style, parse_style, resolve_style
 
 __all__ = ["match", "load_reference", "fit_images", "reference_from_images", "GradeResult", "ShotGrade", "Reference", "GRADE_METHODS",
-           "DEFAULT_METHOD", "DEFAULT_STRENGTH", "Style", "parse_style", "resolve_style"]
+           "DEFAULT_METHOD", "DEFAULT_STRENGTH"]

@@ -1,54 +1,65 @@
-"""The edit list's style: block, resolved per item."""
+"""The edit list's style: block: the schema's defaults, per-item overrides and located errors.
+
+The block has one parser (the edit list's pydantic model) and one merge (``stages.item_style``);
+these tests hold them to the grading defaults so the two packages cannot drift apart.
+"""
 
 from __future__ import annotations
 
 import pytest
 
-from broll.errors import EditListError
-from broll.grading.style import Style, parse_style, resolve_style
+from broll.assemble.editlist import Style, validate_data
+from broll.assemble.stages import item_style
+from broll.assemble.timeline import Item
+from broll.errors import EditListErrors
+from broll.grading.fit import DEFAULT_METHOD, DEFAULT_STRENGTH, MAX_CHANGE
 
 
-def test_top_level_defaults_and_item_override():
-    top = {"reference": "look.png"}
-    assert resolve_style(top, None) == Style("look.png", 0.8, "mkl")
-    assert resolve_style(top, {"strength": 0.5}) == Style("look.png", 0.5, "mkl")
-    assert resolve_style(top, {"method": "balance", "reference": "other.jpg"}) == Style("other.jpg", 0.8, "balance")
-    assert resolve_style(top, "off") is None and resolve_style(top, False) is None
-    assert resolve_style(None, None) is None
-    assert resolve_style(None, "look.png") == Style("look.png")
+def _edit(style=None, items=None):
+    data = {"version": 1, "output": "reel.mp4", "timeline": items or [{"clip": "a.mp4"}]}
+    if style is not None:
+        data["style"] = style
+    return validate_data(data, {}, "edit.yaml")
 
 
-def test_bad_values_are_located_errors():
-    with pytest.raises(EditListError, match=r"style.method: unknown grade method 'mlk'") as exc:
-        parse_style({"reference": "a.png", "method": "mlk"})
-    assert "did you mean 'mkl'" in exc.value.hint
-    with pytest.raises(EditListError, match="strength 2.0 is out of range"):
-        parse_style({"reference": "a.png", "strength": 2})
-    with pytest.raises(EditListError, match="needs a reference"):
-        parse_style({"strength": 0.5})
-    with pytest.raises(EditListError, match="unknown key 'strenght'"):
-        parse_style({"reference": "a.png", "strenght": 0.5})
+def _style_of(edit, index=0):
+    return item_style(edit, Item(kind="clip", frames=1, label=f"timeline[{index}]"))
 
 
-def test_style_takes_max_change_and_a_look():
-    top = {"reference": "look.png", "max_change": 8, "look": "brand.cube"}
-    style = resolve_style(top, {"strength": 1})
-    assert style.max_change == 8.0 and style.look == "brand.cube" and style.strength == 1.0
-    import pytest
-    from broll.errors import EditListError
-    with pytest.raises(EditListError):
-        resolve_style({"reference": "look.png", "max_change": -1}, None)
+def test_schema_defaults_are_the_grading_defaults():
+    s = Style(reference="look.png")
+    assert (s.strength, s.method, s.max_change) == (DEFAULT_STRENGTH, DEFAULT_METHOD, MAX_CHANGE)
 
 
-def test_edit_list_style_model_takes_max_change_and_a_look():
-    from broll.assemble.editlist import Style as EditStyle
-    s = EditStyle(reference="a.png", max_change=7, look="brand.cube")
-    assert s.max_change == 7 and s.look == "brand.cube"
-    assert EditStyle(reference="a.png").max_change == 5.0
+def test_top_level_style_with_item_overrides_and_off():
+    edit = _edit({"reference": "look.png", "max_change": 8, "look": "brand.cube"},
+                 [{"clip": "a.mp4"}, {"clip": "b.mp4", "style": {"strength": 0.5, "method": "balance"}},
+                  {"clip": "c.mp4", "style": "off"}, {"clip": "d.mp4", "style": False}])
+    assert _style_of(edit, 0) == edit.style
+    second = _style_of(edit, 1)
+    assert (second.reference, second.strength, second.method, second.max_change, second.look) == \
+        ("look.png", 0.5, "balance", 8.0, "brand.cube")
+    assert _style_of(edit, 2) is None and _style_of(edit, 3) is None
 
 
-def test_style_takes_a_look_book_list():
-    from broll.errors import EditListError
-    assert resolve_style({"reference": ["a.png", "b.png", "c.png"]}, None).reference == ("a.png", "b.png", "c.png")
-    with pytest.raises(EditListError, match="empty list"):
-        resolve_style({"reference": []}, None)
+def test_item_style_without_a_top_level_block():
+    assert _style_of(_edit()) is None
+    edit = _edit(items=[{"clip": "a.mp4", "style": {"reference": "look.png"}}])
+    assert _style_of(edit).reference == "look.png" and _style_of(edit).strength == DEFAULT_STRENGTH
+
+
+def test_a_look_book_is_a_list_of_stills():
+    assert _edit({"reference": ["a.png", "b.png", "c.png"]}).style.reference == ["a.png", "b.png", "c.png"]
+
+
+@pytest.mark.parametrize("style, message", [
+    ({"reference": "a.png", "method": "mlk"}, "style.method: expected grade method, got 'mlk' (did you mean 'mkl'?)"),
+    ({"reference": "a.png", "strength": 2}, "style.strength"),
+    ({"strength": 0.5}, "style.reference"),
+    ({"reference": "a.png", "strenght": 0.5}, "strenght"),
+    ({"reference": "a.png", "max_change": -1}, "style.max_change"),
+])
+def test_bad_values_are_located_errors(style, message):
+    with pytest.raises(EditListErrors) as exc:
+        _edit(style)
+    assert message in str(exc.value)
