@@ -157,7 +157,9 @@ def real(folder: Path) -> tuple[list[dict], list[str]]:
 
 
 def print_real(rows: list[dict], dump: bool) -> None:
-    print(f"\nreal footage: {len({r['clip'] for r in rows})} clips, {len(rows)} marked frames")
+    from broll.reframe.cues import detectors_available
+    print(f"\nreal footage: {len({r['clip'] for r in rows})} clips, {len(rows)} marked frames; "
+          f"detectors: {', '.join(detectors_available()) or 'none (model-free)'}")
     print(f"{'clip':48s} {'half':4s} {'centre in':>9s} {'whole in':>8s} {'ctr crop':>8s} conf  strategy")
     for clip in dict.fromkeys(r["clip"] for r in rows):
         rs = [r for r in rows if r["clip"] == clip]

@@ -8,8 +8,9 @@
   sub-pixel misfit on a busy texture is not mistaken for motion.
 * ``distinctiveness``: how rare each pixel's colour and local contrast are in the frame's own
   joint histogram (a saturated object on a grey scene, a flat object on a busy one).
-* ``detections``: faces (OpenCV's bundled Haar cascade) and people (OpenCV's HOG people
-  detector), when the installed OpenCV carries them.
+* ``detections``: faces (OpenCV's bundled Haar cascade, or dlib's built-in detector when the
+  optional ``dlib`` is installed, ``dlib_faces``) and people (OpenCV's HOG people detector),
+  when the installed OpenCV carries them.
 
 Pure numpy/OpenCV on small frames; nothing here decodes or keeps state.
 """
@@ -153,8 +154,10 @@ def _people_hog():
 
 
 def detectors_available() -> tuple[str, ...]:
-    """Names of the bundled detectors this OpenCV carries ("faces", "people")."""
-    return tuple(n for n, d in (("faces", _face_cascade()), ("people", _people_hog())) if d is not None)
+    """Names of the bundled detectors this install carries ("faces", "people")."""
+    from broll.reframe import dlib_faces
+    face = _face_cascade() or dlib_faces.detector()
+    return tuple(n for n, d in (("faces", face), ("people", _people_hog())) if d is not None)
 
 
 def detections(grey: np.ndarray) -> list[tuple[float, float, float, float, float]]:
@@ -168,6 +171,11 @@ def detections(grey: np.ndarray) -> list[tuple[float, float, float, float, float
         for x, y, fw, fh in (faces if len(faces) else []):
             # a face stands for a head and shoulders: widen it a little
             out.append((x - 0.3 * fw, y - 0.2 * fh, x + 1.3 * fw, y + 1.6 * fh, 0.9))
+    else:
+        from broll.reframe import dlib_faces
+        for x0, y0, x1, y1, s in dlib_faces.faces(grey):
+            fw, fh = x1 - x0, y1 - y0
+            out.append((x0 - 0.15 * fw, y0 - 0.2 * fh, x1 + 0.15 * fw, y1 + 0.6 * fh, s))
     hog = _people_hog()
     if hog is not None and h >= 128:
         rects, weights = hog.detectMultiScale(grey, winStride=(8, 8), padding=(8, 8), scale=1.1)

@@ -16,6 +16,9 @@ from scipy.ndimage import gaussian_filter1d, maximum_filter1d, median_filter
 from broll.reframe.subject import SubjectEstimate
 
 WIDEN_PAD = 0.1          # the body plus this share of its size on each side must be inside
+FITS_SHARE = 0.9         # a body no wider than this share of the window is held by moving the crop (the
+                         # path keeps up to 0.9 of the window around the body, ``analyse``),
+                         # never by widening: the pad alone is not worth shrinking the picture
 MEDIAN_SAMPLES = 5        # a body must be too wide for ~3 samples (0.3 s) in a row to count
 LEAD_SAMPLES = 5          # the window is already wide this many samples before it is needed, and after
 EASE_SAMPLES = 2.0        # sigma of the ease in and out (samples)
@@ -58,6 +61,7 @@ def widened_sizes(centre: np.ndarray, body: np.ndarray, trusted: np.ndarray, sho
     with np.errstate(invalid="ignore"):
         need = np.where(known, 2 * np.maximum(hi + pad - centre, centre - lo + pad), window)
     need = np.clip(np.nan_to_num(need, nan=window), window, 1.0)
+    need = np.where(known & (hi - lo <= FITS_SHARE * window), window, need)
     need = np.where((need >= MIN_WIDEN * window) & (need <= MAX_WIDEN * window), need, window)
     for shot in np.unique(shots):
         idx = np.flatnonzero(shots == shot)

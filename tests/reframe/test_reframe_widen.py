@@ -124,3 +124,13 @@ def test_export_of_a_wide_subject_widens_and_reports_it(tmp_path):
     out = json.loads(result.output)["outputs"][0]
     assert out["reframe"] == "subject" and 0.2 < out["widened"] < 0.95, out
     assert abs(out["duration"] - 4.0) < 0.1 and (out["width"], out["height"]) == (360, 640)
+
+
+def test_a_body_that_fits_the_window_moves_the_crop_instead_of_widening_it():
+    from broll.reframe.widen import FITS_SHARE
+    n, window = 40, 0.3
+    width = FITS_SHARE * window                          # fits, but not with the widening pad
+    assert width * (1 + 2 * WIDEN_PAD) > window
+    body = np.tile([0.5 - width / 2, 0.5 + width / 2], (n, 1))
+    sizes = widened_sizes(np.full(n, 0.5), body, np.ones(n, bool), np.zeros(n, int), window)
+    assert np.all(sizes == window)
