@@ -202,7 +202,9 @@ def rewrite(src: str | os.PathLike, dst: str | os.PathLike, steps: list[Step], i
 
         packets = scan(src)
         if packets is not None and packets.frames == n:
-            plan = plan_splice(packets, wins[0][0], wins[-1][1])
+            # from the first frame a step can change, not from its window: a flicker reads 0.75 s of
+            # context either side but tapers its correction over 6 frames only
+            plan = plan_splice(packets, max(0, min(first_change(st) for st in steps)), wins[-1][1])
     wanted: set[int] = set()
     if thumbs is not None:
         for st in steps:
@@ -239,14 +241,16 @@ def _rewrite_spliced(src, dst, plan, info, fmt, wins, steps, fps, thumbs, wanted
     from broll.media.reencode import FrameSink
     from broll.media.splice import assemble
 
-    t0 = plan.packets.seconds(plan.start) - 1e-6
+    first = min(plan.start, wins[0][0])           # decoded from here: a window's context may start earlier
+    t0 = plan.packets.seconds(max(0, first)) - 1e-6
     t1 = plan.packets.seconds(plan.stop) if plan.stop < plan.packets.frames else None
     middle = Path(dst).with_name(Path(dst).stem + ".middle.mp4")
     try:
         with FrameSink(middle, (info.width, info.height), fps, info=info, pix_fmt=fmt, bframes=0,
                        preset=enc[0], crf=enc[1]) as sink:
             frames = iter_frames(src, fmt=fmt, end=t1, keep=lambda t: t >= t0)
-            written = _stream(frames, plan.start, sink, wins, steps, fps, thumbs, wanted, codec, on_frame)
+            written = _stream(frames, max(0, first), sink, wins, steps, fps, thumbs, wanted, codec, on_frame,
+                              write_from=plan.start)
             sink.close()
         if written != plan.frames:
             raise SpliceFailed(f"decoded {written} frames where {plan.frames} were planned")
@@ -259,30 +263,44 @@ def _rewrite_spliced(src, dst, plan, info, fmt, wins, steps, fps, thumbs, wanted
     return plan.packets.frames
 
 
-def _stream(frames, base: int, sink, wins, steps, fps, thumbs, wanted, codec, on_frame) -> int:
-    """Write decoded frames (display frame ``base`` first) to ``sink``, repairing the windows."""
+def _stream(frames, base: int, sink, wins, steps, fps, thumbs, wanted, codec, on_frame, write_from: int = 0) -> int:
+    """Write decoded frames (display frame ``base`` first) to ``sink``, repairing the windows.
+
+    Frames before ``write_from`` are read (a window's context) but not written; returns frames written."""
     buf: list[np.ndarray] = []
-    written = 0
+    seen = written = 0
     wi = 0
     for fr in frames:
-        i = base + written + len(buf)
+        i = base + seen
+        seen += 1
         img = fr.image
         while wi < len(wins) and i > wins[wi][1]:
             wi += 1
         if wi < len(wins) and wins[wi][0] <= i <= wins[wi][1]:
             buf.append(img)
             if i == wins[wi][1]:
-                written += _flush(sink, buf, wins[wi], steps, fps, thumbs, wanted, codec)
+                written += _flush(sink, buf, wins[wi], steps, fps, thumbs, wanted, codec, write_from)
                 buf = []
             continue
-        sink.write(img)
-        written += 1
+        if i >= write_from:
+            sink.write(img)
+            written += 1
         if on_frame:
-            on_frame(base + written)
+            on_frame(i + 1)
     if buf:   # the clip ended inside a window (frame count was an estimate)
         lo = wins[wi][0]
-        written += _flush(sink, buf, (lo, lo + len(buf) - 1), steps, fps, thumbs, wanted, codec)
+        written += _flush(sink, buf, (lo, lo + len(buf) - 1), steps, fps, thumbs, wanted, codec, write_from)
     return written
+
+
+def first_change(step: Step) -> int:
+    """The first frame ``step`` can change: a flicker or flash correction tapers in over
+    ``TAPER_FRAMES`` before its span; every other repair changes only its own range."""
+    if step.kind in ("flicker", "flash"):
+        from broll.repair.flicker import TAPER_FRAMES
+
+        return step.start - TAPER_FRAMES
+    return step.start
 
 
 class _Planar:
@@ -332,7 +350,7 @@ class _LazyBGR:
         return (self[k] for k in range(len(self)))
 
 
-def _flush(sink, raw, win, steps, fps, thumbs, wanted, codec) -> int:
+def _flush(sink, raw, win, steps, fps, thumbs, wanted, codec, write_from: int = 0) -> int:
     lo, hi = win
     original = _LazyBGR(list(raw), codec)
     buf = original
@@ -353,13 +371,19 @@ def _flush(sink, raw, win, steps, fps, thumbs, wanted, codec) -> int:
         new = _apply_step(st, list(buf), lo, fps)
         out = [o if n is b else codec.from_bgr(n) for o, n, b in zip(out, new, buf)]
         buf = new
+    written = 0
     for k in range(len(out)):
         if thumbs is not None and lo + k in wanted:
             thumbs.before[lo + k] = _thumb(original[k])
             thumbs.after[lo + k] = _thumb(buf[k])
+        if lo + k < write_from:
+            if out[k] is not raw[k]:          # the copied packets hold this frame: it must not change
+                raise SpliceFailed(f"frame {lo + k} changed before the re-encoded part ({write_from})")
+            continue
         # frames no step changed go out exactly as decoded
         sink.write(out[k])
-    return len(out)
+        written += 1
+    return written
 
 
 def repair_clip(path: str | os.PathLike, out_dir: str | os.PathLike, *, profile="default",
