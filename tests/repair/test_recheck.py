@@ -88,3 +88,18 @@ def test_repair_clip_rechecks_the_written_copy(tmp_path, monkeypatch):
     assert res.repairs and res.verdict == "pass"
     (path, had_marks, first_changed), = calls
     assert had_marks and 8 < first_changed <= 40 and path != str(src)        # copied up to the flash
+
+
+def test_a_meter_that_cannot_be_copied_means_a_full_recheck():
+    import threading
+
+    from broll.repair.recheck import MeterCheckpoints
+
+    class Meter:
+        def __init__(self):
+            self.lock = threading.Lock()          # deepcopy refuses it
+            self.values = {"luma": [1.0, 2.0]}
+
+    marks = MeterCheckpoints(100)
+    marks(Meter(), marks.every)
+    assert marks.failed and not marks.states and marks.resume(50) is None
