@@ -45,8 +45,12 @@ def _facts(info) -> dict:
 
 
 def analyse(path: str | os.PathLike, profile: str | os.PathLike | Profile = "default", *,
-            on_frame: Callable[[int], None] | None = None, keep_signals: bool = False):
-    """Analyse without the cache. Returns the report, or (report, signals) with ``keep_signals``."""
+            on_frame: Callable[[int], None] | None = None, keep_signals: bool = False,
+            measure_hooks: dict | None = None):
+    """Analyse without the cache. Returns the report, or (report, signals) with ``keep_signals``.
+
+    ``measure_hooks`` (``resume``, ``before_add``) go to :func:`broll.qc.signals.measure`: a
+    repair's re-check measures only what it changed (:mod:`broll.repair.recheck`)."""
     from broll.media.probe import probe
     from broll.qc.detectors import run_detectors
     from broll.qc.signals import measure
@@ -58,7 +62,7 @@ def analyse(path: str | os.PathLike, profile: str | os.PathLike | Profile = "def
     cut = prof.section("cut")
     t0 = time.perf_counter()
     signals = measure(path, on_frame=on_frame, info=info, adaptive_threshold=cut["adaptive_threshold"],
-                      min_content_val=cut["min_content_val"])
+                      min_content_val=cut["min_content_val"], **(measure_hooks or {}))
     if signals.frames == 0:
         raise MediaError(f"{path}: no video frame could be decoded", "the file is empty or damaged: regenerate it")
     findings, metrics = run_detectors(signals, prof, info)
@@ -73,15 +77,17 @@ def analyse(path: str | os.PathLike, profile: str | os.PathLike | Profile = "def
 
 def check(path: str | os.PathLike, profile: str | os.PathLike | Profile = "default",
           cache_root: str | os.PathLike | None = None, *,
-          on_frame: Callable[[int], None] | None = None, with_signals: bool = False):
+          on_frame: Callable[[int], None] | None = None, with_signals: bool = False,
+          measure_hooks: dict | None = None):
     """QC one clip: a :class:`QCReport` with a verdict and findings (cached when ``cache_root`` is given).
 
     ``with_signals`` returns ``(report, signals)`` for a contact sheet; signals are never cached,
-    so the clip is analysed (and the cache refreshed).
+    so the clip is analysed (and the cache refreshed). ``measure_hooks``: see :func:`analyse`
+    (a cached report is returned without them being called).
     """
     prof = load_profile(profile)
     if cache_root is None:
-        return analyse(path, prof, on_frame=on_frame, keep_signals=with_signals)
+        return analyse(path, prof, on_frame=on_frame, keep_signals=with_signals, measure_hooks=measure_hooks)
     from broll.hashing import file_sha256
     from broll.qc import cache
 
@@ -93,6 +99,6 @@ def check(path: str | os.PathLike, profile: str | os.PathLike | Profile = "defau
         if hit is not None:
             hit["path"] = str(path)
             return QCReport.from_dict(hit, cached=True)
-    report, signals = analyse(path, prof, on_frame=on_frame, keep_signals=True)
+    report, signals = analyse(path, prof, on_frame=on_frame, keep_signals=True, measure_hooks=measure_hooks)
     cache.store(cache_root, clip_hash, prof.digest, QC_VERSION, json.dumps(report.to_dict()), report.verdict)
     return (report, signals) if with_signals else report

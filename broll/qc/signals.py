@@ -522,16 +522,26 @@ class SignalMeter:
 
 def measure(path: str | os.PathLike, *, on_frame: Callable[[int], None] | None = None,
             info: MediaInfo | None = None, adaptive_threshold: float = 3.0,
-            min_content_val: float = 15.0) -> Signals:
+            min_content_val: float = 15.0, resume: tuple[SignalMeter, int] | None = None,
+            before_add: Callable[[SignalMeter, int], None] | None = None) -> Signals:
     """Decode ``path`` once and return every per-frame signal. ``on_frame(i)`` reports progress.
 
     ``adaptive_threshold`` and ``min_content_val`` configure PySceneDetect's AdaptiveDetector,
     which sees the same decoded frames as every other signal.
+
+    Hooks for a repair's re-check (:mod:`broll.repair.recheck`): ``before_add(meter, i)`` runs
+    before frame ``i`` is measured (to keep checkpoints of the meter); ``resume=(meter, k)``
+    continues a meter that measured frames ``0..k-1`` of a file whose first ``k`` frames decode
+    exactly as this one's do (copied packets): those frames are decoded but not measured again.
     """
     info = info or probe(path)
-    meter = SignalMeter(float(info.fps or 25), adaptive_threshold=adaptive_threshold,
-                        min_content_val=min_content_val)
+    meter, first = resume if resume is not None else (
+        SignalMeter(float(info.fps or 25), adaptive_threshold=adaptive_threshold, min_content_val=min_content_val), 0)
     for fr in _prefetch(iter_analysis_frames(path)):
+        if fr.index < first:
+            continue
+        if before_add is not None:
+            before_add(meter, fr.index)
         meter.add(fr)
         if on_frame is not None:
             on_frame(fr.index + 1)

@@ -4,8 +4,8 @@ Frames stream from the decoder to the encoder; only the windows the plan needs (
 plus its context) are held in memory, so a long clip with one glitch costs one window of frames.
 Frames before the first repair (from the last mini-GOP boundary) and after the next closed keyframe
 past the last repair are stream-copied in H.264 MP4s (:mod:`broll.media.splice`); the rest is
-re-encoded at high quality (x264 preset superfast, CRF 7, or the source's own x264 CRF - 6 when that
-is finer: :func:`repair_crf`). Generated clips usually carry one keyframe, so in them everything
+re-encoded at high quality (x264 preset ultrafast, CRF 5 for a web delivery, CRF 1 for a
+master: :func:`reencode_settings`). Generated clips usually carry one keyframe, so in them everything
 from the first repair to the end is re-encoded. A flicker or flash correction is applied to the
 planar YUV frames themselves (:mod:`broll.repair.planar`), so no frame takes a chroma round trip.
 The repaired copy is QC-checked before it is renamed into place.
@@ -148,15 +148,38 @@ def repair_crf(path: str | os.PathLike) -> int:
     return int(max(MIN_CRF, min(REPAIR_CRF, round(q) - MATCH_STEPS)))
 
 
+# x264 ultrafast (CAVLC, no deblocking, the simplest search) two CRF steps finer is closer to the frames
+# than superfast at ~55-60% of its CPU, at 1.3x its bytes. 92 frames of a 1080p pan (a CRF 20 source),
+# x264 CPU s / MB / PSNR against the frames given, under load: superfast CRF 7 5.2 / 26 / 54.7 dB,
+# ultrafast CRF 5 3.0 / 36 / 55.7; superfast CRF 2 5.9 / 38 / 58.1, ultrafast CRF 1 3.5 / 51 / 59.3.
+# Never CRF 0: lossless H.264 needs the High 4:4:4 Predictive profile, which browsers (the review
+# page's player) do not play (docs/qc.md, Repair)
+REENCODE_PRESET = "ultrafast"
+ULTRAFAST_STEPS = 2
+
+
+def reencode_settings(path: str | os.PathLike) -> tuple[str, int]:
+    """x264 preset and CRF for the re-encoded part of ``path``'s repair."""
+    return REENCODE_PRESET, max(MIN_CRF, repair_crf(path) - ULTRAFAST_STEPS)
+
+
 def _planar_ok(info) -> bool:
     """Frames can stay planar YUV 4:2:0 end to end (no RGB round trip for untouched frames)."""
     return (info.rotation == 0 and info.width % 2 == 0 and info.height % 2 == 0
             and info.pix_fmt == "yuv420p" and info.bit_depth == 8)
 
 
+@dataclass(frozen=True)
+class Written:
+    """What :func:`rewrite` wrote: ``frames`` in all; those before ``first_changed`` are the source's own packets."""
+
+    frames: int
+    first_changed: int
+
+
 def rewrite(src: str | os.PathLike, dst: str | os.PathLike, steps: list[Step], info, *,
-            thumbs: Thumbs | None = None, on_frame: Callable[[int], None] | None = None) -> int:
-    """Decode ``src``, apply ``steps`` (window by window), encode to ``dst``; returns frames written.
+            thumbs: Thumbs | None = None, on_frame: Callable[[int], None] | None = None) -> Written:
+    """Decode ``src``, apply ``steps`` (window by window), encode to ``dst``; what was written.
 
     8-bit 4:2:0 clips stay planar YUV from decoder to encoder: only frames a repair changes are
     converted to BGR and back (a BGR round trip of every frame would cost ~1.5 dB in chroma alone).
@@ -179,7 +202,9 @@ def rewrite(src: str | os.PathLike, dst: str | os.PathLike, steps: list[Step], i
 
         packets = scan(src)
         if packets is not None and packets.frames == n:
-            plan = plan_splice(packets, wins[0][0], wins[-1][1])
+            # from the first frame a step can change, not from its window: a flicker reads 0.75 s of
+            # context either side but tapers its correction over 6 frames only
+            plan = plan_splice(packets, max(0, min(first_change(st) for st in steps)), wins[-1][1])
     wanted: set[int] = set()
     if thumbs is not None:
         for st in steps:
@@ -191,36 +216,41 @@ def rewrite(src: str | os.PathLike, dst: str | os.PathLike, steps: list[Step], i
             idx = np.linspace(lo, hi, min(8, hi - lo + 1)).round().astype(int)
             wanted.update(int(i) for i in idx)
     fmt = "yuv420p" if planar else "bgr24"
-    crf = repair_crf(src)
+    enc = reencode_settings(src)
     if plan is not None:
         try:
-            return _rewrite_spliced(src, dst, plan, info, fmt, wins, steps, fps, thumbs, wanted, codec, on_frame, crf)
+            frames = _rewrite_spliced(src, dst, plan, info, fmt, wins, steps, fps, thumbs, wanted, codec, on_frame, enc)
+            return Written(frames, plan.start)
         except SpliceFailed:
             pass          # an irregular stream: re-encode it whole, as any other clip
-    with FrameSink(dst, (info.width, info.height), fps, audio_from=src, info=info, pix_fmt=fmt, crf=crf) as sink:
+    with FrameSink(dst, (info.width, info.height), fps, audio_from=src, info=info, pix_fmt=fmt,
+                   preset=enc[0], crf=enc[1]) as sink:
         written = _stream(iter_frames(src, fmt=fmt), 0, sink, wins, steps, fps, thumbs, wanted, codec, on_frame)
         sink.close()
-    return written
+    return Written(written, 0)
 
 
 class SpliceFailed(Exception):
     """The partial re-encode could not be put together; the caller re-encodes the whole clip."""
 
 
-def _rewrite_spliced(src, dst, plan, info, fmt, wins, steps, fps, thumbs, wanted, codec, on_frame, crf) -> int:
+def _rewrite_spliced(src, dst, plan, info, fmt, wins, steps, fps, thumbs, wanted, codec, on_frame, enc) -> int:
     import av
 
     from broll.media.frames import iter_frames
     from broll.media.reencode import FrameSink
     from broll.media.splice import assemble
 
-    t0 = plan.packets.seconds(plan.start) - 1e-6
+    first = min(plan.start, wins[0][0])           # decoded from here: a window's context may start earlier
+    t0 = plan.packets.seconds(max(0, first)) - 1e-6
     t1 = plan.packets.seconds(plan.stop) if plan.stop < plan.packets.frames else None
     middle = Path(dst).with_name(Path(dst).stem + ".middle.mp4")
     try:
-        with FrameSink(middle, (info.width, info.height), fps, info=info, pix_fmt=fmt, bframes=0, crf=crf) as sink:
+        with FrameSink(middle, (info.width, info.height), fps, info=info, pix_fmt=fmt, bframes=0,
+                       preset=enc[0], crf=enc[1]) as sink:
             frames = iter_frames(src, fmt=fmt, end=t1, keep=lambda t: t >= t0)
-            written = _stream(frames, plan.start, sink, wins, steps, fps, thumbs, wanted, codec, on_frame)
+            written = _stream(frames, max(0, first), sink, wins, steps, fps, thumbs, wanted, codec, on_frame,
+                              write_from=plan.start)
             sink.close()
         if written != plan.frames:
             raise SpliceFailed(f"decoded {written} frames where {plan.frames} were planned")
@@ -233,30 +263,44 @@ def _rewrite_spliced(src, dst, plan, info, fmt, wins, steps, fps, thumbs, wanted
     return plan.packets.frames
 
 
-def _stream(frames, base: int, sink, wins, steps, fps, thumbs, wanted, codec, on_frame) -> int:
-    """Write decoded frames (display frame ``base`` first) to ``sink``, repairing the windows."""
+def _stream(frames, base: int, sink, wins, steps, fps, thumbs, wanted, codec, on_frame, write_from: int = 0) -> int:
+    """Write decoded frames (display frame ``base`` first) to ``sink``, repairing the windows.
+
+    Frames before ``write_from`` are read (a window's context) but not written; returns frames written."""
     buf: list[np.ndarray] = []
-    written = 0
+    seen = written = 0
     wi = 0
     for fr in frames:
-        i = base + written + len(buf)
+        i = base + seen
+        seen += 1
         img = fr.image
         while wi < len(wins) and i > wins[wi][1]:
             wi += 1
         if wi < len(wins) and wins[wi][0] <= i <= wins[wi][1]:
             buf.append(img)
             if i == wins[wi][1]:
-                written += _flush(sink, buf, wins[wi], steps, fps, thumbs, wanted, codec)
+                written += _flush(sink, buf, wins[wi], steps, fps, thumbs, wanted, codec, write_from)
                 buf = []
             continue
-        sink.write(img)
-        written += 1
+        if i >= write_from:
+            sink.write(img)
+            written += 1
         if on_frame:
-            on_frame(base + written)
+            on_frame(i + 1)
     if buf:   # the clip ended inside a window (frame count was an estimate)
         lo = wins[wi][0]
-        written += _flush(sink, buf, (lo, lo + len(buf) - 1), steps, fps, thumbs, wanted, codec)
+        written += _flush(sink, buf, (lo, lo + len(buf) - 1), steps, fps, thumbs, wanted, codec, write_from)
     return written
+
+
+def first_change(step: Step) -> int:
+    """The first frame ``step`` can change: a flicker or flash correction tapers in over
+    ``TAPER_FRAMES`` before its span; every other repair changes only its own range."""
+    if step.kind in ("flicker", "flash"):
+        from broll.repair.flicker import TAPER_FRAMES
+
+        return step.start - TAPER_FRAMES
+    return step.start
 
 
 class _Planar:
@@ -306,7 +350,7 @@ class _LazyBGR:
         return (self[k] for k in range(len(self)))
 
 
-def _flush(sink, raw, win, steps, fps, thumbs, wanted, codec) -> int:
+def _flush(sink, raw, win, steps, fps, thumbs, wanted, codec, write_from: int = 0) -> int:
     lo, hi = win
     original = _LazyBGR(list(raw), codec)
     buf = original
@@ -327,13 +371,19 @@ def _flush(sink, raw, win, steps, fps, thumbs, wanted, codec) -> int:
         new = _apply_step(st, list(buf), lo, fps)
         out = [o if n is b else codec.from_bgr(n) for o, n, b in zip(out, new, buf)]
         buf = new
+    written = 0
     for k in range(len(out)):
         if thumbs is not None and lo + k in wanted:
             thumbs.before[lo + k] = _thumb(original[k])
             thumbs.after[lo + k] = _thumb(buf[k])
+        if lo + k < write_from:
+            if out[k] is not raw[k]:          # the copied packets hold this frame: it must not change
+                raise SpliceFailed(f"frame {lo + k} changed before the re-encoded part ({write_from})")
+            continue
         # frames no step changed go out exactly as decoded
         sink.write(out[k])
-    return len(out)
+        written += 1
+    return written
 
 
 def repair_clip(path: str | os.PathLike, out_dir: str | os.PathLike, *, profile="default",
@@ -347,7 +397,7 @@ def repair_clip(path: str | os.PathLike, out_dir: str | os.PathLike, *, profile=
     """
     from broll.atomic import atomic_path
     from broll.media.probe import probe
-    from broll.qc import check, load_profile
+    from broll.qc import load_profile
 
     t0 = time.perf_counter()
     src = Path(path)
@@ -364,8 +414,11 @@ def repair_clip(path: str | os.PathLike, out_dir: str | os.PathLike, *, profile=
     dst = Path(out_dir) / src.name
     if dst.resolve() == src.resolve():
         raise MediaError(f"{src}: the output would overwrite the input", "choose another -o folder")
+    marks = None
     if report is None:
-        report = check(src, prof, cache_root)
+        from broll.repair.recheck import first_check
+
+        report, marks = first_check(src, prof, cache_root, info.frame_count)
     steps, refused = plan_repairs(report.findings, info.frame_count, float(info.fps or 25), only=kinds, limits=limits)
     steps, refused = _fits_in_memory(steps, refused, info)
     jitter_note = ""
@@ -392,8 +445,9 @@ def repair_clip(path: str | os.PathLike, out_dir: str | os.PathLike, *, profile=
     with atomic_path(dst) as tmp:
         frame_steps = [s for s in steps if s.kind != "shake"]
         shake = [s for s in steps if s.kind == "shake"]
+        first_changed = 0
         if frame_steps:
-            rewrite(src, tmp, frame_steps, info, thumbs=thumbs, on_frame=on_frame)
+            first_changed = rewrite(src, tmp, frame_steps, info, thumbs=thumbs, on_frame=on_frame).first_changed
         if shake:
             from broll.media.reencode import stabilise
             from broll.repair.shake import jitter
@@ -406,7 +460,10 @@ def repair_clip(path: str | os.PathLike, out_dir: str | os.PathLike, *, profile=
             finally:
                 stab.unlink(missing_ok=True)
             shake[0].measure["after"] = round(jitter(tmp), 3)
-        after = check(tmp, prof, cache_root)
+        from broll.repair.recheck import recheck
+
+        # frames before the first re-encoded one are the source's packets: measured once, in the first pass
+        after = recheck(tmp, prof, cache_root, None if shake else marks, first_changed)
     result.verdict = after.verdict
     result.findings = list(after.findings)
     result.output = str(dst)

@@ -1,0 +1,126 @@
+"""Re-check a repaired copy by measuring only what the repair rewrote.
+
+A repaired H.264 MP4 keeps the source's packets before the first re-encoded frame
+(:mod:`broll.media.splice`), so those frames decode to exactly the pictures QC measured in the
+source, and every signal of them (and all the meter's running state: the last frames, flow,
+scene detector, flash counters, maxima) would come out bit-identical. The first QC pass keeps
+checkpoints of its signal meter (:class:`MeterCheckpoints`, every few frames); the re-check
+restores the last checkpoint at or before the first re-encoded frame and measures the written
+file from there on, its frames decoded from the file itself. The detectors then run over the
+whole clip's signals, as a full re-check's do: same signals, same verdict
+(``tests/repair/test_recheck.py`` compares the two on several defects).
+
+A source that cannot be spliced, a cached first report (no checkpoints) or a repair from frame 0
+falls back to a full re-check.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import types
+
+# a checkpoint costs ~1.5 MB (the meter's last frames and flows at analysis size): every 8th frame,
+# but never more than MAX_CHECKPOINTS per clip (a long clip spaces them further apart)
+EVERY = 8
+MAX_CHECKPOINTS = 64
+
+
+def _shared(value) -> bool:
+    """Held by reference in a checkpoint: modules, classes and OpenCV objects (stateless between calls)."""
+    kind = type(value)
+    return isinstance(value, (types.ModuleType, type)) or kind.__module__.startswith("cv2")
+
+
+def snapshot(meter) -> dict:
+    """The meter's whole state at this frame, cheap to take: per-frame series are copied as lists of
+    references (they only grow; their last entries, which a later frame may still fill in, are copied),
+    everything else deep-copied, modules and OpenCV objects shared."""
+    state = {}
+    for key, value in vars(meter).items():
+        if _shared(value):
+            state[key] = value
+        elif isinstance(value, list):
+            state[key] = _copy_series(value)
+        elif isinstance(value, dict) and all(isinstance(v, list) for v in value.values()):
+            state[key] = {k: _copy_series(v) for k, v in value.items()}
+        else:
+            state[key] = copy.deepcopy(value)
+    return state
+
+
+def _copy_series(values: list) -> list:
+    out = list(values)
+    for i in range(max(0, len(out) - 4), len(out)):
+        out[i] = copy.deepcopy(out[i])
+    return out
+
+
+def restore(state: dict):
+    """A new meter in the state :func:`snapshot` saw (the checkpoint itself stays reusable)."""
+    from broll.qc.signals import SignalMeter
+
+    meter = SignalMeter.__new__(SignalMeter)
+    for key, value in state.items():
+        if _shared(value):
+            setattr(meter, key, value)
+        elif isinstance(value, list):
+            setattr(meter, key, _copy_series(value))
+        elif isinstance(value, dict) and all(isinstance(v, list) for v in value.values()):
+            setattr(meter, key, {k: _copy_series(v) for k, v in value.items()})
+        else:
+            setattr(meter, key, copy.deepcopy(value))
+    return meter
+
+
+class MeterCheckpoints:
+    """Snapshots of the QC signal meter taken during the first pass (``before_add`` hook)."""
+
+    def __init__(self, frames: int):
+        self.every = max(EVERY, -(-max(1, frames) // MAX_CHECKPOINTS))
+        self.states: dict[int, dict] = {}
+        self.failed = False
+
+    def __call__(self, meter, index: int) -> None:
+        if self.failed or index <= 0 or index % self.every:
+            return
+        try:
+            self.states[index] = snapshot(meter)
+        except (TypeError, copy.Error):
+            # a meter holding something that cannot be copied: no checkpoints, the re-check measures
+            # everything (slower, never wrong); tests/repair/test_recheck.py fails on it
+            self.failed = True
+            self.states.clear()
+
+    def before(self, frame: int) -> int:
+        """The last checkpointed frame at or before ``frame`` (0: none, measure from the start)."""
+        return max((k for k in self.states if k <= frame), default=0)
+
+    def resume(self, frame: int):
+        """``(meter, k)`` for :func:`broll.qc.signals.measure`, or None to measure everything."""
+        k = self.before(frame)
+        return (restore(self.states[k]), k) if k else None
+
+
+def first_check(path: str | os.PathLike, profile, cache_root, frames: int):
+    """QC the source, keeping checkpoints for the re-check; ``(report, checkpoints)``.
+
+    A report read from the cache has no checkpoints (``None``): the re-check then measures everything.
+    """
+    from broll.qc import check
+
+    marks = MeterCheckpoints(frames)
+    report = check(path, profile, cache_root, measure_hooks={"before_add": marks})
+    return report, (marks if marks.states and not marks.failed else None)
+
+
+def recheck(path: str | os.PathLike, profile, cache_root, marks: MeterCheckpoints | None, first_changed: int):
+    """QC the repaired copy ``path``, whose frames before ``first_changed`` are the source's own packets."""
+    from broll.qc import check
+
+    hooks = None
+    if marks is not None and first_changed > 0:
+        resume = marks.resume(first_changed)
+        if resume is not None:
+            hooks = {"resume": resume}
+    return check(path, profile, cache_root, measure_hooks=hooks)
