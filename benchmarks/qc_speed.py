@@ -75,8 +75,7 @@ def main() -> None:
             synth.make_clip(path, source=source, size=(1920, 1080), fps=30, duration=seconds, audio=None,
                             codec_args=X264_MEDIUM)
         paths[label] = path
-    import broll
-    compileall.compile_dir(Path(broll.__file__).parent, quiet=1)
+    compileall.compile_dir(Path(synth.__file__).parents[1], quiet=1)     # the broll package
     print("peer: plain `ffmpeg -i clip -f null -` (full decode, deblocking on); broll check decodes 720p+ "
           "sources without the deblocking filter (frame threads) and measures at ~320x180")
     print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
