@@ -46,7 +46,7 @@ for those). Units are 8-bit code values unless noted.
   the mean flow magnitude (what motion can explain of a region's brightness change).
 - ``scene_cuts``: frames PySceneDetect's AdaptiveDetector marks as the first of a new shot.
 - ``cells``: per-cell evidence of texture that changes in a way no motion explains (raw frame
-  difference, its frame-to-frame correlation, the share failing the flow check, the flow's spread),
+  difference, its frame-to-frame correlation, the share failing the flow check),
   measured by :mod:`broll.qc.shimmer` for the boil detector.
 """
 
@@ -441,7 +441,7 @@ class SignalMeter:
         occluded[inside == 0] = True
         valid = (~occluded).astype(np.float32)
         warped_f = warped.astype(np.float32)
-        self.shimmer.add(prev_f, cur, valid, fx, fy)
+        self.shimmer.add(prev_f, cur, valid)
         resid = (warped_f - prev_f) * valid
         mag = np.sqrt(mag2) * 2.0
         v["motion"].append(float(mag.mean()))
