@@ -773,7 +773,7 @@ def detect_boil(ctx: Context, cfg: dict) -> list[Finding]:
     # or: change no motion explains, judged without trusting the flow (broll.qc.boil_shimmer)
     from broll.qc.boil_shimmer import shimmer_hot
     # (each test must cover min_area on its own: two partial readings of clean texture do not add up)
-    shimmer = shimmer_hot(sig, cfg, _segments(ctx, ("cut", "jump")), excluded, _rolling_median)
+    shimmer = shimmer_hot(sig, cfg, _segments(ctx, ("cut",)), excluded, _rolling_median)
     active = (hot.mean(axis=1) >= cfg["min_area"]) | (shimmer.mean(axis=1) >= cfg["min_area"])
     hot |= shimmer
     out = []
