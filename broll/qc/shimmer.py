@@ -5,7 +5,7 @@ defeats it three ways on real footage: the noise raises the texture it is normal
 check fails on the boiling cells (no residual at all), and DIS follows the noise (2-6 px/frame where
 the picture is still), so the cell reads as moving. These signals do not depend on the flow
 succeeding; they are measured on the half-size luma planes and the flow check the meter already makes,
-one 7-plane area resize and a few array operations per frame at 160x90.
+two area resizes and a few array operations per frame at about 160x90.
 
 - ``cell_change``: per cell, the standard deviation of this frame that no gain + offset of the
   previous frame *as it was* (no motion compensation) explains: the cell's change, flicker and
@@ -46,10 +46,12 @@ class ShimmerMeter:
         cur_f = cur.astype(np.float32)
         d = cur_f - prev_f
         d0 = self.prev[0] if self.prev is not None and self.prev[0].shape == d.shape else d
-        # every cell mean at once: one area resize of a 7-plane stack costs less than 7 resizes
-        m = cv2.resize(cv2.merge([d, d * d, d * d0, 1.0 - valid, prev_f * cur_f, cur_f, cur_f * cur_f]), CELL_GRID,
-                       interpolation=cv2.INTER_AREA)
-        ed, edd, edd0, fail, epq, eq, eqq = (m[..., i] for i in range(7))
+        # the cell means of 7 planes in two area resizes (OpenCV's area filter takes at most 4 channels
+        # unless the scale is a whole number)
+        m = cv2.resize(cv2.merge([d, d * d, d * d0, 1.0 - valid]), CELL_GRID, interpolation=cv2.INTER_AREA)
+        c = cv2.resize(cv2.merge([prev_f * cur_f, cur_f, cur_f * cur_f]), CELL_GRID, interpolation=cv2.INTER_AREA)
+        ed, edd, edd0, fail = (m[..., i] for i in range(4))
+        epq, eq, eqq = (c[..., i] for i in range(3))
         self.rows["cell_fail"].append(fail.ravel().astype(np.float32))
         # what no gain + offset of the previous frame explains (the same rule as cell_resid, unwarped)
         vq = np.maximum(eqq - eq * eq, 0.0)

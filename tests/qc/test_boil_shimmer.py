@@ -68,6 +68,23 @@ def test_shimmer_reads_as_new_noise_every_frame():
     assert np.nanmedian(sig.cells["cell_change"][inside][:, ~cells]) < 1.0
 
 
+def test_any_frame_size_is_measured():
+    # OpenCV's area filter takes more than 4 channels only at whole-number scales: a 4:3 or portrait
+    # clip's half-size planes (160x120, 90x160) must be measured too
+    from broll.qc.shimmer import ShimmerMeter
+
+    rng = np.random.default_rng(6)
+    for h, w in ((120, 160), (160, 90), (88, 160)):
+        meter = ShimmerMeter()
+        meter.skip()
+        for _ in range(3):
+            prev = rng.uniform(0, 255, (h, w)).astype(np.float32)
+            meter.add(prev, rng.integers(0, 255, (h, w), dtype=np.uint8), np.ones((h, w), np.float32))
+        rows = meter.finish()
+        assert all(v.shape == (4, CELL_GRID[0] * CELL_GRID[1]) for v in rows.values())
+        assert np.isfinite(rows["cell_dcorr"][2:]).all()
+
+
 def test_a_gain_flicker_is_not_change():
     rng = np.random.default_rng(4)
     base = _picture(rng)
