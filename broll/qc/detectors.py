@@ -773,7 +773,12 @@ def detect_boil(ctx: Context, cfg: dict) -> list[Finding]:
     # or: change no motion explains, judged without trusting the flow (broll.qc.boil_shimmer)
     from broll.qc.boil_shimmer import shimmer_hot
     # (each test must cover min_area on its own: two partial readings of clean texture do not add up)
-    shimmer = shimmer_hot(sig, cfg, _segments(ctx, ("cut",)), excluded, _rolling_median)
+    # ... and not over a flicker finding: a swing the per-cell gain does not fully remove alternates
+    # like new noise (a synthetic flicker over a still shot read as boil)
+    flickering = excluded.copy()
+    for s, e in ctx.spans("flicker"):
+        flickering[s:e + 1] = True
+    shimmer = shimmer_hot(sig, cfg, _segments(ctx, ("cut",)), flickering, _rolling_median)
     active = (hot.mean(axis=1) >= cfg["min_area"]) | (shimmer.mean(axis=1) >= cfg["min_area"])
     hot |= shimmer
     out = []
