@@ -768,10 +768,20 @@ def detect_boil(ctx: Context, cfg: dict) -> list[Finding]:
     incoherent = corr <= cfg["max_corr"]
     hot = (sustained >= cfg["ratio"] * base) & (sustained >= base + cfg["min_delta"]) & slow & incoherent
     hot[excluded] = False
-    active = hot.mean(axis=1) >= cfg["min_area"]
-    out = []
     raw = np.nan_to_num(res, nan=0.0)
     raw_hot = (raw >= cfg["ratio"] * base) & (raw >= base + cfg["min_delta"])
+    # or: change no motion explains, judged without trusting the flow (broll.qc.boil_shimmer)
+    from broll.qc.boil_shimmer import shimmer_hot
+    # (each test must cover min_area on its own: two partial readings of clean texture do not add up)
+    # ... and not over a flicker finding: a swing the per-cell gain does not fully remove alternates
+    # like new noise (a synthetic flicker over a still shot read as boil)
+    flickering = excluded.copy()
+    for s, e in ctx.spans("flicker"):
+        flickering[s:e + 1] = True
+    shimmer = shimmer_hot(sig, cfg, _segments(ctx, ("cut",)), flickering, _rolling_median)
+    active = (hot.mean(axis=1) >= cfg["min_area"]) | (shimmer.mean(axis=1) >= cfg["min_area"])
+    hot |= shimmer
+    out = []
     for s, e in runs(active, min_len=width // 2, max_gap=2):
         cells = hot[s:e + 1].any(axis=0)
         # the window median trims the ends of an episode: extend to where those cells are still hot

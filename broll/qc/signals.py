@@ -45,6 +45,9 @@ for those). Units are 8-bit code values unless noted.
 - ``region_occluded``, ``region_motion``: per 4x4 region, the share where the flow check fails and
   the mean flow magnitude (what motion can explain of a region's brightness change).
 - ``scene_cuts``: frames PySceneDetect's AdaptiveDetector marks as the first of a new shot.
+- ``cells``: per-cell evidence of texture that changes in a way no motion explains (raw frame
+  difference, its frame-to-frame correlation, the share failing the flow check),
+  measured by :mod:`broll.qc.shimmer` for the boil detector.
 """
 
 from __future__ import annotations
@@ -58,10 +61,11 @@ import numpy as np
 
 from broll.media.analysis_frames import AnalysisFrame, iter_analysis_frames
 from broll.media.probe import MediaInfo, probe
+from broll.qc.shimmer import ShimmerMeter
 
 # bump whenever any measured value changes (decoding, analysis size, a formula); caches of signals
 # (the accuracy benchmark's) are keyed by it
-SIGNALS_VERSION = "2"
+SIGNALS_VERSION = "3"
 
 SCALAR_SIGNALS = ("cells_changed", "luma", "luma_std", "mae", "mae2", "mae3", "bgr_mae", "ssim", "lap_var", "motion",
                   "motion_top", "occluded", "warp_mae", "bright_shift", "flash_lum", "flash_red", "brng", "r103",
@@ -106,6 +110,7 @@ class Signals:
     interlaced_frames: int = 0
     row_max: np.ndarray = field(default_factory=lambda: np.zeros(0))   # max luma per row over the clip
     col_max: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    cells: dict[str, np.ndarray] = field(default_factory=dict)   # broll.qc.shimmer.CELL_SIGNALS, frames x 144
 
     def __getitem__(self, name: str) -> np.ndarray:
         return self.series[name]
@@ -201,6 +206,7 @@ class SignalMeter:
         self.spike_kernel = np.ones((5, 5), np.uint8)
         self.close_kernel = np.ones((SPIKE_CLOSE, SPIKE_CLOSE), np.uint8)
         self.size = (0, 0)
+        self.shimmer = ShimmerMeter()
 
     # -- helpers ---------------------------------------------------------------------------
     def _mae(self, a: np.ndarray, b: np.ndarray) -> float:
@@ -301,6 +307,7 @@ class SignalMeter:
             self.cell_corr.append(np.full(CELL_GRID[0] * CELL_GRID[1], np.nan, np.float32))
             self.cell_texture.append(np.zeros(CELL_GRID[0] * CELL_GRID[1], np.float32))
             self.cell_motion.append(np.zeros(CELL_GRID[0] * CELL_GRID[1], np.float32))
+            self.shimmer.skip()
         else:
             prev = self.history[-1]
             v["mae"].append(self._mae(y, prev))
@@ -434,6 +441,7 @@ class SignalMeter:
         occluded[inside == 0] = True
         valid = (~occluded).astype(np.float32)
         warped_f = warped.astype(np.float32)
+        self.shimmer.add(prev_f, cur, valid)
         resid = (warped_f - prev_f) * valid
         mag = np.sqrt(mag2) * 2.0
         v["motion"].append(float(mag.mean()))
@@ -517,6 +525,7 @@ class SignalMeter:
             times=np.asarray(self.times, dtype=np.float64), interlaced_frames=self.interlaced,
             row_max=self.row_max if self.row_max is not None else np.zeros(0),
             col_max=self.col_max if self.col_max is not None else np.zeros(0),
+            cells=self.shimmer.finish(),
         )
 
 

@@ -75,5 +75,6 @@ def test_dump_signals_writes_one_row_per_frame(qc_media, tmp_path):
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(out.open()))
     assert len(rows) == 60
-    assert {"mae", "spike_line", "edges", "region_shift_0", "boil_resid_median"} <= set(rows[0])
+    assert {"mae", "spike_line", "edges", "region_shift_0", "boil_resid_median", "shimmer_change_p90",
+            "shimmer_dcorr_median", "shimmer_fail_median"} <= set(rows[0])
     assert float(rows[30]["luma"]) > 0

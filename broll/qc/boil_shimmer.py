@@ -1,0 +1,66 @@
+"""Boil's second test: cells whose texture changes in a way no motion explains.
+
+The first test (``detectors.detect_boil``) reads the motion-compensated residual divided by the
+same frame's texture, and on real footage shimmer slips past it: the noise raises the texture it is
+divided by, the flow check fails on the boiling cells, and DIS follows the noise so the cell reads
+as moving. This test uses the signals of :mod:`broll.qc.shimmer` and needs none of that to hold.
+A cell, as a rolling median over ``min_frames``, is shimmering when all of these hold:
+
+- it changes by at least ``shimmer_change`` code values more than usual in its shot (the
+  motion-compensated residual, or where flow fails the uncompensated change; gain and offset
+  removed either way, so flicker and fades do not count);
+- motion explains little of that change: the compensated residual is at least
+  ``shimmer_share`` of the uncompensated one (moving texture: far less);
+- consecutive frame differences anti-correlate to ``shimmer_dcorr`` or below (about -0.5 when each
+  frame brings new noise; a still cell reads about 0, an edge moving on positive);
+- and either the compensated residuals anti-correlate too (``shimmer_corr``; content moving faster
+  than its texture, which also makes frame differences anti-correlate, leaves a residual that
+  flow follows and that persists), or the flow check fails on at least ``shimmer_lost_flow`` more of
+  the cell than usual in its shot (shimmer breaks the check where the picture held still).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from broll.qc.signals import Signals
+
+
+def shimmer_hot(sig: Signals, cfg: dict, segments: list[tuple[int, int]], excluded: np.ndarray,
+                rolling_median) -> np.ndarray:
+    """Frames x cells: shimmering, as a rolling median over ``min_frames``.
+
+    ``segments``: shots (lo, hi) each cell's usual level is taken over; ``excluded``: frames that
+    judge nothing (cuts, glitches, flashes); ``rolling_median``: the detector's own window median."""
+    n = sig.frames
+    cells = sig.cell_resid.shape[1] if sig.cell_resid.ndim == 2 else 0
+    if not sig.cells or "cell_change" not in sig.cells or n == 0:
+        return np.zeros((n, cells), bool)
+    width = int(cfg["min_frames"])
+    raw = sig.cells["cell_change"].astype(np.float64)
+    warped = sig.cell_resid.astype(np.float64)
+    change = np.where(np.isnan(warped), raw, warped)       # flow failed: nothing of it is explained
+    change[excluded] = np.nan
+    fail = np.nan_to_num(sig.cells["cell_fail"].astype(np.float64), nan=0.0)
+    base = np.empty_like(change)
+    fail_base = np.empty_like(fail)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for lo, hi in segments:
+            base[lo:hi] = np.nanmedian(change[lo:hi], axis=0)
+            fail_base[lo:hi] = np.median(fail[lo:hi], axis=0)
+    base = np.nan_to_num(base, nan=np.inf)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = change / np.maximum(raw, 0.5)
+    sustained = rolling_median(np.nan_to_num(change, nan=0.0), width)
+    share = rolling_median(np.nan_to_num(share, nan=0.0), width)
+    dcorr = rolling_median(np.nan_to_num(sig.cells["cell_dcorr"].astype(np.float64), nan=0.0), width)
+    corr = rolling_median(np.nan_to_num(sig.cell_corr.astype(np.float64), nan=0.0), width)
+    lost = rolling_median(fail, width) - fail_base
+    slow = rolling_median(sig.cell_motion.astype(np.float64), width) < cfg["shimmer_max_motion"]
+    hot = ((sustained >= base + cfg["shimmer_change"]) & (share >= cfg["shimmer_share"])
+           & (dcorr <= cfg["shimmer_dcorr"]) & ((corr <= cfg["shimmer_corr"]) | ((lost >= cfg["shimmer_lost_flow"]) & slow)))
+    hot[excluded] = False
+    return hot

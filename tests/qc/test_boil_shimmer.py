@@ -1,0 +1,153 @@
+"""Boil's flow-independent test: the shimmer signals (broll.qc.shimmer) and the rule on them
+(broll.qc.boil_shimmer)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from broll.qc import load_profile
+from broll.qc.detectors import Context, detect_boil
+from broll.qc.signals import CELL_GRID, SignalMeter, Signals
+from tests.qc.qc_helpers import flat_signals
+
+N = 60
+SPAN = (16, 39)                      # frames with shimmer
+BOX = (slice(60, 120), slice(100, 200))   # rows, columns of the 320x180 picture: cells rows 3-5, columns 5-9
+
+
+def _picture(rng) -> np.ndarray:
+    import cv2
+
+    coarse = rng.uniform(40, 200, size=(18, 32)).astype(np.float32)
+    return cv2.resize(coarse, (320, 180), interpolation=cv2.INTER_CUBIC)
+
+
+def _measure(frames: list[np.ndarray]) -> Signals:
+    import cv2
+
+    from broll.media.analysis_frames import AnalysisFrame
+
+    meter = SignalMeter(30.0)
+    for i, y in enumerate(frames):
+        y8 = np.clip(y + 0.5, 0, 255).astype(np.uint8)
+        meter.add(AnalysisFrame(i, i / 30.0, y8, cv2.cvtColor(y8, cv2.COLOR_GRAY2BGR), False))
+    return meter.finish()
+
+
+def _boiling(rng) -> list[np.ndarray]:
+    """A still picture with fresh blobby noise (std ~8) in one box on every frame of SPAN."""
+    import cv2
+
+    base = _picture(rng)
+    frames = []
+    for t in range(N):
+        y = base.copy()
+        if SPAN[0] <= t <= SPAN[1]:
+            grain = rng.normal(0, 12.8, size=(20, 34)).astype(np.float32)
+            y[BOX] += cv2.resize(grain, (100, 60), interpolation=cv2.INTER_CUBIC)
+        frames.append(y)
+    return frames
+
+
+def _box_cells() -> np.ndarray:
+    mask = np.zeros((CELL_GRID[1], CELL_GRID[0]), bool)
+    mask[3:6, 5:10] = True
+    return mask.ravel()
+
+
+def test_shimmer_reads_as_new_noise_every_frame():
+    sig = _measure(_boiling(np.random.default_rng(3)))
+    cells = _box_cells()
+    inside = slice(SPAN[0] + 2, SPAN[1])
+    dcorr = np.nanmedian(sig.cells["cell_dcorr"][inside][:, cells])
+    assert dcorr < -0.35, dcorr
+    change = sig.cells["cell_change"][:, cells]
+    rise = np.nanmedian(change[inside]) - np.nanmedian(change[2:SPAN[0]])
+    assert rise > 4.0, rise
+    # the cells outside the box do not change
+    assert np.nanmedian(sig.cells["cell_change"][inside][:, ~cells]) < 1.0
+
+
+def test_any_frame_size_is_measured():
+    # OpenCV's area filter takes more than 4 channels only at whole-number scales: a 4:3 or portrait
+    # clip's half-size planes (160x120, 90x160) must be measured too
+    from broll.qc.shimmer import ShimmerMeter
+
+    rng = np.random.default_rng(6)
+    for h, w in ((120, 160), (160, 90), (88, 160)):
+        meter = ShimmerMeter()
+        meter.skip()
+        for _ in range(3):
+            prev = rng.uniform(0, 255, (h, w)).astype(np.float32)
+            meter.add(prev, rng.integers(0, 255, (h, w), dtype=np.uint8), np.ones((h, w), np.float32))
+        rows = meter.finish()
+        assert all(v.shape == (4, CELL_GRID[0] * CELL_GRID[1]) for v in rows.values())
+        assert np.isfinite(rows["cell_dcorr"][2:]).all()
+
+
+def test_a_gain_flicker_is_not_change():
+    rng = np.random.default_rng(4)
+    base = _picture(rng)
+    frames = [base * (1.0 + (0.05 if t % 2 else -0.05) * (SPAN[0] <= t <= SPAN[1])) for t in range(N)]
+    sig = _measure(frames)
+    assert np.nanmedian(sig.cells["cell_change"][SPAN[0] + 1:SPAN[1]]) < 1.0
+    assert detect_boil(_ctx(sig), _cfg()) == []
+
+
+def test_boil_is_found_on_measured_shimmer():
+    sig = _measure(_boiling(np.random.default_rng(5)))
+    found = detect_boil(_ctx(sig), _cfg())
+    assert found and found[0].start_frame <= SPAN[1] and found[0].end_frame >= SPAN[0]
+
+
+def _flow_lost(motion: float) -> Signals:
+    """Signals as shimmer leaves them where the flow check fails: no motion-compensated residual or
+    correlation at all, DIS reading ``motion`` px/frame; the uncompensated change rises by 6 code values
+    and consecutive differences anti-correlate."""
+    cells = CELL_GRID[0] * CELL_GRID[1]
+    sig = flat_signals(N)
+    box = _box_cells()
+    span = slice(SPAN[0], SPAN[1] + 1)
+    resid = np.full((N, cells), 1.0, np.float32)
+    resid[span][:, box] = np.nan
+    sig.cell_resid = resid
+    sig.cell_texture = np.full((N, cells), 20.0, np.float32)
+    corr = np.zeros((N, cells), np.float32)
+    corr[span][:, box] = np.nan
+    sig.cell_corr = corr
+    moving = np.full((N, cells), 0.3, np.float32)
+    moving[span][:, box] = motion
+    sig.cell_motion = moving
+    change = np.full((N, cells), 1.0, np.float32)
+    change[span][:, box] = 7.0
+    dcorr = np.zeros((N, cells), np.float32)
+    dcorr[span][:, box] = -0.5
+    fail = np.zeros((N, cells), np.float32)
+    fail[span][:, box] = 0.95
+    sig.cells = {"cell_change": change, "cell_dcorr": dcorr, "cell_fail": fail}
+    return sig
+
+
+def test_shimmer_that_breaks_the_flow_check_is_boil():
+    # DIS follows the noise (3 px/frame): the first test's motion gate rejects it and it has no residual
+    found = detect_boil(_ctx(_flow_lost(3.0)), _cfg())
+    assert [(f.kind, f.start_frame <= SPAN[1], f.end_frame >= SPAN[0]) for f in found] == [("boil", True, True)]
+    # without the shimmer signals (an old cache), only the first test runs: nothing
+    sig = _flow_lost(3.0)
+    sig.cells = {}
+    assert detect_boil(_ctx(sig), _cfg()) == []
+
+
+def test_fast_motion_that_loses_the_flow_is_not_boil():
+    # snow spray behind a passing car: the flow fails and frames are unrelated, but the cell really moves fast
+    assert detect_boil(_ctx(_flow_lost(10.0)), _cfg()) == []
+
+
+def _ctx(sig: Signals) -> Context:
+    ctx = Context(sig, None)
+    ctx.uniform = np.zeros(sig.frames, bool)
+    return ctx
+
+
+def _cfg() -> dict:
+    return load_profile("default").section("boil")
