@@ -27,9 +27,7 @@ class ShimmerMeter:
     """Keeps the previous frame difference; :meth:`add` appends one row to each of :data:`CELL_SIGNALS`."""
 
     def __init__(self):
-        import cv2
-
-        self.cv2 = cv2
+        # no module held on the instance: `broll fix` deep-copies the meter's state as checkpoints
         self.rows: dict[str, list[np.ndarray]] = {k: [] for k in CELL_SIGNALS}
         self.prev: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None    # last difference, its cell means, variances
         self.prev_stats: tuple[np.ndarray, np.ndarray] | None = None   # last frame's cell means and variances
@@ -42,7 +40,8 @@ class ShimmerMeter:
     def add(self, prev_f: np.ndarray, cur: np.ndarray, valid: np.ndarray) -> None:
         """``prev_f``: previous half-size luma (float32); ``cur``: this one (uint8); ``valid``: 1 where
         the flow check passes (float32)."""
-        cv2 = self.cv2
+        import cv2
+
         cur_f = cur.astype(np.float32)
         d = cur_f - prev_f
         d0 = self.prev[0] if self.prev is not None and self.prev[0].shape == d.shape else d
