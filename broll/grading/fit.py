@@ -63,8 +63,8 @@ from broll.grading.color import REC709_LUMA, colour, decode, delta_e00, encode, 
 from broll.grading.metrics import mean_change, palette_distance
 from broll.grading.look_transfer import MIN_STILLS, estimate_look, neutral_tint, transferred
 from broll.grading.pixels import PixelPool, robust_mask
-from broll.grading.transforms import (Affine, Chain, Curves, Graded, Identity, InLab, LinearGains,
-                                      PolynomialCorrection, Transform)
+from broll.grading.transforms import (BLACK_RAMP, MATCHED_BLACK_RAMP, Affine, Chain, Curves, Graded, Identity, InLab,
+                                      LinearGains, PolynomialCorrection, Transform)
 
 DEFAULT_METHOD = "mkl"
 DEFAULT_STRENGTH = 0.8
@@ -363,7 +363,8 @@ def fit_shot(src: PixelPool | np.ndarray, ref: PixelPool | np.ndarray, *, method
             safeguards.append("change-capped")
             uncapped = mean_change(s_lab, rgb_to_lab(Graded(core, strength)(s_sub)))
             details["change-capped"] = f"{uncapped:.2f} dE00 of change wanted, max_change {max_change:g}"
-    graded = Graded(core, capped_strength)
+    black = MATCHED_BLACK_RAMP if same else BLACK_RAMP
+    graded = Graded(core, capped_strength, black=black)
     de_before = palette_distance(s_lab, r_lab)
     de_after = palette_distance(rgb_to_lab(graded(s_sub)), r_lab)
     # Do no harm, as measured where a measure exists: step the strength down until the clip is
@@ -386,7 +387,7 @@ def fit_shot(src: PixelPool | np.ndarray, ref: PixelPool | np.ndarray, *, method
             safeguards.append("no-gain")
             details["no-gain"] = f"{what} {before:.2f} before, {after:.2f} after"
             for factor in (0.75, 0.5, 0.25, 0.0):
-                graded = Graded(core, capped_strength * factor)
+                graded = Graded(core, capped_strength * factor, black=black)
                 if factor == 0 or judge(graded) <= before + NO_GAIN_TOLERANCE:
                     break
             capped_strength = graded.strength

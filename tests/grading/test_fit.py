@@ -269,3 +269,18 @@ def test_ordinary_and_hazy_pictures_do_not_look_like_log(name):
     hazy = np.clip(np.round((0.55 * to_float(img) + 0.45 * 0.75) * 255), 0, 255).astype(np.uint8)
     for picture in (img, hazy, STANDARD_CASTS[1].apply(img)):
         assert "looks-like-log" not in fit(picture, img).safeguards
+
+
+def test_a_confirmed_match_corrects_the_shadows_and_keeps_pure_black():
+    """A same-scene match is measured evidence down to the shadows: a dark pixel gets the whole
+    correction (the wide black ramp left a strong cast's shadows uncorrected), pure black none."""
+    from broll.grading.transforms import BLACK_RAMP, MATCHED_BLACK_RAMP
+    truth = photo("coffee")
+    src = Cast(gains=(1.1, 1.0, 0.85), gamma=1.3).apply(truth)
+    fitted = fit(src, truth, strength=1.0)
+    assert fitted.scene == "same" and fitted.transform.black == MATCHED_BLACK_RAMP
+    dark = np.array([[0.04, 0.035, 0.03], [0.06, 0.05, 0.05]])
+    assert np.allclose(fitted.transform(dark), np.clip(fitted.transform.core(dark), 0, 1), atol=1e-9)
+    assert fitted.transform(np.zeros((1, 3))).max() == 0.0
+    other = fit(src, photo("rocket"))
+    assert other.scene == "different" and other.transform.black == BLACK_RAMP
