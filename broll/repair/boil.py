@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from typing import NamedTuple
+
 from broll.repair.measure import small_luma
 
 GRID = (16, 9)
@@ -28,6 +30,8 @@ FLOW_SMOOTH = 6.0      # px at 320 px: Gaussian smoothing of the flow field (boi
 BRIDGE_FRAMES = 2      # clean frames each side of the span warped onto a boiling frame
 BRIDGE_AGREE = 10.0    # code values: where the warped clean frames either side differ by more, trust the average
 WORTH_RATIO = 1.5      # the average must change boiling frames this many times more than clean ones
+GROW = 12              # frames QC's span may be widened by on each side, to where the shimmer really starts and ends
+GROW_LEVEL = 0.6       # a frame boils when its cells' energy is this far from the clean level to the span's
 
 
 def _cell_energy(lumas: list[np.ndarray]) -> np.ndarray:
@@ -51,6 +55,33 @@ def boil_mask(lumas: list[np.ndarray], start: int, end: int) -> np.ndarray:
     else:
         base = np.full_like(inside, float(np.median(inside)))
     return (inside >= 2.0 * base) & (inside >= base + 1.0)
+
+
+def boiling_span(lumas: list[np.ndarray], start: int, end: int, cells: np.ndarray) -> tuple[int, int]:
+    """QC's span widened (by up to ``GROW`` frames a side) over the neighbouring frames whose ``cells``
+    still shimmer: QC's span can cover part of the boil only (its span is where the residual, judged
+    shot by shot, crossed its threshold), and a boiling frame left out keeps all of its shimmer while
+    the average trusts it as clean.
+
+    A frame boils when the mean high-pass energy of ``cells`` is at least ``GROW_LEVEL`` of the way
+    from the clean level (the lower quartile over the window: at most a quarter of it may boil
+    unseen) to the span's median. The frame just outside real boil reads about 0.4 of the way (its
+    high-pass holds half of its neighbour's shimmer), so it is not taken.
+    """
+    if not cells.any():
+        return start, end
+    level = _cell_energy(lumas)[:, cells].mean(axis=1)
+    clean = float(np.percentile(level, 25))
+    inside = float(np.median(level[start:end + 1]))
+    if inside <= clean:
+        return start, end
+    cut = clean + GROW_LEVEL * (inside - clean)
+    s, e = start, end
+    while s > max(0, start - GROW) and s - 1 >= 1 and level[s - 1] >= cut:
+        s -= 1
+    while e < min(len(lumas) - 1, end + GROW) and e + 1 <= len(lumas) - 2 and level[e + 1] >= cut:
+        e += 1
+    return s, e
 
 
 def _shimmer(lumas: list[np.ndarray], start: int, end: int, mask: np.ndarray) -> float:
@@ -164,15 +195,29 @@ def _worth_it(frames: list[np.ndarray], cells: np.ndarray, start: int, end: int)
     return cells & (change(inside) >= WORTH_RATIO * change(ctx) + 0.5)
 
 
-def repair_boil(frames: list[np.ndarray], start: int, end: int) -> tuple[list[np.ndarray], float, float, float]:
-    """Returns new window frames, the masked share of the picture, and shimmer before/after."""
+class BoilRepair(NamedTuple):
+    """New window frames, the masked share of the picture, shimmer before/after, the frames repaired."""
+
+    frames: list[np.ndarray]
+    area: float
+    before: float
+    after: float
+    start: int
+    end: int
+
+
+def repair_boil(frames: list[np.ndarray], start: int, end: int) -> BoilRepair:
+    """Repair the shimmer of QC's span [start, end] (window indices), widened to the boil's real extent."""
     import cv2
 
     lumas = [small_luma(f) for f in frames]
     found = boil_mask(lumas, start, end)
+    if found.any():
+        start, end = boiling_span(lumas, start, end, found)
+        found = boil_mask(lumas, start, end)
     cells = _worth_it(frames, found, start, end) if found.any() else found
     if not cells.any():
-        return frames, 0.0, 0.0, 0.0
+        return BoilRepair(frames, 0.0, 0.0, 0.0, start, end)
     before = _shimmer(lumas, start, end, cells)
     h, w = frames[0].shape[:2]
     soft = cv2.resize(cells.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
@@ -191,4 +236,4 @@ def repair_boil(frames: list[np.ndarray], start: int, end: int) -> tuple[list[np
         out[t] = f
     out = _bridge(frames, out, flow, box, m, start, end)
     after = _shimmer([small_luma(f) for f in out], start, end, cells)
-    return out, float(cells.mean()), before, after
+    return BoilRepair(out, float(cells.mean()), before, after, start, end)

@@ -122,9 +122,10 @@ def _apply_step(step: Step, win: list[np.ndarray], base: int, fps: float,
     if step.kind == "boil":
         from broll.repair.boil import RADIUS, repair_boil
 
-        out, area, before, after = repair_boil(win, s, e)
-        step.method = f"temporal-denoise {2 * RADIUS + 1} frames over {area:.0%} of the picture" if area else \
-            "none (no shimmering cells found)"
+        out, area, before, after, s1, e1 = repair_boil(win, s, e)
+        widened = f", frames {base + s1}-{base + e1}" if (s1, e1) != (s, e) else ""
+        step.method = f"temporal-denoise {2 * RADIUS + 1} frames over {area:.0%} of the picture{widened}" if area \
+            else "none (no shimmering cells found)"
         step.measure = {"name": "shimmer", "before": round(before, 3), "after": round(after, 3), "unit": "mean |dY|"}
         return out
     raise ValueError(step.kind)
@@ -295,11 +296,16 @@ def _stream(frames, base: int, sink, wins, steps, fps, thumbs, wanted, codec, on
 
 def first_change(step: Step) -> int:
     """The first frame ``step`` can change: a flicker or flash correction tapers in over
-    ``TAPER_FRAMES`` before its span; every other repair changes only its own range."""
+    ``TAPER_FRAMES`` before its span, a boil repair widens QC's span by up to ``GROW`` frames a
+    side; every other repair changes only its own range."""
     if step.kind in ("flicker", "flash"):
         from broll.repair.flicker import TAPER_FRAMES
 
         return step.start - TAPER_FRAMES
+    if step.kind == "boil":
+        from broll.repair.boil import GROW
+
+        return step.start - GROW      # QC's span may cover part of the boil only: the repair widens it
     return step.start
 
 
