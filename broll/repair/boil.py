@@ -30,6 +30,7 @@ FLOW_SMOOTH = 6.0      # px at 320 px: Gaussian smoothing of the flow field (boi
 BRIDGE_FRAMES = 2      # clean frames each side of the span warped onto a boiling frame
 BRIDGE_AGREE = 10.0    # code values: where the warped clean frames either side differ by more, trust the average
 WORTH_RATIO = 1.5      # the average must change boiling frames this many times more than clean ones
+MAX_HP_CORR = -0.5     # shimmer's consecutive high-passes correlate at -2/3, a moving subject's at -0.5 to 0
 GROW = 12              # frames QC's span may be widened by on each side, to where the shimmer really starts and ends
 GROW_LEVEL = 0.6       # a frame boils when its cells' energy is this far from the clean level to the span's
 
@@ -45,8 +46,32 @@ def _cell_energy(lumas: list[np.ndarray]) -> np.ndarray:
     return out
 
 
+def _cell_hp_corr(lumas: list[np.ndarray], start: int, end: int) -> np.ndarray:
+    """Per cell, the median over [start, end] of the correlation of consecutive temporal high-passes.
+
+    Fresh noise every frame gives hp_t = n_t - (n_t-1 + n_t+1)/2, whose consecutive values correlate
+    at -2/3; a moving subject's high-pass changes smoothly from frame to frame (it correlates at 0 or
+    above), so this tells shimmer from motion without any flow (QC's boil gate rests on the same
+    anti-correlation)."""
+    gw, gh = GRID
+    hps = []
+    for t in range(max(1, start), min(len(lumas) - 1, end + 1)):
+        hp = lumas[t].astype(np.float32) - 0.5 * (lumas[t - 1].astype(np.float32) + lumas[t + 1])
+        h, w = hp.shape
+        hps.append(hp[:h - h % gh, :w - w % gw].reshape(gh, h // gh, gw, w // gw).transpose(0, 2, 1, 3)
+                   .reshape(gh, gw, -1))
+    if len(hps) < 2:
+        return np.full((gh, gw), -1.0)
+    corr = []
+    for a, b in zip(hps[:-1], hps[1:]):
+        a, b = a - a.mean(axis=2, keepdims=True), b - b.mean(axis=2, keepdims=True)
+        corr.append((a * b).sum(axis=2) / np.sqrt((a * a).sum(axis=2) * (b * b).sum(axis=2) + 1e-6))
+    return np.median(corr, axis=0)
+
+
 def boil_mask(lumas: list[np.ndarray], start: int, end: int) -> np.ndarray:
-    """Cells (9x16 bool) that shimmer inside [start, end] compared with the frames around it."""
+    """Cells (9x16 bool) that shimmer inside [start, end] compared with the frames around it, and
+    whose high-pass is new every frame (anti-correlated frame to frame: not a moving subject)."""
     e = _cell_energy(lumas)
     inside = e[start:end + 1].mean(axis=0)
     outside_idx = [t for t in range(len(lumas)) if t < start or t > end]
@@ -54,7 +79,7 @@ def boil_mask(lumas: list[np.ndarray], start: int, end: int) -> np.ndarray:
         base = np.median(e[outside_idx], axis=0)
     else:
         base = np.full_like(inside, float(np.median(inside)))
-    return (inside >= 2.0 * base) & (inside >= base + 1.0)
+    return (inside >= 2.0 * base) & (inside >= base + 1.0) & (_cell_hp_corr(lumas, start, end) <= MAX_HP_CORR)
 
 
 def boiling_span(lumas: list[np.ndarray], start: int, end: int, cells: np.ndarray) -> tuple[int, int]:
@@ -66,7 +91,8 @@ def boiling_span(lumas: list[np.ndarray], start: int, end: int, cells: np.ndarra
     A frame boils when the mean high-pass energy of ``cells`` is at least ``GROW_LEVEL`` of the way
     from the clean level (the lower quartile over the window: at most a quarter of it may boil
     unseen) to the span's median. The frame just outside real boil reads about 0.4 of the way (its
-    high-pass holds half of its neighbour's shimmer), so it is not taken.
+    high-pass holds half of its neighbour's shimmer), so it is not taken. A side whose level does not
+    fall back within ``GROW`` frames (or the window) is not widened: boil stops, motion ramps.
     """
     if not cells.any():
         return start, end
@@ -77,11 +103,12 @@ def boiling_span(lumas: list[np.ndarray], start: int, end: int, cells: np.ndarra
         return start, end
     cut = clean + GROW_LEVEL * (inside - clean)
     s, e = start, end
-    while s > max(0, start - GROW) and s - 1 >= 1 and level[s - 1] >= cut:
+    while s - 1 >= 1 and level[s - 1] >= cut:
         s -= 1
-    while e < min(len(lumas) - 1, end + GROW) and e + 1 <= len(lumas) - 2 and level[e + 1] >= cut:
+    while e + 1 <= len(lumas) - 2 and level[e + 1] >= cut:
         e += 1
-    return s, e
+    # no clean edge within GROW frames (the level ramps, as a moving subject's does): that side stays
+    return (s if s >= start - GROW and s > 1 else start), (e if e <= end + GROW and e < len(lumas) - 2 else end)
 
 
 def _shimmer(lumas: list[np.ndarray], start: int, end: int, mask: np.ndarray) -> float:
@@ -213,8 +240,11 @@ def repair_boil(frames: list[np.ndarray], start: int, end: int) -> BoilRepair:
     lumas = [small_luma(f) for f in frames]
     found = boil_mask(lumas, start, end)
     if found.any():
-        start, end = boiling_span(lumas, start, end, found)
-        found = boil_mask(lumas, start, end)
+        # widened before the worth test: that test takes the frames around the span as clean
+        wider = boiling_span(lumas, start, end, found)
+        if wider != (start, end):
+            start, end = wider
+            found = boil_mask(lumas, start, end)
     cells = _worth_it(frames, found, start, end) if found.any() else found
     if not cells.any():
         return BoilRepair(frames, 0.0, 0.0, 0.0, start, end)
