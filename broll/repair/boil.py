@@ -88,7 +88,7 @@ def boiling_span(lumas: list[np.ndarray], start: int, end: int, cells: np.ndarra
     shot by shot, crossed its threshold), and a boiling frame left out keeps all of its shimmer while
     the average trusts it as clean.
 
-    A frame boils when the mean high-pass energy of ``cells`` is at least ``GROW_LEVEL`` of the way
+    A frame boils when the median high-pass energy of ``cells`` is at least ``GROW_LEVEL`` of the way
     from the clean level (the lower quartile over the window: at most a quarter of it may boil
     unseen) to the span's median. The frame just outside real boil reads about 0.4 of the way (its
     high-pass holds half of its neighbour's shimmer), so it is not taken. A side whose level does not
@@ -96,7 +96,7 @@ def boiling_span(lumas: list[np.ndarray], start: int, end: int, cells: np.ndarra
     """
     if not cells.any():
         return start, end
-    level = _cell_energy(lumas)[:, cells].mean(axis=1)
+    level = np.median(_cell_energy(lumas)[:, cells], axis=1)     # a moving subject's few cells do not lead
     clean = float(np.percentile(level, 25))
     inside = float(np.median(level[start:end + 1]))
     if inside <= clean:
