@@ -4,7 +4,11 @@ Boil is texture that changes every frame where little moves, so averaging each p
 frames (11 here, each warped onto the frame being repaired with optical flow so a slow drift or
 zoom does not smear; frames outside the boiling span, which carry none, weigh 3x) removes it, provided it is confined to the shimmering cells. Those are found again on a small copy: per cell of a 16x9 grid, the temporal high-pass
 |Y_t - (Y_t-1 + Y_t+1)/2| inside the QC span against the same cell in the context frames either
-side; cells at least twice as busy (and 1 code value above) are candidates. A candidate is kept
+side; cells at least twice as busy (and 1 code value above), whose consecutive high-passes
+anti-correlate as fresh noise does (a moving subject's do not), are candidates. QC's span is first
+widened to the frames around it where those cells still shimmer (:func:`boiling_span`): it can
+cover part of the boil only, and a boiling frame taken as clean context defeats both the
+candidate test and the average. A candidate is kept
 only where the aligned average changes the boiling frames at least twice as much as it changes the
 clean frames around them (otherwise it would blur moving detail, e.g. a zoom into fine texture, as
 much as it removes shimmer); kept cells are feathered and only they are averaged.
@@ -17,9 +21,9 @@ that brought the injected patch from about 4 dB to 1-3 dB below the clean encode
 
 from __future__ import annotations
 
-import numpy as np
-
 from typing import NamedTuple
+
+import numpy as np
 
 from broll.repair.measure import small_luma
 
