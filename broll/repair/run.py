@@ -322,6 +322,22 @@ class _Planar:
     def from_bgr(self, img: np.ndarray) -> np.ndarray:
         return self.cv2.cvtColor(img, self.cv2.COLOR_BGR2YUV_I420)
 
+    def from_bgr_where_changed(self, planes: np.ndarray, new: np.ndarray, old: np.ndarray) -> np.ndarray:
+        """``planes`` with only the pixels where ``new`` differs from ``old`` (BGR) converted from ``new``;
+        a chroma sample is taken from ``new`` when any of its 2x2 pixels changed."""
+        h, w = new.shape[:2]
+        changed = np.any(new != old, axis=2)
+        conv = self.from_bgr(new)
+        out = planes.copy()
+        out[:h] = np.where(changed, conv[:h], planes[:h])
+        chroma = changed.reshape(h // 2, 2, w // 2, 2).any(axis=(1, 3)).ravel()
+        q = (h // 2) * (w // 2)
+        for k in range(2):
+            flat_out, flat_new = out[h:].reshape(-1), conv[h:].reshape(-1)
+            part = slice(k * q, (k + 1) * q)
+            flat_out[part] = np.where(chroma, flat_new[part], flat_out[part])
+        return out
+
 
 class _Packed:
     planar = False
@@ -331,6 +347,9 @@ class _Packed:
 
     def from_bgr(self, img: np.ndarray) -> np.ndarray:
         return img
+
+    def from_bgr_where_changed(self, planes: np.ndarray, new: np.ndarray, old: np.ndarray) -> np.ndarray:
+        return new
 
 
 class _LazyBGR:
@@ -375,7 +394,11 @@ def _flush(sink, raw, win, steps, fps, thumbs, wanted, codec, write_from: int = 
             out = list(out)
             continue
         new = _apply_step(st, list(buf), lo, fps)
-        out = [o if n is b else codec.from_bgr(n) for o, n, b in zip(out, new, buf)]
+        if st.kind == "boil":
+            # a boil repair changes a few cells: the rest of the frame keeps its planes (no chroma round trip)
+            out = [o if n is b else codec.from_bgr_where_changed(o, n, b) for o, n, b in zip(out, new, buf)]
+        else:
+            out = [o if n is b else codec.from_bgr(n) for o, n, b in zip(out, new, buf)]
         buf = new
     written = 0
     for k in range(len(out)):
