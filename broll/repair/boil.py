@@ -4,7 +4,11 @@ Boil is texture that changes every frame where little moves, so averaging each p
 frames (11 here, each warped onto the frame being repaired with optical flow so a slow drift or
 zoom does not smear; frames outside the boiling span, which carry none, weigh 3x) removes it, provided it is confined to the shimmering cells. Those are found again on a small copy: per cell of a 16x9 grid, the temporal high-pass
 |Y_t - (Y_t-1 + Y_t+1)/2| inside the QC span against the same cell in the context frames either
-side; cells at least twice as busy (and 1 code value above) are candidates. A candidate is kept
+side; cells at least twice as busy (and 1 code value above), whose consecutive high-passes
+anti-correlate as fresh noise does (a moving subject's do not), are candidates. QC's span is first
+widened to the frames around it where those cells still shimmer (:func:`boiling_span`): it can
+cover part of the boil only, and a boiling frame taken as clean context defeats both the
+candidate test and the average. A candidate is kept
 only where the aligned average changes the boiling frames at least twice as much as it changes the
 clean frames around them (otherwise it would blur moving detail, e.g. a zoom into fine texture, as
 much as it removes shimmer); kept cells are feathered and only they are averaged.
@@ -17,6 +21,8 @@ that brought the injected patch from about 4 dB to 1-3 dB below the clean encode
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from broll.repair.measure import small_luma
@@ -28,6 +34,9 @@ FLOW_SMOOTH = 6.0      # px at 320 px: Gaussian smoothing of the flow field (boi
 BRIDGE_FRAMES = 2      # clean frames each side of the span warped onto a boiling frame
 BRIDGE_AGREE = 10.0    # code values: where the warped clean frames either side differ by more, trust the average
 WORTH_RATIO = 1.5      # the average must change boiling frames this many times more than clean ones
+MAX_HP_CORR = -0.5     # shimmer's consecutive high-passes correlate at -2/3, a moving subject's at -0.5 to 0
+GROW = 12              # frames QC's span may be widened by on each side, to where the shimmer really starts and ends
+GROW_LEVEL = 0.6       # a frame boils when its cells' energy is this far from the clean level to the span's
 
 
 def _cell_energy(lumas: list[np.ndarray]) -> np.ndarray:
@@ -41,8 +50,32 @@ def _cell_energy(lumas: list[np.ndarray]) -> np.ndarray:
     return out
 
 
+def _cell_hp_corr(lumas: list[np.ndarray], start: int, end: int) -> np.ndarray:
+    """Per cell, the median over [start, end] of the correlation of consecutive temporal high-passes.
+
+    Fresh noise every frame gives hp_t = n_t - (n_t-1 + n_t+1)/2, whose consecutive values correlate
+    at -2/3; a moving subject's high-pass changes smoothly from frame to frame (it correlates at 0 or
+    above), so this tells shimmer from motion without any flow (QC's boil gate rests on the same
+    anti-correlation)."""
+    gw, gh = GRID
+    hps = []
+    for t in range(max(1, start), min(len(lumas) - 1, end + 1)):
+        hp = lumas[t].astype(np.float32) - 0.5 * (lumas[t - 1].astype(np.float32) + lumas[t + 1])
+        h, w = hp.shape
+        hps.append(hp[:h - h % gh, :w - w % gw].reshape(gh, h // gh, gw, w // gw).transpose(0, 2, 1, 3)
+                   .reshape(gh, gw, -1))
+    if len(hps) < 2:
+        return np.full((gh, gw), -1.0)
+    corr = []
+    for a, b in zip(hps[:-1], hps[1:]):
+        a, b = a - a.mean(axis=2, keepdims=True), b - b.mean(axis=2, keepdims=True)
+        corr.append((a * b).sum(axis=2) / np.sqrt((a * a).sum(axis=2) * (b * b).sum(axis=2) + 1e-6))
+    return np.median(corr, axis=0)
+
+
 def boil_mask(lumas: list[np.ndarray], start: int, end: int) -> np.ndarray:
-    """Cells (9x16 bool) that shimmer inside [start, end] compared with the frames around it."""
+    """Cells (9x16 bool) that shimmer inside [start, end] compared with the frames around it, and
+    whose high-pass is new every frame (anti-correlated frame to frame: not a moving subject)."""
     e = _cell_energy(lumas)
     inside = e[start:end + 1].mean(axis=0)
     outside_idx = [t for t in range(len(lumas)) if t < start or t > end]
@@ -50,7 +83,36 @@ def boil_mask(lumas: list[np.ndarray], start: int, end: int) -> np.ndarray:
         base = np.median(e[outside_idx], axis=0)
     else:
         base = np.full_like(inside, float(np.median(inside)))
-    return (inside >= 2.0 * base) & (inside >= base + 1.0)
+    return (inside >= 2.0 * base) & (inside >= base + 1.0) & (_cell_hp_corr(lumas, start, end) <= MAX_HP_CORR)
+
+
+def boiling_span(lumas: list[np.ndarray], start: int, end: int, cells: np.ndarray) -> tuple[int, int]:
+    """QC's span widened (by up to ``GROW`` frames a side) over the neighbouring frames whose ``cells``
+    still shimmer: QC's span can cover part of the boil only (its span is where the residual, judged
+    shot by shot, crossed its threshold), and a boiling frame left out keeps all of its shimmer while
+    the average trusts it as clean.
+
+    A frame boils when the median high-pass energy of ``cells`` is at least ``GROW_LEVEL`` of the way
+    from the clean level (the lower quartile over the window: at most a quarter of it may boil
+    unseen) to the span's median. The frame just outside real boil reads about 0.4 of the way (its
+    high-pass holds half of its neighbour's shimmer), so it is not taken. A side whose level does not
+    fall back within ``GROW`` frames (or the window) is not widened: boil stops, motion ramps.
+    """
+    if not cells.any():
+        return start, end
+    level = np.median(_cell_energy(lumas)[:, cells], axis=1)     # a moving subject's few cells do not lead
+    clean = float(np.percentile(level, 25))
+    inside = float(np.median(level[start:end + 1]))
+    if inside <= clean:
+        return start, end
+    cut = clean + GROW_LEVEL * (inside - clean)
+    s, e = start, end
+    while s - 1 >= 1 and level[s - 1] >= cut:
+        s -= 1
+    while e + 1 <= len(lumas) - 2 and level[e + 1] >= cut:
+        e += 1
+    # no clean edge within GROW frames (the level ramps, as a moving subject's does): that side stays
+    return (s if s >= start - GROW and s > 1 else start), (e if e <= end + GROW and e < len(lumas) - 2 else end)
 
 
 def _shimmer(lumas: list[np.ndarray], start: int, end: int, mask: np.ndarray) -> float:
@@ -164,15 +226,32 @@ def _worth_it(frames: list[np.ndarray], cells: np.ndarray, start: int, end: int)
     return cells & (change(inside) >= WORTH_RATIO * change(ctx) + 0.5)
 
 
-def repair_boil(frames: list[np.ndarray], start: int, end: int) -> tuple[list[np.ndarray], float, float, float]:
-    """Returns new window frames, the masked share of the picture, and shimmer before/after."""
+class BoilRepair(NamedTuple):
+    """New window frames, the masked share of the picture, shimmer before/after, the frames repaired."""
+
+    frames: list[np.ndarray]
+    area: float
+    before: float
+    after: float
+    start: int
+    end: int
+
+
+def repair_boil(frames: list[np.ndarray], start: int, end: int) -> BoilRepair:
+    """Repair the shimmer of QC's span [start, end] (window indices), widened to the boil's real extent."""
     import cv2
 
     lumas = [small_luma(f) for f in frames]
     found = boil_mask(lumas, start, end)
+    if found.any():
+        # widened before the worth test: that test takes the frames around the span as clean
+        wider = boiling_span(lumas, start, end, found)
+        if wider != (start, end):
+            start, end = wider
+            found = boil_mask(lumas, start, end)
     cells = _worth_it(frames, found, start, end) if found.any() else found
     if not cells.any():
-        return frames, 0.0, 0.0, 0.0
+        return BoilRepair(frames, 0.0, 0.0, 0.0, start, end)
     before = _shimmer(lumas, start, end, cells)
     h, w = frames[0].shape[:2]
     soft = cv2.resize(cells.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
@@ -191,4 +270,4 @@ def repair_boil(frames: list[np.ndarray], start: int, end: int) -> tuple[list[np
         out[t] = f
     out = _bridge(frames, out, flow, box, m, start, end)
     after = _shimmer([small_luma(f) for f in out], start, end, cells)
-    return out, float(cells.mean()), before, after
+    return BoilRepair(out, float(cells.mean()), before, after, start, end)

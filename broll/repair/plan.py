@@ -34,7 +34,8 @@ class Limits:
     max_freeze_frames: int = 15       # half a second at 30 fps: longer stalls lose too much motion to invent
     flicker_context: float = 0.75     # seconds read either side of a flicker span for its smoothed reference
     max_flash_share: float = 0.6      # a strobe over more of the clip than this has no clean frames to bridge from
-    boil_context: int = 8             # frames read either side of a boil span (clean baseline)
+    boil_context: int = 16            # frames read either side of a boil span: the clean baseline, and room to
+                                      # widen QC's span to the boil's real extent (boil.GROW)
 
 
 @dataclass

@@ -122,9 +122,10 @@ def _apply_step(step: Step, win: list[np.ndarray], base: int, fps: float,
     if step.kind == "boil":
         from broll.repair.boil import RADIUS, repair_boil
 
-        out, area, before, after = repair_boil(win, s, e)
-        step.method = f"temporal-denoise {2 * RADIUS + 1} frames over {area:.0%} of the picture" if area else \
-            "none (no shimmering cells found)"
+        out, area, before, after, s1, e1 = repair_boil(win, s, e)
+        widened = f", frames {base + s1}-{base + e1}" if (s1, e1) != (s, e) else ""
+        step.method = f"temporal-denoise {2 * RADIUS + 1} frames over {area:.0%} of the picture{widened}" if area \
+            else "none (no shimmering cells found)"
         step.measure = {"name": "shimmer", "before": round(before, 3), "after": round(after, 3), "unit": "mean |dY|"}
         return out
     raise ValueError(step.kind)
@@ -295,11 +296,16 @@ def _stream(frames, base: int, sink, wins, steps, fps, thumbs, wanted, codec, on
 
 def first_change(step: Step) -> int:
     """The first frame ``step`` can change: a flicker or flash correction tapers in over
-    ``TAPER_FRAMES`` before its span; every other repair changes only its own range."""
+    ``TAPER_FRAMES`` before its span, a boil repair widens QC's span by up to ``GROW`` frames a
+    side; every other repair changes only its own range."""
     if step.kind in ("flicker", "flash"):
         from broll.repair.flicker import TAPER_FRAMES
 
         return step.start - TAPER_FRAMES
+    if step.kind == "boil":
+        from broll.repair.boil import GROW
+
+        return step.start - GROW      # QC's span may cover part of the boil only: the repair widens it
     return step.start
 
 
@@ -316,6 +322,22 @@ class _Planar:
     def from_bgr(self, img: np.ndarray) -> np.ndarray:
         return self.cv2.cvtColor(img, self.cv2.COLOR_BGR2YUV_I420)
 
+    def from_bgr_where_changed(self, planes: np.ndarray, new: np.ndarray, old: np.ndarray) -> np.ndarray:
+        """``planes`` with only the pixels where ``new`` differs from ``old`` (BGR) converted from ``new``;
+        a chroma sample is taken from ``new`` when any of its 2x2 pixels changed."""
+        h, w = new.shape[:2]
+        changed = np.any(new != old, axis=2)
+        conv = self.from_bgr(new)
+        out = planes.copy()
+        out[:h] = np.where(changed, conv[:h], planes[:h])
+        chroma = changed.reshape(h // 2, 2, w // 2, 2).any(axis=(1, 3)).ravel()
+        q = (h // 2) * (w // 2)
+        for k in range(2):
+            flat_out, flat_new = out[h:].reshape(-1), conv[h:].reshape(-1)
+            part = slice(k * q, (k + 1) * q)
+            flat_out[part] = np.where(chroma, flat_new[part], flat_out[part])
+        return out
+
 
 class _Packed:
     planar = False
@@ -325,6 +347,9 @@ class _Packed:
 
     def from_bgr(self, img: np.ndarray) -> np.ndarray:
         return img
+
+    def from_bgr_where_changed(self, planes: np.ndarray, new: np.ndarray, old: np.ndarray) -> np.ndarray:
+        return new
 
 
 class _LazyBGR:
@@ -369,7 +394,11 @@ def _flush(sink, raw, win, steps, fps, thumbs, wanted, codec, write_from: int = 
             out = list(out)
             continue
         new = _apply_step(st, list(buf), lo, fps)
-        out = [o if n is b else codec.from_bgr(n) for o, n, b in zip(out, new, buf)]
+        if st.kind == "boil":
+            # a boil repair changes a few cells: the rest of the frame keeps its planes (no chroma round trip)
+            out = [o if n is b else codec.from_bgr_where_changed(o, n, b) for o, n, b in zip(out, new, buf)]
+        else:
+            out = [o if n is b else codec.from_bgr(n) for o, n, b in zip(out, new, buf)]
         buf = new
     written = 0
     for k in range(len(out)):

@@ -65,10 +65,25 @@ def test_boil_repair_quietens_the_patch_only():
 
     still = inj.base("static:coffee", N)
     bad, t = inj.inject_boil(still, np.random.default_rng(1), "moderate")
-    out, area, before, after = repair_boil(bad, t.start, t.end)
-    assert 0 < area < 0.5 and after < before / 2
+    out, area, before, after, s, e = repair_boil(bad, t.start, t.end)
+    assert 0 < area < 0.5 and after < before / 2 and (s, e) == (t.start, t.end)
     aff = range(t.start, t.end + 1)
     assert np.mean([_psnr(out[i], still[i]) for i in aff]) > np.mean([_psnr(bad[i], still[i]) for i in aff]) + 3
+    assert all(out[i] is bad[i] for i in range(N) if i not in aff)
+
+
+def test_boil_repair_widens_a_partial_qc_span_to_the_whole_boil():
+    """QC's span can cover part of the boil (its threshold is crossed late): the boiling frames left out
+    would keep their shimmer and, worse, be trusted as clean by the average."""
+    from broll.repair.boil import repair_boil
+
+    still = inj.base("static:coffee", N)
+    bad, t = inj.inject_boil(still, np.random.default_rng(1), "moderate")
+    part = (t.start + 4, t.end - 9)
+    out, area, before, after, s, e = repair_boil(bad, *part)
+    assert abs(s - t.start) <= 1 and abs(e - t.end) <= 1 and area > 0
+    aff = range(t.start, t.end + 1)
+    assert min(_psnr(out[i], still[i]) - _psnr(bad[i], still[i]) for i in aff) > 2
 
 
 def test_measures():

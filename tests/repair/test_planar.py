@@ -62,3 +62,21 @@ def test_repair_crf_follows_the_source(tmp_path):
     assert x264_quality(master) == 8.0 and x264_quality(web) == 23.0 and x264_quality(other) is None
     assert repair_crf(master) == 2          # a master: finer than it was
     assert repair_crf(web) == 7 and repair_crf(other) == 7
+
+
+def test_a_boil_repair_converts_only_the_pixels_it_changed():
+    """A boil repair changes a few cells: the rest of the frame keeps its own planes, bit-exact."""
+    import cv2
+
+    from broll.repair.run import _Planar
+
+    codec = _Planar(None)
+    img = cv2.GaussianBlur(np.random.default_rng(0).integers(0, 255, (36, 64, 3)).astype(np.uint8), (0, 0), 2)
+    planes = codec.from_bgr(img)
+    bgr = codec.to_bgr(planes)
+    new = bgr.copy()
+    new[10:20, 20:31] = 200
+    out = codec.from_bgr_where_changed(planes, new, bgr)
+    assert np.array_equal(out[:10], planes[:10]) and np.array_equal(out[20:36], planes[20:36])
+    assert np.array_equal(out[10:20, 20:31], codec.from_bgr(new)[10:20, 20:31])
+    assert np.abs(codec.to_bgr(out)[11:19, 22:30].astype(int) - 200).max() <= 1
