@@ -4,8 +4,10 @@ MP4 results served from expiring URLs."""
 
 from __future__ import annotations
 
+import atexit
 import itertools
 import json
+import shutil
 import tempfile
 import threading
 import time
@@ -19,7 +21,9 @@ from urllib.parse import parse_qs, urlparse
 
 from broll.media import synth
 
+# one folder per test process, removed when it exits (a module-level folder left ~300 behind in /tmp)
 _VIDEO_DIR = Path(tempfile.mkdtemp(prefix="broll-fake-videos-"))
+atexit.register(shutil.rmtree, _VIDEO_DIR, ignore_errors=True)
 _VIDEO_LOCK = threading.Lock()
 
 
