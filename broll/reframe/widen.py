@@ -84,7 +84,8 @@ def widened_sizes(centre: np.ndarray, body: np.ndarray, trusted: np.ndarray, sho
         idx = np.flatnonzero(shots == shot)
         if not (need[idx] > window).any():
             continue
-        steady = median_filter(need[idx], size=min(MEDIAN_SAMPLES, idx.size), mode="nearest")
+        # past the shot's ends nothing is wide: a flicker on its last sample is not 3 samples in a row
+        steady = median_filter(need[idx], size=min(MEDIAN_SAMPLES, idx.size), mode="constant", cval=window)
         if not (steady > window).any():
             continue
         held = maximum_filter1d(steady, size=2 * LEAD_SAMPLES + 1, mode="nearest")

@@ -159,3 +159,13 @@ def test_a_wide_body_stays_whole_as_its_confidence_fades_but_not_without_a_confi
     assert x <= body[0] * 1920 and body[2] * 1920 <= x + w, "trusted at first, the same body later"
     never = [Sample(i / 10, est(0.4), 0) for i in range(40)]
     assert not path_from_samples(never, [], g).widened, "a body never seen with confidence does not widen"
+
+
+def test_a_flicker_on_the_last_sample_of_a_shot_does_not_widen():
+    body, centre, trusted, shots = _wide_in_the_middle()
+    narrow = np.tile([0.425, 0.575], (60, 1))
+    narrow[-1] = [0.3, 0.7]                               # one wide reading, the shot's last
+    assert np.all(widened_sizes(centre, narrow, trusted, shots, 0.3) == 0.3)
+    tail = np.tile([0.425, 0.575], (60, 1))
+    tail[-3:] = [0.3, 0.7]                                # wide for its last 3 samples: it is real
+    assert widened_sizes(centre, tail, trusted, shots, 0.3)[-1] > 0.3
