@@ -224,8 +224,11 @@ def path_from_samples(samples: list[Sample], cuts: list[float], geometry: CropGe
                                     weights=weights)
     # a subject wider than the window: the window widens (scaled into the output over a blurred
     # fill) smoothly and only while needed, rather than cutting the subject
-    from broll.reframe.widen import body_to_hold, widened_sizes
-    spans = np.array([body_to_hold(s.estimate, g.axis) for s in samples]).reshape(-1, 2)
+    from broll.reframe.widen import body_to_hold, held_confidence, widened_sizes
+    raw = np.array([s.estimate.confidence for s in samples])
+    held = held_confidence(raw, np.array([_axis_values(s.estimate, g.axis)[0] for s in samples]), shots,
+                           half, MIN_CONFIDENCE)
+    spans = np.array([body_to_hold(s.estimate, g.axis, c) for s, c in zip(samples, held)]).reshape(-1, 2)
     sizes = widened_sizes(smoothed, spans, trusted, shots, win) if widen else np.full_like(smoothed, win)
     smoothed = np.clip(smoothed, sizes / 2, 1 - sizes / 2)
     offsets = (smoothed - sizes / 2) * g.span

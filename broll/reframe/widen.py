@@ -31,10 +31,27 @@ BODY_TO_CORE = 1.5        # ... and only with a body at most this much wider tha
                           # window widened for it would shrink the picture for nothing
 
 
-def body_to_hold(est: SubjectEstimate, axis: str) -> tuple[float, float]:
+def held_confidence(confidence: np.ndarray, centre: np.ndarray, shots: np.ndarray, jump: float,
+                    floor: float) -> np.ndarray:
+    """Each sample's confidence, or the highest one since the tracker last took up this subject.
+
+    A subject's per-sample confidence falls as it grows (a large region is less *compact*,
+    ``tracker._confidence``), so a wide subject is least trusted exactly where it is widest. The
+    subject followed without a break (no leap of more than ``jump`` between samples, none below
+    ``floor``) since it was seen with confidence is the same subject, and keeps that trust.
+    """
+    held = np.asarray(confidence, float).copy()
+    for i in range(1, held.size):
+        if shots[i] == shots[i - 1] and abs(centre[i] - centre[i - 1]) <= jump \
+                and confidence[i] >= floor and confidence[i - 1] >= floor:
+            held[i] = max(held[i], held[i - 1])
+    return held
+
+
+def body_to_hold(est: SubjectEstimate, axis: str, confidence: float | None = None) -> tuple[float, float]:
     """(low, high) of the body the window must hold whole, widening if it has to; NaN where the
-    estimate is not trusted to that degree."""
-    if est.extent is None or est.confidence < WIDEN_CONFIDENCE:
+    estimate is not trusted to that degree (``confidence``: the sample's own unless given)."""
+    if est.extent is None or (est.confidence if confidence is None else confidence) < WIDEN_CONFIDENCE:
         return float("nan"), float("nan")
     lo, hi = est.span(axis)
     core = 2 * (est.half_h if axis == "y" else est.half_w)
@@ -67,7 +84,8 @@ def widened_sizes(centre: np.ndarray, body: np.ndarray, trusted: np.ndarray, sho
         idx = np.flatnonzero(shots == shot)
         if not (need[idx] > window).any():
             continue
-        steady = median_filter(need[idx], size=min(MEDIAN_SAMPLES, idx.size), mode="nearest")
+        # past the shot's ends nothing is wide: a flicker on its last sample is not 3 samples in a row
+        steady = median_filter(need[idx], size=min(MEDIAN_SAMPLES, idx.size), mode="constant", cval=window)
         if not (steady > window).any():
             continue
         held = maximum_filter1d(steady, size=2 * LEAD_SAMPLES + 1, mode="nearest")

@@ -134,3 +134,38 @@ def test_a_body_that_fits_the_window_moves_the_crop_instead_of_widening_it():
     body = np.tile([0.5 - width / 2, 0.5 + width / 2], (n, 1))
     sizes = widened_sizes(np.full(n, 0.5), body, np.ones(n, bool), np.zeros(n, int), window)
     assert np.all(sizes == window)
+
+
+def test_trust_is_held_along_an_unbroken_track_and_dropped_at_a_leap_or_a_cut():
+    from broll.reframe.widen import held_confidence
+    conf = np.array([0.8, 0.5, 0.4, 0.3, 0.5, 0.4, 0.1, 0.4, 0.5])
+    centre = np.array([0.5, 0.5, 0.52, 0.5, 0.9, 0.9, 0.9, 0.9, 0.9])
+    shots = np.array([0, 0, 0, 0, 0, 0, 0, 0, 1])
+    held = held_confidence(conf, centre, shots, jump=0.15, floor=0.15)
+    assert list(held[:4]) == [0.8] * 4, "the same subject, growing less compact, keeps its trust"
+    assert held[4] == 0.5 and held[5] == 0.5, "a leap to elsewhere starts afresh"
+    assert held[6] == 0.1 and held[7] == 0.4, "so does a sample below the floor (the track was lost)"
+    assert held[8] == 0.5, "and a cut"
+    assert np.all(held >= conf)
+
+
+def test_a_wide_body_stays_whole_as_its_confidence_fades_but_not_without_a_confident_start():
+    g = crop_geometry(1920, 1080, 1080, 1920)            # window 608 px of 1920
+    body = (0.30, 0.3, 0.70, 0.7)                         # 768 px: no 9:16 window holds it
+    est = lambda c: SubjectEstimate(0.5, 0.5, 0.8 * 0.2, 0.05, c, body)   # noqa: E731
+    fading = [Sample(i / 10, est(0.9 if i < 10 else 0.4), 0) for i in range(40)]
+    path = path_from_samples(fading, [], g)
+    x, _, w, _ = path.window_at(3.5)
+    assert x <= body[0] * 1920 and body[2] * 1920 <= x + w, "trusted at first, the same body later"
+    never = [Sample(i / 10, est(0.4), 0) for i in range(40)]
+    assert not path_from_samples(never, [], g).widened, "a body never seen with confidence does not widen"
+
+
+def test_a_flicker_on_the_last_sample_of_a_shot_does_not_widen():
+    body, centre, trusted, shots = _wide_in_the_middle()
+    narrow = np.tile([0.425, 0.575], (60, 1))
+    narrow[-1] = [0.3, 0.7]                               # one wide reading, the shot's last
+    assert np.all(widened_sizes(centre, narrow, trusted, shots, 0.3) == 0.3)
+    tail = np.tile([0.425, 0.575], (60, 1))
+    tail[-3:] = [0.3, 0.7]                                # wide for its last 3 samples: it is real
+    assert widened_sizes(centre, tail, trusted, shots, 0.3)[-1] > 0.3
