@@ -54,6 +54,7 @@ from __future__ import annotations
 
 import math
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -546,15 +547,33 @@ def measure(path: str | os.PathLike, *, on_frame: Callable[[int], None] | None =
     info = info or probe(path)
     meter, first = resume if resume is not None else (
         SignalMeter(float(info.fps or 25), adaptive_threshold=adaptive_threshold, min_content_val=min_content_val), 0)
-    for fr in _prefetch(iter_analysis_frames(path)):
-        if fr.index < first:
-            continue
-        if before_add is not None:
-            before_add(meter, fr.index)
-        meter.add(fr)
-        if on_frame is not None:
-            on_frame(fr.index + 1)
+    with _one_opencv_thread():
+        for fr in _prefetch(iter_analysis_frames(path)):
+            if fr.index < first:
+                continue
+            if before_add is not None:
+                before_add(meter, fr.index)
+            meter.add(fr)
+            if on_frame is not None:
+                on_frame(fr.index + 1)
     return meter.finish()
+
+
+@contextmanager
+def _one_opencv_thread():
+    """Run OpenCV without its thread pool while a clip is measured, then restore the pool.
+
+    Every OpenCV call here works on a ~320x180 picture: splitting it over the pool saves little, and
+    the pool's workers spin waiting for the next small job, burning CPU the decoder (already a second
+    thread beside the measurement) could use. Same results either way; the setting is process-wide."""
+    import cv2
+
+    before = cv2.getNumThreads()
+    cv2.setNumThreads(1)
+    try:
+        yield
+    finally:
+        cv2.setNumThreads(before)
 
 
 def _prefetch(frames, depth: int = 6):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from broll.qc import check
-from broll.qc.detectors import _cadence_level, _distinct_neighbours, _within_cadence_hold
+from broll.qc.detectors import _cadence_levels, _distinct_neighbours, _within_cadence_hold
 from broll.testing import injection as inj
 
 
@@ -41,10 +41,10 @@ def test_neighbouring_changes_skip_repeats_and_cadence_level_finds_the_rhythm():
     left, right = _distinct_neighbours(new)
     assert (left[4], right[4]) == (1, 7) and left[1] == -1 and right[10] == -1
     x = np.array([0.1, 0.1, 0.5, 0.1, 0.1, 0.1, 0.1, 0.5, 0.1, 0.1, 0.1, 0.1, 0.5, 0.1, 0.1])
-    assert _cadence_level(x, 7) == 0.5        # every fifth frame spikes alike: no spike of its own
+    assert _cadence_levels(x)[7] == 0.5        # every fifth frame spikes alike: no spike of its own
     y = x.copy()
     y[[2, 12]] = 0.1
-    assert _cadence_level(y, 7) == 0.1
+    assert _cadence_levels(y)[7] == 0.1
 
 
 def test_regular_holds_are_not_a_freeze_but_a_longer_stall_is(qc_media):
@@ -112,3 +112,19 @@ def test_stall_in_a_slow_shot_is_found_by_its_catch_up(qc_media):
         stalled[i] = frames[19].copy()
     report = check(_write(qc_media, "slow-stall.mp4", stalled))
     assert any(18 <= f.start_frame <= 21 and f.severity != "note" for f in report.by_kind("freeze")), report.findings
+
+
+def test_cadence_levels_match_the_per_frame_rule_with_gaps():
+    """The vectorised table equals the rule frame by frame: the largest min(x[t-p], x[t+p]) over lags
+    2-6 that fit (t - p >= 1), NaN as 0, 0 where no lag fits; for a series and for region columns."""
+    rng = np.random.default_rng(3)
+    for n in (0, 3, 5, 6, 9, 14, 31):
+        for shape in ((n,), (n, 4)):
+            x = rng.normal(size=shape)
+            x[rng.random(shape) < 0.2] = np.nan
+            table = _cadence_levels(x)
+            for t in range(n):
+                levels = [np.nan_to_num(np.minimum(x[t - p], x[t + p]), nan=0.0)
+                          for p in range(2, 7) if t - p >= 1 and t + p < n]
+                want = np.max(levels, axis=0) if levels else np.zeros(shape[1:])
+                assert np.array_equal(table[t], want)
