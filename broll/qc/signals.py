@@ -54,6 +54,7 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable
@@ -565,15 +566,29 @@ def _one_opencv_thread():
 
     Every OpenCV call here works on a ~320x180 picture: splitting it over the pool saves little, and
     the pool's workers spin waiting for the next small job, burning CPU the decoder (already a second
-    thread beside the measurement) could use. Same results either way; the setting is process-wide."""
+    thread beside the measurement) could use. Same results either way; the setting is process-wide,
+    so overlapping measurements (a generation batch checks takes in threads) share one count and
+    the last one out restores the pool."""
     import cv2
 
-    before = cv2.getNumThreads()
-    cv2.setNumThreads(1)
+    global _measuring, _pool_before
+    with _pool_lock:
+        if _measuring == 0:
+            _pool_before = cv2.getNumThreads()
+            cv2.setNumThreads(1)
+        _measuring += 1
     try:
         yield
     finally:
-        cv2.setNumThreads(before)
+        with _pool_lock:
+            _measuring -= 1
+            if _measuring == 0:
+                cv2.setNumThreads(_pool_before)
+
+
+_pool_lock = threading.Lock()
+_measuring = 0
+_pool_before = 0
 
 
 def _prefetch(frames, depth: int = 6):
