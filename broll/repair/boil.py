@@ -166,6 +166,8 @@ class _Aligner:
         cx0, cy0, cx1, cy1 = self.crop
         self.up = (int(round((cx1 - cx0) * gx)), int(round((cy1 - cy0) * gy)))
         self.offset = (x0 - int(round(cx0 * gx)), y0 - int(round(cy0 * gy)))
+        reach = int(round(FLOW_SMOOTH * 4))        # OpenCV's kernel radius for a float image
+        self.blur_crop = (max(0, cx0 - reach), max(0, cy0 - reach), min(ws, cx1 + reach), min(hs, cy1 + reach))
 
     def retarget(self, t: int, picture: np.ndarray) -> None:
         """Measure flow from ``picture`` (a denoised frame t) instead of the boiling frame itself."""
@@ -174,18 +176,24 @@ class _Aligner:
     def warp(self, k: int, t: int) -> np.ndarray:
         cv2 = self.cv2
         f = self.dis.calc(self.small[t], self.small[k], None)          # where each pixel of t is in k
-        # the shimmer steers the flow locally; the motion of a low-motion (boiling) region is smooth
-        f = self.upsample(cv2.GaussianBlur(f, (0, 0), FLOW_SMOOTH))
+        # the shimmer steers the flow locally; the motion of a low-motion (boiling) region is smooth.
+        # Smoothed over the box's crop and the kernel's reach only (the same values there)
+        bx0, by0, bx1, by1 = self.blur_crop
+        f = cv2.GaussianBlur(f[by0:by1, bx0:bx1], (0, 0), FLOW_SMOOTH)
+        f = self.upsample(f[self.crop[1] - by0:, self.crop[0] - bx0:], cropped=True)
         f += self.grid
         return cv2.remap(self.frames[k], f, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
 
-    def upsample(self, f: np.ndarray) -> np.ndarray:
-        """The small flow field ``f`` over the box, in full-size pixels."""
+    def upsample(self, f: np.ndarray, cropped: bool = False) -> np.ndarray:
+        """The small flow field ``f`` (or, ``cropped``, its part from the crop's corner) over the box,
+        in full-size pixels."""
         cv2 = self.cv2
         x0, y0, x1, y1 = self.box
         cx0, cy0, cx1, cy1 = self.crop
         ox, oy = self.offset
-        f = cv2.resize(f[cy0:cy1, cx0:cx1], self.up, interpolation=cv2.INTER_LINEAR)[oy:oy + y1 - y0, ox:ox + x1 - x0]
+        if not cropped:
+            f = f[cy0:, cx0:]
+        f = cv2.resize(f[:cy1 - cy0, :cx1 - cx0], self.up, interpolation=cv2.INTER_LINEAR)[oy:oy + y1 - y0, ox:ox + x1 - x0]
         if f.shape[:2] != self.grid.shape[:2]:      # a rounding short at the frame's edge
             f = cv2.copyMakeBorder(f, 0, self.grid.shape[0] - f.shape[0], 0, self.grid.shape[1] - f.shape[1],
                                    cv2.BORDER_REPLICATE)

@@ -160,3 +160,21 @@ def test_flicker_over_a_brightening_pan_keeps_the_brightening(pan):
     out, method, before, after = repair_flicker(bad, t.start, t.end, 30.0, "global")
     aff = range(t.start, t.end + 1)
     assert np.mean([_psnr(out[i], ramp[i]) for i in aff]) > np.mean([_psnr(bad[i], ramp[i]) for i in aff]) + 8
+
+
+def test_boil_flow_smoothed_over_the_crop_equals_the_whole_field():
+    import cv2
+
+    from broll.repair.boil import FLOW_SMOOTH, _Aligner
+
+    rng = np.random.default_rng(1)
+    h, w = 1080, 1920
+    frames = [rng.integers(0, 255, (h, w, 3), dtype=np.uint8) for _ in range(2)]
+    for box in [(700, 300, 1300, 700), (0, 0, 400, 300), (1500, 800, w, h)]:
+        a = _Aligner(frames, box)
+        hs, ws = a.small[0].shape[:2]
+        raw = rng.normal(0, 3, (hs, ws, 2)).astype(np.float32)
+        bx0, by0, bx1, by1 = a.blur_crop
+        part = cv2.GaussianBlur(raw[by0:by1, bx0:bx1], (0, 0), FLOW_SMOOTH)
+        np.testing.assert_allclose(a.upsample(part[a.crop[1] - by0:, a.crop[0] - bx0:], cropped=True),
+                                   a.upsample(cv2.GaussianBlur(raw, (0, 0), FLOW_SMOOTH)), atol=1e-3)
