@@ -1,7 +1,7 @@
 """Boil repair: a temporal average limited to the cells and frames that shimmer.
 
 Boil is texture that changes every frame where little moves, so averaging each pixel over a few
-frames (11 here, each warped onto the frame being repaired with optical flow so a slow drift or
+frames (7 here, each warped onto the frame being repaired with optical flow so a slow drift or
 zoom does not smear; frames outside the boiling span, which carry none, weigh 3x) removes it, provided it is confined to the shimmering cells. Those are found again on a small copy: per cell of a 16x9 grid, the temporal high-pass
 |Y_t - (Y_t-1 + Y_t+1)/2| inside the QC span against the same cell in the context frames either
 side; cells at least twice as busy (and 1 code value above), whose consecutive high-passes
@@ -28,7 +28,7 @@ import numpy as np
 from broll.repair.measure import small_luma
 
 GRID = (16, 9)
-RADIUS = 5
+RADIUS = 3              # a 7-frame first pass: the bridge (second pass) replaces most of it; 11 frames gained nothing (synthetic CRF 8) at 1.6x the warps
 CLEAN_WEIGHT = 3.0     # a context frame outside the boiling span carries no shimmer: trust it more
 FLOW_SMOOTH = 6.0      # px at 320 px: Gaussian smoothing of the flow field (boil is where little moves)
 BRIDGE_FRAMES = 2      # clean frames each side of the span warped onto a boiling frame
@@ -38,7 +38,7 @@ MAX_HP_CORR = -0.5     # shimmer's consecutive high-passes correlate at -2/3, a 
 DIS_PRESET = 1         # cv2.DISOPTICAL_FLOW_PRESET_FAST: 5x cheaper than MEDIUM, as close (the flow is smoothed)
 GROW = 12              # frames QC's span may be widened by on each side, to where the shimmer really starts and ends
 WEAK_RATIO = 1.5       # a cell next to boiling ones joins them at this energy ratio ...
-WEAK_HP_CORR = -0.3    # ... and this anti-correlation
+WEAK_HP_CORR = -0.5    # ... with the same anti-correlation (at -0.3 a moving subject beside the boil joined: SAM 2)
 GROW_LEVEL = 0.6       # a frame boils when its cells' energy is this far from the clean level to the span's
 
 
@@ -220,7 +220,7 @@ def _bridge(frames: list[np.ndarray], first: list[np.ndarray], flow: "_Aligner",
             start: int, end: int) -> list[np.ndarray]:
     """Second pass: the clean frames either side of the span, warped onto each boiling frame.
 
-    An average of boiling frames keeps 1/N of the shimmer's power (N = 11: about 10 dB); the clean
+    An average of boiling frames keeps 1/N of the shimmer's power (N = 7: about 8 dB); the clean
     frames around the span carry none. Each boiling frame's flow is measured from its first-pass
     average (less shimmer to steer it), the ``BRIDGE_FRAMES`` clean frames before and after are
     warped onto it and blended by distance in time; where the two sides disagree (an occlusion, motion
