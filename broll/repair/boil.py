@@ -1,7 +1,7 @@
 """Boil repair: a temporal average limited to the cells and frames that shimmer.
 
 Boil is texture that changes every frame where little moves, so averaging each pixel over a few
-frames (11 here, each warped onto the frame being repaired with optical flow so a slow drift or
+frames (7 here, each warped onto the frame being repaired with optical flow so a slow drift or
 zoom does not smear; frames outside the boiling span, which carry none, weigh 3x) removes it, provided it is confined to the shimmering cells. Those are found again on a small copy: per cell of a 16x9 grid, the temporal high-pass
 |Y_t - (Y_t-1 + Y_t+1)/2| inside the QC span against the same cell in the context frames either
 side; cells at least twice as busy (and 1 code value above), whose consecutive high-passes
@@ -28,14 +28,17 @@ import numpy as np
 from broll.repair.measure import small_luma
 
 GRID = (16, 9)
-RADIUS = 5
+RADIUS = 3              # a 7-frame first pass: the bridge (second pass) replaces most of it; 11 frames gained nothing (synthetic CRF 8) at 1.6x the warps
 CLEAN_WEIGHT = 3.0     # a context frame outside the boiling span carries no shimmer: trust it more
 FLOW_SMOOTH = 6.0      # px at 320 px: Gaussian smoothing of the flow field (boil is where little moves)
 BRIDGE_FRAMES = 2      # clean frames each side of the span warped onto a boiling frame
 BRIDGE_AGREE = 10.0    # code values: where the warped clean frames either side differ by more, trust the average
 WORTH_RATIO = 1.5      # the average must change boiling frames this many times more than clean ones
 MAX_HP_CORR = -0.5     # shimmer's consecutive high-passes correlate at -2/3, a moving subject's at -0.5 to 0
+DIS_PRESET = 1         # cv2.DISOPTICAL_FLOW_PRESET_FAST: 5x cheaper than MEDIUM, as close (the flow is smoothed)
 GROW = 12              # frames QC's span may be widened by on each side, to where the shimmer really starts and ends
+WEAK_RATIO = 1.5       # a cell next to boiling ones joins them at this energy ratio ...
+WEAK_HP_CORR = -0.5    # ... with the same anti-correlation (at -0.3 a moving subject beside the boil joined: SAM 2)
 GROW_LEVEL = 0.6       # a frame boils when its cells' energy is this far from the clean level to the span's
 
 
@@ -83,7 +86,24 @@ def boil_mask(lumas: list[np.ndarray], start: int, end: int) -> np.ndarray:
         base = np.median(e[outside_idx], axis=0)
     else:
         base = np.full_like(inside, float(np.median(inside)))
-    return (inside >= 2.0 * base) & (inside >= base + 1.0) & (_cell_hp_corr(lumas, start, end) <= MAX_HP_CORR)
+    corr = _cell_hp_corr(lumas, start, end)
+    strong = (inside >= 2.0 * base) & (inside >= base + 1.0) & (corr <= MAX_HP_CORR)
+    weak = (inside >= WEAK_RATIO * base) & (inside >= base + 0.5) & (corr <= WEAK_HP_CORR)
+    return _grow(strong, weak)
+
+
+def _grow(strong: np.ndarray, weak: np.ndarray) -> np.ndarray:
+    """``strong`` cells plus the ``weak`` ones connected to them (hysteresis, as Canny's edges): boil
+    covers a region, and a cell over busy texture reads a lower ratio over its own busy baseline."""
+    import cv2
+
+    out = strong.copy()
+    while True:
+        near = cv2.dilate(out.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+        add = near & weak & ~out
+        if not add.any():
+            return out
+        out |= add
 
 
 def boiling_span(lumas: list[np.ndarray], start: int, end: int, cells: np.ndarray) -> tuple[int, int]:
@@ -131,12 +151,23 @@ class _Aligner:
 
         self.cv2, self.frames, self.box = cv2, frames, box
         h, w = frames[0].shape[:2]
-        self.scale = min(1.0, 320 / max(h, w))
         self.small = [cv2.GaussianBlur(small_luma(f), (0, 0), 1.5) for f in frames]
-        self.dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+        self.dis = cv2.DISOpticalFlow_create(DIS_PRESET)
         x0, y0, x1, y1 = box
         gx, gy = np.meshgrid(np.arange(x0, x1, dtype=np.float32), np.arange(y0, y1, dtype=np.float32))
         self.grid = np.dstack([gx, gy])
+        # the small flow field is upsampled over the box only (and a margin), not over the whole
+        # frame: the values a whole-frame resize gives there, at 1080p on a 12% patch 1/8 of the work
+        hs, ws = self.small[0].shape[:2]
+        self.gain = (w / ws, h / hs)
+        gx, gy = self.gain
+        self.crop = (max(0, int(x0 / gx) - 1), max(0, int(y0 / gy) - 1),
+                     min(ws, int(np.ceil(x1 / gx)) + 1), min(hs, int(np.ceil(y1 / gy)) + 1))
+        cx0, cy0, cx1, cy1 = self.crop
+        self.up = (int(round((cx1 - cx0) * gx)), int(round((cy1 - cy0) * gy)))
+        self.offset = (x0 - int(round(cx0 * gx)), y0 - int(round(cy0 * gy)))
+        reach = int(round(FLOW_SMOOTH * 4))        # OpenCV's kernel radius for a float image
+        self.blur_crop = (max(0, cx0 - reach), max(0, cy0 - reach), min(ws, cx1 + reach), min(hs, cy1 + reach))
 
     def retarget(self, t: int, picture: np.ndarray) -> None:
         """Measure flow from ``picture`` (a denoised frame t) instead of the boiling frame itself."""
@@ -144,14 +175,30 @@ class _Aligner:
 
     def warp(self, k: int, t: int) -> np.ndarray:
         cv2 = self.cv2
-        x0, y0, x1, y1 = self.box
-        h, w = self.frames[0].shape[:2]
         f = self.dis.calc(self.small[t], self.small[k], None)          # where each pixel of t is in k
-        # the shimmer steers the flow locally; the motion of a low-motion (boiling) region is smooth
-        f = cv2.GaussianBlur(f, (0, 0), FLOW_SMOOTH)
-        f = cv2.resize(f, (w, h), interpolation=cv2.INTER_LINEAR)[y0:y1, x0:x1] * (w / self.small[t].shape[1])
-        return cv2.remap(self.frames[k], self.grid + f, None, cv2.INTER_LINEAR,
-                         borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
+        # the shimmer steers the flow locally; the motion of a low-motion (boiling) region is smooth.
+        # Smoothed over the box's crop and the kernel's reach only (the same values there)
+        bx0, by0, bx1, by1 = self.blur_crop
+        f = cv2.GaussianBlur(f[by0:by1, bx0:bx1], (0, 0), FLOW_SMOOTH)
+        f = self.upsample(f[self.crop[1] - by0:, self.crop[0] - bx0:], cropped=True)
+        f += self.grid
+        return cv2.remap(self.frames[k], f, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
+
+    def upsample(self, f: np.ndarray, cropped: bool = False) -> np.ndarray:
+        """The small flow field ``f`` (or, ``cropped``, its part from the crop's corner) over the box,
+        in full-size pixels."""
+        cv2 = self.cv2
+        x0, y0, x1, y1 = self.box
+        cx0, cy0, cx1, cy1 = self.crop
+        ox, oy = self.offset
+        if not cropped:
+            f = f[cy0:, cx0:]
+        f = cv2.resize(f[:cy1 - cy0, :cx1 - cx0], self.up, interpolation=cv2.INTER_LINEAR)[oy:oy + y1 - y0, ox:ox + x1 - x0]
+        if f.shape[:2] != self.grid.shape[:2]:      # a rounding short at the frame's edge
+            f = cv2.copyMakeBorder(f, 0, self.grid.shape[0] - f.shape[0], 0, self.grid.shape[1] - f.shape[1],
+                                   cv2.BORDER_REPLICATE)
+        f *= self.gain[0]         # (small luma keeps the aspect ratio)
+        return f
 
 
 def _average(frames: list[np.ndarray], flow: "_Aligner", t: int, box,
@@ -173,7 +220,7 @@ def _bridge(frames: list[np.ndarray], first: list[np.ndarray], flow: "_Aligner",
             start: int, end: int) -> list[np.ndarray]:
     """Second pass: the clean frames either side of the span, warped onto each boiling frame.
 
-    An average of boiling frames keeps 1/N of the shimmer's power (N = 11: about 10 dB); the clean
+    An average of boiling frames keeps 1/N of the shimmer's power (N = 7: about 8 dB); the clean
     frames around the span carry none. Each boiling frame's flow is measured from its first-pass
     average (less shimmer to steer it), the ``BRIDGE_FRAMES`` clean frames before and after are
     warped onto it and blended by distance in time; where the two sides disagree (an occlusion, motion

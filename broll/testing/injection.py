@@ -214,8 +214,12 @@ def _patch_swap(frames: Frames, s: int, rng, severity: str) -> tuple[Frames, Tru
     return out, Truth("jump", s, s, severity)
 
 
-def inject_boil(frames: Frames, rng, severity: str = "moderate") -> tuple[Frames, Truth]:
-    """Texture shimmer: blobby noise that changes every frame over a patch of the picture."""
+def inject_boil(frames: Frames, rng, severity: str = "moderate", grain: int = 3) -> tuple[Frames, Truth]:
+    """Texture shimmer: blobby noise that changes every frame over a patch of the picture.
+
+    ``grain`` is the blob size in pixels: 3 suits the 320 px suites; a 1080p clip needs its blobs
+    scaled with the picture (18 px) to show the same shimmer at QC's analysis size, as generative
+    boil, made at the model's latent scale, does (3 px blobs at 1080p are sensor-like grain)."""
     sigma = {"low": 4.0, "moderate": 8.0, "high": 16.0}[severity]
     area = {"low": 0.06, "moderate": 0.12, "high": 0.25}[severity]
     length = 24
@@ -223,18 +227,20 @@ def inject_boil(frames: Frames, rng, severity: str = "moderate") -> tuple[Frames
     h, w = frames[0].shape[:2]
     ph, pw = int(h * np.sqrt(area)), int(w * np.sqrt(area))
     y0, x0 = int(rng.integers(0, h - ph)), int(rng.integers(0, w - pw))
-    return _boil_patch(frames, rng, s, length, (y0, x0, ph, pw), sigma), Truth("boil", s, s + length - 1, severity)
+    return (_boil_patch(frames, rng, s, length, (y0, x0, ph, pw), sigma, grain),
+            Truth("boil", s, s + length - 1, severity))
 
 
 def _boil_patch(frames: Frames, rng, start: int, length: int, box: tuple[int, int, int, int],
-                sigma: float) -> Frames:
-    """Fresh coarse grain in one box on every frame of the span: shimmer that flow cannot follow."""
+                sigma: float, grain_px: int = 3) -> Frames:
+    """Fresh coarse grain (blobs of ``grain_px``) in one box on every frame of the span: shimmer
+    that flow cannot follow."""
     import cv2
 
     y0, x0, ph, pw = box
     out = list(frames)
     for i in range(start, start + length):
-        grain = rng.normal(0, sigma * 1.6, size=(max(2, ph // 3), max(2, pw // 3))).astype(np.float32)
+        grain = rng.normal(0, sigma * 1.6, size=(max(2, ph // grain_px), max(2, pw // grain_px))).astype(np.float32)
         grain = cv2.resize(grain, (pw, ph), interpolation=cv2.INTER_CUBIC)
         g = frames[i].astype(np.float32)
         g[y0:y0 + ph, x0:x0 + pw] += grain[..., None]
