@@ -65,7 +65,7 @@ from broll.qc.shimmer import ShimmerMeter
 
 # bump whenever any measured value changes (decoding, analysis size, a formula); caches of signals
 # (the accuracy benchmark's) are keyed by it
-SIGNALS_VERSION = "3"
+SIGNALS_VERSION = "4"
 
 SCALAR_SIGNALS = ("cells_changed", "luma", "luma_std", "mae", "mae2", "mae3", "bgr_mae", "ssim", "lap_var", "motion",
                   "motion_top", "occluded", "warp_mae", "bright_shift", "flash_lum", "flash_red", "brng", "r103",
@@ -441,7 +441,7 @@ class SignalMeter:
         occluded[inside == 0] = True
         valid = (~occluded).astype(np.float32)
         warped_f = warped.astype(np.float32)
-        self.shimmer.add(prev_f, cur, valid)
+        self.shimmer.add(prev_f, cur, valid, warped=warped, back=bwd, grid=self.grid_xy)
         resid = (warped_f - prev_f) * valid
         mag = np.sqrt(mag2) * 2.0
         v["motion"].append(float(mag.mean()))
