@@ -6,7 +6,9 @@ divided by, the flow check fails on the boiling cells, and DIS follows the noise
 as moving. This test uses the signals of :mod:`broll.qc.shimmer` and needs none of that to hold.
 A cell, as a rolling median over ``min_frames``, is shimmering when all of these hold:
 
-- it changes by at least ``shimmer_change`` code values more than usual in its shot (the
+- it changes by at least ``shimmer_change`` code values more than usual in its shot (its
+  ``shimmer_usual`` percentile there: a patch boiling for a third of a shot whose other frames
+  differ among themselves drags the median up to its own level; the
   motion-compensated residual, or where flow fails the uncompensated change; gain and offset
   removed either way, so flicker and fades do not count);
 - motion explains little of that change: the compensated residual is at least
@@ -54,7 +56,7 @@ def shimmer_hot(sig: Signals, cfg: dict, segments: list[tuple[int, int]], exclud
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         for lo, hi in segments:
-            base[lo:hi] = np.nanmedian(change[lo:hi], axis=0)
+            base[lo:hi] = np.nanpercentile(change[lo:hi], cfg["shimmer_usual"], axis=0)
             fail_base[lo:hi] = np.median(fail[lo:hi], axis=0)
     base = np.nan_to_num(base, nan=np.inf)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -89,7 +91,7 @@ def _new_in_frame(sig: Signals, cfg: dict, segments: list[tuple[int, int]], excl
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         for lo, hi in segments:
-            base[lo:hi] = np.nanmedian(common[lo:hi], axis=0)
+            base[lo:hi] = np.nanpercentile(common[lo:hi], cfg["shimmer_usual"], axis=0)
     base = np.nan_to_num(base, nan=np.inf)
     level = rolling_median(np.nan_to_num(common, nan=0.0), width)
     bicorr = rolling_median(np.nan_to_num(sig.cells["cell_bicorr"].astype(np.float64), nan=0.0), width)
