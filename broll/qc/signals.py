@@ -46,7 +46,8 @@ for those). Units are 8-bit code values unless noted.
   the mean flow magnitude (what motion can explain of a region's brightness change).
 - ``scene_cuts``: frames PySceneDetect's AdaptiveDetector marks as the first of a new shot.
 - ``cells``: per-cell evidence of texture that changes in a way no motion explains (raw frame
-  difference, its frame-to-frame correlation, the share failing the flow check),
+  difference, its frame-to-frame correlation, the share failing the flow check, and the
+  correlation and common part of a frame's two motion-compensated residuals),
   measured by :mod:`broll.qc.shimmer` for the boil detector.
 """
 
