@@ -6,7 +6,9 @@ divided by, the flow check fails on the boiling cells, and DIS follows the noise
 as moving. This test uses the signals of :mod:`broll.qc.shimmer` and needs none of that to hold.
 A cell, as a rolling median over ``min_frames``, is shimmering when all of these hold:
 
-- it changes by at least ``shimmer_change`` code values more than usual in its shot (the
+- it changes by at least ``shimmer_change`` code values more than usual in its shot (its
+  ``shimmer_usual`` percentile there: a patch boiling for a third of a shot whose other frames
+  differ among themselves drags the median up to its own level; the
   motion-compensated residual, or where flow fails the uncompensated change; gain and offset
   removed either way, so flicker and fades do not count);
 - motion explains little of that change: the compensated residual is at least
@@ -16,7 +18,12 @@ A cell, as a rolling median over ``min_frames``, is shimmering when all of these
 - and either the compensated residuals anti-correlate too (``shimmer_corr``; content moving faster
   than its texture, which also makes frame differences anti-correlate, leaves a residual that
   flow follows and that persists), or the flow check fails on at least ``shimmer_lost_flow`` more of
-  the cell than usual in its shot (shimmer breaks the check where the picture held still).
+  the cell than usual in its shot (shimmer breaks the check where the picture held still),
+  or the frame's two compensated residuals (``cell_bicorr``: the next frame and the one before,
+  both warped onto it) correlate at ``shimmer_bicorr`` or more while their common part
+  (``cell_common``) is at least ``shimmer_common`` code values above its usual level in the shot:
+  noise new in this frame sits at the same pixels in both whatever the camera does, where the
+  consecutive-pair correlation above reads about 0 once the camera moves a few pixels a frame.
 """
 
 from __future__ import annotations
@@ -49,7 +56,7 @@ def shimmer_hot(sig: Signals, cfg: dict, segments: list[tuple[int, int]], exclud
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         for lo, hi in segments:
-            base[lo:hi] = np.nanmedian(change[lo:hi], axis=0)
+            base[lo:hi] = np.nanpercentile(change[lo:hi], cfg["shimmer_usual"], axis=0)
             fail_base[lo:hi] = np.median(fail[lo:hi], axis=0)
     base = np.nan_to_num(base, nan=np.inf)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -60,7 +67,32 @@ def shimmer_hot(sig: Signals, cfg: dict, segments: list[tuple[int, int]], exclud
     corr = rolling_median(np.nan_to_num(sig.cell_corr.astype(np.float64), nan=0.0), width)
     lost = rolling_median(fail, width) - fail_base
     slow = rolling_median(sig.cell_motion.astype(np.float64), width) < cfg["shimmer_max_motion"]
+    unexplained = (corr <= cfg["shimmer_corr"]) | ((lost >= cfg["shimmer_lost_flow"]) & slow)
+    unexplained |= _new_in_frame(sig, cfg, segments, excluded, rolling_median)
     hot = ((sustained >= base + cfg["shimmer_change"]) & (share >= cfg["shimmer_share"])
-           & (dcorr <= cfg["shimmer_dcorr"]) & ((corr <= cfg["shimmer_corr"]) | ((lost >= cfg["shimmer_lost_flow"]) & slow)))
+           & (dcorr <= cfg["shimmer_dcorr"]) & unexplained)
     hot[excluded] = False
     return hot
+
+
+def _new_in_frame(sig: Signals, cfg: dict, segments: list[tuple[int, int]], excluded: np.ndarray,
+                  rolling_median) -> np.ndarray:
+    """Frames x cells: both compensated residuals of the frame share new content (``cell_bicorr``
+    at ``shimmer_bicorr`` or more) whose level (``cell_common``) is ``shimmer_common`` code values
+    above the cell's usual in its shot. False everywhere for signals measured before they existed."""
+    n = sig.frames
+    cells = sig.cell_resid.shape[1] if sig.cell_resid.ndim == 2 else 0
+    if "cell_bicorr" not in sig.cells or "cell_common" not in sig.cells:
+        return np.zeros((n, cells), bool)
+    width = int(cfg["min_frames"])
+    common = sig.cells["cell_common"].astype(np.float64)
+    common[excluded] = np.nan
+    base = np.empty_like(common)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for lo, hi in segments:
+            base[lo:hi] = np.nanpercentile(common[lo:hi], cfg["shimmer_usual"], axis=0)
+    base = np.nan_to_num(base, nan=np.inf)
+    level = rolling_median(np.nan_to_num(common, nan=0.0), width)
+    bicorr = rolling_median(np.nan_to_num(sig.cells["cell_bicorr"].astype(np.float64), nan=0.0), width)
+    return (bicorr >= cfg["shimmer_bicorr"]) & (level >= base + cfg["shimmer_common"])

@@ -13,6 +13,15 @@ two area resizes and a few array operations per frame at about 160x90.
 - ``cell_dcorr``: per cell, the correlation of this frame difference with the previous one (-0.5
   when consecutive frames are unrelated: new noise every frame, or motion faster than the texture).
 - ``cell_fail``: share of the cell failing the forward-backward flow check.
+- ``cell_bicorr``: per cell, the correlation of frame t-1's two motion-compensated residuals: frame t
+  warped onto t-1 minus t-1, and frame t-2 warped onto t-1 minus t-1 (both on t-1's pixels, over
+  the pixels whose flow check passes). Noise new every frame puts the same -n(t-1) into both:
+  +0.5 *whatever the camera does* (the noise of t-1 sits at the same pixel in both). Moving real
+  texture that the flow follows imperfectly leaves errors of opposite sign on the two sides (a
+  flow that falls short forwards falls short backwards too): 0 or below. ``cell_corr`` (residuals
+  of consecutive frame pairs, each on its own earlier frame) reads -0.5 for shimmer only while the
+  picture holds still; under a camera moving a few pixels a frame the noise of t-1 sits at
+  different pixels in the two and it reads about 0, like moving texture.
 """
 
 from __future__ import annotations
@@ -20,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 
 CELL_GRID = (16, 9)     # the boil grid of broll.qc.signals
-CELL_SIGNALS = ("cell_change", "cell_dcorr", "cell_fail")
+CELL_SIGNALS = ("cell_change", "cell_dcorr", "cell_fail", "cell_bicorr", "cell_common")
 
 
 class ShimmerMeter:
@@ -31,18 +40,22 @@ class ShimmerMeter:
         self.rows: dict[str, list[np.ndarray]] = {k: [] for k in CELL_SIGNALS}
         self.prev: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None    # last difference, its cell means, variances
         self.prev_stats: tuple[np.ndarray, np.ndarray] | None = None   # last frame's cell means and variances
+        self.back_resid: np.ndarray | None = None   # the last frame minus its prediction from the one before
 
     def skip(self) -> None:
         """The first frame: nothing to compare with."""
         for k in CELL_SIGNALS:
             self.rows[k].append(np.full(CELL_GRID[0] * CELL_GRID[1], np.nan, np.float32))
 
-    def add(self, prev_f: np.ndarray, cur: np.ndarray, valid: np.ndarray) -> None:
+    def add(self, prev_f: np.ndarray, cur: np.ndarray, valid: np.ndarray, *, warped: np.ndarray | None = None,
+            back: np.ndarray | None = None, grid: np.ndarray | None = None) -> None:
         """``prev_f``: previous half-size luma (float32); ``cur``: this one (uint8); ``valid``: 1 where
-        the flow check passes (float32)."""
+        the flow check passes (float32); ``warped``: ``cur`` warped onto ``prev_f`` (uint8);
+        ``back``: the flow from ``cur`` back to the previous frame; ``grid``: the pixel coordinates."""
         import cv2
 
         cur_f = cur.astype(np.float32)
+        self._add_anchored(prev_f, cur_f, valid, warped, back, grid)
         d = cur_f - prev_f
         d0 = self.prev[0] if self.prev is not None and self.prev[0].shape == d.shape else d
         # the cell means of 7 planes in two area resizes (OpenCV's area filter takes at most 4 channels
@@ -70,6 +83,43 @@ class ShimmerMeter:
         else:
             self.rows["cell_dcorr"].append(np.full(CELL_GRID[0] * CELL_GRID[1], np.nan, np.float32))
         self.prev = (d, ed, var)
+
+    def _add_anchored(self, prev_f: np.ndarray, cur_f: np.ndarray, valid: np.ndarray, warped: np.ndarray | None,
+                      back: np.ndarray | None, grid: np.ndarray | None) -> None:
+        """One row of ``cell_bicorr`` (for the previous frame); keeps this frame's backward residual."""
+        import cv2
+
+        cells = CELL_GRID[0] * CELL_GRID[1]
+        if warped is None or back is None or grid is None:
+            for k in ("cell_bicorr", "cell_common"):
+                self.rows[k].append(np.full(cells, np.nan, np.float32))
+            self.back_resid = None
+            return
+        ahead = warped.astype(np.float32) - prev_f          # on the previous frame's pixels
+        before = self.back_resid
+        if before is not None and before.shape == ahead.shape:
+            w = valid
+            a, b = ahead * w, before * w
+            m = cv2.resize(cv2.merge([a, b, a * before, w]), CELL_GRID, interpolation=cv2.INTER_AREA)
+            q = cv2.resize(cv2.merge([a * ahead, b * before]), CELL_GRID, interpolation=cv2.INTER_AREA)
+            cw = np.maximum(m[..., 3], 1e-6)
+            ea, eb, eab = m[..., 0] / cw, m[..., 1] / cw, m[..., 2] / cw
+            va = np.maximum(q[..., 0] / cw - ea * ea, 0.0)
+            vb = np.maximum(q[..., 1] / cw - eb * eb, 0.0)
+            cov = eab - ea * eb
+            corr = np.clip(cov / np.sqrt(np.maximum(va * vb, 1e-6)), -1.0, 1.0)
+            common = np.sign(cov) * np.sqrt(np.abs(cov))
+            corr[m[..., 3] < 0.5] = np.nan
+            common[m[..., 3] < 0.5] = np.nan
+            self.rows["cell_bicorr"].append(corr.ravel().astype(np.float32))
+            self.rows["cell_common"].append(common.ravel().astype(np.float32))
+        else:
+            for k in ("cell_bicorr", "cell_common"):
+                self.rows[k].append(np.full(cells, np.nan, np.float32))
+        # this frame predicted from the previous one (warped along the backward flow), minus itself:
+        # the other side of the next call's pair
+        pred = cv2.remap(prev_f, grid + back, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        self.back_resid = pred - cur_f
 
     def finish(self) -> dict[str, np.ndarray]:
         cells = CELL_GRID[0] * CELL_GRID[1]
