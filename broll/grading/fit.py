@@ -17,9 +17,10 @@ Which of them may run depends on what the clip and the reference share
 
 - **same scene** (``scene.same``): the full match, never capped: the cast is all there is
   between the two. With ``mkl``, the linear map, the map plus curves, the map fitted on the
-  region both frames show and, when the homography pairs enough pixels, a robust polynomial
-  fitted on those pixel pairs (:mod:`broll.grading.correspond`, MKL as its prior) are tried;
-  the one that lands held-out registered pixels closest to the reference is kept (``selected``).
+  region both frames show and, when the homography and a consistent optical flow pair enough
+  pixels, robust quadratic and cubic polynomials fitted on the pairs of half the reference's
+  tiles (:mod:`broll.grading.correspond`, MKL as their prior) are tried; the one that lands
+  the other tiles' pairs closest to the reference is kept (``selected``).
 - **different content**: a single still does not say which of its colours are the look and
   which are its content, so only what is identifiable is transferred
   (:mod:`broll.grading.look_transfer`): the tint of near-neutral pixels per lightness band
@@ -234,6 +235,11 @@ def _judge_on(pairs: tuple[np.ndarray, np.ndarray]) -> Callable[[Transform], flo
     return lambda t: _paired_error(t, pairs, ref_lab)
 
 
+# the fits on registered pixel pairs, by the degree of their polynomial in encoded RGB (10 and 20
+# terms per channel); judged with the MKL candidates on held-back tiles
+PAIR_FITS = {"registered pairs": 2, "registered pairs, cubic": 3}
+
+
 def _check_half(pairs: tuple[np.ndarray, ...]) -> np.ndarray:
     """The pairs a fit on the others is judged on: whole tiles of the reference frame held
     back (a checkerboard, :func:`broll.grading.flow.held_back`), so the check is on pixels
@@ -254,9 +260,10 @@ def _full_match(method: str, src_rgb: np.ndarray, ref_rgb: np.ndarray,
     registered pixels (a direct check of the match on what both frames show).
 
     ``pairs``: registered clip/reference pixel pairs (:mod:`broll.grading.correspond`), with
-    the reference tile of each as a third array; when there are enough, a robust polynomial
-    fitted on the pairs of half the tiles (MKL as the prior where they are thin) joins the
-    candidates, all judged on the other tiles' pairs; if it wins it is refitted on all.
+    the reference tile of each as a third array; when there are enough, robust quadratic and
+    cubic polynomials fitted on the pairs of half the tiles (MKL as the prior where they are
+    thin) join the candidates, all judged on the other tiles' pairs; the winner among them is
+    refitted on all.
     """
     core = GRADE_METHODS[method](src_rgb, ref_rgb)
     if method != "mkl" or registered is None or len(registered[0]) < MIN_PIXELS:
@@ -272,14 +279,15 @@ def _full_match(method: str, src_rgb: np.ndarray, ref_rgb: np.ndarray,
         check = (pairs[0][check_half], pairs[1][check_half])
         judge = _judge_on(check)
         prior = min(candidates.values(), key=judge)
-        registered_fit, info = correspond.fit_registered(pairs[0][fit_half], pairs[1][fit_half], prior, src_rgb)
-        candidates["registered pairs"] = registered_fit
+        for name, degree in PAIR_FITS.items():
+            candidates[name], _ = correspond.fit_registered(pairs[0][fit_half], pairs[1][fit_half], prior, src_rgb,
+                                                            degree=degree)
     errors = {name: judge(t) for name, t in candidates.items()}
     best = min(errors, key=errors.get)
     details["selected"] = f"{best} ({errors[best]:.2f} median dE00 on registered pixels; " + \
         ", ".join(f"{k} {v:.2f}" for k, v in errors.items() if k != best) + ")"
-    if best == "registered pairs":
-        refit, info = correspond.fit_registered(pairs[0], pairs[1], prior, src_rgb)
+    if best in PAIR_FITS:
+        refit, info = correspond.fit_registered(pairs[0], pairs[1], prior, src_rgb, degree=PAIR_FITS[best])
         details["registered pairs"] = ", ".join(f"{k} {v}" for k, v in info.items())
         return refit
     return candidates[best]
