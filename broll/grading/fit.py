@@ -17,9 +17,10 @@ Which of them may run depends on what the clip and the reference share
 
 - **same scene** (``scene.same``): the full match, never capped: the cast is all there is
   between the two. With ``mkl``, the linear map, the map plus curves, the map fitted on the
-  region both frames show and, when the homography pairs enough pixels, a robust polynomial
-  fitted on those pixel pairs (:mod:`broll.grading.correspond`, MKL as its prior) are tried;
-  the one that lands held-out registered pixels closest to the reference is kept (``selected``).
+  region both frames show and, when the homography and a consistent optical flow pair enough
+  pixels, robust quadratic and cubic polynomials fitted on the pairs of half the reference's
+  tiles (:mod:`broll.grading.correspond`, MKL as their prior) are tried; the one that lands
+  the other tiles' pairs closest to the reference is kept (``selected``).
 - **different content**: a single still does not say which of its colours are the look and
   which are its content, so only what is identifiable is transferred
   (:mod:`broll.grading.look_transfer`): the tint of near-neutral pixels per lightness band
@@ -234,15 +235,35 @@ def _judge_on(pairs: tuple[np.ndarray, np.ndarray]) -> Callable[[Transform], flo
     return lambda t: _paired_error(t, pairs, ref_lab)
 
 
+# the fits on registered pixel pairs, by the degree of their polynomial in encoded RGB (10 and 20
+# terms per channel); judged with the MKL candidates on held-back tiles
+PAIR_FITS = {"registered pairs": 2, "registered pairs, cubic": 3}
+
+
+def _check_half(pairs: tuple[np.ndarray, ...]) -> np.ndarray:
+    """The pairs a fit on the others is judged on: whole tiles of the reference frame held
+    back (a checkerboard, :func:`broll.grading.flow.held_back`), so the check is on pixels
+    apart from those the fit saw; every other pair when the tiles are too few to split."""
+    from broll.grading.flow import held_back
+    n = len(pairs[0])
+    if len(pairs) > 2:
+        check = held_back(pairs[2])
+        if min(check.sum(), n - check.sum()) >= MIN_PIXELS:
+            return check
+    return np.arange(n) % 2 == 1
+
+
 def _full_match(method: str, src_rgb: np.ndarray, ref_rgb: np.ndarray,
                 registered: tuple[np.ndarray, np.ndarray] | None, details: dict,
-                pairs: tuple[np.ndarray, np.ndarray] | None = None) -> Transform:
+                pairs: tuple[np.ndarray, ...] | None = None) -> Transform:
     """The full map for a confirmed same scene; with mkl, the candidate that best fits the
     registered pixels (a direct check of the match on what both frames show).
 
-    ``pairs``: registered clip/reference pixel pairs (:mod:`broll.grading.correspond`); when
-    there are enough, a robust polynomial fitted on half of them (MKL as the prior where they
-    are thin) joins the candidates, all judged on the other half; if it wins it is refitted on all.
+    ``pairs``: registered clip/reference pixel pairs (:mod:`broll.grading.correspond`), with
+    the reference tile of each as a third array; when there are enough, robust quadratic and
+    cubic polynomials fitted on the pairs of half the tiles (MKL as the prior where they are
+    thin) join the candidates, all judged on the other tiles' pairs; the winner among them is
+    refitted on all.
     """
     core = GRADE_METHODS[method](src_rgb, ref_rgb)
     if method != "mkl" or registered is None or len(registered[0]) < MIN_PIXELS:
@@ -253,18 +274,20 @@ def _full_match(method: str, src_rgb: np.ndarray, ref_rgb: np.ndarray,
     check = registered
     judge = _judge_on(check)
     if pairs is not None and len(pairs[0]) >= correspond.MIN_PAIRS:
-        fit_half, check_half = slice(0, None, 2), slice(1, None, 2)
+        check_half = _check_half(pairs)
+        fit_half = ~check_half
         check = (pairs[0][check_half], pairs[1][check_half])
         judge = _judge_on(check)
         prior = min(candidates.values(), key=judge)
-        registered_fit, info = correspond.fit_registered(pairs[0][fit_half], pairs[1][fit_half], prior, src_rgb)
-        candidates["registered pairs"] = registered_fit
+        for name, degree in PAIR_FITS.items():
+            candidates[name], _ = correspond.fit_registered(pairs[0][fit_half], pairs[1][fit_half], prior, src_rgb,
+                                                            degree=degree)
     errors = {name: judge(t) for name, t in candidates.items()}
     best = min(errors, key=errors.get)
     details["selected"] = f"{best} ({errors[best]:.2f} median dE00 on registered pixels; " + \
         ", ".join(f"{k} {v:.2f}" for k, v in errors.items() if k != best) + ")"
-    if best == "registered pairs":
-        refit, info = correspond.fit_registered(pairs[0], pairs[1], prior, src_rgb)
+    if best in PAIR_FITS:
+        refit, info = correspond.fit_registered(pairs[0], pairs[1], prior, src_rgb, degree=PAIR_FITS[best])
         details["registered pairs"] = ", ".join(f"{k} {v}" for k, v in info.items())
         return refit
     return candidates[best]
@@ -287,14 +310,15 @@ def fit_shot(src: PixelPool | np.ndarray, ref: PixelPool | np.ndarray, *, method
              core: Transform | None = None, scene=None,
              registered: tuple[np.ndarray, np.ndarray] | None = None,
              ref_parts: list[np.ndarray] | None = None,
-             pairs: tuple[np.ndarray, np.ndarray] | None = None) -> ShotFit:
+             pairs: tuple[np.ndarray, ...] | None = None) -> ShotFit:
     """Fit ``method`` from the shot's pool to the reference's pool, applying the safeguards.
 
     ``core`` skips fitting and gating (paired mode passes its transform here). ``scene`` is the
     :class:`~broll.grading.scene.SceneMatch` of the shot against the reference (None: not
     judged, treated as different content); ``registered`` the (clip, reference) pixels of the
     region both show, when the scene is the same; ``pairs`` the registered pixel pairs a
-    same-scene fit may be fitted on (:func:`broll.grading.correspond.correspondences`);
+    same-scene fit may be fitted on, optionally with each pair's reference tile as a third
+    array (:func:`broll.grading.correspond.correspondences`);
     ``ref_parts`` the reference's pixels per still (a look book), for the different-content path.
     """
     get_method(method)               # an unknown name lists the valid ones

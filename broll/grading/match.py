@@ -213,8 +213,8 @@ def fit_images(images: list[np.ndarray], ref: Reference, *, method: str = DEFAUL
             refs = ref.images or [ref.image]
             warps = warp_pairs(images, refs, best.pairs)      # each frame pair warped once, used twice
             registered = registered_pixels(images, refs, best, warps=warps)
-            src_pairs, ref_pairs, _ = correspondences(images, refs, best.pairs, warps=warps)
-            pairs = (src_pairs, ref_pairs)
+            src_pairs, ref_pairs, tiles, _ = correspondences(images, refs, best.pairs, warps=warps)
+            pairs = (src_pairs, ref_pairs, tiles)
     return fit_shot(src_pool if src_pool is not None else pool(images), ref.pool, method=method, strength=strength, max_change=max_change, core=core,
                     scene=scene, registered=registered, ref_parts=ref.parts or None, pairs=pairs)
 

@@ -82,16 +82,19 @@ def robust_mask(rgb: np.ndarray) -> np.ndarray:
     return (channel_max(rgb) > NEAR_BLACK) & ~(channel_min(rgb) > CLIPPED)
 
 
-def pool_pairs(clip_rows: list[np.ndarray], ref_rows: list[np.ndarray], limit: int) -> tuple[np.ndarray, np.ndarray]:
+def pool_pairs(clip_rows: list[np.ndarray], ref_rows: list[np.ndarray], limit: int,
+               tag_rows: list[np.ndarray] | None = None) -> tuple[np.ndarray, ...]:
     """Join registered (clip, reference) pixel rows, keep pairs trustworthy on both sides and
-    thin them evenly to ``limit``: one rule for every fit made on pixel correspondences."""
+    thin them evenly to ``limit``: one rule for every fit made on pixel correspondences.
+    ``tag_rows``: a label per pair (e.g. its tile) kept alongside and returned third."""
     s, r = np.concatenate(clip_rows).astype(np.float64), np.concatenate(ref_rows).astype(np.float64)
+    t = np.concatenate(tag_rows) if tag_rows is not None else np.zeros(len(s), np.int64)
     ok = robust_mask(s) & robust_mask(r)
-    s, r = s[ok], r[ok]
+    s, r, t = s[ok], r[ok], t[ok]
     if len(s) > limit:
         pick = np.linspace(0, len(s) - 1, limit).astype(int)
-        s, r = s[pick], r[pick]
-    return s, r
+        s, r, t = s[pick], r[pick], t[pick]
+    return (s, r) if tag_rows is None else (s, r, t)
 
 
 def pool(images: Sequence[np.ndarray], *, seed: int = 0) -> PixelPool:

@@ -48,8 +48,8 @@ def test_pairs_skip_a_subject_that_moved():
     src[100:180, 200:300] = (220, 30, 30)
     scene = same_scene([src], [ref])
     assert scene.same
-    s, r, info = correspondences([src], [ref], scene.pairs)
-    assert info["frame pairs"] == 1 and len(s) > 2_000
+    s, r, tiles, info = correspondences([src], [ref], scene.pairs)
+    assert info["frame pairs"] == 1 and len(s) > 2_000 and len(tiles) == len(s)
     fitted, _ = fit_registered(s, r, lambda x: x, to_float(src).reshape(-1, 3))
     keep = np.ones(src.shape[:2], bool)
     keep[100:180, 200:300] = False
