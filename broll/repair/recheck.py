@@ -52,19 +52,11 @@ def _series_dict(value) -> bool:
 
 
 def _freeze(value):
-    """``value`` as a checkpoint holds it: per-frame series (lists, dicts of lists) as lists of
-    references (they only grow; their last entries, which a later frame may still fill in, are
-    copied), QC's own parts attribute by attribute, modules and OpenCV objects shared, everything
-    else deep-copied."""
-    if _shared(value):
-        return value
-    if isinstance(value, list):
-        return _copy_series(value)
-    if _series_dict(value):
-        return {k: _copy_series(v) for k, v in value.items()}
+    """``value`` as a checkpoint holds it: QC's own parts attribute by attribute, everything else
+    as :func:`_copied` copies it."""
     if _own_part(value):
         return _Part(type(value), {k: _freeze(v) for k, v in vars(value).items()})
-    return copy.deepcopy(value)
+    return _copied(value)
 
 
 def _thaw(value):
@@ -74,6 +66,13 @@ def _thaw(value):
         for k, v in value.state.items():
             setattr(obj, k, _thaw(v))
         return obj
+    return _copied(value)
+
+
+def _copied(value):
+    """Per-frame series (lists, dicts of lists) as lists of references (they only grow; their last
+    entries, which a later frame may still fill in, are copied), modules and OpenCV objects
+    shared, everything else deep-copied."""
     if _shared(value):
         return value
     if isinstance(value, list):
