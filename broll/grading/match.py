@@ -5,7 +5,9 @@ See :mod:`broll.grading` for the public API this implements.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field, replace
@@ -333,6 +335,18 @@ def _kept_images(kept: list, shot: Shot) -> list[np.ndarray]:
     return [inside[i].image for i in picks]
 
 
+@lru_cache(maxsize=1)
+def _uncached_lut_dir() -> Path:
+    """One scratch folder per process for the LUTs of grades made without ``cache_root``.
+
+    The result's LUT paths must outlive ``match()`` for the caller to apply them, so the folder
+    is removed when the process exits (one folder per call used to be left behind for good).
+    """
+    folder = Path(tempfile.mkdtemp(prefix="broll-grade-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
 def match(clip: str | os.PathLike, reference: str | os.PathLike | Reference, *, method: str = DEFAULT_METHOD,
           strength: float = DEFAULT_STRENGTH, cache_root: str | os.PathLike | None = None,
           max_change: float = MAX_CHANGE, paired: bool | None = None, detect_cuts: bool = True,
@@ -381,7 +395,7 @@ def match(clip: str | os.PathLike, reference: str | os.PathLike | Reference, *, 
     if cache_root is not None:
         out_dir = cache.lut_dir(cache_root)
     else:
-        out_dir = Path(tempfile.mkdtemp(prefix="broll-grade-"))
+        out_dir = _uncached_lut_dir()
 
     fmt = _frame_format(info)
     # the YUV stand-in runs on 8-bit limited-range video only; everything else keeps the exact LUT

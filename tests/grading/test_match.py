@@ -125,3 +125,26 @@ def test_a_look_book_of_stills_of_different_sizes(grade_media, tmp_path):
     clip = grade_media.clip("astronaut", STANDARD_CASTS[1], duration=0.5)
     result = match(clip, stills, cache_root=tmp_path, paired=False)
     assert result.shots[0].fit["components"]["confidence"] == 1.0 and result.shots[0].fit["components"]["stills"] == 2
+
+
+def test_uncached_luts_live_until_the_process_exits(grade_media, tmp_path):
+    """Without cache_root the LUTs sit in one scratch folder per process, removed at exit."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    clip = grade_media.clip("coffee", STANDARD_CASTS[0], duration=1.0)
+    ref = grade_media.still("coffee")
+    script = (
+        "import sys; from pathlib import Path; from broll.grading import match\n"
+        "a = match(sys.argv[1], sys.argv[2], paired=False)\n"
+        "b = match(sys.argv[1], sys.argv[2], paired=False, strength=0.5)\n"
+        "luts = [Path(s.lut) for s in a.shots + b.shots]\n"
+        "assert all(p.is_file() for p in luts)\n"
+        "assert len({p.parent for p in luts}) == 1\n"
+        "print(luts[0].parent)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script, str(clip), str(ref)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    folder = Path(done.stdout.strip().splitlines()[-1])
+    assert folder.name.startswith("broll-grade-") and not folder.exists()
