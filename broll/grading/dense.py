@@ -79,13 +79,11 @@ def align(clip: np.ndarray, ref: np.ndarray) -> tuple[float, np.ndarray | None]:
     return float(cc), h / h[2, 2]
 
 
-def dense_pairs(clip_images: Sequence[np.ndarray], ref_images: Sequence[np.ndarray], ref_at: Sequence[int],
-                *, min_correlation: float = DENSE_SAME) -> tuple[float, list[tuple[float, int, int, np.ndarray]]]:
+def dense_pairs(clip_images: Sequence[np.ndarray], ref_images: Sequence[np.ndarray], ref_at: Sequence[int]
+                ) -> tuple[float, list[tuple[float, int, int, np.ndarray]]]:
     """Best ECC correlation over up to ``MAX_DENSE_PAIRS`` clip frames against the reference
     images ``ref_at`` (indices), and every aligned (correlation, clip, ref, H) at or above
-    ``min_correlation`` with a plausible warp, best first. ``min_correlation`` is the
-    same-scene threshold when the alignment decides the scene; lower when the scene is
-    already confirmed and the warps only seed a registration the optical flow checks."""
+    ``DENSE_SAME`` with a plausible warp, best first."""
     from broll.grading.correspond import plausible
     n = max(1, min(len(clip_images), MAX_DENSE_PAIRS // max(1, len(ref_at))))
     picks = [int(i) for i in np.unique(np.linspace(0, len(clip_images) - 1, n).round())]
@@ -97,6 +95,6 @@ def dense_pairs(clip_images: Sequence[np.ndarray], ref_images: Sequence[np.ndarr
             if h is None or not plausible(h, ref.shape[:2]):
                 continue
             best = max(best, cc)
-            if cc >= min_correlation:
+            if cc >= DENSE_SAME:
                 found.append((cc, ci, ri, h))
     return best, sorted(found, key=lambda f: -f[0])

@@ -24,7 +24,7 @@ from broll.grading.lut import bake, read_cube, shot_filter, write_cube
 from broll.grading.transforms import Chain, TableLUT
 from broll.grading.yuvfast import fit_chain, matrix_for
 from broll.grading.pixels import MAX_POOL, PixelPool, pool
-from broll.grading.scene import registered_pixels, registration_pairs, same_scene
+from broll.grading.scene import registered_pixels, same_scene
 from broll.grading.shots import Shot, scan, shots_from_cuts, split_shots
 from broll.hashing import file_sha256
 from broll.media.frames import iter_frames, read_image, sample_frames
@@ -209,8 +209,8 @@ def fit_images(images: list[np.ndarray], ref: Reference, *, method: str = DEFAUL
         scene = same_scene(images, ref.images or [ref.image])
         if scene.same:
             # the best-matched frame pairs carry the evidence; more add time, not accuracy
+            best = replace(scene, pairs=scene.pairs[:REGISTERED_FRAME_PAIRS])
             refs = ref.images or [ref.image]
-            best = replace(scene, pairs=registration_pairs(images, refs, scene, REGISTERED_FRAME_PAIRS))
             warps = warp_pairs(images, refs, best.pairs)      # each frame pair warped once, used twice
             registered = registered_pixels(images, refs, best, warps=warps)
             src_pairs, ref_pairs, tiles, _ = correspondences(images, refs, best.pairs, warps=warps)

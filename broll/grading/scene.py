@@ -32,7 +32,6 @@ RANSAC_PX = 6.0           # reprojection tolerance at fit width (384 px)
 MIN_INLIERS = 30          # confirmed same scene at or above this many geometric inliers
 MIN_INLIER_SHARE = 0.25   # ... and this share of the ratio-test matches
 MAX_PAIRS = 12            # frame pairs tried (clip frames x reference images)
-REGISTER_MIN_CORRELATION = 0.0   # dense warps that may seed a registration once features confirmed the scene
 
 
 @dataclass
@@ -132,28 +131,6 @@ def _dense_fallback(best: SceneMatch, clip_images, ref_images, ref_at: list[int]
         _, ci, ri, h = found[0]
         best.clip_index, best.ref_index, best.homography = ci, ri, h
         best.pairs = [(c, r, hh) for _, c, r, hh in found]
-
-
-def registration_pairs(clip_images: Sequence[np.ndarray], ref_images: Sequence[np.ndarray], match: SceneMatch,
-                       count: int) -> list[tuple[int, int, np.ndarray]]:
-    """Up to ``count`` confirmed (clip, ref, H) frame pairs to register pixels through: the
-    ones whose warp a camera move can make (:func:`broll.grading.correspond.plausible`),
-    most evidence first.
-
-    Features can confirm a scene while every homography RANSAC found is one no camera makes
-    (features on one face or one object that moved: a 2-5x zoom, strong perspective); pixels
-    registered through it pair unrelated things. Then the frames are aligned densely instead
-    (:mod:`broll.grading.dense`, any positive correlation: the scene is already confirmed, and
-    the optical flow keeps only pixels that agree both ways).
-    """
-    from broll.grading.correspond import plausible
-    ok = [p for p in match.pairs if plausible(p[2], ref_images[p[1]].shape[:2])]
-    if ok or not match.pairs or match.dense is not None:
-        return ok[:count]
-    from broll.grading.dense import dense_pairs
-    nearest = [match.pairs[0][1]]
-    _, found = dense_pairs(clip_images, ref_images, nearest, min_correlation=REGISTER_MIN_CORRELATION)
-    return [(ci, ri, h) for _, ci, ri, h in found][:count]
 
 
 def registered_pixels(clip_images: Sequence[np.ndarray], ref_images: Sequence[np.ndarray], match: SceneMatch,
