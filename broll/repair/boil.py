@@ -21,6 +21,7 @@ that brought the injected patch from about 4 dB to 1-3 dB below the clean encode
 
 from __future__ import annotations
 
+import warnings
 from typing import NamedTuple
 
 import numpy as np
@@ -40,6 +41,12 @@ GROW = 12              # frames QC's span may be widened by on each side, to whe
 WEAK_RATIO = 1.5       # a cell next to boiling ones joins them at this energy ratio ...
 WEAK_HP_CORR = -0.5    # ... with the same anti-correlation (at -0.3 a moving subject beside the boil joined: SAM 2)
 GROW_LEVEL = 0.6       # a frame boils when its cells' energy is this far from the clean level to the span's
+MAX_MOTION = 0.9       # px/frame at the analysis size, a cell's flow apart from the picture's median flow: boil
+                       # cells read 0.06-0.55 (a pan or zoom under them included), SAM 2's moving dog 1.2-6.3
+FRAME_MOTION = 1.5     # px/frame, per frame and cell within FRAME_REACH frames: a subject crossing a boiling cell
+                       # for part of the span (one frame's flow is noisier than the span's median: at 0.9 MMAudio's
+                       # boil cells were dropped on spikes, -0.3 to -0.5 dB; at 1.5 or 2.0 nothing but SAM 2 moved)
+FRAME_REACH = RADIUS   # the average reaches this many frames either side
 
 
 def _cell_energy(lumas: list[np.ndarray]) -> np.ndarray:
@@ -76,9 +83,10 @@ def _cell_hp_corr(lumas: list[np.ndarray], start: int, end: int) -> np.ndarray:
     return np.median(corr, axis=0)
 
 
-def boil_mask(lumas: list[np.ndarray], start: int, end: int) -> np.ndarray:
+def boil_mask(lumas: list[np.ndarray], start: int, end: int, moving: np.ndarray | None = None) -> np.ndarray:
     """Cells (9x16 bool) that shimmer inside [start, end] compared with the frames around it, and
-    whose high-pass is new every frame (anti-correlated frame to frame: not a moving subject)."""
+    whose high-pass is new every frame (anti-correlated frame to frame: not a moving subject), and
+    that are not ``moving`` (:func:`moving_cells`)."""
     e = _cell_energy(lumas)
     inside = e[start:end + 1].mean(axis=0)
     outside_idx = [t for t in range(len(lumas)) if t < start or t > end]
@@ -89,7 +97,51 @@ def boil_mask(lumas: list[np.ndarray], start: int, end: int) -> np.ndarray:
     corr = _cell_hp_corr(lumas, start, end)
     strong = (inside >= 2.0 * base) & (inside >= base + 1.0) & (corr <= MAX_HP_CORR)
     weak = (inside >= WEAK_RATIO * base) & (inside >= base + 0.5) & (corr <= WEAK_HP_CORR)
+    if moving is not None:
+        strong, weak = strong & ~moving, weak & ~moving
     return _grow(strong, weak)
+
+
+def cell_motion(flows: "_Flows", n: int) -> np.ndarray:
+    """Per frame and cell (n x 9 x 16), how fast the content really moves, px/frame at the analysis
+    size: the cell's flow apart from the picture's median flow (a pan or a slow zoom moves every cell
+    alike), the larger of the frame's flow to the frame before and to the one after.
+
+    A temporal average blurs what moves, even flow-aligned (the flow is smoothed, and boil is where
+    little moves). The high-pass tests do not see it: a subject whose motion changes inside the span
+    (SAM 2's dog speeds up) reads as much new energy as shimmer, and its high-passes anti-correlate
+    as much (-0.5 to -0.6). Shimmer barely steers the flow (smoothed, on blurred luma): boil cells
+    read 0.06-0.55 over the span (median) on the benchmark's clips, the dog 1.2-6.3. The flows are
+    those the average uses next (frame t to t+1), so the measure costs little."""
+    import cv2
+
+    hs, ws = flows.shape
+    scale = flows.small[0].shape[1] / ws           # field px -> analysis px
+    step = np.zeros((max(0, n - 1), GRID[1], GRID[0]), np.float32)
+    for t in range(n - 1):
+        f = flows.get(t, t + 1)
+        med = np.median(f.reshape(-1, 2), axis=0)
+        mag = np.hypot(f[..., 0] - med[0], f[..., 1] - med[1]) * scale
+        step[t] = cv2.resize(mag, GRID, interpolation=cv2.INTER_AREA)
+    out = np.zeros((n, GRID[1], GRID[0]), np.float32)
+    if n > 1:
+        out[:-1] = step
+        out[1:] = np.maximum(out[1:], step)
+    return out
+
+
+def moving_cells(motion: np.ndarray, start: int, end: int) -> np.ndarray:
+    """Cells (9x16 bool) whose content moves over most of [start, end] (median ``MAX_MOTION`` or more):
+    they are not boil, whatever their high-pass says."""
+    return np.median(motion[start:end + 1], axis=0) >= MAX_MOTION
+
+
+def moving_frames(motion: np.ndarray) -> np.ndarray:
+    """Per frame and cell, content that moves within ``RADIUS`` frames: the average over frames
+    t-RADIUS..t+RADIUS would smear it there (a subject crossing boiling cells for part of the span)."""
+    from scipy.ndimage import maximum_filter1d
+
+    return maximum_filter1d(motion, size=2 * FRAME_REACH + 1, axis=0, mode="nearest") >= FRAME_MOTION
 
 
 def _grow(strong: np.ndarray, weak: np.ndarray) -> np.ndarray:
@@ -106,7 +158,8 @@ def _grow(strong: np.ndarray, weak: np.ndarray) -> np.ndarray:
         out |= add
 
 
-def boiling_span(lumas: list[np.ndarray], start: int, end: int, cells: np.ndarray) -> tuple[int, int]:
+def boiling_span(lumas: list[np.ndarray], start: int, end: int, cells: np.ndarray,
+                 moving: np.ndarray | None = None) -> tuple[int, int]:
     """QC's span widened (by up to ``GROW`` frames a side) over the neighbouring frames whose ``cells``
     still shimmer: QC's span can cover part of the boil only (its span is where the residual, judged
     shot by shot, crossed its threshold), and a boiling frame left out keeps all of its shimmer while
@@ -120,9 +173,19 @@ def boiling_span(lumas: list[np.ndarray], start: int, end: int, cells: np.ndarra
     """
     if not cells.any():
         return start, end
-    level = np.median(_cell_energy(lumas)[:, cells], axis=1)     # a moving subject's few cells do not lead
-    clean = float(np.percentile(level, 25))
-    inside = float(np.median(level[start:end + 1]))
+    energy = _cell_energy(lumas)[:, cells]
+    if moving is not None:
+        # a cell's frames where content moves through it do not count: motion is high-pass energy too
+        # (SAM 2: the dog crossing two boiling cells after the boil widened the span by 7 clean frames)
+        energy = np.where(moving[:, cells], np.nan, energy)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        level = np.nanmedian(energy, axis=1)          # a moving subject's few cells do not lead
+    if np.isnan(level).all():
+        return start, end
+    clean = float(np.nanpercentile(level, 25))
+    inside = float(np.nanmedian(level[start:end + 1])) if not np.isnan(level[start:end + 1]).all() else clean
+    level = np.nan_to_num(level, nan=-np.inf)          # a frame whose cells all move is not boiling
     if inside <= clean:
         return start, end
     cut = clean + GROW_LEVEL * (inside - clean)
@@ -356,7 +419,7 @@ def _average(warper: _Warper, t: int, span: tuple[int, int] | None = None) -> li
     return [a * np.float32(1.0 / total) for a in acc]
 
 
-def _bridge(warper: _Warper, first: dict[int, list[np.ndarray]], m: np.ndarray,
+def _bridge(warper: _Warper, first: dict[int, list[np.ndarray]], masks: dict[int, np.ndarray | None],
             start: int, end: int) -> dict[int, list[np.ndarray]]:
     """Second pass: the clean frames either side of the span, warped onto each boiling frame.
 
@@ -374,10 +437,11 @@ def _bridge(warper: _Warper, first: dict[int, list[np.ndarray]], m: np.ndarray,
     after = [k for k in range(end + 1, end + 1 + BRIDGE_FRAMES) if k < n]
     if not before or not after:
         return first
-    for t in range(start, end + 1):
+    for t in first:
         warper.flows.retarget(t, win.luma(_assemble(warper, t, first[t])))
     out = {}
-    for t in range(start, end + 1):
+    for t in first:
+        m = masks[t]
         a = _mean([warper.warp(k, t) for k in before])
         b = _mean([warper.warp(k, t) for k in after])
         alpha = (t - (start - 1)) / (end + 1 - (start - 1))
@@ -435,7 +499,8 @@ def _worth_it(win: _Window, flows: _Flows, cells: np.ndarray, start: int, end: i
     return cells & (change(inside) >= WORTH_RATIO * change(ctx) + 0.5)
 
 
-def _feathered(cells: np.ndarray, w: int, h: int) -> tuple[tuple[int, int, int, int], np.ndarray]:
+def _feathered(cells: np.ndarray, w: int, h: int,
+               box: tuple[int, int, int, int] | None = None) -> tuple[tuple[int, int, int, int], np.ndarray]:
     """The cells as a soft mask over a w x h picture (feathered by a quarter of a cell), cut to the box
     it covers (corners even: the chroma planes' box is the same box at half size). The feathering is
     made at 1/8 size and upsampled over the box only: it is smooth, and a 1080p Gaussian of a quarter
@@ -446,9 +511,12 @@ def _feathered(cells: np.ndarray, w: int, h: int) -> tuple[tuple[int, int, int, 
     ws, hs = max(1, int(round(w / f))), max(1, int(round(h / f)))
     soft = cv2.resize(cells.astype(np.float32), (ws, hs), interpolation=cv2.INTER_LINEAR)
     soft = cv2.GaussianBlur(soft, (0, 0), max(1.0, w / GRID[0] / 4) / f)
-    ys, xs = np.nonzero(soft > 0.01)
-    x0, y0 = max(0, int(xs.min() * f) - f) & ~1, max(0, int(ys.min() * f) - f) & ~1
-    x1, y1 = min(w, (int((xs.max() + 1) * f) + f + 1) & ~1), min(h, (int((ys.max() + 1) * f) + f + 1) & ~1)
+    if box is None:
+        ys, xs = np.nonzero(soft > 0.01)
+        x0, y0 = max(0, int(xs.min() * f) - f) & ~1, max(0, int(ys.min() * f) - f) & ~1
+        x1, y1 = min(w, (int((xs.max() + 1) * f) + f + 1) & ~1), min(h, (int((ys.max() + 1) * f) + f + 1) & ~1)
+    else:
+        x0, y0, x1, y1 = box
     if f == 1:
         return (x0, y0, x1, y1), soft[y0:y1, x0:x1]
     # the small field's pixel centres sit at (i + 0.5) * f - 0.5 full pixels: a map over the box
@@ -479,23 +547,32 @@ def repair_boil(frames: list[np.ndarray], start: int, end: int, planar: bool = F
 
     win = _Window(frames, planar)
     lumas = win.lumas
-    found = boil_mask(lumas, start, end)
+    flows = _Flows(lumas)
+    motion = cell_motion(flows, len(frames))
+    moving = moving_frames(motion)
+    found = boil_mask(lumas, start, end, moving_cells(motion, start, end))
     if found.any():
         # widened before the worth test: that test takes the frames around the span as clean
-        wider = boiling_span(lumas, start, end, found)
+        wider = boiling_span(lumas, start, end, found, moving)
         if wider != (start, end):
             start, end = wider
-            found = boil_mask(lumas, start, end)
-    flows = _Flows(lumas)
+            found = boil_mask(lumas, start, end, moving_cells(motion, start, end))
     cells = _worth_it(win, flows, found, start, end) if found.any() else found
     if not cells.any():
         return BoilRepair(frames, 0.0, 0.0, 0.0, start, end)
     before = _shimmer(lumas, start, end, cells)
     w, h = win.size
-    box, m = _feathered(cells, w, h)
+    box, m_all = _feathered(cells, w, h)
+    # per frame, the cells where nothing moves within the average's reach
+    masks = {t: m_all if not (cells & moving[t]).any() else
+             (_feathered(cells & ~moving[t], w, h, box)[1] if (cells & ~moving[t]).any() else None)
+             for t in range(start, end + 1)}
     warper = _Warper(win, flows, box)
     first = {}
     for t in range(start, end + 1):
+        m = masks[t]
+        if m is None:
+            continue
         cur = warper.here(t)
         avg = _average(warper, t, (start, end))
         res = []
@@ -503,9 +580,9 @@ def repair_boil(frames: list[np.ndarray], start: int, end: int, planar: bool = F
             ms = warper.at(m, s)
             res.append(c + (ms if ms.ndim == c.ndim else ms[..., None]) * (a - c))
         first[t] = res
-    result = _bridge(warper, first, m, start, end)
+    result = _bridge(warper, first, masks, start, end)
     out = list(frames)
-    for t in range(start, end + 1):
+    for t in result:
         out[t] = _assemble(warper, t, result[t])
     after = _shimmer([win.luma(f) if start <= k <= end else lumas[k] for k, f in enumerate(out)], start, end, cells)
     return BoilRepair(out, float(cells.mean()), before, after, start, end)
