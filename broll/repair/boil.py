@@ -139,9 +139,12 @@ def moving_cells(motion: np.ndarray, start: int, end: int) -> np.ndarray:
 def moving_frames(motion: np.ndarray) -> np.ndarray:
     """Per frame and cell, content that moves within ``RADIUS`` frames: the average over frames
     t-RADIUS..t+RADIUS would smear it there (a subject crossing boiling cells for part of the span)."""
-    from scipy.ndimage import maximum_filter1d
-
-    return maximum_filter1d(motion, size=2 * FRAME_REACH + 1, axis=0, mode="nearest") >= FRAME_MOTION
+    fast = motion >= FRAME_MOTION
+    out = fast.copy()
+    for d in range(1, FRAME_REACH + 1):          # a running maximum over time (scipy's import alone cost 0.5 s)
+        out[d:] |= fast[:-d]
+        out[:-d] |= fast[d:]
+    return out
 
 
 def _grow(strong: np.ndarray, weak: np.ndarray) -> np.ndarray:
@@ -334,8 +337,8 @@ class _BoxMap:
         self.up = (int(round((cx1 - cx0) * gx)), int(round((cy1 - cy0) * gy)))
         self.offset = (x0 - int(round(cx0 * gx)), y0 - int(round(cy0 * gy)))
 
-    def upsample(self, f: np.ndarray) -> np.ndarray:
-        """The small flow field ``f`` over the box, in the plane's pixels."""
+    def _resized(self, f: np.ndarray) -> np.ndarray:
+        """The field ``f`` resized over the box, still in the field's pixels."""
         import cv2
 
         x0, y0, x1, y1 = self.box
@@ -345,13 +348,22 @@ class _BoxMap:
         if f.shape[:2] != self.grid.shape[:2]:      # a rounding short at the frame's edge
             f = cv2.copyMakeBorder(f, 0, self.grid.shape[0] - f.shape[0], 0, self.grid.shape[1] - f.shape[1],
                                    cv2.BORDER_REPLICATE)
-        cv2.multiply(f, self._gain, dst=f)      # each component in the plane's pixels (numpy's broadcast: 25x slower)
         return f
 
+    def upsample(self, f: np.ndarray) -> np.ndarray:
+        """The small flow field ``f`` over the box, in the plane's pixels."""
+        import cv2
+
+        return cv2.multiply(self._resized(f), self._gain)     # per component (numpy's broadcast: 25x slower)
+
     def map(self, f: np.ndarray) -> np.ndarray:
-        m = self.upsample(f)
-        m += self.grid
-        return m
+        """The remap map: where each box pixel's content is, in the plane's pixels."""
+        import cv2
+
+        r = self._resized(f)
+        if self.gain[0] == self.gain[1]:
+            return cv2.scaleAdd(r, self.gain[0], self.grid)          # one pass: gain and grid
+        return cv2.add(cv2.multiply(r, self._gain), self.grid)
 
     def cut(self, plane: np.ndarray) -> np.ndarray:
         x0, y0, x1, y1 = self.box
