@@ -17,6 +17,12 @@ An average of N boiling frames still keeps 1/N of the shimmer's power, while the
 outside the span carry none; so a second pass (:func:`_bridge`) warps those onto each boiling frame
 and keeps them wherever the two sides agree. On the benchmark's moderate boil (delivered at CRF 8)
 that brought the injected patch from about 4 dB to 1-3 dB below the clean encode on photographs.
+
+What really moves is never averaged (:func:`cell_motion`): a cell whose flow, apart from the
+picture's median flow, is 0.9 px/frame or more over the span is not boil, and within the average's
+reach of a frame where it moves 1.5 or more it is left alone in that frame (a subject crossing the
+boil). A 4:2:0 clip is repaired in its own planes (:class:`_Window`): Y at full size, U and V at
+half, no BGR round trip; flows are measured once per pair and shared by every test and pass.
 """
 
 from __future__ import annotations
