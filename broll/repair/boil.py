@@ -561,8 +561,6 @@ def repair_boil(frames: list[np.ndarray], start: int, end: int, planar: bool = F
 
     ``frames`` are BGR, or I420 with ``planar`` (then repaired in their own planes, returned as I420);
     a frame the repair does not change is returned as the same object."""
-    import cv2
-
     win = _Window(frames, planar)
     lumas = win.lumas
     flows = _Flows(lumas)
