@@ -22,6 +22,7 @@ repaired with :func:`broll.repair.repair_clip`, and measured against the clean f
     .venv/bin/python benchmarks/repair.py [--footage DIR] [--real 8] [--seeds 2] [--delivery 20,8]
         [--rows rows.jsonl] [--speed | --speed-only --repeat 3]
     .venv/bin/python benchmarks/repair.py --summarise rows.jsonl      # tables of a (stopped) run
+    .venv/bin/python benchmarks/repair.py --speed-only --kinds boil --repeat 3 --against /path/to/main   # A/B CPU
 
 The footage folder defaults to $BROLL_FOOTAGE or ~/.cache/broll-footage (any *.mp4 below it);
 without it only the synthetic half runs. Nothing from the footage is written outside a temp folder.
@@ -237,14 +238,16 @@ def summarise(rows: list[dict], title: str) -> None:
 SPEED_KINDS = ("flicker", "glitch", "freeze", "boil")
 
 
-def _timed(cmd: list[str], cwd: Path) -> tuple[float, float, str]:
-    """Wall and CPU seconds (user + system, the process and its children, FFmpeg included) of one run."""
+def _timed(cmd: list[str], cwd: Path, code: str | None = None) -> tuple[float, float, str]:
+    """Wall and CPU seconds (user + system, the process and its children, FFmpeg included) of one run;
+    ``code``: a checkout whose ``broll`` the run imports (PYTHONPATH) instead of this one's."""
     import resource
     import subprocess
 
+    env = dict(os.environ, PYTHONPATH=code or str(Path(__file__).resolve().parents[1]))
     r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=env)
     wall = time.perf_counter() - t0
     r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode not in (0, 1):
@@ -252,7 +255,7 @@ def _timed(cmd: list[str], cwd: Path) -> tuple[float, float, str]:
     return wall, (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime), proc.stdout
 
 
-def speed(tmp: Path, repeat: int, kinds: tuple[str, ...] = SPEED_KINDS) -> None:
+def speed(tmp: Path, repeat: int, kinds: tuple[str, ...] = SPEED_KINDS, against: str | None = None) -> None:
     """`broll fix` through the CLI, as a user runs it, on a 1080p30 5 s clip with one defect of each kind.
 
     Each run is a fresh process with ``--no-cache`` (QC, repair, re-encode, re-check), timed wall
@@ -281,7 +284,7 @@ def speed(tmp: Path, repeat: int, kinds: tuple[str, ...] = SPEED_KINDS) -> None:
             bad, truth = inj.DEFECTS[kind](clean, np.random.default_rng(1), "moderate")
         src = inj.encode(tmp / f"speed_{kind}.mp4", bad)
         del bad
-        fix, chk, loads = [], [], []
+        fix, chk, loads, other = [], [], [], []
         doc = {}
         for _ in range(repeat):
             loads.append(os.getloadavg()[0])
@@ -289,7 +292,17 @@ def speed(tmp: Path, repeat: int, kinds: tuple[str, ...] = SPEED_KINDS) -> None:
             w, c, out = _timed(exe + ["fix", str(src), "-o", str(tmp / "speed_out"), "--no-cache", "--json"], tmp)
             fix.append((w, c))
             doc = json.loads(out)
+            if against:         # the other checkout on the same clip, in the same minutes (A B A B ...)
+                other.append(_timed(exe + ["fix", str(src), "-o", str(tmp / "speed_other"), "--no-cache", "--json"],
+                                    tmp, against)[:2])
             loads.append(os.getloadavg()[0])
+        if against:
+            ratio = [a[1] / b[1] for a, b in zip(fix, other)]
+            wall = [a[0] / b[0] for a, b in zip(fix, other)]
+            print(f"| {kind}: this / {against} | CPU s {statistics.median([x[1] for x in fix]):.1f} / "
+                  f"{statistics.median([x[1] for x in other]):.1f}, ratio per pair {statistics.median(ratio):.2f} "
+                  f"[{min(ratio):.2f}, {max(ratio):.2f}]; wall ratio {statistics.median(wall):.2f} "
+                  f"[{min(wall):.2f}, {max(wall):.2f}] | load {min(loads):.1f}-{max(loads):.1f} |", flush=True)
         res = doc["clips"][0]
         methods = ", ".join(sorted({r["method"] for r in res.get("repairs", [])})) or "none"
         fw, fc = [x[0] for x in fix], [x[1] for x in fix]
@@ -340,6 +353,8 @@ def main() -> None:
     ap.add_argument("--speed", action="store_true", help="also time `broll fix` on a 1080p30 5 s clip per defect kind")
     ap.add_argument("--speed-only", action="store_true", help="only the speed part")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--against", metavar="CHECKOUT",
+                    help="speed: also time `broll fix` from another checkout (e.g. main's) on each clip, alternating")
     args = ap.parse_args()
     import json
 
@@ -365,7 +380,7 @@ def main() -> None:
         tmp = Path(tmpname)
         rows: list[dict] = []
         if args.speed_only:
-            speed(tmp, args.repeat, tuple(k for k in SPEED_KINDS if k in kinds))
+            speed(tmp, args.repeat, tuple(k for k in SPEED_KINDS if k in kinds), args.against)
             return
         for name in [b for b in args.bases.split(",") if b]:
             clean = inj.base(name, n=args.frames)
@@ -401,7 +416,7 @@ def main() -> None:
         _report(rows, "synthetic (320x180, 90 frames)",
                 f"real clips from {folder}, scaled to {args.width} px, first {args.frames} frames")
         if args.speed:
-            speed(tmp, args.repeat, tuple(k for k in SPEED_KINDS if k in kinds))
+            speed(tmp, args.repeat, tuple(k for k in SPEED_KINDS if k in kinds), args.against)
     print(f"\nload average at the end: {os.getloadavg()[0]:.1f}")
 
 

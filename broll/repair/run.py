@@ -72,7 +72,7 @@ def _apply_step(step: Step, win: list[np.ndarray], base: int, fps: float,
     """Run one step over the window (frames ``base`` .. ``base + len(win) - 1``); fills ``step.measure``.
 
     With ``planes`` (the same frames as planar YUV, and the ``codec`` converting them) a light
-    correction (flicker, flash) is applied to the planes in place and the BGR copies follow.
+    correction (flicker, flash) or a boil repair is applied to the planes in place and the BGR copies follow.
     """
     from broll.repair import measure as ms
 
@@ -122,11 +122,16 @@ def _apply_step(step: Step, win: list[np.ndarray], base: int, fps: float,
     if step.kind == "boil":
         from broll.repair.boil import RADIUS, repair_boil
 
-        out, area, before, after, s1, e1 = repair_boil(win, s, e)
+        # on the planar frames themselves when there are some: no frame is converted to BGR and back
+        out, area, before, after, s1, e1 = repair_boil(planes if planes is not None else win, s, e,
+                                                       planar=planes is not None)
         widened = f", frames {base + s1}-{base + e1}" if (s1, e1) != (s, e) else ""
         step.method = f"temporal-denoise {2 * RADIUS + 1} frames over {area:.0%} of the picture{widened}" if area \
             else "none (no shimmering cells found)"
         step.measure = {"name": "shimmer", "before": round(before, 3), "after": round(after, 3), "unit": "mean |dY|"}
+        if planes is not None:
+            planes[:] = out
+            return win          # the caller rebuilds the BGR frames from the planes
         return out
     raise ValueError(step.kind)
 
@@ -220,8 +225,8 @@ def rewrite(src: str | os.PathLike, dst: str | os.PathLike, steps: list[Step], i
     enc = reencode_settings(src)
     if plan is not None:
         try:
-            frames = _rewrite_spliced(src, dst, plan, info, fmt, wins, steps, fps, thumbs, wanted, codec, on_frame, enc)
-            return Written(frames, plan.start)
+            plan = _rewrite_spliced(src, dst, plan, info, fmt, wins, steps, fps, thumbs, wanted, codec, on_frame, enc)
+            return Written(plan.packets.frames, plan.start)
         except SpliceFailed:
             pass          # an irregular stream: re-encode it whole, as any other clip
     with FrameSink(dst, (info.width, info.height), fps, audio_from=src, info=info, pix_fmt=fmt,
@@ -235,12 +240,14 @@ class SpliceFailed(Exception):
     """The partial re-encode could not be put together; the caller re-encodes the whole clip."""
 
 
-def _rewrite_spliced(src, dst, plan, info, fmt, wins, steps, fps, thumbs, wanted, codec, on_frame, enc) -> int:
+def _rewrite_spliced(src, dst, plan, info, fmt, wins, steps, fps, thumbs, wanted, codec, on_frame, enc):
+    """Re-encode ``plan``'s frames to a middle file and splice it between the source's packets; the
+    plan as carried out (its start can move later: :class:`_From`)."""
     import av
 
     from broll.media.frames import iter_frames
     from broll.media.reencode import FrameSink
-    from broll.media.splice import assemble
+    from broll.media.splice import assemble, plan_splice
 
     first = min(plan.start, wins[0][0])           # decoded from here: a window's context may start earlier
     t0 = plan.packets.seconds(max(0, first)) - 1e-6
@@ -250,8 +257,17 @@ def _rewrite_spliced(src, dst, plan, info, fmt, wins, steps, fps, thumbs, wanted
         with FrameSink(middle, (info.width, info.height), fps, info=info, pix_fmt=fmt, bframes=0,
                        preset=enc[0], crf=enc[1]) as sink:
             frames = iter_frames(src, fmt=fmt, end=t1, keep=lambda t: t >= t0)
+
+            def replan(changed: int) -> int:
+                # the frames from the planned start to the first one a repair changed are copied too
+                nonlocal plan
+                later = plan_splice(plan.packets, changed, wins[-1][1])
+                if later is not None and later.stop == plan.stop and later.start >= plan.start:
+                    plan = later
+                return plan.start
+
             written = _stream(frames, max(0, first), sink, wins, steps, fps, thumbs, wanted, codec, on_frame,
-                              write_from=plan.start)
+                              write_from=_From(plan.start, replan))
             sink.close()
         if written != plan.frames:
             raise SpliceFailed(f"decoded {written} frames where {plan.frames} were planned")
@@ -261,13 +277,26 @@ def _rewrite_spliced(src, dst, plan, info, fmt, wins, steps, fps, thumbs, wanted
             raise SpliceFailed(str(exc)) from None
     finally:
         middle.unlink(missing_ok=True)
-    return plan.packets.frames
+    return plan
 
 
-def _stream(frames, base: int, sink, wins, steps, fps, thumbs, wanted, codec, on_frame, write_from: int = 0) -> int:
+class _From:
+    """The first frame written: those before it are the source's copied packets. Until a frame is
+    written, ``replan`` (given the first frame a repair really changed) may move it later: the plan is
+    made from the first frame a step *can* change (a boil repair may widen QC's span by up to 12
+    frames), and every frame the repair left alone before the mini-GOP boundary below the first
+    changed one is copied instead of encoded and re-checked."""
+
+    def __init__(self, frame: int = 0, replan: Callable[[int], int] | None = None):
+        self.frame, self.replan = frame, replan
+
+
+def _stream(frames, base: int, sink, wins, steps, fps, thumbs, wanted, codec, on_frame,
+            write_from: _From | None = None) -> int:
     """Write decoded frames (display frame ``base`` first) to ``sink``, repairing the windows.
 
     Frames before ``write_from`` are read (a window's context) but not written; returns frames written."""
+    write_from = write_from or _From()
     buf: list[np.ndarray] = []
     seen = written = 0
     wi = 0
@@ -283,7 +312,7 @@ def _stream(frames, base: int, sink, wins, steps, fps, thumbs, wanted, codec, on
                 written += _flush(sink, buf, wins[wi], steps, fps, thumbs, wanted, codec, write_from)
                 buf = []
             continue
-        if i >= write_from:
+        if i >= write_from.frame:
             sink.write(img)
             written += 1
         if on_frame:
@@ -322,22 +351,6 @@ class _Planar:
     def from_bgr(self, img: np.ndarray) -> np.ndarray:
         return self.cv2.cvtColor(img, self.cv2.COLOR_BGR2YUV_I420)
 
-    def from_bgr_where_changed(self, planes: np.ndarray, new: np.ndarray, old: np.ndarray) -> np.ndarray:
-        """``planes`` with only the pixels where ``new`` differs from ``old`` (BGR) converted from ``new``;
-        a chroma sample is taken from ``new`` when any of its 2x2 pixels changed."""
-        h, w = new.shape[:2]
-        changed = np.any(new != old, axis=2)
-        conv = self.from_bgr(new)
-        out = planes.copy()
-        out[:h] = np.where(changed, conv[:h], planes[:h])
-        chroma = changed.reshape(h // 2, 2, w // 2, 2).any(axis=(1, 3)).ravel()
-        q = (h // 2) * (w // 2)
-        for k in range(2):
-            flat_out, flat_new = out[h:].reshape(-1), conv[h:].reshape(-1)
-            part = slice(k * q, (k + 1) * q)
-            flat_out[part] = np.where(chroma, flat_new[part], flat_out[part])
-        return out
-
 
 class _Packed:
     planar = False
@@ -347,9 +360,6 @@ class _Packed:
 
     def from_bgr(self, img: np.ndarray) -> np.ndarray:
         return img
-
-    def from_bgr_where_changed(self, planes: np.ndarray, new: np.ndarray, old: np.ndarray) -> np.ndarray:
-        return new
 
 
 class _LazyBGR:
@@ -375,7 +385,7 @@ class _LazyBGR:
         return (self[k] for k in range(len(self)))
 
 
-def _flush(sink, raw, win, steps, fps, thumbs, wanted, codec, write_from: int = 0) -> int:
+def _flush(sink, raw, win, steps, fps, thumbs, wanted, codec, write_from: _From | None = None) -> int:
     lo, hi = win
     original = _LazyBGR(list(raw), codec)
     buf = original
@@ -385,7 +395,7 @@ def _flush(sink, raw, win, steps, fps, thumbs, wanted, codec, write_from: int = 
             continue
         if st.kind in ("glitch", "black", "freeze") and (st.start - lo < 1 or hi - st.end < 1):
             continue
-        if codec.planar and st.kind in ("flicker", "flash"):
+        if codec.planar and st.kind in ("flicker", "flash", "boil"):
             before = list(out)
             _apply_step(st, buf, lo, fps, planes=out, codec=codec)
             known = {k: v for k, v in buf.cache.items() if out[k] is before[k]} if isinstance(buf, _LazyBGR) else \
@@ -394,20 +404,22 @@ def _flush(sink, raw, win, steps, fps, thumbs, wanted, codec, write_from: int = 
             out = list(out)
             continue
         new = _apply_step(st, list(buf), lo, fps)
-        if st.kind == "boil":
-            # a boil repair changes a few cells: the rest of the frame keeps its planes (no chroma round trip)
-            out = [o if n is b else codec.from_bgr_where_changed(o, n, b) for o, n, b in zip(out, new, buf)]
-        else:
-            out = [o if n is b else codec.from_bgr(n) for o, n, b in zip(out, new, buf)]
+        out = [o if n is b else codec.from_bgr(n) for o, n, b in zip(out, new, buf)]
         buf = new
+    write_from = write_from or _From()
+    if write_from.replan is not None and not getattr(sink, "frames", 0):
+        changed = next((k for k in range(len(out)) if out[k] is not raw[k]), None)
+        if changed is not None:
+            write_from.frame = write_from.replan(lo + changed)
+    write_from.replan = None
     written = 0
     for k in range(len(out)):
         if thumbs is not None and lo + k in wanted:
             thumbs.before[lo + k] = _thumb(original[k])
             thumbs.after[lo + k] = _thumb(buf[k])
-        if lo + k < write_from:
+        if lo + k < write_from.frame:
             if out[k] is not raw[k]:          # the copied packets hold this frame: it must not change
-                raise SpliceFailed(f"frame {lo + k} changed before the re-encoded part ({write_from})")
+                raise SpliceFailed(f"frame {lo + k} changed before the re-encoded part ({write_from.frame})")
             continue
         # frames no step changed go out exactly as decoded
         sink.write(out[k])
