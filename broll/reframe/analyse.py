@@ -133,7 +133,7 @@ def _axis_values(est: SubjectEstimate, axis: str) -> tuple[float, float]:
     return (est.cy, est.half_h) if axis == "y" else (est.cx, est.half_w)
 
 
-def _body(est: SubjectEstimate, axis: str, fit: float = 1.0) -> tuple[float, float]:
+def _body(est: SubjectEstimate, axis: str) -> tuple[float, float]:
     """(low, high) the window should hold: a margin around the core and, for a confident
     sample, the body plus a pad (a body read off a weak sample leaks into the background)."""
     c, half = _axis_values(est, axis)
@@ -142,10 +142,6 @@ def _body(est: SubjectEstimate, axis: str, fit: float = 1.0) -> tuple[float, flo
         b0, b1 = est.span(axis)
         pad = BODY_PAD * (b1 - b0)
         lo, hi = min(lo, b0 - pad), max(hi, b1 + pad)
-    if est.region is not None and est.confidence >= BODY_CONFIDENCE and "path" in os.environ.get("RF_USE", "widen,path"):
-        r0, r1 = (est.region[1], est.region[3]) if axis == "y" else (est.region[0], est.region[2])
-        if "pathfit" not in os.environ.get("RF_USE", "") or r1 - r0 <= 0.9 * fit:
-            lo, hi = min(lo, r0), max(hi, r1)
     return lo, hi
 
 
@@ -186,7 +182,7 @@ def path_from_samples(samples: list[Sample], cuts: list[float], geometry: CropGe
     centre = np.array([_axis_values(s.estimate, g.axis)[0] for s in samples])
     # the body around the tracked core, relative to the core's centre: the window keeps it whole
     # (with a pad) and aims at its middle; without one, a margin around the core
-    body = np.array([_body(s.estimate, g.axis, g.window / g.span) for s in samples]).reshape(-1, 2) - centre[:, None]
+    body = np.array([_body(s.estimate, g.axis) for s in samples]).reshape(-1, 2) - centre[:, None]
     conf = np.array([s.estimate.confidence for s in samples])
     shots = np.array([s.shot for s in samples])
     # a detector that hops between two things is not to be followed: a running median per shot

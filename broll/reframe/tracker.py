@@ -17,7 +17,6 @@ import cv2
 import numpy as np
 
 from broll.reframe import cues
-from broll.reframe import extent as segment
 from broll.reframe.subject import SubjectEstimate
 
 MOTION_WEIGHT = 1.0
@@ -34,8 +33,6 @@ EXTENT_FLOOR = 0.2           # the subject's whole body: connected evidence abov
 EXTENT_REACH = 1.5           # ... no further than this many core sizes beyond the core on each side
 EXTENT_MASS = (0.04, 0.96)   # ... between these quantiles of its evidence along each axis
 HIST_BINS = (12, 8)           # hue x saturation histogram of the subject's appearance
-import os as _os
-REGION_MAPS = tuple(_os.environ.get("REFRAME_REGION", "detail,motion").split(","))
 
 
 @dataclass
@@ -47,7 +44,6 @@ class Blob:
     strength: float           # mean evidence inside the blob
     area: float               # share of the frame
     extent: tuple[float, float, float, float] | None = None   # (x0, y0, x1, y1): the body around the core
-    region: tuple[float, float, float, float] | None = None   # (x0, y0, x1, y1): the segmented subject (``extent``)
 
 
 def _quantiles(mass: np.ndarray, lo: float, hi: float) -> tuple[float, float]:
@@ -151,7 +147,6 @@ class SubjectTracker:
         self.camera: cues.CameraMotion | None = None
         self.last_base: np.ndarray | None = None      # the last sample's evidence, for ``candidates``
         self.last_motion: np.ndarray | None = None
-        self.flow = None                               # the dense-flow engine, made on first use
 
     # -- evidence -------------------------------------------------------------------------
     def _appearance(self, hsv: np.ndarray) -> np.ndarray:
@@ -243,9 +238,6 @@ class SubjectTracker:
                 chosen = Blob(chosen.cx, chosen.cy, 0.6 * self.box.half_w + 0.4 * chosen.half_w,
                               0.6 * self.box.half_h + 0.4 * chosen.half_h, chosen.strength, chosen.area,
                               _blend_extent(self.box.extent, chosen.extent))
-            found = self._region(grey, chosen)
-            chosen.region = _blend_extent(self.box.region if self.box is not None else None, found) \
-                if found is not None else None
             self.box = chosen
             self.last_seen = t
             self._learn(hsv, frame_hist, chosen, rate=0.3 if self.hist is not None else 1.0)
@@ -257,26 +249,8 @@ class SubjectTracker:
             return SubjectEstimate(0.5, 0.5, 0.0, 0.0, 0.0)
         b = self.box
         ext = None if b.extent is None else (b.extent[0] / w, b.extent[1] / h, b.extent[2] / w, b.extent[3] / h)
-        reg = None if b.region is None else (b.region[0] / w, b.region[1] / h, b.region[2] / w, b.region[3] / h)
         return SubjectEstimate(b.cx / w, b.cy / h, b.half_w / w, b.half_h / h,
-                               confidence if chosen is not None else 0.0, ext, reg)
-
-    def _region(self, grey: np.ndarray, blob: Blob) -> tuple[float, float, float, float] | None:
-        """The segmented subject around ``blob``'s core: the union of the regions the residual
-        motion and the detail maps give (``extent``), None where neither singles the core out."""
-        core = (blob.cx - blob.half_w, blob.cy - blob.half_h, blob.cx + blob.half_w, blob.cy + blob.half_h)
-        found = None
-        if "detail" in REGION_MAPS:
-            found = segment.region(segment.detail_map(grey), core)
-        if "motion" in REGION_MAPS and self.prev_grey is not None and self.prev_grey.shape == grey.shape \
-                and self.camera is not None and self.camera.reliable:
-            if self.flow is None:
-                self.flow = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_FAST)
-            moving = segment.region(segment.motion_map(self.flow, self.prev_grey, grey, self.camera.matrix), core)
-            if "agree" in REGION_MAPS:
-                return segment.union(found, moving) if segment.iou(found, moving) >= 0.5 else None
-            found = segment.union(found, moving)
-        return found
+                               confidence if chosen is not None else 0.0, ext)
 
     @staticmethod
     def _confidence(ev: np.ndarray, blob: Blob | None, typical: float | None = None) -> float:

@@ -26,8 +26,6 @@ MIN_WIDEN = 1.03          # a widening smaller than this (share of the window) i
 MAX_WIDEN = 1.8           # a body that needs more than this is more likely background than subject:
                           # it does not widen the window (nor does it shrink the picture past ~60%)
 WIDEN_CONFIDENCE = 0.6    # only a sample this sure of its subject may widen the window ...
-import os
-REGION_USE = "widen" in os.environ.get("RF_USE", "widen,path")
 BODY_TO_CORE = 1.5        # ... and only with a body at most this much wider than its core: a body read
                           # off weak evidence around a small core leaks into the background, and a
                           # window widened for it would shrink the picture for nothing
@@ -53,16 +51,12 @@ def held_confidence(confidence: np.ndarray, centre: np.ndarray, shots: np.ndarra
 def body_to_hold(est: SubjectEstimate, axis: str, confidence: float | None = None) -> tuple[float, float]:
     """(low, high) of the body the window must hold whole, widening if it has to; NaN where the
     estimate is not trusted to that degree (``confidence``: the sample's own unless given)."""
-    if (est.extent is None and est.region is None) or \
-            (est.confidence if confidence is None else confidence) < WIDEN_CONFIDENCE:
+    if est.extent is None or (est.confidence if confidence is None else confidence) < WIDEN_CONFIDENCE:
         return float("nan"), float("nan")
+    lo, hi = est.span(axis)
     core = 2 * (est.half_h if axis == "y" else est.half_w)
-    lo, hi = est.span(axis) if est.extent is not None else (float("nan"), float("nan"))
-    if est.extent is not None and hi - lo > BODY_TO_CORE * core:
-        lo, hi = float("nan"), float("nan")
-    if est.region is not None and REGION_USE:
-        r0, r1 = (est.region[1], est.region[3]) if axis == "y" else (est.region[0], est.region[2])
-        lo, hi = (r0, r1) if not np.isfinite(lo) else (min(lo, r0), max(hi, r1))
+    if hi - lo > BODY_TO_CORE * core:
+        return float("nan"), float("nan")
     return lo, hi
 
 
