@@ -145,6 +145,14 @@ def _body(est: SubjectEstimate, axis: str) -> tuple[float, float]:
     return lo, hi
 
 
+def _region_mid(est: SubjectEstimate, axis: str) -> float:
+    """The middle of the estimate's detailed region along ``axis`` (``extent``), NaN without one."""
+    if est.region is None:
+        return float("nan")
+    r0, r1 = (est.region[1], est.region[3]) if axis == "y" else (est.region[0], est.region[2])
+    return (r0 + r1) / 2
+
+
 def _persistent(centre: np.ndarray, shots: np.ndarray, times: np.ndarray, *, jump: float,
                 min_run: float) -> np.ndarray:
     """1 for samples in a run the detector held for ``min_run`` seconds, else 0.
@@ -201,6 +209,11 @@ def path_from_samples(samples: list[Sample], cuts: list[float], geometry: CropGe
     lo = np.where(trusted, body_mid + reach - half, 0.0)
     hi = np.where(trusted, body_mid - reach + half, 1.0)
     centre = body_mid                                             # aim at the body's middle, not the core's
+    # lean towards the rest of the subject (the detailed region around the tracked part), as far
+    # as keeping the body whole allows
+    lean = np.array([_region_mid(s.estimate, g.axis) for s in samples])
+    leaning = trusted & np.isfinite(lean)
+    centre = np.where(leaning, np.clip(np.nan_to_num(lean), lo, hi), centre)
     weight = np.where(trusted, conf, 0.0)
     if HOLD_WEIGHT > 0:
         # where nothing is trusted the window holds where the subject was last (or next) seen,

@@ -21,6 +21,7 @@ class SubjectEstimate:
     half_h: float
     confidence: float        # 0 = nothing stands out, 1 = one clear subject
     extent: tuple[float, float, float, float] | None = None   # (x0, y0, x1, y1) of the whole body, normalised
+    region: tuple[float, float, float, float] | None = None   # (x0, y0, x1, y1) of the detail around it, normalised
 
     def span(self, axis: str) -> tuple[float, float]:
         """(low, high) of the body along ``axis`` ("x" or "y"): the extent when known, else the core."""

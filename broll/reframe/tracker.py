@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 
 from broll.reframe import cues
+from broll.reframe import extent as detail
 from broll.reframe.subject import SubjectEstimate
 
 MOTION_WEIGHT = 1.0
@@ -44,6 +45,7 @@ class Blob:
     strength: float           # mean evidence inside the blob
     area: float               # share of the frame
     extent: tuple[float, float, float, float] | None = None   # (x0, y0, x1, y1): the body around the core
+    region: tuple[float, float, float, float] | None = None   # (x0, y0, x1, y1): detail around it (``extent``)
 
 
 def _quantiles(mass: np.ndarray, lo: float, hi: float) -> tuple[float, float]:
@@ -238,6 +240,11 @@ class SubjectTracker:
                 chosen = Blob(chosen.cx, chosen.cy, 0.6 * self.box.half_w + 0.4 * chosen.half_w,
                               0.6 * self.box.half_h + 0.4 * chosen.half_h, chosen.strength, chosen.area,
                               _blend_extent(self.box.extent, chosen.extent))
+            # where the rest of the subject lies: the detailed region around the core
+            found = detail.region(detail.detail_map(grey), (chosen.cx - chosen.half_w, chosen.cy - chosen.half_h,
+                                                            chosen.cx + chosen.half_w, chosen.cy + chosen.half_h))
+            chosen.region = None if found is None else \
+                _blend_extent(self.box.region if self.box is not None else None, found)
             self.box = chosen
             self.last_seen = t
             self._learn(hsv, frame_hist, chosen, rate=0.3 if self.hist is not None else 1.0)
@@ -249,8 +256,9 @@ class SubjectTracker:
             return SubjectEstimate(0.5, 0.5, 0.0, 0.0, 0.0)
         b = self.box
         ext = None if b.extent is None else (b.extent[0] / w, b.extent[1] / h, b.extent[2] / w, b.extent[3] / h)
+        reg = None if b.region is None else (b.region[0] / w, b.region[1] / h, b.region[2] / w, b.region[3] / h)
         return SubjectEstimate(b.cx / w, b.cy / h, b.half_w / w, b.half_h / h,
-                               confidence if chosen is not None else 0.0, ext)
+                               confidence if chosen is not None else 0.0, ext, reg)
 
     @staticmethod
     def _confidence(ev: np.ndarray, blob: Blob | None, typical: float | None = None) -> float:
