@@ -397,7 +397,12 @@ class SignalMeter:
         # frame's, whose cells are tall): the largest connected piece, its gaps closed, holds all of it
         closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, self.close_kernel)
         x, y, bw, bh = cv2.boundingRect(closed)     # labelling only the box that holds every piece: same areas
-        count, _, stats, _ = cv2.connectedComponentsWithStats(closed[y:y + bh, x:x + bw], connectivity=8)
+        # 16-bit labels when they cannot overflow (8-connected pieces are at least 2 px apart, so a box
+        # holds at most one piece per 2x2 block): the same pieces and areas, the labelling about half
+        # the cost of 32-bit labels
+        ltype = cv2.CV_16U if ((bw + 1) // 2) * ((bh + 1) // 2) < 65535 else cv2.CV_32S
+        count, _, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(
+            closed[y:y + bh, x:x + bw], 8, ltype, cv2.CCL_DEFAULT)
         patch = float(stats[1:, cv2.CC_STAT_AREA].max()) / mask.size if count > 1 else 0.0
         return line, block, area, patch
 
