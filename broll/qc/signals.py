@@ -172,6 +172,9 @@ class SignalMeter:
         import cv2
         from scenedetect import AdaptiveDetector, FrameTimecode
 
+        from broll.qc import scene_distance
+
+        scene_distance.install()      # the library's frame distance, same values, ~20x cheaper
         self.cv2 = cv2
         self.fps = fps or 25.0
         self.values: dict[str, list[float]] = {k: [] for k in SCALAR_SIGNALS}

@@ -123,3 +123,26 @@ def test_spike_patch_is_the_largest_closed_piece():
     count, _, stats, _ = cv2.connectedComponentsWithStats(closed, connectivity=8)
     assert count > 300
     assert meter._spike_shape(sparse)[3] == float(stats[1:, cv2.CC_STAT_AREA].max()) / sparse.size
+
+
+def test_scene_distance_is_pyscenedetects_own_number():
+    from scenedetect.detectors import content_detector
+
+    from broll.qc import scene_distance
+
+    original = content_detector._mean_pixel_distance
+    if original is scene_distance.l1_mean_distance:      # installed earlier in this process
+        original = _library_distance
+    rng = np.random.default_rng(6)
+    for h, w in ((180, 320), (90, 160), (7, 13)):
+        a = rng.integers(0, 256, (h, w), dtype=np.uint8)
+        b = rng.integers(0, 256, (h, w), dtype=np.uint8)
+        for x, y in ((a, b), (b, a), (a, a), (a, np.zeros_like(a)), (np.full_like(a, 255), np.zeros_like(a))):
+            assert scene_distance.l1_mean_distance(x, y) == original(x, y)
+    SignalMeter(30.0)
+    assert content_detector._mean_pixel_distance is scene_distance.l1_mean_distance
+
+
+def _library_distance(left, right):
+    """PySceneDetect 0.6-0.7's _mean_pixel_distance, for comparison once the fast one is installed."""
+    return np.sum(np.abs(left.astype(np.int32) - right.astype(np.int32))) / float(left.shape[0] * left.shape[1])
