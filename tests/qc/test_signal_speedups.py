@@ -146,3 +146,20 @@ def test_scene_distance_is_pyscenedetects_own_number():
 def _library_distance(left, right):
     """PySceneDetect 0.6-0.7's _mean_pixel_distance, for comparison once the fast one is installed."""
     return np.sum(np.abs(left.astype(np.int32) - right.astype(np.int32))) / float(left.shape[0] * left.shape[1])
+
+
+def test_box_upsampling_equals_the_whole_frames():
+    from broll.qc.signals import _upsample2
+
+    rng = np.random.default_rng(7)
+    for _ in range(200):
+        flow = (rng.standard_normal((90, 160, 2)) * rng.uniform(0.1, 8.0)).astype(np.float32)
+        whole = cv2.resize(flow, (320, 180), interpolation=cv2.INTER_LINEAR)
+        y0, y1 = sorted(rng.integers(0, 181, 2))
+        x0, x1 = sorted(rng.integers(0, 321, 2))
+        box = (slice(int(y0), int(max(y1, y0 + 1))), slice(int(x0), int(max(x1, x0 + 1))))
+        if box[0].stop > 180 or box[1].stop > 320:
+            continue
+        assert np.array_equal(_upsample2(cv2, flow, (320, 180), box), whole[box])
+    full = (slice(0, 180), slice(0, 320))
+    assert np.array_equal(_upsample2(cv2, flow, (320, 180), full), whole)
