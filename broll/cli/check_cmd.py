@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 
 import click
-from rich.markup import escape
 
 from broll.cli.executor_opt import executor_option, make_executor
 from broll.cli.output import console, echo_clip_error, finish_clip_batch, progress_bar
@@ -34,6 +33,7 @@ def _cache_root(project: str | None, no_cache: bool, clip: str) -> Path | None:
 
 
 def _print_report(out, report) -> None:
+    from rich.markup import escape
     from rich.table import Table
 
     facts = report.facts
@@ -83,7 +83,7 @@ def check_command(ctx: click.Context, clips: tuple[str, ...], profile: str, as_j
 
     prof = load_profile(profile)  # a bad profile fails before any decoding
     pool = make_executor(executor)
-    out = console()
+    out = None if as_json else console()    # --json prints plain JSON: rich need not even load
     docs: list[dict] = []
     error_code = 0
     any_regenerate = False
@@ -110,5 +110,7 @@ def check_command(ctx: click.Context, clips: tuple[str, ...], profile: str, as_j
         if not as_json:
             _print_report(out, report)
             if sheet is not None:
+                from rich.markup import escape
+
                 out.print(f"  sheet: {escape(str(sheet))}")
     finish_clip_batch(ctx, out, docs, prof.name, as_json, error_code, any_regenerate)

@@ -12,11 +12,8 @@ run again in a fresh pool, up to ``max_retries`` times, as Ray would.
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
 import queue as queue_mod
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from typing import Callable, Optional, Sequence
 
 from broll.errors import ExitCode
@@ -35,6 +32,8 @@ def cores() -> int:
 
 
 def _context():
+    import multiprocessing as mp     # here, not at import: a single task (one `broll check` clip) never needs it
+
     methods = mp.get_all_start_methods()
     ctx = mp.get_context("forkserver" if "forkserver" in methods else "spawn")
     if ctx.get_start_method() == "forkserver":
@@ -99,6 +98,9 @@ class LocalExecutor:
     def _pool_round(self, tasks: Sequence[Task], todo: list[int], tracker: Tracker,
                     finish: Callable[[Outcome], None]) -> list[int]:
         """One pool over ``todo``; returns the indices left unfinished because the pool broke."""
+        from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+        from concurrent.futures.process import BrokenProcessPool
+
         ctx = _context()
         progress_queue = ctx.SimpleQueue() if tracker._on_progress is not None else None
         left: list[int] = []

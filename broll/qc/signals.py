@@ -172,6 +172,9 @@ class SignalMeter:
         import cv2
         from scenedetect import AdaptiveDetector, FrameTimecode
 
+        from broll.qc import scene_distance
+
+        scene_distance.install()      # the library's frame distance, same values, ~20x cheaper
         self.cv2 = cv2
         self.fps = fps or 25.0
         self.values: dict[str, list[float]] = {k: [] for k in SCALAR_SIGNALS}
@@ -349,7 +352,7 @@ class SignalMeter:
             reach = self.spike_kernel.shape[0] // 2
             box = (slice(max(0, y - reach), min(h, y + bh + reach)), slice(max(0, x - reach), min(w, x + bw + reach)))
             warp = lambda img, flow: cv2.remap(  # noqa: E731
-                img, cv2.scaleAdd(cv2.resize(flow, (w, h), interpolation=cv2.INTER_LINEAR)[box], 2.0, self.full_xy[box]),
+                img, cv2.scaleAdd(_upsample2(cv2, flow, (w, h), box), 2.0, self.full_xy[box]),
                 None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
             kept = np.zeros_like(mask)
             kept[box] = cv2.min(mask[box], self._outlier_mask(warp(before, to_before), mid[box], warp(after, to_after)))
@@ -397,7 +400,12 @@ class SignalMeter:
         # frame's, whose cells are tall): the largest connected piece, its gaps closed, holds all of it
         closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, self.close_kernel)
         x, y, bw, bh = cv2.boundingRect(closed)     # labelling only the box that holds every piece: same areas
-        count, _, stats, _ = cv2.connectedComponentsWithStats(closed[y:y + bh, x:x + bw], connectivity=8)
+        # 16-bit labels when they cannot overflow (8-connected pieces are at least 2 px apart, so a box
+        # holds at most one piece per 2x2 block): the same pieces and areas, the labelling about half
+        # the cost of 32-bit labels
+        ltype = cv2.CV_16U if ((bw + 1) // 2) * ((bh + 1) // 2) < 65535 else cv2.CV_32S
+        count, _, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(
+            closed[y:y + bh, x:x + bw], 8, ltype, cv2.CCL_DEFAULT)
         patch = float(stats[1:, cv2.CC_STAT_AREA].max()) / mask.size if count > 1 else 0.0
         return line, block, area, patch
 
@@ -530,6 +538,22 @@ class SignalMeter:
             col_max=self.col_max if self.col_max is not None else np.zeros(0),
             cells=self.shimmer.finish(),
         )
+
+
+def _upsample2(cv2, flow: np.ndarray, size: tuple[int, int], box: tuple[slice, slice]) -> np.ndarray:
+    """``cv2.resize(flow, size, interpolation=INTER_LINEAR)[box]``, upsampling only the part the box needs.
+
+    Each output pixel of a 2x linear upsampling mixes the two nearest source pixels per axis with
+    weights fixed by its position, so the source rectangle under the box, one pixel wider on each
+    side (where the picture has one), upsampled alone gives the box's values (bytes checked against
+    the whole-frame resize). The spike test's box is often a fraction of the frame."""
+    (ys, xs), (h, w) = box, flow.shape[:2]
+    if size != (2 * w, 2 * h):
+        return cv2.resize(flow, size, interpolation=cv2.INTER_LINEAR)[box]
+    sy0, sy1 = max(0, ys.start // 2 - 1), min(h, (ys.stop + 1) // 2 + 1)
+    sx0, sx1 = max(0, xs.start // 2 - 1), min(w, (xs.stop + 1) // 2 + 1)
+    part = cv2.resize(flow[sy0:sy1, sx0:sx1], (2 * (sx1 - sx0), 2 * (sy1 - sy0)), interpolation=cv2.INTER_LINEAR)
+    return part[ys.start - 2 * sy0:ys.stop - 2 * sy0, xs.start - 2 * sx0:xs.stop - 2 * sx0]
 
 
 def measure(path: str | os.PathLike, *, on_frame: Callable[[int], None] | None = None,

@@ -7,6 +7,7 @@ import math
 import cv2
 import numpy as np
 
+from broll.media.analysis_frames import area_shrink
 from broll.qc.signals import REGION_GRID, SPIKE_PREFILTER, SignalMeter
 
 
@@ -84,3 +85,81 @@ def test_screening_skips_only_the_piece_it_does_not_need():
     small[50:58, 50:57] = 255                      # below both: measured in full, same as without screening
     assert meter._spike_shape(small, screening=True) == meter._spike_shape(small)
     assert meter._spike_shape(small)[3] > 0
+
+
+def test_area_shrink_gives_opencvs_bytes():
+    rng = np.random.default_rng(4)
+    # (source, target): 1080p and 720p to 320x180 (6x6, 4x4 blocks), a 4K-like 12x12, and ratios
+    # that go to OpenCV itself (2x2, non-integer, one side 1x)
+    cases = [((1080, 1920), (320, 180)), ((720, 1280), (320, 180)), ((432, 768), (64, 36)),
+             ((360, 640), (320, 180)), ((704, 1280), (320, 176)), ((400, 300), (100, 133)), ((180, 960), (320, 180))]
+    for (h, w), (sw, sh) in cases:
+        for pattern in ("noise", "binary", "texture"):
+            if pattern == "noise":
+                img = rng.integers(0, 256, (h, w), dtype=np.uint8)
+            elif pattern == "binary":       # many blocks land on exact halves before rounding
+                img = (rng.integers(0, 2, (h, w)) * 255).astype(np.uint8)
+            else:
+                img = _texture(rng, h, w)
+            padded = np.zeros((h, w + 64), np.uint8)    # a decoder's plane: rows padded beyond the width
+            padded[:, :w] = img
+            view = padded[:, :w]
+            want = cv2.resize(img, (sw, sh), interpolation=cv2.INTER_AREA)
+            assert np.array_equal(area_shrink(view, sw, sh, cv2), want), ((h, w), (sw, sh), pattern)
+
+
+def test_spike_patch_is_the_largest_closed_piece():
+    meter = SignalMeter(30.0)
+    mask = np.zeros((180, 320), np.uint8)
+    mask[::2, ::2] = 255                            # as many separate pieces as a box can hold, before closing
+    mask[40:60, 100:140] = 255
+    closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, meter.close_kernel)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(closed, connectivity=8)
+    assert meter._spike_shape(mask)[3] == float(stats[1:, cv2.CC_STAT_AREA].max()) / mask.size
+    sparse = np.zeros((180, 320), np.uint8)
+    sparse[::8, ::8] = 255                          # stays 660 pieces after closing: labels well past 255
+    sparse[100:110, 200:230] = 255
+    closed = cv2.morphologyEx(sparse, cv2.MORPH_CLOSE, meter.close_kernel)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(closed, connectivity=8)
+    assert count > 300
+    assert meter._spike_shape(sparse)[3] == float(stats[1:, cv2.CC_STAT_AREA].max()) / sparse.size
+
+
+def test_scene_distance_is_pyscenedetects_own_number():
+    from scenedetect.detectors import content_detector
+
+    from broll.qc import scene_distance
+
+    original = content_detector._mean_pixel_distance
+    if original is scene_distance.l1_mean_distance:      # installed earlier in this process
+        original = _library_distance
+    rng = np.random.default_rng(6)
+    for h, w in ((180, 320), (90, 160), (7, 13)):
+        a = rng.integers(0, 256, (h, w), dtype=np.uint8)
+        b = rng.integers(0, 256, (h, w), dtype=np.uint8)
+        for x, y in ((a, b), (b, a), (a, a), (a, np.zeros_like(a)), (np.full_like(a, 255), np.zeros_like(a))):
+            assert scene_distance.l1_mean_distance(x, y) == original(x, y)
+    SignalMeter(30.0)
+    assert content_detector._mean_pixel_distance is scene_distance.l1_mean_distance
+
+
+def _library_distance(left, right):
+    """PySceneDetect 0.6-0.7's _mean_pixel_distance, for comparison once the fast one is installed."""
+    return np.sum(np.abs(left.astype(np.int32) - right.astype(np.int32))) / float(left.shape[0] * left.shape[1])
+
+
+def test_box_upsampling_equals_the_whole_frames():
+    from broll.qc.signals import _upsample2
+
+    rng = np.random.default_rng(7)
+    for _ in range(200):
+        flow = (rng.standard_normal((90, 160, 2)) * rng.uniform(0.1, 8.0)).astype(np.float32)
+        whole = cv2.resize(flow, (320, 180), interpolation=cv2.INTER_LINEAR)
+        y0, y1 = sorted(rng.integers(0, 181, 2))
+        x0, x1 = sorted(rng.integers(0, 321, 2))
+        box = (slice(int(y0), int(max(y1, y0 + 1))), slice(int(x0), int(max(x1, x0 + 1))))
+        if box[0].stop > 180 or box[1].stop > 320:
+            continue
+        assert np.array_equal(_upsample2(cv2, flow, (320, 180), box), whole[box])
+    full = (slice(0, 180), slice(0, 320))
+    assert np.array_equal(_upsample2(cv2, flow, (320, 180), full), whole)
