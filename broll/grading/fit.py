@@ -230,9 +230,17 @@ def _paired_error(t: Transform, pairs: tuple[np.ndarray, np.ndarray], ref_lab: n
 
 
 def _judge_on(pairs: tuple[np.ndarray, np.ndarray]) -> Callable[[Transform], float]:
-    """:func:`_paired_error` on fixed pairs, their reference side converted to L*a*b* once."""
+    """:func:`_paired_error` on fixed pairs, their reference side converted to L*a*b* once, and
+    each transform judged once (the MKL candidates are judged to pick the pair fits' prior,
+    then again beside those fits)."""
     ref_lab = rgb_to_lab(pairs[1])
-    return lambda t: _paired_error(t, pairs, ref_lab)
+    seen: dict[int, tuple[Transform, float]] = {}
+
+    def judge(t: Transform) -> float:
+        if id(t) not in seen:               # the transform is kept with its error: its id stays its own
+            seen[id(t)] = (t, _paired_error(t, pairs, ref_lab))
+        return seen[id(t)][1]
+    return judge
 
 
 # the fits on registered pixel pairs, by the degree of their polynomial in encoded RGB (10 and 20
