@@ -129,8 +129,7 @@ def delta_e00(lab_a: np.ndarray, lab_b: np.ndarray) -> np.ndarray:
     cp1, cp2 = np.hypot(ap1, b1), np.hypot(ap2, b2)
     tau = 2 * np.pi
     hp1, hp2 = np.arctan2(b1, ap1), np.arctan2(b2, ap2)
-    hp1[hp1 < 0] += tau
-    hp2[hp2 < 0] += tau
+    hp1, hp2 = np.where(hp1 < 0, hp1 + tau, hp1), np.where(hp2 < 0, hp2 + tau, hp2)
     cp12 = cp1 * cp2
     dh = hp2 - hp1
     dh = np.where(dh > np.pi, dh - tau, np.where(dh < -np.pi, dh + tau, dh))
