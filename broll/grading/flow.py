@@ -28,10 +28,6 @@ EDGE_SHARE = 0.75       # keep the flattest 75% of the consistent pixels
 BLUR = 1.2              # px: colours are compared lightly smoothed
 RANK_LEVELS = 4096      # grey levels the rank transform counts
 LUMA = np.array([0.2126, 0.7152, 0.0722], np.float32)
-# DIS preset of the backward (checking) flow: ULTRAFAST costs a third of MEDIUM's CPU and, with
-# the forward flow at MEDIUM, still refuses an occluded region (1.7% of it paired vs MEDIUM's
-# 2.2%; FAST both ways 17.6%); it passes fewer pairs where the motion is hard, not more
-BACKWARD_PRESET = 0      # cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST (cv2 is imported lazily)
 
 
 def rank_luma(grey: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -58,10 +54,9 @@ def flow_pairs(ref: np.ndarray, clip: np.ndarray, inside: np.ndarray, *, fb_max:
     import cv2
     rh, rw = ref.shape[:2]
     a, b = rank_luma(ref @ LUMA, inside), rank_luma(clip @ LUMA, inside)
-    # ref pixel p shows what the clip shows at p + forward(p)
-    forward = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM).calc(a, b, None)
-    # the backward flow only checks the forward one: a coarse flow that agrees to FB_MAX px
-    backward = cv2.DISOpticalFlow_create(BACKWARD_PRESET).calc(b, a, None)
+    dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+    forward = dis.calc(a, b, None)           # ref pixel p shows what the clip shows at p + forward(p)
+    backward = dis.calc(b, a, None)
     mx = forward[..., 0] + np.arange(rw, dtype=np.float32)[None, :]
     my = forward[..., 1] + np.arange(rh, dtype=np.float32)[:, None]
     back = cv2.remap(backward, mx, my, cv2.INTER_LINEAR)
