@@ -42,31 +42,47 @@ IRLS_STEPS = 6
 MIN_PAIRS = 2_000
 
 
-def _dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``a @ b`` for a tall ``a`` and a few columns, without BLAS: these products are small
-    enough that OpenBLAS's threads only cost time, and on a busy machine (threads waiting for
-    a core) they cost 10-50x the CPU of the product itself (measured: the cubic fit 2.8 s of
-    CPU with threads, 0.06 s without, at load ~20 on 2 cores)."""
-    return np.einsum("ni,ij->nj", a, b)
-
+# The products below avoid BLAS: they are small enough that OpenBLAS's threads only cost time,
+# and on a busy machine (threads waiting for a core) they cost 10-50x the CPU of the product
+# itself (measured: the cubic fit 2.8 s of CPU with threads, 0.06 s without, at load ~20 on 2
+# cores). Monomials are kept as rows (terms, N), so every product is a pass over contiguous memory.
 
 def _exponents(degree: int) -> np.ndarray:
     return np.array([(i, j, k) for i in range(degree + 1) for j in range(degree + 1) for k in range(degree + 1)
                      if i + j + k <= degree], dtype=np.int64)
 
 
+def monomial_rows(rgb: np.ndarray, degree: int = DEGREE) -> np.ndarray:
+    """Monomials of r, g, b up to ``degree`` as rows, (terms, N) in :func:`_exponents` order: each
+    row is one earlier row times one channel (one multiply per term and pixel)."""
+    x = np.ascontiguousarray(np.asarray(rgb, dtype=np.float64).T)
+    exps = [tuple(e) for e in _exponents(degree)]
+    out = np.empty((len(exps), x.shape[1]))
+    row = {}
+    for t, e in enumerate(exps):
+        if sum(e) == 0:
+            out[t] = 1.0
+        else:
+            c = next(i for i in range(3) if e[i])
+            np.multiply(out[row[e[:c] + (e[c] - 1,) + e[c + 1:]]], x[c], out=out[t])
+        row[e] = t
+    return out
+
+
 def expand(rgb: np.ndarray, degree: int = DEGREE) -> np.ndarray:
     """Monomials of r, g, b up to ``degree`` (the constant term included): (N, terms)."""
-    rgb = np.asarray(rgb, dtype=np.float64)
-    exps = _exponents(degree)
-    out = np.ones((len(rgb), len(exps)))
-    for t, (i, j, k) in enumerate(exps):
-        if i:
-            out[:, t] *= rgb[:, 0] ** i
-        if j:
-            out[:, t] *= rgb[:, 1] ** j
-        if k:
-            out[:, t] *= rgb[:, 2] ** k
+    return monomial_rows(rgb, degree).T
+
+
+def _combine(rows: np.ndarray, coefficients: np.ndarray) -> np.ndarray:
+    """``rows.T @ coefficients`` as (3, N), by scaled row sums (no BLAS, see above)."""
+    out = np.empty((coefficients.shape[1], rows.shape[1]))
+    tmp = np.empty(rows.shape[1])
+    for c in range(coefficients.shape[1]):
+        np.multiply(rows[0], coefficients[0, c], out=out[c])
+        for t in range(1, len(rows)):
+            np.multiply(rows[t], coefficients[t, c], out=tmp)
+            out[c] += tmp
     return out
 
 
@@ -79,7 +95,8 @@ class PolynomialMap(Transform):
     name: str = "registered"
 
     def __call__(self, rgb: np.ndarray) -> np.ndarray:
-        return _dot(expand(np.clip(np.asarray(rgb, dtype=np.float64), 0, 1), self.degree), self.coefficients)
+        rows = monomial_rows(np.clip(np.asarray(rgb, dtype=np.float64), 0, 1), self.degree)
+        return _combine(rows, self.coefficients).T
 
 
 def plausible(h: np.ndarray, shape: tuple[int, int]) -> bool:
@@ -169,17 +186,26 @@ def fit_registered(src: np.ndarray, ref: np.ndarray, prior: Callable[[np.ndarray
     x = np.concatenate([src, shot])
     y = np.concatenate([ref, np.clip(prior(shot), 0, 1)])
     base = np.concatenate([np.ones(n), w_prior])
-    phi = expand(x, degree)
-    linear = np.array([sum(e) == 1 for e in _exponents(degree)])
-    identity = np.zeros((phi.shape[1], 3))
+    # The normal equations' matrix sum(w phi_i phi_j) holds only weighted moments of degree
+    # <= 2 * degree (84 of them for the cubic, against 400 products per pixel), so each IRLS
+    # step sums the moments once and indexes them into the 20 x 20 matrix.
+    exps, moments_exps = _exponents(degree), [tuple(e) for e in _exponents(2 * degree)]
+    at = {e: t for t, e in enumerate(moments_exps)}
+    moments_rows = monomial_rows(x, 2 * degree)
+    phi = moments_rows[[at[tuple(e)] for e in exps]]
+    gram_index = np.array([[at[tuple(a + b)] for b in exps] for a in exps])
+    change_t = np.ascontiguousarray((y - x).T)            # (3, N): the fit is of the change
+    y_t = np.ascontiguousarray(y.T)
+    linear = np.array([sum(e) == 1 for e in exps])
+    identity = np.zeros((len(exps), 3))
     identity[linear] = _identity_rows(degree)
     w = base.copy()
     coef = identity
     for _ in range(IRLS_STEPS):
-        a = phi * w[:, None]
-        gram = np.einsum("ni,nj->ij", phi, a) + RIDGE * n * np.eye(phi.shape[1])
-        coef = identity + np.linalg.solve(gram, np.einsum("ni,nj->ij", a, y - x))
-        res = np.linalg.norm(_dot(phi, coef) - y, axis=1)
+        gram = np.einsum("kn,n->k", moments_rows, w)[gram_index] + RIDGE * n * np.eye(len(exps))
+        coef = identity + np.linalg.solve(gram, np.einsum("tn,cn->tc", phi, change_t * w))
+        diff = _combine(phi, coef) - y_t
+        res = np.sqrt(diff[0] * diff[0] + diff[1] * diff[1] + diff[2] * diff[2])
         scale = 1.4826 * np.median(res[:n]) + 1e-4
         u = res / (4.685 * scale)
         w = base * np.where(u < 1, (1 - u * u) ** 2, 0.0)

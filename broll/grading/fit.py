@@ -230,9 +230,19 @@ def _paired_error(t: Transform, pairs: tuple[np.ndarray, np.ndarray], ref_lab: n
 
 
 def _judge_on(pairs: tuple[np.ndarray, np.ndarray]) -> Callable[[Transform], float]:
-    """:func:`_paired_error` on fixed pairs, their reference side converted to L*a*b* once."""
-    ref_lab = rgb_to_lab(pairs[1])
-    return lambda t: _paired_error(t, pairs, ref_lab)
+    """:func:`_paired_error` on fixed pairs, their reference side converted to L*a*b* once, and
+    each transform judged once (the MKL candidates are judged to pick the pair fits' prior,
+    then again beside those fits)."""
+    ref_lab: list[np.ndarray] = []          # converted on the first call (a judge may go unused)
+    seen: dict[int, tuple[Transform, float]] = {}
+
+    def judge(t: Transform) -> float:
+        if not ref_lab:
+            ref_lab.append(rgb_to_lab(pairs[1]))
+        if id(t) not in seen:               # the transform is kept with its error: its id stays its own
+            seen[id(t)] = (t, _paired_error(t, pairs, ref_lab[0]))
+        return seen[id(t)][1]
+    return judge
 
 
 # the fits on registered pixel pairs, by the degree of their polynomial in encoded RGB (10 and 20
@@ -268,7 +278,10 @@ def _full_match(method: str, src_rgb: np.ndarray, ref_rgb: np.ndarray,
     core = GRADE_METHODS[method](src_rgb, ref_rgb)
     if method != "mkl" or registered is None or len(registered[0]) < MIN_PIXELS:
         return core
-    candidates = {"mkl": core, "mkl-linear": fit_mkl_linear(src_rgb, ref_rgb)}
+    # mkl's first step is the linear map of the same pools: not fitted twice
+    linear = core.steps[0] if isinstance(core, Chain) and isinstance(core.steps[0], Affine) else \
+        fit_mkl_linear(src_rgb, ref_rgb)
+    candidates = {"mkl": core, "mkl-linear": linear}
     overlap_src, overlap_ref = registered
     candidates["mkl on the shared region"] = fit_mkl(overlap_src, overlap_ref)
     check = registered

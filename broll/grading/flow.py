@@ -57,8 +57,8 @@ def flow_pairs(ref: np.ndarray, clip: np.ndarray, inside: np.ndarray, *, fb_max:
     dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
     forward = dis.calc(a, b, None)           # ref pixel p shows what the clip shows at p + forward(p)
     backward = dis.calc(b, a, None)
-    yy, xx = np.mgrid[0:rh, 0:rw].astype(np.float32)
-    mx, my = xx + forward[..., 0], yy + forward[..., 1]
+    mx = forward[..., 0] + np.arange(rw, dtype=np.float32)[None, :]
+    my = forward[..., 1] + np.arange(rh, dtype=np.float32)[:, None]
     back = cv2.remap(backward, mx, my, cv2.INTER_LINEAR)
     disagreement = np.hypot(forward[..., 0] + back[..., 0], forward[..., 1] + back[..., 1])
     clip_b = cv2.remap(cv2.GaussianBlur(clip, (0, 0), BLUR), mx, my, cv2.INTER_LINEAR)
@@ -74,8 +74,8 @@ def flow_pairs(ref: np.ndarray, clip: np.ndarray, inside: np.ndarray, *, fb_max:
         return np.hypot(cv2.Sobel(g, cv2.CV_32F, 1, 0), cv2.Sobel(g, cv2.CV_32F, 0, 1))
     edges = gradient(ga) / max(float(ga[keep].std()), 1e-3) + gradient(gb) / max(float(gb[keep].std()), 1e-3)
     keep &= edges <= np.quantile(edges[keep], edge_share)
-    tiles = (yy // tile).astype(np.int64) * 10_000 + (xx // tile).astype(np.int64)
-    return clip_b[keep], ref_b[keep], tiles[keep]
+    ys, xs = np.nonzero(keep)                 # row-major, the order of clip_b[keep]
+    return clip_b[keep], ref_b[keep], (ys // tile).astype(np.int64) * 10_000 + xs // tile
 
 
 def held_back(tiles: np.ndarray) -> np.ndarray:

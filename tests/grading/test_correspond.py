@@ -75,3 +75,26 @@ def test_the_polynomial_map_is_a_pure_colour_function_that_bakes_into_a_lut():
     direct = np.clip(t(x), 0, 1)
     baked = np.clip(apply_lut(bake(Graded(t, 1.0)), x), 0, 1)
     assert np.abs(direct - baked).max() < 0.02
+
+
+def test_monomial_rows_are_the_powers_of_each_channel():
+    from broll.grading.correspond import _exponents, monomial_rows
+    rng = np.random.default_rng(1)
+    x = rng.random((300, 3))
+    rows = monomial_rows(x, 3)
+    for t, (i, j, k) in enumerate(_exponents(3)):
+        assert np.allclose(rows[t], x[:, 0] ** i * x[:, 1] ** j * x[:, 2] ** k, rtol=1e-12, atol=0)
+
+
+def test_the_pair_fit_solves_the_weighted_least_squares_it_states():
+    """On clean pairs (no outliers: every IRLS weight stays near 1) and a prior that agrees with
+    them, the moment-based normal equations give the plain least-squares polynomial."""
+    rng = np.random.default_rng(2)
+    x = rng.random((4000, 3))
+    truth = lambda v: np.clip(0.1 + 0.8 * v - 0.2 * v ** 2 + 0.15 * v[:, [1, 2, 0]] * v ** 2, 0, 1)  # noqa: E731
+    for degree in (2, 3):
+        fitted, info = fit_registered(x, truth(x), truth, rng.random((3000, 3)), degree=degree)
+        coef = np.linalg.lstsq(expand(x, degree), truth(x), rcond=None)[0]
+        grid = rng.random((2000, 3))
+        assert info["inlier share"] > 0.99
+        assert np.abs(fitted(grid) - expand(grid, degree) @ coef).max() < 2e-3
