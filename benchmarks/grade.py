@@ -29,6 +29,8 @@ from pathlib import Path
 
 import numpy as np
 
+# this tree's own broll is measured whatever PYTHONPATH says: to time another version, run that
+# tree's copy of this script (e.g. from a `git archive` of it); the header names the code measured
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -298,8 +300,9 @@ def fit_time(tmp: Path, footage: str, runs: int = 3) -> None:
     to their own last frame (a later moment)."""
     import os
     from broll.media.probe import probe
+    import broll
     print(f"\nFit time per 1080p clip, CPU seconds of the fitting process ({runs} runs each; load "
-          f"{os.getloadavg()[0]:.1f} at the start)")
+          f"{os.getloadavg()[0]:.1f} at the start; code {Path(broll.__file__).parent})")
     synthetic = []
     for i, (name, cast) in enumerate(zip(("coffee", "astronaut", "chelsea"), STANDARD_CASTS)):
         truth = photo(name, 1920)
