@@ -3,8 +3,15 @@
 The CLI turns SIGTERM into a clean stop, but a library caller (``broll.build`` inside someone's
 worker) may be killed outright: SIGTERM with the default action, SIGKILL, an OOM kill. Its
 FFmpeg children would then keep encoding into temp files nobody will rename. On Linux the
-kernel can deliver a signal to a child when its parent goes (``PR_SET_PDEATHSIG``); elsewhere
-this is a no-op and the stale temp files are swept by :mod:`broll.atomic` on the next write.
+kernel can deliver a signal to a child when its parent goes (``PR_SET_PDEATHSIG``); elsewhere,
+or without util-linux's ``setpriv``, nothing is added and the stale temp files are swept by
+:mod:`broll.atomic` on the next write.
+
+The request is made by ``setpriv --pdeathsig KILL``, which execs FFmpeg, not by a ``preexec_fn``:
+Python code in a child forked from a threaded process can deadlock before ``exec`` (a build
+forked FFmpeg from its audio thread while another thread's PyAV scaler was torn down in the
+child, waiting forever on that scaler's worker threads). With a plain argv prefix the fork and
+exec stay in C.
 
 Only for children the starting thread waits on (``run_ffmpeg``): the signal follows the
 *thread* that forked, and children fed through a pipe already stop at end of input.
@@ -12,37 +19,23 @@ Only for children the starting thread waits on (``run_ffmpeg``): the signal foll
 
 from __future__ import annotations
 
-import os
-import signal
+import shutil
+import subprocess
 import sys
-from typing import Callable, Optional
-
-_PR_SET_PDEATHSIG = 1
+from functools import lru_cache
 
 
-def _load_prctl():
+@lru_cache(maxsize=1)
+def stop_with_parent() -> tuple[str, ...]:
+    """The argv prefix that makes the child get SIGKILL when its parent thread dies (or empty)."""
     if not sys.platform.startswith("linux"):
-        return None
+        return ()
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        return ()
     try:
-        import ctypes
-        libc = ctypes.CDLL(None, use_errno=True)
-        return libc.prctl
-    except (OSError, AttributeError):
-        return None
-
-
-_PRCTL = _load_prctl()
-
-
-def stop_with_parent() -> Optional[Callable[[], None]]:
-    """A ``preexec_fn`` that asks the kernel to kill the child when this process dies (or None)."""
-    if _PRCTL is None:
-        return None
-    parent = os.getpid()
-
-    def arm() -> None:
-        _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        if os.getppid() != parent:          # the parent died before the request took effect
-            os._exit(1)
-
-    return arm
+        # util-linux has had --pdeathsig since 2.33; an older one refuses the option
+        probe = subprocess.run([setpriv, "--pdeathsig", "KILL", "--", "true"], capture_output=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return ()
+    return (setpriv, "--pdeathsig", "KILL", "--") if probe.returncode == 0 else ()

@@ -80,7 +80,7 @@ def run_ffmpeg(args: Sequence[str], *, what: str = "FFmpeg",
         cmd += ["-progress", "pipe:1", "-nostats"]
     cmd += list(args)
     try:
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=stop_with_parent())
+        proc = subprocess.Popen([*stop_with_parent(), *cmd], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     except OSError as exc:
         raise ToolError(f"cannot start FFmpeg at {cmd[0]}: {exc.strerror}",
                         "set BROLL_FFMPEG to a working ffmpeg") from exc
@@ -136,7 +136,7 @@ def run_ffmpeg_bytes(args: Sequence[str], *, what: str = "FFmpeg") -> bytes:
     """Run FFmpeg and return raw stdout bytes (e.g. rawvideo frames, a PNG)."""
     cmd = [ffmpeg_path(), *QUIET, *args]
     try:
-        proc = subprocess.run(cmd, capture_output=True, preexec_fn=stop_with_parent())
+        proc = subprocess.run([*stop_with_parent(), *cmd], capture_output=True)
     except KeyboardInterrupt:
         raise Interrupted(f"{what} interrupted") from None
     if proc.returncode != 0:

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux only")
+from broll.media.child_process import stop_with_parent
+
+pytestmark = pytest.mark.skipif(not stop_with_parent(), reason="PR_SET_PDEATHSIG needs Linux and util-linux's setpriv")
 
 SCRIPT = """
 from broll.media.ffmpeg import run_ffmpeg
@@ -64,3 +66,4 @@ def test_ffmpeg_does_not_outlive_a_killed_caller(sig):
             if _running(k):
                 import os
                 os.kill(k, signal.SIGKILL)
+
