@@ -353,8 +353,9 @@ def fit_shot(src: PixelPool | np.ndarray, ref: PixelPool | np.ndarray, *, method
     used = method
     paired = core is not None
     same = paired or bool(scene is not None and scene.same)
+    by_colour = False           # same content by colour alone: no pixel of the clip is paired with the reference
     if not same and scene is not None and method != "balance":
-        same = _same_by_colour(src_rgb, ref_rgb, scene, details)
+        same = by_colour = _same_by_colour(src_rgb, ref_rgb, scene, details)
     scene_label = "same" if same else ("different" if scene is not None else "")
     if scene is not None:
         details["scene"] = scene.describe()
@@ -394,12 +395,18 @@ def fit_shot(src: PixelPool | np.ndarray, ref: PixelPool | np.ndarray, *, method
             look_target = core.tint_out
             used = "look"
     capped_strength, change = strength, None
-    if not same:
+    # A match confirmed by colour alone is capped like different content: the colour check
+    # cannot tell a cast from content that changed between the two moments (an uncast clip
+    # graded to a later frame of itself was moved 8.9-9.8 dE00 in suite (a)), and with no
+    # registered pixels the no-gain check below has only the palette, which a full map
+    # always brings closer to the reference.
+    if not same or by_colour:
         capped_strength, change = _cap_strength(core, s_sub, s_lab, strength, max_change)
         if capped_strength < strength - 1e-6:
             safeguards.append("change-capped")
             uncapped = mean_change(s_lab, rgb_to_lab(Graded(core, strength)(s_sub)))
-            details["change-capped"] = f"{uncapped:.2f} dE00 of change wanted, max_change {max_change:g}"
+            details["change-capped"] = f"{uncapped:.2f} dE00 of change wanted, max_change {max_change:g}" + (
+                " (same content by colour only)" if by_colour else "")
     black = MATCHED_BLACK_RAMP if same else BLACK_RAMP
     graded = Graded(core, capped_strength, black=black)
     de_before = palette_distance(s_lab, r_lab)
