@@ -35,9 +35,10 @@ Safeguards (reported by name in ``ShotFit.safeguards``, with the measured value 
 - ``content-differs``: neither matching features, nor a dense luma alignment, nor the colour
   distributions after a cast map (:mod:`broll.grading.cast_check`, asked only when the dense
   alignment is plausible but weak) confirm the same scene: identifiable components only (see above).
-- ``change-capped``: the mean change of a *different-content* grade would exceed
-  ``max_change`` dE00 (a user setting, 5 by default): strength is lowered to meet it. A
-  confirmed same-scene match is never capped.
+- ``change-capped``: the mean change of a *different-content* grade, or of a match confirmed
+  by colour alone (no pixel registered: the colour check cannot tell a cast from content that
+  changed between two moments), would exceed ``max_change`` dE00 (a user setting, 5 by
+  default): strength is lowered to meet it. A match confirmed by structure is never capped.
 - ``no-gain``: the grade would leave the clip further from the reference than it started
   (registered flat pixels for the same scene, neutral tint for different content): strength
   is stepped down.
@@ -69,7 +70,7 @@ from broll.grading.transforms import (BLACK_RAMP, MATCHED_BLACK_RAMP, Affine, Ch
 
 DEFAULT_METHOD = "mkl"
 DEFAULT_STRENGTH = 0.8
-MAX_CHANGE = 5.0          # dE00, mean over the shot's pixels; caps different-content grades only
+MAX_CHANGE = 5.0          # dE00, mean over the shot's pixels; caps different-content and colour-only grades
 NEAR_GREY_CHROMA = 6.0    # p95 of C* below this: a near-grey clip
 NO_GAIN_TOLERANCE = 0.1   # dE00: a grade may not leave the palette further from the reference than this
 MIN_PIXELS = 500
