@@ -163,8 +163,8 @@ class Style(Strict):
     # how the build applies each shot's grade: the exact LUT, or the YUV stand-in where it is
     # within tolerance of it (auto), or the stand-in regardless (fast); see broll.grading.yuvfast
     apply: Literal["auto", "exact", "fast"] = "auto"
-    # largest mean change (dE00) for a clip of other content than the reference; a confirmed
-    # same-scene match is never capped (see broll.grading.fit)
+    # largest mean change (dE00) for a clip of other content than the reference or the same
+    # content by colour alone; a match confirmed by structure is never capped (see broll.grading.fit)
     max_change: float = Field(5.0, gt=0)
     look: Optional[str] = None          # a look .cube applied after matching
 

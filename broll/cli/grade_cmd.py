@@ -36,7 +36,8 @@ def _lut_names(result, out_dir: Path) -> list[tuple[str, Path]]:
               help="Matching method: mkl, mkl-linear, reinhard, balance.")
 @click.option("--max-change", type=click.FloatRange(min=0.1), default=5.0, show_default=True,
               help="Largest mean change (dE00) a grade may make when the clip shows other content than "
-                   "the reference. A confirmed same-scene match is never capped.")
+                   "the reference, or is the same content by colour alone. A match confirmed by structure "
+                   "is never capped.")
 @click.option("--look", type=click.Path(dir_okay=False),
               help="A look LUT (.cube) the team already owns, applied after matching.")
 @click.option("--output", "-o", "out_dir", type=click.Path(file_okay=False), default="graded", show_default=True,

@@ -13,9 +13,10 @@ from pathlib import Path
 from broll.hashing import text_sha256
 from broll.project import DB_DIR, connect, register_schema
 
-FIT_VERSION = 5          # 2: shots carry the YUV stand-in; 3: scene judged on structure, look transfer;
+FIT_VERSION = 6          # 2: shots carry the YUV stand-in; 3: scene judged on structure, look transfer;
                          # 4: dense fallback and the colour check (same content by colour);
-                         # 5: a confirmed match corrects the shadows down to pure black
+                         # 5: a confirmed match corrects the shadows down to pure black;
+                         # 6: a match confirmed by colour alone is change-capped
 LUT_DIR = "luts"
 
 register_schema("grading", """

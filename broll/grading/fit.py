@@ -35,9 +35,10 @@ Safeguards (reported by name in ``ShotFit.safeguards``, with the measured value 
 - ``content-differs``: neither matching features, nor a dense luma alignment, nor the colour
   distributions after a cast map (:mod:`broll.grading.cast_check`, asked only when the dense
   alignment is plausible but weak) confirm the same scene: identifiable components only (see above).
-- ``change-capped``: the mean change of a *different-content* grade would exceed
-  ``max_change`` dE00 (a user setting, 5 by default): strength is lowered to meet it. A
-  confirmed same-scene match is never capped.
+- ``change-capped``: the mean change of a *different-content* grade, or of a match confirmed
+  by colour alone (no pixel registered: the colour check cannot tell a cast from content that
+  changed between two moments), would exceed ``max_change`` dE00 (a user setting, 5 by
+  default): strength is lowered to meet it. A match confirmed by structure is never capped.
 - ``no-gain``: the grade would leave the clip further from the reference than it started
   (registered flat pixels for the same scene, neutral tint for different content): strength
   is stepped down.
@@ -69,7 +70,7 @@ from broll.grading.transforms import (BLACK_RAMP, MATCHED_BLACK_RAMP, Affine, Ch
 
 DEFAULT_METHOD = "mkl"
 DEFAULT_STRENGTH = 0.8
-MAX_CHANGE = 5.0          # dE00, mean over the shot's pixels; caps different-content grades only
+MAX_CHANGE = 5.0          # dE00, mean over the shot's pixels; caps different-content and colour-only grades
 NEAR_GREY_CHROMA = 6.0    # p95 of C* below this: a near-grey clip
 NO_GAIN_TOLERANCE = 0.1   # dE00: a grade may not leave the palette further from the reference than this
 MIN_PIXELS = 500
@@ -353,8 +354,9 @@ def fit_shot(src: PixelPool | np.ndarray, ref: PixelPool | np.ndarray, *, method
     used = method
     paired = core is not None
     same = paired or bool(scene is not None and scene.same)
+    by_colour = False           # same content by colour alone: no pixel of the clip is paired with the reference
     if not same and scene is not None and method != "balance":
-        same = _same_by_colour(src_rgb, ref_rgb, scene, details)
+        same = by_colour = _same_by_colour(src_rgb, ref_rgb, scene, details)
     scene_label = "same" if same else ("different" if scene is not None else "")
     if scene is not None:
         details["scene"] = scene.describe()
@@ -394,12 +396,18 @@ def fit_shot(src: PixelPool | np.ndarray, ref: PixelPool | np.ndarray, *, method
             look_target = core.tint_out
             used = "look"
     capped_strength, change = strength, None
-    if not same:
+    # A match confirmed by colour alone is capped like different content: the colour check
+    # cannot tell a cast from content that changed between the two moments (an uncast clip
+    # graded to a later frame of itself was moved 8.9-9.8 dE00 in suite (a)), and with no
+    # registered pixels the no-gain check below has only the palette, which a full map
+    # always brings closer to the reference.
+    if not same or by_colour:
         capped_strength, change = _cap_strength(core, s_sub, s_lab, strength, max_change)
         if capped_strength < strength - 1e-6:
             safeguards.append("change-capped")
             uncapped = mean_change(s_lab, rgb_to_lab(Graded(core, strength)(s_sub)))
-            details["change-capped"] = f"{uncapped:.2f} dE00 of change wanted, max_change {max_change:g}"
+            details["change-capped"] = f"{uncapped:.2f} dE00 of change wanted, max_change {max_change:g}" + (
+                " (same content by colour only)" if by_colour else "")
     black = MATCHED_BLACK_RAMP if same else BLACK_RAMP
     graded = Graded(core, capped_strength, black=black)
     de_before = palette_distance(s_lab, r_lab)
