@@ -21,7 +21,7 @@ that brought the injected patch from about 4 dB to 1-3 dB below the clean encode
 What really moves is never averaged (:func:`cell_motion`): a cell whose flow, apart from the
 picture's median flow, is 0.9 px/frame or more over the span is not boil, and within the average's
 reach of a frame where it moves 1.5 or more it is left alone in that frame (a subject crossing the
-boil). A 4:2:0 clip is repaired in its own planes (:class:`_Window`): Y at full size, U and V at
+boil). A 4:2:0 clip is repaired in its own planes (:class:`RepairWindow`): Y at full size, U and V at
 half, no BGR round trip; flows are measured once per pair and shared by every test and pass.
 """
 
@@ -32,17 +32,15 @@ from typing import NamedTuple
 
 import numpy as np
 
-from broll.repair.measure import SMALL_SIDE, small_luma
+from broll.repair.window_warp import BoxWarper, RepairWindow, WindowFlows
 
 GRID = (16, 9)
 RADIUS = 3              # a 7-frame first pass: the bridge (second pass) replaces most of it; 11 frames gained nothing (synthetic CRF 8) at 1.6x the warps
 CLEAN_WEIGHT = 3.0     # a context frame outside the boiling span carries no shimmer: trust it more
-FLOW_SMOOTH = 6.0      # px at 320 px: Gaussian smoothing of the flow field (boil is where little moves)
 BRIDGE_FRAMES = 2      # clean frames each side of the span warped onto a boiling frame
 BRIDGE_AGREE = 10.0    # code values: where the warped clean frames either side differ by more, trust the average
 WORTH_RATIO = 1.5      # the average must change boiling frames this many times more than clean ones
 MAX_HP_CORR = -0.5     # shimmer's consecutive high-passes correlate at -2/3, a moving subject's at -0.5 to 0
-DIS_PRESET = 1         # cv2.DISOPTICAL_FLOW_PRESET_FAST: 5x cheaper than MEDIUM, as close (the flow is smoothed)
 GROW = 12              # frames QC's span may be widened by on each side, to where the shimmer really starts and ends
 WEAK_RATIO = 1.5       # a cell next to boiling ones joins them at this energy ratio ...
 WEAK_HP_CORR = -0.5    # ... with the same anti-correlation (at -0.3 a moving subject beside the boil joined: SAM 2)
@@ -108,7 +106,7 @@ def boil_mask(lumas: list[np.ndarray], start: int, end: int, moving: np.ndarray 
     return _grow(strong, weak)
 
 
-def cell_motion(flows: "_Flows", n: int) -> np.ndarray:
+def cell_motion(flows: WindowFlows, n: int) -> np.ndarray:
     """Per frame and cell (n x 9 x 16), how fast the content really moves, px/frame at the analysis
     size: the cell's flow apart from the picture's median flow (a pan or a slow zoom moves every cell
     alike), the larger of the frame's flow to the frame before and to the one after.
@@ -214,213 +212,7 @@ def _shimmer(lumas: list[np.ndarray], start: int, end: int, mask: np.ndarray) ->
     return float(e[start:end + 1][:, mask].mean())
 
 
-def luma_i420(img: np.ndarray) -> np.ndarray:
-    """The analysis luma (as :func:`small_luma` makes from the BGR frame) of an I420 frame, from its Y
-    plane alone: OpenCV's grey of the BGR frame is 1.164 (Y - 16) (BT.601 limited range; the chroma
-    terms cancel), so no BGR frame is made."""
-    import cv2
-
-    h, w = img.shape[0] * 2 // 3, img.shape[1]
-    s = min(1.0, SMALL_SIDE / max(h, w))
-    y = img[:h]
-    if s < 1.0:
-        y = cv2.resize(y, (max(8, int(round(w * s))), max(8, int(round(h * s)))), interpolation=cv2.INTER_AREA)
-    return cv2.LUT(y, _Y_TO_GREY)
-
-
-_Y_TO_GREY = np.clip((np.arange(256) - 16.0) * 255.0 / 219.0 + 0.5, 0, 255).astype(np.uint8)
-
-
-class _Window:
-    """A repair window's frames as the planes the repair averages: BGR (one three-channel plane) or
-    I420 (Y at full size, U and V at half). A 4:2:0 clip is averaged in its own planes: no frame takes
-    a chroma round trip through BGR, its chroma is averaged at the resolution it is written at, and
-    each warp moves 1.5 bytes a pixel instead of 3."""
-
-    def __init__(self, frames: list[np.ndarray], planar: bool):
-        self.frames, self.planar = frames, planar
-        if planar:
-            self.size = (frames[0].shape[1], frames[0].shape[0] * 2 // 3)
-            self.scales = (1, 2, 2)
-        else:
-            self.size = (frames[0].shape[1], frames[0].shape[0])
-            self.scales = (1,)
-        self.lumas = [self.luma(f) for f in frames]
-        self._small: dict[int, np.ndarray] = {}
-
-    def luma(self, frame: np.ndarray) -> np.ndarray:
-        return luma_i420(frame) if self.planar else small_luma(frame)
-
-    def planes(self, frame: np.ndarray) -> list[np.ndarray]:
-        """Views of ``frame``'s planes (writing to them writes the frame)."""
-        if not self.planar:
-            return [frame]
-        from broll.repair.planar import _planes
-
-        return list(_planes(frame)[:3])
-
-    def small(self, k: int) -> np.ndarray:
-        """Frame ``k`` as BGR at the analysis luma's size."""
-        if k not in self._small:
-            hs, ws = self.lumas[k].shape[:2]
-            if self.planar:
-                from broll.repair.planar import small_bgr
-
-                img = small_bgr(self.frames[k], SMALL_SIDE)
-            else:
-                import cv2
-
-                img = self.frames[k]
-                if img.shape[:2] != (hs, ws):
-                    img = cv2.resize(img, (ws, hs), interpolation=cv2.INTER_AREA)
-            self._small[k] = img
-        return self._small[k]
-
-    def grey(self, planes: list[np.ndarray]) -> np.ndarray:
-        """Luma-like values (grey code values) of a box of planes, for telling two pictures apart."""
-        if self.planar:
-            return planes[0] * np.float32(255.0 / 219.0)
-        return planes[0].mean(axis=2)
-
-
-class _Flows:
-    """DIS flow between two frames of the window, on blurred small luma (the shimmer, being blobby
-    noise, would otherwise steer it), smoothed (boil is where little moves) and kept: the worth-it
-    test, both passes and the motion gate ask for many of the same pairs."""
-
-    def __init__(self, lumas: list[np.ndarray]):
-        import cv2
-
-        self.cv2 = cv2
-        self.small = [cv2.GaussianBlur(g, (0, 0), 1.5) for g in lumas]
-        self.dis = cv2.DISOpticalFlow_create(DIS_PRESET)
-        self.cache: dict[tuple[int, int], np.ndarray] = {}
-        hs, ws = lumas[0].shape[:2]
-        # half size when that keeps the picture's scale exact (odd sides would shift the upsampled field)
-        self.shape = (hs // 2, ws // 2) if hs % 2 == 0 and ws % 2 == 0 else (hs, ws)
-
-    def get(self, t: int, k: int) -> np.ndarray:
-        """Where each pixel of frame t is in frame k, smoothed, on a field of half the small luma's size
-        (``shape``; in its pixels) when its sides are even: smoothed by ``FLOW_SMOOTH`` small pixels,
-        it holds nothing finer, and the smoothing costs a quarter."""
-        f = self.cache.get((t, k))
-        if f is None:
-            cv2 = self.cv2
-            f = self.dis.calc(self.small[t], self.small[k], None)
-            hs, ws = self.shape
-            half = ws < self.small[t].shape[1]
-            if half:
-                f = cv2.resize(f, (ws, hs), interpolation=cv2.INTER_AREA) * np.float32(0.5)
-            f = self.cache[(t, k)] = cv2.GaussianBlur(f, (0, 0), FLOW_SMOOTH / 2 if half else FLOW_SMOOTH)
-        return f
-
-    def retarget(self, t: int, luma: np.ndarray) -> None:
-        """Measure flow from ``luma`` (a denoised frame t) instead of the boiling frame itself."""
-        self.small[t] = self.cv2.GaussianBlur(luma, (0, 0), 1.5)
-        for key in [key for key in self.cache if key[0] == t]:
-            del self.cache[key]
-
-
-class _BoxMap:
-    """The small flow field as a remap map over a box of a plane (``size``: the plane's width and
-    height; ``box`` in its pixels). The field is upsampled over the box only (and a margin), not
-    over the whole plane: the values a whole-plane resize gives there, at 1080p on a 12% patch 1/8
-    of the work."""
-
-    def __init__(self, size: tuple[int, int], small_shape: tuple[int, int], box: tuple[int, int, int, int]):
-        w, h = size
-        hs, ws = small_shape
-        self.box = box
-        x0, y0, x1, y1 = box
-        gx, gy = np.meshgrid(np.arange(x0, x1, dtype=np.float32), np.arange(y0, y1, dtype=np.float32))
-        self.grid = np.dstack([gx, gy])
-        self.gain = (w / ws, h / hs)
-        self._gain = (float(self.gain[0]), float(self.gain[1]), 0.0, 0.0)
-        gx, gy = self.gain
-        self.crop = (max(0, int(x0 / gx) - 1), max(0, int(y0 / gy) - 1),
-                     min(ws, int(np.ceil(x1 / gx)) + 1), min(hs, int(np.ceil(y1 / gy)) + 1))
-        cx0, cy0, cx1, cy1 = self.crop
-        self.up = (int(round((cx1 - cx0) * gx)), int(round((cy1 - cy0) * gy)))
-        self.offset = (x0 - int(round(cx0 * gx)), y0 - int(round(cy0 * gy)))
-
-    def _resized(self, f: np.ndarray) -> np.ndarray:
-        """The field ``f`` resized over the box, still in the field's pixels."""
-        import cv2
-
-        x0, y0, x1, y1 = self.box
-        cx0, cy0, cx1, cy1 = self.crop
-        ox, oy = self.offset
-        f = cv2.resize(f[cy0:cy1, cx0:cx1], self.up, interpolation=cv2.INTER_LINEAR)[oy:oy + y1 - y0, ox:ox + x1 - x0]
-        if f.shape[:2] != self.grid.shape[:2]:      # a rounding short at the frame's edge
-            f = cv2.copyMakeBorder(f, 0, self.grid.shape[0] - f.shape[0], 0, self.grid.shape[1] - f.shape[1],
-                                   cv2.BORDER_REPLICATE)
-        return f
-
-    def upsample(self, f: np.ndarray) -> np.ndarray:
-        """The small flow field ``f`` over the box, in the plane's pixels."""
-        import cv2
-
-        return cv2.multiply(self._resized(f), self._gain)     # per component (numpy's broadcast: 25x slower)
-
-    def map(self, f: np.ndarray) -> np.ndarray:
-        """The remap map: where each box pixel's content is, in the plane's pixels."""
-        import cv2
-
-        r = self._resized(f)
-        if self.gain[0] == self.gain[1]:
-            return cv2.scaleAdd(r, self.gain[0], self.grid)          # one pass: gain and grid
-        return cv2.add(cv2.multiply(r, self._gain), self.grid)
-
-    def cut(self, plane: np.ndarray) -> np.ndarray:
-        x0, y0, x1, y1 = self.box
-        return plane[y0:y1, x0:x1]
-
-
-class _Warper:
-    """Warps frame k onto frame t over the box, in every plane (each at its own resolution)."""
-
-    def __init__(self, win: _Window, flows: _Flows, box: tuple[int, int, int, int], small: bool = False):
-        self.win, self.flows, self.small = win, flows, small
-        hs, ws = flows.shape
-        if small:           # the analysis-size BGR frames, whole
-            h, w = win.lumas[0].shape[:2]
-            self.maps = [_BoxMap((w, h), (hs, ws), (0, 0, w, h))]
-            self.scales: tuple[int, ...] = (1,)
-        else:
-            w, h = win.size
-            x0, y0, x1, y1 = box
-            self.scales = win.scales
-            self.maps = [_BoxMap((w // s, h // s), (hs, ws), (x0 // s, y0 // s, x1 // s, y1 // s))
-                         for s in sorted(set(self.scales))]
-        self.by_scale = dict(zip(sorted(set(self.scales)), self.maps))
-
-    def planes(self, k: int) -> list[np.ndarray]:
-        return [self.win.small(k)] if self.small else self.win.planes(self.win.frames[k])
-
-    def here(self, k: int) -> list[np.ndarray]:
-        """Frame k's own planes over the box, as float."""
-        return [self.by_scale[s].cut(p).astype(np.float32) for p, s in zip(self.planes(k), self.scales)]
-
-    def warp(self, k: int, t: int) -> list[np.ndarray]:
-        import cv2
-
-        f = self.flows.get(t, k)
-        maps = {s: bm.map(f) for s, bm in self.by_scale.items()}
-        return [cv2.remap(p, maps[s], None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-                for p, s in zip(self.planes(k), self.scales)]
-
-    def at(self, values: np.ndarray, scale: int) -> np.ndarray:
-        """A full-resolution box field (mask, trust) at ``scale``."""
-        import cv2
-
-        if scale == 1:
-            return values
-        bm = self.by_scale[scale]
-        h, w = bm.grid.shape[:2]
-        return cv2.resize(values, (w, h), interpolation=cv2.INTER_AREA)
-
-
-def _average(warper: _Warper, t: int, span: tuple[int, int] | None = None) -> list[np.ndarray]:
+def _average(warper: BoxWarper, t: int, span: tuple[int, int] | None = None) -> list[np.ndarray]:
     """Flow-aligned weighted mean of frames t-RADIUS..t+RADIUS; frames outside ``span`` (clean) weigh more."""
     n = len(warper.win.frames)
     lo, hi = max(0, t - RADIUS), min(n - 1, t + RADIUS)
@@ -437,7 +229,7 @@ def _average(warper: _Warper, t: int, span: tuple[int, int] | None = None) -> li
     return [a * np.float32(1.0 / total) for a in acc]
 
 
-def _bridge(warper: _Warper, first: dict[int, list[np.ndarray]], masks: dict[int, np.ndarray | None],
+def _bridge(warper: BoxWarper, first: dict[int, list[np.ndarray]], masks: dict[int, np.ndarray | None],
             start: int, end: int) -> dict[int, list[np.ndarray]]:
     """Second pass: the clean frames either side of the span, warped onto each boiling frame.
 
@@ -487,7 +279,7 @@ def _mean(warps: list[list[np.ndarray]]) -> list[np.ndarray]:
     return out
 
 
-def _assemble(warper: _Warper, t: int, values: list[np.ndarray]) -> np.ndarray:
+def _assemble(warper: BoxWarper, t: int, values: list[np.ndarray]) -> np.ndarray:
     """Frame t with its box replaced by ``values`` (one float array per plane)."""
     f = warper.win.frames[t].copy()
     for p, v, s in zip(warper.win.planes(f), values, warper.scales):
@@ -495,12 +287,12 @@ def _assemble(warper: _Warper, t: int, values: list[np.ndarray]) -> np.ndarray:
     return f
 
 
-def _worth_it(win: _Window, flows: _Flows, cells: np.ndarray, start: int, end: int) -> np.ndarray:
+def _worth_it(win: RepairWindow, flows: WindowFlows, cells: np.ndarray, start: int, end: int) -> np.ndarray:
     """Cells where the aligned average changes the boiling frames at least twice as much as it changes
     the clean frames around them: elsewhere it would blur moving detail as much as it removes shimmer."""
     import cv2
 
-    warper = _Warper(win, flows, (0, 0, 0, 0), small=True)
+    warper = BoxWarper(win, flows, (0, 0, 0, 0), small=True)
     n = len(win.frames)
     ctx = [t for t in range(max(0, start - 4), start)] + [t for t in range(end + 1, min(n, end + 5))]
     inside = list(range(start, end + 1, max(1, (end - start + 1) // 8)))
@@ -561,9 +353,9 @@ def repair_boil(frames: list[np.ndarray], start: int, end: int, planar: bool = F
 
     ``frames`` are BGR, or I420 with ``planar`` (then repaired in their own planes, returned as I420);
     a frame the repair does not change is returned as the same object."""
-    win = _Window(frames, planar)
+    win = RepairWindow(frames, planar)
     lumas = win.lumas
-    flows = _Flows(lumas)
+    flows = WindowFlows(lumas)
     motion = cell_motion(flows, len(frames))
     moving = moving_frames(motion)
     found = boil_mask(lumas, start, end, moving_cells(motion, start, end))
@@ -583,7 +375,7 @@ def repair_boil(frames: list[np.ndarray], start: int, end: int, planar: bool = F
     masks = {t: m_all if not (cells & moving[t]).any() else
              (_feathered(cells & ~moving[t], w, h, box)[1] if (cells & ~moving[t]).any() else None)
              for t in range(start, end + 1)}
-    warper = _Warper(win, flows, box)
+    warper = BoxWarper(win, flows, box)
     first = {}
     for t in range(start, end + 1):
         m = masks[t]

@@ -126,12 +126,13 @@ def test_boil_repair_leaves_a_moving_subject_alone():
 def test_boil_motion_gate_reads_a_pan_as_still():
     """A pan moves every cell alike: the gate measures each cell's flow apart from the picture's, so a
     boiling patch over a pan is still repaired (and its cells read well below the gate)."""
-    from broll.repair.boil import MAX_MOTION, _Flows, cell_motion, repair_boil
+    from broll.repair.boil import MAX_MOTION, cell_motion, repair_boil
+    from broll.repair.window_warp import WindowFlows
     from broll.repair.measure import small_luma
 
     pan = inj.base("pan:astronaut", N)
     bad, t = inj.inject_boil(pan, np.random.default_rng(1), "moderate")
-    motion = cell_motion(_Flows([small_luma(f) for f in bad]), N)
+    motion = cell_motion(WindowFlows([small_luma(f) for f in bad]), N)
     assert np.median(motion[t.start:t.end + 1]) < MAX_MOTION / 3
     out, area, before, after, s, e = repair_boil(bad, t.start, t.end)
     aff = range(t.start, t.end + 1)
@@ -156,7 +157,7 @@ def test_boil_flow_upsampled_over_the_box_equals_the_whole_field(size):
     """The small flow is upsampled over the repaired box only: the values a whole-frame resize gives."""
     import cv2
 
-    from broll.repair.boil import _BoxMap
+    from broll.repair.window_warp import BoxMap
     from broll.repair.measure import small_luma
 
     h, w = size
@@ -168,7 +169,7 @@ def test_boil_flow_upsampled_over_the_box_equals_the_whole_field(size):
         field = cv2.GaussianBlur(rng.normal(0, 3, (hs, ws, 2)).astype(np.float32), (0, 0), 3)
         x0, y0, x1, y1 = box
         whole = cv2.resize(field, (w, h), interpolation=cv2.INTER_LINEAR)[y0:y1, x0:x1] * np.array([w / ws, h / hs])
-        np.testing.assert_allclose(_BoxMap((w, h), (hs, ws), box).upsample(field), whole, atol=0.06)
+        np.testing.assert_allclose(BoxMap((w, h), (hs, ws), box).upsample(field), whole, atol=0.06)
 
 
 def test_measures():
