@@ -18,15 +18,33 @@ import numpy as np
 SMALL_SIDE = 320
 
 
+def _analysis_size(plane: np.ndarray) -> np.ndarray:
+    """``plane`` shrunk (area filter) so its longer side is at most ``SMALL_SIDE``."""
+    import cv2
+
+    h, w = plane.shape[:2]
+    s = min(1.0, SMALL_SIDE / max(h, w))
+    if s < 1.0:
+        plane = cv2.resize(plane, (max(8, int(round(w * s))), max(8, int(round(h * s)))), interpolation=cv2.INTER_AREA)
+    return plane
+
+
 def small_luma(img: np.ndarray) -> np.ndarray:
     import cv2
 
-    h, w = img.shape[:2]
-    s = min(1.0, SMALL_SIDE / max(h, w))
-    g = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY) if img.ndim == 3 else img
-    if s < 1.0:
-        g = cv2.resize(g, (max(8, int(round(w * s))), max(8, int(round(h * s)))), interpolation=cv2.INTER_AREA)
-    return g
+    return _analysis_size(cv2.cvtColor(img, cv2.COLOR_BGR2GRAY) if img.ndim == 3 else img)
+
+
+def luma_i420(img: np.ndarray) -> np.ndarray:
+    """The analysis luma (as :func:`small_luma` makes from the BGR frame) of an I420 frame, from its Y
+    plane alone: OpenCV's grey of the BGR frame is 1.164 (Y - 16) (BT.601 limited range; the chroma
+    terms cancel), so no BGR frame is made."""
+    import cv2
+
+    return cv2.LUT(_analysis_size(img[:img.shape[0] * 2 // 3]), _Y_TO_GREY)
+
+
+_Y_TO_GREY = np.clip((np.arange(256) - 16.0) * 255.0 / 219.0 + 0.5, 0, 255).astype(np.uint8)
 
 
 def mae(a: np.ndarray, b: np.ndarray) -> float:

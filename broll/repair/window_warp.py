@@ -11,27 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from broll.repair.measure import SMALL_SIDE, small_luma
+from broll.repair.measure import SMALL_SIDE, luma_i420, small_luma
 
 FLOW_SMOOTH = 6.0      # px at 320 px: Gaussian smoothing of the flow field (boil is where little moves)
 DIS_PRESET = 1         # cv2.DISOPTICAL_FLOW_PRESET_FAST: 5x cheaper than MEDIUM, as close (the flow is smoothed)
-
-
-def luma_i420(img: np.ndarray) -> np.ndarray:
-    """The analysis luma (as :func:`small_luma` makes from the BGR frame) of an I420 frame, from its Y
-    plane alone: OpenCV's grey of the BGR frame is 1.164 (Y - 16) (BT.601 limited range; the chroma
-    terms cancel), so no BGR frame is made."""
-    import cv2
-
-    h, w = img.shape[0] * 2 // 3, img.shape[1]
-    s = min(1.0, SMALL_SIDE / max(h, w))
-    y = img[:h]
-    if s < 1.0:
-        y = cv2.resize(y, (max(8, int(round(w * s))), max(8, int(round(h * s)))), interpolation=cv2.INTER_AREA)
-    return cv2.LUT(y, _Y_TO_GREY)
-
-
-_Y_TO_GREY = np.clip((np.arange(256) - 16.0) * 255.0 / 219.0 + 0.5, 0, 255).astype(np.uint8)
 
 
 class RepairWindow:
