@@ -79,7 +79,8 @@ def review_gate(edit: EditList, jobs: list[OutputJob]) -> None:
 # ------------------------------------------------------------------ qc
 
 def qc_gate(edit: EditList, jobs: list[OutputJob], report: StageReport, say: Say) -> list[OutputJob]:
-    """``qc:``: check each video clip (cached by content hash) and act on `regenerate` verdicts."""
+    """``qc:``: check each video clip and animated image (cached by content hash) and act on
+    `regenerate` verdicts. A generated GIF is a take like any other, so it is checked too."""
     if edit.qc is None:
         return jobs
     from broll.qc import check
@@ -87,7 +88,7 @@ def qc_gate(edit: EditList, jobs: list[OutputJob], report: StageReport, say: Say
     failed: dict[str, str] = {}
     for item in _media_items(jobs):
         src = item.source
-        if src.kind != "video" or src.path in report.qc:
+        if not (src.kind == "video" or src.animated) or src.path in report.qc:
             continue
         say(f"checking {_rel(edit, src.path)}")
         result = check(src.path, profile=_profile(edit), cache_root=root)
@@ -135,8 +136,13 @@ def _repair(edit: EditList, jobs: list[OutputJob], failed: dict[str, str], repor
 
     swapped: dict[str, str] = {}
     still: dict[str, str] = {}
+    animated = {it.source.path for it in _media_items(jobs) if it.source.animated}
     for path, why in failed.items():
         rel = _rel(edit, path)
+        if path in animated:
+            report.qc[rel] = "regenerate"
+            still[path] = f"{why}; not repaired: broll fix repairs video files (convert the animated image to MP4 first)"
+            continue
         done = build_copy(root, path, file_sha256(path))
         out_dir = done.parent
         if done.is_file():

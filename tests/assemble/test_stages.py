@@ -267,3 +267,31 @@ def test_style_takes_a_look_book_as_a_list_or_a_folder(cast_project, write_edit)
     with pytest.raises(EditListErrors) as info:
         validate_edit_list(edit_path)
     assert "style.reference" in str(info.value) and "nope.png" in str(info.value)
+
+
+GIF_EDIT = """
+    version: 1
+    output: out/reel.mp4
+    preset: tiny
+    loudness: null
+    qc: {on_fail: %s}
+    timeline:
+      - clip: broken.gif
+      - clip: good.gif
+"""
+
+
+def test_the_build_checks_an_animated_gif_and_will_not_repair_it(tmp_path, write_edit):
+    """A generated GIF is a take: the build's QC gate checks it (it used to pass unchecked), and
+    `on_fail: repair` stops on it with the reason instead of failing inside the repair."""
+    synth.make_clip(tmp_path / "good.gif", source="mandelbrot", size=(160, 90), fps=10, duration=2,
+                    audio=None, codec_args=())
+    synth.make_clip(tmp_path / "broken.gif", source="mandelbrot", size=(160, 90), fps=10, duration=2,
+                    audio=None, codec_args=(), vfilters=["drawbox=c=black:t=fill:enable='between(n,8,10)'"])
+    planned = plan_build(write_edit(GIF_EDIT % "skip"))
+    assert planned.stages.qc["broken.gif"] == "regenerate" and "good.gif" in planned.stages.qc
+    assert planned.stages.skipped == ["broken.gif"]
+    with pytest.raises(QCGateFailed, match="broken.gif.*convert the animated image to MP4"):
+        plan_build(write_edit(GIF_EDIT % "repair"))
+    proc = run_cli("build", write_edit(GIF_EDIT % "repair"))
+    assert proc.returncode == 1 and "broken.gif" in proc.stderr and "Traceback" not in proc.stderr
