@@ -36,8 +36,11 @@ def emit_json(obj: Any) -> None:
 
 
 def console(stderr: bool = False):
+    """A rich console. Off a terminal (a log, a pipe, CI) lines are not folded at 80 columns:
+    a path folded onto two lines can no longer be copied or grepped."""
     from rich.console import Console
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+    stream = sys.stderr if stderr else sys.stdout
+    return Console(stderr=stderr, highlight=False, soft_wrap=not stream.isatty())
 
 
 @contextmanager
