@@ -353,4 +353,28 @@ def check_style_media(edit: EditList) -> list[EditListError]:
             errors.append(edit.locate(path, exc.message.replace(str(full), ref), exc.hint))
         except MediaError as exc:
             errors.append(edit.locate(path, exc.message.replace(str(full.resolve()), ref), exc.hint))
+    errors.extend(_look_errors(edit))
+    return errors
+
+
+def _look_errors(edit: EditList) -> list[EditListError]:
+    """Located errors for ``look:`` LUTs that are missing or malformed, found before anything
+    renders (the build would otherwise fail at the first graded clip, after QC)."""
+    from broll.errors import InputError
+    looks = [(("style", "look"), edit.style.look)] if edit.style is not None and edit.style.look else []
+    for i, entry in enumerate(edit.timeline):
+        own = getattr(entry, "style", None)
+        if isinstance(own, StyleOverride) and own.look:
+            looks.append((("timeline", i, "style", "look"), own.look))
+    errors = []
+    for path, look in looks:
+        full = Path(look) if Path(look).is_absolute() else edit.base_dir / look
+        if not full.is_file():
+            errors.append(edit.locate(path, f"{look}: look LUT not found", "give the path of a .cube file, relative to the edit list"))
+            continue
+        from broll.grading.lut import LOOK_HINT, read_cube
+        try:
+            read_cube(full, hint=LOOK_HINT)
+        except InputError as exc:
+            errors.append(edit.locate(path, exc.message.replace(str(full), look), exc.hint))
     return errors

@@ -73,10 +73,10 @@ def grade_command(clips, references, strength, method, max_change, look, out_dir
     ref = load_reference(reference)
     pool = make_executor(executor)
     if look:
-        from broll.grading.lut import read_cube
+        from broll.grading.lut import LOOK_HINT, read_cube
         if not Path(look).is_file():
             raise InputError(f"{look}: look LUT not found", "pass the path of a .cube file")
-        read_cube(look)          # a malformed .cube fails here, once, naming the file
+        read_cube(look, hint=LOOK_HINT)   # a malformed .cube fails here, once, naming the file and line
     options = {"max_change": max_change, "look": look}
     import tempfile
     # --no-cache fits afresh into a scratch project that disappears afterwards (only this process

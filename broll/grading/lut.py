@@ -52,11 +52,64 @@ def _write_cube_3d(lut, path: str | os.PathLike) -> None:
     Path(path).write_text("\n".join(head) + "\n" + rows)
 
 
-def read_cube(path: str | os.PathLike):
+LOOK_HINT = "export the look as a 3D .cube (LUT_3D_SIZE N, then N^3 lines of R G B) from your grading tool"
+
+
+def cube_problem(path: str | os.PathLike) -> str | None:
+    """What is structurally wrong with a ``.cube`` file, naming the line, or None.
+
+    colour-science's own errors on a malformed file are NumPy internals ("setting an array
+    element with a sequence"); a user needs the line to look at."""
+    try:
+        lines = Path(path).read_text(errors="replace").splitlines()
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror or exc})"
+    sizes: dict[str, int] = {}
+    rows = 0
+    for number, raw in enumerate(lines, 1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        word = line.split()[0]
+        if word in ("LUT_3D_SIZE", "LUT_1D_SIZE"):
+            try:
+                sizes[word] = int(line.split()[1])
+            except (IndexError, ValueError):
+                return f"line {number}: {word} needs a whole number, found {line!r}"
+            continue
+        values = line.split()
+        try:
+            float(word)
+        except ValueError:
+            continue          # a keyword line (TITLE, DOMAIN_MIN ...); colour-science reads those
+        try:
+            [float(v) for v in values]
+        except ValueError:
+            return f"line {number}: expected three numbers (R G B), found {line!r}"
+        if len(values) != 3:
+            return f"line {number}: expected three numbers (R G B), found {len(values)}: {line!r}"
+        rows += 1
+    if not sizes:
+        return "no LUT_3D_SIZE (or LUT_1D_SIZE) line: not a .cube LUT"
+    wanted = sizes.get("LUT_3D_SIZE", 0) ** 3 + sizes.get("LUT_1D_SIZE", 0)   # Resolve may hold both
+    if rows != wanted:
+        said = " and ".join(f"{k} {v}" for k, v in sizes.items())
+        return f"{said} needs {wanted} rows of R G B, the file has {rows}"
+    return None
+
+
+def read_cube(path: str | os.PathLike, *, hint: str = "re-run `broll grade --lut-only`"):
+    """A ``.cube`` as a colour LUT; a malformed file is one :class:`InputError` naming the line.
+
+    ``hint`` says what to do: broll's own LUTs are re-made by re-running the grade (the
+    default); a look LUT the user brings passes :data:`LOOK_HINT`."""
+    problem = cube_problem(path)
+    if problem:
+        raise InputError(f"{path}: {problem}", hint)
     try:
         return colour().read_LUT(str(path))
     except Exception as exc:  # colour raises assorted errors for malformed files
-        raise InputError(f"{path}: not a readable .cube LUT ({exc})", "re-run `broll grade --lut-only`") from None
+        raise InputError(f"{path}: not a readable .cube LUT ({exc})", hint) from None
 
 
 def apply_lut(lut, rgb: np.ndarray) -> np.ndarray:

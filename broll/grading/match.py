@@ -22,7 +22,7 @@ from broll.grading.color import rgb_to_lab
 from broll.grading.correspond import correspondences, warp_pairs
 from broll.grading.fit import (DEFAULT_METHOD, DEFAULT_STRENGTH, MAX_CHANGE, ShotFit, fit_paired, fit_shot,
                                get_method, is_paired)
-from broll.grading.lut import bake, read_cube, shot_filter, write_cube
+from broll.grading.lut import LOOK_HINT, bake, read_cube, shot_filter, write_cube
 from broll.grading.transforms import Chain, TableLUT
 from broll.grading.yuvfast import fit_chain, matrix_for
 from broll.grading.pixels import MAX_POOL, PixelPool, pool
@@ -391,7 +391,7 @@ def match(clip: str | os.PathLike, reference: str | os.PathLike | Reference, *, 
             return result
     ref = reference if isinstance(reference, Reference) else load_reference(reference)
     if look is not None:
-        look_lut = read_cube(look)
+        look_lut = read_cube(look, hint=LOOK_HINT)
     if cache_root is not None:
         out_dir = cache.lut_dir(cache_root)
     else:

@@ -295,3 +295,19 @@ def test_the_build_checks_an_animated_gif_and_will_not_repair_it(tmp_path, write
         plan_build(write_edit(GIF_EDIT % "repair"))
     proc = run_cli("build", write_edit(GIF_EDIT % "repair"))
     assert proc.returncode == 1 and "broken.gif" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_a_bad_look_lut_is_a_located_error_before_anything_renders(cast_project, write_edit):
+    (cast_project / "short.cube").write_text("LUT_3D_SIZE 2\n0 0 0\n")
+    edit = """
+        version: 1
+        output: out/reel.mp4
+        preset: tiny
+        style: {reference: style/ref.png, look: %s}
+        timeline:
+          - clip: clips/warm.mp4
+    """
+    with pytest.raises(EditListErrors, match=r"edit.yaml:4:\d+: style.look: short.cube: LUT_3D_SIZE 2 needs 8"):
+        validate_edit_list(write_edit(edit % "short.cube"))
+    with pytest.raises(EditListErrors, match=r"style.look: gone.cube: look LUT not found"):
+        validate_edit_list(write_edit(edit % "gone.cube"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from broll.testing.casts import STANDARD_CASTS
 from broll.grading.color import delta_e00, rgb_to_lab, to_float
@@ -93,3 +94,37 @@ def test_shot_switch_times_follow_trim_and_speed():
     assert r"lt(t\,1.483333)" in result.ffmpeg_filter(0.5, 4.0)
     assert r"lt(t\,0.741667)" in result.ffmpeg_filter(0.5, 4.0, speed=2.0)
     assert r"gte(t\,0.741667)" in result.ffmpeg_filter(0.5, 4.0, speed=2.0)
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("LUT_3D_SIZE 2\n0 0 0\n1 1\n", "line 3: expected three numbers (R G B), found 2"),
+    ("LUT_3D_SIZE 2\n0 0 0\n1 0 0\n", "LUT_3D_SIZE 2 needs 8 rows of R G B, the file has 2"),
+    ("LUT_3D_SIZE 2\n0 0 zero\n", "line 2: expected three numbers (R G B), found '0 0 zero'"),
+    ("LUT_3D_SIZE two\n", "line 1: LUT_3D_SIZE needs a whole number"),
+    ("hello\n", "no LUT_3D_SIZE (or LUT_1D_SIZE) line"),
+])
+def test_a_malformed_cube_is_one_error_naming_the_line(tmp_path, text, expected):
+    """A look LUT from a colourist's tool that is cut short or hand-edited: the error says which
+    line, not colour-science's NumPy internals, and the hint says what a .cube must hold."""
+    from broll.errors import InputError
+    from broll.grading.lut import LOOK_HINT, read_cube
+    path = tmp_path / "look.cube"
+    path.write_text(text)
+    with pytest.raises(InputError) as info:
+        read_cube(path, hint=LOOK_HINT)
+    assert expected in info.value.message and str(path) in info.value.message
+    assert "sequence" not in info.value.message and info.value.hint == LOOK_HINT
+
+
+def test_cube_check_accepts_what_broll_and_resolve_write(tmp_path):
+    """broll's own LUTs, and a Resolve-style file with a title, comments, a domain and both a 1D
+    shaper and a 3D cube, pass the structure check."""
+    from broll.grading.lut import bake, cube_problem, write_cube
+    ours = write_cube(bake(lambda rgb: rgb ** 0.9, size=5), tmp_path / "ours.cube")
+    assert cube_problem(ours) is None
+    resolve = tmp_path / "resolve.cube"
+    rows_1d = "".join(f"{v} {v} {v}\n" for v in (0.0, 0.5, 1.0))
+    rows_3d = "".join(f"{r} {g} {b}\n" for b in (0, 1) for g in (0, 1) for r in (0, 1))
+    resolve.write_text('TITLE "Look #1"\n# made by hand\nLUT_1D_SIZE 3\nLUT_3D_SIZE 2\n'
+                       "DOMAIN_MIN 0 0 0\nDOMAIN_MAX 1 1 1\n\n" + rows_1d + rows_3d)
+    assert cube_problem(resolve) is None
