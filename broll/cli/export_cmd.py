@@ -80,7 +80,9 @@ def export_command(video, presets, out_dir, reframe, strategy, trim_to_limit, us
     out = console()
     for r in results:
         how = r.reframe
-        if r.confidence is not None:
+        if r.reframe == "subject" and r.confidence is None:
+            how = "same shape: scaled, nothing to reframe"   # no crop axis, so no subject analysis ran
+        elif r.confidence is not None:
             how = (f"subject, confidence {r.confidence:.2f}" + (f", widened {r.widened:.0%} of the time"
                                                                if r.widened else "")
                    if r.reframe == "subject" else

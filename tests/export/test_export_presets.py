@@ -175,3 +175,12 @@ def test_guides_outline_the_safe_zone(silent_reel, tmp_path):
     assert yellow[y_top + 2, 300:700].mean() > 0.9              # the top edge of the box
     assert yellow[y_top + 200: y_top + 600, x_left + 1].mean() > 0.9   # its left edge
     assert yellow[50, :].mean() < 0.05                          # nothing outside it
+
+
+def test_a_same_shape_export_does_not_claim_a_subject_crop(tmp_path):
+    """16:9 into a 16:9 preset has nothing to crop, so no subject analysis runs: the summary
+    says it was scaled, not '(subject)' with no confidence behind it."""
+    clip = synth.make_clip(tmp_path / "wide.mp4", size=(320, 180), fps=30, duration=0.4, audio=None)
+    result = _export(str(clip), "--preset", "16x9-1080p", "-o", str(tmp_path / "out"), "--draft")
+    assert result.exit_code == 0, result.output
+    assert "(same shape: scaled, nothing to reframe)" in result.output
