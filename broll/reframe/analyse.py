@@ -30,6 +30,7 @@ EXTENT_MARGIN = 2.0       # the window keeps this much more than the tracked cor
 BODY_PAD = 0.3            # ... and the body plus this share of its size on each side
 HOLD_WEIGHT = 0.3         # pull of the last trusted position on samples without a trusted subject
 BODY_CONFIDENCE = 0.3     # the body is read off weak evidence: only a sample this confident has one
+CORE_CONFIDENCE = 0.5     # a core this sure is held whole (with its margin) before the body around it
 
 
 @dataclass(frozen=True)
@@ -191,7 +192,9 @@ def path_from_samples(samples: list[Sample], cuts: list[float], geometry: CropGe
     # the body around the tracked core, relative to the core's centre: the window keeps it whole
     # (with a pad) and aims at its middle; without one, a margin around the core
     body = np.array([_body(s.estimate, g.axis) for s in samples]).reshape(-1, 2) - centre[:, None]
+    core_half = np.array([_axis_values(s.estimate, g.axis)[1] for s in samples])
     conf = np.array([s.estimate.confidence for s in samples])
+    sure = conf >= CORE_CONFIDENCE          # the sample's own confidence, before the steadiness checks
     shots = np.array([s.shot for s in samples])
     # a detector that hops between two things is not to be followed: a running median per shot
     # removes short hops, and samples that disagree with it lose their say
@@ -208,6 +211,16 @@ def path_from_samples(samples: list[Sample], cuts: list[float], geometry: CropGe
     reach = np.minimum((body_hi - body_lo) / 2, half * 0.9)       # a body wider than the window: keep its middle
     lo = np.where(trusted, body_mid + reach - half, 0.0)
     hi = np.where(trusted, body_mid - reach + half, 1.0)
+    # a sure core is held first (with its margin, as much of it as fits 0.9 of the window), the body
+    # only as far as that allows: a body that leaks to one side into the background (a table, the
+    # pitch) and no longer fits must not push the window off the part the tracker is sure of
+    core_reach = np.minimum(EXTENT_MARGIN * core_half, half * 0.9)
+    core_lo, core_hi = centre + core_reach - half, centre - core_reach + half
+    both_lo, both_hi = np.maximum(lo, core_lo), np.minimum(hi, core_hi)
+    clash = both_lo > both_hi
+    sure &= trusted
+    lo = np.where(sure, np.where(clash, core_lo, both_lo), lo)
+    hi = np.where(sure, np.where(clash, core_hi, both_hi), hi)
     centre = body_mid                                             # aim at the body's middle, not the core's
     # lean towards the rest of the subject (the detailed region around the tracked part), as far
     # as keeping the body whole allows

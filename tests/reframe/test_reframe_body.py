@@ -62,3 +62,20 @@ def test_body_padding_is_kept_when_it_fits():
     pad = 0.3 * 0.15 * 1920
     assert left <= body[0] * 1920 - pad + 1 and body[2] * 1920 + pad - 1 <= left + g.crop_w
     assert path.is_static
+
+
+def test_a_sure_core_is_held_before_a_body_that_leaks_to_one_side():
+    g = crop_geometry(1920, 1080, 1080, 1920)           # window 608 px of 1920
+    body = (0.25, 0.3, 0.64, 0.7)                        # 749 px: wider than the window, core at its right end
+    core = (0.56 * 1920, 0.64 * 1920)
+    path = path_from_samples(_samples(0.60, 0.04, body), [], g)
+    left = path.offset_at(2.0)
+    # the core is whole, with its margin (twice its half-width) on the side away from the body ...
+    assert left <= core[0] - 0.04 * 1920 + 1 and core[1] + 0.04 * 1920 - 1 <= left + g.crop_w
+    # ... and the window leans to the body as far as that allows (not centred on the core)
+    assert left + g.crop_w <= core[1] + 0.08 * 1920 + 2
+    # a weak sample's core is not trusted more than its body: the window keeps the body's middle
+    weak = path_from_samples(_samples(0.60, 0.04, body, conf=0.4), [], g)
+    middle = (body[0] + body[2]) / 2 * 1920
+    assert abs(weak.offset_at(2.0) + g.crop_w / 2 - middle) < 20
+    assert weak.offset_at(2.0) + g.crop_w < core[1]
