@@ -23,7 +23,9 @@ A cell, as a rolling median over ``min_frames``, is shimmering when all of these
   both warped onto it) correlate at ``shimmer_bicorr`` or more while their common part
   (``cell_common``) is at least ``shimmer_common`` code values above its usual level in the shot:
   noise new in this frame sits at the same pixels in both whatever the camera does, where the
-  consecutive-pair correlation above reads about 0 once the camera moves a few pixels a frame.
+  consecutive-pair correlation above reads about 0 once the camera moves a few pixels a frame;
+  both that common part and the change must also rise by ``shimmer_texture_share`` of the cell's
+  texture (a hand-held camera over busy texture reads the same correlation and code values).
 """
 
 from __future__ import annotations
@@ -36,15 +38,17 @@ from broll.qc.signals import Signals
 
 
 def shimmer_hot(sig: Signals, cfg: dict, segments: list[tuple[int, int]], excluded: np.ndarray,
-                rolling_median) -> np.ndarray:
-    """Frames x cells: shimmering, as a rolling median over ``min_frames``.
+                rolling_median) -> tuple[np.ndarray, np.ndarray]:
+    """Frames x cells: shimmering, as a rolling median over ``min_frames``; and, frame by frame
+    without the median, changing ``shimmer_change`` over usual (where the detector extends an
+    episode to: the median trims about half a window off each end).
 
     ``segments``: shots (lo, hi) each cell's usual level is taken over; ``excluded``: frames that
     judge nothing (cuts, glitches, flashes); ``rolling_median``: the detector's own window median."""
     n = sig.frames
     cells = sig.cell_resid.shape[1] if sig.cell_resid.ndim == 2 else 0
     if not sig.cells or "cell_change" not in sig.cells or n == 0:
-        return np.zeros((n, cells), bool)
+        return np.zeros((n, cells), bool), np.zeros((n, cells), bool)
     width = int(cfg["min_frames"])
     raw = sig.cells["cell_change"].astype(np.float64)
     warped = sig.cell_resid.astype(np.float64)
@@ -68,18 +72,23 @@ def shimmer_hot(sig: Signals, cfg: dict, segments: list[tuple[int, int]], exclud
     lost = rolling_median(fail, width) - fail_base
     slow = rolling_median(sig.cell_motion.astype(np.float64), width) < cfg["shimmer_max_motion"]
     unexplained = (corr <= cfg["shimmer_corr"]) | ((lost >= cfg["shimmer_lost_flow"]) & slow)
-    unexplained |= _new_in_frame(sig, cfg, segments, excluded, rolling_median)
+    unexplained |= _new_in_frame(sig, cfg, segments, excluded, rolling_median, sustained - base)
     hot = ((sustained >= base + cfg["shimmer_change"]) & (share >= cfg["shimmer_share"])
            & (dcorr <= cfg["shimmer_dcorr"]) & unexplained)
     hot[excluded] = False
-    return hot
+    now = np.nan_to_num(change, nan=0.0) >= base + cfg["shimmer_change"]
+    return hot, now
 
 
 def _new_in_frame(sig: Signals, cfg: dict, segments: list[tuple[int, int]], excluded: np.ndarray,
-                  rolling_median) -> np.ndarray:
+                  rolling_median, rise: np.ndarray) -> np.ndarray:
     """Frames x cells: both compensated residuals of the frame share new content (``cell_bicorr``
     at ``shimmer_bicorr`` or more) whose level (``cell_common``) is ``shimmer_common`` code values
-    above the cell's usual in its shot. False everywhere for signals measured before they existed."""
+    above the cell's usual in its shot; and both that common part and the cell's change (``rise``:
+    its rise over its usual level) rise by at least ``shimmer_texture_share`` of the cell's texture
+    (plus ``texture_floor``). Shimmer is large against the texture it sits on; a hand-held camera over
+    busy texture changes it by as many code values, but by a small share of that texture.
+    False everywhere for signals measured before they existed."""
     n = sig.frames
     cells = sig.cell_resid.shape[1] if sig.cell_resid.ndim == 2 else 0
     if "cell_bicorr" not in sig.cells or "cell_common" not in sig.cells:
@@ -95,4 +104,10 @@ def _new_in_frame(sig: Signals, cfg: dict, segments: list[tuple[int, int]], excl
     base = np.nan_to_num(base, nan=np.inf)
     level = rolling_median(np.nan_to_num(common, nan=0.0), width)
     bicorr = rolling_median(np.nan_to_num(sig.cells["cell_bicorr"].astype(np.float64), nan=0.0), width)
-    return (bicorr >= cfg["shimmer_bicorr"]) & (level >= base + cfg["shimmer_common"])
+    new = (bicorr >= cfg["shimmer_bicorr"]) & (level >= base + cfg["shimmer_common"])
+    share = cfg["shimmer_texture_share"]
+    if share > 0 and new.any():
+        texture = rolling_median(np.nan_to_num(sig.cell_texture.astype(np.float64), nan=0.0), width)
+        floor = share * (texture + cfg["texture_floor"])
+        new &= (level - base >= floor) & (rise >= floor)
+    return new

@@ -178,12 +178,66 @@ def test_shimmer_under_a_moving_camera_is_boil():
     inside = slice(SPAN[0] + 2, SPAN[1])
     assert np.nanmedian(sig.cells["cell_bicorr"][inside][:, cells]) > 0.4
     assert np.nanmedian(sig.cells["cell_bicorr"][inside][:, ~cells]) < 0.2
-    # the strict profile reads it (shimmer_bicorr 0.4); the default leaves the test off (on real
-    # footage it also calls a clean hand-held shot boil), and the consecutive-pair tests miss it
-    found = detect_boil(_ctx(sig), _strict())
-    assert found and found[0].start_frame <= SPAN[1] and found[0].end_frame >= SPAN[0]
+    # the consecutive-pair tests miss it; the two-sided test (shimmer_bicorr 0.4) finds it, in the
+    # default profile too: the shimmer is large against the soft picture it sits on
     assert np.nanmedian(sig.cell_corr[inside][:, cells]) > _cfg()["shimmer_corr"]
-    assert detect_boil(_ctx(sig), _cfg()) == []
+    for cfg in (_strict(), _cfg()):
+        found = detect_boil(_ctx(sig), cfg)
+        assert found and found[0].start_frame <= SPAN[1] and found[0].end_frame >= SPAN[0]
+    no_two_sided = dict(_cfg(), shimmer_bicorr=2.0)
+    assert detect_boil(_ctx(sig), no_two_sided) == []
+
+
+def _two_sided(texture: float) -> Signals:
+    """Signals of a camera moving 5 px/frame over the box during SPAN: its change rises from 1 to 6
+    code values, motion explains none of it, consecutive differences anti-correlate, the
+    consecutive-pair residuals read 0 (the camera moves), the flow check holds, and the frame's two
+    compensated residuals correlate at +0.5 with a common part 5 code values over usual. Over a soft
+    box (``texture`` small) that is shimmer; a hand-held camera over busy texture reads the same."""
+    cells = CELL_GRID[0] * CELL_GRID[1]
+    sig = flat_signals(N)
+    box = _box_cells()
+    span = slice(SPAN[0], SPAN[1] + 1)
+    change = np.full((N, cells), 1.0, np.float32)
+    change[span][:, box] = 6.0
+    sig.cell_resid = change.copy()
+    sig.cell_texture = np.full((N, cells), texture, np.float32)
+    sig.cell_corr = np.zeros((N, cells), np.float32)
+    moving = np.full((N, cells), 0.3, np.float32)
+    moving[span][:, box] = 5.0
+    sig.cell_motion = moving
+    dcorr = np.zeros((N, cells), np.float32)
+    dcorr[span][:, box] = -0.5
+    bicorr = np.zeros((N, cells), np.float32)
+    bicorr[span][:, box] = 0.5
+    common = np.zeros((N, cells), np.float32)
+    common[span][:, box] = 5.0
+    sig.cells = {"cell_change": change, "cell_dcorr": dcorr, "cell_fail": np.zeros((N, cells), np.float32),
+                 "cell_bicorr": bicorr, "cell_common": common}
+    return sig
+
+
+def test_the_two_sided_test_needs_the_rise_large_against_the_texture():
+    # soft box (texture 5): 5 code values is over 0.3 x (5 + 8); busy texture (40): not (0.3 x 48)
+    found = detect_boil(_ctx(_two_sided(5.0)), _cfg())
+    assert [(f.kind, f.start_frame <= SPAN[1], f.end_frame >= SPAN[0]) for f in found] == [("boil", True, True)]
+    assert detect_boil(_ctx(_two_sided(40.0)), _cfg()) == []
+    # the strict profile does not ask it (shimmer_texture_share 0)
+    assert detect_boil(_ctx(_two_sided(40.0)), _strict())
+
+
+def test_a_shimmer_episode_is_extended_by_its_own_reading():
+    # shimmer over 14 frames: the 10-frame window median holds for only about 5 of them, and the
+    # first test's residual (none here: the flow check fails) cannot extend it; the second test's
+    # own frame-by-frame reading (change 1.5 over usual) does, to the shimmer's frames
+    sig = _flow_lost(3.0)
+    short = slice(SPAN[0] + 14, SPAN[1] + 1)
+    box = _box_cells()
+    for k in ("cell_change", "cell_dcorr", "cell_fail"):
+        sig.cells[k][short][:, box] = sig.cells[k][0, box]
+    sig.cell_motion[short][:, box] = 0.3
+    found = detect_boil(_ctx(sig), _cfg())
+    assert [(f.kind, f.start_frame, f.end_frame) for f in found] == [("boil", SPAN[0], SPAN[0] + 13)]
 
 
 def test_a_clean_pan_is_not_boil():
