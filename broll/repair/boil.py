@@ -37,8 +37,8 @@ from broll.repair.window_warp import BoxWarper, RepairWindow, WindowFlows
 GRID = (16, 9)
 RADIUS = 3              # a 7-frame first pass: the bridge (second pass) replaces most of it; 11 frames gained nothing (synthetic CRF 8) at 1.6x the warps
 CLEAN_WEIGHT = 3.0     # a context frame outside the boiling span carries no shimmer: trust it more
-BRIDGE_FRAMES = 1      # clean frames each side of the span warped onto a boiling frame (bicubic): one, the nearest, as
-                       # close as two bilinear ones (synthetic CRF 8 median +2.19 against +2.22) at half the warps
+BRIDGE_FRAMES = 1      # clean frames each side of the span warped onto a boiling frame (bicubic): the nearest one does
+                       # about as well as two (synthetic CRF 8 median +2.19 against +2.22) at half the warps and flows
 BRIDGE_AGREE = 10.0    # code values: where the warped clean frames either side differ by more, trust the average
 WORTH_RATIO = 1.5      # the average must change boiling frames this many times more than clean ones
 MAX_HP_CORR = -0.5     # shimmer's consecutive high-passes correlate at -2/3, a moving subject's at -0.5 to 0
