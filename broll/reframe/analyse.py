@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import Iterable, Iterator
 
 import numpy as np
 from scipy.ndimage import median_filter
@@ -31,6 +32,9 @@ BODY_PAD = 0.3            # ... and the body plus this share of its size on each
 HOLD_WEIGHT = 0.3         # pull of the last trusted position on samples without a trusted subject
 BODY_CONFIDENCE = 0.3     # the body is read off weak evidence: only a sample this confident has one
 CORE_CONFIDENCE = 0.5     # a core this sure is held whole (with its margin) before the body around it
+SEED_SECONDS = 2.0        # a shot's opening is tracked backwards from its subject when that is found this early ...
+SEED_CONFIDENCE = 0.6     # ... as SEED_RUN samples in a row at this confidence on one object ...
+SEED_RUN = 3              # ... and the tracker's first box was on something else
 
 
 @dataclass(frozen=True)
@@ -40,62 +44,137 @@ class Sample:
     shot: int
 
 
-def track_subject(path: str | os.PathLike, *, start: float | None = None, end: float | None = None,
-                  rate: float = ANALYSIS_RATE, select: bool = True) -> tuple[list[Sample], list[float]]:
-    """Subject estimates at ~``rate`` per second, and the times of hard cuts (seconds from ``start``).
+def analysis_frames(path: str | os.PathLike, *, start: float | None = None, end: float | None = None,
+                    rate: float = ANALYSIS_RATE) -> Iterator[tuple[float, int, np.ndarray]]:
+    """The tracker's pictures: ``(time from start, shot, ANALYSIS_WIDTH BGR picture)`` at ~``rate``
+    per second, a shot's first frame always among them (so a cut is the first sample of its shot).
 
     Every frame is decoded and its luma thumbnail feeds the cut detector; only every n-th is
-    made into an ``ANALYSIS_WIDTH`` colour picture for the tracker, which starts afresh in each
-    shot. With ``select``, the subject of each shot is
-    then chosen over the whole shot among the tracker's box and other strong regions
-    (``select.choose``), which can look ahead; without, the tracker's box is the answer.
+    made into a colour picture, and the final frame too, so the path does not coast past the
+    last estimate.
     """
-    import cv2
-
-    from broll.reframe.tracker import SubjectTracker, candidates
     info = probe(path)
     if info.kind not in ("video", "image"):
         raise MediaError(f"{path}: has no picture to reframe")
-    fps = float(info.fps or 25)
-    every = max(1, int(round(fps / rate)))
+    every = max(1, int(round(float(info.fps or 25) / rate)))
     origin = start or 0.0
-    tracker = SubjectTracker()
-    samples: list[Sample] = []
-    cuts: list[float] = []
     prev_thumb = None
     shot = 0
     since = every
     last = None
-    offered: list[list] = []
-
-    def sample(image, grey, t, shot) -> None:
-        est = tracker.update(image, grey, t)
-        samples.append(Sample(t, est, shot))
-        offered.append(candidates(tracker, est) if select else [])
-
+    sampled_last = False
     for fr in iter_sampled_frames(path, width=ANALYSIS_WIDTH, start=start, end=end):
         t = fr.time - origin
         if prev_thumb is not None and frame_change(prev_thumb, fr.thumb) > CUT_THRESHOLD:
             shot += 1
-            cuts.append(t)
-            tracker.reset()           # motion and appearance across a cut mean nothing
             since = every
-        if since >= every:
-            image = fr.bgr()          # only the sampled frames are converted and scaled
-            sample(image, cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), t, shot)
+        sampled_last = since >= every
+        if sampled_last:
+            yield t, shot, fr.bgr()       # only the sampled frames are converted and scaled
             since = 0
         since += 1
         prev_thumb = fr.thumb
         last = (t, fr, shot)
-    if samples and last[0] > samples[-1].time:
-        # the final frame too, so the path does not coast past the last estimate
-        image = last[1].bgr()
-        sample(image, cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), last[0], last[2])
+    if last is not None and not sampled_last:
+        yield last[0], last[2], last[1].bgr()
+
+
+def track_subject(path: str | os.PathLike, *, start: float | None = None, end: float | None = None,
+                  rate: float = ANALYSIS_RATE, select: bool = True) -> tuple[list[Sample], list[float]]:
+    """Subject estimates at ~``rate`` per second, and the times of hard cuts (seconds from ``start``).
+
+    The tracker starts afresh in each shot. With ``select``, the subject of each shot is then
+    chosen over the whole shot among the tracker's box and other strong regions
+    (``select.choose``), which can look ahead; without, the tracker's box is the answer.
+    """
+    samples = track_frames(analysis_frames(path, start=start, end=end, rate=rate), select=select)
     if not samples:
         raise MediaError(f"{path}: no frames could be decoded for reframing")
-    if select:
-        samples = _selected(samples, offered)
+    cuts = [b.time for a, b in zip(samples, samples[1:]) if b.shot != a.shot]
     return samples, cuts
+
+
+def track_frames(frames: Iterable[tuple[float, int, np.ndarray]], *, select: bool = True) -> list[Sample]:
+    """``track_subject`` over pictures already decoded (``analysis_frames``), in time order."""
+    import cv2
+
+    from broll.reframe.tracker import SubjectTracker, candidates
+    tracker = SubjectTracker()
+    samples: list[Sample] = []
+    offered: list[list] = []
+    opening: dict[int, np.ndarray] = {}       # sample index -> picture, for each shot's first SEED_SECONDS
+    shot_start = 0.0
+    for t, shot, image in frames:
+        if samples and shot != samples[-1].shot:
+            tracker.reset()           # motion and appearance across a cut mean nothing
+        if not samples or shot != samples[-1].shot:
+            shot_start = t
+        if t - shot_start <= SEED_SECONDS + 1e-6:
+            opening[len(samples)] = image
+        est = tracker.update(image, cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), t)
+        samples.append(Sample(t, est, shot))
+        offered.append(candidates(tracker, est) if select else [])
+    tracked = samples
+    if select and samples:
+        samples = _selected(samples, offered)
+    if samples:
+        samples = _seeded(samples, tracked, opening)
+    return samples
+
+
+def _anchor(samples: list[Sample], idx: np.ndarray) -> int:
+    """Index of the first sample of a shot (``idx``) from which its subject is followed with
+    confidence: ``SEED_RUN`` samples in a row at ``SEED_CONFIDENCE`` or more, on one object,
+    within the shot's first ``SEED_SECONDS``; -1 if there is none."""
+    t0 = samples[idx[0]].time
+    for j in range(idx.size - SEED_RUN + 1):
+        if samples[idx[j]].time - t0 > SEED_SECONDS:
+            break
+        run = [samples[i].estimate for i in idx[j:j + SEED_RUN]]
+        if all(e.confidence >= SEED_CONFIDENCE for e in run) and \
+                all(_same_object(a, b) for a, b in zip(run, run[1:])):
+            return int(idx[j])
+    return -1
+
+
+def _seeded(samples: list[Sample], tracked: list[Sample], opening: dict[int, np.ndarray]) -> list[Sample]:
+    """Each shot's opening samples, before its subject is followed with confidence, tracked
+    backwards from that subject.
+
+    A shot's first box is taken before any motion can be seen (there is no previous picture),
+    so a still, distinct thing can hold the tracker until a moving rival has been stronger
+    for ``SWITCH_SECONDS``. Offline, the shot's later, confident subject is known: a tracker
+    seeded with it at that sample and fed the opening pictures in reverse (time mirrored,
+    so motion is seen from the shot's first picture on) says where it was before. It never
+    switches to a rival: the subject is known. Only shots whose tracker took up something else
+    first are redone (a seeded body read off the later, larger subject is otherwise no better
+    than the forward one, and at a cut it can be worse), and only their opening: a
+    shot's first ``SEED_SECONDS`` at most, so the pass costs little.
+    """
+    import cv2
+
+    from broll.reframe.tracker import SubjectTracker
+    out = list(samples)
+    shots = np.array([s.shot for s in samples])
+    for shot in np.unique(shots):
+        idx = np.flatnonzero(shots == shot)
+        k = _anchor(samples, idx)
+        if k <= idx[0] or k not in opening:
+            continue
+        tracker = SubjectTracker(switch_seconds=float("inf"))
+        tk = samples[k].time
+        image = opening[k]
+        tracker.seed(image, cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), tk, samples[k].estimate)
+        back = {}
+        for i in range(k - 1, int(idx[0]) - 1, -1):
+            image = opening[i]
+            back[i] = tracker.update(image, cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), 2 * tk - samples[i].time)
+        first = tracked[idx[0]].estimate
+        if first.confidence > 0 and _same_object(back[int(idx[0])], first):
+            continue              # the tracker took up this subject from the start: nothing to correct
+        for i, est in back.items():
+            out[i] = Sample(samples[i].time, est, samples[i].shot)
+    return out
 
 
 def _same_object(a, b) -> bool:
