@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import Iterable, Iterator
 
 import numpy as np
 from scipy.ndimage import median_filter
@@ -40,62 +41,74 @@ class Sample:
     shot: int
 
 
-def track_subject(path: str | os.PathLike, *, start: float | None = None, end: float | None = None,
-                  rate: float = ANALYSIS_RATE, select: bool = True) -> tuple[list[Sample], list[float]]:
-    """Subject estimates at ~``rate`` per second, and the times of hard cuts (seconds from ``start``).
+def analysis_frames(path: str | os.PathLike, *, start: float | None = None, end: float | None = None,
+                    rate: float = ANALYSIS_RATE) -> Iterator[tuple[float, int, np.ndarray]]:
+    """The tracker's pictures: ``(time from start, shot, ANALYSIS_WIDTH BGR picture)`` at ~``rate``
+    per second, a shot's first frame always among them (so a cut is the first sample of its shot).
 
     Every frame is decoded and its luma thumbnail feeds the cut detector; only every n-th is
-    made into an ``ANALYSIS_WIDTH`` colour picture for the tracker, which starts afresh in each
-    shot. With ``select``, the subject of each shot is
-    then chosen over the whole shot among the tracker's box and other strong regions
-    (``select.choose``), which can look ahead; without, the tracker's box is the answer.
+    made into a colour picture, and the final frame too, so the path does not coast past the
+    last estimate.
     """
-    import cv2
-
-    from broll.reframe.tracker import SubjectTracker, candidates
     info = probe(path)
     if info.kind not in ("video", "image"):
         raise MediaError(f"{path}: has no picture to reframe")
-    fps = float(info.fps or 25)
-    every = max(1, int(round(fps / rate)))
+    every = max(1, int(round(float(info.fps or 25) / rate)))
     origin = start or 0.0
-    tracker = SubjectTracker()
-    samples: list[Sample] = []
-    cuts: list[float] = []
     prev_thumb = None
     shot = 0
     since = every
     last = None
-    offered: list[list] = []
-
-    def sample(image, grey, t, shot) -> None:
-        est = tracker.update(image, grey, t)
-        samples.append(Sample(t, est, shot))
-        offered.append(candidates(tracker, est) if select else [])
-
+    sampled_last = False
     for fr in iter_sampled_frames(path, width=ANALYSIS_WIDTH, start=start, end=end):
         t = fr.time - origin
         if prev_thumb is not None and frame_change(prev_thumb, fr.thumb) > CUT_THRESHOLD:
             shot += 1
-            cuts.append(t)
-            tracker.reset()           # motion and appearance across a cut mean nothing
             since = every
-        if since >= every:
-            image = fr.bgr()          # only the sampled frames are converted and scaled
-            sample(image, cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), t, shot)
+        sampled_last = since >= every
+        if sampled_last:
+            yield t, shot, fr.bgr()       # only the sampled frames are converted and scaled
             since = 0
         since += 1
         prev_thumb = fr.thumb
         last = (t, fr, shot)
-    if samples and last[0] > samples[-1].time:
-        # the final frame too, so the path does not coast past the last estimate
-        image = last[1].bgr()
-        sample(image, cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), last[0], last[2])
+    if last is not None and not sampled_last:
+        yield last[0], last[2], last[1].bgr()
+
+
+def track_subject(path: str | os.PathLike, *, start: float | None = None, end: float | None = None,
+                  rate: float = ANALYSIS_RATE, select: bool = True) -> tuple[list[Sample], list[float]]:
+    """Subject estimates at ~``rate`` per second, and the times of hard cuts (seconds from ``start``).
+
+    The tracker starts afresh in each shot. With ``select``, the subject of each shot is then
+    chosen over the whole shot among the tracker's box and other strong regions
+    (``select.choose``), which can look ahead; without, the tracker's box is the answer.
+    """
+    samples = track_frames(analysis_frames(path, start=start, end=end, rate=rate), select=select)
     if not samples:
         raise MediaError(f"{path}: no frames could be decoded for reframing")
-    if select:
-        samples = _selected(samples, offered)
+    cuts = [b.time for a, b in zip(samples, samples[1:]) if b.shot != a.shot]
     return samples, cuts
+
+
+def track_frames(frames: Iterable[tuple[float, int, np.ndarray]], *, select: bool = True) -> list[Sample]:
+    """``track_subject`` over pictures already decoded (``analysis_frames``), in time order: a grid
+    over the tracker's settings can re-run it on cached pictures without decoding again."""
+    import cv2
+
+    from broll.reframe.tracker import SubjectTracker, candidates
+    tracker = SubjectTracker()
+    samples: list[Sample] = []
+    offered: list[list] = []
+    for t, shot, image in frames:
+        if samples and shot != samples[-1].shot:
+            tracker.reset()           # motion and appearance across a cut mean nothing
+        est = tracker.update(image, cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), t)
+        samples.append(Sample(t, est, shot))
+        offered.append(candidates(tracker, est) if select else [])
+    if select and samples:
+        samples = _selected(samples, offered)
+    return samples
 
 
 def _same_object(a, b) -> bool:
