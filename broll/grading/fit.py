@@ -62,7 +62,7 @@ import numpy as np
 from broll.errors import InputError, lookup
 from broll.grading import correspond
 from broll.grading.color import REC709_LUMA, colour, decode, delta_e00, encode, luma, rgb_to_lab, to_float
-from broll.grading.metrics import mean_change, palette_distance
+from broll.grading.metrics import mean_change, palette_distance, tonal_palette
 from broll.grading.look_transfer import MIN_STILLS, estimate_look, neutral_tint, transferred
 from broll.grading.pixels import PixelPool, robust_mask
 from broll.grading.transforms import (BLACK_RAMP, MATCHED_BLACK_RAMP, Affine, Chain, Curves, Graded, Identity, InLab,
@@ -389,8 +389,9 @@ def fit_shot(src: PixelPool | np.ndarray, ref: PixelPool | np.ndarray, *, method
                     f"{len(parts)} still of other content (a look book needs >= {MIN_STILLS}): left unchanged; "
                     "pass more stills of the look or --look FILE.cube" if len(parts) < MIN_STILLS else
                     f"{len(parts)} stills of other content: nothing beyond what content explains; left unchanged")
+                unchanged = palette_distance(s_lab, r_lab)
                 return ShotFit(Graded(Identity(), 0.0), "identity", 0.0, safeguards,
-                               de_before=palette_distance(s_lab, r_lab), de_after=palette_distance(s_lab, r_lab),
+                               de_before=unchanged, de_after=unchanged,
                                change=0.0, scene=scene_label, details=details,
                                components={"transferred": "nothing", "stills": len(parts)})
             look_target = core.tint_out
@@ -410,8 +411,14 @@ def fit_shot(src: PixelPool | np.ndarray, ref: PixelPool | np.ndarray, *, method
                 " (same content by colour only)" if by_colour else "")
     black = MATCHED_BLACK_RAMP if same else BLACK_RAMP
     graded = Graded(core, capped_strength, black=black)
-    de_before = palette_distance(s_lab, r_lab)
-    de_after = palette_distance(rgb_to_lab(graded(s_sub)), r_lab)
+    r_palette = tonal_palette(r_lab)             # the reference side of every palette distance below
+
+    def to_reference(lab: np.ndarray) -> float:
+        """:func:`palette_distance` to the reference, its palette computed once."""
+        return float(np.mean(delta_e00(tonal_palette(lab), r_palette)))
+    de_before = to_reference(s_lab)
+    graded_lab = rgb_to_lab(graded(s_sub))        # for the palette after and for the change
+    de_after = to_reference(graded_lab)
     # Do no harm, as measured where a measure exists: step the strength down until the clip is
     # no further from the reference than it started, or leave the shot untouched.
     if same and registered is not None and len(registered[0]) >= MIN_PIXELS and not paired:
@@ -424,7 +431,7 @@ def fit_shot(src: PixelPool | np.ndarray, ref: PixelPool | np.ndarray, *, method
         judge = lambda g: tint_distance(rgb_to_lab(Graded(tint_only, g.strength)(s_sub)), look_target)  # noqa: E731
         what = "neutral-tint distance"
     else:
-        judge = lambda g: palette_distance(rgb_to_lab(g(s_sub)), r_lab)  # noqa: E731
+        judge = lambda g: to_reference(rgb_to_lab(g(s_sub)))  # noqa: E731
         what = "palette dE00"
     if capped_strength > 0:
         before, after = judge(Graded(core, 0.0)), judge(graded)
@@ -436,10 +443,11 @@ def fit_shot(src: PixelPool | np.ndarray, ref: PixelPool | np.ndarray, *, method
                 if factor == 0 or judge(graded) <= before + NO_GAIN_TOLERANCE:
                     break
             capped_strength = graded.strength
-            de_after = palette_distance(rgb_to_lab(graded(s_sub)), r_lab) if capped_strength else de_before
+            graded_lab = rgb_to_lab(graded(s_sub)) if capped_strength else s_lab
+            de_after = to_reference(graded_lab) if capped_strength else de_before
             change = None
     if change is None:
-        change = mean_change(s_lab, rgb_to_lab(graded(s_sub))) if capped_strength else 0.0
+        change = mean_change(s_lab, graded_lab) if capped_strength else 0.0
     return ShotFit(transform=graded, method=used if not paired else "paired", strength=capped_strength,
                    safeguards=safeguards, de_before=de_before, de_after=de_after, change=change,
                    paired=paired, scene=scene_label, details=details, components=components)

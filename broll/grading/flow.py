@@ -74,8 +74,9 @@ def flow_pairs(ref: np.ndarray, clip: np.ndarray, inside: np.ndarray, *, fb_max:
         return np.hypot(cv2.Sobel(g, cv2.CV_32F, 1, 0), cv2.Sobel(g, cv2.CV_32F, 0, 1))
     edges = gradient(ga) / max(float(ga[keep].std()), 1e-3) + gradient(gb) / max(float(gb[keep].std()), 1e-3)
     keep &= edges <= np.quantile(edges[keep], edge_share)
-    ys, xs = np.nonzero(keep)                 # row-major, the order of clip_b[keep]
-    return clip_b[keep], ref_b[keep], (ys // tile).astype(np.int64) * 10_000 + xs // tile
+    at = np.flatnonzero(keep)                 # row-major, the order of clip_b[keep]
+    ys, xs = np.divmod(at, rw)
+    return clip_b.reshape(-1, 3)[at], ref_b.reshape(-1, 3)[at], (ys // tile).astype(np.int64) * 10_000 + xs // tile
 
 
 def held_back(tiles: np.ndarray) -> np.ndarray:

@@ -47,9 +47,36 @@ def _write_cube_3d(lut, path: str | os.PathLike) -> None:
     pass (colour's row-by-row formatting took ~0.3 s CPU per 33-point cube, a third of a fit)."""
     head = [f'TITLE "{lut.name}"'] + [f"# {c}" for c in lut.comments] + [f"LUT_3D_SIZE {lut.table.shape[0]}"]
     flat = np.reshape(lut.table, (-1, 3), order="F")
-    # one %-format over the whole table: about 3x faster than np.savetxt's row loop, same text
-    rows = ("%.6f %.6f %.6f\n" * len(flat)) % tuple(flat.ravel().tolist())
-    Path(path).write_text("\n".join(head) + "\n" + rows)
+    Path(path).write_text("\n".join(head) + "\n" + _six_decimals(flat))
+
+
+def _six_decimals(rows: np.ndarray) -> str:
+    """``"%.6f %.6f %.6f\n"`` of every (N, 3) row: the same text as Python's formatting, its
+    digits built by NumPy (about a quarter of the CPU for a 33-point cube). A value in [0, 1]
+    is written from ``v * 1e6`` rounded; the rare ones whose product lies within 1e-7 of a
+    rounding tie (where the product's own rounding error could decide it), and anything
+    outside [0, 1], are formatted by Python instead."""
+    flat = np.asarray(rows, dtype=np.float64).reshape(-1)
+    scaled = flat * 1e6
+    with np.errstate(invalid="ignore"):
+        fast = (flat >= 0) & (flat <= 1) & ~np.signbit(flat) & (np.abs(scaled - np.floor(scaled) - 0.5) > 1e-7)
+    n = np.where(fast, np.floor(np.where(fast, scaled, 0) + 0.5), 0).astype(np.int64)
+    chars = np.empty((len(n), 9), np.uint8)         # "d.dddddd" and a separator
+    chars[:, 0] = 48 + n // 1_000_000
+    chars[:, 1] = 46                                 # "."
+    rest = n % 1_000_000
+    for i in range(6):
+        chars[:, 7 - i] = 48 + rest % 10
+        rest //= 10
+    chars[:, 8] = 32                                 # " " between values, "\n" after a row's third
+    chars.reshape(-1, 27)[:, 26] = 10
+    text = chars.tobytes().decode("ascii")
+    if fast.all():
+        return text
+    values = text.split()
+    for i in np.flatnonzero(~fast):
+        values[i] = "%.6f" % flat[i]
+    return "".join(f"{a} {b} {c}\n" for a, b, c in zip(values[0::3], values[1::3], values[2::3]))
 
 
 LOOK_HINT = "export the look as a 3D .cube (LUT_3D_SIZE N, then N^3 lines of R G B) from your grading tool"

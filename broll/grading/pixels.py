@@ -79,7 +79,10 @@ def active_box(images: Sequence[np.ndarray]) -> Box:
 
 
 def robust_mask(rgb: np.ndarray) -> np.ndarray:
-    return (channel_max(rgb) > NEAR_BLACK) & ~(channel_min(rgb) > CLIPPED)
+    # compared in float64 whatever the input's float type (float32 rows are masked before they
+    # are converted), so the mask is the same as on a float64 copy
+    return ((channel_max(rgb).astype(np.float64, copy=False) > NEAR_BLACK)
+            & ~(channel_min(rgb).astype(np.float64, copy=False) > CLIPPED))
 
 
 def pool_pairs(clip_rows: list[np.ndarray], ref_rows: list[np.ndarray], limit: int,
@@ -87,14 +90,15 @@ def pool_pairs(clip_rows: list[np.ndarray], ref_rows: list[np.ndarray], limit: i
     """Join registered (clip, reference) pixel rows, keep pairs trustworthy on both sides and
     thin them evenly to ``limit``: one rule for every fit made on pixel correspondences.
     ``tag_rows``: a label per pair (e.g. its tile) kept alongside and returned third."""
-    s, r = np.concatenate(clip_rows).astype(np.float64), np.concatenate(ref_rows).astype(np.float64)
-    t = np.concatenate(tag_rows) if tag_rows is not None else np.zeros(len(s), np.int64)
-    ok = robust_mask(s) & robust_mask(r)
-    s, r, t = s[ok], r[ok], t[ok]
-    if len(s) > limit:
-        pick = np.linspace(0, len(s) - 1, limit).astype(int)
-        s, r, t = s[pick], r[pick], t[pick]
-    return (s, r) if tag_rows is None else (s, r, t)
+    s, r = np.concatenate(clip_rows), np.concatenate(ref_rows)
+    kept = np.flatnonzero(robust_mask(s) & robust_mask(r))
+    if len(kept) > limit:
+        kept = kept[np.linspace(0, len(kept) - 1, limit).astype(int)]
+    # thinned first, then converted: the flow offers ~8x the pairs kept
+    s, r = s[kept].astype(np.float64), r[kept].astype(np.float64)
+    if tag_rows is None:
+        return s, r
+    return s, r, np.concatenate(tag_rows)[kept]
 
 
 def pool(images: Sequence[np.ndarray], *, seed: int = 0) -> PixelPool:
@@ -103,13 +107,14 @@ def pool(images: Sequence[np.ndarray], *, seed: int = 0) -> PixelPool:
     raw = np.concatenate([np.asarray(im)[box.top:box.bottom, box.left:box.right].reshape(-1, 3) for im in images])
     total = len(raw)
     if raw.dtype in (np.uint8, np.uint16):
-        # the mask on the integer codes (same thresholds), so only kept pixels are converted
+        # the mask on the integer codes (same thresholds), and the pool thinned before the
+        # conversion: only the pixels kept are converted (150k of ~1M for 12 frames at 384 px)
         scale = 255.0 if raw.dtype == np.uint8 else 65535.0
-        rgb = to_float(raw[(channel_max(raw) > NEAR_BLACK * scale) & ~(channel_min(raw) > CLIPPED * scale)])
+        kept = np.flatnonzero((channel_max(raw) > NEAR_BLACK * scale) & ~(channel_min(raw) > CLIPPED * scale))
     else:
-        rgb = to_float(raw)
-        rgb = rgb[robust_mask(rgb)]
-    if len(rgb) > MAX_POOL:
-        pick = np.random.default_rng(seed).choice(len(rgb), MAX_POOL, replace=False)
-        rgb = rgb[np.sort(pick)]
-    return PixelPool(rgb=rgb, box=box, total=total)
+        raw = to_float(raw)
+        kept = np.flatnonzero(robust_mask(raw))
+    if len(kept) > MAX_POOL:
+        pick = np.random.default_rng(seed).choice(len(kept), MAX_POOL, replace=False)
+        kept = kept[np.sort(pick)]
+    return PixelPool(rgb=to_float(raw[kept]), box=box, total=total)

@@ -40,13 +40,26 @@ class Affine(Transform):
     name: str = "affine"
 
     def __call__(self, rgb: np.ndarray) -> np.ndarray:
-        # row by row, not ``@``: a (N, 3) x (3, 3) product starts OpenBLAS's threads, which cost
-        # many times the product's own CPU on a busy machine (the fit calls this on 150k pixels)
-        d = np.asarray(rgb, dtype=np.float64) - self.mean_src
-        out = d[..., 0:1] * self.matrix[0]
-        for i in range(1, len(self.matrix)):
-            out += d[..., i:i + 1] * self.matrix[i]
-        return out + self.mean_ref
+        # not ``@``: a (N, 3) x (3, 3) product starts OpenBLAS's threads, which cost many times
+        # the product's own CPU on a busy machine (the fit calls this on 150k pixels)
+        x = np.asarray(rgb, dtype=np.float64)
+        if x.ndim != 2:
+            d = x - self.mean_src
+            out = d[..., 0:1] * self.matrix[0]
+            for i in range(1, len(self.matrix)):
+                out += d[..., i:i + 1] * self.matrix[i]
+            return out + self.mean_ref
+        # (N, 3): one output channel at a time over whole columns, the same sums in the same
+        # order as the broadcast form above, in a third of its CPU (no 3-long inner loops)
+        d = [x[:, i] - self.mean_src[i] for i in range(x.shape[1])]
+        out = np.empty((len(x), len(self.mean_ref)))
+        for j in range(out.shape[1]):
+            acc = d[0] * self.matrix[0, j]
+            for i in range(1, len(d)):
+                acc += d[i] * self.matrix[i, j]
+            acc += self.mean_ref[j]
+            out[:, j] = acc
+        return out
 
 
 @dataclass(frozen=True, eq=False)

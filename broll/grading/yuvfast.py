@@ -174,11 +174,16 @@ class FastFit:
                 "p95_de": round(self.p95_de, 3), "usable": self.usable}
 
 
-def _lstsq(x: np.ndarray, t: np.ndarray, ridge: float = 1e-3) -> np.ndarray:
-    """Least squares with a whisper of ridge so empty knot spans stay flat instead of wild."""
+def _lstsq(x: np.ndarray, t: np.ndarray, count: np.ndarray, ridge: float = 1e-3) -> np.ndarray:
+    """Least squares over rows that each stand for ``count`` equal samples, with a whisper of
+    ridge so empty knot spans stay flat instead of wild."""
     reg = ridge * np.eye(x.shape[1])
     reg[0, 0] = reg[1, 1] = 0.0
-    return np.linalg.solve(x.T @ x + reg * len(x), x.T @ t)
+    root = np.sqrt(count)
+    z = x * root[:, None]
+    # z.T @ z of one array is BLAS's syrk, 0.5 ms here; a general x.T @ (count x) product
+    # measured 8 ms of CPU on the busy machine (its threads wait for a core)
+    return np.linalg.solve(z.T @ z + reg * count.sum(), z.T @ (t * root))
 
 
 def _rotate(du: np.ndarray, dv: np.ndarray, degrees: float) -> tuple[np.ndarray, np.ndarray]:
@@ -196,7 +201,7 @@ def fit_chain(transform: Callable[[np.ndarray], np.ndarray], rgb: np.ndarray, ma
               seed: int = 0) -> FastFit:
     """Fit the YUV chain to ``transform`` on the shot's pixels (``rgb``: (N, 3) encoded RGB).
 
-    Four forms are fitted (each in ~25 ms): with or without the two hue rotations (any 2x2
+    Four forms are fitted (each in ~10 ms): with or without the two hue rotations (any 2x2
     chroma mix) and with or without colorcorrect's luma-linear offsets. Every extra 8-bit stage
     adds rounding noise and CPU, so the cheapest form within 0.1 dE00 of the best usable one
     wins; if none is usable, the most faithful is returned (and the build keeps the exact LUT).
@@ -213,10 +218,18 @@ def fit_chain(transform: Callable[[np.ndarray], np.ndarray], rgb: np.ndarray, ma
 
 @dataclass(frozen=True, eq=False)
 class _Target:
-    """What every chain form is fitted to: the sampled decoder codes and the transform's output."""
+    """What every chain form is fitted to: the sampled decoder codes and the transform's output.
 
-    src: np.ndarray          # (N, 3) int64 Y'CbCr codes
-    want: np.ndarray         # (N, 3) float codes the transform asks for
+    Everything the fit and its check compute for a sample is a function of its code triple,
+    and the sample of an 8-bit shot repeats triples (20.5k samples hold 3-12k distinct ones on
+    the 1080p clips of ``benchmarks/grade.py --fit-time``): each distinct triple is kept once,
+    with how often it occurs, and weighted by that count, which is the same fit and the same
+    mean and 95th percentile as over every sample (to rounding).
+    """
+
+    src: np.ndarray          # (M, 3) int64 distinct Y'CbCr codes
+    count: np.ndarray        # (M,) float: how many samples have each
+    want: np.ndarray         # (M, 3) float codes the transform asks for
     want_lab: np.ndarray     # ... as L*a*b*, for the fidelity check
 
     @classmethod
@@ -229,9 +242,12 @@ class _Target:
         # and the stand-in must keep black black and white white like the LUT does
         ramp = np.repeat(np.linspace(0.0, 1.0, GREY_RAMP)[:, None], 3, axis=1)
         rgb = np.vstack([rgb, ramp])
-        src = np.clip(np.round(rgb_to_codes(rgb, matrix)), 0, 255).astype(np.int64)   # what the decoder holds
+        codes = np.clip(np.round(rgb_to_codes(rgb, matrix)), 0, 255).astype(np.int64)   # what the decoder holds
+        _, first, count = np.unique((codes[:, 0] << 16) | (codes[:, 1] << 8) | codes[:, 2],
+                                    return_index=True, return_counts=True)
+        src = codes[first]
         want_rgb = np.clip(transform(codes_to_rgb(src, matrix)), 0.0, 1.0)
-        return cls(src, rgb_to_codes(want_rgb, matrix), rgb_to_lab(want_rgb))
+        return cls(src, count.astype(np.float64), rgb_to_codes(want_rgb, matrix), rgb_to_lab(want_rgb))
 
 
 def _fit_chain(transform: Callable[[np.ndarray], np.ndarray], rgb: np.ndarray, matrix: str, seed: int,
@@ -239,17 +255,18 @@ def _fit_chain(transform: Callable[[np.ndarray], np.ndarray], rgb: np.ndarray, m
     from broll.grading.color import delta_e00, rgb_to_lab
 
     target = target if target is not None else _Target.of(transform, rgb, matrix, seed)
-    src, want = target.src, target.want
+    src, want, count = target.src, target.want, target.count
 
-    y_coef = _lstsq(_hinges(src[:, 0], Y_KNOTS), want[:, 0])
+    y_coef = _lstsq(_hinges(src[:, 0], Y_KNOTS), want[:, 0], count)
     y_out = _curve_table(y_coef, Y_KNOTS)[src[:, 0]].astype(np.float64)
-    y_mid = float(y_out.mean())
+    y_mid = float((y_out * count).sum() / count.sum())
     luma = (y_out - y_mid)[:, None] if offsets else np.zeros((len(y_out), 1))
 
     # The best 2x2 chroma mix (with a luma term) by plain least squares, split by SVD into
     # rotation * per-axis scale * rotation: two hue filters around the per-plane curves.
     base = np.column_stack([src[:, 1] - 128, src[:, 2] - 128, luma[:, 0], np.ones(len(src))])
-    mix = np.linalg.lstsq(base, want[:, 1:] - 128, rcond=None)[0][:2].T      # target = mix @ chroma
+    root = np.sqrt(count)[:, None]                          # weighted least squares: rows times sqrt(count)
+    mix = np.linalg.lstsq(base * root, (want[:, 1:] - 128) * root, rcond=None)[0][:2].T   # target = mix @ chroma
     u_, _, vt = np.linalg.svd(mix)
     if np.linalg.det(u_) < 0:
         u_[:, 1] *= -1
@@ -261,8 +278,8 @@ def _fit_chain(transform: Callable[[np.ndarray], np.ndarray], rgb: np.ndarray, m
     ru, rv = _hue(src[:, 1], src[:, 2], pre)
     hu, hv = _hinges(ru, C_KNOTS), _hinges(rv, C_KNOTS)
     tu, tv = _rotate(want[:, 1] - 128, want[:, 2] - 128, -post)
-    cu = _lstsq(np.hstack([hu, luma]), tu)
-    cv = _lstsq(np.hstack([hv, luma]), tv)
+    cu = _lstsq(np.hstack([hu, luma]), tu, count)
+    cv = _lstsq(np.hstack([hv, luma]), tv, count)
     # curves carry each axis's own shape (+128 back to codes); the luma terms go to colorcorrect
     u_coef, v_coef = cu[:-1].copy(), cv[:-1].copy()
     u_coef[0] += 128
@@ -276,7 +293,8 @@ def _fit_chain(transform: Callable[[np.ndarray], np.ndarray], rgb: np.ndarray, m
                      tuple(float(c) for c in v_coef), post, pre, rl=rl, rh=rh, bl=bl, bh=bh)
     got_rgb = codes_to_rgb(chain.simulate(src), matrix)
     de = delta_e00(rgb_to_lab(got_rgb), target.want_lab)
-    return FastFit(chain, matrix, float(de.mean()), float(np.percentile(de, 95)))
+    return FastFit(chain, matrix, float((de * count).sum() / count.sum()),
+                   float(np.percentile(np.repeat(de, count.astype(np.int64)), 95)))
 
 
 def matrix_for(color_space: str) -> str | None:
