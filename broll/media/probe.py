@@ -112,7 +112,7 @@ def probe(path: str | os.PathLike) -> MediaInfo:
     try:
         st = p.stat()
     except FileNotFoundError:
-        raise MediaError(f"{path}: file not found", "check the path; relative paths start from the edit list's folder") from None
+        raise MediaError(f"{path}: file not found", "check the path (a relative path starts from the current folder, or in an edit list from the edit list's folder)") from None
     except OSError as exc:
         raise MediaError(f"{path}: cannot read ({exc.strerror})") from None
     if p.is_dir():

@@ -119,13 +119,15 @@ def qc_project(tmp_path):
     return tmp_path
 
 
-QC_EDIT = """
+QC_HEAD = """
     version: 1
     output: out/reel.mp4
     preset: tiny
     loudness: null
     qc: {on_fail: %s}
     timeline:
+"""
+QC_EDIT = QC_HEAD + """
       - clip: clips/good.mp4
       - clip: clips/bad.mp4
         transition: {type: fade, duration: 0.2}
@@ -269,13 +271,7 @@ def test_style_takes_a_look_book_as_a_list_or_a_folder(cast_project, write_edit)
     assert "style.reference" in str(info.value) and "nope.png" in str(info.value)
 
 
-GIF_EDIT = """
-    version: 1
-    output: out/reel.mp4
-    preset: tiny
-    loudness: null
-    qc: {on_fail: %s}
-    timeline:
+GIF_EDIT = QC_HEAD + """
       - clip: broken.gif
       - clip: good.gif
 """
