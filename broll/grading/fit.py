@@ -54,6 +54,7 @@ polynomial terms) reaches near-oracle accuracy.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -62,7 +63,7 @@ import numpy as np
 from broll.errors import InputError, lookup
 from broll.grading import correspond
 from broll.grading.color import REC709_LUMA, colour, decode, delta_e00, encode, luma, rgb_to_lab, to_float
-from broll.grading.metrics import mean_change, palette_distance, tonal_palette
+from broll.grading.metrics import distance_to_palette, mean_change, palette_distance, tonal_palette
 from broll.grading.look_transfer import MIN_STILLS, estimate_look, neutral_tint, transferred
 from broll.grading.pixels import PixelPool, robust_mask
 from broll.grading.transforms import (BLACK_RAMP, MATCHED_BLACK_RAMP, Affine, Chain, Curves, Graded, Identity, InLab,
@@ -412,10 +413,7 @@ def fit_shot(src: PixelPool | np.ndarray, ref: PixelPool | np.ndarray, *, method
     black = MATCHED_BLACK_RAMP if same else BLACK_RAMP
     graded = Graded(core, capped_strength, black=black)
     r_palette = tonal_palette(r_lab)             # the reference side of every palette distance below
-
-    def to_reference(lab: np.ndarray) -> float:
-        """:func:`palette_distance` to the reference, its palette computed once."""
-        return float(np.mean(delta_e00(tonal_palette(lab), r_palette)))
+    to_reference = functools.partial(distance_to_palette, palette=r_palette)
     de_before = to_reference(s_lab)
     graded_lab = rgb_to_lab(graded(s_sub))        # for the palette after and for the change
     de_after = to_reference(graded_lab)

@@ -130,13 +130,11 @@ def read_cube(path: str | os.PathLike, *, hint: str = "re-run `broll grade --lut
 
     ``hint`` says what to do: broll's own LUTs are re-made by re-running the grade (the
     default); a look LUT the user brings passes :data:`LOOK_HINT`."""
-    problem = cube_problem(path)
-    if problem:
-        raise InputError(f"{path}: {problem}", hint)
     try:
         return colour().read_LUT(str(path))
     except Exception as exc:  # colour raises assorted errors for malformed files
-        raise InputError(f"{path}: not a readable .cube LUT ({exc})", hint) from None
+        problem = cube_problem(path)   # only now: a good file is parsed once, by colour-science
+        raise InputError(f"{path}: {problem or f'not a readable .cube LUT ({exc})'}", hint) from None
 
 
 def apply_lut(lut, rgb: np.ndarray) -> np.ndarray:

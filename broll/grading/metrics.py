@@ -25,7 +25,13 @@ def tonal_palette(lab: np.ndarray, bands: int = BANDS) -> np.ndarray:
 
 def palette_distance(lab_a: np.ndarray, lab_b: np.ndarray) -> float:
     """Mean CIEDE2000 between the tonal palettes of two pixel sets."""
-    return float(np.mean(delta_e00(tonal_palette(lab_a), tonal_palette(lab_b))))
+    return distance_to_palette(lab_a, tonal_palette(lab_b))
+
+
+def distance_to_palette(lab: np.ndarray, palette: np.ndarray) -> float:
+    """:func:`palette_distance` against a tonal palette already computed (a fit judges many
+    candidates against one reference)."""
+    return float(np.mean(delta_e00(tonal_palette(lab), palette)))
 
 
 def distance_to_truth(rgb: np.ndarray, truth_rgb: np.ndarray) -> tuple[float, float]:
