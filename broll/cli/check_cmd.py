@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from broll.cli.clip_args import expand_clip_args
 from broll.cli.executor_opt import executor_option, make_executor
 from broll.cli.output import console, echo_clip_error, finish_clip_batch, progress_bar
 from broll.errors import BrollError
@@ -55,7 +56,7 @@ def _print_report(out, report) -> None:
 
 
 @click.command("check")
-@click.argument("clips", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("clips", nargs=-1, required=True, type=click.Path())
 @click.option("--profile", default="default", show_default=True,
               help="Thresholds: default, strict, lenient, or a PATH.yaml profile.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document with a report per clip.")
@@ -74,7 +75,8 @@ def check_command(ctx: click.Context, clips: tuple[str, ...], profile: str, as_j
                   executor: str) -> None:
     """Find flicker, flashes, freezes, black frames, cuts, jumps, boil and blur in clips.
 
-    Each clip gets a verdict: pass, review or regenerate. Exit status 1 when any clip should be
+    CLIPS are files, or folders (every clip directly inside is checked). Each clip gets a
+    verdict: pass, review or regenerate. Exit status 1 when any clip should be
     regenerated, so scripts and CI can gate on it.
     """
     from broll.executors import TaskFailed
@@ -82,6 +84,7 @@ def check_command(ctx: click.Context, clips: tuple[str, ...], profile: str, as_j
     from broll.qc import load_profile
 
     prof = load_profile(profile)  # a bad profile fails before any decoding
+    clips = expand_clip_args(clips)
     pool = make_executor(executor)
     out = None if as_json else console()    # --json prints plain JSON: rich need not even load
     docs: list[dict] = []

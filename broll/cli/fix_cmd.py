@@ -13,6 +13,7 @@ import click
 from rich.markup import escape
 
 from broll.cli.check_cmd import _STYLE, _cache_root
+from broll.cli.clip_args import expand_clip_args, refuse_clashing_names
 from broll.cli.output import console, echo_clip_error, finish_clip_batch, progress_bar
 from broll.errors import BrollError
 
@@ -48,7 +49,7 @@ def _print_result(out, res) -> None:
 
 
 @click.command("fix")
-@click.argument("clips", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("clips", nargs=-1, required=True, type=click.Path())
 @click.option("-o", "--out", "out_dir", required=True, type=click.Path(file_okay=False),
               help="Folder for the repaired copies (each keeps its file name).")
 @click.option("--only", "only", metavar="KIND,...",
@@ -67,8 +68,9 @@ def fix_command(ctx: click.Context, clips: tuple[str, ...], out_dir: str, only: 
                 as_json: bool, sheet_dir: str | None, project: str | None, no_cache: bool) -> None:
     """Repair flicker, glitch and flash frames, short freezes, boil and shake in place.
 
-    Only the affected frames are rewritten; the repaired copy is checked again. Cuts, long freezes,
-    blank clips and strobes cannot be repaired and are reported as such.
+    CLIPS are files, or folders (every clip directly inside). Only the affected frames are
+    rewritten; the repaired copy is checked again. Cuts, long freezes, blank clips and strobes
+    cannot be repaired and are reported as such.
     """
     from broll.media.probe import probe
     from broll.qc import load_profile
@@ -76,6 +78,8 @@ def fix_command(ctx: click.Context, clips: tuple[str, ...], out_dir: str, only: 
 
     kinds = parse_only(only)             # bad --only fails before any decoding
     prof = load_profile(profile)
+    clips = expand_clip_args(clips)
+    refuse_clashing_names(clips, [Path(c).name for c in clips])
     for clip in clips:
         if Path(out_dir).resolve() == Path(clip).resolve().parent:
             raise BrollError(f"{clip}: -o {out_dir} is the clip's own folder; the repair would overwrite it",

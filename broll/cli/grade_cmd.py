@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from rich.markup import escape
 
+from broll.cli.clip_args import expand_clip_args, refuse_clashing_names
 from broll.cli.executor_opt import executor_option, make_executor
 from broll.cli.output import console, emit_json, progress_bar, quiet_library_warnings
 from broll.errors import InputError
@@ -26,7 +27,7 @@ def _lut_names(result, out_dir: Path) -> list[tuple[str, Path]]:
 
 
 @click.command("grade")
-@click.argument("clips", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("clips", nargs=-1, required=True, type=click.Path())
 @click.option("--reference", "-r", "references", required=True, multiple=True, type=click.Path(),
               help="Style reference: an image or a clip. Repeat it, or pass a folder of stills, for a look "
                    "book (the look becomes identifiable across stills of varied content).")
@@ -54,7 +55,7 @@ def grade_command(clips, references, strength, method, max_change, look, out_dir
                   as_json, executor="local") -> None:
     """Match each CLIP's colour to a style reference with one LUT per shot.
 
-    Prints, per clip, the palette CIEDE2000 to the reference before and after, the mean change
+    CLIPS are files, or folders (every clip directly inside). Prints, per clip, the palette CIEDE2000 to the reference before and after, the mean change
     applied and any safeguard that fired. LUTs are cached in .broll/ in the current folder.
     """
     quiet_library_warnings()
@@ -64,11 +65,8 @@ def grade_command(clips, references, strength, method, max_change, look, out_dir
 
     lookup(GRADE_METHODS, "grade method", method)
     out = Path(out_dir)
-    names = [Path(c).stem if lut_only else Path(c).name for c in clips]
-    dupes = sorted({n for n in names if names.count(n) > 1})
-    if dupes:
-        raise InputError(f"two clips share the file name {dupes[0]}; outputs would overwrite each other",
-                         "rename one, or grade them in separate runs with different -o folders")
+    clips = expand_clip_args(clips)
+    refuse_clashing_names(clips, [Path(c).stem if lut_only else Path(c).name for c in clips])
     reference = references[0] if len(references) == 1 else list(references)
     ref = load_reference(reference)
     pool = make_executor(executor)

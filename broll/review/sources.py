@@ -13,14 +13,9 @@ from pathlib import Path
 from broll import yamlfile
 from broll.errors import EditListError, InputError
 from broll.hashing import text_sha256
+from broll.media.clip_folders import folder_clip_paths
 from broll.project import find_project
 from broll.review.decisions import clip_key
-
-VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".m4v", ".webm", ".mkv", ".avi", ".gif"})
-# folders a project keeps outputs or state in: their files are not clips to review
-SKIPPED_DIRS = frozenset({"out", "output", "outputs", "render", "renders", "export", "exports",
-                          "node_modules", "__pycache__"})
-
 
 @dataclass(frozen=True)
 class Clip:
@@ -48,18 +43,6 @@ def clip_id(key: str) -> str:
 def _clip(root: Path, path: Path) -> Clip:
     key = clip_key(root, path)
     return Clip(clip_id(key), key, path.resolve())
-
-
-def folder_clip_paths(folder: Path) -> list[Path]:
-    """Every video file under ``folder``, skipping hidden folders (.broll) and output folders."""
-    found = []
-    for dirpath, dirnames, filenames in os.walk(folder):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d.lower() not in SKIPPED_DIRS)
-        for name in sorted(filenames):
-            p = Path(dirpath) / name
-            if p.suffix.lower() in VIDEO_SUFFIXES and not name.startswith(".") and ".part" not in p.suffixes:
-                found.append(p)
-    return found
 
 
 def _load_yaml(path: Path) -> dict:

@@ -125,3 +125,26 @@ def test_python_api_caches_and_returns_signals(qc_media, tmp_path):
     report, signals = check(path, "strict", cache_root=tmp_path, with_signals=True)
     assert signals.frames == 60 and report.profile == "strict"
     assert not check(path, "strict", cache_root=tmp_path).verdict == "pass"
+
+
+def test_a_folder_checks_the_clips_directly_inside_it(qc_media, tmp_path):
+    import shutil
+    folder = tmp_path / "clips"
+    (folder / "fixed").mkdir(parents=True)
+    bad, _ = qc_media.defect("pan:astronaut", "freeze")
+    shutil.copy(bad, folder / "b-freeze.mp4")
+    shutil.copy(qc_media.clean("static:coffee"), folder / "a-clean.mp4")
+    shutil.copy(bad, folder / "fixed" / "b-freeze.mp4")     # a sub-folder (earlier outputs) is not taken up
+    (folder / "notes.txt").write_text("not a clip")
+    result = _run("check", str(folder), "--json")
+    doc = json.loads(result.output)
+    assert [c["path"] for c in doc["clips"]] == [str(folder / "a-clean.mp4"), str(folder / "b-freeze.mp4")]
+    assert [c["verdict"] for c in doc["clips"]] == ["pass", "regenerate"]
+    assert result.exit_code == ExitCode.CHECK_FAILED
+
+
+def test_a_folder_without_clips_is_a_one_line_error(tmp_path, capsys):
+    (tmp_path / "notes.txt").write_text("not a clip")
+    code, err = _run_cli(["check", str(tmp_path)], capsys)
+    assert code == ExitCode.INPUT
+    assert f"{tmp_path}: no clips in this folder" in err and "Traceback" not in err

@@ -127,3 +127,15 @@ def test_shake_is_measured_and_stabilised_only_when_asked(tmp_path):
     rep = json.loads(res.output)["clips"][0]["repairs"][0]
     assert rep["kind"] == "shake" and rep["method"] == "vidstab"
     assert rep["measure"]["after"] < rep["measure"]["before"] / 2
+
+
+def test_two_clips_with_one_name_are_refused_before_any_repair(tmp_path, capsys):
+    from broll.cli import run
+    for sub in ("a", "b"):
+        (tmp_path / sub).mkdir()
+        (tmp_path / sub / "take.mp4").write_bytes(b"not decoded: refused first")
+    with pytest.raises(SystemExit) as exc:
+        run(["fix", str(tmp_path / "a" / "take.mp4"), str(tmp_path / "b"), "-o", str(tmp_path / "out")])
+    assert exc.value.code == 2
+    assert "two clips share the file name take.mp4" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
