@@ -33,7 +33,21 @@ def test_export_turns_an_animated_gif_into_the_preset(tmp_path):
     assert abs(float(info.duration) - 1.5) < 0.1
 
 
-def test_fix_refuses_an_animated_gif_with_a_way_out(tmp_path):
-    result = CliRunner().invoke(main, ["fix", str(_gif(tmp_path)), "-o", str(tmp_path / "fixed")])
+def test_fix_copies_a_gif_that_needs_nothing_and_refuses_one_that_needs_a_repair(tmp_path):
+    import numpy as np
+
+    from broll.media.writer import write_clip
+    from broll.testing import injection as inj
+
+    frames = inj.base("static:coffee", 30)
+    fine = write_clip(tmp_path / "fine.gif", frames, fps=10, codec_args=())
+    black = [f if not 12 <= i <= 13 else np.zeros_like(f) for i, f in enumerate(frames)]
+    broken = write_clip(tmp_path / "broken.gif", black, fps=10, codec_args=())
+    ok = CliRunner().invoke(main, ["fix", str(fine), "-o", str(tmp_path / "fixed"), "--no-cache"])
+    assert ok.exit_code == 0, ok.output
+    assert (tmp_path / "fixed" / "fine.gif").read_bytes() == fine.read_bytes()
+    result = CliRunner().invoke(main, ["fix", str(broken), "-o", str(tmp_path / "fixed"), "--no-cache"])
     assert result.exit_code != 0
-    assert "animated images" in result.output and "convert it to MP4" in result.output
+    assert "needs a repair (black)" in result.output and "animated images" in result.output
+    assert "convert it to MP4" in result.output
+    assert not (tmp_path / "fixed" / "broken.gif").exists()

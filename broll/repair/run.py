@@ -447,10 +447,7 @@ def repair_clip(path: str | os.PathLike, out_dir: str | os.PathLike, *, profile=
     kinds = parse_only(only) if not isinstance(only, tuple) else only
     prof = load_profile(profile)
     info = probe(src)
-    if info.animated:
-        raise MediaError(f"{src}: broll fix repairs video files, not animated images",
-                         "convert it to MP4 first (e.g. `broll export CLIP --preset ...`), then fix that")
-    if info.kind != "video":
+    if info.kind != "video" and not info.animated:
         raise MediaError(f"{src}: not a video clip ({info.kind})", "broll fix takes video files")
     dst = Path(out_dir) / src.name
     if dst.resolve() == src.resolve():
@@ -462,6 +459,12 @@ def repair_clip(path: str | os.PathLike, out_dir: str | os.PathLike, *, profile=
         report, marks = first_check(src, prof, cache_root, info.frame_count)
     steps, refused = plan_repairs(report.findings, info.frame_count, float(info.fps or 25), only=kinds, limits=limits)
     steps, refused = _fits_in_memory(steps, refused, info)
+    if info.animated and (steps or "shake" in kinds):
+        # an animated image that needs nothing is copied like any clip; one that needs a repair is
+        # refused here, once QC has said what it needs
+        needs = ", ".join(sorted({st.kind for st in steps})) or "shake"
+        raise MediaError(f"{src}: needs a repair ({needs}), and broll fix repairs video files, not animated images",
+                         "convert it to MP4 first (e.g. `broll export CLIP --preset ...`), then fix that")
     jitter_note = ""
     if "shake" in kinds:
         from broll.repair.shake import jitter
