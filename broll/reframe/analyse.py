@@ -32,6 +32,9 @@ BODY_PAD = 0.3            # ... and the body plus this share of its size on each
 HOLD_WEIGHT = 0.3         # pull of the last trusted position on samples without a trusted subject
 BODY_CONFIDENCE = 0.3     # the body is read off weak evidence: only a sample this confident has one
 CORE_CONFIDENCE = 0.5     # a core this sure is held whole (with its margin) before the body around it
+SEED_SECONDS = 2.0        # a shot's opening is tracked backwards from its subject when that is found this early ...
+SEED_CONFIDENCE = 0.6     # ... as SEED_RUN samples in a row at this confidence on one object ...
+SEED_RUN = 3              # ... and the tracker's first box was on something else
 
 
 @dataclass(frozen=True)
@@ -100,15 +103,79 @@ def track_frames(frames: Iterable[tuple[float, int, np.ndarray]], *, select: boo
     tracker = SubjectTracker()
     samples: list[Sample] = []
     offered: list[list] = []
+    opening: dict[int, np.ndarray] = {}       # sample index -> picture, for each shot's first SEED_SECONDS
+    shot_start = 0.0
     for t, shot, image in frames:
         if samples and shot != samples[-1].shot:
             tracker.reset()           # motion and appearance across a cut mean nothing
+        if not samples or shot != samples[-1].shot:
+            shot_start = t
+        if t - shot_start <= SEED_SECONDS + 1e-6:
+            opening[len(samples)] = image
         est = tracker.update(image, cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), t)
         samples.append(Sample(t, est, shot))
         offered.append(candidates(tracker, est) if select else [])
+    tracked = samples
     if select and samples:
         samples = _selected(samples, offered)
+    if samples:
+        samples = _seeded(samples, tracked, opening)
     return samples
+
+
+def _anchor(samples: list[Sample], idx: np.ndarray) -> int:
+    """Index of the first sample of a shot (``idx``) from which its subject is followed with
+    confidence: ``SEED_RUN`` samples in a row at ``SEED_CONFIDENCE`` or more, on one object,
+    within the shot's first ``SEED_SECONDS``; -1 if there is none."""
+    t0 = samples[idx[0]].time
+    for j in range(idx.size - SEED_RUN + 1):
+        if samples[idx[j]].time - t0 > SEED_SECONDS:
+            break
+        run = [samples[i].estimate for i in idx[j:j + SEED_RUN]]
+        if all(e.confidence >= SEED_CONFIDENCE for e in run) and \
+                all(_same_object(a, b) for a, b in zip(run, run[1:])):
+            return int(idx[j])
+    return -1
+
+
+def _seeded(samples: list[Sample], tracked: list[Sample], opening: dict[int, np.ndarray]) -> list[Sample]:
+    """Each shot's opening samples, before its subject is followed with confidence, tracked
+    backwards from that subject.
+
+    A shot's first box is taken before any motion can be seen (there is no previous picture),
+    so a still, distinct thing can hold the tracker until a moving rival has been stronger
+    for ``SWITCH_SECONDS``. Offline, the shot's later, confident subject is known: a tracker
+    seeded with it at that sample and fed the opening pictures in reverse (time mirrored,
+    so motion is seen from the shot's first picture on) says where it was before. It never
+    switches to a rival: the subject is known. Only shots whose tracker took up something else
+    first are redone (a seeded body read off the later, larger subject is otherwise no better
+    than the forward one, and at a cut it can be worse), and only their opening: a
+    shot's first ``SEED_SECONDS`` at most, so the pass costs little.
+    """
+    import cv2
+
+    from broll.reframe.tracker import SubjectTracker
+    out = list(samples)
+    shots = np.array([s.shot for s in samples])
+    for shot in np.unique(shots):
+        idx = np.flatnonzero(shots == shot)
+        k = _anchor(samples, idx)
+        if k <= idx[0] or k not in opening:
+            continue
+        tracker = SubjectTracker(switch_seconds=float("inf"))
+        tk = samples[k].time
+        image = opening[k]
+        tracker.seed(image, cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), tk, samples[k].estimate)
+        back = {}
+        for i in range(k - 1, int(idx[0]) - 1, -1):
+            image = opening[i]
+            back[i] = tracker.update(image, cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), 2 * tk - samples[i].time)
+        first = tracked[idx[0]].estimate
+        if first.confidence > 0 and _same_object(back[int(idx[0])], first):
+            continue              # the tracker took up this subject from the start: nothing to correct
+        for i, est in back.items():
+            out[i] = Sample(samples[i].time, est, samples[i].shot)
+    return out
 
 
 def _same_object(a, b) -> bool:

@@ -132,8 +132,9 @@ def _strongest(evidence: np.ndarray) -> Blob | None:
 class SubjectTracker:
     """Feed ``update(bgr, grey, t)`` in time order; ``reset()`` at a cut."""
 
-    def __init__(self, *, use_detectors: bool = True):
+    def __init__(self, *, use_detectors: bool = True, switch_seconds: float = SWITCH_SECONDS):
         self.use_detectors = use_detectors and bool(cues.detectors_available())
+        self.switch_seconds = switch_seconds
         self.reset()
 
     def reset(self) -> None:
@@ -149,6 +150,21 @@ class SubjectTracker:
         self.camera: cues.CameraMotion | None = None
         self.last_base: np.ndarray | None = None      # the last sample's evidence, for ``candidates``
         self.last_motion: np.ndarray | None = None
+
+    def seed(self, bgr: np.ndarray, grey: np.ndarray, t: float, est: SubjectEstimate) -> None:
+        """Start following ``est`` (seen in this picture at ``t``) as if the tracker had found it here:
+        its box, body, colour model and this picture as the previous one for motion."""
+        self.reset()
+        h, w = grey.shape
+        ext = None if est.extent is None else (est.extent[0] * w, est.extent[1] * h, est.extent[2] * w, est.extent[3] * h)
+        reg = None if est.region is None else (est.region[0] * w, est.region[1] * h, est.region[2] * w, est.region[3] * h)
+        self.box = Blob(est.cx * w, est.cy * h, max(1.0, est.half_w * w), max(1.0, est.half_h * h), 0.0,
+                        4 * est.half_w * est.half_h, ext, reg)
+        hsv = cv2.cvtColor(bgr, cv2.COLOR_BGR2HSV)
+        frame_hist = cv2.calcHist([hsv], [0, 1], None, list(HIST_BINS), [0, 180, 0, 256])
+        frame_hist /= max(1.0, float(frame_hist.sum()))
+        self._learn(hsv, frame_hist, self.box, rate=1.0)
+        self.prev_grey, self.last_t, self.last_seen = grey, t, t
 
     # -- evidence -------------------------------------------------------------------------
     def _appearance(self, hsv: np.ndarray) -> np.ndarray:
@@ -226,7 +242,7 @@ class SubjectTracker:
                 self.rival_time += dt
             else:
                 self.rival_time = max(0.0, self.rival_time - dt / 2)
-            if self.rival_time >= SWITCH_SECONDS or near is None:
+            if self.rival_time >= self.switch_seconds or near is None:
                 chosen, self.hist, self.velocity, self.rival_time = best, None, np.zeros(2), 0.0
             else:
                 chosen = near

@@ -15,7 +15,7 @@ from scipy.ndimage import gaussian_filter1d, maximum_filter1d, median_filter
 
 from broll.reframe.subject import SubjectEstimate
 
-WIDEN_PAD = 0.1          # the body plus this share of its size on each side must be inside
+WIDEN_PAD = 0.12         # the body plus this share of its size on each side must be inside
 FITS_SHARE = 0.9         # a body no wider than this share of the window is held by moving the crop (the
                          # path keeps up to 0.9 of the window around the body, ``analyse``),
                          # never by widening: the pad alone is not worth shrinking the picture
