@@ -148,15 +148,17 @@ class _TransitionCounter:
         d = value - self.prev
         same = np.sign(d) == np.sign(self.acc)
         self.acc = np.where(same | (self.acc == 0), self.acc + d, d)
-        self.low = np.where(same, np.minimum(self.low, np.minimum(value, self.prev)), np.minimum(value, self.prev))
+        lower = np.minimum(value, self.prev)
+        self.low = np.where(same, np.minimum(self.low, lower), lower)
         self.prev = value
         swung = np.abs(self.acc) >= self.delta
         if self.darker is not None:
             swung &= self.low < self.darker
         if gate is not None:
             swung &= gate
-        up = float(np.mean(swung & (self.acc > 0)))
-        down = float(np.mean(swung & (self.acc < 0)))
+        # shares as count / cells: np.mean's float64 sum of 0/1 and its division, a tenth of the call cost
+        up = np.count_nonzero(swung & (self.acc > 0)) / swung.size
+        down = np.count_nonzero(swung & (self.acc < 0)) / swung.size
         event = 0
         if up > self.area and self.state != 1:
             self.state, event = 1, 1
@@ -295,7 +297,7 @@ class SignalMeter:
             # 6 code values, but proportionally less in dark cells (Weber): a cut between two dark
             # pictures moves every cell by only a few codes
             limit = np.clip(0.047 * np.maximum(cl, self.prev_cells), 2.0, 6.0)
-            v["cells_changed"].append(float(np.mean(np.abs(cl - self.prev_cells) > limit)))
+            v["cells_changed"].append(np.count_nonzero(np.abs(cl - self.prev_cells) > limit) / cl.size)
         else:
             v["cells_changed"].append(math.nan)
         self.prev_cells = cl
@@ -319,7 +321,8 @@ class SignalMeter:
             v["mae"].append(self._mae(y, prev))
             v["mae2"].append(self._mae(y, self.history[-2]) if len(self.history) >= 2 else math.nan)
             v["mae3"].append(self._mae(y, self.history[-3]) if len(self.history) >= 3 else math.nan)
-            v["bgr_mae"].append(float(np.mean(cv2.mean(cv2.absdiff(bgr, self.prev_bgr))[:3])))
+            b, g, r, _ = cv2.mean(cv2.absdiff(bgr, self.prev_bgr))
+            v["bgr_mae"].append(((b + g) + r) / 3.0)     # np.mean of the three, in its order, without the call
             v["ssim"].append(self._ssim(self.prev_terms, terms))
             fwd, bwd = self._flow_signals(prev, y, self.prev_small, small, self.prev_terms[0])
             if len(self.history) >= 2 and self.prev_bwd is not None:
@@ -398,7 +401,15 @@ class SignalMeter:
             return line, block, area, math.inf
         # a 3x3-cell window holds only part of a rectangle that straddles cells (and of a portrait
         # frame's, whose cells are tall): the largest connected piece, its gaps closed, holds all of it
-        closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, self.close_kernel)
+        # closing only the box around the pixels, widened past the closing's reach (2 x SPIKE_CLOSE // 2):
+        # beyond that the closed mask is empty, and at the box's inner edges the closing's border (taken
+        # as set by its erosion) meets pixels the dilation never reached, so the box gives the frame's bytes
+        h, w = mask.shape
+        x, y, bw, bh = cv2.boundingRect(mask)
+        pad = 2 * (SPIKE_CLOSE // 2) + 1
+        x0, y0 = max(0, x - pad), max(0, y - pad)
+        closed = cv2.morphologyEx(mask[y0:min(h, y + bh + pad), x0:min(w, x + bw + pad)], cv2.MORPH_CLOSE,
+                                  self.close_kernel)
         x, y, bw, bh = cv2.boundingRect(closed)     # labelling only the box that holds every piece: same areas
         # 16-bit labels when they cannot overflow (8-connected pieces are at least 2 px apart, so a box
         # holds at most one piece per 2x2 block): the same pieces and areas, the labelling about half
@@ -571,17 +582,23 @@ def measure(path: str | os.PathLike, *, on_frame: Callable[[int], None] | None =
     exactly as this one's do (copied packets): those frames are decoded but not measured again.
     """
     info = info or probe(path)
-    meter, first = resume if resume is not None else (
-        SignalMeter(float(info.fps or 25), adaptive_threshold=adaptive_threshold, min_content_val=min_content_val), 0)
+    # the decoder starts first, so the first frames decode while the meter is set up (PySceneDetect's
+    # import, ~0.2 s, would otherwise keep a core idle at the start of every check)
     with _one_opencv_thread():
-        for fr in _prefetch(iter_analysis_frames(path)):
-            if fr.index < first:
-                continue
-            if before_add is not None:
-                before_add(meter, fr.index)
-            meter.add(fr)
-            if on_frame is not None:
-                on_frame(fr.index + 1)
+        frames = _Prefetch(iter_analysis_frames(path))
+        try:
+            meter, first = resume if resume is not None else (
+                SignalMeter(float(info.fps or 25), adaptive_threshold=adaptive_threshold, min_content_val=min_content_val), 0)
+            for fr in frames:
+                if fr.index < first:
+                    continue
+                if before_add is not None:
+                    before_add(meter, fr.index)
+                meter.add(fr)
+                if on_frame is not None:
+                    on_frame(fr.index + 1)
+        finally:
+            frames.close()
     return meter.finish()
 
 
@@ -616,41 +633,47 @@ _measuring = 0
 _pool_before = 0
 
 
-def _prefetch(frames, depth: int = 6):
+class _Prefetch:
     """Decode in a background thread while the caller measures: libavcodec and OpenCV release the
-    GIL, so decoding the next frames overlaps the measurement of this one. Errors re-raise here."""
-    import queue
-    import threading
+    GIL, so decoding the next frames overlaps the measurement of this one. The thread starts at
+    construction; iterate to get the frames (errors re-raise there), and :meth:`close` when done."""
 
-    q: queue.Queue = queue.Queue(maxsize=depth)
-    done = object()
-    stop = threading.Event()
+    def __init__(self, frames, depth: int = 6):
+        import queue
 
-    def produce():
+        self.queue: queue.Queue = queue.Queue(maxsize=depth)
+        self.done = object()
+        self.stop = threading.Event()
+        self.worker = threading.Thread(target=self._produce, args=(frames,), name="broll-qc-decode", daemon=True)
+        self.worker.start()
+
+    def _produce(self, frames) -> None:
+        import queue
+
+        q = self.queue
         try:
             for fr in frames:
-                while not stop.is_set():
+                while not self.stop.is_set():
                     try:
                         q.put(fr, timeout=0.1)
                         break
                     except queue.Full:
                         continue
-                if stop.is_set():
+                if self.stop.is_set():
                     return
-            q.put(done)
+            q.put(self.done)
         except BaseException as exc:  # handed to the consumer
             q.put(exc)
 
-    worker = threading.Thread(target=produce, name="broll-qc-decode", daemon=True)
-    worker.start()
-    try:
+    def __iter__(self):
         while True:
-            item = q.get()
-            if item is done:
+            item = self.queue.get()
+            if item is self.done:
                 return
             if isinstance(item, BaseException):
                 raise item
             yield item
-    finally:
-        stop.set()
-        worker.join(timeout=5)
+
+    def close(self) -> None:
+        self.stop.set()
+        self.worker.join(timeout=5)

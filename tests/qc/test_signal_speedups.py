@@ -163,3 +163,40 @@ def test_box_upsampling_equals_the_whole_frames():
         assert np.array_equal(_upsample2(cv2, flow, (320, 180), box), whole[box])
     full = (slice(0, 180), slice(0, 320))
     assert np.array_equal(_upsample2(cv2, flow, (320, 180), full), whole)
+
+
+def test_closing_the_masks_box_gives_the_whole_frames_closing():
+    """The spike mask is closed only in its box widened past the closing's reach: the same closed
+    pixels as closing the whole frame (pieces near the frame's edges and the box's edges included)."""
+    rng = np.random.default_rng(6)
+    meter = SignalMeter(30.0)
+    pad = 2 * (meter.close_kernel.shape[0] // 2) + 1
+    for trial in range(60):
+        mask = np.zeros((180, 320), np.uint8)
+        y0, x0 = rng.integers(0, 170), rng.integers(0, 310)
+        y1, x1 = rng.integers(y0 + 1, 181), rng.integers(x0 + 1, 321)
+        mask[y0:y1, x0:x1] = (rng.random((y1 - y0, x1 - x0)) < rng.choice([0.05, 0.3, 0.7])) * 255
+        whole = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, meter.close_kernel)
+        x, y, bw, bh = cv2.boundingRect(mask)
+        if bw == 0:
+            continue
+        bx0, by0 = max(0, x - pad), max(0, y - pad)
+        bx1, by1 = min(320, x + bw + pad), min(180, y + bh + pad)
+        boxed = np.zeros_like(mask)
+        boxed[by0:by1, bx0:bx1] = cv2.morphologyEx(mask[by0:by1, bx0:bx1], cv2.MORPH_CLOSE, meter.close_kernel)
+        assert np.array_equal(boxed, whole), trial
+        count, _, stats, _ = cv2.connectedComponentsWithStats(whole, connectivity=8)
+        want = float(stats[1:, cv2.CC_STAT_AREA].max()) / mask.size if count > 1 else 0.0
+        if meter._spike_shape(mask)[2] >= 0.0008:        # below SPIKE_MIN_AREA no piece is measured
+            assert meter._spike_shape(mask)[3] == want, trial
+
+
+def test_shares_and_means_without_numpys_mean_call():
+    """count / size is np.mean of a boolean array, and ((b + g) + r) / 3 np.mean of three floats."""
+    rng = np.random.default_rng(7)
+    for _ in range(2000):
+        x = rng.random(int(rng.integers(1, 700))) < rng.random()
+        assert np.count_nonzero(x) / x.size == float(np.mean(x))
+        b, g, r = (float(v) for v in rng.random(3) * rng.choice([1e-3, 1.0, 255.0]))
+        assert ((b + g) + r) / 3.0 == float(np.mean((b, g, r)))
+
