@@ -85,8 +85,8 @@ def shimmer_hot(sig: Signals, cfg: dict, segments: list[tuple[int, int]], exclud
     hot = ((sustained >= base + cfg["shimmer_change"]) & (share >= cfg["shimmer_share"])
            & (dcorr <= cfg["shimmer_dcorr"]) & unexplained)
     # the chained test: a test of its own (it covers min_area alone), with no rise of the change
-    chained = (_chained(sig, cfg, segments, excluded, rolling_median) & (share >= cfg["shimmer_share"])
-               & (dcorr <= cfg["shimmer_dcorr"]))
+    chained = (share >= cfg["shimmer_share"]) & (dcorr <= cfg["shimmer_dcorr"])
+    chained &= _chained(sig, cfg, segments, excluded, rolling_median, chained.any(axis=0))
     hot[excluded] = False
     chained[excluded] = False
     now = np.nan_to_num(change, nan=0.0) >= base + cfg["shimmer_change"]
@@ -128,7 +128,7 @@ def _new_in_frame(sig: Signals, cfg: dict, segments: list[tuple[int, int]], excl
 
 
 def _chained(sig: Signals, cfg: dict, segments: list[tuple[int, int]], excluded: np.ndarray,
-             rolling_median) -> np.ndarray:
+             rolling_median, columns: np.ndarray) -> np.ndarray:
     """Frames x cells: this frame pair's compensated residual and the last pair's, warped onto this
     frame (``cell_chain``), anti-correlate between ``shimmer_chain_floor`` and ``shimmer_chain`` while
     the part they share (``cell_chain_common``) is ``shimmer_chain_common`` code values above its usual
@@ -136,13 +136,17 @@ def _chained(sig: Signals, cfg: dict, segments: list[tuple[int, int]], excluded:
     less where the warp smooths it); texture the flow follows imperfectly leaves errors that persist
     (0 or above). Below the floor the frame in the middle disagrees with both neighbours by more than
     new noise can: the flow misregisters it (a clean clip's busy texture), not shimmer.
+    Only the cells in ``columns`` are read (the others are False: the other conditions never hold there).
     False everywhere for signals measured before they existed, or when ``shimmer_chain`` is below -1 (off)."""
     n = sig.frames
     cells = sig.cell_resid.shape[1] if sig.cell_resid.ndim == 2 else 0
+    out = np.zeros((n, cells), bool)
     if cfg["shimmer_chain"] < -1 or "cell_chain" not in sig.cells or "cell_chain_common" not in sig.cells:
-        return np.zeros((n, cells), bool)
+        return out
+    if not columns.any():
+        return out
     width = int(cfg["min_frames"])
-    common = sig.cells["cell_chain_common"].astype(np.float64)
+    common = sig.cells["cell_chain_common"][:, columns].astype(np.float64)
     common[excluded] = np.nan
     base = np.empty_like(common)
     with warnings.catch_warnings():
@@ -151,6 +155,7 @@ def _chained(sig: Signals, cfg: dict, segments: list[tuple[int, int]], excluded:
             base[lo:hi] = np.nanpercentile(common[lo:hi], cfg["shimmer_usual"], axis=0)
     base = np.nan_to_num(base, nan=np.inf)
     level = rolling_median(np.nan_to_num(common, nan=0.0), width)
-    chain = rolling_median(np.nan_to_num(sig.cells["cell_chain"].astype(np.float64), nan=0.0), width)
-    return ((chain <= cfg["shimmer_chain"]) & (chain >= cfg["shimmer_chain_floor"])
-            & (level >= base + cfg["shimmer_chain_common"]))
+    chain = rolling_median(np.nan_to_num(sig.cells["cell_chain"][:, columns].astype(np.float64), nan=0.0), width)
+    out[:, columns] = ((chain <= cfg["shimmer_chain"]) & (chain >= cfg["shimmer_chain_floor"])
+                       & (level >= base + cfg["shimmer_chain_common"]))
+    return out
