@@ -156,6 +156,8 @@ def _chained(sig: Signals, cfg: dict, segments: list[tuple[int, int]], excluded:
     base = np.nan_to_num(base, nan=np.inf)
     level = rolling_median(np.nan_to_num(common, nan=0.0), width)
     chain = rolling_median(np.nan_to_num(sig.cells["cell_chain"][:, columns].astype(np.float64), nan=0.0), width)
+    texture = rolling_median(np.nan_to_num(sig.cell_texture[:, columns].astype(np.float64), nan=0.0), width)
+    rise = np.maximum(cfg["shimmer_chain_common"], cfg["shimmer_chain_share"] * (texture + cfg["texture_floor"]))
     out[:, columns] = ((chain <= cfg["shimmer_chain"]) & (chain >= cfg["shimmer_chain_floor"])
-                       & (level >= base + cfg["shimmer_chain_common"]))
+                       & (level >= base + rise))
     return out
