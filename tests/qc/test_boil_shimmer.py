@@ -205,7 +205,7 @@ def test_chained_residuals_anti_correlate_on_shimmer_and_persist_on_a_clean_pan(
     assert np.nanmedian(still.cells["cell_chain"][inside][:, cells]) < -0.4
 
 
-def _chained(chain: float, rise: float = 5.0) -> Signals:
+def _chained(chain: float, rise: float = 5.0, texture: float = 10.0) -> Signals:
     """Signals of a shot whose cells change by 6 code values all along (a hand-held shot: the boil's
     change is the shot's usual level, so no test that asks a rise of the change fires), motion
     explaining none of it; during SPAN the box's frame differences anti-correlate, its chained
@@ -216,7 +216,7 @@ def _chained(chain: float, rise: float = 5.0) -> Signals:
     span = slice(SPAN[0], SPAN[1] + 1)
     change = np.full((N, cells), 6.0, np.float32)
     sig.cell_resid = change.copy()
-    sig.cell_texture = np.full((N, cells), 10.0, np.float32)
+    sig.cell_texture = np.full((N, cells), texture, np.float32)
     sig.cell_corr = np.zeros((N, cells), np.float32)
     sig.cell_motion = np.full((N, cells), 4.0, np.float32)
     dcorr = np.zeros((N, cells), np.float32)
@@ -238,8 +238,9 @@ def test_the_chained_test_needs_no_rise_of_the_change():
     assert detect_boil(_ctx(_chained(-0.45)), load_profile("lenient").section("boil")) == []
     assert detect_boil(_ctx(_chained(-0.2)), _cfg()) == []
     assert detect_boil(_ctx(_chained(-0.8)), _cfg()) == []
-    # ... or the shared part no larger than usual
+    # ... or the shared part no larger than usual, or small against busy texture (0.1 x (60 + 8) > 5)
     assert detect_boil(_ctx(_chained(-0.45, rise=0.5)), _cfg()) == []
+    assert detect_boil(_ctx(_chained(-0.45, texture=60.0)), _cfg()) == []
 
 
 def _two_sided(texture: float) -> Signals:
