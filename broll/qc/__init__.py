@@ -34,7 +34,7 @@ __all__ = ["check", "analyse", "QCReport", "Finding", "Profile", "load_profile",
            "QC_VERSION"]
 
 # bump when signals or detectors change meaning, so cached reports are recomputed
-QC_VERSION = "9"
+QC_VERSION = "10"
 
 
 def _facts(info) -> dict:

@@ -26,6 +26,14 @@ A cell, as a rolling median over ``min_frames``, is shimmering when all of these
   consecutive-pair correlation above reads about 0 once the camera moves a few pixels a frame;
   both that common part and the change must also rise by ``shimmer_texture_share`` of the cell's
   texture (a hand-held camera over busy texture reads the same correlation and code values).
+
+A third test, of its own, asks no rise of the change (in a hand-held shot whose other frames change
+as much, the boil's level is the shot's usual level): motion explains little of the change, frame
+differences anti-correlate, and this frame pair's compensated residual anti-correlates with the last
+pair's warped onto this frame (``cell_chain``, between ``shimmer_chain_floor`` and ``shimmer_chain``)
+while the part they share (``cell_chain_common``) rises ``shimmer_chain_common`` over its usual level.
+Noise new every frame enters the two with opposite signs whatever the camera does; the warp's error
+over clean texture, and texture the flow follows imperfectly, persist from pair to pair (positive).
 """
 
 from __future__ import annotations
@@ -38,17 +46,18 @@ from broll.qc.signals import Signals
 
 
 def shimmer_hot(sig: Signals, cfg: dict, segments: list[tuple[int, int]], excluded: np.ndarray,
-                rolling_median) -> tuple[np.ndarray, np.ndarray]:
-    """Frames x cells: shimmering, as a rolling median over ``min_frames``; and, frame by frame
+                rolling_median) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Frames x cells: shimmering, as a rolling median over ``min_frames``; frame by frame
     without the median, changing ``shimmer_change`` over usual (where the detector extends an
-    episode to: the median trims about half a window off each end).
+    episode to: the median trims about half a window off each end); and shimmering by the chained
+    test (:func:`_chained`, a test of its own: the detector asks it to cover ``min_area`` alone).
 
     ``segments``: shots (lo, hi) each cell's usual level is taken over; ``excluded``: frames that
     judge nothing (cuts, glitches, flashes); ``rolling_median``: the detector's own window median."""
     n = sig.frames
     cells = sig.cell_resid.shape[1] if sig.cell_resid.ndim == 2 else 0
     if not sig.cells or "cell_change" not in sig.cells or n == 0:
-        return np.zeros((n, cells), bool), np.zeros((n, cells), bool)
+        return np.zeros((n, cells), bool), np.zeros((n, cells), bool), np.zeros((n, cells), bool)
     width = int(cfg["min_frames"])
     raw = sig.cells["cell_change"].astype(np.float64)
     warped = sig.cell_resid.astype(np.float64)
@@ -75,9 +84,13 @@ def shimmer_hot(sig: Signals, cfg: dict, segments: list[tuple[int, int]], exclud
     unexplained |= _new_in_frame(sig, cfg, segments, excluded, rolling_median, sustained - base)
     hot = ((sustained >= base + cfg["shimmer_change"]) & (share >= cfg["shimmer_share"])
            & (dcorr <= cfg["shimmer_dcorr"]) & unexplained)
+    # the chained test: a test of its own (it covers min_area alone), with no rise of the change
+    chained = (share >= cfg["shimmer_share"]) & (dcorr <= cfg["shimmer_dcorr"])
+    chained &= _chained(sig, cfg, segments, excluded, rolling_median, chained.any(axis=0))
     hot[excluded] = False
+    chained[excluded] = False
     now = np.nan_to_num(change, nan=0.0) >= base + cfg["shimmer_change"]
-    return hot, now
+    return hot, now, chained
 
 
 def _new_in_frame(sig: Signals, cfg: dict, segments: list[tuple[int, int]], excluded: np.ndarray,
@@ -111,3 +124,40 @@ def _new_in_frame(sig: Signals, cfg: dict, segments: list[tuple[int, int]], excl
         floor = share * (texture + cfg["texture_floor"])
         new &= (level - base >= floor) & (rise >= floor)
     return new
+
+
+
+def _chained(sig: Signals, cfg: dict, segments: list[tuple[int, int]], excluded: np.ndarray,
+             rolling_median, columns: np.ndarray) -> np.ndarray:
+    """Frames x cells: this frame pair's compensated residual and the last pair's, warped onto this
+    frame (``cell_chain``), anti-correlate between ``shimmer_chain_floor`` and ``shimmer_chain`` while
+    the part they share (``cell_chain_common``) is ``shimmer_chain_common`` code values above its usual
+    level in the shot. Noise new every frame enters the two with opposite signs (-0.5, or a little
+    less where the warp smooths it); texture the flow follows imperfectly leaves errors that persist
+    (0 or above). Below the floor the frame in the middle disagrees with both neighbours by more than
+    new noise can: the flow misregisters it (a clean clip's busy texture), not shimmer.
+    Only the cells in ``columns`` are read (the others are False: the other conditions never hold there).
+    False everywhere for signals measured before they existed, or when ``shimmer_chain`` is below -1 (off)."""
+    n = sig.frames
+    cells = sig.cell_resid.shape[1] if sig.cell_resid.ndim == 2 else 0
+    out = np.zeros((n, cells), bool)
+    if cfg["shimmer_chain"] < -1 or "cell_chain" not in sig.cells or "cell_chain_common" not in sig.cells:
+        return out
+    if not columns.any():
+        return out
+    width = int(cfg["min_frames"])
+    common = sig.cells["cell_chain_common"][:, columns].astype(np.float64)
+    common[excluded] = np.nan
+    base = np.empty_like(common)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for lo, hi in segments:
+            base[lo:hi] = np.nanpercentile(common[lo:hi], cfg["shimmer_usual"], axis=0)
+    base = np.nan_to_num(base, nan=np.inf)
+    level = rolling_median(np.nan_to_num(common, nan=0.0), width)
+    chain = rolling_median(np.nan_to_num(sig.cells["cell_chain"][:, columns].astype(np.float64), nan=0.0), width)
+    texture = rolling_median(np.nan_to_num(sig.cell_texture[:, columns].astype(np.float64), nan=0.0), width)
+    rise = np.maximum(cfg["shimmer_chain_common"], cfg["shimmer_chain_share"] * (texture + cfg["texture_floor"]))
+    out[:, columns] = ((chain <= cfg["shimmer_chain"]) & (chain >= cfg["shimmer_chain_floor"])
+                       & (level >= base + rise))
+    return out

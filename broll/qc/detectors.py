@@ -798,13 +798,14 @@ def detect_boil(ctx: Context, cfg: dict) -> list[Finding]:
     flickering = excluded.copy()
     for s, e in ctx.spans("flicker"):
         flickering[s:e + 1] = True
-    shimmer, shimmer_now = shimmer_hot(sig, cfg, _segments(ctx, ("cut",)), flickering, _rolling_median)
+    shimmer, shimmer_now, chained = shimmer_hot(sig, cfg, _segments(ctx, ("cut",)), flickering, _rolling_median)
     # an episode's ends are found frame by frame by either test's own reading: the first test's
     # residual ratio does not rise on cells only the second test finds, and without this a shimmer
     # episode stayed as short as the window median left it (mmaction2 `demo`: 9 of 24 frames)
     raw_hot |= shimmer_now
     active = (hot.mean(axis=1) >= cfg["min_area"]) | (shimmer.mean(axis=1) >= cfg["min_area"])
-    hot |= shimmer
+    active |= chained.mean(axis=1) >= cfg["min_area"]
+    hot |= shimmer | chained
     out = []
     for s, e in runs(active, min_len=width // 2, max_gap=2):
         cells = hot[s:e + 1].any(axis=0)

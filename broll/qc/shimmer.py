@@ -22,6 +22,16 @@ two area resizes and a few array operations per frame at about 160x90.
   of consecutive frame pairs, each on its own earlier frame) reads -0.5 for shimmer only while the
   picture holds still; under a camera moving a few pixels a frame the noise of t-1 sits at
   different pixels in the two and it reads about 0, like moving texture.
+- ``cell_chain``, ``cell_chain_common`` (SIGNALS_VERSION 5): per cell, the correlation of this frame
+  pair's compensated residual (the previous frame warped onto this one along the backward flow,
+  minus this frame) with the last pair's, itself warped onto this frame along the same flow, over
+  the pixels whose flow check passed in both pairs; and the signed square root of minus their
+  covariance (code values, positive when they anti-correlate). The noise of the frame between sits
+  in both at the same pixels with opposite signs, so shimmer reads about -0.45 whatever the camera
+  does (-0.5 less the warp's smoothing); the warp's interpolation error over clean texture, and
+  texture the flow follows imperfectly, persist from pair to pair (a clean pan: +0.8). ``cell_bicorr``
+  is high on both (the sharp frame sits in both of its residuals), which is why it needs a texture
+  gate. One more remap (two planes) and two area resizes of half-size planes per frame.
 """
 
 from __future__ import annotations
@@ -29,7 +39,7 @@ from __future__ import annotations
 import numpy as np
 
 CELL_GRID = (16, 9)     # the boil grid of broll.qc.signals
-CELL_SIGNALS = ("cell_change", "cell_dcorr", "cell_fail", "cell_bicorr", "cell_common")
+CELL_SIGNALS = ("cell_change", "cell_dcorr", "cell_fail", "cell_bicorr", "cell_common", "cell_chain", "cell_chain_common")
 
 
 class ShimmerMeter:
@@ -41,6 +51,7 @@ class ShimmerMeter:
         self.prev: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None    # last difference, its cell means, variances
         self.prev_stats: tuple[np.ndarray, np.ndarray] | None = None   # last frame's cell means and variances
         self.back_resid: np.ndarray | None = None   # the last frame minus its prediction from the one before
+        self.back_valid: np.ndarray | None = None   # 1 where that prediction's flow check passed (on its pixels)
 
     def skip(self) -> None:
         """The first frame: nothing to compare with."""
@@ -91,9 +102,9 @@ class ShimmerMeter:
 
         cells = CELL_GRID[0] * CELL_GRID[1]
         if warped is None or back is None or grid is None:
-            for k in ("cell_bicorr", "cell_common"):
+            for k in ("cell_bicorr", "cell_common", "cell_chain", "cell_chain_common"):
                 self.rows[k].append(np.full(cells, np.nan, np.float32))
-            self.back_resid = None
+            self.back_resid = self.back_valid = None
             return
         ahead = warped.astype(np.float32) - prev_f          # on the previous frame's pixels
         before = self.back_resid
@@ -118,8 +129,41 @@ class ShimmerMeter:
                 self.rows[k].append(np.full(cells, np.nan, np.float32))
         # this frame predicted from the previous one (warped along the backward flow), minus itself:
         # the other side of the next call's pair
-        pred = cv2.remap(prev_f, grid + back, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        self.back_resid = pred - cur_f
+        to_prev = grid + back
+        pred = cv2.remap(prev_f, to_prev, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        resid = pred - cur_f
+        here = cv2.remap(valid, to_prev, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        self._add_chain(resid, here, to_prev)
+        self.back_resid, self.back_valid = resid, here
+
+    def _add_chain(self, resid: np.ndarray, here: np.ndarray, to_prev: np.ndarray) -> None:
+        """One row of ``cell_chain``: this pair's residual against the last pair's, warped onto this frame."""
+        import cv2
+
+        cells = CELL_GRID[0] * CELL_GRID[1]
+        old = self.back_resid
+        if old is None or old.shape != resid.shape or self.back_valid is None:
+            for k in ("cell_chain", "cell_chain_common"):
+                self.rows[k].append(np.full(cells, np.nan, np.float32))
+            return
+        moved = cv2.remap(cv2.merge([old, self.back_valid]), to_prev, None, cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_REPLICATE)
+        b_raw, w_old = moved[..., 0], moved[..., 1]
+        w = here * w_old
+        a, b = resid * w, b_raw * w
+        m = cv2.resize(cv2.merge([a, b, a * b_raw, w]), CELL_GRID, interpolation=cv2.INTER_AREA)
+        q = cv2.resize(cv2.merge([a * resid, b * b_raw]), CELL_GRID, interpolation=cv2.INTER_AREA)
+        cw = np.maximum(m[..., 3], 1e-6)
+        ea, eb, eab = m[..., 0] / cw, m[..., 1] / cw, m[..., 2] / cw
+        va = np.maximum(q[..., 0] / cw - ea * ea, 0.0)
+        vb = np.maximum(q[..., 1] / cw - eb * eb, 0.0)
+        cov = eab - ea * eb
+        corr = np.clip(cov / np.sqrt(np.maximum(va * vb, 1e-6)), -1.0, 1.0)
+        shared = np.sign(-cov) * np.sqrt(np.abs(cov))
+        corr[cw < 0.5] = np.nan
+        shared[cw < 0.5] = np.nan
+        self.rows["cell_chain"].append(corr.ravel().astype(np.float32))
+        self.rows["cell_chain_common"].append(shared.ravel().astype(np.float32))
 
     def finish(self) -> dict[str, np.ndarray]:
         cells = CELL_GRID[0] * CELL_GRID[1]

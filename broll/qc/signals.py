@@ -46,8 +46,9 @@ for those). Units are 8-bit code values unless noted.
   the mean flow magnitude (what motion can explain of a region's brightness change).
 - ``scene_cuts``: frames PySceneDetect's AdaptiveDetector marks as the first of a new shot.
 - ``cells``: per-cell evidence of texture that changes in a way no motion explains (raw frame
-  difference, its frame-to-frame correlation, the share failing the flow check, and the
-  correlation and common part of a frame's two motion-compensated residuals),
+  difference, its frame-to-frame correlation, the share failing the flow check, the
+  correlation and common part of a frame's two motion-compensated residuals, and the correlation and
+  shared part of consecutive pairs' compensated residuals aligned on one frame),
   measured by :mod:`broll.qc.shimmer` for the boil detector.
 """
 
@@ -68,7 +69,7 @@ from broll.qc.shimmer import ShimmerMeter
 
 # bump whenever any measured value changes (decoding, analysis size, a formula); caches of signals
 # (the accuracy benchmark's) are keyed by it
-SIGNALS_VERSION = "4"
+SIGNALS_VERSION = "5"
 
 SCALAR_SIGNALS = ("cells_changed", "luma", "luma_std", "mae", "mae2", "mae3", "bgr_mae", "ssim", "lap_var", "motion",
                   "motion_top", "occluded", "warp_mae", "bright_shift", "flash_lum", "flash_red", "brng", "r103",

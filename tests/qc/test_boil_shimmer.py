@@ -184,8 +184,63 @@ def test_shimmer_under_a_moving_camera_is_boil():
     for cfg in (_strict(), _cfg()):
         found = detect_boil(_ctx(sig), cfg)
         assert found and found[0].start_frame <= SPAN[1] and found[0].end_frame >= SPAN[0]
-    no_two_sided = dict(_cfg(), shimmer_bicorr=2.0)
-    assert detect_boil(_ctx(sig), no_two_sided) == []
+    # the chained test finds it too (below), so both are off to show the consecutive-pair tests miss it
+    neither = dict(_cfg(), shimmer_bicorr=2.0, shimmer_chain=-2.0)
+    assert detect_boil(_ctx(sig), neither) == []
+    assert detect_boil(_ctx(sig), dict(_cfg(), shimmer_bicorr=2.0))
+
+
+def test_chained_residuals_anti_correlate_on_shimmer_and_persist_on_a_clean_pan():
+    # this pair's compensated residual against the last pair's, warped onto this frame: the noise of
+    # the frame between enters them with opposite signs (-0.5); the warp's interpolation error over
+    # a clean panning picture persists from pair to pair (positive)
+    inside = slice(SPAN[0] + 2, SPAN[1])
+    cells = _box_cells()
+    boiling = _measure(_panning(np.random.default_rng(8), boil=True))
+    clean = _measure(_panning(np.random.default_rng(8), boil=False))
+    assert np.nanmedian(boiling.cells["cell_chain"][inside][:, cells]) < -0.4
+    assert np.nanmedian(boiling.cells["cell_chain_common"][inside][:, cells]) > 5.0
+    assert np.nanmedian(clean.cells["cell_chain"][inside][:, cells]) > 0.5
+    still = _measure(_boiling(np.random.default_rng(3)))
+    assert np.nanmedian(still.cells["cell_chain"][inside][:, cells]) < -0.4
+
+
+def _chained(chain: float, rise: float = 5.0, texture: float = 10.0) -> Signals:
+    """Signals of a shot whose cells change by 6 code values all along (a hand-held shot: the boil's
+    change is the shot's usual level, so no test that asks a rise of the change fires), motion
+    explaining none of it; during SPAN the box's frame differences anti-correlate, its chained
+    residuals read ``chain`` and the part they share is ``rise`` code values over usual."""
+    cells = CELL_GRID[0] * CELL_GRID[1]
+    sig = flat_signals(N)
+    box = _box_cells()
+    span = slice(SPAN[0], SPAN[1] + 1)
+    change = np.full((N, cells), 6.0, np.float32)
+    sig.cell_resid = change.copy()
+    sig.cell_texture = np.full((N, cells), texture, np.float32)
+    sig.cell_corr = np.zeros((N, cells), np.float32)
+    sig.cell_motion = np.full((N, cells), 4.0, np.float32)
+    dcorr = np.zeros((N, cells), np.float32)
+    dcorr[span][:, box] = -0.5
+    chained = np.zeros((N, cells), np.float32)
+    chained[span][:, box] = chain
+    common = np.zeros((N, cells), np.float32)
+    common[span][:, box] = rise
+    zero = np.zeros((N, cells), np.float32)
+    sig.cells = {"cell_change": change, "cell_dcorr": dcorr, "cell_fail": zero, "cell_bicorr": zero,
+                 "cell_common": zero, "cell_chain": chained, "cell_chain_common": common}
+    return sig
+
+
+def test_the_chained_test_needs_no_rise_of_the_change():
+    found = detect_boil(_ctx(_chained(-0.45)), _cfg())
+    assert [(f.kind, f.start_frame <= SPAN[1], f.end_frame >= SPAN[0]) for f in found] == [("boil", True, True)]
+    # off (lenient), too weak, or below what new noise can read (the flow misregisters the middle frame)
+    assert detect_boil(_ctx(_chained(-0.45)), load_profile("lenient").section("boil")) == []
+    assert detect_boil(_ctx(_chained(-0.2)), _cfg()) == []
+    assert detect_boil(_ctx(_chained(-0.8)), _cfg()) == []
+    # ... or the shared part no larger than usual, or small against busy texture (0.1 x (60 + 8) > 5)
+    assert detect_boil(_ctx(_chained(-0.45, rise=0.5)), _cfg()) == []
+    assert detect_boil(_ctx(_chained(-0.45, texture=60.0)), _cfg()) == []
 
 
 def _two_sided(texture: float) -> Signals:
