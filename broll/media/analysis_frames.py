@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Iterable, Iterator
 
 import numpy as np
 
@@ -25,6 +25,14 @@ class AnalysisFrame:
     luma: np.ndarray      # HxW uint8, the source's Y code values (limited or full range as coded)
     bgr: np.ndarray       # HxWx3 uint8
     interlaced: bool      # the decoder flagged this picture as interlaced
+    i420: np.ndarray | None = None   # the small picture as decoded (coded orientation): luma and bgr come from it
+
+    def compact(self) -> "AnalysisFrame":
+        """This frame holding only its small I420 picture (a third of luma + BGR), for
+        :func:`rebuilt` to restore exactly: a repair's re-check keeps first-pass frames this way."""
+        if self.i420 is None:
+            raise ValueError("an analysis frame without its I420 picture cannot be compacted")
+        return AnalysisFrame(self.index, self.time, None, None, self.interlaced, self.i420)
 
 
 def analysis_size(width: int, height: int, longest: int = 320) -> tuple[int, int]:
@@ -91,8 +99,16 @@ def _small_i420(frame, sw: int, sh: int, cv2) -> np.ndarray:
     return frame.reformat(width=sw, height=sh, format="yuv420p", interpolation="AREA").to_ndarray()
 
 
-def iter_analysis_frames(path: str | os.PathLike, *, longest: int = 320) -> Iterator[AnalysisFrame]:
-    """Yield every frame of the first video stream, scaled to analysis size, in decode order."""
+def _frame(video: VideoStream, index: int, t: float, small: np.ndarray, interlaced: bool, cv2) -> AnalysisFrame:
+    """The analysis frame of a small I420 picture: its luma plane and BGR, turned upright."""
+    bgr = cv2.cvtColor(small, cv2.COLOR_YUV2BGR_I420)
+    return AnalysisFrame(index, t, video.orient(small[:small.shape[0] * 2 // 3]), video.orient(bgr), interlaced, small)
+
+
+def iter_analysis_frames(path: str | os.PathLike, *, longest: int = 320,
+                         start: float | None = None) -> Iterator[AnalysisFrame]:
+    """Yield every frame of the first video stream (from ``start`` seconds: a seek), scaled to
+    analysis size, in decode order."""
     import cv2
 
     video = VideoStream(path)
@@ -102,8 +118,15 @@ def iter_analysis_frames(path: str | os.PathLike, *, longest: int = 320) -> Iter
     dw, dh = analysis_size(info.width, info.height, longest)
     sw, sh = video.coded_size(dw, dh)
     coarse = info.width > 0 and info.height > 0 and min(info.width / dw, info.height / dh) >= SKIP_DEBLOCK_SCALE
-    for index, t, frame in video.frames(skip_loop_filter=coarse):
-        small = _small_i420(frame, sw, sh, cv2)
-        bgr = cv2.cvtColor(small, cv2.COLOR_YUV2BGR_I420)
-        yield AnalysisFrame(index, t, video.orient(small[:sh]), video.orient(bgr),
-                            bool(getattr(frame, "interlaced_frame", False)))
+    for index, t, frame in video.frames(start=start, skip_loop_filter=coarse):
+        yield _frame(video, index, t, _small_i420(frame, sw, sh, cv2), bool(getattr(frame, "interlaced_frame", False)), cv2)
+
+
+def rebuilt(path: str | os.PathLike, frames: Iterable[AnalysisFrame], info=None) -> Iterator[AnalysisFrame]:
+    """Frames of ``path`` kept by :meth:`AnalysisFrame.compact`, whole again: the same arrays
+    :func:`iter_analysis_frames` made of them."""
+    import cv2
+
+    video = VideoStream(path, info=info)
+    for fr in frames:
+        yield _frame(video, fr.index, fr.time, fr.i420, fr.interlaced, cv2)

@@ -571,36 +571,63 @@ def _upsample2(cv2, flow: np.ndarray, size: tuple[int, int], box: tuple[slice, s
 def measure(path: str | os.PathLike, *, on_frame: Callable[[int], None] | None = None,
             info: MediaInfo | None = None, adaptive_threshold: float = 3.0,
             min_content_val: float = 15.0, resume: tuple[SignalMeter, int] | None = None,
-            before_add: Callable[[SignalMeter, int], None] | None = None) -> Signals:
+            before_add: Callable[[SignalMeter, AnalysisFrame], None] | None = None,
+            replay: tuple[list[AnalysisFrame], float] | None = None) -> Signals:
     """Decode ``path`` once and return every per-frame signal. ``on_frame(i)`` reports progress.
 
     ``adaptive_threshold`` and ``min_content_val`` configure PySceneDetect's AdaptiveDetector,
     which sees the same decoded frames as every other signal.
 
-    Hooks for a repair's re-check (:mod:`broll.repair.recheck`): ``before_add(meter, i)`` runs
-    before frame ``i`` is measured (to keep checkpoints of the meter); ``resume=(meter, k)``
+    Hooks for a repair's re-check (:mod:`broll.repair.recheck`): ``before_add(meter, frame)`` runs
+    before each frame is measured (to keep checkpoints of the meter, and frames); ``resume=(meter, k)``
     continues a meter that measured frames ``0..k-1`` of a file whose first ``k`` frames decode
     exactly as this one's do (copied packets): those frames are decoded but not measured again.
+    With ``replay=(frames, t)`` (frames ``k..j-1`` as that pass decoded them, compacted, and the time
+    of frame ``j``) they are measured from memory and the file is decoded from ``t`` on (a seek):
+    nothing before frame ``j`` is decoded. When the frame the seek reaches is not frame ``j`` at
+    ``t`` (a stream whose timestamps do not give its frame numbers), the file is decoded whole.
     """
     info = info or probe(path)
     # the decoder starts first, so the first frames decode while the meter is set up (PySceneDetect's
     # import, ~0.2 s, would otherwise keep a core idle at the start of every check)
     with _one_opencv_thread():
-        frames = _Prefetch(iter_analysis_frames(path))
+        first = resume[1] if resume is not None else 0
+        resumed = _resumed(path, info, first, replay) if resume is not None and replay is not None else None
+        frames, decoder = resumed if resumed is not None else (None, _Prefetch(iter_analysis_frames(path)))
         try:
-            meter, first = resume if resume is not None else (
-                SignalMeter(float(info.fps or 25), adaptive_threshold=adaptive_threshold, min_content_val=min_content_val), 0)
-            for fr in frames:
+            meter = resume[0] if resume is not None else \
+                SignalMeter(float(info.fps or 25), adaptive_threshold=adaptive_threshold, min_content_val=min_content_val)
+            for fr in frames if frames is not None else decoder:
                 if fr.index < first:
                     continue
                 if before_add is not None:
-                    before_add(meter, fr.index)
+                    before_add(meter, fr)
                 meter.add(fr)
                 if on_frame is not None:
                     on_frame(fr.index + 1)
         finally:
-            frames.close()
+            decoder.close()
     return meter.finish()
+
+
+def _resumed(path, info: MediaInfo, first: int, replay: tuple[list[AnalysisFrame], float]):
+    """Frames ``first..`` of ``path`` (the replayed ones rebuilt from memory, then the file's from a
+    seek) and the decoder to close; None when the seek does not reach the frame after them (then
+    decode the whole file)."""
+    from itertools import chain
+
+    from broll.media.analysis_frames import rebuilt
+
+    kept, t = replay
+    if [fr.index for fr in kept] != list(range(first, first + len(kept))):
+        return None
+    decoder = _Prefetch(iter_analysis_frames(path, start=t))
+    decoded = iter(decoder)
+    head = next(decoded, None)
+    if head is None or head.index != first + len(kept) or head.time != t:
+        decoder.close()
+        return None
+    return chain(rebuilt(path, kept, info), [head], decoded), decoder
 
 
 @contextmanager

@@ -5,8 +5,9 @@ A repaired H.264 MP4 keeps the source's packets before the first re-encoded fram
 source, and every signal of them (and all the meter's running state: the last frames, flow,
 scene detector, flash counters, maxima) would come out bit-identical. The first QC pass keeps
 checkpoints of its signal meter (:class:`MeterCheckpoints`, every few frames); the re-check
-restores the last checkpoint at or before the first re-encoded frame and measures the written
-file from there on, its frames decoded from the file itself. The detectors then run over the
+restores the last checkpoint at or before the first re-encoded frame, measures the first pass's own
+frames up to that one (kept in memory) and decodes the written file from its first re-encoded frame
+on (a seek to its IDR frame): nothing of the copied prefix is decoded again. The detectors then run over the
 whole clip's signals, as a full re-check's do: same signals, same verdict
 (``tests/repair/test_recheck.py`` compares the two on several defects).
 
@@ -21,9 +22,12 @@ import os
 import types
 
 # a checkpoint costs ~1.5 MB (the meter's last frames and flows at analysis size): every 8th frame,
-# but never more than MAX_CHECKPOINTS per clip (a long clip spaces them further apart)
+# but never more than MAX_CHECKPOINTS per clip (a long clip spaces them further apart); the first
+# KEEP frames after each are kept too (~86 KB each), so a clip of up to 64 x 8 frames keeps them
+# all and any first re-encoded frame can be resumed without decoding the copied prefix
 EVERY = 8
 MAX_CHECKPOINTS = 64
+KEEP = EVERY
 
 
 def _shared(value) -> bool:
@@ -107,15 +111,28 @@ def restore(state: dict):
 
 
 class MeterCheckpoints:
-    """Snapshots of the QC signal meter taken during the first pass (``before_add`` hook)."""
+    """Snapshots of the QC signal meter taken during the first pass (``before_add`` hook), and the
+    first pass's frames from each checkpoint on (compact: the small I420 picture, ~86 KB at
+    320x180), so a re-check resumed at a checkpoint feeds the meter the frames up to the first
+    re-encoded one from memory and decodes the written file from there (a seek): the copied
+    prefix is not decoded again."""
 
     def __init__(self, frames: int):
         self.every = max(EVERY, -(-max(1, frames) // MAX_CHECKPOINTS))
         self.states: dict[int, dict] = {}
+        self.frames: dict[int, object] = {}       # index -> compact AnalysisFrame, the first KEEP after each checkpoint
+        self.times: list[float] = []               # every frame's time, as the first pass decoded it
         self.failed = False
 
-    def __call__(self, meter, index: int) -> None:
-        if self.failed or index <= 0 or index % self.every:
+    def __call__(self, meter, frame) -> None:
+        index = frame.index
+        if index == len(self.times):
+            self.times.append(frame.time)
+        if self.failed or index <= 0:
+            return
+        if index >= self.every and index % self.every < KEEP and frame.i420 is not None:
+            self.frames[index] = frame.compact()
+        if index % self.every:
             return
         try:
             self.states[index] = snapshot(meter)
@@ -124,6 +141,7 @@ class MeterCheckpoints:
             # everything (slower, never wrong); tests/repair/test_recheck.py fails on it
             self.failed = True
             self.states.clear()
+            self.frames.clear()
 
     def before(self, frame: int) -> int:
         """The last checkpointed frame at or before ``frame`` (0: none, measure from the start)."""
@@ -133,6 +151,16 @@ class MeterCheckpoints:
         """``(meter, k)`` for :func:`broll.qc.signals.measure`, or None to measure everything."""
         k = self.before(frame)
         return (restore(self.states[k]), k) if k else None
+
+    def replay(self, frame: int):
+        """``(frames, t)`` for :func:`broll.qc.signals.measure`: the kept frames from the checkpoint
+        :meth:`resume` picks up to ``frame`` (excluded) and ``frame``'s time; None when some are not
+        kept (the file is then decoded from its start)."""
+        k = self.before(frame)
+        kept = [self.frames.get(i) for i in range(k, frame)]
+        if not k or frame >= len(self.times) or any(fr is None for fr in kept):
+            return None
+        return kept, self.times[frame]
 
 
 def first_check(path: str | os.PathLike, profile, cache_root, frames: int):
@@ -155,5 +183,5 @@ def recheck(path: str | os.PathLike, profile, cache_root, marks: MeterCheckpoint
     if marks is not None and first_changed > 0:
         resume = marks.resume(first_changed)
         if resume is not None:
-            hooks = {"resume": resume}
+            hooks = {"resume": resume, "replay": marks.replay(first_changed)}
     return check(path, profile, cache_root, measure_hooks=hooks)

@@ -16,12 +16,16 @@ def _same_signals(a, b) -> None:
     for name in ("region_shift", "region_luma", "region_occluded", "region_motion", "cell_resid", "cell_corr",
                  "cell_motion", "cell_texture", "times", "row_max", "col_max"):
         np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
+    assert a.cells.keys() == b.cells.keys()
+    for name in a.cells:
+        np.testing.assert_array_equal(a.cells[name], b.cells[name], err_msg=name)
     assert a.scene_cuts == b.scene_cuts and a.interlaced_frames == b.interlaced_frames
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("kind", ["flicker", "glitch", "flash", "freeze", "black"])
-def test_partial_recheck_equals_a_full_one(tmp_path, kind):
+def test_partial_recheck_equals_a_full_one(tmp_path, kind, monkeypatch):
+    import broll.qc.signals as sig
     from broll.media.probe import probe
     from broll.qc import analyse
     from broll.repair.plan import plan_repairs
@@ -46,9 +50,22 @@ def test_partial_recheck_equals_a_full_one(tmp_path, kind):
         assert steps[0].window[0] + 6 < written.first_changed <= steps[0].start
     resume = marks.resume(written.first_changed)
     assert resume is not None and 0 < resume[1] <= written.first_changed
+    replay = marks.replay(written.first_changed)
+    assert replay is not None and len(replay[0]) == written.first_changed - resume[1]
+    decoded_from: list[int] = []
+    real = sig.iter_analysis_frames
+
+    def spy(path, **kw):
+        for fr in real(path, **kw):
+            decoded_from.append(fr.index)
+            yield fr
+
+    monkeypatch.setattr(sig, "iter_analysis_frames", spy)
     seen: list[int] = []
-    part, part_signals = analyse(out, keep_signals=True,
-                                 measure_hooks={"resume": resume, "before_add": lambda m, i: seen.append(i)})
+    part, part_signals = analyse(out, keep_signals=True, measure_hooks={
+        "resume": resume, "replay": replay, "before_add": lambda m, fr: seen.append(fr.index)})
+    # the copied prefix is not decoded again: the file is read from its first re-encoded frame (a seek)
+    assert decoded_from[0] == written.first_changed
     full, full_signals = analyse(out, keep_signals=True)
     assert seen[0] == resume[1] and len(seen) == info.frame_count - resume[1]      # the rest was not measured
     _same_signals(part_signals, full_signals)
@@ -100,6 +117,36 @@ def test_a_meter_that_cannot_be_copied_means_a_full_recheck():
             self.lock = threading.Lock()          # deepcopy refuses it
             self.values = {"luma": [1.0, 2.0]}
 
+    from broll.media.analysis_frames import AnalysisFrame
+
     marks = MeterCheckpoints(100)
-    marks(Meter(), marks.every)
-    assert marks.failed and not marks.states and marks.resume(50) is None
+    marks(Meter(), AnalysisFrame(marks.every, marks.every / 30.0, None, None, False, np.zeros((6, 4), np.uint8)))
+    assert marks.failed and not marks.states and not marks.frames and marks.resume(50) is None
+
+
+def test_a_resumed_measurement_replays_kept_frames_and_seeks(tmp_path):
+    """Resumed from a checkpoint with the first pass's frames in memory, the file is read from a seek
+    and every signal is the full measurement's; a seek that does not land on the frame expected
+    (here: a wrong time) falls back to decoding the whole file, with the same result."""
+    from broll.qc import analyse
+    from broll.repair.recheck import KEEP, MeterCheckpoints, first_check
+
+    clean = inj.base("pan:astronaut", n=40, size=(320, 180))
+    src = inj.encode(tmp_path / "clip.mp4", clean)
+    _, marks = first_check(src, "default", None, 40)
+    assert marks is not None and len(marks.times) == 40
+    full, full_signals = analyse(src, keep_signals=True)
+    for frame, t_shift in ((20, 0.0), (21, 0.0), (27, 0.5)):
+        replay = marks.replay(frame)
+        assert replay is not None and [fr.index for fr in replay[0]] == list(range(marks.before(frame), frame))
+        seen: list[int] = []
+        _, part = analyse(src, keep_signals=True, measure_hooks={
+            "resume": marks.resume(frame), "replay": (replay[0], replay[1] + t_shift),
+            "before_add": lambda m, fr: seen.append(fr.index)})
+        assert seen == list(range(marks.before(frame), 40))
+        _same_signals(part, full_signals)
+    long = MeterCheckpoints(30 * 600)          # kept: the first KEEP frames after each checkpoint only
+    long.states = {long.every: {}}
+    long.times = [i / 30.0 for i in range(30 * 600)]
+    long.frames = {i: object() for i in range(long.every, long.every + KEEP)}
+    assert long.replay(long.every + KEEP) is not None and long.replay(long.every + KEEP + 1) is None
