@@ -3,7 +3,7 @@
 A still of another scene does not say which of its colours are the look and which are its
 content. A *look book* (several stills of varied content) does, partly: what the stills share
 beyond what uncast footage shows on average is the look. Three statistics are measured per
-still and averaged:
+still and combined by their median over the stills (one unusual still does not become the look):
 
 - the tint of its near-neutral pixels per lightness band (white balance, split toning),
 - its overall saturation (log median chroma of mid-lightness pixels),
@@ -117,7 +117,8 @@ def estimate_look(src_lab: np.ndarray, ref_labs: list[np.ndarray]) -> tuple[Tone
     """The identifiable part of the look of ``ref_labs`` (one L*a*b* set per still), as a
     transform for the clip whose pixels are ``src_lab``, and what was transferred.
 
-    Each statistic of the stills, averaged over them (content averages out), is compared with
+    Each statistic of the stills, their median over the stills (content averages out, and one
+    unusual still is outvoted), is compared with
     what uncast real footage shows on average; the difference, weighted by how much of it a
     look rather than content can explain at ``n`` stills, is the look, and it is *added* to
     the clip's own statistic (the clip keeps its content). With fewer than ``MIN_STILLS``
