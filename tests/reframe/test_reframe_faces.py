@@ -64,3 +64,24 @@ def test_dlib_finds_a_real_face_when_installed():
     assert len(found) == 1
     x0, y0, x1, y1, _ = found[0]
     assert 100 < (x0 + x1) / 2 < 200 and (y0 + y1) / 2 < 160
+
+
+def test_the_detector_is_saved_once_and_loaded_with_the_same_faces(tmp_path, monkeypatch):
+    dlib = pytest.importorskip("dlib")
+    data = pytest.importorskip("skimage.data")
+    import cv2
+    monkeypatch.setenv("BROLL_CACHE_DIR", str(tmp_path))
+    grey = cv2.cvtColor(cv2.resize(data.astronaut(), (320, 320)), cv2.COLOR_RGB2GRAY)
+    dlib_faces.detector.cache_clear()
+    try:
+        built = dlib_faces.faces(grey)                       # builds the detector and saves it
+        saved = dlib_faces.cache_file(dlib.__version__)
+        assert saved.is_file() and saved.parent == tmp_path
+        assert not list(tmp_path.glob("*.part"))
+        dlib_faces.detector.cache_clear()
+        assert dlib_faces.faces(grey) == built               # loaded from the file: the same detector
+        saved.write_bytes(b"damaged")                        # an unreadable file is rebuilt, not an error
+        dlib_faces.detector.cache_clear()
+        assert dlib_faces.faces(grey) == built and saved.stat().st_size > 1000
+    finally:
+        dlib_faces.detector.cache_clear()
