@@ -93,6 +93,20 @@ def shimmer_hot(sig: Signals, cfg: dict, segments: list[tuple[int, int]], exclud
     return hot, now, chained
 
 
+def _usual_and_level(values: np.ndarray, cfg: dict, segments: list[tuple[int, int]], excluded: np.ndarray,
+                     rolling_median) -> tuple[np.ndarray, np.ndarray]:
+    """Frames x cells: each cell's usual level in its shot (the ``shimmer_usual`` percentile over the
+    frames not ``excluded``; inf where unknown) and its rolling median level over ``min_frames``."""
+    v = values.astype(np.float64)
+    v[excluded] = np.nan
+    base = np.empty_like(v)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for lo, hi in segments:
+            base[lo:hi] = np.nanpercentile(v[lo:hi], cfg["shimmer_usual"], axis=0)
+    return np.nan_to_num(base, nan=np.inf), rolling_median(np.nan_to_num(v, nan=0.0), int(cfg["min_frames"]))
+
+
 def _new_in_frame(sig: Signals, cfg: dict, segments: list[tuple[int, int]], excluded: np.ndarray,
                   rolling_median, rise: np.ndarray) -> np.ndarray:
     """Frames x cells: both compensated residuals of the frame share new content (``cell_bicorr``
@@ -107,15 +121,7 @@ def _new_in_frame(sig: Signals, cfg: dict, segments: list[tuple[int, int]], excl
     if "cell_bicorr" not in sig.cells or "cell_common" not in sig.cells:
         return np.zeros((n, cells), bool)
     width = int(cfg["min_frames"])
-    common = sig.cells["cell_common"].astype(np.float64)
-    common[excluded] = np.nan
-    base = np.empty_like(common)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        for lo, hi in segments:
-            base[lo:hi] = np.nanpercentile(common[lo:hi], cfg["shimmer_usual"], axis=0)
-    base = np.nan_to_num(base, nan=np.inf)
-    level = rolling_median(np.nan_to_num(common, nan=0.0), width)
+    base, level = _usual_and_level(sig.cells["cell_common"], cfg, segments, excluded, rolling_median)
     bicorr = rolling_median(np.nan_to_num(sig.cells["cell_bicorr"].astype(np.float64), nan=0.0), width)
     new = (bicorr >= cfg["shimmer_bicorr"]) & (level >= base + cfg["shimmer_common"])
     share = cfg["shimmer_texture_share"]
@@ -146,15 +152,8 @@ def _chained(sig: Signals, cfg: dict, segments: list[tuple[int, int]], excluded:
     if not columns.any():
         return out
     width = int(cfg["min_frames"])
-    common = sig.cells["cell_chain_common"][:, columns].astype(np.float64)
-    common[excluded] = np.nan
-    base = np.empty_like(common)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        for lo, hi in segments:
-            base[lo:hi] = np.nanpercentile(common[lo:hi], cfg["shimmer_usual"], axis=0)
-    base = np.nan_to_num(base, nan=np.inf)
-    level = rolling_median(np.nan_to_num(common, nan=0.0), width)
+    base, level = _usual_and_level(sig.cells["cell_chain_common"][:, columns], cfg, segments, excluded,
+                                   rolling_median)
     chain = rolling_median(np.nan_to_num(sig.cells["cell_chain"][:, columns].astype(np.float64), nan=0.0), width)
     texture = rolling_median(np.nan_to_num(sig.cell_texture[:, columns].astype(np.float64), nan=0.0), width)
     rise = np.maximum(cfg["shimmer_chain_common"], cfg["shimmer_chain_share"] * (texture + cfg["texture_floor"]))

@@ -109,19 +109,10 @@ class ShimmerMeter:
         ahead = warped.astype(np.float32) - prev_f          # on the previous frame's pixels
         before = self.back_resid
         if before is not None and before.shape == ahead.shape:
-            w = valid
-            a, b = ahead * w, before * w
-            m = cv2.resize(cv2.merge([a, b, a * before, w]), CELL_GRID, interpolation=cv2.INTER_AREA)
-            q = cv2.resize(cv2.merge([a * ahead, b * before]), CELL_GRID, interpolation=cv2.INTER_AREA)
-            cw = np.maximum(m[..., 3], 1e-6)
-            ea, eb, eab = m[..., 0] / cw, m[..., 1] / cw, m[..., 2] / cw
-            va = np.maximum(q[..., 0] / cw - ea * ea, 0.0)
-            vb = np.maximum(q[..., 1] / cw - eb * eb, 0.0)
-            cov = eab - ea * eb
-            corr = np.clip(cov / np.sqrt(np.maximum(va * vb, 1e-6)), -1.0, 1.0)
+            corr, cov, weight = _cell_correlation(ahead, before, valid)
             common = np.sign(cov) * np.sqrt(np.abs(cov))
-            corr[m[..., 3] < 0.5] = np.nan
-            common[m[..., 3] < 0.5] = np.nan
+            corr[weight < 0.5] = np.nan
+            common[weight < 0.5] = np.nan
             self.rows["cell_bicorr"].append(corr.ravel().astype(np.float32))
             self.rows["cell_common"].append(common.ravel().astype(np.float32))
         else:
@@ -149,19 +140,10 @@ class ShimmerMeter:
         moved = cv2.remap(cv2.merge([old, self.back_valid]), to_prev, None, cv2.INTER_LINEAR,
                           borderMode=cv2.BORDER_REPLICATE)
         b_raw, w_old = moved[..., 0], moved[..., 1]
-        w = here * w_old
-        a, b = resid * w, b_raw * w
-        m = cv2.resize(cv2.merge([a, b, a * b_raw, w]), CELL_GRID, interpolation=cv2.INTER_AREA)
-        q = cv2.resize(cv2.merge([a * resid, b * b_raw]), CELL_GRID, interpolation=cv2.INTER_AREA)
-        cw = np.maximum(m[..., 3], 1e-6)
-        ea, eb, eab = m[..., 0] / cw, m[..., 1] / cw, m[..., 2] / cw
-        va = np.maximum(q[..., 0] / cw - ea * ea, 0.0)
-        vb = np.maximum(q[..., 1] / cw - eb * eb, 0.0)
-        cov = eab - ea * eb
-        corr = np.clip(cov / np.sqrt(np.maximum(va * vb, 1e-6)), -1.0, 1.0)
+        corr, cov, weight = _cell_correlation(resid, b_raw, here * w_old)
         shared = np.sign(-cov) * np.sqrt(np.abs(cov))
-        corr[cw < 0.5] = np.nan
-        shared[cw < 0.5] = np.nan
+        corr[weight < 0.5] = np.nan
+        shared[weight < 0.5] = np.nan
         self.rows["cell_chain"].append(corr.ravel().astype(np.float32))
         self.rows["cell_chain_common"].append(shared.ravel().astype(np.float32))
 
@@ -169,3 +151,20 @@ class ShimmerMeter:
         cells = CELL_GRID[0] * CELL_GRID[1]
         return {k: (np.vstack(v).astype(np.float32) if v else np.zeros((0, cells), np.float32))
                 for k, v in self.rows.items()}
+
+
+def _cell_correlation(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per cell of ``CELL_GRID``: the ``w``-weighted correlation of two residual planes, their
+    covariance, and the cell's mean weight (the two shimmer correlations read the same moments)."""
+    import cv2
+
+    a, b = x * w, y * w
+    m = cv2.resize(cv2.merge([a, b, a * y, w]), CELL_GRID, interpolation=cv2.INTER_AREA)
+    q = cv2.resize(cv2.merge([a * x, b * y]), CELL_GRID, interpolation=cv2.INTER_AREA)
+    cw = np.maximum(m[..., 3], 1e-6)
+    ea, eb, eab = m[..., 0] / cw, m[..., 1] / cw, m[..., 2] / cw
+    va = np.maximum(q[..., 0] / cw - ea * ea, 0.0)
+    vb = np.maximum(q[..., 1] / cw - eb * eb, 0.0)
+    cov = eab - ea * eb
+    corr = np.clip(cov / np.sqrt(np.maximum(va * vb, 1e-6)), -1.0, 1.0)
+    return corr, cov, m[..., 3]
