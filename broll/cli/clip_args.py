@@ -34,7 +34,7 @@ def expand_clip_args(args: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(unique)
 
 
-def refuse_clashing_names(clips: tuple[str, ...], names: list[str]) -> None:
+def refuse_clashing_names(names: list[str]) -> None:
     """Outputs named after their clips would overwrite each other when two clips share a name."""
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:

@@ -79,7 +79,7 @@ def fix_command(ctx: click.Context, clips: tuple[str, ...], out_dir: str, only: 
     kinds = parse_only(only)             # bad --only fails before any decoding
     prof = load_profile(profile)
     clips = expand_clip_args(clips)
-    refuse_clashing_names(clips, [Path(c).name for c in clips])
+    refuse_clashing_names([Path(c).name for c in clips])
     for clip in clips:
         if Path(out_dir).resolve() == Path(clip).resolve().parent:
             raise BrollError(f"{clip}: -o {out_dir} is the clip's own folder; the repair would overwrite it",

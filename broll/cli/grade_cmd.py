@@ -66,7 +66,7 @@ def grade_command(clips, references, strength, method, max_change, look, out_dir
     lookup(GRADE_METHODS, "grade method", method)
     out = Path(out_dir)
     clips = expand_clip_args(clips)
-    refuse_clashing_names(clips, [Path(c).stem if lut_only else Path(c).name for c in clips])
+    refuse_clashing_names([Path(c).stem if lut_only else Path(c).name for c in clips])
     reference = references[0] if len(references) == 1 else list(references)
     ref = load_reference(reference)
     pool = make_executor(executor)
