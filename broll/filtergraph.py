@@ -84,6 +84,38 @@ class Graph:
 # -color_range tv stays an encoder option: full-range inputs (JPEG stills) must really be converted.
 BT709_TAGS = "setparams=color_primaries=bt709:color_trc=bt709:colorspace=bt709"
 
+# PQ/HLG -> linear light -> BT.709 primaries -> tone curve -> BT.709 SDR (zimg + tonemap). Mobius keeps
+# everything up to its knee linear and rolls off only above it: an SDR picture taken to HLG and back
+# comes out within 0.8 code values of mean luma, where Hable's curve darkened it by 7 (its toe and
+# shoulder bend the midtones too).
+TONEMAP_TO_SDR = ("zscale=t=linear:npl=100,format=gbrpf32le,zscale=p=bt709,"
+                  "tonemap=tonemap=mobius:desat=0,zscale=t=bt709:m=bt709:r=tv,format=yuv420p10le")
+
+
+def to_bt709(matrix: str, full_range: bool, *, rgb: bool = False, tagged: bool = True) -> list[str]:
+    """Filters that bring a source's pictures to BT.709 limited range, [] where they already are.
+
+    ``matrix`` is :func:`broll.media.colour.source_matrix`'s answer for the source; ``rgb`` says the
+    pictures are RGB at this point of the chain (an RGB source, or a ``lut3d`` grade before it).
+    Placed where the item enters the reel, so every link after it, the concatenation of items
+    included, carries one colour space; see :mod:`broll.media.colour` for why. ``tagged=False``
+    with an RGB grade: the grade saw the clip through FFmpeg's default BT.601 (as ``broll grade``'s
+    fit did, through PyAV), so its RGB goes back by BT.601 as well (an identity grade leaves an
+    untagged HD clip's numbers as they were) and is labelled with the matrix players assume.
+    """
+    if matrix == "hdr":
+        return [TONEMAP_TO_SDR]
+    if not rgb and matrix == "bt709" and not full_range:
+        # nothing to convert; the label stops FFmpeg from reading an untagged HD clip as BT.601
+        # when a converted item ahead of it has made the concatenation's colour space BT.709
+        return ["setparams=colorspace=bt709:range=tv"]
+    if rgb and not tagged and matrix == "bt709":
+        return ["scale=out_color_matrix=bt601:out_range=tv", "format=yuv420p", "setparams=colorspace=bt709:range=tv"]
+    if rgb or matrix == "rgb":
+        return ["scale=out_color_matrix=bt709:out_range=tv", "format=yuv420p"]
+    return [f"scale=in_color_matrix={matrix}:in_range={'full' if full_range else 'tv'}"
+            ":out_color_matrix=bt709:out_range=tv", "format=yuv420p"]
+
 
 # ------------------------------------------------------------------ fits
 

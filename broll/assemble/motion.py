@@ -24,7 +24,7 @@ from typing import Callable, Optional
 from broll.assemble.retime import item_method, step_of
 from broll.assemble.timeline import Item, Source, Timeline
 
-PICTURE_VERSION = "1"
+PICTURE_VERSION = "2"                  # 2: decoded by the source's matrix, written BT.709 (was untagged BT.601)
 PICTURE_CRF = 14                 # an intermediate: close to lossless, re-encoded once by the reel
 
 
@@ -45,8 +45,11 @@ def attach_pictures(tl: Timeline, root: Path) -> Timeline:
             key = picture_key(file_sha256(item.source.path), item, tl.fps)
             path = root / ".broll" / "retimed" / f"{key}.mp4"
             src = item.source
+            # written BT.709 by render_picture; an HDR source keeps its own signal for the tone map
+            hdr = src.colour == "hdr"
             picture = Source(path=str(path), kind="video", width=src.width, height=src.height, fps=tl.fps,
-                             duration=Fraction(item.frames) / tl.fps)
+                             duration=Fraction(item.frames) / tl.fps, colour="hdr" if hdr else "bt709",
+                             full_range=src.full_range if hdr else False)
             item = replace(item, picture=picture)
         items.append(item)
     return replace(tl, items=tuple(items))
@@ -69,6 +72,8 @@ def render_picture(item: Item, fps: Fraction) -> Path:
     the output time meets one, flow-interpolated pictures between."""
     from broll.atomic import atomic_path
     from broll.media.frames import iter_frames
+    from broll.media.colour import as_bt709, decode_matrix
+    from broll.media.probe import probe
     from broll.media.reencode import FrameSink
     from broll.repair.interpolate import frames_at
 
@@ -78,8 +83,10 @@ def render_picture(item: Item, fps: Fraction) -> Path:
     src_fps = Fraction(src.fps or fps)
     step = step_of(src_fps, item.speed, fps)                 # source frames per output frame
     half = Fraction(1, 2) / src_fps
+    info = probe(src.path)
+    hdr = info.is_hdr
     decoded = iter_frames(src.path, fmt="bgr24", start=float(max(Fraction(0), item.src_in - half)),
-                          end=float(item.src_out + 2 / src_fps))
+                          end=float(item.src_out + 2 / src_fps), matrix=None if hdr else decode_matrix(info))
     window: dict[int, object] = {}                           # the last two source frames by index
     count = 0
 
@@ -99,7 +106,8 @@ def render_picture(item: Item, fps: Fraction) -> Path:
 
     with atomic_path(target) as tmp:
         first = None
-        with FrameSink(tmp, (src.width, src.height), float(fps), crf=PICTURE_CRF, preset="veryfast") as sink:
+        with FrameSink(tmp, (src.width, src.height), float(fps), crf=PICTURE_CRF, preset="veryfast",
+                       info=info if hdr else as_bt709(info)) as sink:
             order = []
             for k in range(item.frames):
                 pos = k * step

@@ -20,7 +20,7 @@ from typing import Optional
 
 from broll.assemble.retime import chain as retime_chain
 from broll.assemble.timeline import Item, Timeline
-from broll.filtergraph import BT709_TAGS, Graph, blur_fill, ffcolor, fit_filters, num, opt, rate, timebase
+from broll.filtergraph import BT709_TAGS, Graph, blur_fill, ffcolor, fit_filters, num, opt, rate, timebase, to_bt709
 from broll.loudness import Loudness, loudnorm_filter
 from broll.templates.presets import Preset
 
@@ -140,7 +140,7 @@ def _video_item(g: Graph, tl: Timeline, index: int, item: Item, input_index: int
     assert src is not None and input_index is not None
     speed = item.speed if item.picture is None else 1
     head = [f"setpts=(PTS-STARTPTS)/{num(speed)}" if speed != 1 else "setpts=PTS-STARTPTS",
-            *item_extra(item)]
+            *item_extra(item), *to_bt709(src.colour, src.full_range, rgb=_grade_in_rgb(item), tagged=src.tagged)]
     if src.sar != 1:
         head.append("scale=trunc(iw*sar/2)*2:ih")
     head.append("setsar=1")
@@ -167,6 +167,11 @@ def _video_item(g: Graph, tl: Timeline, index: int, item: Item, input_index: int
 
 def item_extra(item: Item) -> list[str]:
     return [item.video_filter] if item.video_filter else []
+
+
+def _grade_in_rgb(item: Item) -> bool:
+    """An exact grade (``lut3d``, see ``broll.grading.lut.shot_filter``) leaves the picture in RGB."""
+    return "lut3d=" in item.video_filter
 
 
 def ken_burns(motion: str, frames: int, w: int, h: int, fps: Fraction) -> str:

@@ -16,6 +16,7 @@ from broll.assemble.editlist import ClipItem, EditList, ImageItem, ShotItem, Sty
 from broll.assemble.timeline import (MusicBed, Source, TextOverlay, Timeline, Transition as PlacedTransition,
                                      Item, place)
 from broll.errors import EditListError, EditListErrors, MediaError, UnknownNameError
+from broll.media.colour import is_tagged, source_full_range, source_matrix
 from broll.media.fonts import find_font
 from broll.media.probe import MediaInfo, probe
 from broll.templates.presets import Preset, get_preset
@@ -57,7 +58,8 @@ def _probe(edit: EditList, rel: str, where: tuple, errors: _Collector) -> MediaI
 
 def _source(info: MediaInfo) -> Source:
     return Source(path=info.path, kind=info.kind, width=info.width, height=info.height, fps=info.fps,
-                  duration=info.duration, sar=info.sar, has_audio=info.has_audio, animated=info.animated)
+                  duration=info.duration, sar=info.sar, has_audio=info.has_audio, animated=info.animated,
+                  colour=source_matrix(info), full_range=source_full_range(info), tagged=is_tagged(info))
 
 
 def _seconds(value: TimeValue, fps: Fraction) -> Fraction:

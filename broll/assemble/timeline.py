@@ -47,6 +47,9 @@ class Source:
     sar: Fraction = Fraction(1)
     has_audio: bool = False
     animated: bool = False
+    colour: str = "bt709"             # how its pictures reach BT.709: broll.media.colour.source_matrix
+    full_range: bool = False
+    tagged: bool = True               # False: no matrix tag, so FFmpeg and PyAV decode it as BT.601
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from broll.filtergraph import BT709_TAGS, Graph
+from broll.filtergraph import BT709_TAGS, Graph, to_bt709
+from broll.media.colour import source_full_range, source_matrix
 from broll.loudness import Loudness, loudnorm_filter
 from broll.media.probe import MediaInfo
 from broll.reframe import CropPath, reframe_filter
@@ -23,9 +24,6 @@ from broll.templates.presets import Preset
 
 STRATEGIES = ("split", "separate")
 
-# PQ/HLG -> linear light -> BT.709 primaries -> Hable tone curve -> BT.709 SDR (zimg + tonemap)
-TONEMAP_TO_SDR = ("zscale=t=linear:npl=100,format=gbrpf32le,zscale=p=bt709,"
-                  "tonemap=tonemap=hable:desat=0,zscale=t=bt709:m=bt709:r=tv,format=yuv420p10le")
 DEFAULT_STRATEGY = "split"
 
 
@@ -117,8 +115,11 @@ def build_argv(source: ExportSource, targets: list[tuple[ExportTarget, Path]]) -
     graph = Graph()
     n = len(targets)
     video_in = "0:v:0"
-    if source.tonemap:
-        video_in = graph.add(["0:v:0"], [TONEMAP_TO_SDR], "sdr")
+    info = source.info
+    # to BT.709 once, before the split (HDR only where this FFmpeg can tone-map: render.plan_export)
+    to_sdr = [] if info.is_hdr and not source.tonemap else to_bt709(source_matrix(info), source_full_range(info))
+    if to_sdr:
+        video_in = graph.add(["0:v:0"], to_sdr, "sdr")
     if n > 1:
         v_inputs = [f"s{k}" for k in range(n)]
         graph.add([video_in], [f"split={n}"], v_inputs)

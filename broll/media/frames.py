@@ -38,12 +38,13 @@ def target_size(w: int, h: int, width: int | None, height: int | None) -> tuple[
 def iter_frames(path: str | os.PathLike, *, width: int | None = None, height: int | None = None,
                 fmt: str = "rgb24", start: float | None = None, end: float | None = None,
                 every: int = 1, threads: bool = True,
-                keep: Callable[[float], bool] | None = None) -> Iterator[Frame]:
+                keep: Callable[[float], bool] | None = None, matrix: str | None = None) -> Iterator[Frame]:
     """Yield frames in decode order, scaled to ``width``/``height`` (display orientation).
 
     ``fmt`` is any PyAV pixel format (``rgb24``, ``gray``, ``bgr24``, ``rgb48le`` ...).
     ``start``/``end`` select by presentation time; ``every`` keeps every n-th frame; ``keep(t)``
-    decides per frame (a frame it refuses is decoded but never converted or scaled).
+    decides per frame (a frame it refuses is decoded but never converted or scaled). ``matrix``
+    (PyAV's name, see ``broll.media.colour.decode_matrix``) overrides the Y'CbCr matrix PyAV would use.
     """
     video = VideoStream(path, threads=threads)
     # the size requested is in display orientation; swscale works in coded orientation
@@ -53,7 +54,8 @@ def iter_frames(path: str | os.PathLike, *, width: int | None = None, height: in
             continue
         if keep is not None and not keep(t):
             continue
-        img = frame.reformat(width=sw, height=sh, format=fmt, interpolation="AREA").to_ndarray()
+        img = frame.reformat(width=sw, height=sh, format=fmt, interpolation="AREA",
+                             **({"src_colorspace": matrix} if matrix else {})).to_ndarray()
         yield Frame(index=index, time=t, image=video.orient(img))
 
 
