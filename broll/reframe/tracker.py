@@ -5,6 +5,8 @@ with an appearance model of the subject being followed (a colour histogram, back
 like CamShift), gated around where the subject is predicted to be (its last position plus
 its own velocity). A candidate elsewhere takes over only after it has been clearly stronger
 for ``SWITCH_SECONDS``: the tracker follows a subject rather than re-detecting one per frame.
+A face (a person detection) is the exception: found off a box no detection has confirmed, it
+takes the tracker at once.
 
 The tracker is a small state machine fed analysis frames in time order; ``reset`` at a cut.
 """
