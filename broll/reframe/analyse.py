@@ -7,7 +7,7 @@ keyframing are pure (``subject``, ``smooth``, ``path``).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterable, Iterator
 
 import numpy as np
@@ -42,6 +42,7 @@ class Sample:
     time: float
     estimate: SubjectEstimate
     shot: int
+    person: bool = False      # on a track that a face (a person detection) confirms, at this sample or another
 
 
 def analysis_frames(path: str | os.PathLike, *, start: float | None = None, end: float | None = None,
@@ -104,6 +105,8 @@ def track_frames(frames: Iterable[tuple[float, int, np.ndarray]], *, select: boo
     samples: list[Sample] = []
     offered: list[list] = []
     opening: dict[int, np.ndarray] = {}       # sample index -> picture, for each shot's first SEED_SECONDS
+    tracks: list[int] = []                    # the tracker's track id at each sample ...
+    confirmed: set[int] = set()               # ... and the ids a person detection confirmed
     shot_start = 0.0
     for t, shot, image in frames:
         if samples and shot != samples[-1].shot:
@@ -114,7 +117,14 @@ def track_frames(frames: Iterable[tuple[float, int, np.ndarray]], *, select: boo
             opening[len(samples)] = image
         est = tracker.update(image, cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), t)
         samples.append(Sample(t, est, shot))
+        tracks.append(tracker.track_id)
+        if tracker.confirmed:
+            confirmed.add(tracker.track_id)
         offered.append(candidates(tracker, est) if select else [])
+    # a track a person confirms anywhere is the person's throughout (the choice over the shot
+    # can look ahead: a face found late outweighs what the shot opened on)
+    samples = [Sample(s.time, s.estimate, s.shot, True) if k in confirmed and s.estimate.confidence > 0 else s
+               for s, k in zip(samples, tracks)]
     tracked = samples
     if select and samples:
         samples = _selected(samples, offered)
@@ -125,9 +135,13 @@ def track_frames(frames: Iterable[tuple[float, int, np.ndarray]], *, select: boo
 
 def _anchor(samples: list[Sample], idx: np.ndarray) -> int:
     """Index of the first sample of a shot (``idx``) from which its subject is followed with
-    confidence: ``SEED_RUN`` samples in a row at ``SEED_CONFIDENCE`` or more, on one object,
-    within the shot's first ``SEED_SECONDS``; -1 if there is none."""
+    confidence: the first sample of a track a person detection confirms, else ``SEED_RUN``
+    samples in a row at ``SEED_CONFIDENCE`` or more, on one object; within the shot's first
+    ``SEED_SECONDS``; -1 if there is none."""
     t0 = samples[idx[0]].time
+    people = [int(i) for i in idx if samples[i].person]
+    if people and samples[people[0]].time - t0 <= SEED_SECONDS + 1e-6:
+        return people[0]
     for j in range(idx.size - SEED_RUN + 1):
         if samples[idx[j]].time - t0 > SEED_SECONDS:
             break
@@ -162,7 +176,7 @@ def _seeded(samples: list[Sample], tracked: list[Sample], opening: dict[int, np.
         k = _anchor(samples, idx)
         if k <= idx[0] or k not in opening:
             continue
-        tracker = SubjectTracker(switch_seconds=float("inf"))
+        tracker = SubjectTracker(switch_seconds=float("inf"), take_people=False)
         tk = samples[k].time
         image = opening[k]
         tracker.seed(image, cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), tk, samples[k].estimate)
@@ -174,7 +188,7 @@ def _seeded(samples: list[Sample], tracked: list[Sample], opening: dict[int, np.
         if first.confidence > 0 and _same_object(back[int(idx[0])], first):
             continue              # the tracker took up this subject from the start: nothing to correct
         for i, est in back.items():
-            out[i] = Sample(samples[i].time, est, samples[i].shot)
+            out[i] = Sample(samples[i].time, est, samples[i].shot, samples[k].person)
     return out
 
 
@@ -198,7 +212,10 @@ def _selected(samples: list[Sample], offered: list[list]) -> list[Sample]:
     shots = np.array([s.shot for s in samples])
     for shot in np.unique(shots):
         idx = np.flatnonzero(shots == shot)
-        picks = choose([samples[i].time for i in idx], [offered[i] for i in idx])
+        # the tracker's box on a track a person confirms (at this sample or a later one) counts more
+        offers = [[replace(c, person=True) if c.tracked and samples[i].person else c for c in offered[i]]
+                  for i in idx]
+        picks = choose([samples[i].time for i in idx], offers)
         for i, k in zip(idx, picks):
             if k < 0:
                 continue

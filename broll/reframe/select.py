@@ -23,6 +23,7 @@ from broll.reframe.subject import SubjectEstimate
 
 MOTION_BONUS = 0.6        # a candidate's independent motion counts this much again on top of its evidence
 TRACKER_BONUS = 0.15      # ties go to the tracker's own box (its size and body are smoothed over time)
+PERSON_BONUS = 0.6        # the tracker's box on a track a face (a person detection) confirms, at any sample
 FREE_SPEED = 0.8          # frame sizes per second a subject may travel without a jump charge
 JUMP_COST = 1.2           # the charge for a leap to somewhere else (score units: ~0.2 better for 0.6 s)
 
@@ -33,10 +34,12 @@ class Candidate:
     strength: float                 # mean fused evidence inside its core (0..~2)
     motion: float                   # mean independent motion inside its core (0..1)
     tracked: bool = False           # the tracker's own box
+    person: bool = False            # ... on a track that a person detection confirms
 
     @property
     def score(self) -> float:
-        return self.strength + MOTION_BONUS * self.motion + (TRACKER_BONUS if self.tracked else 0.0)
+        return self.strength + MOTION_BONUS * self.motion + (TRACKER_BONUS if self.tracked else 0.0) + \
+            (PERSON_BONUS if self.person else 0.0)
 
 
 def jump_cost(a: SubjectEstimate, b: SubjectEstimate, dt: float) -> float:

@@ -5,6 +5,8 @@ with an appearance model of the subject being followed (a colour histogram, back
 like CamShift), gated around where the subject is predicted to be (its last position plus
 its own velocity). A candidate elsewhere takes over only after it has been clearly stronger
 for ``SWITCH_SECONDS``: the tracker follows a subject rather than re-detecting one per frame.
+A face (a person detection) is the exception: found off a box no detection has confirmed, it
+takes the tracker at once.
 
 The tracker is a small state machine fed analysis frames in time order; ``reset`` at a cut.
 """
@@ -27,7 +29,8 @@ DETECTION_WEIGHT = 1.0
 SWITCH_SECONDS = 0.6          # a rival must be clearly stronger this long before the tracker jumps to it
 SWITCH_RATIO = 1.6            # ... by this factor
 LOST_SECONDS = 1.5            # with no evidence this long the track is dropped
-DETECT_EVERY = 0.5            # seconds between detector runs (they are the costly cue)
+DETECT_EVERY = 0.5            # seconds between detector runs (they are the costly cue) ...
+DETECT_OPENING = 2.0          # ... but every sample of a shot's first seconds until one finds a person
 CENTRE_EDGE = 0.3            # evidence weight at the frame's edges and corners (logos, watermarks) relative to its centre
 BLOB_FLOOR = 0.5             # a blob is connected evidence above this share of its peak
 EXTENT_FLOOR = 0.2           # the subject's whole body: connected evidence above this share of the peak ...
@@ -116,6 +119,11 @@ def _blend_extent(old, new):
     return cx - hw, cy - hh, cx + hw, cy + hh
 
 
+def _on(blob: Blob, det: tuple[float, float, float, float, float]) -> bool:
+    """Whether the blob's centre lies inside the detection box (x0, y0, x1, y1, score)."""
+    return det[0] <= blob.cx <= det[2] and det[1] <= blob.cy <= det[3]
+
+
 def _centre_prior(shape: tuple[int, int]) -> np.ndarray:
     """1 in the middle of the frame, CENTRE_EDGE at its edges: framers rarely put a subject on the border."""
     h, w = shape
@@ -132,9 +140,12 @@ def _strongest(evidence: np.ndarray) -> Blob | None:
 class SubjectTracker:
     """Feed ``update(bgr, grey, t)`` in time order; ``reset()`` at a cut."""
 
-    def __init__(self, *, use_detectors: bool = True, switch_seconds: float = SWITCH_SECONDS):
+    def __init__(self, *, use_detectors: bool = True, switch_seconds: float = SWITCH_SECONDS,
+                 take_people: bool = True):
         self.use_detectors = use_detectors and bool(cues.detectors_available())
         self.switch_seconds = switch_seconds
+        self.take_people = take_people  # a person detected off a box no person confirms takes the tracker
+        self.track_id = 0              # a new id each time the tracker takes up another subject
         self.reset()
 
     def reset(self) -> None:
@@ -150,6 +161,12 @@ class SubjectTracker:
         self.camera: cues.CameraMotion | None = None
         self.last_base: np.ndarray | None = None      # the last sample's evidence, for ``candidates``
         self.last_motion: np.ndarray | None = None
+        self.shot_start: float | None = None
+        self.found_person = False      # a detector run of this shot found a face (or person)
+        self.fresh: list = []          # this sample's own detections (empty where the detector did not run)
+        self.person = False            # the box followed is one a person detection has confirmed
+        self.confirmed = False         # ... at this sample
+        self.track_id += 1
 
     def seed(self, bgr: np.ndarray, grey: np.ndarray, t: float, est: SubjectEstimate) -> None:
         """Start following ``est`` (seen in this picture at ``t``) as if the tracker had found it here:
@@ -205,10 +222,17 @@ class SubjectTracker:
                 motion_trust = float(np.clip(1.0 - (spread - 0.08) / 0.25, 0.0, 1.0))
         total = MOTION_WEIGHT * motion_trust * motion + DISTINCT_WEIGHT * distinct
         self.last_motion = motion_trust * motion
+        self.fresh = []
         if self.use_detectors:
-            if t - self.last_detect >= DETECT_EVERY - 1e-6:
-                self.detected = cues.detections(grey)
+            if self.shot_start is None:
+                self.shot_start = t
+            # a detector misses a person in many single frames (a hand on the face, a turned head,
+            # blur); a shot's subject is chosen in its opening, so look there at every sample
+            dense = self.take_people and not self.found_person and t - self.shot_start <= DETECT_OPENING + 1e-6
+            if dense or t - self.last_detect >= DETECT_EVERY - 1e-6:
+                self.detected = self.fresh = cues.detections(grey)
                 self.last_detect = t
+                self.found_person |= bool(self.fresh)
             if self.detected:
                 total = total + DETECTION_WEIGHT * cues.detection_map(grey.shape, self.detected)
         return total * _centre_prior(grey.shape), motion_trust
@@ -246,8 +270,20 @@ class SubjectTracker:
                 chosen, self.hist, self.velocity, self.rival_time = best, None, np.zeros(2), 0.0
             else:
                 chosen = near
-        confidence = self._confidence(base if chosen is best else ev, chosen)
+        new_track = self.box is None or chosen is best
+        person = self._person_off(chosen, base) if self.take_people and not self.person else None
+        if person is not None:
+            # a face (a person) outranks a still, distinct thing that no detection confirms: the
+            # tracker takes the person up at once rather than after SWITCH_SECONDS of rivalry
+            chosen, self.box, self.hist, self.velocity, self.rival_time = person, None, None, np.zeros(2), 0.0
+            new_track = True
+        confidence = self._confidence(base if new_track else ev, chosen)
         if chosen is not None and confidence > 0.05:
+            if new_track:
+                self.track_id += 1
+                self.person = False
+            self.confirmed = any(_on(chosen, d) for d in self.fresh)
+            self.person |= self.confirmed
             if self.box is not None and dt > 0:
                 v = np.array([(chosen.cx - self.box.cx) / dt, (chosen.cy - self.box.cy) / dt])
                 self.velocity = 0.6 * self.velocity + 0.4 * v
@@ -264,8 +300,10 @@ class SubjectTracker:
             self.box = chosen
             self.last_seen = t
             self._learn(hsv, frame_hist, chosen, rate=0.3 if self.hist is not None else 1.0)
-        elif self.last_seen is not None and t - self.last_seen > LOST_SECONDS:
-            self.box, self.hist, self.velocity = None, None, np.zeros(2)
+        else:
+            self.confirmed = False
+            if self.last_seen is not None and t - self.last_seen > LOST_SECONDS:
+                self.box, self.hist, self.velocity = None, None, np.zeros(2)
         self.prev_grey = grey
         self.last_t = t
         if self.box is None:
@@ -275,6 +313,15 @@ class SubjectTracker:
         reg = None if b.region is None else (b.region[0] / w, b.region[1] / h, b.region[2] / w, b.region[3] / h)
         return SubjectEstimate(b.cx / w, b.cy / h, b.half_w / w, b.half_h / h,
                                confidence if chosen is not None else 0.0, ext, reg)
+
+    def _person_off(self, chosen: Blob | None, base: np.ndarray) -> Blob | None:
+        """The region of this sample's strongest person detection when the box followed is not on
+        one (None when there is none, or the box is on a person already)."""
+        if not self.fresh or (chosen is not None and any(_on(chosen, d) for d in self.fresh)):
+            return None
+        x0, y0, x1, y1, _ = max(self.fresh, key=lambda d: d[4])
+        h, w = base.shape
+        return _blob_at(base, int(np.clip((y0 + y1) / 2, 0, h - 1)), int(np.clip((x0 + x1) / 2, 0, w - 1)))
 
     @staticmethod
     def _confidence(ev: np.ndarray, blob: Blob | None, typical: float | None = None) -> float:
