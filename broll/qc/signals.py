@@ -376,8 +376,10 @@ class SignalMeter:
         back (a swing at its widest), has its counterpart nearby; an extraneous line has none."""
         cv2 = self.cv2
         k = self.spike_kernel
-        hi = cv2.max(cv2.dilate(before, k), cv2.dilate(after, k))
-        lo = cv2.min(cv2.erode(before, k), cv2.erode(after, k))
+        # the most within 2 px in either neighbour is the most within 2 px of their pixelwise maximum
+        # (a flat dilation commutes with max, an erosion with min): one dilation and one erosion, not two each
+        hi = cv2.dilate(cv2.max(before, after), k)
+        lo = cv2.erode(cv2.min(before, after), k)
         out = cv2.max(cv2.subtract(mid, hi), cv2.subtract(lo, mid))
         return cv2.compare(out, SPIKE_LEVEL, cv2.CMP_GT)
 

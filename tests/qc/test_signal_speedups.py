@@ -200,3 +200,17 @@ def test_shares_and_means_without_numpys_mean_call():
         b, g, r = (float(v) for v in rng.random(3) * rng.choice([1e-3, 1.0, 255.0]))
         assert ((b + g) + r) / 3.0 == float(np.mean((b, g, r)))
 
+
+
+def test_outlier_mask_dilates_the_neighbours_maximum_as_each_neighbour_alone():
+    """max(dilate(a), dilate(b)) == dilate(max(a, b)) and the same for erode/min, at the edges too."""
+    meter = SignalMeter(30.0)
+    k = meter.spike_kernel
+    rng = np.random.default_rng(12)
+    for h, w in ((180, 320), (37, 61), (3, 5)):
+        for _ in range(10):
+            a, b, mid = (rng.integers(0, 256, (h, w), dtype=np.uint8) for _ in range(3))
+            hi = cv2.max(cv2.dilate(a, k), cv2.dilate(b, k))
+            lo = cv2.min(cv2.erode(a, k), cv2.erode(b, k))
+            out = cv2.compare(cv2.max(cv2.subtract(mid, hi), cv2.subtract(lo, mid)), 32, cv2.CMP_GT)
+            assert np.array_equal(meter._outlier_mask(a, mid, b), out)
