@@ -68,7 +68,7 @@ class FrameSink:
     def __init__(self, path: str | os.PathLike, size: tuple[int, int], fps: float, *,
                  audio_from: str | os.PathLike | None = None, info: MediaInfo | None = None,
                  crf: int = REPAIR_CRF, preset: str = REPAIR_PRESET, pix_fmt: str = "bgr24",
-                 bframes: int | None = None):
+                 bframes: int | None = None, faststart: bool = True):
         w, h = size
         self.path = Path(path)
         cmd = [ffmpeg_path(), *QUIET, "-y", "-f", "rawvideo", "-pix_fmt", pix_fmt, "-s", f"{w}x{h}",
@@ -78,8 +78,10 @@ class FrameSink:
         colour = _colour_args(info) if pix_fmt == "bgr24" else _colour_tags(info)
         if bframes is not None:        # a segment spliced between copied packets needs dts == pts order
             cmd += ["-bf", str(bframes)]
+        # faststart moves the index to the front in a second pass over the file: for a delivered file;
+        # an intermediate that is only read back (a repair's middle segment) skips that rewrite
         cmd += ["-c:v", "libx264", "-preset", preset, "-crf", str(crf), *colour,
-                "-movflags", "+faststart", str(self.path)]
+                *(["-movflags", "+faststart"] if faststart else []), str(self.path)]
         self._err: list[bytes] = []
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
         self._reader = threading.Thread(target=self._drain, daemon=True)
