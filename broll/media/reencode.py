@@ -62,6 +62,20 @@ def _colour_tags(info: MediaInfo | None) -> list[str]:
     return [a.replace("yuvj420p", "yuv420p") for a in out] if out[-1:] == ["yuvj420p"] else out
 
 
+PIPE_BYTES = 1 << 20       # Linux's default ceiling for an unprivileged pipe (/proc/sys/fs/pipe-max-size)
+
+
+def _widen_pipe(stream) -> None:
+    """A 1 MB pipe instead of 64 KB (Linux): a 1080p frame (3 MB as I420) then crosses in a few
+    writes instead of ~50, each waking the encoder's reader; elsewhere, or when refused, as it was."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(stream.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+    except (ImportError, AttributeError, OSError, ValueError):
+        pass
+
+
 class FrameSink:
     """Encode frames written one at a time (BGR, or planar ``yuv420p`` decoded as is) into ``path`` (x264), muxing audio from ``audio_from``."""
 
@@ -84,6 +98,7 @@ class FrameSink:
                 *(["-movflags", "+faststart"] if faststart else []), str(self.path)]
         self._err: list[bytes] = []
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+        _widen_pipe(self.proc.stdin)
         self._reader = threading.Thread(target=self._drain, daemon=True)
         self._reader.start()
         self.frames = 0
