@@ -65,10 +65,11 @@ def i420_array(frame) -> np.ndarray:
     ``np.hstack`` of copies, about twice the memory traffic)."""
     w, h = frame.width, frame.height
     out = np.empty((h * 3 // 2, w), np.uint8)
+    flat = out.reshape(-1)          # the chroma planes need not start on a row (h / 2 odd)
+    cw, ch = w // 2, h // 2
     out[:h] = plane_view(frame, 0, w, h)
-    q = h // 4
-    out[h:h + q].reshape(h // 2, w // 2)[:] = plane_view(frame, 1, w // 2, h // 2)
-    out[h + q:].reshape(h // 2, w // 2)[:] = plane_view(frame, 2, w // 2, h // 2)
+    flat[w * h:w * h + cw * ch].reshape(ch, cw)[:] = plane_view(frame, 1, cw, ch)
+    flat[w * h + cw * ch:].reshape(ch, cw)[:] = plane_view(frame, 2, cw, ch)
     return out
 
 
