@@ -72,10 +72,12 @@ def fix_command(ctx: click.Context, clips: tuple[str, ...], out_dir: str, only: 
     rewritten; the repaired copy is checked again. Cuts, long freezes, blank clips and strobes
     cannot be repaired and are reported as such.
     """
+    from broll.malloc_tune import keep_freed_memory
     from broll.media.probe import probe
     from broll.qc import load_profile
     from broll.repair import parse_only, repair_clip
 
+    keep_freed_memory()                  # frame-size arrays come and go: reuse their memory (docs/qc.md, Repair)
     kinds = parse_only(only)             # bad --only fails before any decoding
     prof = load_profile(profile)
     clips = expand_clip_args(clips)

@@ -59,6 +59,20 @@ def plane_view(frame, i: int, w: int, h: int) -> np.ndarray:
     return np.frombuffer(p, np.uint8).reshape(-1, p.line_size)[:h, :w]
 
 
+def i420_array(frame) -> np.ndarray:
+    """A decoded 8-bit 4:2:0 frame (even sides) as one I420 array (rows: Y, then U, then V): the bytes
+    ``frame.to_ndarray()`` gives, copied plane by plane into one buffer (PyAV stacks the planes with
+    ``np.hstack`` of copies, about twice the memory traffic)."""
+    w, h = frame.width, frame.height
+    out = np.empty((h * 3 // 2, w), np.uint8)
+    flat = out.reshape(-1)          # the chroma planes need not start on a row (h / 2 odd)
+    cw, ch = w // 2, h // 2
+    out[:h] = plane_view(frame, 0, w, h)
+    flat[w * h:w * h + cw * ch].reshape(ch, cw)[:] = plane_view(frame, 1, cw, ch)
+    flat[w * h + cw * ch:].reshape(ch, cw)[:] = plane_view(frame, 2, cw, ch)
+    return out
+
+
 def area_shrink(plane: np.ndarray, sw: int, sh: int, cv2) -> np.ndarray:
     """``cv2.resize(plane, (sw, sh), interpolation=INTER_AREA)`` of an 8-bit plane, the same bytes.
 

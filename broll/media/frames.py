@@ -13,6 +13,7 @@ from typing import Callable, Iterator, Sequence
 import numpy as np
 
 from broll.errors import MediaError
+from broll.media.analysis_frames import PLANAR_420, i420_array
 from broll.media.decode import VideoStream
 from broll.media.probe import probe
 
@@ -54,8 +55,12 @@ def iter_frames(path: str | os.PathLike, *, width: int | None = None, height: in
             continue
         if keep is not None and not keep(t):
             continue
-        img = frame.reformat(width=sw, height=sh, format=fmt, interpolation="AREA",
-                             **({"src_colorspace": matrix} if matrix else {})).to_ndarray()
+        if fmt in PLANAR_420 and frame.format.name == fmt and (frame.width, frame.height) == (sw, sh) \
+                and sw % 2 == 0 and sh % 2 == 0:
+            img = i420_array(frame)         # as decoded: the same bytes as reformat + to_ndarray, half the copying
+        else:
+            img = frame.reformat(width=sw, height=sh, format=fmt, interpolation="AREA",
+                                 **({"src_colorspace": matrix} if matrix else {})).to_ndarray()
         yield Frame(index=index, time=t, image=video.orient(img))
 
 

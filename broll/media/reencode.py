@@ -62,13 +62,27 @@ def _colour_tags(info: MediaInfo | None) -> list[str]:
     return [a.replace("yuvj420p", "yuv420p") for a in out] if out[-1:] == ["yuvj420p"] else out
 
 
+PIPE_BYTES = 1 << 20       # Linux's default ceiling for an unprivileged pipe (/proc/sys/fs/pipe-max-size)
+
+
+def _widen_pipe(stream) -> None:
+    """A 1 MB pipe instead of 64 KB (Linux): a 1080p frame (3 MB as I420) then crosses in a few
+    writes instead of ~50, each waking the encoder's reader; elsewhere, or when refused, as it was."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(stream.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+    except (ImportError, AttributeError, OSError, ValueError):
+        pass
+
+
 class FrameSink:
     """Encode frames written one at a time (BGR, or planar ``yuv420p`` decoded as is) into ``path`` (x264), muxing audio from ``audio_from``."""
 
     def __init__(self, path: str | os.PathLike, size: tuple[int, int], fps: float, *,
                  audio_from: str | os.PathLike | None = None, info: MediaInfo | None = None,
                  crf: int = REPAIR_CRF, preset: str = REPAIR_PRESET, pix_fmt: str = "bgr24",
-                 bframes: int | None = None):
+                 bframes: int | None = None, faststart: bool = True):
         w, h = size
         self.path = Path(path)
         cmd = [ffmpeg_path(), *QUIET, "-y", "-f", "rawvideo", "-pix_fmt", pix_fmt, "-s", f"{w}x{h}",
@@ -78,10 +92,13 @@ class FrameSink:
         colour = _colour_args(info) if pix_fmt == "bgr24" else _colour_tags(info)
         if bframes is not None:        # a segment spliced between copied packets needs dts == pts order
             cmd += ["-bf", str(bframes)]
+        # faststart moves the index to the front in a second pass over the file: for a delivered file;
+        # an intermediate that is only read back (a repair's middle segment) skips that rewrite
         cmd += ["-c:v", "libx264", "-preset", preset, "-crf", str(crf), *colour,
-                "-movflags", "+faststart", str(self.path)]
+                *(["-movflags", "+faststart"] if faststart else []), str(self.path)]
         self._err: list[bytes] = []
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+        _widen_pipe(self.proc.stdin)
         self._reader = threading.Thread(target=self._drain, daemon=True)
         self._reader.start()
         self.frames = 0

@@ -144,6 +144,8 @@ def _inband(extradata) -> bytes:
 def _with_prefix(pk, prefix: bytes):
     import av
 
+    if not prefix:
+        return pk           # nothing to put in front: the demuxed packet itself (a copy cost 3 copies of its bytes)
     new = av.Packet(prefix + bytes(pk))
     new.pts, new.dts, new.time_base, new.is_keyframe = pk.pts, pk.dts, pk.time_base, pk.is_keyframe
     return new

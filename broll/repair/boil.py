@@ -248,7 +248,7 @@ def _bridge(warper: BoxWarper, first: dict[int, list[np.ndarray]], masks: dict[i
     frames around the span carry none. Each boiling frame's flow is measured from its first-pass
     result (less shimmer to steer it), the ``BRIDGE_FRAMES`` clean frames before and after are
     warped onto it and blended by distance in time; where the two sides disagree (an occlusion, motion
-    the flow missed) the first pass stays.
+    the flow missed) the first pass stays. ``first`` is updated in place (and returned).
     """
     import cv2
 
@@ -259,8 +259,8 @@ def _bridge(warper: BoxWarper, first: dict[int, list[np.ndarray]], masks: dict[i
     if not before or not after:
         return first
     for t in first:
-        warper.flows.retarget(t, win.luma(_assemble(warper, t, first[t])))
-    out = {}
+        warper.flows.retarget(t, _assembled_luma(warper, t, first[t]))
+    out = first            # each frame's first pass replaced by its bridge as it is made: one window of boxes held
     for t in first:
         m = masks[t]
         a = _mean([warper.warp(k, t, sharp=True) for k in before])
@@ -294,7 +294,7 @@ def _shimmer_spectrum(warper: BoxWarper, masks: dict[int, np.ndarray | None], m_
         acc, count = 0.0, 0
         for t in group:
             m = masks[t] if start <= t <= end else m_all
-            p, k = work.power(_lum(warper.here(t)[0] - warper.warp(t - 1, t)[0]), m)
+            p, k = work.power(_lum(warper.here(t, planes=1)[0] - warper.warp(t - 1, t, planes=1)[0]), m)
             acc, count = acc + p, count + k
         if not count:
             return None
@@ -306,16 +306,17 @@ def _restore(warper: BoxWarper, result: dict[int, list[np.ndarray]], masks: dict
              m_all: np.ndarray, start: int, end: int) -> dict[int, list[np.ndarray]]:
     """Third pass: each frame's own luma detail that the prediction (first pass and bridge) missed,
     given back where it stands above the shimmer (:mod:`broll.repair.residual_wiener`). Chroma stays
-    as predicted: it gained nothing measurable (tuning cases within 0.02 dB) for half again the work."""
+    as predicted: it gained nothing measurable (tuning cases within 0.02 dB) for half again the work.
+    ``result`` is updated in place (and returned)."""
     x0, y0, x1, y1 = warper.by_scale[1].box
     work = ResidualWiener(warper.win.size[0], (y1 - y0, x1 - x0))
     noise = _shimmer_spectrum(warper, masks, m_all, start, end, work)
     if noise is None or not noise.any():
         return result
-    out = {}
+    out = result           # replaced frame by frame, as in the bridge
     for t, planes in result.items():
         pred = planes[0]
-        kept = work.detail(_lum(warper.here(t)[0] - pred), noise)
+        kept = work.detail(_lum(warper.here(t, planes=1)[0] - pred), noise)
         m = masks[t] > 0
         if pred.ndim == 3:          # BGR: the luma detail on every channel (chroma stays as predicted)
             kept, m = kept[..., None], m[..., None]
@@ -346,6 +347,19 @@ def _assemble(warper: BoxWarper, t: int, values: list[np.ndarray]) -> np.ndarray
     for p, v, s in zip(warper.win.planes(f), values, warper.scales):
         warper.by_scale[s].cut(p)[:] = np.clip(v + 0.5, 0, 255).astype(np.uint8)
     return f
+
+
+def _assembled_luma(warper: BoxWarper, t: int, values: list[np.ndarray]) -> np.ndarray:
+    """``win.luma(_assemble(warper, t, values))``: of a planar frame only the Y plane is put together
+    (the analysis luma reads nothing else)."""
+    win = warper.win
+    if not win.planar:
+        return win.luma(_assemble(warper, t, values))
+    from broll.repair.measure import luma_y
+
+    y = win.planes(win.frames[t])[0].copy()
+    warper.by_scale[warper.scales[0]].cut(y)[:] = np.clip(values[0] + 0.5, 0, 255).astype(np.uint8)
+    return luma_y(y)
 
 
 def _worth_it(win: RepairWindow, flows: WindowFlows, cells: np.ndarray, start: int, end: int) -> np.ndarray:

@@ -255,7 +255,7 @@ def _rewrite_spliced(src, dst, plan, info, fmt, wins, steps, fps, thumbs, wanted
     middle = Path(dst).with_name(Path(dst).stem + ".middle.mp4")
     try:
         with FrameSink(middle, (info.width, info.height), fps, info=info, pix_fmt=fmt, bframes=0,
-                       preset=enc[0], crf=enc[1]) as sink:
+                       preset=enc[0], crf=enc[1], faststart=False) as sink:
             frames = iter_frames(src, fmt=fmt, end=t1, keep=lambda t: t >= t0)
 
             def replan(changed: int) -> int:

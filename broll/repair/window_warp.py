@@ -184,22 +184,24 @@ class BoxWarper:
     def planes(self, k: int) -> list[np.ndarray]:
         return [self.win.small(k)] if self.small else self.win.planes(self.win.frames[k])
 
-    def here(self, k: int) -> list[np.ndarray]:
-        """Frame k's own planes over the box, as float."""
-        return [self.by_scale[s].cut(p).astype(np.float32) for p, s in zip(self.planes(k), self.scales)]
+    def here(self, k: int, planes: int | None = None) -> list[np.ndarray]:
+        """Frame k's own planes over the box, as float (the first ``planes`` of them: 1, luma alone)."""
+        return [self.by_scale[s].cut(p).astype(np.float32)
+                for p, s in list(zip(self.planes(k), self.scales))[:planes]]
 
-    def warp(self, k: int, t: int, sharp: bool = False) -> list[np.ndarray]:
+    def warp(self, k: int, t: int, sharp: bool = False, planes: int | None = None) -> list[np.ndarray]:
         """Frame k's planes over the box, moved onto frame t. Bilinear by default (an average of several
         blurs no more than it already does); ``sharp``: bicubic, for a warp whose pixels are kept nearly
         as they are (bilinear interpolation at a sub-pixel shift is a low-pass; bicubic costs ~3x its
-        CPU)."""
+        CPU). ``planes``: only the first that many (1: luma alone, the chroma neither mapped nor moved)."""
         import cv2
 
         f = self.flows.get(t, k)
-        maps = {s: bm.map(f) for s, bm in self.by_scale.items()}
+        pairs = list(zip(self.planes(k), self.scales))[:planes]
+        maps = {s: self.by_scale[s].map(f) for s in {s for _, s in pairs}}
         return [cv2.remap(p, maps[s], None, SHARP_INTERP if sharp and not self.small else cv2.INTER_LINEAR,
                           borderMode=cv2.BORDER_REPLICATE)
-                for p, s in zip(self.planes(k), self.scales)]
+                for p, s in pairs]
 
     def at(self, values: np.ndarray, scale: int) -> np.ndarray:
         """A full-resolution box field (mask, trust) at ``scale``."""
