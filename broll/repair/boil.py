@@ -331,48 +331,56 @@ def _chain(warper: BoxWarper, result: dict[int, list[np.ndarray]], masks: dict[i
     span, each frame's estimate is the previous estimate warped onto it (bicubic) plus the part of
     its own residual that stands above the shimmer (:mod:`broll.repair.residual_wiener`), and the
     same backwards from the clean frame after; the two chains, averaged, carry other errors than the
-    bridge's, and ``CHAIN_WEIGHT`` of their mean replaces the result's luma under the mask."""
+    bridge's, and ``CHAIN_WEIGHT`` of their mean replaces the result's luma under the mask. The chains
+    run at the residual filter's working size (a third of a 1080p box): what lies above that band
+    stays as the result has it."""
+    import cv2
+
     n = len(warper.win.frames)
     if start < 1 or end > n - 2:
         return result
+    x0, y0, x1, y1 = warper.by_scale[1].box
+    sw, sh = work.small
+    sx, sy = (x1 - x0) / sw, (y1 - y0) / sh                 # box px per working px
+    gx, gy = warper.by_scale[1].gain                        # plane px per flow-field px
+    # the flow field sampled at each working pixel's centre, and the working grid the flow moves
+    cx, cy = np.meshgrid(np.arange(sw, dtype=np.float32), np.arange(sh, dtype=np.float32))
+    at = np.dstack([(x0 + (cx + 0.5) * sx) / gx - 0.5, (y0 + (cy + 0.5) * sy) / gy - 0.5]).astype(np.float32)
+    grid, gain = np.dstack([cx, cy]), (float(gx / sx), float(gy / sy), 0.0, 0.0)
+
+    def warp(k: int, t: int, x: np.ndarray) -> np.ndarray:
+        """Estimate ``x`` of frame k (working size) moved onto frame t; the box's edge replicated
+        beyond it (the mask is near zero there)."""
+        f = cv2.remap(warper.flows.get(t, k), at, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        return cv2.remap(x, cv2.add(cv2.multiply(f, gain), grid), None, SHARP_INTERP,
+                         borderMode=cv2.BORDER_REPLICATE)
+
+    frame: dict[int, np.ndarray] = {}
+
+    def seen(t: int) -> np.ndarray:
+        if t not in frame:
+            frame[t] = work.down(_lum(warper.here(t)[0]))
+        return frame[t]
+
     est: dict[int, np.ndarray] = {}
     for prev, order in ((start - 1, range(start, end + 1)), (end + 1, range(end, start - 1, -1))):
-        x = _lum(warper.here(prev)[0])
+        x = seen(prev)
         for t in order:
-            y = _lum(warper.here(t)[0])
+            y = seen(t)
             if masks[t] is None:          # a subject moves through: the chain restarts from the frame as it is
                 x = y
             else:
-                pred = _warp_luma(warper, prev, t, x)
-                x = pred + work.detail(y - pred, noise)
+                pred = warp(prev, t, x)
+                x = pred + work.filter(y - pred, noise)
             est[t] = est[t] + x if t in est else x
             prev = t
     out = {}
     for t, planes in result.items():
         p = planes[0]
-        step = masks[t] * np.float32(CHAIN_WEIGHT) * (np.float32(0.5) * est[t] - _lum(p))
+        step = work.up(np.float32(0.5) * est[t] - work.down(_lum(p)))
+        step *= masks[t] * np.float32(CHAIN_WEIGHT)
         out[t] = [p + (step if p.ndim == 2 else step[..., None])] + list(planes[1:])
     return out
-
-
-def _warp_luma(warper: BoxWarper, k: int, t: int, box_luma: np.ndarray) -> np.ndarray:
-    """Frame k's luma, its box replaced by ``box_luma`` (an estimate), moved onto frame t over the box
-    (bicubic). Only the part of the plane the map reads is made float."""
-    import cv2
-
-    bm = warper.by_scale[1]
-    xy = bm.map(warper.flows.get(t, k))
-    plane = warper.win.planes(warper.win.frames[k])[0]
-    h, w = plane.shape[:2]
-    x0, y0, x1, y1 = bm.box
-    cx0 = max(0, min(x0, int(np.floor(xy[..., 0].min())) - 3))
-    cy0 = max(0, min(y0, int(np.floor(xy[..., 1].min())) - 3))
-    cx1 = min(w, max(x1, int(np.ceil(xy[..., 0].max())) + 4))
-    cy1 = min(h, max(y1, int(np.ceil(xy[..., 1].max())) + 4))
-    crop = _lum(plane[cy0:cy1, cx0:cx1].astype(np.float32))
-    crop[y0 - cy0:y1 - cy0, x0 - cx0:x1 - cx0] = box_luma
-    xy -= np.array([cx0, cy0], np.float32)
-    return cv2.remap(crop, xy, None, SHARP_INTERP, borderMode=cv2.BORDER_REPLICATE)
 
 
 def _lum(box: np.ndarray) -> np.ndarray:
@@ -507,7 +515,8 @@ def repair_boil(frames: list[np.ndarray], start: int, end: int, planar: bool = F
     noise = _shimmer_spectrum(warper, masks, m_all, start, end, work)
     if noise is not None and noise.any():
         result = _restore(warper, result, masks, work, noise)
-        result = _chain(warper, result, masks, work, noise, start, end)
+        if CHAIN_WEIGHT > 0:
+            result = _chain(warper, result, masks, work, noise, start, end)
     out = list(frames)
     for t in result:
         out[t] = _assemble(warper, t, result[t])
