@@ -22,7 +22,10 @@ Both passes predict the frame from others, and where the content changes in ways
 (generated clips' detail that moves or morphs) the prediction drops the frame's own detail with the
 shimmer. A third pass (:func:`_restore`) gives back the luma detail of the residual (frame -
 prediction) that stands above the shimmer's measured spatial spectrum: the shimmer is band-limited
-and even over the patch, the prediction's error local (:mod:`broll.repair.residual_wiener`).
+and even over the patch, the prediction's error local (:mod:`broll.repair.residual_wiener`). The
+bridge predicts from frames up to half the span away; a fourth pass (:func:`_chain`) estimates each
+frame recursively from its neighbour's estimate one frame away, forwards and backwards, and mixes that
+in: the residual filter alone could not tell what the bridge got wrong from shimmer.
 
 What really moves is never averaged (:func:`cell_motion`): a cell whose flow, apart from the
 picture's median flow, is 0.9 px/frame or more over the span is not boil, and within the average's

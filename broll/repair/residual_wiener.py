@@ -152,10 +152,5 @@ class ResidualWiener:
     def detail(self, resid: np.ndarray, noise: np.ndarray) -> np.ndarray:
         """What of a frame's ``resid`` against its prediction is not shimmer: its detail above ``noise``
         (and, filtered at a reduced size, all of it above that size's band)."""
-        import cv2
-
         r = self.down(resid)
-        removed = r - wiener(r, noise, self.tile)
-        if self.f > 1:
-            removed = cv2.resize(removed, self.full, interpolation=cv2.INTER_LINEAR)
-        return resid - removed
+        return resid - self.up(r - wiener(r, noise, self.tile))
