@@ -65,7 +65,7 @@ FRAME_MOTION = 1.5     # px/frame, per frame and cell within FRAME_REACH frames:
                        # boil cells were dropped on spikes, -0.3 to -0.5 dB; at 1.5 or 2.0 nothing but SAM 2 moved)
 FRAME_REACH = RADIUS   # the average reaches this many frames either side
 CHAIN_WEIGHT = 0.5     # the recursive estimate's share of the final luma (:func:`_chain`): 0.35 to 0.67 alike within
-                       # 0.04 dB on the tuning cases; alone (1.0) it loses 0.1-1 dB on the photographs the bridge fits
+                       # 0.02 dB on the tuning cases (real median); alone (1.0) it lost 0.1-0.4 dB where the bridge fits
 SPECTRUM_PAIRS = 6     # aligned frame pairs inside the span (and as many around it) the shimmer's spectrum is read from
 
 
