@@ -128,23 +128,29 @@ class ResidualWiener:
         self.small = (max(1, int(round(w / self.f))), max(1, int(round(h / self.f))))
         self.tile = tile_side(width // self.f)
 
-    def _down(self, img: np.ndarray) -> np.ndarray:
+    def down(self, img: np.ndarray) -> np.ndarray:
+        """A box-sized plane at the working size (float)."""
         import cv2
 
         img = img.astype(np.float32, copy=False)
         return img if self.f == 1 else cv2.resize(img, self.small, interpolation=cv2.INTER_AREA)
 
+    def up(self, img: np.ndarray) -> np.ndarray:
+        """A working-size plane back at the box's size."""
+        import cv2
+
+        return img if self.f == 1 else cv2.resize(img, self.full, interpolation=cv2.INTER_LINEAR)
+
+    def filter(self, resid: np.ndarray, noise: np.ndarray) -> np.ndarray:
+        """:func:`wiener` of a residual already at the working size."""
+        return wiener(resid, noise, self.tile)
+
     def power(self, diff: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, int]:
         """:func:`tile_power` of a difference of two aligned frames over the box."""
-        return tile_power(self._down(diff), self._down(weight), self.tile)
+        return tile_power(self.down(diff), self.down(weight), self.tile)
 
     def detail(self, resid: np.ndarray, noise: np.ndarray) -> np.ndarray:
         """What of a frame's ``resid`` against its prediction is not shimmer: its detail above ``noise``
         (and, filtered at a reduced size, all of it above that size's band)."""
-        import cv2
-
-        r = self._down(resid)
-        removed = r - wiener(r, noise, self.tile)
-        if self.f > 1:
-            removed = cv2.resize(removed, self.full, interpolation=cv2.INTER_LINEAR)
-        return resid - removed
+        r = self.down(resid)
+        return resid - self.up(r - wiener(r, noise, self.tile))
