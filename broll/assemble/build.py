@@ -77,7 +77,16 @@ class BuiltOutput:
                 "measured_lufs": None if self.loudness is None else self.loudness.integrated,
                 "render_seconds": round(self.render_seconds, 3),
                 "probed_frames": None if self.probe is None else self.probe.frame_count,
-                "otio": None if self.otio is None else str(self.otio), "segments": self.segments}
+                "otio": None if self.otio is None else str(self.otio), "segments": self.segments,
+                "reframe": self.framing()}
+
+    def framing(self) -> list[dict]:
+        """Per item that followed a subject (``reframe: subject|auto`` on a cover crop): how, and how
+        sure. ``strategy`` ``blur`` is the honest fallback: the whole picture over a blurred fill."""
+        if self.timeline is None:
+            return []
+        return [{"item": it.label, "strategy": it.framing[0], "confidence": it.framing[1], "widened": it.framing[2]}
+                for it in self.timeline.items if it.framing]
 
 
 @dataclass(frozen=True)

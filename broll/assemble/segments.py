@@ -198,7 +198,7 @@ def _item_description(item: Item, span: ItemSpan, file_hashes: Mapping[str, str]
     where = item.label or f"item {span.index}"
     desc: dict[str, Any] = {}
     for f in fields(item):
-        if f.name in ("start", "label", "audio"):      # reel position, wording, sound: not the picture's
+        if f.name in ("start", "label", "audio", "framing"):  # reel position, wording, sound, a report: not the picture's
             continue
         value = getattr(item, f.name)
         if f.name in ("source", "picture") and value is not None:   # picture: a retimed pre-render

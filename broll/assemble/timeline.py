@@ -78,6 +78,7 @@ class Item:
     # frame rate (issue 20): how a clip at another rate becomes the reel's (broll.assemble.retime)
     retime: str = "repeat"
     picture: Optional[Source] = None  # the picture pre-rendered at the reel's rate (retime: motion); sound stays on source
+    framing: tuple = ()               # (strategy, confidence, widened) of a subject analysis (broll.reframe.timeline)
 
     @property
     def end(self) -> int:

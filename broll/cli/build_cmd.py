@@ -83,7 +83,16 @@ def build_command(edit_list: str, preview: bool, as_json: bool, quiet: bool, oti
             reuse = (f"; segments: {seg['rendered']} rendered, {seg['reused']} reused" if seg else "")
             err.print(f"[green]built[/green] {escape(str(out.path))}  {out.width}x{out.height} "
                       f"{float(out.duration):.3f} s ({out.frames} frames) in {out.render_seconds:.1f} s{reuse}")
+            framing = out.framing()
+            if framing:
+                err.print("  reframe: " + "; ".join(escape(_framing_text(f)) for f in framing), highlight=False)
             click.echo(str(out.path))
+
+
+def _framing_text(f: dict) -> str:
+    if f["strategy"] == "subject":
+        return f"{f['item']} subject {f['confidence']:.2f}" + (", widened" if f["widened"] else "")
+    return f"{f['item']} blurred fill (no confident subject, {f['confidence']:.2f})"
 
 
 def _build_variants(edit_list: str, rows_csv: str, variables, *, preview: bool, as_json: bool, quiet: bool,

@@ -30,6 +30,16 @@ def _track(path: str, start: float, end: float) -> tuple[tuple, tuple[float, ...
 def subject_crop(item, width: int, height: int) -> tuple[str, CropPath] | None:
     """The crop filter (and its path) for one timeline item, or None when a centred cover will do;
     an empty filter when the analysis found no confident subject (``path.strategy == "blur"``).
+    See :func:`_analyse` for the path of a subject found centred and still."""
+    found = _analyse(item, width, height)
+    if found is None or found[0] is None:
+        return None
+    return found  # type: ignore[return-value]
+
+
+def _analyse(item, width: int, height: int) -> tuple[str | None, CropPath] | None:
+    """None where no analysis runs (not a subject/auto cover crop, or nothing to move); else the
+    filter (None: the subject sits centred and still, so the plain cover does) and the path.
 
     Where the path widens, the filter is a chain with labels of its own (``ITEM_TAG`` stands
     for the item's prefix): the widened window over the blurred fill, at the output's size."""
@@ -53,7 +63,7 @@ def subject_crop(item, width: int, height: int) -> tuple[str, CropPath] | None:
     if path.strategy != "subject":
         return "", path                  # no confident subject: the caller contains it over a blurred fill
     if path.is_static and not path.widened and abs(path.offset_at(0) - g.travel / 2) < 1:
-        return None
+        return None, path
     from broll.reframe.filters import crop_filter, widened_chain
     if path.widened:
         # the item's picture runs at the source's rate times the speed (the reel's rate for a
@@ -80,24 +90,30 @@ def with_subject_crops(timeline):
     """
     changed = {}
     for index, item in enumerate(timeline.items):
-        crop = _remembered_crop(item, timeline.width, timeline.height)
-        if crop is None:
+        found = _remembered_crop(item, timeline.width, timeline.height)
+        if found is None:
             continue
-        if not crop:
-            changed[index] = replace(item, fit="blur")
+        crop = found["filter"]
+        framing = (found["strategy"], found["confidence"], found["widened"])
+        if crop is None:
+            changed[index] = replace(item, framing=framing)
+        elif not crop:
+            changed[index] = replace(item, fit="blur", framing=framing)
         else:
             # a widened window's chain has labels of its own: unique per item within the graph
             crop = crop.replace(ITEM_TAG, f"rf{index}")
-            changed[index] = replace(item, video_filter=",".join(f for f in (item.video_filter, crop) if f))
+            changed[index] = replace(item, video_filter=",".join(f for f in (item.video_filter, crop) if f),
+                                     framing=framing)
     if not changed:
         return timeline
     return replace(timeline, items=tuple(changed.get(i, it) for i, it in enumerate(timeline.items)))
 
 
-def _remembered_crop(item, width: int, height: int) -> str | None:
-    """:func:`subject_crop`'s filter ("" for a blurred fill, None for a centred cover), remembered
-    in the project's file memo (broll.file_memo) by the clip's stat, what of the item the crop
-    depends on, and the analysis code: a rebuild does not track the subject again."""
+def _remembered_crop(item, width: int, height: int) -> dict | None:
+    """:func:`_analyse` as a dict (``filter``: "" for a blurred fill, None for a centred cover;
+    ``strategy``, ``confidence``, ``widened`` for the build's report), None where nothing was
+    analysed; remembered in the project's file memo (broll.file_memo) by the clip's stat, what of
+    the item the crop depends on, and the analysis code: a rebuild does not track the subject again."""
     src = item.source
     if item.kind != "clip" or item.fit != "cover" or src is None or src.sar != 1 or item.reframe not in ("subject", "auto"):
         return None
@@ -105,14 +121,21 @@ def _remembered_crop(item, width: int, height: int) -> str | None:
 
     from broll.file_memo import active, remembered
     if active() is None:
-        crop = subject_crop(item, width, height)
-        return None if crop is None else crop[0]
+        return _described(item, width, height)
     what = (src.width, src.height, width, height, item.reframe, str(item.src_in), str(item.src_out), str(item.speed),
             str(_item_rate(item)))
     kind = f"subject-crop/{_crop_code()}/" + "/".join(map(str, what))
-    found = remembered(str(Path(src.path).resolve()), kind,
-                       lambda: {"filter": None if (c := subject_crop(item, width, height)) is None else c[0]})
-    return found["filter"]
+    found = remembered(str(Path(src.path).resolve()), kind, lambda: {"found": _described(item, width, height)})
+    return found["found"]
+
+
+def _described(item, width: int, height: int) -> dict | None:
+    found = _analyse(item, width, height)
+    if found is None:
+        return None
+    crop, path = found
+    return {"filter": crop, "strategy": path.strategy, "confidence": round(path.confidence, 3),
+            "widened": bool(path.widened)}
 
 
 @lru_cache(maxsize=1)

@@ -51,6 +51,11 @@ def test_outputs_choose_their_reframe(project):
     assert _disc_whole(project / "out" / "center.preview.mp4") < 0.6
     _, jobs = validate_edit_list(project / "edit.yaml")
     assert [j.timeline.items[0].fit for j in jobs] == ["cover", "cover", "blur"]
+    # each output reports how its items were framed, as `broll export` does (issue #13)
+    framing = outs["subject.preview.mp4"]["reframe"]
+    assert [(f["item"], f["strategy"]) for f in framing] == [("timeline[0]", "subject")]
+    assert 0.5 < framing[0]["confidence"] <= 1 and framing[0]["widened"] is False
+    assert outs["center.preview.mp4"]["reframe"] == [] and outs["blur.preview.mp4"]["reframe"] == []
 
 
 def test_item_reframe_and_auto(project):
@@ -132,8 +137,8 @@ def test_a_rebuild_does_not_track_the_subject_again(project, monkeypatch):
     monkeypatch.setattr(file_memo, "_memos", {})          # the next process: the memo from disk
     file_memo.use_project(project)
     calls = []
-    real = reframe_timeline.subject_crop
-    monkeypatch.setattr(reframe_timeline, "subject_crop", lambda *a: calls.append(a) or real(*a))
+    real = reframe_timeline._analyse
+    monkeypatch.setattr(reframe_timeline, "_analyse", lambda *a: calls.append(a) or real(*a))
     again = reframe_timeline.with_subject_crops(jobs[0].timeline)
     assert again.items[0].video_filter == first.items[0].video_filter and calls == []
     os.utime(project / "reel.mp4")                       # the clip changed (its stamp did)
