@@ -27,6 +27,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from grade_footage import DEFAULT_FOLDER  # noqa: E402  (the footage folder every real-footage benchmark reads)
 
 KINDS = ("sd-untagged", "sd-601", "hd-untagged", "hd-709", "gif")
 PYAV = {"bt709": "itu709", "bt470bg": "itu601", "smpte170m": "itu601"}
@@ -115,14 +118,13 @@ def build(tree: Path, clips: list[Path], work: Path, name: str) -> Path:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--footage", default=os.environ.get("BROLL_FOOTAGE", str(Path.home() / ".cache" / "broll-footage")))
+    ap.add_argument("--footage", default=DEFAULT_FOLDER)
     ap.add_argument("--against", help="another broll tree to run on the same reels")
     ap.add_argument("--per-kind", type=int, default=3)
     args = ap.parse_args()
+    if not Path(args.footage).is_dir():
+        sys.exit(f"skipped: no footage folder at {args.footage}")
     folder = Path(args.footage)
-    if not folder.is_dir():
-        print(f"skipped: no footage folder at {folder}")
-        return
     picked: dict[str, list[Path]] = {k: [] for k in KINDS}
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         kind = kind_of(path)
