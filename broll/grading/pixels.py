@@ -7,7 +7,7 @@ since dropping it biases the statistics (measured: 3.10 vs 1.46 dE00 on the cast
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Sequence
 
 import numpy as np
@@ -44,6 +44,9 @@ class PixelPool:
     rgb: np.ndarray        # (N, 3) float64 encoded RGB in [0, 1]
     box: Box
     total: int             # pixels inside the active area before masking
+    # what fits derive from this pool alone, kept with it (keys named by :mod:`broll.grading.fit`):
+    # a reference's pool serves every clip of a build; ``rgb`` is never changed in place
+    derived: dict = field(default_factory=dict, repr=False)
 
     @property
     def kept_fraction(self) -> float:
