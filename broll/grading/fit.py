@@ -65,7 +65,7 @@ from broll.grading import correspond
 from broll.grading.color import REC709_LUMA, colour, decode, delta_e00, encode, luma, rgb_to_lab, to_float
 from broll.grading.metrics import distance_to_palette, mean_change, palette_distance, tonal_palette
 from broll.grading.look_transfer import MIN_STILLS, estimate_look, neutral_tint, transferred
-from broll.grading.pixels import PixelPool, robust_mask
+from broll.grading.pixels import PixelPool, once, robust_mask
 from broll.grading.transforms import (BLACK_RAMP, MATCHED_BLACK_RAMP, Affine, Chain, Curves, Graded, Identity, InLab,
                                       LinearGains, PolynomialCorrection, Transform)
 
@@ -93,24 +93,14 @@ def _sqrtm(s: np.ndarray, inverse: bool = False) -> np.ndarray:
     return (v * (w ** (-0.5 if inverse else 0.5))) @ v.T
 
 
-def _ref_side(memo: dict | None, key: str, make: Callable[[], np.ndarray]) -> np.ndarray:
-    """A statistic of the reference side: from ``memo`` when it holds it (a reference's pool
-    keeps what fits derived from it alone, ``PixelPool.derived``), else computed and kept."""
-    if memo is None:
-        return make()
-    if key not in memo:
-        memo[key] = make()
-    return memo[key]
-
-
 def mkl_map(src: np.ndarray, ref: np.ndarray, memo: dict | None = None) -> Affine:
     """Pitie & Kokaram (2007): the linear map between two Gaussians with least displacement.
-    ``memo``: where ``ref``'s mean and covariance are kept (see :func:`_ref_side`)."""
+    ``memo``: where ``ref``'s mean and covariance are kept (a reference pool's ``derived``)."""
     mu_s = src.mean(axis=0)
-    mu_r = _ref_side(memo, "mean", lambda: ref.mean(axis=0))
+    mu_r = once(memo, "mean", lambda: ref.mean(axis=0))
     eps = 1e-8 * np.eye(src.shape[1])
     cov_s = np.cov(src.T) + eps
-    cov_r = _ref_side(memo, "cov", lambda: np.cov(ref.T) + eps)
+    cov_r = once(memo, "cov", lambda: np.cov(ref.T) + eps)
     half = _sqrtm(cov_s)
     inv_half = _sqrtm(cov_s, inverse=True)
     t = inv_half @ _sqrtm(half @ cov_r @ half) @ inv_half
@@ -121,7 +111,7 @@ def quantile_curves(src: np.ndarray, ref: np.ndarray, knots: int = CURVE_KNOTS, 
     """Per-channel monotone curves mapping src quantiles to ref quantiles (smoothed by few knots)."""
     q = np.linspace(0.01, 0.99, knots)
     xs = np.quantile(src, q, axis=0)
-    ys = _ref_side(memo, f"quantiles {knots}", lambda: np.quantile(ref, q, axis=0))
+    ys = once(memo, f"quantiles {knots}", lambda: np.quantile(ref, q, axis=0))
     xs = np.maximum.accumulate(xs, axis=0) + np.arange(knots)[:, None] * 1e-7  # strictly increasing
     ys = np.maximum.accumulate(ys, axis=0)
     return Curves(x_knots=xs, y_knots=ys)
@@ -362,8 +352,8 @@ def fit_shot(src: PixelPool | np.ndarray, ref: PixelPool | np.ndarray, *, method
                        details={"no-usable-pixels": f"{len(src_rgb)} / {len(ref_rgb)} usable pixels (< {MIN_PIXELS})"})
     ref_memo = ref.derived if isinstance(ref, PixelPool) else None
     s_sub = _subsample(src_rgb)
-    r_sub = _ref_side(ref_memo, "gate sample", lambda: _subsample(ref_rgb))
-    s_lab, r_lab = rgb_to_lab(s_sub), _ref_side(ref_memo, "gate sample lab", lambda: rgb_to_lab(r_sub))
+    r_sub = once(ref_memo, "gate sample", lambda: _subsample(ref_rgb))
+    s_lab, r_lab = rgb_to_lab(s_sub), once(ref_memo, "gate sample lab", lambda: rgb_to_lab(r_sub))
     safeguards: list[str] = []
     details: dict[str, str] = {}
     components: dict = {}
@@ -427,7 +417,7 @@ def fit_shot(src: PixelPool | np.ndarray, ref: PixelPool | np.ndarray, *, method
                 " (same content by colour only)" if by_colour else "")
     black = MATCHED_BLACK_RAMP if same else BLACK_RAMP
     graded = Graded(core, capped_strength, black=black)
-    r_palette = _ref_side(ref_memo, "gate sample palette", lambda: tonal_palette(r_lab))   # the reference side of every palette distance below
+    r_palette = once(ref_memo, "gate sample palette", lambda: tonal_palette(r_lab))   # the reference side of every palette distance below
     to_reference = functools.partial(distance_to_palette, palette=r_palette)
     de_before = to_reference(s_lab)
     graded_lab = rgb_to_lab(graded(s_sub))        # for the palette after and for the change

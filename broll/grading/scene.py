@@ -25,6 +25,7 @@ from typing import Sequence
 import numpy as np
 
 from broll.grading.color import luma
+from broll.grading.pixels import once
 
 FEATURES = 600
 RATIO = 0.78              # Lowe's ratio test
@@ -106,11 +107,7 @@ def same_scene(clip_images: Sequence[np.ndarray], ref_images: Sequence[np.ndarra
     n_clip = max(1, min(len(clip_images), MAX_PAIRS // n_ref))
     picks = [int(i) for i in np.unique(np.linspace(0, len(clip_images) - 1, n_clip).round())]
     ref_at = [int(i) for i in np.linspace(0, len(ref_images) - 1, n_ref).round()]
-    kept = {} if ref_features is None else ref_features
-    for i, r in zip(ref_at, refs):
-        if i not in kept:
-            kept[i] = _features(r)
-    ref_feats = [kept[i] for i in ref_at]
+    ref_feats = [once(ref_features, i, lambda r=r: _features(r)) for i, r in zip(ref_at, refs)]
     best = SceneMatch(False, per_ref=[0] * n_ref)
     pairs: list[tuple[int, int, int, np.ndarray]] = []
     for ci in picks:
@@ -145,6 +142,14 @@ def _dense_fallback(best: SceneMatch, clip_images, ref_images, ref_at: list[int]
         best.pairs = [(c, r, hh) for _, c, r, hh in found]
 
 
+def _gradient(im: np.ndarray) -> np.ndarray:
+    """Gradient magnitude of the channel mean."""
+    import cv2
+    # im.mean(axis=2) bit for bit, without NumPy's slow reduction over a 3-long axis
+    g = (im[..., 0] + im[..., 1] + im[..., 2]) / 3
+    return np.hypot(cv2.Sobel(g, cv2.CV_32F, 1, 0), cv2.Sobel(g, cv2.CV_32F, 0, 1))
+
+
 def registered_pixels(clip_images: Sequence[np.ndarray], ref_images: Sequence[np.ndarray], match: SceneMatch,
                       *, blur: float = 2.0, flat_share: float = 0.5, limit: int = 8_000,
                       warps=None) -> tuple[np.ndarray, np.ndarray]:
@@ -164,13 +169,10 @@ def registered_pixels(clip_images: Sequence[np.ndarray], ref_images: Sequence[np
         mask = w.inside
         if mask.sum() < 100:
             continue
-        wb, rb = cv2.GaussianBlur(w.clip, (0, 0), blur), cv2.GaussianBlur(w.ref, (0, 0), blur)
-
-        def grad(im: np.ndarray) -> np.ndarray:
-            # im.mean(axis=2) bit for bit, without NumPy's slow reduction over a 3-long axis
-            g = (im[..., 0] + im[..., 1] + im[..., 2]) / 3
-            return np.hypot(cv2.Sobel(g, cv2.CV_32F, 1, 0), cv2.Sobel(g, cv2.CV_32F, 0, 1))
-        edges = grad(wb) + grad(rb)
+        wb = cv2.GaussianBlur(w.clip, (0, 0), blur)
+        # the reference side once per reference image (frame pairs often share one)
+        rb = once(w.ref_side, ("blurred", blur), lambda: cv2.GaussianBlur(w.ref, (0, 0), blur))
+        edges = _gradient(wb) + once(w.ref_side, ("mean gradient", blur), lambda: _gradient(rb))
         at = np.flatnonzero(mask & (edges <= np.quantile(edges[mask], flat_share)))
         S.append(wb.reshape(-1, 3)[at])
         R.append(rb.reshape(-1, 3)[at])
