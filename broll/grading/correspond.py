@@ -23,7 +23,7 @@ every other transform), so it adds no flicker. Nothing here decodes or shells ou
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 import numpy as np
@@ -113,6 +113,8 @@ class Warped:
     ref: np.ndarray          # float32 reference frame
     clip: np.ndarray         # float32 clip frame warped onto it
     inside: np.ndarray       # bool: warped pixels at least ``ERODE`` px inside the clip frame
+    # what is computed from the reference frame alone, shared by the pairs of one reference image
+    ref_side: dict = field(default_factory=dict, repr=False)
 
 
 def warp_pairs(clip_images: Sequence[np.ndarray], ref_images: Sequence[np.ndarray],
@@ -120,14 +122,17 @@ def warp_pairs(clip_images: Sequence[np.ndarray], ref_images: Sequence[np.ndarra
     """Warp each (clip frame, reference image, H) of ``pairs`` once."""
     import cv2
     out = []
+    refs: dict = {}                        # reference index -> (float32 frame, its ref_side)
     for ci, ri, h in pairs:
-        ref = to_float(ref_images[ri]).astype(np.float32)
+        if ri not in refs:
+            refs[ri] = (to_float(ref_images[ri]).astype(np.float32), {})
+        ref, ref_side = refs[ri]
         rh, rw = ref.shape[:2]
         clip = to_float(clip_images[ci]).astype(np.float32)
         warped = cv2.warpPerspective(clip, h, (rw, rh), flags=cv2.INTER_LINEAR)
         inside = cv2.warpPerspective(np.ones(clip.shape[:2], np.uint8), h, (rw, rh), flags=cv2.INTER_NEAREST)
         inside = cv2.erode(inside, np.ones((2 * ERODE + 1, 2 * ERODE + 1), np.uint8)).astype(bool)
-        out.append(Warped(h, ref, warped, inside))
+        out.append(Warped(h, ref, warped, inside, ref_side))
     return out
 
 
@@ -145,7 +150,7 @@ def correspondences(clip_images: Sequence[np.ndarray], ref_images: Sequence[np.n
         rh, rw = w.ref.shape[:2]
         if not plausible(w.h, (rh, rw)) or w.inside.sum() < MIN_OVERLAP * rh * rw:
             continue
-        s, r, t = flow_pairs(w.ref, w.clip, w.inside)
+        s, r, t = flow_pairs(w.ref, w.clip, w.inside, ref_side=w.ref_side)
         if len(s):
             S.append(s)
             R.append(r)

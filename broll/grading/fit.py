@@ -65,7 +65,7 @@ from broll.grading import correspond
 from broll.grading.color import REC709_LUMA, colour, decode, delta_e00, encode, luma, rgb_to_lab, to_float
 from broll.grading.metrics import distance_to_palette, mean_change, palette_distance, tonal_palette
 from broll.grading.look_transfer import MIN_STILLS, estimate_look, neutral_tint, transferred
-from broll.grading.pixels import PixelPool, robust_mask
+from broll.grading.pixels import PixelPool, once, robust_mask
 from broll.grading.transforms import (BLACK_RAMP, MATCHED_BLACK_RAMP, Affine, Chain, Curves, Graded, Identity, InLab,
                                       LinearGains, PolynomialCorrection, Transform)
 
@@ -93,30 +93,33 @@ def _sqrtm(s: np.ndarray, inverse: bool = False) -> np.ndarray:
     return (v * (w ** (-0.5 if inverse else 0.5))) @ v.T
 
 
-def mkl_map(src: np.ndarray, ref: np.ndarray) -> Affine:
-    """Pitie & Kokaram (2007): the linear map between two Gaussians with least displacement."""
-    mu_s, mu_r = src.mean(axis=0), ref.mean(axis=0)
+def mkl_map(src: np.ndarray, ref: np.ndarray, memo: dict | None = None) -> Affine:
+    """Pitie & Kokaram (2007): the linear map between two Gaussians with least displacement.
+    ``memo``: where ``ref``'s mean and covariance are kept (a reference pool's ``derived``)."""
+    mu_s = src.mean(axis=0)
+    mu_r = once(memo, "mean", lambda: ref.mean(axis=0))
     eps = 1e-8 * np.eye(src.shape[1])
-    cov_s, cov_r = np.cov(src.T) + eps, np.cov(ref.T) + eps
+    cov_s = np.cov(src.T) + eps
+    cov_r = once(memo, "cov", lambda: np.cov(ref.T) + eps)
     half = _sqrtm(cov_s)
     inv_half = _sqrtm(cov_s, inverse=True)
     t = inv_half @ _sqrtm(half @ cov_r @ half) @ inv_half
     return Affine(matrix=t, mean_src=mu_s, mean_ref=mu_r, name="mkl")
 
 
-def quantile_curves(src: np.ndarray, ref: np.ndarray, knots: int = CURVE_KNOTS) -> Curves:
+def quantile_curves(src: np.ndarray, ref: np.ndarray, knots: int = CURVE_KNOTS, memo: dict | None = None) -> Curves:
     """Per-channel monotone curves mapping src quantiles to ref quantiles (smoothed by few knots)."""
     q = np.linspace(0.01, 0.99, knots)
     xs = np.quantile(src, q, axis=0)
-    ys = np.quantile(ref, q, axis=0)
+    ys = once(memo, f"quantiles {knots}", lambda: np.quantile(ref, q, axis=0))
     xs = np.maximum.accumulate(xs, axis=0) + np.arange(knots)[:, None] * 1e-7  # strictly increasing
     ys = np.maximum.accumulate(ys, axis=0)
     return Curves(x_knots=xs, y_knots=ys)
 
 
-def fit_mkl(src: np.ndarray, ref: np.ndarray) -> Transform:
-    linear = mkl_map(src, ref)
-    return Chain((linear, quantile_curves(np.clip(linear(src), 0, 1), ref)), name="mkl")
+def fit_mkl(src: np.ndarray, ref: np.ndarray, memo: dict | None = None) -> Transform:
+    linear = mkl_map(src, ref, memo)
+    return Chain((linear, quantile_curves(np.clip(linear(src), 0, 1), ref, memo=memo)), name="mkl")
 
 
 def fit_mkl_linear(src: np.ndarray, ref: np.ndarray) -> Transform:
@@ -267,7 +270,7 @@ def _check_half(pairs: tuple[np.ndarray, ...]) -> np.ndarray:
 
 def _full_match(method: str, src_rgb: np.ndarray, ref_rgb: np.ndarray,
                 registered: tuple[np.ndarray, np.ndarray] | None, details: dict,
-                pairs: tuple[np.ndarray, ...] | None = None) -> Transform:
+                pairs: tuple[np.ndarray, ...] | None = None, ref_memo: dict | None = None) -> Transform:
     """The full map for a confirmed same scene; with mkl, the candidate that best fits the
     registered pixels (a direct check of the match on what both frames show).
 
@@ -275,9 +278,9 @@ def _full_match(method: str, src_rgb: np.ndarray, ref_rgb: np.ndarray,
     the reference tile of each as a third array; when there are enough, robust quadratic and
     cubic polynomials fitted on the pairs of half the tiles (MKL as the prior where they are
     thin) join the candidates, all judged on the other tiles' pairs; the winner among them is
-    refitted on all.
+    refitted on all. ``ref_memo``: the reference pool's kept statistics (``PixelPool.derived``).
     """
-    core = GRADE_METHODS[method](src_rgb, ref_rgb)
+    core = fit_mkl(src_rgb, ref_rgb, ref_memo) if method == "mkl" else GRADE_METHODS[method](src_rgb, ref_rgb)
     if method != "mkl" or registered is None or len(registered[0]) < MIN_PIXELS:
         return core
     # mkl's first step is the linear map of the same pools: not fitted twice
@@ -347,8 +350,10 @@ def fit_shot(src: PixelPool | np.ndarray, ref: PixelPool | np.ndarray, *, method
     if len(src_rgb) < MIN_PIXELS or len(ref_rgb) < MIN_PIXELS:
         return ShotFit(Graded(Identity(), 0.0), "identity", 0.0, ["no-usable-pixels"],
                        details={"no-usable-pixels": f"{len(src_rgb)} / {len(ref_rgb)} usable pixels (< {MIN_PIXELS})"})
-    s_sub, r_sub = _subsample(src_rgb), _subsample(ref_rgb)
-    s_lab, r_lab = rgb_to_lab(s_sub), rgb_to_lab(r_sub)
+    ref_memo = ref.derived if isinstance(ref, PixelPool) else None
+    s_sub = _subsample(src_rgb)
+    r_sub = once(ref_memo, "gate sample", lambda: _subsample(ref_rgb))
+    s_lab, r_lab = rgb_to_lab(s_sub), once(ref_memo, "gate sample lab", lambda: rgb_to_lab(r_sub))
     safeguards: list[str] = []
     details: dict[str, str] = {}
     components: dict = {}
@@ -377,7 +382,7 @@ def fit_shot(src: PixelPool | np.ndarray, ref: PixelPool | np.ndarray, *, method
         if used == "balance":
             core = fit_balance(src_rgb, ref_rgb)
         elif same:
-            core = _full_match(method, src_rgb, ref_rgb, registered, details, pairs)
+            core = _full_match(method, src_rgb, ref_rgb, registered, details, pairs, ref_memo)
         else:
             safeguards.append("content-differs")
             details["content-differs"] = scene.describe() if scene is not None else "scene not judged"
@@ -412,7 +417,7 @@ def fit_shot(src: PixelPool | np.ndarray, ref: PixelPool | np.ndarray, *, method
                 " (same content by colour only)" if by_colour else "")
     black = MATCHED_BLACK_RAMP if same else BLACK_RAMP
     graded = Graded(core, capped_strength, black=black)
-    r_palette = tonal_palette(r_lab)             # the reference side of every palette distance below
+    r_palette = once(ref_memo, "gate sample palette", lambda: tonal_palette(r_lab))   # the reference side of every palette distance below
     to_reference = functools.partial(distance_to_palette, palette=r_palette)
     de_before = to_reference(s_lab)
     graded_lab = rgb_to_lab(graded(s_sub))        # for the palette after and for the change

@@ -39,21 +39,34 @@ def rank_luma(grey: np.ndarray, mask: np.ndarray) -> np.ndarray:
     if n == 0:
         return out
     levels = np.clip(np.rint(grey * (RANK_LEVELS - 1)), 0, RANK_LEVELS - 1).astype(np.int32)
-    counts = np.bincount(levels[mask], minlength=RANK_LEVELS)
+    inside = levels[mask]
+    counts = np.bincount(inside, minlength=RANK_LEVELS)
     mid_rank = np.cumsum(counts) - 0.5 * (counts + 1)
     table = np.clip(mid_rank * 255.0 / max(n - 1, 1), 0, 255).round().astype(np.uint8)
-    out[mask] = table[levels[mask]]
-    out[~mask] = int(np.median(out[mask]))
+    out[mask] = table[inside]
+    # the median of the ranks inside (np.median's value, truncated), read from their histogram
+    # instead of partitioning every pixel: the middle one or two of n sorted values
+    below = np.cumsum(np.bincount(table, weights=counts, minlength=256))
+    lo, hi = np.searchsorted(below, [(n - 1) // 2, n // 2], side="right")
+    out[~mask] = int((lo + hi) / 2)
     return out
 
 
-def flow_pairs(ref: np.ndarray, clip: np.ndarray, inside: np.ndarray, *, fb_max: float = FB_MAX,
-               edge_share: float = EDGE_SHARE, tile: int = TILE) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(clip, reference, tile id) rows for one frame pair: ``clip`` already warped onto ``ref``
-    by the homography (float32 RGB), ``inside`` where the warp has clip pixels."""
+def _gradient(g: np.ndarray) -> np.ndarray:
     import cv2
+    return np.hypot(cv2.Sobel(g, cv2.CV_32F, 1, 0), cv2.Sobel(g, cv2.CV_32F, 0, 1))
+
+
+def flow_pairs(ref: np.ndarray, clip: np.ndarray, inside: np.ndarray, *, fb_max: float = FB_MAX,
+               edge_share: float = EDGE_SHARE, tile: int = TILE,
+               ref_side: dict | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(clip, reference, tile id) rows for one frame pair: ``clip`` already warped onto ``ref``
+    by the homography (float32 RGB), ``inside`` where the warp has clip pixels. ``ref_side``:
+    where what depends on ``ref`` alone is kept for the other frame pairs of the same reference."""
+    import cv2
+    from broll.grading.pixels import once
     rh, rw = ref.shape[:2]
-    a, b = rank_luma(ref @ LUMA, inside), rank_luma(clip @ LUMA, inside)
+    a, b = rank_luma(once(ref_side, "luma", lambda: ref @ LUMA), inside), rank_luma(clip @ LUMA, inside)
     dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
     forward = dis.calc(a, b, None)           # ref pixel p shows what the clip shows at p + forward(p)
     backward = dis.calc(b, a, None)
@@ -62,17 +75,16 @@ def flow_pairs(ref: np.ndarray, clip: np.ndarray, inside: np.ndarray, *, fb_max:
     back = cv2.remap(backward, mx, my, cv2.INTER_LINEAR)
     disagreement = np.hypot(forward[..., 0] + back[..., 0], forward[..., 1] + back[..., 1])
     clip_b = cv2.remap(cv2.GaussianBlur(clip, (0, 0), BLUR), mx, my, cv2.INTER_LINEAR)
-    ref_b = cv2.GaussianBlur(ref, (0, 0), BLUR)
+    ref_b = once(ref_side, ("blurred", BLUR), lambda: cv2.GaussianBlur(ref, (0, 0), BLUR))
     lands_inside = cv2.remap(inside.astype(np.uint8), mx, my, cv2.INTER_NEAREST).astype(bool)
     keep = inside & lands_inside & (disagreement <= fb_max)
     empty = np.zeros((0, 3), np.float32)
     if keep.sum() < 200:
         return empty, empty, np.zeros(0, np.int64)
-    ga, gb = clip_b @ LUMA, ref_b @ LUMA
-
-    def gradient(g: np.ndarray) -> np.ndarray:
-        return np.hypot(cv2.Sobel(g, cv2.CV_32F, 1, 0), cv2.Sobel(g, cv2.CV_32F, 0, 1))
-    edges = gradient(ga) / max(float(ga[keep].std()), 1e-3) + gradient(gb) / max(float(gb[keep].std()), 1e-3)
+    ga = clip_b @ LUMA
+    gb = once(ref_side, ("blurred luma", BLUR), lambda: ref_b @ LUMA)
+    edges = (_gradient(ga) / max(float(ga[keep].std()), 1e-3)
+             + once(ref_side, ("luma gradient", BLUR), lambda: _gradient(gb)) / max(float(gb[keep].std()), 1e-3))
     keep &= edges <= np.quantile(edges[keep], edge_share)
     at = np.flatnonzero(keep)                 # row-major, the order of clip_b[keep]
     ys, xs = np.divmod(at, rw)

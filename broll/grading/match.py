@@ -169,6 +169,7 @@ class Reference:
     mean_lab: np.ndarray
     images: list = field(default_factory=list)   # every pooled frame/still at fit width (scene checks)
     parts: list = field(default_factory=list)    # pixels per reference *still* (a look book has several)
+    features: dict = field(default_factory=dict, repr=False)   # structure features per image, found once (scene checks)
 
 
 def reference_from_images(images: list[np.ndarray], path: str = "<images>", sha256: str = "", *,
@@ -208,7 +209,7 @@ def fit_images(images: list[np.ndarray], ref: Reference, *, method: str = DEFAUL
         core = fit_paired(first, ref.image)
     scene, registered, pairs = None, None, None
     if core is None and method != "balance":
-        scene = same_scene(images, ref.images or [ref.image])
+        scene = same_scene(images, ref.images or [ref.image], ref.features if ref.images else None)
         if scene.same:
             # the best-matched frame pairs carry the evidence; more add time, not accuracy
             best = replace(scene, pairs=scene.pairs[:REGISTERED_FRAME_PAIRS])

@@ -7,8 +7,8 @@ since dropping it biases the statistics (measured: 3.10 vs 1.46 dE00 on the cast
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -44,10 +44,23 @@ class PixelPool:
     rgb: np.ndarray        # (N, 3) float64 encoded RGB in [0, 1]
     box: Box
     total: int             # pixels inside the active area before masking
+    # what fits derive from this pool alone, kept with it (keys named by :mod:`broll.grading.fit`):
+    # a reference's pool serves every clip of a build; ``rgb`` is never changed in place
+    derived: dict = field(default_factory=dict, repr=False)
 
     @property
     def kept_fraction(self) -> float:
         return len(self.rgb) / self.total if self.total else 0.0
+
+
+def once(memo: dict | None, key: Any, make: Callable[[], Any]) -> Any:
+    """``make()``, kept in ``memo`` under ``key`` on the first call and reused after (None: not
+    kept). For what depends on a reference alone: many clips, shots and frame pairs share it."""
+    if memo is None:
+        return make()
+    if key not in memo:
+        memo[key] = make()
+    return memo[key]
 
 
 def channel_max(a: np.ndarray) -> np.ndarray:

@@ -25,6 +25,7 @@ from typing import Sequence
 import numpy as np
 
 from broll.grading.color import luma
+from broll.grading.pixels import once
 
 FEATURES = 600
 RATIO = 0.78              # Lowe's ratio test
@@ -65,40 +66,48 @@ def _grey(image: np.ndarray) -> np.ndarray:
     return cv2.equalizeHist(y)
 
 
-def _features(image: np.ndarray):
+def _features(image: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """ORB keypoint positions (N, 2) and descriptors (None when there are none)."""
     import cv2
     orb = cv2.ORB_create(nfeatures=FEATURES, fastThreshold=10)
-    return orb.detectAndCompute(_grey(image), None)
+    keypoints, descriptors = orb.detectAndCompute(_grey(image), None)
+    points = cv2.KeyPoint_convert(keypoints) if keypoints else np.zeros((0, 2), np.float32)
+    return points, descriptors
 
 
 def _match(fa, fb) -> tuple[int, float, np.ndarray | None]:
     import cv2
-    (ka, da), (kb, db) = fa, fb
-    if da is None or db is None or len(ka) < 8 or len(kb) < 8:
+    (pa, da), (pb, db) = fa, fb
+    if da is None or db is None or len(pa) < 8 or len(pb) < 8:
         return 0, 0.0, None
-    pairs = cv2.BFMatcher(cv2.NORM_HAMMING).knnMatch(da, db, k=2)
-    good = [p[0] for p in pairs if len(p) == 2 and p[0].distance < RATIO * p[1].distance]
+    # the two nearest reference descriptors of each clip descriptor: what BFMatcher.knnMatch
+    # computes (it calls batchDistance), as arrays instead of a DMatch object per match
+    dist, nearest = cv2.batchDistance(da, db, cv2.CV_32S, normType=cv2.NORM_HAMMING, K=2)
+    d = dist.astype(np.float64)
+    good = np.flatnonzero(d[:, 0] < RATIO * d[:, 1])
     if len(good) < 8:
         return 0, 0.0, None
-    src = np.float32([ka[m.queryIdx].pt for m in good])
-    dst = np.float32([kb[m.trainIdx].pt for m in good])
-    h, mask = cv2.findHomography(src, dst, cv2.RANSAC, RANSAC_PX)
+    h, mask = cv2.findHomography(pa[good], pb[nearest[good, 0]], cv2.RANSAC, RANSAC_PX)
     if h is None or mask is None:
         return 0, 0.0, None
     inliers = int(mask.sum())
     return inliers, inliers / len(good), h
 
 
-def same_scene(clip_images: Sequence[np.ndarray], ref_images: Sequence[np.ndarray]) -> SceneMatch:
-    """Find the clip frame and reference image that share the most consistent structure."""
+def same_scene(clip_images: Sequence[np.ndarray], ref_images: Sequence[np.ndarray],
+               ref_features: dict | None = None) -> SceneMatch:
+    """Find the clip frame and reference image that share the most consistent structure.
+
+    ``ref_features``: where the reference images' features are kept by index (a reference
+    serves every clip of a build, so they are found once)."""
     if not clip_images or not ref_images:
         return SceneMatch(False)
     n_ref = min(len(ref_images), 4)
     refs = [ref_images[int(i)] for i in np.linspace(0, len(ref_images) - 1, n_ref).round()]
     n_clip = max(1, min(len(clip_images), MAX_PAIRS // n_ref))
     picks = [int(i) for i in np.unique(np.linspace(0, len(clip_images) - 1, n_clip).round())]
-    ref_feats = [_features(r) for r in refs]
     ref_at = [int(i) for i in np.linspace(0, len(ref_images) - 1, n_ref).round()]
+    ref_feats = [once(ref_features, i, lambda r=r: _features(r)) for i, r in zip(ref_at, refs)]
     best = SceneMatch(False, per_ref=[0] * n_ref)
     pairs: list[tuple[int, int, int, np.ndarray]] = []
     for ci in picks:
@@ -133,6 +142,14 @@ def _dense_fallback(best: SceneMatch, clip_images, ref_images, ref_at: list[int]
         best.pairs = [(c, r, hh) for _, c, r, hh in found]
 
 
+def _gradient(im: np.ndarray) -> np.ndarray:
+    """Gradient magnitude of the channel mean."""
+    import cv2
+    # im.mean(axis=2) bit for bit, without NumPy's slow reduction over a 3-long axis
+    g = (im[..., 0] + im[..., 1] + im[..., 2]) / 3
+    return np.hypot(cv2.Sobel(g, cv2.CV_32F, 1, 0), cv2.Sobel(g, cv2.CV_32F, 0, 1))
+
+
 def registered_pixels(clip_images: Sequence[np.ndarray], ref_images: Sequence[np.ndarray], match: SceneMatch,
                       *, blur: float = 2.0, flat_share: float = 0.5, limit: int = 8_000,
                       warps=None) -> tuple[np.ndarray, np.ndarray]:
@@ -152,13 +169,10 @@ def registered_pixels(clip_images: Sequence[np.ndarray], ref_images: Sequence[np
         mask = w.inside
         if mask.sum() < 100:
             continue
-        wb, rb = cv2.GaussianBlur(w.clip, (0, 0), blur), cv2.GaussianBlur(w.ref, (0, 0), blur)
-
-        def grad(im: np.ndarray) -> np.ndarray:
-            # im.mean(axis=2) bit for bit, without NumPy's slow reduction over a 3-long axis
-            g = (im[..., 0] + im[..., 1] + im[..., 2]) / 3
-            return np.hypot(cv2.Sobel(g, cv2.CV_32F, 1, 0), cv2.Sobel(g, cv2.CV_32F, 0, 1))
-        edges = grad(wb) + grad(rb)
+        wb = cv2.GaussianBlur(w.clip, (0, 0), blur)
+        # the reference side once per reference image (frame pairs often share one)
+        rb = once(w.ref_side, ("blurred", blur), lambda: cv2.GaussianBlur(w.ref, (0, 0), blur))
+        edges = _gradient(wb) + once(w.ref_side, ("mean gradient", blur), lambda: _gradient(rb))
         at = np.flatnonzero(mask & (edges <= np.quantile(edges[mask], flat_share)))
         S.append(wb.reshape(-1, 3)[at])
         R.append(rb.reshape(-1, 3)[at])

@@ -207,7 +207,8 @@ def fit_chain(transform: Callable[[np.ndarray], np.ndarray], rgb: np.ndarray, ma
     wins; if none is usable, the most faithful is returned (and the build keeps the exact LUT).
     """
     target = _Target.of(transform, rgb, matrix, seed)      # shared by the four forms: fitted once
-    fits = [_fit_chain(transform, rgb, matrix, seed, rotate=rot, offsets=off, target=target)
+    shared: dict = {}                                         # ... and so are the parts they have in common
+    fits = [_fit_chain(transform, rgb, matrix, seed, rotate=rot, offsets=off, target=target, shared=shared)
             for rot in (False, True) for off in (False, True)]
     usable = [f for f in fits if f.usable]
     if not usable:
@@ -251,32 +252,50 @@ class _Target:
 
 
 def _fit_chain(transform: Callable[[np.ndarray], np.ndarray], rgb: np.ndarray, matrix: str, seed: int,
-               *, rotate: bool, offsets: bool = True, target: _Target | None = None) -> FastFit:
+               *, rotate: bool, offsets: bool = True, target: _Target | None = None,
+               shared: dict | None = None) -> FastFit:
+    """One chain form. ``shared``: what the forms of one :func:`fit_chain` compute alike (the
+    luma curve, the chroma mix of each luma-offset choice, the chroma hinges of each
+    pre-rotation), computed by the first form that needs it."""
     from broll.grading.color import delta_e00, rgb_to_lab
 
     target = target if target is not None else _Target.of(transform, rgb, matrix, seed)
     src, want, count = target.src, target.want, target.count
+    shared = {} if shared is None else shared
 
-    y_coef = _lstsq(_hinges(src[:, 0], Y_KNOTS), want[:, 0], count)
-    y_out = _curve_table(y_coef, Y_KNOTS)[src[:, 0]].astype(np.float64)
-    y_mid = float((y_out * count).sum() / count.sum())
+    def once(key, make):
+        if key not in shared:
+            shared[key] = make()
+        return shared[key]
+
+    def luma_curve():
+        coef = _lstsq(_hinges(src[:, 0], Y_KNOTS), want[:, 0], count)
+        out = _curve_table(coef, Y_KNOTS)[src[:, 0]].astype(np.float64)
+        return coef, out, float((out * count).sum() / count.sum())
+    y_coef, y_out, y_mid = once("luma", luma_curve)
     luma = (y_out - y_mid)[:, None] if offsets else np.zeros((len(y_out), 1))
 
-    # The best 2x2 chroma mix (with a luma term) by plain least squares, split by SVD into
-    # rotation * per-axis scale * rotation: two hue filters around the per-plane curves.
-    base = np.column_stack([src[:, 1] - 128, src[:, 2] - 128, luma[:, 0], np.ones(len(src))])
-    root = np.sqrt(count)[:, None]                          # weighted least squares: rows times sqrt(count)
-    mix = np.linalg.lstsq(base * root, (want[:, 1:] - 128) * root, rcond=None)[0][:2].T   # target = mix @ chroma
-    u_, _, vt = np.linalg.svd(mix)
-    if np.linalg.det(u_) < 0:
-        u_[:, 1] *= -1
-        vt[1] *= -1
+    def chroma_mix():
+        # The best 2x2 chroma mix (with a luma term) by plain least squares, split by SVD into
+        # rotation * per-axis scale * rotation: two hue filters around the per-plane curves.
+        base = np.column_stack([src[:, 1] - 128, src[:, 2] - 128, luma[:, 0], np.ones(len(src))])
+        root = np.sqrt(count)[:, None]                          # weighted least squares: rows times sqrt(count)
+        mix = np.linalg.lstsq(base * root, (want[:, 1:] - 128) * root, rcond=None)[0][:2].T   # target = mix @ chroma
+        u_, _, vt = np.linalg.svd(mix)
+        if np.linalg.det(u_) < 0:
+            u_[:, 1] *= -1
+            vt[1] *= -1
+        return mix, u_, vt
+    mix, u_, vt = once(("mix", offsets), chroma_mix)
     pre = _round_angle(np.degrees(np.arctan2(vt[1, 0], vt[0, 0])))
     post = _round_angle(np.degrees(np.arctan2(u_[1, 0], u_[0, 0])))
     if not rotate or np.linalg.det(vt) < 0 or np.linalg.det(mix) <= 0:
         pre = post = 0.0          # a reflection: no rotation pair expresses it; curves only
-    ru, rv = _hue(src[:, 1], src[:, 2], pre)
-    hu, hv = _hinges(ru, C_KNOTS), _hinges(rv, C_KNOTS)
+
+    def chroma_hinges():
+        ru, rv = _hue(src[:, 1], src[:, 2], pre)
+        return _hinges(ru, C_KNOTS), _hinges(rv, C_KNOTS)
+    hu, hv = once(("hinges", pre), chroma_hinges)
     tu, tv = _rotate(want[:, 1] - 128, want[:, 2] - 128, -post)
     cu = _lstsq(np.hstack([hu, luma]), tu, count)
     cv = _lstsq(np.hstack([hv, luma]), tv, count)

@@ -137,6 +137,25 @@ def test_same_scene_is_confirmed_under_a_strong_cast_and_motion():
     assert before > 6 and after < 0.3 * before
 
 
+def test_a_reference_reused_across_clips_gives_the_same_fits():
+    """What is derived from the reference alone is kept with it (a build grades many clips to
+    one reference): the second and third clips fitted to it get exactly what a fresh reference gives."""
+    import cv2
+    truth = photo("astronaut", 384)
+    h, w = truth.shape[:2]
+    moved = cv2.warpAffine(truth, cv2.getRotationMatrix2D((w / 2, h / 2), 3, 1.08), (w, h))[30:-30, 30:-30]
+    shared = reference_from_images([moved])
+    probe = np.random.default_rng(3).uniform(0, 1, (2000, 3))
+    for cast in STANDARD_CASTS[:3]:
+        src = cast.apply(truth)[40:-40, 20:-60]
+        kept = fit(src, shared.images[0])          # a fresh reference each time
+        again = fit_images([src], shared)
+        assert again.scene == kept.scene == "same"
+        assert again.details["selected"] == kept.details["selected"]
+        assert np.array_equal(again.transform(probe), kept.transform(probe))
+    assert shared.features and {"mean", "cov", "gate sample palette"} <= set(shared.pool.derived)
+
+
 def test_near_grey_clip_is_only_balanced():
     grey = Cast(saturation=0.03).apply(photo("chelsea"))
     fitted = fit(grey, photo("coffee"))
