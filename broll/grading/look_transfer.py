@@ -9,6 +9,10 @@ still and combined by their median over the stills (one unusual still does not b
 - its overall saturation (log median chroma of mid-lightness pixels),
 - its tone (L* quantiles; from 3 stills on).
 
+The tint is combined by a weighted median instead: a still whose band has real greys (its
+least chromatic pixels cluster tightly) says more about white balance than one whose "greys"
+are the dullest of its coloured surfaces (:func:`tint_look`).
+
 For each, the difference from what uncast real footage shows on average is weighted by the
 share a look (rather than content) can explain at ``n`` stills, a posterior weight
 ``look_var / (look_var + content_var / n)``, and *added* to the clip's own statistic: the
