@@ -13,11 +13,12 @@ from pathlib import Path
 from broll.hashing import text_sha256
 from broll.project import DB_DIR, connect, register_schema
 
-FIT_VERSION = 7          # 2: shots carry the YUV stand-in; 3: scene judged on structure, look transfer;
+FIT_VERSION = 8          # 2: shots carry the YUV stand-in; 3: scene judged on structure, look transfer;
                          # 4: dense fallback and the colour check (same content by colour);
                          # 5: a confirmed match corrects the shadows down to pure black;
                          # 6: a match confirmed by colour alone is change-capped;
                          # 7: look book: median over stills, footage averages from 33 clips
+                         # 8: look book: each still's tint weighted by how tight its greys are
 LUT_DIR = "luts"
 
 register_schema("grading", """

@@ -9,6 +9,10 @@ still and combined by their median over the stills (one unusual still does not b
 - its overall saturation (log median chroma of mid-lightness pixels),
 - its tone (L* quantiles; from 3 stills on).
 
+The tint is combined by a weighted median instead: a still whose band has real greys (its
+least chromatic pixels cluster tightly) says more about white balance than one whose "greys"
+are the dullest of its coloured surfaces (:func:`tint_look`).
+
 For each, the difference from what uncast real footage shows on average is weighted by the
 share a look (rather than content) can explain at ``n`` stills, a posterior weight
 ``look_var / (look_var + content_var / n)``, and *added* to the clip's own statistic: the
@@ -31,6 +35,7 @@ L_KNOTS = np.array([5.0, 25.0, 45.0, 65.0, 85.0, 100.0])   # L* positions of the
 L_HALF_WIDTH = 12.0        # L* half-width of each knot's band
 NEUTRAL_SHARE = 0.25       # the least chromatic quarter of a band is its "neutrals"
 MIN_BAND_PIXELS = 150
+UNMEASURED_SPREAD = 20.0   # a*b* spread assumed for a band with too few pixels (its tint is a neighbour's)
 BAND_NAMES = {0: "shadows", 2: "midtones", 4: "highlights"}
 TONE_QUANTILES = np.array([0.02, 0.1, 0.25, 0.5, 0.75, 0.9, 0.98])
 
@@ -44,31 +49,44 @@ class LookStats:
     """What one still (or a clip's pool) says about its look."""
 
     tint: np.ndarray        # (K, 2) a*, b* of the near-neutral pixels at each L_KNOTS band
+    tint_spread: np.ndarray  # (K,) how loosely those pixels cluster (a*b*): large = no real greys
     log_saturation: float   # log median chroma of mid-lightness pixels
     tone: np.ndarray        # (Q,) L* at TONE_QUANTILES
 
 
-def neutral_tint(lab: np.ndarray) -> np.ndarray:
-    """a*, b* of the near-neutral pixels at each of ``L_KNOTS`` (K, 2): white balance per band.
+def neutral_bands(lab: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """a*, b* of the near-neutral pixels at each of ``L_KNOTS`` (K, 2), and how tightly those
+    pixels cluster about it (K,: median a*b* distance from their median).
 
     The least chromatic quarter of each lightness band stands for its greys; a band with too
-    few pixels takes its nearest measured neighbour's tint.
+    few pixels takes its nearest measured neighbour's tint and ``UNMEASURED_SPREAD``. The
+    spread says whether the band has real greys (a tight cluster: walls, sky, asphalt) or only
+    the least colourful of its coloured surfaces (a loose one: foliage, skin), whose "tint" is
+    content, not white balance.
     """
     L, ab = lab[:, 0], lab[:, 1:]
     chroma = np.hypot(ab[:, 0], ab[:, 1])
     tint = np.full((len(L_KNOTS), 2), np.nan)
+    spread = np.full(len(L_KNOTS), UNMEASURED_SPREAD)
     for k, knot in enumerate(L_KNOTS):
         sel = np.abs(L - knot) < L_HALF_WIDTH
         if sel.sum() < MIN_BAND_PIXELS:
             continue
         low = chroma[sel] <= np.quantile(chroma[sel], NEUTRAL_SHARE)
-        tint[k] = np.median(ab[sel][low], axis=0)
+        greys = ab[sel][low]
+        tint[k] = np.median(greys, axis=0)
+        spread[k] = float(np.median(np.hypot(*(greys - tint[k]).T)))
     valid = np.flatnonzero(~np.isnan(tint[:, 0]))
     if len(valid) == 0:
-        return np.zeros((len(L_KNOTS), 2))
+        return np.zeros((len(L_KNOTS), 2)), spread
     for c in (0, 1):
         tint[:, c] = np.interp(L_KNOTS, L_KNOTS[valid], tint[valid, c])
-    return tint
+    return tint, spread
+
+
+def neutral_tint(lab: np.ndarray) -> np.ndarray:
+    """a*, b* of the near-neutral pixels at each of ``L_KNOTS`` (K, 2): white balance per band."""
+    return neutral_bands(lab)[0]
 
 
 def colourfulness(lab: np.ndarray) -> float:
@@ -80,7 +98,7 @@ def colourfulness(lab: np.ndarray) -> float:
 
 def look_stats(lab: np.ndarray) -> LookStats:
     """The look statistics of one pixel set (L*a*b* rows): cheap, a few quantiles and medians."""
-    return LookStats(neutral_tint(lab), float(np.log(max(colourfulness(lab), 1e-3))),
+    return LookStats(*neutral_bands(lab), float(np.log(max(colourfulness(lab), 1e-3))),
                      np.quantile(lab[:, 0], TONE_QUANTILES) if len(lab) else np.zeros(len(TONE_QUANTILES)))
 
 
@@ -95,7 +113,13 @@ def confidence(stills: int) -> float:
 # statistic and its spread from clip to clip. (Until session 12: 12 clips' shot pools, whose
 # means sat 1-4 a*b* and up to 8 L* off these and whose spreads were too small.)
 NATURAL_TINT = np.array([[0.6, -0.9], [0.0, 0.7], [-0.9, 4.8], [0.7, 3.8], [0.1, 3.5], [-0.8, 2.8]])
-CONTENT_TINT_SD = np.array([[4.6, 8.9], [5.6, 11.3], [8.0, 14.3], [6.2, 11.0], [5.5, 9.9], [4.9, 9.7]])
+# How far one still's neutral tint strays from NATURAL_TINT (variance per a*b* axis) grows with
+# how loosely its neutrals cluster (``tint_spread``, s): variance = v0 + c s^2 per band, fitted by
+# least squares on the same 33 tuning stills (correlation of the deviation with s: 0.6 in the
+# shadows and the upper highlights, 0.1-0.4 in between). A still whose band has real greys
+# says more about the look there than one whose "greys" are foliage. (Until session 13: one
+# spread per band and axis for every still, 4.6-14.3 a*b*.)
+CONTENT_TINT_VAR = np.array([[1.0, 2.4], [82.0, 0.0], [119.0, 0.22], [78.0, 0.05], [21.0, 0.74], [14.0, 1.3]])
 NATURAL_LOG_SATURATION, CONTENT_SATURATION_SD = 2.74, 0.83
 NATURAL_TONE = np.array([10.8, 20.0, 31.5, 47.5, 61.3, 73.8, 84.6])
 CONTENT_TONE_SD = np.array([9.3, 14.6, 18.6, 21.2, 19.5, 15.6, 14.3])
@@ -111,6 +135,33 @@ def _weight(look_sd, content_sd, n: int) -> np.ndarray:
     posterior weight of a look of spread ``look_sd`` seen through ``n`` stills' content noise."""
     look_var = np.square(look_sd)
     return look_var / (look_var + np.square(content_sd) / n)
+
+
+def tint_content_var(spread: np.ndarray) -> np.ndarray:
+    """Variance (per a*b* axis) of a still's neutral tint about NATURAL_TINT that content alone
+    explains, per band, given how loosely its neutrals cluster (``spread``, (..., K))."""
+    return CONTENT_TINT_VAR[:, 0] + CONTENT_TINT_VAR[:, 1] * np.square(spread)
+
+
+def _weighted_median(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Median over axis 0 of ``values`` (S, K, 2) with per-still, per-band ``weights`` (S, K):
+    robust like a median (one odd still is outvoted), yet a still with real greys counts more."""
+    order = np.argsort(values, axis=0)
+    w = np.broadcast_to(weights[..., None], values.shape)
+    cum = np.cumsum(np.take_along_axis(w, order, axis=0), axis=0)
+    pick = np.argmax(cum >= cum[-1:] / 2, axis=0)                     # first still past half the weight
+    return np.take_along_axis(np.take_along_axis(values, order, axis=0), pick[None], axis=0)[0]
+
+
+def tint_look(refs: list[LookStats]) -> np.ndarray:
+    """The look's tint shift per band (K, 2) that the stills identify: their precision-weighted
+    median departure from NATURAL_TINT, times the posterior share a look of spread
+    ``LOOK_TINT_SD`` has against the stills' pooled content variance."""
+    precision = 1.0 / tint_content_var(np.array([r.tint_spread for r in refs]))     # (S, K)
+    departure = np.array([r.tint for r in refs]) - NATURAL_TINT                     # (S, K, 2)
+    look_var = LOOK_TINT_SD ** 2
+    share = look_var / (look_var + 1.0 / precision.sum(axis=0))                     # (K,)
+    return _weighted_median(departure, precision) * share[:, None]
 
 
 def estimate_look(src_lab: np.ndarray, ref_labs: list[np.ndarray]) -> tuple[ToneTint, dict]:
@@ -130,8 +181,9 @@ def estimate_look(src_lab: np.ndarray, ref_labs: list[np.ndarray]) -> tuple[Tone
     refs = [look_stats(r) for r in ref_labs] or [src]
     # the median over the stills, not the mean: one unusual still (a sunset, a neon street) would
     # otherwise pass its content off as the look (tuning half: 0.958x -> 0.949x uncorrected)
-    tint_look = (np.median([r.tint for r in refs], axis=0) - NATURAL_TINT) * _weight(LOOK_TINT_SD, CONTENT_TINT_SD, n)
-    tint_shift = conf * tint_look
+    # the tint: each still weighted by how much real grey its bands show (tuning half, look book of
+    # 3, no safeguards: 0.943x -> 0.918x uncorrected); the median keeps one odd still from winning
+    tint_shift = conf * tint_look(refs)
     sat_look = (np.median([r.log_saturation for r in refs]) - NATURAL_LOG_SATURATION) * \
         float(_weight(LOOK_SATURATION_SD, CONTENT_SATURATION_SD, n))
     scale = float(np.clip(np.exp(conf * sat_look), *SATURATION_RANGE)) if np.exp(src.log_saturation) > 1.0 else 1.0

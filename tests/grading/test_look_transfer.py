@@ -8,13 +8,14 @@ from broll.grading.color import rgb_to_lab
 from broll.testing.looks import LOOKS
 
 
-def _scene(seed: int, n: int = 6000) -> np.ndarray:
-    """A synthetic 'natural' scene: a few coloured objects on near-neutral surfaces, full tonal range."""
+def _scene(seed: int, n: int = 6000, greys: float = 0.5) -> np.ndarray:
+    """A synthetic 'natural' scene: a few coloured objects on near-neutral surfaces (``greys``
+    of the pixels), full tonal range."""
     rng = np.random.default_rng(seed)
     grey = rng.uniform(0.04, 0.96, n)[:, None] * np.ones(3) + rng.normal(0, 0.01, (n, 3))
     hues = rng.uniform(0.2, 0.8, (4, 3))
     objects = hues[rng.integers(0, 4, n)] * rng.uniform(0.3, 1.1, n)[:, None]
-    mix = rng.random(n) < 0.5
+    mix = rng.random(n) < greys
     return np.clip(np.where(mix[:, None], grey, objects), 0, 1)
 
 
@@ -65,11 +66,22 @@ def test_faded_blacks_lift_the_clip_blacks_from_three_stills():
 
 
 def test_more_stills_weigh_the_evidence_more():
-    """The posterior weight grows with the stills: content noise averages out as 1/n."""
-    w1 = lt._weight(lt.LOOK_TINT_SD, lt.CONTENT_TINT_SD, 1)
-    w3 = lt._weight(lt.LOOK_TINT_SD, lt.CONTENT_TINT_SD, 3)
-    w8 = lt._weight(lt.LOOK_TINT_SD, lt.CONTENT_TINT_SD, 8)
-    assert np.all(w1 < w3) and np.all(w3 < w8) and np.all(w8 < 1)
+    """The posterior share grows with the stills: content noise averages out as 1/n."""
+    still = lt.look_stats(_lab(_strong_warm(_scene(2))))
+    shift = [np.abs(lt.tint_look([still] * n))[1:5, 1].mean() for n in (1, 3, 8)]
+    departure = np.abs(still.tint - lt.NATURAL_TINT)[1:5, 1].mean()
+    assert shift[0] < shift[1] < shift[2] < departure
+
+
+def test_stills_with_real_greys_say_more_about_the_tint_than_stills_without():
+    """A band whose least chromatic pixels cluster tightly (real greys) reads white balance; one
+    whose 'greys' are only the dullest coloured surfaces reads content, and is trusted less."""
+    with_greys = [lt.look_stats(_lab(_strong_warm(_scene(s)))) for s in (2, 3, 4)]
+    without = [lt.look_stats(_lab(_strong_warm(_scene(s, greys=0.0)))) for s in (2, 3, 4)]
+    assert np.median([r.tint_spread for r in with_greys]) < np.median([r.tint_spread for r in without])
+    share = lambda refs: np.abs(lt.tint_look(refs)).sum() / np.abs(  # noqa: E731
+        np.median([r.tint for r in refs], axis=0) - lt.NATURAL_TINT).sum()
+    assert share(with_greys) > share(without)
 
 
 @pytest.mark.parametrize("look", ["warm", "cool", "teal-orange"])
@@ -82,14 +94,16 @@ def test_a_look_book_moves_a_clip_towards_the_same_clip_with_the_look(look):
 
 
 def test_one_unusual_still_in_a_book_is_not_taken_for_the_look():
-    """The stills' statistics are combined by their median: one sunset-warm still among neutral
-    ones moves the estimate far less than its share of a mean would."""
+    """The stills' statistics are combined by their (weighted) median: one sunset-warm still among
+    neutral ones moves the estimate far less than its share of a mean would."""
     src = _scene(17)
     plain = [_lab(_scene(s)) for s in (18, 19, 20)]
     odd = plain[:2] + [_lab(_strong_warm(_strong_warm(_scene(20))))]
     t_plain, _ = lt.estimate_look(_lab(src), plain)
     t_odd, _ = lt.estimate_look(_lab(src), odd)
     moved = np.abs(t_odd.tint_out - t_plain.tint_out)[:, 1].max()
-    mean_share = np.abs(lt.neutral_tint(odd[2]) - lt.neutral_tint(plain[2]))[:, 1].max() / 3 * \
-        lt._weight(lt.LOOK_TINT_SD, lt.CONTENT_TINT_SD, 3)[:, 1].min()
+    # what a mean over the three stills would move it by, at the smallest posterior share the book earns
+    precision = 1 / lt.tint_content_var(np.array([lt.look_stats(x).tint_spread for x in odd]))
+    smallest_share = np.min(lt.LOOK_TINT_SD ** 2 / (lt.LOOK_TINT_SD ** 2 + 1 / precision.sum(axis=0)))
+    mean_share = np.abs(lt.neutral_tint(odd[2]) - lt.neutral_tint(plain[2]))[:, 1].max() / 3 * smallest_share
     assert moved < 0.5 * mean_share
