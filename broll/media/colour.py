@@ -10,7 +10,8 @@ darker). Each item is now converted to BT.709 limited range where it enters the 
 
 Untagged Y'CbCr follows what players assume (FFmpeg, mpv, browsers): BT.709 from 1280 wide or
 above 576 lines, BT.601 below. An untagged HD clip therefore passes through untouched, as
-before: the reel looks as the clip looks in a player.
+before: the reel looks as the clip looks in a player. Known limit: an SDR clip in BT.2020 has its
+matrix converted but not its primaries (rare outside HDR, which is tone-mapped through zimg).
 """
 
 from __future__ import annotations
